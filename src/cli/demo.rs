@@ -1,0 +1,64 @@
+//! `vigil demo [--dir D] [--no-tui]`: write the demo workspace and read it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::Args;
+use color_eyre::eyre::Result;
+
+use super::Context;
+use super::pull::pull_source;
+use crate::config::{Config, paths};
+use crate::demo::write_workspace;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the workspace [default: $XDG_DATA_HOME/vigil/demo]
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Only write and ingest; do not open the review screen
+    #[arg(long)]
+    pub no_tui: bool,
+}
+
+pub fn run(a: &DemoArgs) -> Result<ExitCode> {
+    let dir = a
+        .dir
+        .clone()
+        .unwrap_or_else(|| paths::data_dir().join("demo"));
+    let dir = if dir.is_relative() {
+        std::env::current_dir()?.join(dir)
+    } else {
+        dir
+    };
+    let ws = write_workspace(&dir, Utc::now())?;
+    let config = Config::load(&ws.config, true)?;
+    let ctx = Context {
+        store_url: config.store.url.clone(),
+        config,
+    };
+    let mut store = ctx.open_store()?;
+    println!("vigil demo: workspace in {}", ws.dir.display());
+    for s in &ctx.config.sources {
+        let r = pull_source(store.as_mut(), s);
+        println!(
+            "  {:<16} {:>5} events from {} files, {} quarantined{}",
+            r.source,
+            r.events,
+            r.files,
+            r.quarantined,
+            r.error.map(|e| format!(", error: {e}")).unwrap_or_default()
+        );
+    }
+    let cfg = ws.config.display();
+    println!(
+        "\nTry:\n  vigil --config {cfg} sources\n  vigil --config {cfg} events --filter 'outcome:failure client:203.0.113.45'\n  vigil --config {cfg} events --filter 'action:sudo'\n  vigil --config {cfg} quarantine\n  vigil --config {cfg} verify"
+    );
+    if !a.no_tui {
+        println!(
+            "\nThe review screen is not part of this build yet; the commands above work on the demo store."
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,146 @@
+//! The command line: clap definitions and dispatch. One file per subcommand;
+//! the contract (names, options, exit codes, JSON field names) is in
+//! DESIGN.md and scripts rely on it.
+
+mod demo;
+mod events;
+mod ingest;
+pub mod output;
+mod pull;
+mod queue;
+mod sources;
+mod store_cmd;
+mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use color_eyre::eyre::Result;
+
+use crate::config::{Config, paths};
+use crate::store::{Store, StoreUrl};
+pub use output::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vigil",
+    version,
+    about = "HIPAA information system activity review: access reports in, reviewed decisions out",
+    long_about = None,
+)]
+pub struct Cli {
+    /// Config file [default: $XDG_CONFIG_HOME/vigil/config.toml]
+    #[arg(long, global = true, env = "VIGIL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Store: sqlite:PATH, a plain path, or postgres://… [default: from the config]
+    #[arg(
+        long,
+        global = true,
+        env = "VIGIL_STORE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub store: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a self-contained demo workspace and ingest it
+    Demo(demo::DemoArgs),
+    /// Import files once (an exported access report, a rotated log)
+    Ingest(ingest::IngestArgs),
+    /// Pull every configured source once, incrementally
+    Pull(pull::PullArgs),
+    /// List normalized events
+    Events(events::EventsArgs),
+    /// List review items
+    Queue(queue::QueueArgs),
+    /// Each source's health, last pull, checkpoint and quarantined count
+    Sources(sources::SourcesArgs),
+    /// List quarantined records (lines that could not be parsed)
+    Quarantine(sources::QuarantineArgs),
+    /// Check the ledger's hash chain; exit 1 naming the first bad entry
+    Verify(verify::VerifyArgs),
+    /// Create or upgrade the store's schema
+    #[command(subcommand)]
+    Store(store_cmd::StoreCommand),
+}
+
+/// `--format` for every listing.
+#[derive(Debug, Clone, Args)]
+pub struct FormatArg {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// A usage error found after clap (a bad filter, say): exit status 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// What every command starts from: the validated config and the store URL.
+pub struct Context {
+    pub config: Config,
+    pub store_url: StoreUrl,
+}
+
+impl Context {
+    pub fn load(cli: &Cli) -> Result<Context> {
+        let (file, explicit) = match &cli.config {
+            Some(f) => (f.clone(), true),
+            None => (paths::config_file(), false),
+        };
+        let config = Config::load(&file, explicit)?;
+        let store_url = match &cli.store {
+            Some(s) => StoreUrl::parse(s, None).map_err(|e| UsageError(format!("--store: {e}")))?,
+            None => config.store.url.clone(),
+        };
+        Ok(Context { config, store_url })
+    }
+
+    /// Tells the user what they should know about the config (on stderr).
+    pub fn print_notices(&self) {
+        for n in &self.config.notices {
+            eprintln!("vigil: {}", crate::domain::SafeText::new(n));
+        }
+    }
+
+    pub fn open_store(&self) -> Result<Box<dyn Store>> {
+        self.store_url.open()
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let Some(command) = &cli.command else {
+        let ctx = Context::load(&cli)?;
+        ctx.print_notices();
+        return sources::overview(&ctx);
+    };
+    if let Command::Demo(args) = command {
+        return demo::run(args);
+    }
+    let ctx = Context::load(&cli)?;
+    match command {
+        Command::Demo(_) => unreachable!("handled above"),
+        Command::Ingest(a) => ingest::run(&ctx, a),
+        Command::Pull(a) => pull::run(&ctx, a),
+        Command::Events(a) => events::run(&ctx, a),
+        Command::Queue(a) => queue::run(&ctx, a),
+        Command::Sources(a) => sources::run(&ctx, a),
+        Command::Quarantine(a) => sources::quarantine(&ctx, a),
+        Command::Verify(a) => verify::run(&ctx, a),
+        Command::Store(c) => store_cmd::run(&ctx, c),
+    }
+}

@@ -1,0 +1,85 @@
+//! `vigil queue [--status S] [--filter Q]`: review items, most severe first.
+
+use std::process::ExitCode;
+
+use chrono::SecondsFormat;
+use clap::Args;
+use color_eyre::eyre::Result;
+
+use super::events::parse_filter;
+use super::output::{Listing, cell, text};
+use super::{Context, FormatArg, UsageError};
+use crate::domain::Status;
+
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    /// Only items in this status (new, claimed, decided, escalated, reopened)
+    #[arg(long, value_parser = parse_status)]
+    pub status: Option<Status>,
+    /// Filter, e.g. 'severity>=high rule:failed-login-burst'
+    #[arg(long, short = 'f', default_value = "")]
+    pub filter: String,
+    /// Most items to list; 0 lists all
+    #[arg(long, default_value_t = 1000)]
+    pub limit: u64,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+fn parse_status(s: &str) -> Result<Status, String> {
+    s.parse()
+        .map_err(|e: crate::domain::UnknownValue| e.to_string())
+}
+
+pub fn run(ctx: &Context, a: &QueueArgs) -> Result<ExitCode> {
+    let mut q = a.filter.clone();
+    if let Some(s) = a.status {
+        q = format!("status:{s} {q}");
+    }
+    let q = parse_filter(&q)?;
+    q.to_sql(
+        crate::query::Target::Items,
+        crate::query::Dialect::Sqlite,
+        1,
+    )
+    .map_err(|e| UsageError(format!("--filter: {e}")))?;
+    let store = ctx.open_store()?;
+    let items = store.items(&q, a.limit)?;
+    let mut listing = Listing::stdout(
+        a.format.format,
+        &[
+            "id",
+            "severity",
+            "occurred_at",
+            "kind",
+            "source",
+            "actor",
+            "subject",
+            "status",
+            "disposition",
+            "claimed_by",
+            "title",
+        ],
+    );
+    for i in &items {
+        let cells = vec![
+            text(i.id.to_string()),
+            text(i.severity.as_str()),
+            text(i.occurred_at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            text(i.kind.as_str()),
+            cell(&i.source),
+            cell(&i.actor),
+            cell(&i.subject),
+            text(i.status.as_str()),
+            text(i.disposition.map(|d| d.as_str()).unwrap_or("")),
+            cell(&i.claimed_by),
+            i.title.clone(),
+        ];
+        listing.row(i, cells)?;
+    }
+    let n = listing.finish()?;
+    if n == 0 && a.format.format == super::Format::Table {
+        eprintln!("vigil: the queue is empty for this filter");
+    }
+    Ok(ExitCode::SUCCESS)
+}

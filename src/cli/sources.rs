@@ -1,0 +1,218 @@
+//! `vigil sources` and `vigil quarantine`: how each source is doing, and the
+//! records it could not read.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use clap::Args;
+use color_eyre::eyre::Result;
+use serde::Serialize;
+
+use super::output::{Listing, cell, text};
+use super::{Context, FormatArg};
+use crate::domain::SafeText;
+use crate::store::{SourceStatus, Stream};
+
+#[derive(Debug, Args)]
+pub struct SourcesArgs {
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct QuarantineArgs {
+    /// Only this source
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Most records to list; 0 lists all
+    #[arg(long, default_value_t = 100)]
+    pub limit: u64,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// One row of `vigil sources`: the configured source and what the store knows.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceRow {
+    pub name: SafeText,
+    pub kind: SafeText,
+    pub configured: bool,
+    pub health: &'static str,
+    pub path: Option<SafeText>,
+    pub cadence: Option<String>,
+    pub last_pull_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub events: u64,
+    pub quarantined: u64,
+    pub gaps: u64,
+    pub checkpoint: Vec<Stream>,
+    pub last_error: Option<SafeText>,
+}
+
+fn health(s: Option<&SourceStatus>) -> &'static str {
+    match s {
+        None => "never pulled",
+        Some(s) => match (s.last_success_at, s.last_pull_at) {
+            (_, None) => "never pulled",
+            (Some(ok), Some(pull)) if ok >= pull => "ok",
+            _ => "error",
+        },
+    }
+}
+
+fn checkpoint_summary(streams: &[Stream]) -> String {
+    streams
+        .iter()
+        .filter(|s| s.status == "active")
+        .map(|s| {
+            let name = std::path::Path::new(&s.path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| s.path.clone());
+            format!("{name}@{}", s.offset)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn fmt_time(t: Option<DateTime<Utc>>) -> SafeText {
+    text(
+        t.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .unwrap_or_else(|| "-".into()),
+    )
+}
+
+pub fn rows(ctx: &Context) -> Result<Vec<SourceRow>> {
+    let store = ctx.open_store()?;
+    let stored = store.source_status()?;
+    let mut rows = Vec::new();
+    for c in &ctx.config.sources {
+        let s = stored.iter().find(|s| s.name.as_str() == c.name);
+        rows.push(SourceRow {
+            name: SafeText::new(&c.name),
+            kind: text(c.kind.as_str()),
+            configured: true,
+            health: health(s),
+            path: c.path.as_deref().map(SafeText::new),
+            cadence: Some(c.cadence.to_string()),
+            last_pull_at: s.and_then(|s| s.last_pull_at),
+            last_success_at: s.and_then(|s| s.last_success_at),
+            events: s.map_or(0, |s| s.events),
+            quarantined: s.map_or(0, |s| s.quarantined),
+            gaps: s.map_or(0, |s| s.gaps),
+            checkpoint: s.map(|s| s.streams.clone()).unwrap_or_default(),
+            last_error: s.and_then(|s| s.last_error.clone()),
+        });
+    }
+    // Sources only the store knows: one-off imports, or removed from config.
+    for s in &stored {
+        if ctx.config.source(s.name.as_str()).is_none() {
+            rows.push(SourceRow {
+                name: s.name.clone(),
+                kind: s.kind.clone(),
+                configured: false,
+                health: health(Some(s)),
+                path: None,
+                cadence: None,
+                last_pull_at: s.last_pull_at,
+                last_success_at: s.last_success_at,
+                events: s.events,
+                quarantined: s.quarantined,
+                gaps: s.gaps,
+                checkpoint: s.streams.clone(),
+                last_error: s.last_error.clone(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+pub fn run(ctx: &Context, a: &SourcesArgs) -> Result<ExitCode> {
+    let rows = rows(ctx)?;
+    let mut listing = Listing::stdout(
+        a.format.format,
+        &[
+            "name",
+            "kind",
+            "health",
+            "last_pull_at",
+            "events",
+            "quarantined",
+            "gaps",
+            "checkpoint",
+            "last_error",
+        ],
+    );
+    for r in &rows {
+        let name = if r.configured {
+            r.name.clone()
+        } else {
+            text(format!("{} (not configured)", r.name))
+        };
+        listing.row(
+            r,
+            vec![
+                name,
+                r.kind.clone(),
+                text(r.health),
+                fmt_time(r.last_pull_at),
+                text(r.events.to_string()),
+                text(r.quarantined.to_string()),
+                text(r.gaps.to_string()),
+                text(checkpoint_summary(&r.checkpoint)),
+                cell(&r.last_error),
+            ],
+        )?;
+    }
+    if listing.finish()? == 0 && a.format.format == super::Format::Table {
+        eprintln!(
+            "vigil: no sources yet; add [[source]] tables to the config, or try `vigil demo`"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn quarantine(ctx: &Context, a: &QuarantineArgs) -> Result<ExitCode> {
+    let store = ctx.open_store()?;
+    let rows = store.quarantine(a.source.as_deref(), a.limit)?;
+    let mut listing = Listing::stdout(
+        a.format.format,
+        &["source", "path", "offset", "reason", "raw"],
+    );
+    for r in &rows {
+        listing.row(
+            r,
+            vec![
+                r.source.clone(),
+                cell(&r.path),
+                text(r.offset.map(|o| o.to_string()).unwrap_or_default()),
+                r.reason.clone(),
+                r.raw.clone(),
+            ],
+        )?;
+    }
+    listing.finish()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vigil` with no command: until the review screen exists, a short status
+/// and where to go next.
+pub fn overview(ctx: &Context) -> Result<ExitCode> {
+    let rows = rows(ctx)?;
+    println!("vigil: store {}", ctx.store_url);
+    for r in &rows {
+        println!(
+            "  {:<24} {:<8} {:<12} {:>10} events  {:>6} quarantined  last pull {}",
+            r.name.as_str(),
+            r.kind.as_str(),
+            r.health,
+            r.events,
+            r.quarantined,
+            fmt_time(r.last_pull_at)
+        );
+    }
+    println!(
+        "\nNext: `vigil pull` to read the sources, `vigil events` to list what was read, `vigil queue` for review items, `vigil --help` for everything."
+    );
+    Ok(ExitCode::SUCCESS)
+}

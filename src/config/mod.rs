@@ -1,0 +1,583 @@
+//! Loading and validating `config.toml`: everything is checked before vigil
+//! touches a store or the screen, and every complaint names the file, the
+//! line and the fix.
+
+pub mod paths;
+pub mod perms;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer};
+
+use crate::domain::{Disposition, SafeText, Severity};
+use crate::sources::SourceKind;
+use crate::store::StoreUrl;
+
+/// A configuration problem the user can fix; vigil exits with status 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: Option<PathBuf>,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => write!(
+                f,
+                "config error in {}, line {line}: {}",
+                file.display(),
+                self.message
+            ),
+            (Some(file), None) => write!(f, "config error in {}: {}", file.display(), self.message),
+            (None, _) => write!(f, "config error: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// How often a source's activity must be reviewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    Hourly,
+    Daily,
+    Weekly,
+    Monthly,
+    Every(Duration),
+}
+
+impl FromStr for Cadence {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "hourly" => Cadence::Hourly,
+            "daily" => Cadence::Daily,
+            "weekly" => Cadence::Weekly,
+            "monthly" => Cadence::Monthly,
+            other => Cadence::Every(parse_duration(other).map_err(|_| {
+                format!(
+                    "cadence {:?} is not understood; write hourly, daily, weekly, monthly, or a period such as \"12h\" or \"3d\"",
+                    SafeText::new(other).as_str()
+                )
+            })?),
+        })
+    }
+}
+
+impl fmt::Display for Cadence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cadence::Hourly => f.write_str("hourly"),
+            Cadence::Daily => f.write_str("daily"),
+            Cadence::Weekly => f.write_str("weekly"),
+            Cadence::Monthly => f.write_str("monthly"),
+            Cadence::Every(d) => write!(f, "every {}s", d.as_secs()),
+        }
+    }
+}
+
+/// `30s`, `5m`, `12h`, `3d`, `2w`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("{s:?} needs a unit: s, m, h, d or w"))?;
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{s:?} does not start with a number"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(format!("{s:?} has an unknown unit; use s, m, h, d or w")),
+    };
+    if n == 0 {
+        return Err(format!("{s:?} must be longer than zero"));
+    }
+    Ok(Duration::from_secs(n * secs))
+}
+
+/// Deserializes through `FromStr`, so toml reports the value's line with our
+/// message.
+fn from_str_de<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    let s = String::deserialize(d)?;
+    s.parse().map_err(serde::de::Error::custom)
+}
+
+fn opt_from_str_de<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    from_str_de(d).map(Some)
+}
+
+fn zone_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Tz>, D::Error> {
+    let s = String::deserialize(d)?;
+    if s == "UTC" || s == "utc" {
+        return Ok(None);
+    }
+    s.parse::<Tz>().map(Some).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "unknown time zone {:?}; use an IANA name such as \"UTC\", \"Europe/Berlin\" or \"America/New_York\"",
+            SafeText::new(&s).as_str()
+        ))
+    })
+}
+
+fn duration_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    store: RawStore,
+    #[serde(default)]
+    reviewer: RawReviewer,
+    #[serde(default, rename = "source")]
+    sources: Vec<toml::Spanned<RawSource>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    url: Option<toml::Spanned<String>>,
+    password_file: Option<toml::Spanned<String>>,
+    password_env: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReviewer {
+    #[serde(default, deserialize_with = "duration_de")]
+    claim_lease: Option<Duration>,
+    #[serde(default)]
+    notes_required: Option<Vec<Disposition>>,
+    #[serde(default)]
+    second_approval: Option<Vec<Disposition>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: String,
+    #[serde(deserialize_with = "from_str_de")]
+    kind: SourceKind,
+    path: Option<String>,
+    #[serde(default, deserialize_with = "zone_de")]
+    timezone: Option<Tz>,
+    #[serde(default, deserialize_with = "opt_from_str_de")]
+    cadence: Option<Cadence>,
+    risk: Option<Severity>,
+    #[serde(default, deserialize_with = "duration_de")]
+    interval: Option<Duration>,
+    url: Option<String>,
+    query: Option<String>,
+    user_env: Option<String>,
+    token_env: Option<String>,
+    token_file: Option<String>,
+}
+
+/// The store section, resolved.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    pub url: StoreUrl,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+}
+
+impl fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `StoreUrl`'s Display drops any password in the URL.
+        f.debug_struct("StoreConfig")
+            .field("url", &self.url.to_string())
+            .field("password_file", &self.password_file)
+            .field("password_env", &self.password_env)
+            .finish()
+    }
+}
+
+/// Review policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewerConfig {
+    pub claim_lease: Duration,
+    pub notes_required: Vec<Disposition>,
+    pub second_approval: Vec<Disposition>,
+}
+
+impl Default for ReviewerConfig {
+    fn default() -> Self {
+        ReviewerConfig {
+            claim_lease: Duration::from_secs(30 * 60),
+            notes_required: vec![Disposition::Violation, Disposition::FollowUp],
+            second_approval: vec![Disposition::Violation],
+        }
+    }
+}
+
+/// One configured source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    pub name: String,
+    pub kind: SourceKind,
+    /// A path or glob, absolute (relative ones are resolved against the
+    /// config file's folder).
+    pub path: Option<String>,
+    pub timezone: Option<Tz>,
+    pub cadence: Cadence,
+    pub risk: Option<Severity>,
+    pub interval: Duration,
+    /// The config line the source starts on, for later complaints.
+    pub line: Option<usize>,
+}
+
+/// The whole configuration, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, or `None` when running on defaults.
+    pub file: Option<PathBuf>,
+    pub store: StoreConfig,
+    pub reviewer: ReviewerConfig,
+    pub sources: Vec<SourceConfig>,
+    /// Things to tell the user (running on defaults, say).
+    pub notices: Vec<String>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl Config {
+    /// Loads `file`, or the defaults when it does not exist and `explicit`
+    /// is false (`--config` and `VIGIL_CONFIG` must name a real file).
+    pub fn load(file: &Path, explicit: bool) -> Result<Config, ConfigError> {
+        if !file.exists() {
+            if explicit {
+                return Err(ConfigError {
+                    file: Some(file.to_path_buf()),
+                    line: None,
+                    message: "the file does not exist; check --config or VIGIL_CONFIG, or run `vigil demo` to see a working config".into(),
+                });
+            }
+            return Ok(Config::defaults(file));
+        }
+        perms::check_private(file, "config file").map_err(|m| ConfigError {
+            file: Some(file.to_path_buf()),
+            line: None,
+            message: m,
+        })?;
+        let text = std::fs::read_to_string(file).map_err(|e| ConfigError {
+            file: Some(file.to_path_buf()),
+            line: None,
+            message: format!("cannot read it: {e}"),
+        })?;
+        let base = file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Config::parse(&text, Some(file), &base)
+    }
+
+    /// Parses config text; relative paths are resolved against `base`.
+    pub fn parse(text: &str, file: Option<&Path>, base: &Path) -> Result<Config, ConfigError> {
+        let err = |line: Option<usize>, message: String| ConfigError {
+            file: file.map(Path::to_path_buf),
+            line,
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            err(line, e.message().trim().to_owned())
+        })?;
+
+        let store_url = match &raw.store.url {
+            Some(u) => StoreUrl::parse(u.get_ref(), Some(base))
+                .map_err(|e| err(Some(line_of(text, u.span().start)), e.to_string()))?,
+            None => StoreUrl::Sqlite(paths::data_dir().join("vigil.db")),
+        };
+        let password_file = raw.store.password_file.as_ref().map(|p| {
+            let path = base.join(p.get_ref());
+            (path, line_of(text, p.span().start))
+        });
+        if let Some((path, line)) = &password_file
+            && path.exists()
+        {
+            perms::check_private(path, "password file").map_err(|m| err(Some(*line), m))?;
+        }
+
+        let reviewer = ReviewerConfig {
+            claim_lease: raw
+                .reviewer
+                .claim_lease
+                .unwrap_or(ReviewerConfig::default().claim_lease),
+            notes_required: raw
+                .reviewer
+                .notes_required
+                .unwrap_or(ReviewerConfig::default().notes_required),
+            second_approval: raw
+                .reviewer
+                .second_approval
+                .unwrap_or(ReviewerConfig::default().second_approval),
+        };
+
+        let mut sources: Vec<SourceConfig> = Vec::new();
+        for spanned in &raw.sources {
+            let line = Some(line_of(text, spanned.span().start));
+            let s = spanned.get_ref();
+            if s.name.is_empty()
+                || !s
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
+                return Err(err(
+                    line,
+                    format!(
+                        "source name {:?} must be letters, digits, '-', '_' or '.', such as \"bastion-auth\"",
+                        SafeText::new(&s.name).as_str()
+                    ),
+                ));
+            }
+            if sources.iter().any(|o| o.name == s.name) {
+                return Err(err(
+                    line,
+                    format!(
+                        "a second source is named {:?}; give each [[source]] its own name",
+                        s.name
+                    ),
+                ));
+            }
+            if s.kind.is_file() {
+                for (key, set) in [
+                    ("url", s.url.is_some()),
+                    ("query", s.query.is_some()),
+                    ("user_env", s.user_env.is_some()),
+                    ("token_env", s.token_env.is_some()),
+                    ("token_file", s.token_file.is_some()),
+                ] {
+                    if set {
+                        return Err(err(
+                            line,
+                            format!(
+                                "source {:?} is of kind {} which reads files: remove `{key}`",
+                                s.name, s.kind
+                            ),
+                        ));
+                    }
+                }
+            }
+            let path = match &s.path {
+                Some(p) if !p.is_empty() => {
+                    let pb = Path::new(p);
+                    Some(if pb.is_absolute() {
+                        p.clone()
+                    } else {
+                        base.join(pb).to_string_lossy().into_owned()
+                    })
+                }
+                _ if s.kind.is_file() => {
+                    return Err(err(
+                        line,
+                        format!(
+                            "source {:?} (kind {}) needs a path, such as path = \"/var/log/auth.log*\"",
+                            s.name, s.kind
+                        ),
+                    ));
+                }
+                _ => None,
+            };
+            if let Some(p) = &path
+                && let Err(e) = glob::Pattern::new(p)
+            {
+                return Err(err(line, format!("path {p:?} is not a valid glob: {e}")));
+            }
+            sources.push(SourceConfig {
+                name: s.name.clone(),
+                kind: s.kind,
+                path,
+                timezone: s.timezone,
+                cadence: s.cadence.unwrap_or(Cadence::Daily),
+                risk: s.risk,
+                interval: s.interval.unwrap_or(Duration::from_secs(60)),
+                line,
+            });
+        }
+
+        Ok(Config {
+            file: file.map(Path::to_path_buf),
+            store: StoreConfig {
+                url: store_url,
+                password_file: password_file.map(|(p, _)| p),
+                password_env: raw.store.password_env,
+            },
+            reviewer,
+            sources,
+            notices: Vec::new(),
+        })
+    }
+
+    /// No config file: a local store and this host's auth log, if readable.
+    pub fn defaults(looked_at: &Path) -> Config {
+        let mut sources = Vec::new();
+        let mut notices = vec![format!(
+            "no config at {}; using a local store in {}. See the README's Configuration section to add sources.",
+            looked_at.display(),
+            paths::data_dir().display()
+        )];
+        let candidates = ["/var/log/auth.log", "/var/log/secure"];
+        match candidates
+            .iter()
+            .find(|p| std::fs::File::open(p).is_ok())
+        {
+            Some(p) => sources.push(SourceConfig {
+                name: "host-auth".into(),
+                kind: SourceKind::Syslog,
+                path: Some(format!("{p}*")),
+                timezone: None,
+                cadence: Cadence::Daily,
+                risk: None,
+                interval: Duration::from_secs(60),
+                line: None,
+            }),
+            None => notices.push(
+                "this host's auth log (/var/log/auth.log or /var/log/secure) is not readable; no source is configured".into(),
+            ),
+        }
+        Config {
+            file: None,
+            store: StoreConfig {
+                url: StoreUrl::Sqlite(paths::data_dir().join("vigil.db")),
+                password_file: None,
+                password_env: None,
+            },
+            reviewer: ReviewerConfig::default(),
+            sources,
+            notices,
+        }
+    }
+
+    pub fn source(&self, name: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(
+            text,
+            Some(Path::new("/etc/vigil/config.toml")),
+            Path::new("/etc/vigil"),
+        )
+    }
+
+    #[test]
+    fn a_full_config_parses() {
+        let c = parse(
+            r#"
+[store]
+url = "sqlite:vigil.db"
+
+[reviewer]
+claim_lease = "15m"
+notes_required = ["violation"]
+
+[[source]]
+name = "bastion-auth"
+kind = "syslog"
+path = "/var/log/auth.log*"
+timezone = "Europe/Berlin"
+cadence = "daily"
+risk = "high"
+
+[[source]]
+name = "old"
+kind = "syslog"
+path = "logs/secure*"
+cadence = "12h"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.store.url, StoreUrl::Sqlite("/etc/vigil/vigil.db".into()));
+        assert_eq!(c.reviewer.claim_lease, Duration::from_secs(900));
+        assert_eq!(c.sources[0].timezone, Some(chrono_tz::Europe::Berlin));
+        assert_eq!(c.sources[0].risk, Some(Severity::High));
+        assert_eq!(
+            c.sources[1].path.as_deref(),
+            Some("/etc/vigil/logs/secure*")
+        );
+        assert_eq!(
+            c.sources[1].cadence,
+            Cadence::Every(Duration::from_secs(43200))
+        );
+        assert_eq!(c.sources[1].line, Some(17));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_fix() {
+        let e = parse("[store]\nurl = \"x.db\"\ncolour = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("unknown field `colour`"), "{e}");
+
+        let e = parse("[[source]]\nname = \"a\"\nkind = \"sylog\"\npath = \"/x\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("use one of: syslog"), "{e}");
+
+        let e = parse("[[source]]\nname = \"a\"\nkind = \"syslog\"\npath = \"/x\"\ntimezone = \"Mars/Base\"\n").unwrap_err();
+        assert_eq!(e.line, Some(5));
+        assert!(e.message.contains("Europe/Berlin"), "{e}");
+
+        let e = parse("\n[[source]]\nname = \"a\"\nkind = \"syslog\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("needs a path"), "{e}");
+
+        let e = parse(
+            "[[source]]\nname = \"a\"\nkind = \"syslog\"\npath = \"/x\"\ncadence = \"sometimes\"\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("hourly, daily"), "{e}");
+
+        let e = parse("[[source]]\nname = \"a\"\nkind = \"syslog\"\npath = \"/x\"\n[[source]]\nname = \"a\"\nkind = \"syslog\"\npath = \"/y\"\n").unwrap_err();
+        assert_eq!(e.line, Some(5));
+        assert!(e.message.contains("its own name"));
+
+        let e = parse("[reviewer]\nnotes_required = [\"bad\"]\n").unwrap_err();
+        assert!(e.message.contains("false-positive"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("config error in /etc/vigil/config.toml, line 2:"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(1_209_600)));
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5y").is_err());
+    }
+}

@@ -1,0 +1,38 @@
+//! The `vigil` binary: install error hooks and logging, parse the command
+//! line, dispatch, and turn errors into the exit codes scripts rely on.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use vigil::cli::{self, Cli, UsageError};
+use vigil::config::ConfigError;
+use vigil::domain::SafeText;
+use vigil::query::QueryError;
+
+fn main() -> ExitCode {
+    if let Err(e) = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install()
+    {
+        eprintln!("vigil: cannot install error hooks: {e}");
+    }
+    vigil::logging::init();
+    let cli = Cli::parse();
+    match cli::run(cli) {
+        Ok(code) => code,
+        Err(e) if cli::output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let usage = e
+                .chain()
+                .any(|c| c.is::<ConfigError>() || c.is::<UsageError>() || c.is::<QueryError>());
+            tracing::error!(error = %SafeText::new(&format!("{e:#}")), "command failed");
+            // Error text can carry file names and log content: neutralize
+            // each line before it reaches the terminal.
+            for (i, line) in format!("{e:#}").lines().enumerate() {
+                let prefix = if i == 0 { "vigil: error: " } else { "  " };
+                eprintln!("{prefix}{}", SafeText::new(line));
+            }
+            ExitCode::from(if usage { 2 } else { 1 })
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The ledger: an append-only SHA-256 hash chain over every change to review
+//! state. Each entry's hash covers the previous entry's hash and a canonical
+//! encoding of the entry, so changing, deleting, inserting or reordering any
+//! row behind vigil's back breaks the chain at that row.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A change to record: who did what to which entity, with its details.
+#[derive(Debug, Clone)]
+pub struct NewLedgerEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// What happened, e.g. `decision`, `claim`, `sanction.add`.
+    pub action: String,
+    /// What it happened to, e.g. `item:42`.
+    pub entity: String,
+    pub payload: serde_json::Value,
+}
+
+/// A stored entry, exactly as it sits in the store.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub payload: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl NewLedgerEntry {
+    /// Seals the entry as number `seq` after `prev_hash`.
+    pub fn seal(&self, seq: i64, prev_hash: &str) -> LedgerEntry {
+        let at = self.at.to_rfc3339_opts(SecondsFormat::Micros, true);
+        // serde_json's Map is a BTreeMap here, so keys come out sorted: the
+        // same value always encodes to the same text.
+        let payload = self.payload.to_string();
+        let hash = entry_hash(
+            prev_hash,
+            seq,
+            &at,
+            &self.actor,
+            &self.action,
+            &self.entity,
+            &payload,
+        );
+        LedgerEntry {
+            seq,
+            at,
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            entity: self.entity.clone(),
+            payload,
+            prev_hash: prev_hash.to_owned(),
+            hash,
+        }
+    }
+}
+
+/// SHA-256 over the previous hash and the canonical encoding of an entry: a
+/// JSON array, so no field can bleed into the next.
+pub fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    payload: &str,
+) -> String {
+    let canonical = serde_json::json!([seq, at, actor, action, entity, payload]).to_string();
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(b"\n");
+    h.update(canonical.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Why the chain is broken at an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Break {
+    /// The entry's own hash does not match its contents.
+    Altered { seq: i64 },
+    /// The entry does not point at the hash of the entry before it.
+    Unlinked { seq: i64 },
+    /// Sequence numbers skip or go backwards.
+    Sequence { expected: i64, found: i64 },
+    /// The ledger no longer reaches a head that was checkpointed.
+    MissingHead { seq: i64, hash: String },
+}
+
+impl Break {
+    pub fn seq(&self) -> i64 {
+        match self {
+            Break::Altered { seq } | Break::Unlinked { seq } | Break::MissingHead { seq, .. } => {
+                *seq
+            }
+            Break::Sequence { found, .. } => *found,
+        }
+    }
+}
+
+impl fmt::Display for Break {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Break::Altered { seq } => write!(
+                f,
+                "ledger entry {seq} was changed after it was written (its hash does not match its contents)"
+            ),
+            Break::Unlinked { seq } => write!(
+                f,
+                "ledger entry {seq} does not follow the entry before it (an entry was changed, removed, inserted or reordered)"
+            ),
+            Break::Sequence { expected, found } if found > expected => write!(
+                f,
+                "ledger entry {expected} is missing (next entry found is {found}): entries were deleted"
+            ),
+            Break::Sequence { expected, found } => write!(
+                f,
+                "ledger entry {found} appears where entry {expected} belongs: entries were inserted or reordered"
+            ),
+            Break::MissingHead { seq, hash } => write!(
+                f,
+                "ledger no longer holds checkpointed entry {seq} with hash {hash}: the tail was truncated or rewritten"
+            ),
+        }
+    }
+}
+
+/// Walks a chain entry by entry, in sequence order.
+#[derive(Debug)]
+pub struct Verifier {
+    next_seq: i64,
+    prev_hash: String,
+    pub count: u64,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Verifier {
+            next_seq: 1,
+            prev_hash: GENESIS.to_owned(),
+            count: 0,
+        }
+    }
+}
+
+impl Verifier {
+    pub fn check(&mut self, e: &LedgerEntry) -> Result<(), Break> {
+        if e.seq != self.next_seq {
+            return Err(Break::Sequence {
+                expected: self.next_seq,
+                found: e.seq,
+            });
+        }
+        if e.prev_hash != self.prev_hash {
+            return Err(Break::Unlinked { seq: e.seq });
+        }
+        let h = entry_hash(
+            &e.prev_hash,
+            e.seq,
+            &e.at,
+            &e.actor,
+            &e.action,
+            &e.entity,
+            &e.payload,
+        );
+        if h != e.hash {
+            return Err(Break::Altered { seq: e.seq });
+        }
+        self.next_seq += 1;
+        self.prev_hash = h;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// The last verified entry's sequence number and hash.
+    pub fn head(&self) -> (i64, &str) {
+        (self.next_seq - 1, &self.prev_hash)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: i64) -> NewLedgerEntry {
+        NewLedgerEntry {
+            at: DateTime::from_timestamp(1_700_000_000 + n, 0).unwrap(),
+            actor: "alice".into(),
+            action: "decision".into(),
+            entity: format!("item:{n}"),
+            payload: serde_json::json!({"z": 1, "a": n}),
+        }
+    }
+
+    fn chain(n: i64) -> Vec<LedgerEntry> {
+        let mut prev = GENESIS.to_owned();
+        (1..=n)
+            .map(|i| {
+                let e = entry(i).seal(i, &prev);
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    fn verify(entries: &[LedgerEntry]) -> Result<u64, Break> {
+        let mut v = Verifier::default();
+        for e in entries {
+            v.check(e)?;
+        }
+        Ok(v.count)
+    }
+
+    #[test]
+    fn intact_chain_verifies_and_payload_is_canonical() {
+        let c = chain(5);
+        assert_eq!(verify(&c), Ok(5));
+        assert_eq!(c[0].payload, r#"{"a":1,"z":1}"#);
+    }
+
+    #[test]
+    fn each_kind_of_tampering_names_the_entry() {
+        let mut c = chain(5);
+        c[2].payload = r#"{"a":99,"z":1}"#.into();
+        assert_eq!(verify(&c), Err(Break::Altered { seq: 3 }));
+
+        let mut c = chain(5);
+        c.remove(2);
+        assert_eq!(
+            verify(&c),
+            Err(Break::Sequence {
+                expected: 3,
+                found: 4
+            })
+        );
+
+        let mut c = chain(5);
+        c.swap(1, 2);
+        let (a, b) = (c[1].seq, c[2].seq);
+        c[1].seq = b;
+        c[2].seq = a;
+        assert_eq!(verify(&c), Err(Break::Unlinked { seq: 2 }));
+    }
+}

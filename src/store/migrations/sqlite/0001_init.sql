@@ -1,0 +1,205 @@
+-- Vigil schema v1 (SQLite). Times are INTEGER microseconds since the Unix
+-- epoch, UTC, so range scans compare integers.
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE sources (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    -- the host that collected it: one store can take pulls from several hosts
+    collector       TEXT NOT NULL DEFAULT '',
+    created_at      INTEGER NOT NULL,
+    last_pull_at    INTEGER,
+    last_success_at INTEGER,
+    last_error      TEXT,
+    last_error_at   INTEGER,
+    UNIQUE (name, collector)
+) STRICT;
+
+-- One row per file content identity: the checkpoint of incremental reading.
+CREATE TABLE streams (
+    id         INTEGER PRIMARY KEY,
+    source_id  INTEGER NOT NULL REFERENCES sources(id),
+    path       TEXT NOT NULL,
+    dev        INTEGER,
+    inode      INTEGER,
+    head_len   INTEGER NOT NULL,
+    head_hash  TEXT NOT NULL,
+    offset     INTEGER NOT NULL DEFAULT 0,
+    records    INTEGER NOT NULL DEFAULT 0,
+    parser_state TEXT NOT NULL DEFAULT '',
+    status     TEXT NOT NULL DEFAULT 'active',
+    first_seen INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX streams_source ON streams(source_id);
+
+-- Stretches of a source that may never have been read (truncation, lost records).
+CREATE TABLE gaps (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER NOT NULL REFERENCES sources(id),
+    stream_id   INTEGER REFERENCES streams(id),
+    detected_at INTEGER NOT NULL,
+    offset      INTEGER,
+    reason      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE events (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER NOT NULL,
+    stream_id   INTEGER NOT NULL,
+    offset      INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    occurred_at INTEGER NOT NULL,
+    time_basis  INTEGER NOT NULL,
+    host        TEXT,
+    program     TEXT,
+    actor       TEXT,
+    subject     TEXT,
+    action      TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    client      TEXT,
+    detail      TEXT,
+    raw         BLOB NOT NULL
+) STRICT;
+-- The dedupe key: a record's place in its stream.
+CREATE UNIQUE INDEX events_origin ON events(stream_id, offset, seq);
+CREATE INDEX events_time ON events(occurred_at);
+CREATE INDEX events_actor ON events(actor, occurred_at);
+CREATE INDEX events_source ON events(source_id, occurred_at);
+
+CREATE TABLE quarantine (
+    id          INTEGER PRIMARY KEY,
+    source_id   INTEGER NOT NULL REFERENCES sources(id),
+    stream_id   INTEGER REFERENCES streams(id),
+    offset      INTEGER,
+    reason      TEXT NOT NULL,
+    raw         BLOB NOT NULL,
+    recorded_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX quarantine_source ON quarantine(source_id);
+
+CREATE TABLE items (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    source_id     INTEGER REFERENCES sources(id),
+    occurred_at   INTEGER NOT NULL,
+    actor         TEXT,
+    subject       TEXT,
+    title         TEXT NOT NULL,
+    severity      INTEGER NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'new',
+    disposition   TEXT,
+    claimed_by    TEXT,
+    claim_expires INTEGER,
+    -- rule, actor and day for grouped findings: a rerun finds the same item
+    group_key     TEXT UNIQUE,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX items_queue ON items(status, severity DESC, occurred_at);
+CREATE INDEX items_time ON items(occurred_at);
+
+CREATE TABLE item_rules (
+    item_id INTEGER NOT NULL REFERENCES items(id),
+    rule    TEXT NOT NULL,
+    reason  TEXT NOT NULL,
+    PRIMARY KEY (item_id, rule, reason)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE item_events (
+    item_id  INTEGER NOT NULL REFERENCES items(id),
+    event_id INTEGER NOT NULL,
+    PRIMARY KEY (item_id, event_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE decisions (
+    id          TEXT PRIMARY KEY,          -- client-made UUID: a retry never doubles
+    item_id     INTEGER NOT NULL REFERENCES items(id),
+    reviewer    TEXT NOT NULL,
+    decided_at  INTEGER NOT NULL,
+    disposition TEXT,
+    note        TEXT,
+    reverts     TEXT REFERENCES decisions(id),
+    ledger_seq  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX decisions_item ON decisions(item_id);
+
+CREATE TABLE incidents (
+    id         INTEGER PRIMARY KEY,
+    title      TEXT NOT NULL,
+    severity   TEXT NOT NULL,
+    status     TEXT NOT NULL DEFAULT 'open',
+    assignee   TEXT,
+    outcome    TEXT,
+    opened_by  TEXT NOT NULL,
+    opened_at  INTEGER NOT NULL,
+    closed_at  INTEGER,
+    remote_key TEXT
+) STRICT;
+
+CREATE TABLE incident_items (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    item_id     INTEGER NOT NULL REFERENCES items(id),
+    PRIMARY KEY (incident_id, item_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE incident_notes (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    author      TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    note        TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE sanctions (
+    id          INTEGER PRIMARY KEY,
+    member      TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    tier        TEXT NOT NULL,
+    sanction    TEXT NOT NULL,
+    decided_by  TEXT NOT NULL,
+    decided_on  TEXT NOT NULL,
+    incident_id INTEGER REFERENCES incidents(id),
+    notice_sent INTEGER NOT NULL DEFAULT 0,
+    note        TEXT,
+    created_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE risks (
+    id            INTEGER PRIMARY KEY,
+    asset         TEXT NOT NULL,
+    threat        TEXT NOT NULL,
+    vulnerability TEXT NOT NULL,
+    likelihood    INTEGER NOT NULL,
+    impact        INTEGER NOT NULL,
+    residual      INTEGER,
+    treatment     TEXT,
+    safeguards    TEXT,
+    owner         TEXT,
+    next_review   TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE risk_sources (
+    risk_id   INTEGER NOT NULL REFERENCES risks(id),
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    PRIMARY KEY (risk_id, source_id)
+) STRICT, WITHOUT ROWID;
+
+-- Append-only hash chain over every change to review state.
+CREATE TABLE ledger (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    entity    TEXT NOT NULL,
+    payload   TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+) STRICT;

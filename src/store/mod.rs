@@ -1,0 +1,259 @@
+//! Where events, review state and the ledger live: one `Store` trait, with
+//! SQLite for one host (and PostgreSQL for a team, behind the same trait).
+//!
+//! The trait is synchronous: the CLI calls it directly and the TUI calls it
+//! from worker threads, never from the UI thread.
+
+pub mod ledger;
+mod sqlite;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use color_eyre::eyre::{Result, bail};
+use serde::Serialize;
+
+use crate::domain::{Event, Item, NewEvent, SafeText};
+use crate::query::Query;
+pub use ledger::{Break, LedgerEntry, NewLedgerEntry};
+pub use sqlite::{SqliteStore, network_fs_name};
+
+/// Database id of a configured source.
+pub type SourceId = i64;
+
+/// The checkpoint of one file (by content identity) of a source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stream {
+    pub id: i64,
+    pub source_id: SourceId,
+    pub path: String,
+    pub dev: Option<u64>,
+    pub inode: Option<u64>,
+    /// How many leading bytes `head_hash` covers.
+    pub head_len: u64,
+    pub head_hash: String,
+    /// Offset just after the last complete record stored.
+    pub offset: u64,
+    pub records: u64,
+    /// Parser state needed to resume mid-file (the inferred year, say).
+    pub parser_state: String,
+    /// `active`, or `truncated` once the file shrank under its checkpoint.
+    pub status: String,
+}
+
+/// A record that could not be parsed, kept with its place and reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quarantined {
+    pub offset: Option<u64>,
+    pub reason: String,
+    pub raw: Vec<u8>,
+}
+
+/// A stretch of a source that may never have been read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap {
+    pub stream_id: Option<i64>,
+    pub offset: Option<u64>,
+    pub reason: String,
+}
+
+/// Everything one read of a stream produced, committed in one transaction
+/// together with the stream's new checkpoint: a crash never loses or doubles
+/// a record.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub source_id: SourceId,
+    pub stream: Stream,
+    pub events: Vec<NewEvent>,
+    pub quarantined: Vec<Quarantined>,
+    pub gaps: Vec<Gap>,
+}
+
+/// What `commit_batch` stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub events: u64,
+    /// Events whose dedupe key was already stored.
+    pub duplicates: u64,
+    pub quarantined: u64,
+}
+
+/// How a source is doing, for `vigil sources` and the TUI.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceStatus {
+    pub name: SafeText,
+    pub kind: SafeText,
+    pub last_pull_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_error: Option<SafeText>,
+    pub events: u64,
+    pub quarantined: u64,
+    pub gaps: u64,
+    pub streams: Vec<Stream>,
+}
+
+/// A quarantined record as listed back to the user.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantineRow {
+    pub source: SafeText,
+    pub path: Option<SafeText>,
+    pub offset: Option<u64>,
+    pub reason: SafeText,
+    pub raw: SafeText,
+}
+
+/// A gap as listed back to the user.
+#[derive(Debug, Clone, Serialize)]
+pub struct GapRow {
+    pub source: SafeText,
+    pub path: Option<SafeText>,
+    pub detected_at: DateTime<Utc>,
+    pub offset: Option<u64>,
+    pub reason: SafeText,
+}
+
+/// The result of walking the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub entries: u64,
+    pub head_seq: i64,
+    pub head_hash: String,
+    pub broken: Option<Break>,
+}
+
+/// The migrations that exist and which ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationReport {
+    pub from: i64,
+    pub to: i64,
+}
+
+pub trait Store: Send {
+    /// Applies pending migrations; refuses a schema newer than this binary.
+    fn migrate(&mut self) -> Result<MigrationReport>;
+    fn schema_version(&self) -> Result<i64>;
+
+    /// The id of a configured source, registering it on first use.
+    fn ensure_source(&mut self, name: &str, kind: &str) -> Result<SourceId>;
+    fn streams(&self, source: SourceId) -> Result<Vec<Stream>>;
+    /// Registers a newly seen file with an empty checkpoint.
+    fn add_stream(&mut self, stream: &Stream) -> Result<Stream>;
+    /// Marks a stream (truncated, say) and records a gap, in one transaction.
+    fn mark_stream(&mut self, stream_id: i64, status: &str, gap: &Gap) -> Result<()>;
+    /// Stores a batch and its checkpoint atomically.
+    fn commit_batch(&mut self, batch: &Batch) -> Result<BatchOutcome>;
+    /// Records when a source was pulled and whether it failed.
+    fn record_pull(
+        &mut self,
+        source: SourceId,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<()>;
+
+    /// Events matching a filter, oldest first, at most `limit` (0 = all).
+    fn for_each_event(
+        &self,
+        filter: &Query,
+        limit: u64,
+        f: &mut dyn FnMut(Event) -> Result<()>,
+    ) -> Result<()>;
+    fn count_events(&self, filter: &Query) -> Result<u64>;
+    /// Review items matching a filter, most severe and oldest first.
+    fn items(&self, filter: &Query, limit: u64) -> Result<Vec<Item>>;
+
+    fn source_status(&self) -> Result<Vec<SourceStatus>>;
+    fn quarantine(&self, source: Option<&str>, limit: u64) -> Result<Vec<QuarantineRow>>;
+    fn gaps(&self, source: Option<&str>) -> Result<Vec<GapRow>>;
+
+    /// Appends one entry to the ledger and returns it sealed.
+    fn append_ledger(&mut self, entry: &NewLedgerEntry) -> Result<LedgerEntry>;
+    /// Walks the whole chain; stops at the first break.
+    fn verify_ledger(&self) -> Result<Verification>;
+    /// The entry with this sequence number, if it exists.
+    fn ledger_entry(&self, seq: i64) -> Result<Option<LedgerEntry>>;
+}
+
+/// Where a store lives, as given by `--store`, `VIGIL_STORE` or the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl StoreUrl {
+    /// `sqlite:PATH`, `postgres://…`, or a plain path.
+    pub fn parse(s: &str, relative_to: Option<&Path>) -> Result<StoreUrl> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(StoreUrl::Postgres(s.to_owned()));
+        }
+        let path = s.strip_prefix("sqlite:").unwrap_or(s);
+        let path = path.strip_prefix("//").unwrap_or(path);
+        if path.is_empty() {
+            bail!("store URL {s:?} names no file: write sqlite:/path/to/vigil.db");
+        }
+        if path.contains("://") {
+            bail!(
+                "store URL {s:?} is not understood: use sqlite:PATH, a plain path, or postgres://…"
+            );
+        }
+        let p = PathBuf::from(path);
+        Ok(StoreUrl::Sqlite(match relative_to {
+            Some(base) if p.is_relative() => base.join(p),
+            _ => p,
+        }))
+    }
+
+    /// Opens the store and brings its schema up to date.
+    pub fn open(&self) -> Result<Box<dyn Store>> {
+        let mut s = self.connect()?;
+        s.migrate()?;
+        Ok(s)
+    }
+
+    /// Opens the store as it is, without migrating.
+    pub fn connect(&self) -> Result<Box<dyn Store>> {
+        match self {
+            StoreUrl::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
+            StoreUrl::Postgres(_) => {
+                bail!("PostgreSQL stores are not supported by this build yet; use sqlite:PATH")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreUrl::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+            // never print a password that may sit in the URL
+            StoreUrl::Postgres(u) => match u.split_once('@') {
+                Some((scheme_user, host)) => {
+                    let user = scheme_user.split(':').take(2).collect::<Vec<_>>().join(":");
+                    write!(f, "{user}@{host}")
+                }
+                None => f.write_str(u),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_urls() {
+        assert_eq!(
+            StoreUrl::parse("sqlite:/var/lib/vigil.db", None).unwrap(),
+            StoreUrl::Sqlite("/var/lib/vigil.db".into())
+        );
+        assert_eq!(
+            StoreUrl::parse("vigil.db", Some(Path::new("/etc/vigil"))).unwrap(),
+            StoreUrl::Sqlite("/etc/vigil/vigil.db".into())
+        );
+        assert!(StoreUrl::parse("sqlite:", None).is_err());
+        assert!(StoreUrl::parse("mysql://x", None).is_err());
+        let pg = StoreUrl::parse("postgres://vigil:s3cret@db/vigil", None).unwrap();
+        assert!(!pg.to_string().contains("s3cret"), "{pg}");
+    }
+}

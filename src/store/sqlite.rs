@@ -1,0 +1,720 @@
+//! The SQLite store: one file on one host, in WAL mode. Review state is
+//! written with `synchronous=FULL`; ingest batches use `NORMAL`, which WAL
+//! keeps consistent and which cannot double anything, because a batch and its
+//! checkpoint commit together.
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
+
+use super::ledger::{GENESIS, LedgerEntry, NewLedgerEntry, Verifier};
+use super::{
+    Batch, BatchOutcome, Gap, GapRow, MigrationReport, QuarantineRow, SourceId, SourceStatus,
+    Store, Stream, Verification,
+};
+use crate::domain::{
+    Disposition, Event, Item, ItemKind, ItemRule, Outcome, SafeText, Severity, Status, TimeBasis,
+};
+use crate::query::{Dialect, Param, Query, Target};
+
+/// Schema migrations, in order; `PRAGMA user_version` is the last applied.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/sqlite/0001_init.sql")];
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// The name of the network or FUSE filesystem `dir` is on, if it is on one.
+/// SQLite's locking is unreliable there, so a store on one is refused.
+pub fn network_fs_name(dir: &Path) -> Option<&'static str> {
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a writable statfs.
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    fs_magic_name(st.f_type as i64)
+}
+
+fn fs_magic_name(magic: i64) -> Option<&'static str> {
+    Some(match magic as u32 {
+        0x6969 => "NFS",
+        0x517B => "SMB",
+        0xFF53_4D42 => "CIFS",
+        0xFE53_4D42 => "SMB2",
+        0x6573_5546 => "FUSE",
+        0x7375_7245 => "Coda",
+        0x564C => "NCP",
+        0x5346_414F => "AFS",
+        0x0102_1997 => "9P",
+        0x00C3_6400 => "CephFS",
+        0x0116_1970 => "GFS2",
+        0x7461_636F => "OCFS2",
+        0x0BD0_0BD0 => "Lustre",
+        _ => return None,
+    })
+}
+
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn from_micros(us: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(us).unwrap_or_default()
+}
+
+fn opt_text(s: Option<String>) -> Option<SafeText> {
+    s.map(|s| SafeText::new(&s))
+}
+
+fn to_values(params: &[Param]) -> Vec<Value> {
+    params
+        .iter()
+        .map(|p| match p {
+            Param::Text(s) => Value::Text(s.clone()),
+            Param::Int(i) => Value::Integer(*i),
+        })
+        .collect()
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store file. Does not migrate.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .wrap_err_with(|| format!("cannot create the store directory {}", dir.display()))?;
+        }
+        if let Some(fs) = network_fs_name(&dir) {
+            bail!(
+                "refusing to keep the store {} on a {fs} filesystem: SQLite's locking is not reliable there and decisions could be lost. Put it on a local disk, or use a PostgreSQL store for a shared one",
+                path.display()
+            );
+        }
+        if !path.exists() {
+            // The store holds ePHI: only its owner may read it.
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .wrap_err_with(|| format!("cannot create the store {}", path.display()))?;
+        }
+        let conn = Connection::open(path)
+            .wrap_err_with(|| format!("cannot open the store {}", path.display()))?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            bail!(
+                "the store {} cannot use write-ahead logging (journal mode {mode})",
+                path.display()
+            );
+        }
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        )?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Direct access for tests that play the attacker behind vigil's back.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn stream_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stream> {
+        Ok(Stream {
+            id: r.get(0)?,
+            source_id: r.get(1)?,
+            path: r.get(2)?,
+            dev: r.get::<_, Option<i64>>(3)?.map(|v| v as u64),
+            inode: r.get::<_, Option<i64>>(4)?.map(|v| v as u64),
+            head_len: r.get::<_, i64>(5)? as u64,
+            head_hash: r.get(6)?,
+            offset: r.get::<_, i64>(7)? as u64,
+            records: r.get::<_, i64>(8)? as u64,
+            parser_state: r.get(9)?,
+            status: r.get(10)?,
+        })
+    }
+}
+
+/// The last entry's sequence number and hash, or the genesis before any.
+fn ledger_head(conn: &Connection) -> Result<(i64, String)> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((0, GENESIS.to_owned())))
+}
+
+const STREAM_COLS: &str =
+    "id, source_id, path, dev, inode, head_len, head_hash, offset, records, parser_state, status";
+
+impl Store for SqliteStore {
+    fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    fn migrate(&mut self) -> Result<MigrationReport> {
+        let from = self.schema_version()?;
+        let known = MIGRATIONS.len() as i64;
+        if from > known {
+            bail!(
+                "the store {} has schema version {from}, newer than this vigil knows ({known}): upgrade vigil before using this store",
+                self.path.display()
+            );
+        }
+        if from == known {
+            return Ok(MigrationReport { from, to: known });
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Re-read under the write lock: another process may have migrated.
+        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            tx.execute_batch(sql)
+                .wrap_err_with(|| format!("migration {} failed", i + 1))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        }
+        tx.commit()?;
+        Ok(MigrationReport { from, to: known })
+    }
+
+    fn ensure_source(&mut self, name: &str, kind: &str) -> Result<SourceId> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, kind FROM sources WHERE name = ?1 AND collector = ''",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let id = match existing {
+            Some((id, k)) if k == kind => id,
+            Some((id, _)) => {
+                tx.execute(
+                    "UPDATE sources SET kind = ?1 WHERE id = ?2",
+                    params![kind, id],
+                )?;
+                id
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO sources (name, kind, created_at) VALUES (?1, ?2, ?3)",
+                    params![name, kind, micros(Utc::now())],
+                )?;
+                tx.last_insert_rowid()
+            }
+        };
+        tx.commit()?;
+        Ok(id)
+    }
+
+    fn streams(&self, source: SourceId) -> Result<Vec<Stream>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {STREAM_COLS} FROM streams WHERE source_id = ?1 ORDER BY id"
+        ))?;
+        let rows = st.query_map([source], Self::stream_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn add_stream(&mut self, s: &Stream) -> Result<Stream> {
+        let now = micros(Utc::now());
+        self.conn.execute(
+            "INSERT INTO streams (source_id, path, dev, inode, head_len, head_hash, offset, records, parser_state, status, first_seen, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+            params![
+                s.source_id,
+                s.path,
+                s.dev.map(|v| v as i64),
+                s.inode.map(|v| v as i64),
+                s.head_len as i64,
+                s.head_hash,
+                s.offset as i64,
+                s.records as i64,
+                s.parser_state,
+                s.status,
+                now
+            ],
+        )?;
+        Ok(Stream {
+            id: self.conn.last_insert_rowid(),
+            ..s.clone()
+        })
+    }
+
+    fn mark_stream(&mut self, stream_id: i64, status: &str, gap: &Gap) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let source_id: i64 = tx.query_row(
+            "SELECT source_id FROM streams WHERE id = ?1",
+            [stream_id],
+            |r| r.get(0),
+        )?;
+        let now = micros(Utc::now());
+        tx.execute(
+            "UPDATE streams SET status = ?1, dev = NULL, inode = NULL, updated_at = ?2 WHERE id = ?3",
+            params![status, now, stream_id],
+        )?;
+        tx.execute(
+            "INSERT INTO gaps (source_id, stream_id, detected_at, offset, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![source_id, gap.stream_id, now, gap.offset.map(|o| o as i64), gap.reason],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn commit_batch(&mut self, b: &Batch) -> Result<BatchOutcome> {
+        // Ingest is replayable from the source, and the checkpoint commits
+        // with the rows, so it does not need an fsync per batch.
+        self.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let result = (|| -> Result<BatchOutcome> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut out = BatchOutcome::default();
+            let now = micros(Utc::now());
+            {
+                let mut ins = tx.prepare_cached(
+                    "INSERT INTO events (source_id, stream_id, offset, seq, occurred_at, time_basis, host, program, actor, subject, action, outcome, client, detail, raw)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                     ON CONFLICT (stream_id, offset, seq) DO NOTHING",
+                )?;
+                for e in &b.events {
+                    let n = ins.execute(params![
+                        b.source_id,
+                        b.stream.id,
+                        e.offset as i64,
+                        e.seq,
+                        micros(e.occurred_at),
+                        e.time_basis.to_bits(),
+                        e.host.as_ref().map(SafeText::as_str),
+                        e.program.as_ref().map(SafeText::as_str),
+                        e.actor.as_ref().map(SafeText::as_str),
+                        e.subject.as_ref().map(SafeText::as_str),
+                        e.action.as_str(),
+                        e.outcome.as_str(),
+                        e.client.as_ref().map(SafeText::as_str),
+                        e.detail.as_ref().map(SafeText::as_str),
+                        e.raw,
+                    ])?;
+                    if n == 1 {
+                        out.events += 1;
+                    } else {
+                        out.duplicates += 1;
+                    }
+                }
+                let mut q = tx.prepare_cached(
+                    "INSERT INTO quarantine (source_id, stream_id, offset, reason, raw, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                for r in &b.quarantined {
+                    q.execute(params![
+                        b.source_id,
+                        b.stream.id,
+                        r.offset.map(|o| o as i64),
+                        r.reason,
+                        r.raw,
+                        now
+                    ])?;
+                    out.quarantined += 1;
+                }
+                let mut g = tx.prepare_cached(
+                    "INSERT INTO gaps (source_id, stream_id, detected_at, offset, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for gap in &b.gaps {
+                    g.execute(params![
+                        b.source_id,
+                        gap.stream_id,
+                        now,
+                        gap.offset.map(|o| o as i64),
+                        gap.reason
+                    ])?;
+                }
+            }
+            let s = &b.stream;
+            let updated = tx.execute(
+                "UPDATE streams SET path = ?1, dev = ?2, inode = ?3, head_len = ?4, head_hash = ?5, offset = ?6, records = ?7, parser_state = ?8, status = ?9, updated_at = ?10 WHERE id = ?11",
+                params![
+                    s.path,
+                    s.dev.map(|v| v as i64),
+                    s.inode.map(|v| v as i64),
+                    s.head_len as i64,
+                    s.head_hash,
+                    s.offset as i64,
+                    s.records as i64,
+                    s.parser_state,
+                    s.status,
+                    now,
+                    s.id
+                ],
+            )?;
+            if updated != 1 {
+                return Err(eyre!("checkpoint for stream {} is missing", s.id));
+            }
+            tx.commit()?;
+            Ok(out)
+        })();
+        self.conn.execute_batch("PRAGMA synchronous = FULL")?;
+        result
+    }
+
+    fn record_pull(
+        &mut self,
+        source: SourceId,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let at = micros(at);
+        match error {
+            None => self.conn.execute(
+                "UPDATE sources SET last_pull_at = ?1, last_success_at = ?1 WHERE id = ?2",
+                params![at, source],
+            )?,
+            Some(e) => self.conn.execute(
+                "UPDATE sources SET last_pull_at = ?1, last_error = ?2, last_error_at = ?1 WHERE id = ?3",
+                params![at, SafeText::new(e).as_str(), source],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn for_each_event(
+        &self,
+        filter: &Query,
+        limit: u64,
+        f: &mut dyn FnMut(Event) -> Result<()>,
+    ) -> Result<()> {
+        let w = filter.to_sql(Target::Events, Dialect::Sqlite, 1)?;
+        let limit_sql = if limit > 0 {
+            format!("LIMIT {limit}")
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "SELECT e.id, s.name, s.kind, e.occurred_at, e.host, e.actor, e.subject, e.action, e.outcome, e.client, e.raw, e.program, e.detail, e.time_basis
+             FROM events e JOIN sources s ON s.id = e.source_id
+             WHERE {} ORDER BY e.occurred_at, e.id {limit_sql}",
+            w.clause
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let mut rows = st.query(params_from_iter(to_values(&w.params)))?;
+        while let Some(r) = rows.next()? {
+            let outcome: String = r.get(8)?;
+            let raw: Vec<u8> = r.get(10)?;
+            f(Event {
+                id: r.get(0)?,
+                source: SafeText::new(&r.get::<_, String>(1)?),
+                kind: SafeText::new(&r.get::<_, String>(2)?),
+                occurred_at: from_micros(r.get(3)?),
+                host: opt_text(r.get(4)?),
+                actor: opt_text(r.get(5)?),
+                subject: opt_text(r.get(6)?),
+                action: SafeText::new(&r.get::<_, String>(7)?),
+                outcome: outcome.parse().unwrap_or(Outcome::Unknown),
+                client: opt_text(r.get(9)?),
+                raw: SafeText::from_bytes(&raw),
+                program: opt_text(r.get(11)?),
+                detail: opt_text(r.get(12)?),
+                time_basis: TimeBasis::from_bits(r.get(13)?).describe(),
+            })?;
+        }
+        Ok(())
+    }
+
+    fn count_events(&self, filter: &Query) -> Result<u64> {
+        let w = filter.to_sql(Target::Events, Dialect::Sqlite, 1)?;
+        let sql = format!(
+            "SELECT count(*) FROM events e JOIN sources s ON s.id = e.source_id WHERE {}",
+            w.clause
+        );
+        let n: i64 = self
+            .conn
+            .query_row(&sql, params_from_iter(to_values(&w.params)), |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn items(&self, filter: &Query, limit: u64) -> Result<Vec<Item>> {
+        let w = filter.to_sql(Target::Items, Dialect::Sqlite, 1)?;
+        let limit_sql = if limit > 0 {
+            format!("LIMIT {limit}")
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "SELECT i.id, i.kind, s.name, i.occurred_at, i.actor, i.subject, i.title, i.severity, i.status, i.disposition, i.claimed_by
+             FROM items i LEFT JOIN sources s ON s.id = i.source_id
+             WHERE {} ORDER BY i.severity DESC, i.occurred_at, i.id {limit_sql}",
+            w.clause
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let mut items = st
+            .query_map(params_from_iter(to_values(&w.params)), |r| {
+                let kind: String = r.get(1)?;
+                let status: String = r.get(8)?;
+                let disposition: Option<String> = r.get(9)?;
+                let sev: i64 = r.get(7)?;
+                Ok(Item {
+                    id: r.get(0)?,
+                    kind: kind.parse().unwrap_or(ItemKind::Finding),
+                    source: opt_text(r.get(2)?),
+                    occurred_at: from_micros(r.get(3)?),
+                    actor: opt_text(r.get(4)?),
+                    subject: opt_text(r.get(5)?),
+                    title: SafeText::new(&r.get::<_, String>(6)?),
+                    severity: Severity::ALL
+                        .get(sev.clamp(0, 3) as usize)
+                        .copied()
+                        .unwrap_or(Severity::Low),
+                    rules: Vec::new(),
+                    status: status.parse().unwrap_or(Status::New),
+                    disposition: disposition.and_then(|d| d.parse::<Disposition>().ok()),
+                    claimed_by: opt_text(r.get(10)?),
+                    event_ids: Vec::new(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut rules = self.conn.prepare_cached(
+            "SELECT rule, reason FROM item_rules WHERE item_id = ?1 ORDER BY rule",
+        )?;
+        let mut evs = self.conn.prepare_cached(
+            "SELECT event_id FROM item_events WHERE item_id = ?1 ORDER BY event_id",
+        )?;
+        for item in &mut items {
+            item.rules = rules
+                .query_map([item.id], |r| {
+                    Ok(ItemRule {
+                        rule: r.get(0)?,
+                        reason: SafeText::new(&r.get::<_, String>(1)?),
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            item.event_ids = evs
+                .query_map([item.id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+        Ok(items)
+    }
+
+    fn source_status(&self) -> Result<Vec<SourceStatus>> {
+        let mut st = self.conn.prepare(
+            "SELECT s.id, s.name, s.kind, s.last_pull_at, s.last_success_at, s.last_error,
+                    (SELECT count(*) FROM events e WHERE e.source_id = s.id),
+                    (SELECT count(*) FROM quarantine q WHERE q.source_id = s.id),
+                    (SELECT count(*) FROM gaps g WHERE g.source_id = s.id)
+             FROM sources s ORDER BY s.name",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    SourceStatus {
+                        name: SafeText::new(&r.get::<_, String>(1)?),
+                        kind: SafeText::new(&r.get::<_, String>(2)?),
+                        last_pull_at: r.get::<_, Option<i64>>(3)?.map(from_micros),
+                        last_success_at: r.get::<_, Option<i64>>(4)?.map(from_micros),
+                        last_error: opt_text(r.get(5)?),
+                        events: r.get::<_, i64>(6)? as u64,
+                        quarantined: r.get::<_, i64>(7)? as u64,
+                        gaps: r.get::<_, i64>(8)? as u64,
+                        streams: Vec::new(),
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(id, mut s)| {
+                s.streams = self.streams(id)?;
+                Ok(s)
+            })
+            .collect()
+    }
+
+    fn quarantine(&self, source: Option<&str>, limit: u64) -> Result<Vec<QuarantineRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT s.name, t.path, q.offset, q.reason, q.raw
+             FROM quarantine q JOIN sources s ON s.id = q.source_id LEFT JOIN streams t ON t.id = q.stream_id
+             WHERE (?1 IS NULL OR s.name = ?1) ORDER BY q.id LIMIT ?2",
+        )?;
+        let limit = if limit == 0 { -1 } else { limit as i64 };
+        let rows = st.query_map(params![source, limit], |r| {
+            Ok(QuarantineRow {
+                source: SafeText::new(&r.get::<_, String>(0)?),
+                path: opt_text(r.get(1)?),
+                offset: r.get::<_, Option<i64>>(2)?.map(|o| o as u64),
+                reason: SafeText::new(&r.get::<_, String>(3)?),
+                raw: SafeText::from_bytes(&r.get::<_, Vec<u8>>(4)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn gaps(&self, source: Option<&str>) -> Result<Vec<GapRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT s.name, t.path, g.detected_at, g.offset, g.reason
+             FROM gaps g JOIN sources s ON s.id = g.source_id LEFT JOIN streams t ON t.id = g.stream_id
+             WHERE (?1 IS NULL OR s.name = ?1) ORDER BY g.id",
+        )?;
+        let rows = st.query_map(params![source], |r| {
+            Ok(GapRow {
+                source: SafeText::new(&r.get::<_, String>(0)?),
+                path: opt_text(r.get(1)?),
+                detected_at: from_micros(r.get(2)?),
+                offset: r.get::<_, Option<i64>>(3)?.map(|o| o as u64),
+                reason: SafeText::new(&r.get::<_, String>(4)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn append_ledger(&mut self, entry: &NewLedgerEntry) -> Result<LedgerEntry> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (seq, prev) = ledger_head(&tx)?;
+        let sealed = entry.seal(seq + 1, &prev);
+        tx.execute(
+            "INSERT INTO ledger (seq, at, actor, action, entity, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                sealed.seq,
+                sealed.at,
+                sealed.actor,
+                sealed.action,
+                sealed.entity,
+                sealed.payload,
+                sealed.prev_hash,
+                sealed.hash
+            ],
+        )?;
+        tx.commit()?;
+        Ok(sealed)
+    }
+
+    fn verify_ledger(&self) -> Result<Verification> {
+        let mut st = self.conn.prepare(
+            "SELECT seq, at, actor, action, entity, payload, prev_hash, hash FROM ledger ORDER BY seq",
+        )?;
+        let mut rows = st.query([])?;
+        let mut v = Verifier::default();
+        let mut broken = None;
+        while let Some(r) = rows.next()? {
+            let e = LedgerEntry {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                entity: r.get(4)?,
+                payload: r.get(5)?,
+                prev_hash: r.get(6)?,
+                hash: r.get(7)?,
+            };
+            if let Err(b) = v.check(&e) {
+                broken = Some(b);
+                break;
+            }
+        }
+        let (head_seq, head_hash) = v.head();
+        let head_hash = head_hash.to_owned();
+        Ok(Verification {
+            entries: v.count,
+            head_seq,
+            head_hash,
+            broken,
+        })
+    }
+
+    fn ledger_entry(&self, seq: i64) -> Result<Option<LedgerEntry>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq, at, actor, action, entity, payload, prev_hash, hash FROM ledger WHERE seq = ?1",
+                [seq],
+                |r| {
+                    Ok(LedgerEntry {
+                        seq: r.get(0)?,
+                        at: r.get(1)?,
+                        actor: r.get(2)?,
+                        action: r.get(3)?,
+                        entity: r.get(4)?,
+                        payload: r.get(5)?,
+                        prev_hash: r.get(6)?,
+                        hash: r.get(7)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_filesystems_are_named() {
+        assert_eq!(fs_magic_name(0x6969), Some("NFS"));
+        assert_eq!(fs_magic_name(0xFF53_4D42_u32 as i64), Some("CIFS"));
+        assert_eq!(fs_magic_name(0x6573_5546), Some("FUSE"));
+        // ext4 and tmpfs are local
+        assert_eq!(fs_magic_name(0xEF53), None);
+        assert_eq!(fs_magic_name(0x0102_1994), None);
+        assert_eq!(network_fs_name(Path::new("/tmp")), None);
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.db");
+        let mut s = SqliteStore::open(&path).unwrap();
+        s.migrate().unwrap();
+        s.conn.pragma_update(None, "user_version", 99).unwrap();
+        let err = s.migrate().unwrap_err().to_string();
+        assert!(err.contains("newer than this vigil"), "{err}");
+    }
+
+    #[test]
+    fn store_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/v.db");
+        let _ = SqliteStore::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
