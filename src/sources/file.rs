@@ -9,13 +9,17 @@ use chrono_tz::Tz;
 use color_eyre::eyre::{Result, WrapErr};
 use serde::Serialize;
 
-use super::SourceKind;
-use super::tail::{FileInfo, HEAD_LEN, LineReader, Resolution, head_hash, resolve};
-use crate::store::{Batch, Gap, Quarantined, SourceId, Store, Stream};
+use std::sync::mpsc::SyncSender;
 
-/// Records per transaction: large enough to amortize the commit, small
-/// enough to keep memory flat on a huge file.
-const BATCH: usize = 20_000;
+use super::tail::{FileInfo, HEAD_LEN, LineReader, Resolution, head_hash, resolve};
+use super::{RecordParser, SourceKind};
+use crate::domain::NewEvent;
+use crate::store::{Batch, CheckpointMoved, Gap, Quarantined, SourceId, Store, Stream};
+
+/// Records handed to the store at a time: keeps memory flat on a huge file.
+const BATCH: usize = 10_000;
+/// Records per transaction: large enough that index upkeep is amortized.
+const COMMIT_EVERY: usize = 200_000;
 /// Raw bytes kept of a quarantined line.
 const MAX_QUARANTINE_RAW: usize = 64 * 1024;
 
@@ -119,79 +123,165 @@ pub fn read_file(
     }
 
     let start = stream.offset;
-    let mut parser = src
+    let parser = src
         .kind
         .parser(src.zone, info.modified, &stream.parser_state);
-    let mut reader = LineReader::new(file, start, take_partial)?;
-    let mut batch = Batch {
-        source_id: src.id,
-        stream: stream.clone(),
+    let reader = LineReader::new(file, start, take_partial)?;
+    let dirty = stream != before;
+    let mut w = Writer {
+        batch: Batch {
+            source_id: src.id,
+            since: start,
+            stream: stream.clone(),
+            events: Vec::new(),
+            quarantined: Vec::new(),
+            gaps: Vec::new(),
+        },
+        stream,
+        records: 0,
+        pending_state: None,
+        report,
+    };
+    // Reading and parsing run on their own thread while this one writes to
+    // the store: on two cores the parse costs almost nothing extra.
+    let end = std::thread::scope(|scope| -> Result<u64> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Chunk>>(2);
+        scope.spawn(move || parse_chunks(reader, parser, &tx));
+        let mut end = start;
+        let mut got_any = false;
+        for chunk in rx {
+            let chunk = chunk?;
+            got_any = true;
+            end = chunk.end;
+            w.records += chunk.records;
+            w.batch.events = chunk.events;
+            w.batch.quarantined = chunk.quarantined;
+            if w.records >= COMMIT_EVERY {
+                w.checkpoint(chunk.end, chunk.parser_state);
+                w.flush(store, true)?;
+            } else {
+                w.pending_state = Some((chunk.end, chunk.parser_state));
+                w.flush(store, false)?;
+            }
+        }
+        if let Some((end, state)) = w.pending_state.take() {
+            w.checkpoint(end, state);
+            w.flush(store, true)?;
+        } else if dirty && !got_any {
+            w.flush(store, true)?;
+        }
+        Ok(end)
+    });
+    let end = match end {
+        Err(e) if e.downcast_ref::<CheckpointMoved>().is_some() => {
+            let mut report = w.report;
+            report.note = Some(e.to_string());
+            return Ok(report);
+        }
+        other => other?,
+    };
+    let mut report = w.report;
+    report.bytes = end - start;
+    Ok(report)
+}
+
+/// What the parsing thread hands over: records up to `end`.
+struct Chunk {
+    events: Vec<NewEvent>,
+    quarantined: Vec<Quarantined>,
+    records: usize,
+    end: u64,
+    parser_state: String,
+}
+
+fn parse_chunks(
+    mut reader: LineReader,
+    mut parser: Box<dyn RecordParser + Send>,
+    tx: &SyncSender<std::io::Result<Chunk>>,
+) {
+    let mut chunk = Chunk {
         events: Vec::with_capacity(BATCH),
         quarantined: Vec::new(),
-        gaps: Vec::new(),
+        records: 0,
+        end: reader.offset(),
+        parser_state: String::new(),
     };
-    let mut records = 0usize;
-    let mut dirty = stream != before;
-    while let Some((offset, line)) = reader.next_line()? {
-        records += 1;
-        if let Err(reason) = parser.parse(line, offset, &mut batch.events) {
-            batch.quarantined.push(Quarantined {
+    loop {
+        let line = match reader.next_line() {
+            Ok(Some((offset, line))) => (offset, line),
+            Ok(None) => break,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        let (offset, line) = line;
+        chunk.records += 1;
+        if let Err(reason) = parser.parse(line, offset, &mut chunk.events) {
+            chunk.quarantined.push(Quarantined {
                 offset: Some(offset),
                 reason,
                 raw: line[..line.len().min(MAX_QUARANTINE_RAW)].to_vec(),
             });
         }
-        dirty = true;
-        if batch.events.len() + batch.quarantined.len() >= BATCH {
-            commit(
-                store,
-                &mut batch,
-                &mut stream,
-                &reader,
-                parser.state(),
-                &mut records,
-                &mut report,
-            )?;
+        if chunk.events.len() + chunk.quarantined.len() >= BATCH {
+            let next = Chunk {
+                events: Vec::with_capacity(BATCH),
+                quarantined: Vec::new(),
+                records: 0,
+                end: 0,
+                parser_state: String::new(),
+            };
+            let mut full = std::mem::replace(&mut chunk, next);
+            full.end = reader.offset();
+            full.parser_state = parser.state();
+            if tx.send(Ok(full)).is_err() {
+                return; // the writer gave up
+            }
         }
     }
-    if dirty || reader.offset() != start {
-        commit(
-            store,
-            &mut batch,
-            &mut stream,
-            &reader,
-            parser.state(),
-            &mut records,
-            &mut report,
-        )?;
+    if chunk.records > 0 {
+        chunk.end = reader.offset();
+        chunk.parser_state = parser.state();
+        let _ = tx.send(Ok(chunk));
     }
-    report.bytes = reader.offset() - start;
-    Ok(report)
 }
 
-fn commit(
-    store: &mut dyn Store,
-    batch: &mut Batch,
-    stream: &mut Stream,
-    reader: &LineReader,
-    parser_state: String,
-    records: &mut usize,
-    report: &mut FileReport,
-) -> Result<()> {
-    stream.offset = reader.offset();
-    stream.records += *records as u64;
-    stream.parser_state = parser_state;
-    batch.stream = stream.clone();
-    let out = store.commit_batch(batch)?;
-    report.events += out.events;
-    report.duplicates += out.duplicates;
-    report.quarantined += out.quarantined;
-    report.gaps += batch.gaps.len() as u64;
-    batch.events.clear();
-    batch.quarantined.clear();
-    batch.gaps.clear();
-    *records = 0;
-    Ok(())
+/// Hands records to the store and commits them with the checkpoint.
+struct Writer {
+    batch: Batch,
+    stream: Stream,
+    /// Records read since the last commit.
+    records: usize,
+    /// Offset and parser state after the last batch written, not yet committed.
+    pending_state: Option<(u64, String)>,
+    report: FileReport,
+}
+
+impl Writer {
+    fn checkpoint(&mut self, end: u64, parser_state: String) {
+        self.batch.since = self.stream.offset;
+        self.stream.offset = end;
+        self.stream.records += self.records as u64;
+        self.stream.parser_state = parser_state;
+        self.batch.stream = self.stream.clone();
+        self.records = 0;
+        self.pending_state = None;
+    }
+
+    /// Hands the batch to the store; with `commit`, everything since the
+    /// last commit becomes durable together with the checkpoint.
+    fn flush(&mut self, store: &mut dyn Store, commit: bool) -> Result<()> {
+        let out = store.write_batch(&self.batch, commit)?;
+        self.report.events += out.events;
+        self.report.duplicates += out.duplicates;
+        self.report.quarantined += out.quarantined;
+        self.report.gaps += self.batch.gaps.len() as u64;
+        self.batch.events.clear();
+        self.batch.quarantined.clear();
+        self.batch.gaps.clear();
+        Ok(())
+    }
 }
 
 fn record_replaced(store: &mut dyn Store, old: &Stream, now: &Path) -> Result<()> {

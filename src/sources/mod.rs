@@ -16,7 +16,7 @@ use chrono_tz::Tz;
 use crate::domain::NewEvent;
 
 /// Turns one record (a line, for line-based kinds) into events.
-pub trait RecordParser {
+pub trait RecordParser: Send {
     /// Parses the record at `offset`, pushing zero or more events; an `Err`
     /// is the reason it goes to quarantine instead.
     fn parse(&mut self, record: &[u8], offset: u64, out: &mut Vec<NewEvent>) -> Result<(), String>;
@@ -69,7 +69,7 @@ impl SourceKind {
         zone: Option<Tz>,
         reference: DateTime<Utc>,
         state: &str,
-    ) -> Box<dyn RecordParser> {
+    ) -> Box<dyn RecordParser + Send> {
         match self {
             SourceKind::Syslog => Box::new(syslog::SyslogParser::new(zone, reference, state)),
         }

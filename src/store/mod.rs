@@ -63,13 +63,36 @@ pub struct Gap {
 #[derive(Debug, Clone)]
 pub struct Batch {
     pub source_id: SourceId,
+    /// The checkpoint to write on commit.
     pub stream: Stream,
+    /// The stream's offset as last committed: the commit only succeeds if it
+    /// is still that, so two readers of one file never both store it.
+    pub since: u64,
     pub events: Vec<NewEvent>,
     pub quarantined: Vec<Quarantined>,
     pub gaps: Vec<Gap>,
 }
 
-/// What `commit_batch` stored.
+/// Another reader moved a stream's checkpoint while this one was reading:
+/// its records are in the store, and this read was rolled back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointMoved {
+    pub stream_id: i64,
+}
+
+impl std::fmt::Display for CheckpointMoved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "another vigil read this file at the same time (stream {}); its records were kept and this read was dropped",
+            self.stream_id
+        )
+    }
+}
+
+impl std::error::Error for CheckpointMoved {}
+
+/// What `write_batch` stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchOutcome {
     pub events: u64,
@@ -136,12 +159,17 @@ pub trait Store: Send {
     /// The id of a configured source, registering it on first use.
     fn ensure_source(&mut self, name: &str, kind: &str) -> Result<SourceId>;
     fn streams(&self, source: SourceId) -> Result<Vec<Stream>>;
-    /// Registers a newly seen file with an empty checkpoint.
+    /// Registers a newly seen file with an empty checkpoint; if another
+    /// reader registered the same content first, returns that stream.
     fn add_stream(&mut self, stream: &Stream) -> Result<Stream>;
     /// Marks a stream (truncated, say) and records a gap, in one transaction.
     fn mark_stream(&mut self, stream_id: i64, status: &str, gap: &Gap) -> Result<()>;
-    /// Stores a batch and its checkpoint atomically.
-    fn commit_batch(&mut self, batch: &Batch) -> Result<BatchOutcome>;
+    /// Writes a batch of records. With `commit` false the transaction stays
+    /// open for the next batch: fewer, larger transactions make index upkeep
+    /// far cheaper. With `commit` true the stream's checkpoint is written and
+    /// everything since the last commit becomes durable together, so a crash
+    /// never loses or doubles a record. An error rolls the transaction back.
+    fn write_batch(&mut self, batch: &Batch, commit: bool) -> Result<BatchOutcome>;
     /// Records when a source was pulled and whether it failed.
     fn record_pull(
         &mut self,

@@ -3,25 +3,30 @@
 //! keeps consistent and which cannot double anything, because a batch and its
 //! checkpoint commit together.
 
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use color_eyre::eyre::{Result, WrapErr, bail};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
 use super::ledger::{GENESIS, LedgerEntry, NewLedgerEntry, Verifier};
 use super::{
-    Batch, BatchOutcome, Gap, GapRow, MigrationReport, QuarantineRow, SourceId, SourceStatus,
-    Store, Stream, Verification,
+    Batch, BatchOutcome, CheckpointMoved, Gap, GapRow, MigrationReport, QuarantineRow, SourceId,
+    SourceStatus, Store, Stream, Verification,
 };
 use crate::domain::{
     Disposition, Event, Item, ItemKind, ItemRule, Outcome, SafeText, Severity, Status, TimeBasis,
 };
 use crate::query::{Dialect, Param, Query, Target};
+
+/// Page cache while ingesting: big enough to hold the pages a large
+/// transaction dirties, so SQLite never spills them mid-transaction.
+const INGEST_CACHE_KIB: u32 = 32 * 1024;
 
 /// Schema migrations, in order; `PRAGMA user_version` is the last applied.
 const MIGRATIONS: &[&str] = &[include_str!("migrations/sqlite/0001_init.sql")];
@@ -29,6 +34,34 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/sqlite/0001_init.sql")];
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// An ingest transaction spans several `write_batch` calls.
+    ingest_open: bool,
+    /// Actor name -> id, for names this connection has interned or seen.
+    actor_ids: HashMap<String, i64>,
+    /// (actor, time, event) rows of the open ingest transaction, written to
+    /// `actor_events` sorted at commit.
+    actor_rows: Vec<(i64, i64, i64)>,
+}
+
+/// The id of an actor name, adding it on first sight.
+fn intern_actor(conn: &Connection, cache: &mut HashMap<String, i64>, name: &str) -> Result<i64> {
+    if let Some(id) = cache.get(name) {
+        return Ok(*id);
+    }
+    let id = match conn
+        .prepare_cached("SELECT id FROM actors WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
+        .optional()?
+    {
+        Some(id) => id,
+        None => {
+            conn.prepare_cached("INSERT INTO actors (name) VALUES (?1)")?
+                .execute([name])?;
+            conn.last_insert_rowid()
+        }
+    };
+    cache.insert(name.to_owned(), id);
+    Ok(id)
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -124,6 +157,9 @@ impl SqliteStore {
         let conn = Connection::open(path)
             .wrap_err_with(|| format!("cannot open the store {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(10))?;
+        // Larger pages mean fewer splits in the event indexes; this only takes
+        // effect on a new, empty database.
+        conn.execute_batch("PRAGMA page_size = 8192")?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             bail!(
@@ -137,6 +173,9 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
+            ingest_open: false,
+            actor_ids: HashMap::new(),
+            actor_rows: Vec::new(),
         })
     }
 
@@ -163,6 +202,108 @@ impl SqliteStore {
             parser_state: r.get(9)?,
             status: r.get(10)?,
         })
+    }
+
+    fn write_batch_rows(&mut self, b: &Batch, commit: bool) -> Result<BatchOutcome> {
+        let tx = &self.conn;
+        let actors = &mut self.actor_ids;
+        let actor_rows = &mut self.actor_rows;
+        let mut out = BatchOutcome::default();
+        let now = micros(Utc::now());
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO events (source_id, stream_id, offset, seq, occurred_at, time_basis, host, program, actor_id, subject, action, outcome, client, detail, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+",
+        )?;
+        for e in &b.events {
+            let actor = match &e.actor {
+                Some(a) => Some(intern_actor(tx, actors, a.as_str())?),
+                None => None,
+            };
+            let n = ins.execute(params![
+                b.source_id,
+                b.stream.id,
+                e.offset as i64,
+                e.seq,
+                micros(e.occurred_at),
+                e.time_basis.to_bits(),
+                e.host.as_ref().map(SafeText::as_str),
+                e.program.as_ref().map(SafeText::as_str),
+                actor,
+                e.subject.as_ref().map(SafeText::as_str),
+                e.action.as_str(),
+                e.outcome.as_str(),
+                e.client.as_ref().map(SafeText::as_str),
+                e.detail.as_ref().map(SafeText::as_str),
+                e.raw,
+            ])?;
+            if n == 1 {
+                out.events += 1;
+                if let Some(a) = actor {
+                    actor_rows.push((a, micros(e.occurred_at), tx.last_insert_rowid()));
+                }
+            } else {
+                out.duplicates += 1;
+            }
+        }
+        let mut q = tx.prepare_cached(
+            "INSERT INTO quarantine (source_id, stream_id, offset, reason, raw, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for r in &b.quarantined {
+            q.execute(params![
+                b.source_id,
+                b.stream.id,
+                r.offset.map(|o| o as i64),
+                r.reason,
+                r.raw,
+                now
+            ])?;
+            out.quarantined += 1;
+        }
+        let mut g = tx.prepare_cached(
+            "INSERT INTO gaps (source_id, stream_id, detected_at, offset, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for gap in &b.gaps {
+            g.execute(params![
+                b.source_id,
+                gap.stream_id,
+                now,
+                gap.offset.map(|o| o as i64),
+                gap.reason
+            ])?;
+        }
+        if commit {
+            actor_rows.sort_unstable();
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO actor_events (actor_id, occurred_at, event_id) VALUES (?1, ?2, ?3)",
+            )?;
+            for (a, t, id) in actor_rows.drain(..) {
+                ins.execute(params![a, t, id])?;
+            }
+            let s = &b.stream;
+            let updated = tx.execute(
+                "UPDATE streams SET path = ?1, dev = ?2, inode = ?3, head_len = ?4, head_hash = ?5, offset = ?6, records = ?7, parser_state = ?8, status = ?9, updated_at = ?10 WHERE id = ?11 AND offset = ?12",
+                params![
+                    s.path,
+                    s.dev.map(|v| v as i64),
+                    s.inode.map(|v| v as i64),
+                    s.head_len as i64,
+                    s.head_hash,
+                    s.offset as i64,
+                    s.records as i64,
+                    s.parser_state,
+                    s.status,
+                    now,
+                    s.id,
+                    b.since as i64
+                ],
+            )?;
+            if updated != 1 {
+                return Err(CheckpointMoved { stream_id: s.id }.into());
+            }
+            tx.execute_batch("COMMIT")?;
+        }
+        Ok(out)
     }
 }
 
@@ -256,9 +397,13 @@ impl Store for SqliteStore {
 
     fn add_stream(&mut self, s: &Stream) -> Result<Stream> {
         let now = micros(Utc::now());
-        self.conn.execute(
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
             "INSERT INTO streams (source_id, path, dev, inode, head_len, head_hash, offset, records, parser_state, status, first_seen, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+             ON CONFLICT (source_id, head_len, head_hash) WHERE status = 'active' DO NOTHING",
             params![
                 s.source_id,
                 s.path,
@@ -273,10 +418,15 @@ impl Store for SqliteStore {
                 now
             ],
         )?;
-        Ok(Stream {
-            id: self.conn.last_insert_rowid(),
-            ..s.clone()
-        })
+        let stored = tx.query_row(
+            &format!(
+                "SELECT {STREAM_COLS} FROM streams WHERE source_id = ?1 AND head_len = ?2 AND head_hash = ?3 AND status = 'active'"
+            ),
+            params![s.source_id, s.head_len as i64, s.head_hash],
+            Self::stream_from_row,
+        )?;
+        tx.commit()?;
+        Ok(stored)
     }
 
     fn mark_stream(&mut self, stream_id: i64, status: &str, gap: &Gap) -> Result<()> {
@@ -301,97 +451,28 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn commit_batch(&mut self, b: &Batch) -> Result<BatchOutcome> {
-        // Ingest is replayable from the source, and the checkpoint commits
-        // with the rows, so it does not need an fsync per batch.
-        self.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
-        let result = (|| -> Result<BatchOutcome> {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut out = BatchOutcome::default();
-            let now = micros(Utc::now());
-            {
-                let mut ins = tx.prepare_cached(
-                    "INSERT INTO events (source_id, stream_id, offset, seq, occurred_at, time_basis, host, program, actor, subject, action, outcome, client, detail, raw)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-                     ON CONFLICT (stream_id, offset, seq) DO NOTHING",
-                )?;
-                for e in &b.events {
-                    let n = ins.execute(params![
-                        b.source_id,
-                        b.stream.id,
-                        e.offset as i64,
-                        e.seq,
-                        micros(e.occurred_at),
-                        e.time_basis.to_bits(),
-                        e.host.as_ref().map(SafeText::as_str),
-                        e.program.as_ref().map(SafeText::as_str),
-                        e.actor.as_ref().map(SafeText::as_str),
-                        e.subject.as_ref().map(SafeText::as_str),
-                        e.action.as_str(),
-                        e.outcome.as_str(),
-                        e.client.as_ref().map(SafeText::as_str),
-                        e.detail.as_ref().map(SafeText::as_str),
-                        e.raw,
-                    ])?;
-                    if n == 1 {
-                        out.events += 1;
-                    } else {
-                        out.duplicates += 1;
-                    }
-                }
-                let mut q = tx.prepare_cached(
-                    "INSERT INTO quarantine (source_id, stream_id, offset, reason, raw, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?;
-                for r in &b.quarantined {
-                    q.execute(params![
-                        b.source_id,
-                        b.stream.id,
-                        r.offset.map(|o| o as i64),
-                        r.reason,
-                        r.raw,
-                        now
-                    ])?;
-                    out.quarantined += 1;
-                }
-                let mut g = tx.prepare_cached(
-                    "INSERT INTO gaps (source_id, stream_id, detected_at, offset, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?;
-                for gap in &b.gaps {
-                    g.execute(params![
-                        b.source_id,
-                        gap.stream_id,
-                        now,
-                        gap.offset.map(|o| o as i64),
-                        gap.reason
-                    ])?;
-                }
+    fn write_batch(&mut self, b: &Batch, commit: bool) -> Result<BatchOutcome> {
+        if !self.ingest_open {
+            // Ingest is replayable from the source, and the checkpoint commits
+            // with the rows, so it does not need an fsync per commit.
+            self.conn
+                .execute_batch(&format!(
+                    "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{INGEST_CACHE_KIB}; BEGIN IMMEDIATE"
+                ))?;
+            self.ingest_open = true;
+        }
+        let result = self.write_batch_rows(b, commit);
+        if result.is_err() || commit {
+            if result.is_err() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                // Names interned in the rolled-back transaction are gone.
+                self.actor_ids.clear();
+                self.actor_rows.clear();
             }
-            let s = &b.stream;
-            let updated = tx.execute(
-                "UPDATE streams SET path = ?1, dev = ?2, inode = ?3, head_len = ?4, head_hash = ?5, offset = ?6, records = ?7, parser_state = ?8, status = ?9, updated_at = ?10 WHERE id = ?11",
-                params![
-                    s.path,
-                    s.dev.map(|v| v as i64),
-                    s.inode.map(|v| v as i64),
-                    s.head_len as i64,
-                    s.head_hash,
-                    s.offset as i64,
-                    s.records as i64,
-                    s.parser_state,
-                    s.status,
-                    now,
-                    s.id
-                ],
-            )?;
-            if updated != 1 {
-                return Err(eyre!("checkpoint for stream {} is missing", s.id));
-            }
-            tx.commit()?;
-            Ok(out)
-        })();
-        self.conn.execute_batch("PRAGMA synchronous = FULL")?;
+            self.ingest_open = false;
+            self.conn
+                .execute_batch("PRAGMA synchronous = FULL; PRAGMA cache_size = -2000")?;
+        }
         result
     }
 
@@ -428,8 +509,8 @@ impl Store for SqliteStore {
             String::new()
         };
         let sql = format!(
-            "SELECT e.id, s.name, s.kind, e.occurred_at, e.host, e.actor, e.subject, e.action, e.outcome, e.client, e.raw, e.program, e.detail, e.time_basis
-             FROM events e JOIN sources s ON s.id = e.source_id
+            "SELECT e.id, s.name, s.kind, e.occurred_at, e.host, a.name, e.subject, e.action, e.outcome, e.client, e.raw, e.program, e.detail, e.time_basis
+             FROM events e JOIN sources s ON s.id = e.source_id LEFT JOIN actors a ON a.id = e.actor_id
              WHERE {} ORDER BY e.occurred_at, e.id {limit_sql}",
             w.clause
         );
@@ -461,7 +542,7 @@ impl Store for SqliteStore {
     fn count_events(&self, filter: &Query) -> Result<u64> {
         let w = filter.to_sql(Target::Events, Dialect::Sqlite, 1)?;
         let sql = format!(
-            "SELECT count(*) FROM events e JOIN sources s ON s.id = e.source_id WHERE {}",
+            "SELECT count(*) FROM events e JOIN sources s ON s.id = e.source_id LEFT JOIN actors a ON a.id = e.actor_id WHERE {}",
             w.clause
         );
         let n: i64 = self

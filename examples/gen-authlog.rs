@@ -1,0 +1,24 @@
+//! Writes an N-line auth log for the ingest benchmark:
+//! `cargo run --release --example gen-authlog -- LINES FILE [rfc3164|rfc3339]`.
+
+use std::fs::File;
+use std::io::BufWriter;
+
+use chrono::{DateTime, Utc};
+use vigil::demo::authlog::{Header, write_bench_log};
+
+fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: gen-authlog LINES FILE [rfc3164|rfc3339]";
+    let lines: u64 = args.next().and_then(|n| n.parse().ok()).expect(usage);
+    let path = args.next().expect(usage);
+    let header = match args.next().as_deref() {
+        None | Some("rfc3164") => Header::Rfc3164(None),
+        Some("rfc3339") => Header::Rfc3339,
+        Some(_) => panic!("{usage}"),
+    };
+    let start: DateTime<Utc> = "2026-10-01T00:00:00Z".parse().expect("valid start");
+    let mut w = BufWriter::new(File::create(&path)?);
+    write_bench_log(&mut w, lines, 42, start, header)?;
+    Ok(())
+}
