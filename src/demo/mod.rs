@@ -296,47 +296,45 @@ fn bastion(rng: &mut Rng, end: DateTime<Utc>) -> (Log, Log) {
         "Disconnecting: Too many authentication failures for root [preauth]",
     );
 
-    // Today 03:40: failures, then the backup account gets in from outside.
-    let t0 = at_time(today, 3, 40);
-    if t0 < end {
-        for i in 0..6 {
-            cur.add(
-                t0 + Duration::seconds(i * 20),
-                host,
-                "sshd[30101]",
-                format!(
-                    "Failed password for backup from 198.51.100.23 port {} ssh2",
-                    41_000 + i
-                ),
-            );
-        }
-        cur.ssh_session(
-            rng,
+    // Yesterday 03:40: failures, then the backup account gets in from
+    // outside. (Everything worth a look sits in complete days, so the demo
+    // shows the same findings whatever the time of day it is run.)
+    let t0 = at_time(y, 3, 40);
+    for i in 0..6 {
+        old.add(
+            t0 + Duration::seconds(i * 20),
             host,
-            t0 + Duration::seconds(150),
-            "backup",
-            "198.51.100.23",
-            &["/usr/bin/tar czf /tmp/db.tgz /var/lib/ehr"],
+            "sshd[30101]",
+            format!(
+                "Failed password for backup from 198.51.100.23 port {} ssh2",
+                41_000 + i
+            ),
         );
     }
-    // Today 09:30: someone tries sudo without the right.
-    let t1 = at_time(today, 9, 30);
-    if t1 < end {
-        cur.ssh_session(
-            rng,
-            host,
-            t1 - Duration::minutes(5),
-            "mallory",
-            "10.20.4.9",
-            &[],
-        );
-        cur.add(
-            t1,
-            host,
-            "sudo",
-            "mallory : user NOT in sudoers ; TTY=pts/2 ; PWD=/home/mallory ; USER=root ; COMMAND=/bin/cat /etc/shadow",
-        );
-    }
+    old.ssh_session(
+        rng,
+        host,
+        t0 + Duration::seconds(150),
+        "backup",
+        "198.51.100.23",
+        &["/usr/bin/tar czf /tmp/db.tgz /var/lib/ehr"],
+    );
+    // Yesterday 09:30: someone tries sudo without the right.
+    let t1 = at_time(y, 9, 30);
+    old.ssh_session(
+        rng,
+        host,
+        t1 - Duration::minutes(5),
+        "mallory",
+        "10.20.4.9",
+        &[],
+    );
+    old.add(
+        t1,
+        host,
+        "sudo",
+        "mallory : user NOT in sudoers ; TTY=pts/2 ; PWD=/home/mallory ; USER=root ; COMMAND=/bin/cat /etc/shadow",
+    );
     // A scanner's user name carrying terminal escapes: shown, never obeyed.
     old.add(
         at_time(y, 16, 20),

@@ -9,13 +9,14 @@
 //! printable, so neutralizing is idempotent: text read back from the store can
 //! be passed through again at no risk.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Untrusted text made safe for a terminal, a log file or an export.
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SafeText(String);
+pub struct SafeText(Cow<'static, str>);
 
 /// The mark shown where a field held a line feed.
 pub const NEWLINE_MARK: char = '⏎';
@@ -24,11 +25,11 @@ impl SafeText {
     /// Neutralizes untrusted text.
     pub fn new(untrusted: &str) -> Self {
         if untrusted.chars().all(is_harmless) {
-            return SafeText(untrusted.to_owned());
+            return SafeText(Cow::Owned(untrusted.to_owned()));
         }
         let mut out = String::with_capacity(untrusted.len() + 8);
         push_neutralized(&mut out, untrusted);
-        SafeText(out)
+        SafeText(Cow::Owned(out))
     }
 
     /// Neutralizes untrusted bytes; invalid UTF-8 becomes U+FFFD.
@@ -42,12 +43,22 @@ impl SafeText {
         Self::new(text)
     }
 
+    /// A constant of this program's (an action name, say), kept without a
+    /// copy; neutralized like any other text if it ever needs it.
+    pub fn from_static(text: &'static str) -> Self {
+        if text.chars().all(is_harmless) {
+            SafeText(Cow::Borrowed(text))
+        } else {
+            Self::new(text)
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     pub fn into_string(self) -> String {
-        self.0
+        self.0.into_owned()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -61,7 +72,7 @@ impl SafeText {
         }
         let mut s: String = self.0.chars().take(max.saturating_sub(1)).collect();
         s.push('…');
-        SafeText(s)
+        SafeText(Cow::Owned(s))
     }
 }
 
@@ -105,13 +116,13 @@ fn push_neutralized(out: &mut String, s: &str) {
 
 impl fmt::Display for SafeText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for SafeText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
@@ -129,7 +140,7 @@ impl AsRef<str> for SafeText {
 
 impl Serialize for SafeText {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.as_str())
     }
 }
 

@@ -17,7 +17,7 @@ use crate::domain::NewEvent;
 use crate::store::{Batch, CheckpointMoved, Gap, Quarantined, SourceId, Store, Stream};
 
 /// Records handed to the store at a time: keeps memory flat on a huge file.
-const BATCH: usize = 10_000;
+const BATCH: usize = 5_000;
 /// Records per transaction: large enough that index upkeep is amortized.
 const COMMIT_EVERY: usize = 200_000;
 /// Raw bytes kept of a quarantined line.
@@ -140,6 +140,7 @@ pub fn read_file(
         stream,
         records: 0,
         pending_state: None,
+        uncommitted: FileReport::default(),
         report,
     };
     // Reading and parsing run on their own thread while this one writes to
@@ -255,6 +256,8 @@ struct Writer {
     records: usize,
     /// Offset and parser state after the last batch written, not yet committed.
     pending_state: Option<(u64, String)>,
+    /// Counts of what was written but not yet committed.
+    uncommitted: FileReport,
     report: FileReport,
 }
 
@@ -273,10 +276,15 @@ impl Writer {
     /// last commit becomes durable together with the checkpoint.
     fn flush(&mut self, store: &mut dyn Store, commit: bool) -> Result<()> {
         let out = store.write_batch(&self.batch, commit)?;
-        self.report.events += out.events;
-        self.report.duplicates += out.duplicates;
-        self.report.quarantined += out.quarantined;
-        self.report.gaps += self.batch.gaps.len() as u64;
+        let p = &mut self.uncommitted;
+        p.events += out.events;
+        p.duplicates += out.duplicates;
+        p.quarantined += out.quarantined;
+        p.gaps += self.batch.gaps.len() as u64;
+        if commit {
+            // Only what is durable counts: a rolled-back read reports nothing.
+            self.report.add(&std::mem::take(&mut self.uncommitted));
+        }
         self.batch.events.clear();
         self.batch.quarantined.clear();
         self.batch.gaps.clear();

@@ -224,7 +224,11 @@ impl RecordParser for SyslogParser {
         } else {
             (line, false)
         };
-        let text = String::from_utf8_lossy(line);
+        // Valid UTF-8 is the common case and needs no copy.
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(line),
+        };
         let mut s: &str = &text;
         // A `<PRI>` prefix, as relays write it.
         if let Some(r) = s.strip_prefix('<')
@@ -273,7 +277,7 @@ impl RecordParser for SyslogParser {
             program: opt(program.map(auth::base_program)),
             actor: opt(n.actor),
             subject: opt(n.subject),
-            action: SafeText::trusted(n.action),
+            action: SafeText::from_static(n.action),
             outcome: n.outcome,
             client: opt(n.client),
             detail,

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Ingest benchmark (README, "Benchmarks"): generates N- and 2N-line auth
+# logs, ingests each into a fresh SQLite store with `vigil ingest --kind
+# syslog`, and times lnav indexing the same N-line file.
+# Needs /usr/bin/time (Debian package `time`) and lnav (package `lnav`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000000}
+RUNS=${RUNS:-3}
+cargo build --release --quiet --bin vigil --example gen-authlog
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+./target/release/examples/gen-authlog "$N" "$work/auth-1x.log"
+./target/release/examples/gen-authlog "$((2 * N))" "$work/auth-2x.log"
+
+measure() { # label, command...
+  local label=$1; shift
+  for run in $(seq 1 "$RUNS"); do
+    rm -f "$work"/bench.db*
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>&1
+    read -r secs kib <"$work/time"
+    printf '%-28s run %d  %6.2f s  %7.1f MiB\n' "$label" "$run" "$secs" "$(awk "BEGIN{print $kib/1024}")"
+  done
+}
+
+echo "lines: $N and $((2 * N)); $(nproc) cores"
+measure "vigil ingest ${N}" ./target/release/vigil --store "$work/bench.db" ingest --kind syslog "$work/auth-1x.log"
+measure "vigil ingest $((2 * N))" ./target/release/vigil --store "$work/bench.db" ingest --kind syslog "$work/auth-2x.log"
+if command -v lnav >/dev/null 2>&1; then
+  measure "lnav index ${N}" lnav -n -c ';SELECT count(*) FROM syslog_log' "$work/auth-1x.log"
+else
+  echo "lnav not installed (apt-get install lnav): no comparison"
+fi

@@ -1,0 +1,267 @@
+//! The real binary: configuration errors and their exit codes, the demo
+//! workspace, the listings' formats, and the defaults with no config.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::*;
+
+#[test]
+fn a_bad_config_line_names_file_line_and_fix_and_exits_2() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("config.toml");
+    write_private(
+        &cfg,
+        "[store]\nurl = \"sqlite:v.db\"\n\n[[source]]\nname = \"auth\"\nkind = \"sylog\"\npath = \"/var/log/auth.log\"\n",
+    );
+    let o = vigil(home.path(), &["--config", cfg.to_str().unwrap(), "sources"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("config error in {}, line 6", cfg.display())),
+        "{err}"
+    );
+    assert!(err.contains("use one of: syslog"), "{err}");
+
+    write_private(&cfg, "[store]\nurl = \"sqlite:v.db\"\nflavour = \"x\"\n");
+    let o = vigil(home.path(), &["--config", cfg.to_str().unwrap(), "events"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("line 3: unknown field `flavour`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_config_others_can_read_is_refused_with_the_chmod() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("config.toml");
+    write_private(&cfg, "[store]\nurl = \"sqlite:v.db\"\n");
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = vigil(home.path(), &["--config", cfg.to_str().unwrap(), "sources"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!("chmod 600 {}", cfg.display())),
+        "{}",
+        stderr(&o)
+    );
+    // and the same through the environment variable
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("sources")
+        .env("VIGIL_CONFIG", &cfg)
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_explicit_config_and_a_bad_filter_are_usage_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let o = vigil(
+        home.path(),
+        &["--config", "/nonexistent/vigil.toml", "sources"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does not exist"));
+    let o = vigil(home.path(), &["events", "--filter", "colour:red"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown field \"colour\""),
+        "{}",
+        stderr(&o)
+    );
+    let o = vigil(home.path(), &["queue", "--status", "open"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn with_no_config_vigil_uses_a_local_store_and_says_how_to_configure() {
+    let home = tempfile::tempdir().unwrap();
+    let o = vigil(home.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no config at"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Configuration"), "{}", stderr(&o));
+    assert!(home.path().join("data/vigil/vigil.db").exists());
+    let o = vigil(home.path(), &["store", "migrate"]);
+    assert!(stdout(&o).contains("schema version 1"), "{}", stdout(&o));
+}
+
+#[test]
+fn demo_workspace_end_to_end() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("demo");
+    let o = vigil(
+        home.path(),
+        &["demo", "--no-tui", "--dir", dir.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cfg = dir.join("config.toml");
+    let mode = std::fs::metadata(&cfg).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0);
+    let c = cfg.to_str().unwrap();
+
+    let o = vigil(home.path(), &["--config", c, "sources", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        assert_eq!(r["health"], "ok", "{r}");
+        assert!(r["events"].as_u64().unwrap() > 50, "{r}");
+    }
+    let ehr = rows.iter().find(|r| r["name"] == "ehr-app-secure").unwrap();
+    assert_eq!(ehr["quarantined"], 1);
+
+    // the guessing burst, the off-hours root shell and the refused sudo are there
+    let o = vigil(
+        home.path(),
+        &[
+            "--config",
+            c,
+            "events",
+            "--filter",
+            "client:203.0.113.45 outcome:failure",
+            "--count",
+        ],
+    );
+    assert!(
+        stdout(&o).trim().parse::<u64>().unwrap() >= 40,
+        "{}",
+        stdout(&o)
+    );
+    let o = vigil(
+        home.path(),
+        &[
+            "--config",
+            c,
+            "events",
+            "--filter",
+            "actor:dave client:185.220.101.7",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["action"], "login");
+    for field in [
+        "id",
+        "source",
+        "kind",
+        "occurred_at",
+        "host",
+        "actor",
+        "subject",
+        "action",
+        "outcome",
+        "client",
+        "raw",
+    ] {
+        assert!(v[0].get(field).is_some(), "missing {field}");
+    }
+    let o = vigil(
+        home.path(),
+        &[
+            "--config",
+            c,
+            "events",
+            "--filter",
+            "actor:mallory action:sudo",
+            "--format",
+            "csv",
+        ],
+    );
+    let text = stdout(&o);
+    assert!(
+        text.starts_with(
+            "id,occurred_at,source,kind,host,actor,action,outcome,client,subject,raw\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("failure"), "{text}");
+
+    // the hostile user name reaches the terminal only as visible escapes
+    let o = vigil(home.path(), &["--config", c, "events", "--filter", "pwned"]);
+    let out = stdout(&o);
+    assert!(out.contains("^[]0;you have been pwned^G"), "{out}");
+    assert!(!out.contains('\u{1b}'));
+
+    // pulling again finds nothing new
+    let o = vigil(home.path(), &["--config", c, "pull", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v.as_array().unwrap().iter().all(|r| r["events"] == 0),
+        "{v}"
+    );
+
+    let o = vigil(home.path(), &["--config", c, "queue", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o).trim(), "[]");
+    let o = vigil(home.path(), &["--config", c, "verify"]);
+    assert_eq!(o.status.code(), Some(0));
+
+    // a second demo in the same folder starts afresh; a foreign folder is refused
+    let o = vigil(
+        home.path(),
+        &["demo", "--no-tui", "--dir", dir.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let foreign = home.path().join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("precious.txt"), "x").unwrap();
+    let o = vigil(
+        home.path(),
+        &["demo", "--no-tui", "--dir", foreign.to_str().unwrap()],
+    );
+    assert_ne!(o.status.code(), Some(0));
+    assert!(foreign.join("precious.txt").exists());
+}
+
+#[test]
+fn ingest_reports_per_file_and_unreadable_files_do_not_stop_the_rest() {
+    let home = tempfile::tempdir().unwrap();
+    let log = home.path().join("auth.log");
+    std::fs::write(
+        &log,
+        "Nov 20 10:00:00 h sshd[1]: Accepted password for a from 10.0.0.1 port 1 ssh2\n",
+    )
+    .unwrap();
+    let db = format!("sqlite:{}", home.path().join("v.db").display());
+    let o = vigil(
+        home.path(),
+        &[
+            "--store",
+            &db,
+            "ingest",
+            "--kind",
+            "syslog",
+            "/nonexistent.log",
+            log.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v[0]["note"].as_str().unwrap().starts_with("error"));
+    assert_eq!(v[1]["events"], 1);
+    let o = vigil(
+        home.path(),
+        &[
+            "--store",
+            &db,
+            "ingest",
+            "--kind",
+            "auditd",
+            log.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not available in this version yet"),
+        "{}",
+        stderr(&o)
+    );
+}
