@@ -43,6 +43,46 @@ pub struct SqliteStore {
     actor_rows: Vec<(i64, i64, i64)>,
     /// Events inserted by the open ingest transaction.
     ingest_events: i64,
+    /// Copies committed WAL pages into the database while ingest goes on.
+    checkpointer: Option<Checkpointer>,
+}
+
+/// A thread with its own connection that runs passive WAL checkpoints while
+/// a large ingest is under way. The writer then never stops to copy pages
+/// itself, and on two cores the copy overlaps with parsing and inserting.
+struct Checkpointer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Checkpointer> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(1))?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                // PASSIVE never blocks the writer; a busy error just means
+                // "try again on the next round".
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        Ok(Checkpointer {
+            stop,
+            handle: Some(handle),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
 }
 
 /// The id of an actor name, adding it on first sight.
@@ -127,6 +167,17 @@ fn to_values(params: &[Param]) -> Vec<Value> {
         .collect()
 }
 
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if self.checkpointer.take().is_some() {
+            // Leave a short WAL behind for the next reader.
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the store file. Does not migrate.
     pub fn open(path: &Path) -> Result<SqliteStore> {
@@ -179,6 +230,7 @@ impl SqliteStore {
             actor_ids: HashMap::new(),
             actor_rows: Vec::new(),
             ingest_events: 0,
+            checkpointer: None,
         })
     }
 
@@ -472,6 +524,11 @@ impl Store for SqliteStore {
                     "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{INGEST_CACHE_KIB}; BEGIN IMMEDIATE"
                 ))?;
             self.ingest_open = true;
+            if self.checkpointer.is_none() {
+                // The background thread checkpoints instead of the writer.
+                self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+                self.checkpointer = Checkpointer::start(&self.path).ok();
+            }
         }
         let result = self.write_batch_rows(b, commit);
         if result.is_err() || commit {
