@@ -6,21 +6,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 cargo build --release --quiet --bin vigil --example gen-authlog
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ./target/release/examples/gen-authlog "$N" "$work/auth-1x.log"
 ./target/release/examples/gen-authlog "$((2 * N))" "$work/auth-2x.log"
 
-measure() { # label, command...
+measure() { # label, command...: prints each run, then the median
   local label=$1; shift
+  : >"$work/runs"
   for run in $(seq 1 "$RUNS"); do
     rm -f "$work"/bench.db*
     /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>&1
     read -r secs kib <"$work/time"
-    printf '%-28s run %d  %6.2f s  %7.1f MiB\n' "$label" "$run" "$secs" "$(awk "BEGIN{print $kib/1024}")"
+    echo "$secs $kib" >>"$work/runs"
+    printf '%-24s run %d  %6.2f s  %7.1f MiB peak RSS\n' "$label" "$run" "$secs" "$(awk "BEGIN{print $kib/1024}")"
   done
+  sort -n "$work/runs" | awk -v l="$label" '{t[NR]=$1; m=($2>m?$2:m)} END {printf "%-24s median %6.2f s  max RSS %.1f MiB\n", l, t[int((NR+1)/2)], m/1024}' | tee -a "$work/summary"
 }
 
 echo "lines: $N and $((2 * N)); $(nproc) cores"
@@ -31,3 +34,4 @@ if command -v lnav >/dev/null 2>&1; then
 else
   echo "lnav not installed (apt-get install lnav): no comparison"
 fi
+echo; cat "$work/summary"

@@ -28,6 +28,15 @@ fn ledger_of(n: i64) -> (tempfile::TempDir, SqliteStore) {
     (dir, s)
 }
 
+/// Plays the attacker: with write access to the file, the append-only
+/// triggers are one statement away.
+fn attack(s: &SqliteStore) -> &rusqlite::Connection {
+    let c = s.connection();
+    c.execute_batch("DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete;")
+        .unwrap();
+    c
+}
+
 fn broken(s: &SqliteStore) -> Option<Break> {
     s.verify_ledger().unwrap().broken
 }
@@ -43,9 +52,20 @@ fn an_intact_ledger_verifies() {
 }
 
 #[test]
+fn vigil_itself_cannot_edit_or_delete_ledger_rows() {
+    let (_d, s) = ledger_of(3);
+    let upd = s
+        .connection()
+        .execute("UPDATE ledger SET actor = 'x' WHERE seq = 1", []);
+    assert!(upd.unwrap_err().to_string().contains("append-only"));
+    let del = s.connection().execute("DELETE FROM ledger", []);
+    assert!(del.unwrap_err().to_string().contains("append-only"));
+}
+
+#[test]
 fn a_changed_row_is_named() {
     let (_d, s) = ledger_of(10);
-    s.connection()
+    attack(&s)
         .execute(
             "UPDATE ledger SET payload = replace(payload, 'benign', 'violation') WHERE seq = 4",
             [],
@@ -69,7 +89,7 @@ fn a_changed_row_with_a_recomputed_hash_breaks_the_next_link() {
         &e.entity,
         &payload,
     );
-    s.connection()
+    attack(&s)
         .execute(
             "UPDATE ledger SET payload = ?1, hash = ?2 WHERE seq = 4",
             rusqlite::params![payload, h],
@@ -82,7 +102,7 @@ fn a_changed_row_with_a_recomputed_hash_breaks_the_next_link() {
 #[test]
 fn a_deleted_row_is_named() {
     let (_d, s) = ledger_of(10);
-    s.connection()
+    attack(&s)
         .execute("DELETE FROM ledger WHERE seq = 6", [])
         .unwrap();
     assert_eq!(
@@ -97,7 +117,7 @@ fn a_deleted_row_is_named() {
 #[test]
 fn an_inserted_row_is_named() {
     let (_d, s) = ledger_of(10);
-    let c = s.connection();
+    let c = attack(&s);
     // make room after entry 3 and slip a forged entry in
     c.execute("UPDATE ledger SET seq = seq + 100 WHERE seq > 3", [])
         .unwrap();
@@ -117,7 +137,7 @@ fn an_inserted_row_is_named() {
 #[test]
 fn reordered_rows_are_named() {
     let (_d, s) = ledger_of(10);
-    let c = s.connection();
+    let c = attack(&s);
     c.execute("UPDATE ledger SET seq = -1 WHERE seq = 7", [])
         .unwrap();
     c.execute("UPDATE ledger SET seq = 7 WHERE seq = 8", [])
@@ -153,7 +173,7 @@ fn verify_through_the_binary_exits_1_naming_the_entry_and_checkpoints_catch_trun
 
     // drop the tail: the chain alone still verifies, the checkpoint does not
     let s = SqliteStore::open(&db).unwrap();
-    s.connection()
+    attack(&s)
         .execute("DELETE FROM ledger WHERE seq = 5", [])
         .unwrap();
     let chain_only = vigil(dir.path(), &["--store", &url, "verify"]);

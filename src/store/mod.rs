@@ -4,6 +4,7 @@
 //! The trait is synchronous: the CLI calls it directly and the TUI calls it
 //! from worker threads, never from the UI thread.
 
+mod checkpointer;
 pub mod ledger;
 mod sqlite;
 

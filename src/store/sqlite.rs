@@ -14,6 +14,7 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
+use super::checkpointer::Checkpointer;
 use super::ledger::{GENESIS, LedgerEntry, NewLedgerEntry, Verifier};
 use super::{
     Batch, BatchOutcome, CheckpointMoved, Gap, GapRow, MigrationReport, QuarantineRow, SourceId,
@@ -45,44 +46,6 @@ pub struct SqliteStore {
     ingest_events: i64,
     /// Copies committed WAL pages into the database while ingest goes on.
     checkpointer: Option<Checkpointer>,
-}
-
-/// A thread with its own connection that runs passive WAL checkpoints while
-/// a large ingest is under way. The writer then never stops to copy pages
-/// itself, and on two cores the copy overlaps with parsing and inserting.
-struct Checkpointer {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    handle: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Checkpointer {
-    fn start(path: &Path) -> Result<Checkpointer> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(1))?;
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = stop.clone();
-        let handle = std::thread::spawn(move || {
-            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-                // PASSIVE never blocks the writer; a busy error just means
-                // "try again on the next round".
-                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        });
-        Ok(Checkpointer {
-            stop,
-            handle: Some(handle),
-        })
-    }
-}
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
 }
 
 /// The id of an actor name, adding it on first sight.

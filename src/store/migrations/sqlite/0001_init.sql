@@ -229,3 +229,14 @@ CREATE TABLE ledger (
     prev_hash TEXT NOT NULL,
     hash      TEXT NOT NULL
 ) STRICT;
+
+-- Append-only, even for vigil's own code. Someone with write access to the
+-- file can drop these; the hash chain is what catches them.
+CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+BEGIN
+    SELECT RAISE(ABORT, 'the ledger is append-only');
+END;
+CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+BEGIN
+    SELECT RAISE(ABORT, 'the ledger is append-only');
+END;
