@@ -10,5 +10,6 @@ pub mod domain;
 pub mod identity;
 pub mod logging;
 pub mod query;
+pub mod review;
 pub mod sources;
 pub mod store;

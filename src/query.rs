@@ -281,6 +281,30 @@ impl Compiler {
         format!("{col} {like} {p} ESCAPE '\\'")
     }
 
+    /// Now, in microseconds, as the store's SQL computes it.
+    fn now_sql(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "CAST(unixepoch('subsec') * 1000000 AS INTEGER)",
+            Dialect::Postgres => "CAST(extract(epoch from clock_timestamp()) * 1000000 AS BIGINT)",
+        }
+    }
+
+    /// `claimed` is not stored: it is an open item whose lease still runs.
+    fn status(&mut self, value: &str) -> String {
+        let claim = format!(
+            "(i.claimed_by IS NOT NULL AND i.claim_expires > {})",
+            self.now_sql()
+        );
+        match value {
+            "claimed" => format!("i.status IN ('new', 'reopened') AND {claim}"),
+            "new" | "reopened" => {
+                let p = self.bind(Param::Text(value.to_owned()));
+                format!("i.status = {p} AND NOT COALESCE({claim}, FALSE)")
+            }
+            _ => self.text_match("i.status", value),
+        }
+    }
+
     fn time_col(target: Target) -> &'static str {
         match target {
             Target::Events => "e.occurred_at",
@@ -395,7 +419,7 @@ impl Compiler {
                     "claimed" => "i.claimed_by",
                     "status" => {
                         check_vocab::<Status>(value)?;
-                        "i.status"
+                        return Ok(self.status(value));
                     }
                     "disposition" => {
                         check_vocab::<Disposition>(value)?;

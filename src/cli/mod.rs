@@ -2,12 +2,16 @@
 //! the contract (names, options, exit codes, JSON field names) is in
 //! DESIGN.md and scripts rely on it.
 
+mod case;
 mod demo;
 mod events;
+mod incident;
 mod ingest;
 pub mod output;
 mod pull;
 mod queue;
+mod review;
+mod sanction;
 mod sources;
 mod store_cmd;
 mod verify;
@@ -58,6 +62,36 @@ pub enum Command {
     Events(events::EventsArgs),
     /// List review items
     Queue(queue::QueueArgs),
+    /// One item in full: reasons, events, decisions, history
+    Show(case::ShowArgs),
+    /// Claim items for review (a lease that lapses by itself)
+    Claim(review::ItemsArgs),
+    /// Give back items you claimed
+    Release(review::ItemsArgs),
+    /// Record a decision on items
+    Decide(review::DecideArgs),
+    /// Revert your own latest decision(s)
+    Undo(review::UndoArgs),
+    /// Approve a decision that awaits a second reviewer
+    Approve(review::NoteArgs),
+    /// Send a decision that awaits a second reviewer back (the item reopens)
+    Reject(review::NoteArgs),
+    /// Reopen decided or escalated items
+    Reopen(review::NoteArgs),
+    /// Add a note to items' history
+    Note(review::NoteArgs),
+    /// Open an incident for items
+    Escalate(incident::EscalateArgs),
+    /// Incidents: list, show, update
+    #[command(subcommand)]
+    Incident(incident::IncidentCommand),
+    /// The sanctions register
+    #[command(subcommand)]
+    Sanction(sanction::SanctionCommand),
+    /// Write an evidence bundle for an item
+    ExportCase(case::ExportArgs),
+    /// Check an evidence bundle against its manifest and the ledger
+    CheckCase(case::CheckArgs),
     /// Each source's health, last pull, checkpoint and quarantined count
     Sources(sources::SourcesArgs),
     /// List quarantined records (lines that could not be parsed)
@@ -138,6 +172,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Pull(a) => pull::run(&ctx, a),
         Command::Events(a) => events::run(&ctx, a),
         Command::Queue(a) => queue::run(&ctx, a),
+        Command::Show(a) => case::show(&ctx, a),
+        Command::Claim(a) => review::claim(&ctx, a),
+        Command::Release(a) => review::release(&ctx, a),
+        Command::Decide(a) => review::decide(&ctx, a),
+        Command::Undo(a) => review::undo(&ctx, a),
+        Command::Approve(a) => review::approve(&ctx, a),
+        Command::Reject(a) => review::reject(&ctx, a),
+        Command::Reopen(a) => review::reopen(&ctx, a),
+        Command::Note(a) => review::note(&ctx, a),
+        Command::Escalate(a) => incident::escalate(&ctx, a),
+        Command::Incident(c) => incident::run(&ctx, c),
+        Command::Sanction(c) => sanction::run(&ctx, c),
+        Command::ExportCase(a) => case::export(&ctx, a),
+        Command::CheckCase(a) => case::check(&ctx, a),
         Command::Sources(a) => sources::run(&ctx, a),
         Command::Quarantine(a) => sources::quarantine(&ctx, a),
         Command::Verify(a) => verify::run(&ctx, a),

@@ -156,6 +156,24 @@ struct RawConfig {
     reviewer: RawReviewer,
     #[serde(default, rename = "source")]
     sources: Vec<toml::Spanned<RawSource>>,
+    #[serde(default)]
+    incidents: RawIncidents,
+    #[serde(default)]
+    sanctions: RawSanctions,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIncidents {
+    severities: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSanctions {
+    categories: Option<Vec<String>>,
+    tiers: Option<Vec<String>>,
+    viewers: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -175,6 +193,8 @@ struct RawReviewer {
     notes_required: Option<Vec<Disposition>>,
     #[serde(default)]
     second_approval: Option<Vec<Disposition>>,
+    #[serde(default, deserialize_with = "duration_de")]
+    undo_window: Option<Duration>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,23 +237,7 @@ impl fmt::Debug for StoreConfig {
     }
 }
 
-/// Review policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReviewerConfig {
-    pub claim_lease: Duration,
-    pub notes_required: Vec<Disposition>,
-    pub second_approval: Vec<Disposition>,
-}
-
-impl Default for ReviewerConfig {
-    fn default() -> Self {
-        ReviewerConfig {
-            claim_lease: Duration::from_secs(30 * 60),
-            notes_required: vec![Disposition::Violation, Disposition::FollowUp],
-            second_approval: vec![Disposition::Violation],
-        }
-    }
-}
+pub use crate::review::Policy;
 
 /// One configured source.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,7 +261,8 @@ pub struct Config {
     /// The file it came from, or `None` when running on defaults.
     pub file: Option<PathBuf>,
     pub store: StoreConfig,
-    pub reviewer: ReviewerConfig,
+    /// Review policy: `[reviewer]`, `[incidents]` and `[sanctions]`.
+    pub policy: Policy,
     pub sources: Vec<SourceConfig>,
     /// Things to tell the user (running on defaults, say).
     pub notices: Vec<String>,
@@ -325,19 +330,32 @@ impl Config {
             perms::check_private(path, "password file").map_err(|m| err(Some(*line), m))?;
         }
 
-        let reviewer = ReviewerConfig {
-            claim_lease: raw
-                .reviewer
-                .claim_lease
-                .unwrap_or(ReviewerConfig::default().claim_lease),
-            notes_required: raw
-                .reviewer
-                .notes_required
-                .unwrap_or(ReviewerConfig::default().notes_required),
-            second_approval: raw
-                .reviewer
-                .second_approval
-                .unwrap_or(ReviewerConfig::default().second_approval),
+        let d = Policy::default();
+        let nonempty = |name: &str, v: Option<Vec<String>>, default: Vec<String>| match v {
+            Some(v) if v.is_empty() => Err(err(
+                None,
+                format!("{name} is empty; list at least one value or leave it out for the default"),
+            )),
+            Some(v) => Ok(v),
+            None => Ok(default),
+        };
+        let policy = Policy {
+            claim_lease: raw.reviewer.claim_lease.unwrap_or(d.claim_lease),
+            notes_required: raw.reviewer.notes_required.unwrap_or(d.notes_required),
+            second_approval: raw.reviewer.second_approval.unwrap_or(d.second_approval),
+            undo_window: raw.reviewer.undo_window.unwrap_or(d.undo_window),
+            severities: nonempty(
+                "[incidents] severities",
+                raw.incidents.severities,
+                d.severities,
+            )?,
+            sanction_categories: nonempty(
+                "[sanctions] categories",
+                raw.sanctions.categories,
+                d.sanction_categories,
+            )?,
+            sanction_tiers: nonempty("[sanctions] tiers", raw.sanctions.tiers, d.sanction_tiers)?,
+            sanction_viewers: raw.sanctions.viewers.unwrap_or_default(),
         };
 
         let mut sources: Vec<SourceConfig> = Vec::new();
@@ -430,7 +448,7 @@ impl Config {
                 password_file: password_file.map(|(p, _)| p),
                 password_env: raw.store.password_env,
             },
-            reviewer,
+            policy,
             sources,
             notices: Vec::new(),
         })
@@ -470,7 +488,7 @@ impl Config {
                 password_file: None,
                 password_env: None,
             },
-            reviewer: ReviewerConfig::default(),
+            policy: Policy::default(),
             sources,
             notices,
         }
@@ -521,7 +539,7 @@ cadence = "12h"
         )
         .unwrap();
         assert_eq!(c.store.url, StoreUrl::Sqlite("/etc/vigil/vigil.db".into()));
-        assert_eq!(c.reviewer.claim_lease, Duration::from_secs(900));
+        assert_eq!(c.policy.claim_lease, Duration::from_secs(900));
         assert_eq!(c.sources[0].timezone, Some(chrono_tz::Europe::Berlin));
         assert_eq!(c.sources[0].risk, Some(Severity::High));
         assert_eq!(

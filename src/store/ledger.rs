@@ -96,15 +96,21 @@ pub enum Break {
     Sequence { expected: i64, found: i64 },
     /// The ledger no longer reaches a head that was checkpointed.
     MissingHead { seq: i64, hash: String },
+    /// A table disagrees with what this entry recorded.
+    Mismatch { seq: i64, what: String },
+    /// Review state exists that no entry recorded.
+    Unrecorded { what: String },
 }
 
 impl Break {
     pub fn seq(&self) -> i64 {
         match self {
-            Break::Altered { seq } | Break::Unlinked { seq } | Break::MissingHead { seq, .. } => {
-                *seq
-            }
+            Break::Altered { seq }
+            | Break::Unlinked { seq }
+            | Break::MissingHead { seq, .. }
+            | Break::Mismatch { seq, .. } => *seq,
             Break::Sequence { found, .. } => *found,
+            Break::Unrecorded { .. } => 0,
         }
     }
 }
@@ -128,6 +134,13 @@ impl fmt::Display for Break {
                 f,
                 "ledger entry {found} appears where entry {expected} belongs: entries were inserted or reordered"
             ),
+            Break::Mismatch { seq, what } => write!(
+                f,
+                "ledger entry {seq} no longer matches the review record: {what}"
+            ),
+            Break::Unrecorded { what } => {
+                write!(f, "review record changed behind the ledger's back: {what}")
+            }
             Break::MissingHead { seq, hash } => write!(
                 f,
                 "ledger no longer holds checkpointed entry {seq} with hash {hash}: the tail was truncated or rewritten"

@@ -6,7 +6,9 @@
 
 mod checkpointer;
 pub mod ledger;
+mod records;
 mod sqlite;
+mod sqlite_review;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +19,9 @@ use serde::Serialize;
 use crate::domain::{Event, Item, NewEvent, SafeText};
 use crate::query::Query;
 pub use ledger::{Break, LedgerEntry, NewLedgerEntry};
+pub use records::{
+    DecisionRow, Incident, IncidentNote, IncidentStatus, ItemState, NewItem, Sanction,
+};
 pub use sqlite::{SqliteStore, network_fs_name};
 
 /// Database id of a configured source.
@@ -189,6 +194,8 @@ pub trait Store: Send {
     fn count_events(&self, filter: &Query) -> Result<u64>;
     /// Review items matching a filter, most severe and oldest first.
     fn items(&self, filter: &Query, limit: u64) -> Result<Vec<Item>>;
+    /// One item by id, with its rules and events.
+    fn item(&self, id: i64) -> Result<Option<Item>>;
 
     fn source_status(&self) -> Result<Vec<SourceStatus>>;
     fn quarantine(&self, source: Option<&str>, limit: u64) -> Result<Vec<QuarantineRow>>;
@@ -200,6 +207,43 @@ pub trait Store: Send {
     fn verify_ledger(&self) -> Result<Verification>;
     /// The entry with this sequence number, if it exists.
     fn ledger_entry(&self, seq: i64) -> Result<Option<LedgerEntry>>;
+    /// Ledger entries about one entity (`item:42`), oldest first.
+    fn ledger_for(&self, entity: &str) -> Result<Vec<LedgerEntry>>;
+
+    /// Runs `f` in one write transaction with durable commit: everything it
+    /// does lands together or not at all. The review service's only door.
+    fn review(&mut self, f: &mut dyn FnMut(&mut dyn ReviewTx) -> Result<()>) -> Result<()>;
+
+    /// Adds review items; an item whose group key exists already gets the
+    /// new rules and events merged into it. Returns the item ids.
+    fn add_items(&mut self, items: &[NewItem]) -> Result<Vec<i64>>;
+    fn decisions(&self, item: i64) -> Result<Vec<DecisionRow>>;
+    /// A reviewer's acts since a time, newest first.
+    fn decisions_by(&self, reviewer: &str, since: DateTime<Utc>) -> Result<Vec<DecisionRow>>;
+    fn incidents(&self) -> Result<Vec<Incident>>;
+    fn incident_notes(&self, id: i64) -> Result<Vec<IncidentNote>>;
+    fn sanctions(&self) -> Result<Vec<Sanction>>;
+    /// Events by id, for evidence.
+    fn events_by_id(&self, ids: &[i64]) -> Result<Vec<(Event, Vec<u8>)>>;
+}
+
+/// What the review service may do inside one transaction.
+pub trait ReviewTx {
+    fn item(&mut self, id: i64) -> Result<Option<ItemState>>;
+    /// Writes status, disposition, decision, approval and claim; bumps version.
+    fn put_item(&mut self, item: &ItemState) -> Result<()>;
+    fn item_event_ids(&mut self, id: i64) -> Result<Vec<i64>>;
+    fn decision(&mut self, id: &str) -> Result<Option<DecisionRow>>;
+    fn add_decision(&mut self, d: &DecisionRow) -> Result<()>;
+    /// Appends to the ledger inside this transaction.
+    fn ledger(&mut self, e: &NewLedgerEntry) -> Result<LedgerEntry>;
+    /// Person ids an account belongs to, from the roster.
+    fn people_of(&mut self, account: &str) -> Result<Vec<String>>;
+    fn add_incident(&mut self, i: &Incident) -> Result<i64>;
+    fn incident(&mut self, id: i64) -> Result<Option<Incident>>;
+    fn put_incident(&mut self, i: &Incident) -> Result<()>;
+    fn add_incident_note(&mut self, id: i64, note: &IncidentNote) -> Result<()>;
+    fn add_sanction(&mut self, s: &Sanction, at: DateTime<Utc>) -> Result<i64>;
 }
 
 /// Where a store lives, as given by `--store`, `VIGIL_STORE` or the config.

@@ -15,7 +15,11 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
 use super::checkpointer::Checkpointer;
-use super::ledger::{GENESIS, LedgerEntry, NewLedgerEntry, Verifier};
+use super::ledger::{Break, LedgerEntry, NewLedgerEntry, Verifier};
+use super::sqlite_review::{
+    DECISION_COLS, INCIDENT_COLS, LEDGER_COLS, SANCTION_COLS, SqliteReviewTx, append_ledger,
+    decision_row, from_micros, incident_links, incident_row, ledger_row, micros, sanction_row,
+};
 use super::{
     Batch, BatchOutcome, CheckpointMoved, Gap, GapRow, MigrationReport, QuarantineRow, SourceId,
     SourceStatus, Store, Stream, Verification,
@@ -108,14 +112,6 @@ fn fs_magic_name(magic: i64) -> Option<&'static str> {
     })
 }
 
-fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-fn from_micros(us: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(us).unwrap_or_default()
-}
-
 fn opt_text(s: Option<String>) -> Option<SafeText> {
     s.map(|s| SafeText::new(&s))
 }
@@ -204,6 +200,152 @@ impl SqliteStore {
     /// Direct access for tests that play the attacker behind vigil's back.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Holds the decisions table and the items' dispositions to what the
+    /// ledger recorded: a row edited, deleted or inserted behind vigil's back
+    /// shows up here even when the chain itself is intact.
+    fn reconcile(&self, acts: &HashMap<String, (i64, serde_json::Value)>) -> Result<Option<Break>> {
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {DECISION_COLS} FROM decisions"))?;
+        let rows = st.query_map([], decision_row)?;
+        let mut seen = 0usize;
+        for d in rows {
+            let d = d?;
+            seen += 1;
+            let Some((seq, p)) = acts.get(&d.id) else {
+                return Ok(Some(Break::Unrecorded {
+                    what: format!(
+                        "decision {} on item {} has no ledger entry",
+                        d.id, d.item_id
+                    ),
+                }));
+            };
+            let field = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+            let matches = d.ledger_seq == *seq
+                && field("kind").as_deref() == Some(d.kind.as_str())
+                && field("disposition") == d.disposition.map(|x| x.as_str().to_owned())
+                && field("note") == d.note
+                && p.get("item").and_then(|v| v.as_i64()) == Some(d.item_id);
+            if !matches {
+                return Ok(Some(Break::Mismatch {
+                    seq: *seq,
+                    what: format!(
+                        "decision {} on item {} differs from its ledger entry",
+                        d.id, d.item_id
+                    ),
+                }));
+            }
+        }
+        if seen != acts.len() {
+            let missing = acts
+                .iter()
+                .filter(|(id, _)| {
+                    self.conn
+                        .query_row("SELECT 1 FROM decisions WHERE id = ?1", [id], |_| Ok(()))
+                        .optional()
+                        .ok()
+                        .flatten()
+                        .is_none()
+                })
+                .map(|(_, (seq, _))| *seq)
+                .min();
+            if let Some(seq) = missing {
+                return Ok(Some(Break::Mismatch {
+                    seq,
+                    what: "the decision this entry records is missing from the decisions table"
+                        .into(),
+                }));
+            }
+        }
+        // Each item's disposition is that of the decision in force.
+        let mut st = self.conn.prepare(
+            "SELECT i.id, i.disposition, d.disposition, d.ledger_seq FROM items i LEFT JOIN decisions d ON d.id = i.decision_id
+             WHERE i.decision_id IS NOT NULL OR i.disposition IS NOT NULL",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let item: i64 = r.get(0)?;
+            let on_item: Option<String> = r.get(1)?;
+            let in_decision: Option<String> = r.get(2)?;
+            let seq: Option<i64> = r.get(3)?;
+            if on_item != in_decision {
+                return Ok(Some(Break::Mismatch {
+                    seq: seq.unwrap_or(0),
+                    what: format!(
+                        "item {item} shows disposition {} but its recorded decision says {}",
+                        on_item.as_deref().unwrap_or("none"),
+                        in_decision.as_deref().unwrap_or("none")
+                    ),
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    fn items_where(&self, clause: &str, params: &[Param], limit: u64) -> Result<Vec<Item>> {
+        let limit_sql = if limit > 0 {
+            format!("LIMIT {limit}")
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "SELECT i.id, i.kind, s.name, i.occurred_at, i.actor, i.subject, i.title, i.severity,
+                    CASE WHEN i.status IN ('new', 'reopened') AND i.claimed_by IS NOT NULL AND i.claim_expires > {NOW_US} THEN 'claimed' ELSE i.status END,
+                    i.disposition,
+                    CASE WHEN i.claim_expires > {NOW_US} THEN i.claimed_by END
+             FROM items i LEFT JOIN sources s ON s.id = i.source_id
+             WHERE {} ORDER BY i.severity DESC, i.occurred_at, i.id {limit_sql}",
+            clause
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let mut items = st
+            .query_map(params_from_iter(to_values(params)), |r| {
+                let kind: String = r.get(1)?;
+                let status: String = r.get(8)?;
+                let disposition: Option<String> = r.get(9)?;
+                let sev: i64 = r.get(7)?;
+                Ok(Item {
+                    id: r.get(0)?,
+                    kind: kind.parse().unwrap_or(ItemKind::Finding),
+                    source: opt_text(r.get(2)?),
+                    occurred_at: from_micros(r.get(3)?),
+                    actor: opt_text(r.get(4)?),
+                    subject: opt_text(r.get(5)?),
+                    title: SafeText::new(&r.get::<_, String>(6)?),
+                    severity: Severity::ALL
+                        .get(sev.clamp(0, 3) as usize)
+                        .copied()
+                        .unwrap_or(Severity::Low),
+                    rules: Vec::new(),
+                    status: status.parse().unwrap_or(Status::New),
+                    disposition: disposition.and_then(|d| d.parse::<Disposition>().ok()),
+                    claimed_by: opt_text(r.get(10)?),
+                    event_ids: Vec::new(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut rules = self.conn.prepare_cached(
+            "SELECT rule, reason FROM item_rules WHERE item_id = ?1 ORDER BY rule",
+        )?;
+        let mut evs = self.conn.prepare_cached(
+            "SELECT event_id FROM item_events WHERE item_id = ?1 ORDER BY event_id",
+        )?;
+        for item in &mut items {
+            item.rules = rules
+                .query_map([item.id], |r| {
+                    Ok(ItemRule {
+                        rule: r.get(0)?,
+                        reason: SafeText::new(&r.get::<_, String>(1)?),
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            item.event_ids = evs
+                .query_map([item.id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+        Ok(items)
     }
 
     fn stream_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stream> {
@@ -334,17 +476,33 @@ impl SqliteStore {
     }
 }
 
-/// The last entry's sequence number and hash, or the genesis before any.
-fn ledger_head(conn: &Connection) -> Result<(i64, String)> {
-    Ok(conn
-        .query_row(
-            "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
-        .unwrap_or((0, GENESIS.to_owned())))
+/// An event row (in the column order of the event queries) and its raw bytes.
+fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Event, Vec<u8>)> {
+    let outcome: String = r.get(8)?;
+    let raw: Vec<u8> = r.get(10)?;
+    Ok((
+        Event {
+            id: r.get(0)?,
+            source: SafeText::new(&r.get::<_, String>(1)?),
+            kind: SafeText::new(&r.get::<_, String>(2)?),
+            occurred_at: from_micros(r.get(3)?),
+            host: opt_text(r.get(4)?),
+            actor: opt_text(r.get(5)?),
+            subject: opt_text(r.get(6)?),
+            action: SafeText::new(&r.get::<_, String>(7)?),
+            outcome: outcome.parse().unwrap_or(Outcome::Unknown),
+            client: opt_text(r.get(9)?),
+            raw: SafeText::from_bytes(&raw),
+            program: opt_text(r.get(11)?),
+            detail: opt_text(r.get(12)?),
+            time_basis: TimeBasis::from_bits(r.get(13)?).describe(),
+        },
+        raw,
+    ))
 }
+
+/// Now in microseconds, computed by SQLite (claims lapse by themselves).
+const NOW_US: &str = "CAST(unixepoch('subsec') * 1000000 AS INTEGER)";
 
 const STREAM_COLS: &str =
     "id, source_id, path, dev, inode, head_len, head_hash, offset, records, parser_state, status";
@@ -550,24 +708,7 @@ impl Store for SqliteStore {
         let mut st = self.conn.prepare(&sql)?;
         let mut rows = st.query(params_from_iter(to_values(&w.params)))?;
         while let Some(r) = rows.next()? {
-            let outcome: String = r.get(8)?;
-            let raw: Vec<u8> = r.get(10)?;
-            f(Event {
-                id: r.get(0)?,
-                source: SafeText::new(&r.get::<_, String>(1)?),
-                kind: SafeText::new(&r.get::<_, String>(2)?),
-                occurred_at: from_micros(r.get(3)?),
-                host: opt_text(r.get(4)?),
-                actor: opt_text(r.get(5)?),
-                subject: opt_text(r.get(6)?),
-                action: SafeText::new(&r.get::<_, String>(7)?),
-                outcome: outcome.parse().unwrap_or(Outcome::Unknown),
-                client: opt_text(r.get(9)?),
-                raw: SafeText::from_bytes(&raw),
-                program: opt_text(r.get(11)?),
-                detail: opt_text(r.get(12)?),
-                time_basis: TimeBasis::from_bits(r.get(13)?).describe(),
-            })?;
+            f(event_from_row(r)?.0)?;
         }
         Ok(())
     }
@@ -584,66 +725,16 @@ impl Store for SqliteStore {
         Ok(n as u64)
     }
 
+    fn item(&self, id: i64) -> Result<Option<Item>> {
+        Ok(self
+            .items_where("i.id = ?1", &[Param::Int(id)], 1)?
+            .into_iter()
+            .next())
+    }
+
     fn items(&self, filter: &Query, limit: u64) -> Result<Vec<Item>> {
         let w = filter.to_sql(Target::Items, Dialect::Sqlite, 1)?;
-        let limit_sql = if limit > 0 {
-            format!("LIMIT {limit}")
-        } else {
-            String::new()
-        };
-        let sql = format!(
-            "SELECT i.id, i.kind, s.name, i.occurred_at, i.actor, i.subject, i.title, i.severity, i.status, i.disposition, i.claimed_by
-             FROM items i LEFT JOIN sources s ON s.id = i.source_id
-             WHERE {} ORDER BY i.severity DESC, i.occurred_at, i.id {limit_sql}",
-            w.clause
-        );
-        let mut st = self.conn.prepare(&sql)?;
-        let mut items = st
-            .query_map(params_from_iter(to_values(&w.params)), |r| {
-                let kind: String = r.get(1)?;
-                let status: String = r.get(8)?;
-                let disposition: Option<String> = r.get(9)?;
-                let sev: i64 = r.get(7)?;
-                Ok(Item {
-                    id: r.get(0)?,
-                    kind: kind.parse().unwrap_or(ItemKind::Finding),
-                    source: opt_text(r.get(2)?),
-                    occurred_at: from_micros(r.get(3)?),
-                    actor: opt_text(r.get(4)?),
-                    subject: opt_text(r.get(5)?),
-                    title: SafeText::new(&r.get::<_, String>(6)?),
-                    severity: Severity::ALL
-                        .get(sev.clamp(0, 3) as usize)
-                        .copied()
-                        .unwrap_or(Severity::Low),
-                    rules: Vec::new(),
-                    status: status.parse().unwrap_or(Status::New),
-                    disposition: disposition.and_then(|d| d.parse::<Disposition>().ok()),
-                    claimed_by: opt_text(r.get(10)?),
-                    event_ids: Vec::new(),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut rules = self.conn.prepare_cached(
-            "SELECT rule, reason FROM item_rules WHERE item_id = ?1 ORDER BY rule",
-        )?;
-        let mut evs = self.conn.prepare_cached(
-            "SELECT event_id FROM item_events WHERE item_id = ?1 ORDER BY event_id",
-        )?;
-        for item in &mut items {
-            item.rules = rules
-                .query_map([item.id], |r| {
-                    Ok(ItemRule {
-                        rule: r.get(0)?,
-                        reason: SafeText::new(&r.get::<_, String>(1)?),
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            item.event_ids = evs
-                .query_map([item.id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-        }
-        Ok(items)
+        self.items_where(&w.clause, &w.params, limit)
     }
 
     fn source_status(&self) -> Result<Vec<SourceStatus>> {
@@ -721,50 +812,38 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (seq, prev) = ledger_head(&tx)?;
-        let sealed = entry.seal(seq + 1, &prev);
-        tx.execute(
-            "INSERT INTO ledger (seq, at, actor, action, entity, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                sealed.seq,
-                sealed.at,
-                sealed.actor,
-                sealed.action,
-                sealed.entity,
-                sealed.payload,
-                sealed.prev_hash,
-                sealed.hash
-            ],
-        )?;
+        let sealed = append_ledger(&tx, entry)?;
         tx.commit()?;
         Ok(sealed)
     }
 
     fn verify_ledger(&self) -> Result<Verification> {
-        let mut st = self.conn.prepare(
-            "SELECT seq, at, actor, action, entity, payload, prev_hash, hash FROM ledger ORDER BY seq",
-        )?;
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {LEDGER_COLS} FROM ledger ORDER BY seq"))?;
         let mut rows = st.query([])?;
         let mut v = Verifier::default();
         let mut broken = None;
+        // What the chain says about review acts, to hold the tables to it.
+        let mut acts: HashMap<String, (i64, serde_json::Value)> = HashMap::new();
         while let Some(r) = rows.next()? {
-            let e = LedgerEntry {
-                seq: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                action: r.get(3)?,
-                entity: r.get(4)?,
-                payload: r.get(5)?,
-                prev_hash: r.get(6)?,
-                hash: r.get(7)?,
-            };
+            let e = ledger_row(r)?;
             if let Err(b) = v.check(&e) {
                 broken = Some(b);
                 break;
             }
+            if e.entity.starts_with("item:")
+                && let Ok(p) = serde_json::from_str::<serde_json::Value>(&e.payload)
+                && let Some(id) = p.get("decision").and_then(|d| d.as_str())
+            {
+                acts.insert(id.to_owned(), (e.seq, p.clone()));
+            }
         }
         let (head_seq, head_hash) = v.head();
         let head_hash = head_hash.to_owned();
+        if broken.is_none() {
+            broken = self.reconcile(&acts)?;
+        }
         Ok(Verification {
             entries: v.count,
             head_seq,
@@ -793,6 +872,152 @@ impl Store for SqliteStore {
                 },
             )
             .optional()?)
+    }
+
+    fn ledger_for(&self, entity: &str) -> Result<Vec<LedgerEntry>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {LEDGER_COLS} FROM ledger WHERE entity = ?1 ORDER BY seq"
+        ))?;
+        let rows = st.query_map([entity], ledger_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn review(&mut self, f: &mut dyn FnMut(&mut dyn super::ReviewTx) -> Result<()>) -> Result<()> {
+        // synchronous=FULL is this connection's default: a decision reported
+        // as saved is on disk.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        f(&mut SqliteReviewTx { conn: &tx })?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn add_items(&mut self, items: &[super::NewItem]) -> Result<Vec<i64>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = micros(Utc::now());
+        let mut ids = Vec::with_capacity(items.len());
+        {
+            let mut find = tx.prepare_cached("SELECT id FROM items WHERE group_key = ?1")?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO items (kind, source_id, occurred_at, actor, subject, title, severity, group_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            )?;
+            let mut bump = tx.prepare_cached(
+                "UPDATE items SET severity = max(severity, ?1), title = ?2, updated_at = ?3 WHERE id = ?4",
+            )?;
+            let mut rule = tx.prepare_cached(
+                "INSERT OR IGNORE INTO item_rules (item_id, rule, reason) VALUES (?1, ?2, ?3)",
+            )?;
+            let mut ev = tx.prepare_cached(
+                "INSERT OR IGNORE INTO item_events (item_id, event_id) VALUES (?1, ?2)",
+            )?;
+            for it in items {
+                let existing: Option<i64> = match &it.group_key {
+                    Some(k) => find.query_row([k], |r| r.get(0)).optional()?,
+                    None => None,
+                };
+                let id = match existing {
+                    Some(id) => {
+                        bump.execute(params![it.severity.rank(), it.title, now, id])?;
+                        id
+                    }
+                    None => {
+                        ins.execute(params![
+                            it.kind.as_str(),
+                            it.source_id,
+                            micros(it.occurred_at),
+                            it.actor,
+                            it.subject,
+                            it.title,
+                            it.severity.rank(),
+                            it.group_key,
+                            now
+                        ])?;
+                        tx.last_insert_rowid()
+                    }
+                };
+                for (r, reason) in &it.rules {
+                    rule.execute(params![id, r, reason])?;
+                }
+                for e in &it.event_ids {
+                    ev.execute(params![id, e])?;
+                }
+                ids.push(id);
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    fn decisions(&self, item: i64) -> Result<Vec<super::DecisionRow>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {DECISION_COLS} FROM decisions WHERE item_id = ?1 ORDER BY ledger_seq"
+        ))?;
+        let rows = st.query_map([item], decision_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn decisions_by(
+        &self,
+        reviewer: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<super::DecisionRow>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {DECISION_COLS} FROM decisions WHERE reviewer = ?1 AND decided_at >= ?2 ORDER BY ledger_seq DESC"
+        ))?;
+        let rows = st.query_map(params![reviewer, micros(since)], decision_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn incidents(&self) -> Result<Vec<super::Incident>> {
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {INCIDENT_COLS} FROM incidents ORDER BY id"
+        ))?;
+        let mut out: Vec<super::Incident> = st
+            .query_map([], incident_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        for i in &mut out {
+            incident_links(&self.conn, i)?;
+        }
+        Ok(out)
+    }
+
+    fn incident_notes(&self, id: i64) -> Result<Vec<super::IncidentNote>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT author, at, note FROM incident_notes WHERE incident_id = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([id], |r| {
+            Ok(super::IncidentNote {
+                author: r.get(0)?,
+                at: from_micros(r.get(1)?),
+                note: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn sanctions(&self) -> Result<Vec<super::Sanction>> {
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {SANCTION_COLS} FROM sanctions ORDER BY id"
+        ))?;
+        let rows = st.query_map([], sanction_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn events_by_id(&self, ids: &[i64]) -> Result<Vec<(Event, Vec<u8>)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT e.id, s.name, s.kind, e.occurred_at, e.host, a.name, e.subject, e.action, e.outcome, e.client, e.raw, e.program, e.detail, e.time_basis
+             FROM events e JOIN sources s ON s.id = e.source_id LEFT JOIN actors a ON a.id = e.actor_id WHERE e.id = ?1",
+        )?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(pair) = st.query_row([id], event_from_row).optional()? {
+                out.push(pair);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -118,10 +118,18 @@ CREATE TABLE items (
     subject       TEXT,
     title         TEXT NOT NULL,
     severity      INTEGER NOT NULL,
+    -- workflow status without the claim: new, decided, escalated, reopened
     status        TEXT NOT NULL DEFAULT 'new',
     disposition   TEXT,
+    -- the decision in force (a UUID in decisions), NULL when undecided
+    decision_id   TEXT,
+    -- NULL, 'pending' (a second reviewer must approve) or 'approved'
+    approval      TEXT,
+    -- a claim is a lease: it lapses by itself at claim_expires
     claimed_by    TEXT,
     claim_expires INTEGER,
+    -- bumped on every change, for optimistic checks
+    version       INTEGER NOT NULL DEFAULT 0,
     -- rule, actor and day for grouped findings: a rerun finds the same item
     group_key     TEXT UNIQUE,
     created_at    INTEGER NOT NULL,
@@ -143,14 +151,20 @@ CREATE TABLE item_events (
     PRIMARY KEY (item_id, event_id)
 ) STRICT, WITHOUT ROWID;
 
+-- Every review act on an item, append-only: decisions, reverts (undo),
+-- approvals and rejections by a second reviewer, reopenings.
 CREATE TABLE decisions (
     id          TEXT PRIMARY KEY,          -- client-made UUID: a retry never doubles
     item_id     INTEGER NOT NULL REFERENCES items(id),
+    kind        TEXT NOT NULL,             -- decide, revert, approve, reject, reopen
     reviewer    TEXT NOT NULL,
     decided_at  INTEGER NOT NULL,
     disposition TEXT,
     note        TEXT,
     reverts     TEXT REFERENCES decisions(id),
+    -- the item's status before this act, so undo knows where to go back to
+    prior_status TEXT,
+    session     TEXT,
     ledger_seq  INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX decisions_item ON decisions(item_id);
@@ -165,8 +179,17 @@ CREATE TABLE incidents (
     opened_by  TEXT NOT NULL,
     opened_at  INTEGER NOT NULL,
     closed_at  INTEGER,
-    remote_key TEXT
+    -- asked on closing: does the risk register need an update?
+    risk_update_needed INTEGER,
+    remote_key TEXT,
+    updated_at INTEGER NOT NULL
 ) STRICT;
+
+CREATE TABLE incident_events (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    event_id    INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, event_id)
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE incident_items (
     incident_id INTEGER NOT NULL REFERENCES incidents(id),
@@ -191,9 +214,27 @@ CREATE TABLE sanctions (
     decided_by  TEXT NOT NULL,
     decided_on  TEXT NOT NULL,
     incident_id INTEGER REFERENCES incidents(id),
+    decision_ids TEXT NOT NULL DEFAULT '[]',
     notice_sent INTEGER NOT NULL DEFAULT 0,
     note        TEXT,
     created_at  INTEGER NOT NULL
+) STRICT;
+
+-- The workforce roster: who is who across systems (separation of duties,
+-- and the rules' relationship checks). ePHI-adjacent: never logged.
+CREATE TABLE people (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    department  TEXT,
+    status      TEXT NOT NULL DEFAULT 'active',
+    terminated_on TEXT,
+    address     TEXT,
+    supervisor  TEXT
+) STRICT;
+
+CREATE TABLE person_accounts (
+    account   TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES people(id)
 ) STRICT;
 
 CREATE TABLE risks (

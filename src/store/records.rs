@@ -1,0 +1,147 @@
+//! Rows of review state as the review service reads and writes them inside
+//! one store transaction.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::domain::{Disposition, Status};
+
+/// An item's review state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemState {
+    pub id: i64,
+    pub title: String,
+    pub actor: Option<String>,
+    /// Workflow status without the claim (new, decided, escalated, reopened).
+    pub status: Status,
+    pub disposition: Option<Disposition>,
+    pub decision_id: Option<String>,
+    /// `pending` while a second reviewer must approve, then `approved`.
+    pub approval: Option<String>,
+    pub claimed_by: Option<String>,
+    pub claim_expires: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+impl ItemState {
+    /// Who holds a claim that is still running at `now`.
+    pub fn claim_holder(&self, now: DateTime<Utc>) -> Option<(&str, DateTime<Utc>)> {
+        match (&self.claimed_by, self.claim_expires) {
+            (Some(who), Some(until)) if until > now => Some((who.as_str(), until)),
+            _ => None,
+        }
+    }
+
+    /// The status a reviewer sees: `claimed` while a lease runs on an open item.
+    pub fn effective_status(&self, now: DateTime<Utc>) -> Status {
+        match self.status {
+            Status::New | Status::Reopened if self.claim_holder(now).is_some() => Status::Claimed,
+            s => s,
+        }
+    }
+}
+
+/// One review act on an item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionRow {
+    /// Client-made UUID: a retried write finds it and does nothing.
+    pub id: String,
+    pub item_id: i64,
+    /// decide, revert, approve, reject or reopen
+    pub kind: String,
+    pub reviewer: String,
+    pub decided_at: DateTime<Utc>,
+    pub disposition: Option<Disposition>,
+    pub note: Option<String>,
+    pub reverts: Option<String>,
+    /// The item's status before this act.
+    pub prior_status: Option<Status>,
+    pub session: Option<String>,
+    pub ledger_seq: i64,
+}
+
+/// Incident workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IncidentStatus {
+    Open,
+    Contained,
+    Resolved,
+    Closed,
+}
+
+impl IncidentStatus {
+    pub const NAMES: &'static [&'static str] = &["open", "contained", "resolved", "closed"];
+
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "open" => Self::Open,
+            "contained" => Self::Contained,
+            "resolved" => Self::Resolved,
+            "closed" => Self::Closed,
+            _ => return None,
+        })
+    }
+}
+
+/// A security incident opened by escalation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    pub id: i64,
+    pub title: String,
+    pub severity: String,
+    pub status: IncidentStatus,
+    pub assignee: Option<String>,
+    pub outcome: Option<String>,
+    pub opened_by: String,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub risk_update_needed: Option<bool>,
+    pub remote_key: Option<String>,
+    pub item_ids: Vec<i64>,
+    pub event_ids: Vec<i64>,
+}
+
+/// A note on an incident's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentNote {
+    pub author: String,
+    pub at: DateTime<Utc>,
+    pub note: String,
+}
+
+/// A sanction applied to a workforce member.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sanction {
+    pub id: i64,
+    pub member: String,
+    pub category: String,
+    pub tier: String,
+    pub sanction: String,
+    pub decided_by: String,
+    pub decided_on: String,
+    pub incident_id: Option<i64>,
+    pub decision_ids: Vec<String>,
+    pub notice_sent: bool,
+    pub note: Option<String>,
+}
+
+/// A new review item (from a rule, a ticket or a sample).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewItem {
+    pub kind: crate::domain::ItemKind,
+    pub source_id: Option<i64>,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub title: String,
+    pub severity: crate::domain::Severity,
+    /// Identifies the item across reruns: the same key is the same item.
+    pub group_key: Option<String>,
+    pub rules: Vec<(String, String)>,
+    pub event_ids: Vec<i64>,
+}
