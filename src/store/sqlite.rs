@@ -202,63 +202,8 @@ impl SqliteStore {
         &self.conn
     }
 
-    /// Holds the decisions table and the items' dispositions to what the
-    /// ledger recorded: a row edited, deleted or inserted behind vigil's back
-    /// shows up here even when the chain itself is intact.
-    fn reconcile(&self, acts: &HashMap<String, (i64, serde_json::Value)>) -> Result<Option<Break>> {
-        let mut st = self
-            .conn
-            .prepare(&format!("SELECT {DECISION_COLS} FROM decisions"))?;
-        let rows = st.query_map([], decision_row)?;
-        let mut seen = 0usize;
-        for d in rows {
-            let d = d?;
-            seen += 1;
-            let Some((seq, p)) = acts.get(&d.id) else {
-                return Ok(Some(Break::Unrecorded {
-                    what: format!(
-                        "decision {} on item {} has no ledger entry",
-                        d.id, d.item_id
-                    ),
-                }));
-            };
-            let field = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-            let matches = d.ledger_seq == *seq
-                && field("kind").as_deref() == Some(d.kind.as_str())
-                && field("disposition") == d.disposition.map(|x| x.as_str().to_owned())
-                && field("note") == d.note
-                && p.get("item").and_then(|v| v.as_i64()) == Some(d.item_id);
-            if !matches {
-                return Ok(Some(Break::Mismatch {
-                    seq: *seq,
-                    what: format!(
-                        "decision {} on item {} differs from its ledger entry",
-                        d.id, d.item_id
-                    ),
-                }));
-            }
-        }
-        if seen != acts.len() {
-            let missing = acts
-                .iter()
-                .filter(|(id, _)| {
-                    self.conn
-                        .query_row("SELECT 1 FROM decisions WHERE id = ?1", [id], |_| Ok(()))
-                        .optional()
-                        .ok()
-                        .flatten()
-                        .is_none()
-                })
-                .map(|(_, (seq, _))| *seq)
-                .min();
-            if let Some(seq) = missing {
-                return Ok(Some(Break::Mismatch {
-                    seq,
-                    what: "the decision this entry records is missing from the decisions table"
-                        .into(),
-                }));
-            }
-        }
+    /// Each item's disposition must be that of the decision in force.
+    fn reconcile_items(&self) -> Result<Option<Break>> {
         // Each item's disposition is that of the decision in force.
         let mut st = self.conn.prepare(
             "SELECT i.id, i.disposition, d.disposition, d.ledger_seq FROM items i LEFT JOIN decisions d ON d.id = i.decision_id
@@ -499,6 +444,28 @@ fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Event, Vec<u8>)> {
         },
         raw,
     ))
+}
+
+/// Whether a decision row says what its ledger entry recorded.
+fn decision_matches(d: &super::DecisionRow, payload: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Recorded<'a> {
+        decision: &'a str,
+        item: i64,
+        kind: &'a str,
+        disposition: Option<&'a str>,
+        note: Option<String>,
+    }
+    match serde_json::from_str::<Recorded<'_>>(payload) {
+        Ok(p) => {
+            p.decision == d.id
+                && p.item == d.item_id
+                && p.kind == d.kind
+                && p.disposition == d.disposition.map(|x| x.as_str())
+                && p.note == d.note
+        }
+        Err(_) => false,
+    }
 }
 
 /// Now in microseconds, computed by SQLite (claims lapse by themselves).
@@ -822,27 +789,82 @@ impl Store for SqliteStore {
             .conn
             .prepare(&format!("SELECT {LEDGER_COLS} FROM ledger ORDER BY seq"))?;
         let mut rows = st.query([])?;
+        // The decisions table is walked alongside, in ledger order: each
+        // review act must be the row its entry recorded, and no row may lack
+        // an entry. One pass, constant memory, at a million entries.
+        let mut dst = self.conn.prepare(&format!(
+            "SELECT {DECISION_COLS} FROM decisions ORDER BY ledger_seq"
+        ))?;
+        let mut drows = dst.query([])?;
+        let mut next_decision = match drows.next()? {
+            Some(r) => Some(decision_row(r)?),
+            None => None,
+        };
         let mut v = Verifier::default();
         let mut broken = None;
-        // What the chain says about review acts, to hold the tables to it.
-        let mut acts: HashMap<String, (i64, serde_json::Value)> = HashMap::new();
         while let Some(r) = rows.next()? {
             let e = ledger_row(r)?;
             if let Err(b) = v.check(&e) {
                 broken = Some(b);
                 break;
             }
-            if e.entity.starts_with("item:")
-                && let Ok(p) = serde_json::from_str::<serde_json::Value>(&e.payload)
-                && let Some(id) = p.get("decision").and_then(|d| d.as_str())
-            {
-                acts.insert(id.to_owned(), (e.seq, p.clone()));
+            if !matches!(
+                e.action.as_str(),
+                "decide" | "revert" | "approve" | "reject" | "reopen"
+            ) {
+                continue;
             }
+            if let Some(d) = next_decision.as_ref().filter(|d| d.ledger_seq < e.seq) {
+                broken = Some(Break::Unrecorded {
+                    what: format!(
+                        "decision {} on item {} has no ledger entry",
+                        d.id, d.item_id
+                    ),
+                });
+                break;
+            }
+            match next_decision.take() {
+                Some(d) if d.ledger_seq == e.seq => {
+                    if !decision_matches(&d, &e.payload) {
+                        broken = Some(Break::Mismatch {
+                            seq: e.seq,
+                            what: format!(
+                                "decision {} on item {} differs from its ledger entry",
+                                d.id, d.item_id
+                            ),
+                        });
+                        break;
+                    }
+                    next_decision = match drows.next()? {
+                        Some(r) => Some(decision_row(r)?),
+                        None => None,
+                    };
+                }
+                other => {
+                    next_decision = other;
+                    broken = Some(Break::Mismatch {
+                        seq: e.seq,
+                        what: "the decision this entry records is missing from the decisions table"
+                            .into(),
+                    });
+                    break;
+                }
+            }
+        }
+        if broken.is_none()
+            && let Some(d) = next_decision
+        {
+            broken = Some(Break::Unrecorded {
+                what: format!(
+                    "decision {} on item {} has no ledger entry",
+                    d.id, d.item_id
+                ),
+            });
         }
         let (head_seq, head_hash) = v.head();
         let head_hash = head_hash.to_owned();
         if broken.is_none() {
-            broken = self.reconcile(&acts)?;
+            broken = self.reconcile_items()?;
         }
         Ok(Verification {
             entries: v.count,

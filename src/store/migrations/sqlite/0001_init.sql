@@ -168,6 +168,7 @@ CREATE TABLE decisions (
     ledger_seq  INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX decisions_item ON decisions(item_id);
+CREATE INDEX decisions_seq ON decisions(ledger_seq);
 
 CREATE TABLE incidents (
     id         INTEGER PRIMARY KEY,

@@ -1,0 +1,57 @@
+//! Seeds a store for the review benchmark:
+//! `cargo run --release --example seed-review -- DB ITEMS [DECIDED]` adds
+//! ITEMS open items, then decides the first DECIDED of them in batches of
+//! 10,000 (each decision with its ledger entry).
+
+use std::path::Path;
+
+use chrono::Utc;
+use vigil::domain::{Disposition, ItemKind, Severity};
+use vigil::review::{Act, Policy, Reviewer, ops};
+use vigil::store::{NewItem, SqliteStore, Store};
+
+fn main() -> color_eyre::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: seed-review DB ITEMS [DECIDED]";
+    let db = args.next().expect(usage);
+    let items: usize = args.next().and_then(|n| n.parse().ok()).expect(usage);
+    let decided: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let mut s = SqliteStore::open(Path::new(&db))?;
+    s.migrate()?;
+    let now = Utc::now();
+    for chunk in (0..items).collect::<Vec<_>>().chunks(50_000) {
+        let batch: Vec<NewItem> = chunk
+            .iter()
+            .map(|i| NewItem {
+                kind: ItemKind::Finding,
+                source_id: None,
+                occurred_at: now,
+                actor: Some(format!("user{}", i % 5000)),
+                subject: Some(format!("MRN {}", 100_000 + i)),
+                title: format!("finding {i}"),
+                severity: Severity::Medium,
+                group_key: None,
+                rules: vec![(
+                    "after-hours".into(),
+                    format!("user{} after hours", i % 5000),
+                )],
+                event_ids: vec![],
+            })
+            .collect();
+        s.add_items(&batch)?;
+    }
+    let who = Reviewer {
+        name: "bench".into(),
+        session: "bench".into(),
+    };
+    let act = Act::Decide {
+        disposition: Disposition::Benign,
+        note: None,
+        reopen: false,
+    };
+    let ids: Vec<i64> = (1..=decided as i64).collect();
+    for chunk in ids.chunks(10_000) {
+        ops::apply(&mut s, &Policy::default(), &who, now, chunk, &act, None)?;
+    }
+    Ok(())
+}
