@@ -11,5 +11,6 @@ pub mod identity;
 pub mod logging;
 pub mod query;
 pub mod review;
+pub mod rules;
 pub mod sources;
 pub mod store;

@@ -113,6 +113,37 @@ impl Query {
         self.terms.is_empty()
     }
 
+    /// Adds `field:value` (built in code: no quoting, no parsing).
+    pub fn field(mut self, field: &str, value: &str) -> Query {
+        self.terms.push(Term {
+            negated: false,
+            kind: TermKind::Field {
+                field: field.to_owned(),
+                cmp: Cmp::Eq,
+                value: value.to_owned(),
+            },
+        });
+        self
+    }
+
+    /// Adds `after:t` (inclusive).
+    pub fn after(mut self, t: DateTime<Utc>) -> Query {
+        self.terms.push(Term {
+            negated: false,
+            kind: TermKind::After(t),
+        });
+        self
+    }
+
+    /// Adds `before:t` (exclusive).
+    pub fn before(mut self, t: DateTime<Utc>) -> Query {
+        self.terms.push(Term {
+            negated: false,
+            kind: TermKind::Before(t),
+        });
+        self
+    }
+
     /// Compiles to SQL; placeholders are numbered from `first_param` on.
     pub fn to_sql(
         &self,

@@ -196,9 +196,31 @@ fn demo_workspace_end_to_end() {
         "{v}"
     );
 
+    // the rules turned it into review items with reasons
     let o = vigil(home.path(), &["--config", c, "queue", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
-    assert_eq!(stdout(&o).trim(), "[]");
+    let q: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules: Vec<&str> = q
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| {
+            i["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["rule"].as_str().unwrap())
+        })
+        .collect();
+    for expected in [
+        "failed-burst",
+        "success-after-failures",
+        "privileged",
+        "after-hours",
+        "unknown-account",
+    ] {
+        assert!(rules.contains(&expected), "no {expected} item in {rules:?}");
+    }
     let o = vigil(home.path(), &["--config", c, "verify"]);
     assert_eq!(o.status.code(), Some(0));
 

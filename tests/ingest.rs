@@ -176,10 +176,10 @@ fn a_live_file_holds_its_unfinished_line_until_the_newline_comes() {
     let mut s = store(dir.path());
     let src = source(&mut s, "h");
     let glob = dir.path().join("auth.log*").display().to_string();
-    pull(&mut s, &src, &glob).unwrap();
+    pull(&mut s, &src, &glob, None).unwrap();
     assert_eq!(count(&s, ""), 1, "the half-written line waits");
     append(&log, ".0.2 port 2 ssh2\n");
-    pull(&mut s, &src, &glob).unwrap();
+    pull(&mut s, &src, &glob, None).unwrap();
     let all = events(&s, "");
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].client.as_ref().unwrap().as_str(), "10.0.0.2");
@@ -198,13 +198,13 @@ fn rotation_by_rename_reads_every_line_once() {
     let mut s = store(dir.path());
     let src = source(&mut s, "h");
     let glob = dir.path().join("auth.log*").display().to_string();
-    pull(&mut s, &src, &glob).unwrap();
+    pull(&mut s, &src, &glob, None).unwrap();
     assert_eq!(count(&s, ""), 3);
     // written after the last pull, then rotated away before the next one
     append(&log, &line(4));
     fs::rename(&log, dir.path().join("auth.log.1")).unwrap();
     fs::write(&log, format!("{}{}", line(5), line(6))).unwrap();
-    let reports = pull(&mut s, &src, &glob).unwrap();
+    let reports = pull(&mut s, &src, &glob, None).unwrap();
     assert_eq!(reports.iter().map(|r| r.events).sum::<u64>(), 3);
     let actors: Vec<String> = events(&s, "")
         .iter()
@@ -212,7 +212,7 @@ fn rotation_by_rename_reads_every_line_once() {
         .collect();
     assert_eq!(actors, ["u1", "u2", "u3", "u4", "u5", "u6"]);
     // and again: nothing new
-    pull(&mut s, &src, &glob).unwrap();
+    pull(&mut s, &src, &glob, None).unwrap();
     assert_eq!(count(&s, ""), 6);
     assert!(s.gaps(None).unwrap().is_empty());
 }
@@ -230,7 +230,7 @@ fn truncation_is_recorded_as_a_possible_gap() {
     let mut s = store(dir.path());
     let src = source(&mut s, "h");
     let glob = log.display().to_string();
-    pull(&mut s, &src, &glob).unwrap();
+    pull(&mut s, &src, &glob, None).unwrap();
     // copytruncate: same inode, emptied, then written again
     OpenOptions::new()
         .write(true)
@@ -238,7 +238,7 @@ fn truncation_is_recorded_as_a_possible_gap() {
         .open(&log)
         .unwrap();
     append(&log, &line(9));
-    let r = pull(&mut s, &src, &glob).unwrap();
+    let r = pull(&mut s, &src, &glob, None).unwrap();
     assert_eq!(r[0].gaps, 1);
     assert_eq!(r[0].events, 1);
     let gaps = s.gaps(Some("h")).unwrap();
@@ -256,7 +256,7 @@ fn truncation_is_recorded_as_a_possible_gap() {
         .truncate(true)
         .open(&log)
         .unwrap();
-    pull(&mut s, &src, &glob).unwrap();
+    pull(&mut s, &src, &glob, None).unwrap();
     assert_eq!(s.gaps(Some("h")).unwrap().len(), 2);
 }
 

@@ -39,15 +39,17 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
         config,
     };
     let mut store = ctx.open_store()?;
+    let mut engine = crate::rules::prepare(&ctx.config, store.as_mut(), Utc::now())?;
     println!("vigil demo: workspace in {}", ws.dir.display());
     for s in &ctx.config.sources {
-        let r = pull_source(store.as_mut(), s);
+        let r = pull_source(store.as_mut(), s, engine.as_mut().map(|(e, _)| e));
         println!(
-            "  {:<16} {:>5} events from {} files, {} quarantined{}",
+            "  {:<16} {:>5} events from {} files, {} quarantined, {} findings{}",
             r.source,
             r.events,
             r.files,
             r.quarantined,
+            r.findings,
             r.error.map(|e| format!(", error: {e}")).unwrap_or_default()
         );
     }

@@ -24,6 +24,9 @@ pub struct IngestArgs {
     /// Time zone of headers that carry none (overrides the source's)
     #[arg(long, value_parser = parse_zone)]
     pub timezone: Option<Tz>,
+    /// Store the events without running the rules (they run on the next pull)
+    #[arg(long)]
+    pub no_rules: bool,
     #[command(flatten)]
     pub format: FormatArg,
     /// Files to read; a file read before continues where it stopped
@@ -46,6 +49,7 @@ pub const REPORT_COLUMNS: &[&str] = &[
     "duplicates",
     "quarantined",
     "gaps",
+    "findings",
     "bytes",
     "note",
 ];
@@ -57,6 +61,7 @@ pub fn report_cells(r: &FileReport) -> Vec<crate::domain::SafeText> {
         text(r.duplicates.to_string()),
         text(r.quarantined.to_string()),
         text(r.gaps.to_string()),
+        text(r.rules.findings.to_string()),
         text(r.bytes.to_string()),
         text(r.note.as_deref().unwrap_or("")),
     ]
@@ -88,6 +93,12 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
         ))
         .into());
     }
+    if a.kind == SourceKind::AccessCsv && configured.and_then(|c| c.columns.as_ref()).is_none() {
+        return Err(UsageError(
+            "access-csv needs its column mapping: configure the source with [source.columns] and name it with --source".into(),
+        )
+        .into());
+    }
     let name = a
         .source
         .clone()
@@ -102,11 +113,23 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
         name,
         kind: a.kind,
         zone,
+        columns: configured.and_then(|c| c.columns.clone()),
+    };
+    let mut engine = if a.no_rules {
+        None
+    } else {
+        crate::rules::prepare(&ctx.config, store.as_mut(), chrono::Utc::now())?
     };
     let mut listing = Listing::stdout(a.format.format, REPORT_COLUMNS);
     let mut failed = false;
     for f in &a.files {
-        let r = match read_file(store.as_mut(), &src, f, true) {
+        let r = match read_file(
+            store.as_mut(),
+            &src,
+            f,
+            true,
+            engine.as_mut().map(|(e, _)| e),
+        ) {
             Ok(r) => r,
             Err(e) => {
                 failed = true;

@@ -32,12 +32,19 @@ pub struct PullReport {
     pub duplicates: u64,
     pub quarantined: u64,
     pub gaps: u64,
+    /// What the rules found in the new events.
+    pub findings: u64,
+    pub items: u64,
     pub error: Option<String>,
 }
 
 /// Pulls one configured source; failures are returned in the report, never
 /// raised, so one source that is down does not stop the others.
-pub fn pull_source(store: &mut dyn Store, s: &SourceConfig) -> PullReport {
+pub fn pull_source(
+    store: &mut dyn Store,
+    s: &SourceConfig,
+    rules: Option<&mut crate::rules::Engine>,
+) -> PullReport {
     let mut report = PullReport {
         source: s.name.clone(),
         files: 0,
@@ -46,6 +53,8 @@ pub fn pull_source(store: &mut dyn Store, s: &SourceConfig) -> PullReport {
         quarantined: 0,
         gaps: 0,
         error: None,
+        findings: 0,
+        items: 0,
     };
     let result = (|| -> Result<Option<String>> {
         let id = store.ensure_source(&s.name, s.kind.as_str())?;
@@ -54,9 +63,10 @@ pub fn pull_source(store: &mut dyn Store, s: &SourceConfig) -> PullReport {
             name: s.name.clone(),
             kind: s.kind,
             zone: s.timezone,
+            columns: s.columns.clone(),
         };
         let pattern = s.path.as_deref().unwrap_or_default();
-        let files = pull(store, &src, pattern)?;
+        let files = pull(store, &src, pattern, rules)?;
         let mut sum = FileReport::default();
         let mut errors = Vec::new();
         for f in &files {
@@ -70,6 +80,8 @@ pub fn pull_source(store: &mut dyn Store, s: &SourceConfig) -> PullReport {
         report.duplicates = sum.duplicates;
         report.quarantined = sum.quarantined;
         report.gaps = sum.gaps;
+        report.findings = files.iter().map(|f| f.rules.findings).sum();
+        report.items = files.iter().map(|f| f.rules.items).sum();
         let error = if files.is_empty() {
             Some(format!("no readable file matches {pattern}"))
         } else if !errors.is_empty() {
@@ -109,6 +121,7 @@ pub fn run(ctx: &Context, a: &PullArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut store = ctx.open_store()?;
+    let mut engine = crate::rules::prepare(&ctx.config, store.as_mut(), Utc::now())?;
     let mut listing = Listing::stdout(
         a.format.format,
         &[
@@ -118,12 +131,13 @@ pub fn run(ctx: &Context, a: &PullArgs) -> Result<ExitCode> {
             "duplicates",
             "quarantined",
             "gaps",
+            "findings",
             "error",
         ],
     );
     let mut failed = false;
     for s in chosen {
-        let r = pull_source(store.as_mut(), s);
+        let r = pull_source(store.as_mut(), s, engine.as_mut().map(|(e, _)| e));
         failed |= r.error.is_some();
         listing.row(
             &r,
@@ -134,6 +148,7 @@ pub fn run(ctx: &Context, a: &PullArgs) -> Result<ExitCode> {
                 text(r.duplicates.to_string()),
                 text(r.quarantined.to_string()),
                 text(r.gaps.to_string()),
+                text(r.findings.to_string()),
                 text(r.error.as_deref().unwrap_or("")),
             ],
         )?;

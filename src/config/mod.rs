@@ -160,6 +160,27 @@ struct RawConfig {
     incidents: RawIncidents,
     #[serde(default)]
     sanctions: RawSanctions,
+    rules: Option<toml::Spanned<crate::rules::RulesConfig>>,
+    roster: Option<RawRoster>,
+    patients: Option<RawPatients>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoster {
+    path: String,
+    #[serde(default)]
+    columns: crate::rules::knowledge::RosterColumns,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPatients {
+    path: String,
+    #[serde(default)]
+    columns: crate::rules::knowledge::PatientColumns,
+    /// A file of watch-listed MRNs, one per line.
+    watchlist: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -216,6 +237,7 @@ struct RawSource {
     user_env: Option<String>,
     token_env: Option<String>,
     token_file: Option<String>,
+    columns: Option<crate::sources::access_csv::CsvColumns>,
 }
 
 /// The store section, resolved.
@@ -251,8 +273,18 @@ pub struct SourceConfig {
     pub cadence: Cadence,
     pub risk: Option<Severity>,
     pub interval: Duration,
+    /// Column mapping (`access-csv`).
+    pub columns: Option<crate::sources::access_csv::CsvColumns>,
     /// The config line the source starts on, for later complaints.
     pub line: Option<usize>,
+}
+
+/// Where the rules' knowledge comes from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KnowledgeFiles {
+    pub roster: Option<(PathBuf, crate::rules::knowledge::RosterColumns)>,
+    pub patients: Option<(PathBuf, crate::rules::knowledge::PatientColumns)>,
+    pub watchlist: Option<PathBuf>,
 }
 
 /// The whole configuration, validated.
@@ -263,6 +295,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// Review policy: `[reviewer]`, `[incidents]` and `[sanctions]`.
     pub policy: Policy,
+    pub rules: crate::rules::RulesConfig,
+    pub knowledge: KnowledgeFiles,
     pub sources: Vec<SourceConfig>,
     /// Things to tell the user (running on defaults, say).
     pub notices: Vec<String>,
@@ -358,6 +392,35 @@ impl Config {
             sanction_viewers: raw.sanctions.viewers.unwrap_or_default(),
         };
 
+        let rules_line = raw.rules.as_ref().map(|r| line_of(text, r.span().start));
+        let rules = raw.rules.map(|r| r.into_inner()).unwrap_or_default();
+        if let Some(z) = &rules.timezone
+            && z.parse::<Tz>().is_err()
+        {
+            return Err(err(
+                rules_line,
+                format!(
+                    "[rules] timezone {:?} is unknown; use an IANA name such as \"America/New_York\"",
+                    SafeText::new(z).as_str()
+                ),
+            ));
+        }
+        if !(0.0..=1.0).contains(&rules.sampling.rate) {
+            return Err(err(
+                rules_line,
+                "[rules.sampling] rate is a fraction between 0 and 1, e.g. 0.005 for 0.5%".into(),
+            ));
+        }
+        let knowledge = KnowledgeFiles {
+            roster: raw.roster.map(|r| (base.join(r.path), r.columns)),
+            watchlist: raw
+                .patients
+                .as_ref()
+                .and_then(|p| p.watchlist.as_ref())
+                .map(|w| base.join(w)),
+            patients: raw.patients.map(|p| (base.join(p.path), p.columns)),
+        };
+
         let mut sources: Vec<SourceConfig> = Vec::new();
         for spanned in &raw.sources {
             let line = Some(line_of(text, spanned.span().start));
@@ -424,6 +487,27 @@ impl Config {
                 }
                 _ => None,
             };
+            match (s.kind, &s.columns) {
+                (SourceKind::AccessCsv, None) => {
+                    return Err(err(
+                        line,
+                        format!(
+                            "source {:?} (kind access-csv) needs a [source.columns] table naming its columns, e.g. actor = \"User ID\", subject = \"MRN\", occurred_at = \"Access Time\"",
+                            s.name
+                        ),
+                    ));
+                }
+                (k, Some(_)) if k != SourceKind::AccessCsv => {
+                    return Err(err(
+                        line,
+                        format!(
+                            "source {:?} is of kind {k}: remove [source.columns], which only access-csv uses",
+                            s.name
+                        ),
+                    ));
+                }
+                _ => {}
+            }
             if let Some(p) = &path
                 && let Err(e) = glob::Pattern::new(p)
             {
@@ -437,6 +521,7 @@ impl Config {
                 cadence: s.cadence.unwrap_or(Cadence::Daily),
                 risk: s.risk,
                 interval: s.interval.unwrap_or(Duration::from_secs(60)),
+                columns: s.columns.clone(),
                 line,
             });
         }
@@ -449,6 +534,8 @@ impl Config {
                 password_env: raw.store.password_env,
             },
             policy,
+            rules,
+            knowledge,
             sources,
             notices: Vec::new(),
         })
@@ -475,6 +562,7 @@ impl Config {
                 cadence: Cadence::Daily,
                 risk: None,
                 interval: Duration::from_secs(60),
+                columns: None,
                 line: None,
             }),
             None => notices.push(
@@ -489,6 +577,8 @@ impl Config {
                 password_env: None,
             },
             policy: Policy::default(),
+            rules: crate::rules::RulesConfig::default(),
+            knowledge: KnowledgeFiles::default(),
             sources,
             notices,
         }
@@ -561,7 +651,7 @@ cadence = "12h"
 
         let e = parse("[[source]]\nname = \"a\"\nkind = \"sylog\"\npath = \"/x\"\n").unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
-        assert!(e.message.contains("use one of: syslog"), "{e}");
+        assert!(e.message.contains("use one of: syslog, access-csv"), "{e}");
 
         let e = parse("[[source]]\nname = \"a\"\nkind = \"syslog\"\npath = \"/x\"\ntimezone = \"Mars/Base\"\n").unwrap_err();
         assert_eq!(e.line, Some(5));

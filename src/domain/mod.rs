@@ -3,10 +3,12 @@
 
 mod event;
 mod item;
+mod people;
 mod safetext;
 mod vocab;
 
 pub use event::{Event, NewEvent, TimeBasis, ZoneBasis};
 pub use item::{Item, ItemRule};
+pub use people::{Patient, Person};
 pub use safetext::{NEWLINE_MARK, SafeText};
 pub use vocab::{Disposition, ItemKind, Outcome, Severity, Status, UnknownValue};

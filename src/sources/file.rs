@@ -14,6 +14,7 @@ use std::sync::mpsc::SyncSender;
 use super::tail::{FileInfo, HEAD_LEN, LineReader, Resolution, head_hash, resolve};
 use super::{RecordParser, SourceKind};
 use crate::domain::NewEvent;
+use crate::rules::{Engine, EvalReport, Pending, view_new};
 use crate::store::{Batch, CheckpointMoved, Gap, Quarantined, SourceId, Store, Stream};
 
 /// Records handed to the store at a time: keeps memory flat on a huge file.
@@ -30,6 +31,7 @@ pub struct FileSource {
     pub name: String,
     pub kind: SourceKind,
     pub zone: Option<Tz>,
+    pub columns: Option<super::access_csv::CsvColumns>,
 }
 
 /// What reading one file did.
@@ -42,6 +44,9 @@ pub struct FileReport {
     pub gaps: u64,
     pub bytes: u64,
     pub note: Option<String>,
+    /// What the rules made of the new events.
+    #[serde(skip)]
+    pub rules: EvalReport,
 }
 
 impl FileReport {
@@ -70,6 +75,7 @@ pub fn read_file(
     src: &FileSource,
     path: &Path,
     take_partial: bool,
+    rules: Option<&mut Engine>,
 ) -> Result<FileReport> {
     let mut report = FileReport {
         path: path.display().to_string(),
@@ -123,9 +129,12 @@ pub fn read_file(
     }
 
     let start = stream.offset;
-    let parser = src
-        .kind
-        .parser(src.zone, info.modified, &stream.parser_state);
+    let parser = src.kind.parser(
+        src.zone,
+        src.columns.as_ref(),
+        info.modified,
+        &stream.parser_state,
+    );
     let reader = LineReader::new(file, start, take_partial)?;
     let dirty = stream != before;
     let mut w = Writer {
@@ -142,6 +151,8 @@ pub fn read_file(
         pending_state: None,
         uncommitted: FileReport::default(),
         report,
+        rules,
+        findings: Pending::default(),
     };
     // Reading and parsing run on their own thread while this one writes to
     // the store: on two cores the parse costs almost nothing extra.
@@ -225,6 +236,10 @@ fn parse_chunks(
                 raw: line[..line.len().min(MAX_QUARANTINE_RAW)].to_vec(),
             });
         }
+        if let Some(fatal) = parser.fatal() {
+            let _ = tx.send(Err(std::io::Error::other(fatal)));
+            return;
+        }
         if chunk.events.len() + chunk.quarantined.len() >= BATCH {
             let next = Chunk {
                 events: Vec::with_capacity(BATCH),
@@ -249,7 +264,7 @@ fn parse_chunks(
 }
 
 /// Hands records to the store and commits them with the checkpoint.
-struct Writer {
+struct Writer<'e> {
     batch: Batch,
     stream: Stream,
     /// Records read since the last commit.
@@ -259,9 +274,13 @@ struct Writer {
     /// Counts of what was written but not yet committed.
     uncommitted: FileReport,
     report: FileReport,
+    /// Rules run on each batch as it is written; their findings are stored
+    /// once the batch has committed.
+    rules: Option<&'e mut Engine>,
+    findings: Pending,
 }
 
-impl Writer {
+impl Writer<'_> {
     fn checkpoint(&mut self, end: u64, parser_state: String) {
         self.batch.since = self.stream.offset;
         self.stream.offset = end;
@@ -276,6 +295,22 @@ impl Writer {
     /// last commit becomes durable together with the checkpoint.
     fn flush(&mut self, store: &mut dyn Store, commit: bool) -> Result<()> {
         let out = store.write_batch(&self.batch, commit)?;
+        if let Some(engine) = self.rules.as_deref_mut() {
+            let src = self.batch.source_id;
+            let views: Vec<_> = self
+                .batch
+                .events
+                .iter()
+                .zip(&out.ids)
+                .map(|(e, id)| view_new(src, *id, e))
+                .collect();
+            self.findings.absorb(engine.evaluate(store, &views)?);
+            if commit {
+                let p = std::mem::take(&mut self.findings);
+                let r = engine.apply(store, p)?;
+                self.report.rules.add(&r);
+            }
+        }
         let p = &mut self.uncommitted;
         p.events += out.events;
         p.duplicates += out.duplicates;
@@ -333,12 +368,17 @@ pub fn expand(pattern: &str) -> Result<Vec<(PathBuf, DateTime<Utc>)>> {
 /// Pulls every file a source's glob names. The newest file is live: its
 /// unfinished last line waits for the next pull. One unreadable file is
 /// reported and does not stop the others.
-pub fn pull(store: &mut dyn Store, src: &FileSource, pattern: &str) -> Result<Vec<FileReport>> {
+pub fn pull(
+    store: &mut dyn Store,
+    src: &FileSource,
+    pattern: &str,
+    mut rules: Option<&mut Engine>,
+) -> Result<Vec<FileReport>> {
     let files = expand(pattern)?;
     let newest = files.len().saturating_sub(1);
     let mut reports = Vec::with_capacity(files.len());
     for (i, (path, _)) in files.iter().enumerate() {
-        match read_file(store, src, path, i != newest) {
+        match read_file(store, src, path, i != newest, rules.as_deref_mut()) {
             Ok(r) => reports.push(r),
             Err(e) => reports.push(FileReport {
                 path: path.display().to_string(),

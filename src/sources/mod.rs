@@ -2,6 +2,7 @@
 //! normalized events. One file per kind; `tail` follows files across
 //! rotation, `file` drives a file source into the store.
 
+pub mod access_csv;
 pub mod auth;
 pub mod file;
 pub mod syslog;
@@ -22,12 +23,18 @@ pub trait RecordParser: Send {
     fn parse(&mut self, record: &[u8], offset: u64, out: &mut Vec<NewEvent>) -> Result<(), String>;
     /// What must be remembered to resume after the last record parsed.
     fn state(&self) -> String;
+    /// A problem that stops the whole file (a column mapping that does not
+    /// fit it, say), reported as the source's error.
+    fn fatal(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The kinds of source this build reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SourceKind {
     Syslog,
+    AccessCsv,
 }
 
 /// Kinds in the design that later versions add; named so a config using one
@@ -37,7 +44,6 @@ const PLANNED: &[&str] = &[
     "auditd",
     "pgaudit",
     "fhir-auditevent",
-    "access-csv",
     "cloudtrail",
     "fhir",
     "jira",
@@ -49,11 +55,12 @@ const PLANNED: &[&str] = &[
 ];
 
 impl SourceKind {
-    pub const ALL: &'static [SourceKind] = &[SourceKind::Syslog];
+    pub const ALL: &'static [SourceKind] = &[SourceKind::Syslog, SourceKind::AccessCsv];
 
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::Syslog => "syslog",
+            SourceKind::AccessCsv => "access-csv",
         }
     }
 
@@ -67,11 +74,27 @@ impl SourceKind {
     pub fn parser(
         self,
         zone: Option<Tz>,
+        columns: Option<&access_csv::CsvColumns>,
         reference: DateTime<Utc>,
         state: &str,
     ) -> Box<dyn RecordParser + Send> {
         match self {
             SourceKind::Syslog => Box::new(syslog::SyslogParser::new(zone, reference, state)),
+            SourceKind::AccessCsv => Box::new(access_csv::AccessCsvParser::new(
+                columns.cloned().unwrap_or(access_csv::CsvColumns {
+                    actor: "actor".into(),
+                    subject: "subject".into(),
+                    occurred_at: "occurred_at".into(),
+                    action: None,
+                    outcome: None,
+                    client: None,
+                    host: None,
+                    detail: None,
+                    time_format: None,
+                }),
+                zone,
+                state,
+            )),
         }
     }
 }

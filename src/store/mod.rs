@@ -20,7 +20,8 @@ use crate::domain::{Event, Item, NewEvent, SafeText};
 use crate::query::Query;
 pub use ledger::{Break, LedgerEntry, NewLedgerEntry};
 pub use records::{
-    DecisionRow, Incident, IncidentNote, IncidentStatus, ItemState, NewItem, Sanction,
+    DecisionRow, Incident, IncidentNote, IncidentStatus, ItemState, NewItem, Sanction, Seen,
+    Suppression,
 };
 pub use sqlite::{SqliteStore, network_fs_name};
 
@@ -99,8 +100,10 @@ impl std::fmt::Display for CheckpointMoved {
 impl std::error::Error for CheckpointMoved {}
 
 /// What `write_batch` stored.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatchOutcome {
+    /// The ids the batch's events were stored under, in order.
+    pub ids: Vec<i64>,
     pub events: u64,
     /// Events whose dedupe key was already stored.
     pub duplicates: u64,
@@ -196,6 +199,8 @@ pub trait Store: Send {
     fn items(&self, filter: &Query, limit: u64) -> Result<Vec<Item>>;
     /// One item by id, with its rules and events.
     fn item(&self, id: i64) -> Result<Option<Item>>;
+    /// The item with this group key, if any.
+    fn item_by_key(&self, key: &str) -> Result<Option<Item>>;
 
     fn source_status(&self) -> Result<Vec<SourceStatus>>;
     fn quarantine(&self, source: Option<&str>, limit: u64) -> Result<Vec<QuarantineRow>>;
@@ -225,6 +230,35 @@ pub trait Store: Send {
     fn sanctions(&self) -> Result<Vec<Sanction>>;
     /// Events by id, for evidence.
     fn events_by_id(&self, ids: &[i64]) -> Result<Vec<(Event, Vec<u8>)>>;
+
+    /// Events stored after `id` (by id), with their source ids: how the
+    /// rules catch up after a crash or rerun over old events.
+    fn events_after(
+        &self,
+        id: i64,
+        since: Option<DateTime<Utc>>,
+        limit: u64,
+    ) -> Result<Vec<(i64, Event)>>;
+    /// Ids of a source's events in a time range that no item refers to.
+    fn unflagged_events(
+        &self,
+        source_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<i64>>;
+    /// A small named value the engine keeps (the rules cursor, say).
+    fn meta(&self, key: &str) -> Result<Option<String>>;
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
+    fn seen(&self) -> Result<Vec<Seen>>;
+    fn add_seen(&mut self, rows: &[Seen]) -> Result<()>;
+    /// Replaces the roster and the patient demographics.
+    fn replace_people(&mut self, people: &[crate::domain::Person]) -> Result<()>;
+    fn replace_patients(&mut self, patients: &[crate::domain::Patient]) -> Result<()>;
+    fn people(&self) -> Result<Vec<crate::domain::Person>>;
+    fn patients(&self) -> Result<Vec<crate::domain::Patient>>;
+    fn suppressions(&self) -> Result<Vec<Suppression>>;
+    /// Open and decided items a suppression would hide.
+    fn items_covered(&self, s: &Suppression) -> Result<(u64, u64)>;
 }
 
 /// What the review service may do inside one transaction.
@@ -244,6 +278,7 @@ pub trait ReviewTx {
     fn put_incident(&mut self, i: &Incident) -> Result<()>;
     fn add_incident_note(&mut self, id: i64, note: &IncidentNote) -> Result<()>;
     fn add_sanction(&mut self, s: &Sanction, at: DateTime<Utc>) -> Result<i64>;
+    fn add_suppression(&mut self, s: &Suppression, at: DateTime<Utc>) -> Result<i64>;
 }
 
 /// Where a store lives, as given by `--store`, `VIGIL_STORE` or the config.

@@ -145,3 +145,41 @@ pub struct NewItem {
     pub rules: Vec<(String, String)>,
     pub event_ids: Vec<i64>,
 }
+
+/// Something the first-seen rule has seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub actor: String,
+    /// `actor`, `client`, `host` or `object`.
+    pub what: String,
+    pub value: String,
+    pub first_at: DateTime<Utc>,
+}
+
+/// An "expected activity" suppression with an owner and an expiry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suppression {
+    pub id: i64,
+    pub actor: String,
+    pub subject: Option<String>,
+    pub rule: Option<String>,
+    pub until: DateTime<Utc>,
+    pub reason: String,
+    pub owner: String,
+}
+
+impl Suppression {
+    /// Whether it covers activity by `actor` on `subject` for `rule` at `t`.
+    pub fn covers(
+        &self,
+        actor: Option<&str>,
+        subject: Option<&str>,
+        rule: &str,
+        t: DateTime<Utc>,
+    ) -> bool {
+        t < self.until
+            && actor == Some(self.actor.as_str())
+            && self.subject.as_deref().is_none_or(|s| subject == Some(s))
+            && self.rule.as_deref().is_none_or(|r| r == rule)
+    }
+}

@@ -346,8 +346,10 @@ impl SqliteStore {
             let n = ins.raw_execute()?;
             if n == 1 {
                 out.events += 1;
+                let id = tx.last_insert_rowid();
+                out.ids.push(id);
                 if let Some(a) = actor {
-                    actor_rows.push((a, micros(e.occurred_at), tx.last_insert_rowid()));
+                    actor_rows.push((a, micros(e.occurred_at), id));
                 }
             } else {
                 out.duplicates += 1;
@@ -470,6 +472,9 @@ fn decision_matches(d: &super::DecisionRow, payload: &str) -> bool {
 
 /// Now in microseconds, computed by SQLite (claims lapse by themselves).
 const NOW_US: &str = "CAST(unixepoch('subsec') * 1000000 AS INTEGER)";
+
+/// The event columns `event_from_row` reads, in its order.
+const EVENT_COLS: &str = "e.id, s.name, s.kind, e.occurred_at, e.host, a.name, e.subject, e.action, e.outcome, e.client, e.raw, e.program, e.detail, e.time_basis";
 
 const STREAM_COLS: &str =
     "id, source_id, path, dev, inode, head_len, head_hash, offset, records, parser_state, status";
@@ -695,6 +700,13 @@ impl Store for SqliteStore {
     fn item(&self, id: i64) -> Result<Option<Item>> {
         Ok(self
             .items_where("i.id = ?1", &[Param::Int(id)], 1)?
+            .into_iter()
+            .next())
+    }
+
+    fn item_by_key(&self, key: &str) -> Result<Option<Item>> {
+        Ok(self
+            .items_where("i.group_key = ?1", &[Param::Text(key.to_owned())], 1)?
             .into_iter()
             .next())
     }
@@ -1026,6 +1038,223 @@ impl Store for SqliteStore {
         ))?;
         let rows = st.query_map([], sanction_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn events_after(
+        &self,
+        id: i64,
+        since: Option<DateTime<Utc>>,
+        limit: u64,
+    ) -> Result<Vec<(i64, Event)>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLS}, e.source_id FROM events e JOIN sources s ON s.id = e.source_id LEFT JOIN actors a ON a.id = e.actor_id
+             WHERE e.id > ?1 AND e.occurred_at >= ?2 ORDER BY e.id LIMIT ?3"
+        ))?;
+        let rows = st.query_map(
+            params![id, since.map(micros).unwrap_or(i64::MIN), limit as i64],
+            |r| Ok((r.get::<_, i64>(14)?, event_from_row(r)?.0)),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn unflagged_events(
+        &self,
+        source_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT e.id FROM events e WHERE e.occurred_at >= ?1 AND e.occurred_at < ?2 AND e.source_id = ?3
+             AND NOT EXISTS (SELECT 1 FROM item_events ie WHERE ie.event_id = e.id)",
+        )?;
+        let rows = st.query_map(params![micros(from), micros(to), source_id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    fn seen(&self) -> Result<Vec<super::Seen>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT actor, what, value, first_at FROM seen")?;
+        let rows = st.query_map([], |r| {
+            Ok(super::Seen {
+                actor: r.get(0)?,
+                what: r.get(1)?,
+                value: r.get(2)?,
+                first_at: from_micros(r.get(3)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn add_seen(&mut self, rows: &[super::Seen]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT OR IGNORE INTO seen (actor, what, value, first_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for s in rows {
+                st.execute(params![s.actor, s.what, s.value, micros(s.first_at)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn replace_people(&mut self, people: &[crate::domain::Person]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch("DELETE FROM person_accounts; DELETE FROM people;")?;
+        {
+            let mut p = tx.prepare(
+                "INSERT OR REPLACE INTO people (id, name, department, status, terminated_on, address, supervisor, shift, relatives) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            let mut a = tx.prepare(
+                "INSERT OR REPLACE INTO person_accounts (account, person_id) VALUES (?1, ?2)",
+            )?;
+            for x in people {
+                p.execute(params![
+                    x.id,
+                    x.name,
+                    x.department,
+                    x.status,
+                    x.terminated_on.map(|d| d.to_string()),
+                    x.address,
+                    x.supervisor,
+                    x.shift,
+                    serde_json::to_string(&x.relatives)?
+                ])?;
+                for acct in &x.accounts {
+                    a.execute(params![acct, x.id])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn replace_patients(&mut self, patients: &[crate::domain::Patient]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM patients", [])?;
+        {
+            let mut st = tx.prepare(
+                "INSERT OR REPLACE INTO patients (mrn, name, address, date_of_death, vip, employee_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for p in patients {
+                st.execute(params![
+                    p.mrn,
+                    p.name,
+                    p.address,
+                    p.date_of_death.map(|d| d.to_string()),
+                    p.vip,
+                    p.employee_id
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn people(&self) -> Result<Vec<crate::domain::Person>> {
+        let mut accounts: HashMap<String, Vec<String>> = HashMap::new();
+        let mut st = self
+            .conn
+            .prepare("SELECT account, person_id FROM person_accounts ORDER BY account")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            accounts
+                .entry(r.get::<_, String>(1)?)
+                .or_default()
+                .push(r.get(0)?);
+        }
+        let mut st = self.conn.prepare(
+            "SELECT id, name, department, status, terminated_on, address, supervisor, shift, relatives FROM people ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            let id: String = r.get(0)?;
+            let relatives: String = r.get(8)?;
+            Ok(crate::domain::Person {
+                accounts: accounts.get(&id).cloned().unwrap_or_default(),
+                id,
+                name: r.get(1)?,
+                department: r.get(2)?,
+                status: r.get(3)?,
+                terminated_on: r.get::<_, Option<String>>(4)?.and_then(|d| d.parse().ok()),
+                address: r.get(5)?,
+                supervisor: r.get(6)?,
+                shift: r.get(7)?,
+                relatives: serde_json::from_str(&relatives).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn patients(&self) -> Result<Vec<crate::domain::Patient>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT mrn, name, address, date_of_death, vip, employee_id FROM patients")?;
+        let rows = st.query_map([], |r| {
+            Ok(crate::domain::Patient {
+                mrn: r.get(0)?,
+                name: r.get(1)?,
+                address: r.get(2)?,
+                date_of_death: r.get::<_, Option<String>>(3)?.and_then(|d| d.parse().ok()),
+                vip: r.get::<_, i64>(4)? != 0,
+                employee_id: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn suppressions(&self) -> Result<Vec<super::Suppression>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, actor, subject, rule, until, reason, owner FROM suppressions ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(super::Suppression {
+                id: r.get(0)?,
+                actor: r.get(1)?,
+                subject: r.get(2)?,
+                rule: r.get(3)?,
+                until: from_micros(r.get(4)?),
+                reason: r.get(5)?,
+                owner: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn items_covered(&self, s: &super::Suppression) -> Result<(u64, u64)> {
+        let (open, past): (i64, i64) = self.conn.query_row(
+            "SELECT coalesce(sum(i.status IN ('new', 'reopened')), 0), coalesce(sum(i.status NOT IN ('new', 'reopened')), 0)
+             FROM items i WHERE i.actor = ?1 AND (?2 IS NULL OR i.subject = ?2) AND i.occurred_at < ?4
+             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM item_rules r WHERE r.item_id = i.id AND r.rule = ?3))",
+            params![s.actor, s.subject, s.rule, micros(s.until)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((open as u64, past as u64))
     }
 
     fn events_by_id(&self, ids: &[i64]) -> Result<Vec<(Event, Vec<u8>)>> {

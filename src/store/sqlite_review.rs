@@ -319,6 +319,14 @@ impl ReviewTx for SqliteReviewTx<'_> {
         Ok(())
     }
 
+    fn add_suppression(&mut self, s: &super::Suppression, at: DateTime<Utc>) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO suppressions (actor, subject, rule, until, reason, owner, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![s.actor, s.subject, s.rule, micros(s.until), s.reason, s.owner, micros(at)],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
     fn add_sanction(&mut self, s: &Sanction, at: DateTime<Utc>) -> Result<i64> {
         self.conn.execute(
             "INSERT INTO sanctions (member, category, tier, sanction, decided_by, decided_on, incident_id, decision_ids, notice_sent, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",

@@ -42,6 +42,7 @@ pub fn source(store: &mut SqliteStore, name: &str) -> FileSource {
         name: name.into(),
         kind: SourceKind::Syslog,
         zone: None,
+        columns: None,
     }
 }
 
@@ -51,7 +52,7 @@ pub fn ingest(
     file: &Path,
     take_partial: bool,
 ) -> FileReport {
-    read_file(store, src, file, take_partial).expect("read file")
+    read_file(store, src, file, take_partial, None).expect("read file")
 }
 
 pub fn events(store: &SqliteStore, filter: &str) -> Vec<Event> {

@@ -142,7 +142,7 @@ CREATE TABLE item_rules (
     item_id INTEGER NOT NULL REFERENCES items(id),
     rule    TEXT NOT NULL,
     reason  TEXT NOT NULL,
-    PRIMARY KEY (item_id, rule, reason)
+    PRIMARY KEY (item_id, rule)
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE item_events (
@@ -230,7 +230,41 @@ CREATE TABLE people (
     status      TEXT NOT NULL DEFAULT 'active',
     terminated_on TEXT,
     address     TEXT,
-    supervisor  TEXT
+    supervisor  TEXT,
+    shift       TEXT,
+    relatives   TEXT NOT NULL DEFAULT '[]'
+) STRICT;
+
+CREATE TABLE patients (
+    mrn           TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    address       TEXT,
+    date_of_death TEXT,
+    vip           INTEGER NOT NULL DEFAULT 0,
+    employee_id   TEXT
+) STRICT;
+
+-- What the first-seen rule has seen: an actor's first appearance, and each
+-- address, host and object per actor.
+CREATE TABLE seen (
+    actor    TEXT NOT NULL,
+    what     TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    first_at INTEGER NOT NULL,
+    PRIMARY KEY (actor, what, value)
+) STRICT, WITHOUT ROWID;
+
+-- "This is expected": findings for an actor (on a subject, for a rule) are
+-- not raised, and open items not shown, until the suppression expires.
+CREATE TABLE suppressions (
+    id         INTEGER PRIMARY KEY,
+    actor      TEXT NOT NULL,
+    subject    TEXT,
+    rule       TEXT,
+    until      INTEGER NOT NULL,
+    reason     TEXT NOT NULL,
+    owner      TEXT NOT NULL,
+    created_at INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE person_accounts (

@@ -1,0 +1,37 @@
+//! The people review is about: workforce members (with their accounts in
+//! every system) and patients. Both are ePHI-adjacent: kept in the store,
+//! never logged.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A workforce member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    /// User names in every system (ssh, EHR, database, cloud).
+    pub accounts: Vec<String>,
+    pub department: Option<String>,
+    /// `active`, `terminated` or `suspended`.
+    pub status: String,
+    pub terminated_on: Option<NaiveDate>,
+    pub address: Option<String>,
+    pub supervisor: Option<String>,
+    /// Working hours, e.g. `07:00-19:00`; none means the default.
+    pub shift: Option<String>,
+    /// MRNs of family members who are patients.
+    pub relatives: Vec<String>,
+}
+
+/// A patient, as far as the relationship rules need to know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Patient {
+    pub mrn: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub date_of_death: Option<NaiveDate>,
+    pub vip: bool,
+    /// Set when the patient is also on the workforce roster.
+    pub employee_id: Option<String>,
+}

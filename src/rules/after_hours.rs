@@ -1,0 +1,79 @@
+//! Access outside the actor's shift (from the roster, else the configured
+//! default) or on a weekend.
+
+use chrono::{Datelike, NaiveTime, Weekday};
+
+use super::knowledge::{in_shift, parse_shift};
+use super::{Ctx, Finding, Rule, RuleEvent, hhmm, is_access};
+use crate::domain::Severity;
+
+pub struct AfterHours {
+    severity: Severity,
+    default: (NaiveTime, NaiveTime),
+    weekends: bool,
+}
+
+impl AfterHours {
+    pub fn new(c: &crate::rules::config::AfterHours) -> Self {
+        let shift = format!("{}-{}", c.start, c.end);
+        AfterHours {
+            severity: c.severity.unwrap_or(Severity::Medium),
+            default: parse_shift(&shift).unwrap_or((
+                NaiveTime::from_hms_opt(7, 0, 0).expect("valid"),
+                NaiveTime::from_hms_opt(19, 0, 0).expect("valid"),
+            )),
+            weekends: c.weekends,
+        }
+    }
+}
+
+fn doing(e: &RuleEvent<'_>) -> String {
+    match (e.action, e.subject) {
+        ("login", _) => format!(
+            "logged in{}",
+            e.client.map(|c| format!(" from {c}")).unwrap_or_default()
+        ),
+        (a, Some(s)) => format!("did {a} on {s}"),
+        (a, None) => format!("did {a}"),
+    }
+}
+
+impl Rule for AfterHours {
+    fn id(&self) -> &'static str {
+        "after-hours"
+    }
+    fn title(&self) -> &'static str {
+        "Access outside working hours"
+    }
+    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        if !is_access(e) && ctx.patient(e).is_none() {
+            return;
+        }
+        let Some(actor) = e.actor else { return };
+        let local = ctx.local(e.occurred_at);
+        let shift = ctx
+            .knowledge
+            .person(actor)
+            .and_then(|(_, p)| p.shift.as_deref().and_then(parse_shift))
+            .unwrap_or(self.default);
+        let weekend = matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
+        let outside = !in_shift(local.time(), shift);
+        if outside || (self.weekends && weekend) {
+            let why = if outside {
+                format!(
+                    "outside shift {}-{}",
+                    shift.0.format("%H:%M"),
+                    shift.1.format("%H:%M")
+                )
+            } else {
+                format!("on a {}", local.format("%A"))
+            };
+            out.push(Finding::of(
+                self,
+                e,
+                self.severity,
+                format!("{actor} {} at {}, {why}", doing(e), hhmm(local)),
+            ));
+        }
+    }
+}

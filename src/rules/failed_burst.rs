@@ -1,0 +1,81 @@
+//! Failed-login burst: N failures for one account, or from one address,
+//! within a window. Grouped per account (or address) and day.
+
+use super::window::{Windows, is_auth_failure};
+use super::{Ctx, Finding, GroupBy, Rule, RuleEvent, hhmm};
+use crate::domain::Severity;
+use crate::rules::config::Burst;
+
+pub struct FailedBurst {
+    severity: Severity,
+    threshold: usize,
+    w: Windows,
+}
+
+impl FailedBurst {
+    pub fn new(c: &Burst) -> Self {
+        FailedBurst {
+            severity: c.severity.unwrap_or(Severity::High),
+            threshold: c.threshold.max(1),
+            w: Windows::new(c.window),
+        }
+    }
+}
+
+impl Rule for FailedBurst {
+    fn id(&self) -> &'static str {
+        "failed-burst"
+    }
+    fn title(&self) -> &'static str {
+        "Failed-login burst"
+    }
+    fn window(&self) -> Option<std::time::Duration> {
+        self.w.window().to_std().ok()
+    }
+    fn remember(&mut self, e: &RuleEvent<'_>) {
+        if is_auth_failure(e) {
+            self.w.add(e);
+        }
+    }
+    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        if !is_auth_failure(e) {
+            return;
+        }
+        let (by_actor, by_client) = self.w.add(e);
+        let minutes = self.w.window().num_minutes();
+        let at = hhmm(ctx.local(e.occurred_at));
+        if let Some(actor) = e.actor
+            && by_actor >= self.threshold
+        {
+            let ids = Windows::recent(&self.w.by_actor, actor, e.occurred_at, self.w.window());
+            let mut f = Finding::of(
+                self,
+                e,
+                self.severity,
+                format!(
+                    "{by_actor} failed logins for account {actor} within {minutes} minutes, the latest at {at}{}",
+                    e.client.map(|c| format!(" from {c}")).unwrap_or_default()
+                ),
+            );
+            f.event_ids = ids;
+            out.push(f);
+        }
+        if let Some(client) = e.client
+            && by_client >= self.threshold
+        {
+            let ids = Windows::recent(&self.w.by_client, client, e.occurred_at, self.w.window());
+            let mut f = Finding::of(
+                self,
+                e,
+                self.severity,
+                format!(
+                    "{by_client} failed logins from {client} within {minutes} minutes, the latest at {at} (for {})",
+                    e.actor.unwrap_or("an unnamed account")
+                ),
+            );
+            f.event_ids = ids;
+            f.group_by = GroupBy::Client;
+            out.push(f);
+        }
+    }
+}

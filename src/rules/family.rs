@@ -1,0 +1,39 @@
+//! Family or household: the patient is listed as a relative of the actor in
+//! the roster.
+
+use super::{Ctx, Finding, Rule, RuleEvent, hhmm};
+use crate::domain::{Outcome, Severity};
+
+pub struct Family(pub Severity);
+
+impl Rule for Family {
+    fn id(&self) -> &'static str {
+        "family"
+    }
+    fn title(&self) -> &'static str {
+        "Opened a relative's record"
+    }
+    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        if e.outcome == Outcome::Failure {
+            return;
+        }
+        let (Some(actor), Some(p)) = (e.actor, ctx.patient(e)) else {
+            return;
+        };
+        let Some((_, person)) = ctx.knowledge.person(actor) else {
+            return;
+        };
+        if person.relatives.iter().any(|r| r == &p.mrn) {
+            out.push(Finding::of(
+                self,
+                e,
+                self.0,
+                format!(
+                    "{actor} opened the record of MRN {}, listed in the roster as a family member of theirs, at {}",
+                    p.mrn,
+                    hhmm(ctx.local(e.occurred_at))
+                ),
+            ));
+        }
+    }
+}

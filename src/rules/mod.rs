@@ -1,0 +1,343 @@
+//! Rules: which events need a human look, and a sentence saying why.
+//!
+//! Each rule is one file implementing `Rule`. The engine runs them over
+//! newly stored events (incrementally, after each ingest commit, with the
+//! history a windowed rule needs looked up from the store), drops what a
+//! suppression covers, samples some unflagged events, and groups findings
+//! with the same rule, actor (or address) and day into one review item, so a
+//! burst of 400 failures is one decision, not 400.
+
+pub mod config;
+pub mod knowledge;
+
+mod after_hours;
+mod break_glass;
+mod coworker;
+mod deceased;
+mod failed_burst;
+mod family;
+mod first_seen;
+mod privileged;
+mod same_address;
+mod same_surname;
+mod self_access;
+mod success_after_failures;
+mod terminated;
+mod unknown_account;
+mod vip;
+mod volume_spike;
+
+mod engine;
+mod sampling;
+pub mod suppression;
+mod window;
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use color_eyre::eyre::Result;
+
+pub use config::RulesConfig;
+pub use engine::{Engine, EvalReport, Pending, view, view_new};
+pub use knowledge::Knowledge;
+
+use crate::domain::{Outcome, Severity};
+use crate::store::Store;
+
+/// An event as the rules see it: borrowed, cheap to make from a parsed
+/// event or a stored one.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleEvent<'a> {
+    pub id: i64,
+    pub source_id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub action: &'a str,
+    pub outcome: Outcome,
+    pub client: Option<&'a str>,
+    pub host: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+/// What a finding is grouped by, besides rule and day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Actor,
+    /// Failures from one address: one item per address.
+    Client,
+    /// Scanners try many names from many addresses: one item per host.
+    Host,
+}
+
+/// One rule's verdict on one or more events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    /// A full sentence a reviewer can act on.
+    pub reason: String,
+    pub event_ids: Vec<i64>,
+    pub source_id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub client: Option<String>,
+    pub host: Option<String>,
+    pub group_by: GroupBy,
+}
+
+impl Finding {
+    /// A finding about one event, grouped by its actor.
+    pub fn of(rule: &dyn Rule, e: &RuleEvent<'_>, severity: Severity, reason: String) -> Finding {
+        Finding {
+            rule: rule.id(),
+            title: rule.title(),
+            severity,
+            reason,
+            event_ids: vec![e.id],
+            source_id: e.source_id,
+            occurred_at: e.occurred_at,
+            actor: e.actor.map(String::from),
+            subject: e.subject.map(String::from),
+            client: e.client.map(String::from),
+            host: e.host.map(String::from),
+            group_by: GroupBy::Actor,
+        }
+    }
+}
+
+/// What a rule may consult besides the event.
+pub struct Ctx<'a> {
+    pub knowledge: &'a Knowledge,
+    pub zone: Option<Tz>,
+}
+
+impl Ctx<'_> {
+    /// Wall-clock time where the work happens (the rules' zone).
+    pub fn local(&self, t: DateTime<Utc>) -> NaiveDateTime {
+        match self.zone {
+            Some(z) => t.with_timezone(&z).naive_local(),
+            None => t.naive_utc(),
+        }
+    }
+
+    /// The patient an event's subject names, when demographics are loaded.
+    pub fn patient(&self, e: &RuleEvent<'_>) -> Option<&knowledge::Patient> {
+        e.subject.and_then(|s| self.knowledge.patient(s))
+    }
+}
+
+pub trait Rule: Send {
+    /// Stable id, used in filters (`rule:after-hours`) and group keys.
+    fn id(&self) -> &'static str;
+    /// A few words for item titles.
+    fn title(&self) -> &'static str;
+    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>);
+    /// How far back a windowed rule must see before a batch's first event.
+    fn window(&self) -> Option<Duration> {
+        None
+    }
+    /// An earlier event, shown to windowed rules before a batch.
+    fn remember(&mut self, _e: &RuleEvent<'_>) {}
+    /// Loads what the rule remembers between runs.
+    fn load(&mut self, _store: &dyn Store) -> Result<()> {
+        Ok(())
+    }
+    /// Saves what the rule learned in this run.
+    fn save(&mut self, _store: &mut dyn Store) -> Result<()> {
+        Ok(())
+    }
+    /// After a batch: rules that look at totals query the store here.
+    fn finish(
+        &mut self,
+        _store: &dyn Store,
+        _ctx: &Ctx<'_>,
+        _out: &mut Vec<Finding>,
+    ) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// `HH:MM` of a time, for reasons.
+pub fn hhmm(t: NaiveDateTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// The rules a config switches on, in a fixed order.
+pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
+    let sev = |s: Option<Severity>, d: Severity| s.unwrap_or(d);
+    let mut r: Vec<Box<dyn Rule>> = Vec::new();
+    if cfg.self_access.enabled {
+        r.push(Box::new(self_access::SelfAccess(sev(
+            cfg.self_access.severity,
+            Severity::High,
+        ))));
+    }
+    if cfg.family.enabled {
+        r.push(Box::new(family::Family(sev(
+            cfg.family.severity,
+            Severity::High,
+        ))));
+    }
+    if cfg.same_surname.enabled {
+        r.push(Box::new(same_surname::SameSurname(sev(
+            cfg.same_surname.severity,
+            Severity::Medium,
+        ))));
+    }
+    if cfg.same_address.enabled {
+        r.push(Box::new(same_address::SameAddress(sev(
+            cfg.same_address.severity,
+            Severity::High,
+        ))));
+    }
+    if cfg.coworker.enabled {
+        r.push(Box::new(coworker::Coworker(sev(
+            cfg.coworker.severity,
+            Severity::Medium,
+        ))));
+    }
+    if cfg.vip.enabled {
+        r.push(Box::new(vip::Vip(sev(cfg.vip.severity, Severity::High))));
+    }
+    if cfg.deceased.enabled {
+        r.push(Box::new(deceased::Deceased(sev(
+            cfg.deceased.severity,
+            Severity::High,
+        ))));
+    }
+    if cfg.terminated.enabled {
+        r.push(Box::new(terminated::Terminated(sev(
+            cfg.terminated.severity,
+            Severity::Critical,
+        ))));
+    }
+    if cfg.after_hours.enabled {
+        r.push(Box::new(after_hours::AfterHours::new(&cfg.after_hours)));
+    }
+    if cfg.volume_spike.enabled {
+        r.push(Box::new(volume_spike::VolumeSpike::new(&cfg.volume_spike)));
+    }
+    if cfg.first_seen.enabled {
+        r.push(Box::new(first_seen::FirstSeen::new(&cfg.first_seen)));
+    }
+    if cfg.break_glass.enabled {
+        r.push(Box::new(break_glass::BreakGlass(sev(
+            cfg.break_glass.severity,
+            Severity::High,
+        ))));
+    }
+    if cfg.privileged.enabled {
+        r.push(Box::new(privileged::Privileged(sev(
+            cfg.privileged.severity,
+            Severity::Medium,
+        ))));
+    }
+    if cfg.failed_burst.enabled {
+        r.push(Box::new(failed_burst::FailedBurst::new(&cfg.failed_burst)));
+    }
+    if cfg.unknown_account.enabled {
+        r.push(Box::new(unknown_account::UnknownAccount(sev(
+            cfg.unknown_account.severity,
+            Severity::Low,
+        ))));
+    }
+    if cfg.success_after_failures.enabled {
+        r.push(Box::new(success_after_failures::SuccessAfterFailures::new(
+            &cfg.success_after_failures,
+        )));
+    }
+    r
+}
+
+/// Every rule id, for `vigil rules list` and filter help.
+pub const RULE_IDS: &[&str] = &[
+    "self-access",
+    "family",
+    "same-surname",
+    "same-address",
+    "coworker",
+    "vip",
+    "deceased",
+    "terminated",
+    "after-hours",
+    "volume-spike",
+    "first-seen",
+    "break-glass",
+    "privileged",
+    "failed-burst",
+    "unknown-account",
+    "success-after-failures",
+];
+
+/// Whether an event is someone getting in or getting at something: what
+/// access rules look at (failures are the burst rules' business).
+pub fn is_access(e: &RuleEvent<'_>) -> bool {
+    e.outcome == Outcome::Success
+        && matches!(
+            e.action,
+            "login"
+                | "read"
+                | "access"
+                | "view"
+                | "write"
+                | "export"
+                | "print"
+                | "query"
+                | "break-glass"
+        )
+}
+
+/// The engine for a command: loads the roster and patients into the store
+/// when their files changed, reads the watch list, and catches up on
+/// events the rules have not seen. `None` when rules are switched off.
+pub fn prepare(
+    config: &crate::config::Config,
+    store: &mut dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Option<(Engine, EvalReport)>> {
+    if !config.rules.enabled {
+        return Ok(None);
+    }
+    let files = &config.knowledge;
+    if let Some((path, cols)) = &files.roster
+        && changed(store, "roster.sha256", path)?
+    {
+        let people = knowledge::load_roster(path, cols)?;
+        store.replace_people(&people)?;
+        remember_hash(store, "roster.sha256", path)?;
+    }
+    if let Some((path, cols)) = &files.patients
+        && changed(store, "patients.sha256", path)?
+    {
+        let patients = knowledge::load_patients(path, cols)?;
+        store.replace_patients(&patients)?;
+        remember_hash(store, "patients.sha256", path)?;
+    }
+    let watch = match &files.watchlist {
+        Some(p) => knowledge::load_watchlist(p)?,
+        None => Default::default(),
+    };
+    let mut engine = Engine::new(&config.rules, watch, store, now)?;
+    let caught_up = engine.catch_up(store, None)?;
+    Ok(Some((engine, caught_up)))
+}
+
+fn file_hash(path: &std::path::Path) -> Result<String> {
+    use sha2::Digest;
+    let bytes = std::fs::read(path)
+        .map_err(|e| color_eyre::eyre::eyre!("cannot read {}: {e}", path.display()))?;
+    Ok(hex::encode(sha2::Sha256::digest(&bytes)))
+}
+
+fn changed(store: &dyn Store, key: &str, path: &std::path::Path) -> Result<bool> {
+    Ok(store.meta(key)?.as_deref() != Some(file_hash(path)?.as_str()))
+}
+
+fn remember_hash(store: &mut dyn Store, key: &str, path: &std::path::Path) -> Result<()> {
+    let h = file_hash(path)?;
+    store.set_meta(key, &h)
+}

@@ -1,0 +1,41 @@
+//! Same address: the actor and the patient live at the same address.
+
+use super::{Ctx, Finding, Rule, RuleEvent, hhmm};
+use crate::domain::{Outcome, Severity};
+
+pub struct SameAddress(pub Severity);
+
+impl Rule for SameAddress {
+    fn id(&self) -> &'static str {
+        "same-address"
+    }
+    fn title(&self) -> &'static str {
+        "Same address as the patient"
+    }
+    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        if e.outcome == Outcome::Failure {
+            return;
+        }
+        let (Some(actor), Some(p)) = (e.actor, ctx.patient(e)) else {
+            return;
+        };
+        let Some((i, person)) = ctx.knowledge.person(actor) else {
+            return;
+        };
+        if p.employee_id.as_deref() == Some(person.id.as_str()) {
+            return;
+        }
+        if ctx.knowledge.same_address(i, &p.mrn) {
+            out.push(Finding::of(
+                self,
+                e,
+                self.0,
+                format!(
+                    "{actor} opened the chart of MRN {}, who lives at the same address as they do, at {}",
+                    p.mrn,
+                    hhmm(ctx.local(e.occurred_at))
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! A sliding window of failed authentications per account and per address,
+//! shared by the burst rules.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::RuleEvent;
+use crate::domain::Outcome;
+
+/// Whether an event is a failed attempt to authenticate.
+pub fn is_auth_failure(e: &RuleEvent<'_>) -> bool {
+    e.outcome == Outcome::Failure && matches!(e.action, "login" | "auth" | "invalid-user")
+}
+
+/// sshd said the account does not exist.
+pub fn is_invalid_user(e: &RuleEvent<'_>) -> bool {
+    e.action == "invalid-user" || e.detail.is_some_and(|d| d.contains("invalid user"))
+}
+
+#[derive(Debug, Default)]
+pub struct Windows {
+    window: chrono::Duration,
+    pub by_actor: HashMap<String, VecDeque<(DateTime<Utc>, i64)>>,
+    pub by_client: HashMap<String, VecDeque<(DateTime<Utc>, i64)>>,
+    seen: u64,
+}
+
+fn push(
+    map: &mut HashMap<String, VecDeque<(DateTime<Utc>, i64)>>,
+    key: &str,
+    t: DateTime<Utc>,
+    id: i64,
+    window: chrono::Duration,
+) -> usize {
+    let q = map.entry(key.to_owned()).or_default();
+    // Kept sorted by time: sources are read one after another, so events
+    // do not always arrive in time order. Ids stay unique: an event
+    // remembered from history may come again.
+    if !q.iter().any(|(_, i)| *i == id) {
+        let at = q.partition_point(|(ft, fid)| (*ft, *fid) <= (t, id));
+        q.insert(at, (t, id));
+    }
+    q.iter()
+        .filter(|(ft, _)| *ft > t - window && *ft <= t)
+        .count()
+}
+
+impl Windows {
+    pub fn new(window: Duration) -> Self {
+        Windows {
+            window: chrono::Duration::from_std(window).unwrap_or(chrono::Duration::minutes(10)),
+            ..Windows::default()
+        }
+    }
+
+    /// Adds a failure; returns how many failures the account and the
+    /// address have within the window, this one included.
+    pub fn add(&mut self, e: &RuleEvent<'_>) -> (usize, usize) {
+        self.seen += 1;
+        if self.seen.is_multiple_of(10_000) {
+            self.prune(e.occurred_at);
+        }
+        // A name that does not exist is no one's account under attack: such
+        // failures count for their address only.
+        let a = e
+            .actor
+            .filter(|_| !is_invalid_user(e))
+            .map(|k| push(&mut self.by_actor, k, e.occurred_at, e.id, self.window))
+            .unwrap_or(0);
+        let c = e
+            .client
+            .map(|k| push(&mut self.by_client, k, e.occurred_at, e.id, self.window))
+            .unwrap_or(0);
+        (a, c)
+    }
+
+    /// Failures within the window before `t` for a key.
+    pub fn recent(
+        map: &HashMap<String, VecDeque<(DateTime<Utc>, i64)>>,
+        key: &str,
+        t: DateTime<Utc>,
+        window: chrono::Duration,
+    ) -> Vec<i64> {
+        map.get(key)
+            .map(|q| {
+                q.iter()
+                    .filter(|(ft, _)| *ft > t - window && *ft <= t)
+                    .map(|(_, id)| *id)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn window(&self) -> chrono::Duration {
+        self.window
+    }
+
+    /// Forgets what has left the window: memory stays flat on a long run.
+    /// (Only clearly old entries go: a day's margin for late arrivals.)
+    fn prune(&mut self, now: DateTime<Utc>) {
+        let horizon = now - self.window - chrono::Duration::days(1);
+        for map in [&mut self.by_actor, &mut self.by_client] {
+            map.retain(|_, q| {
+                while q.front().is_some_and(|(t, _)| *t < horizon) {
+                    q.pop_front();
+                }
+                !q.is_empty()
+            });
+        }
+    }
+}
