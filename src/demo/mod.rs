@@ -3,6 +3,7 @@
 //! folder with its own store, so a demo never touches a real one.
 
 pub mod authlog;
+mod ehr;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -44,6 +45,40 @@ path = "logs/ehr-app/secure*"
 timezone = "America/New_York"
 cadence = "daily"
 risk = "critical"
+
+# The EHR's own access report: who opened which chart, exported as CSV.
+[[source]]
+name = "ehr-access"
+kind = "access-csv"
+path = "logs/ehr/access-report*.csv"
+timezone = "America/New_York"
+cadence = "daily"
+risk = "critical"
+[source.columns]
+actor = "User ID"
+subject = "MRN"
+occurred_at = "Access Time"
+action = "Action"
+client = "Workstation"
+detail = "Reason"
+
+# Who is who: accounts across systems, shifts, status, relatives.
+[roster]
+path = "roster.csv"
+
+# Patient demographics for the relationship rules, and a watch list.
+[patients]
+path = "patients.csv"
+watchlist = "watchlist.txt"
+
+[rules]
+timezone = "America/New_York"
+
+[rules.first_seen]
+learning_days = 0      # the demo has only three days of history
+
+[sanctions]
+viewers = []           # add your account name to see and record sanctions
 "#;
 
 /// What `write_workspace` wrote.
@@ -163,10 +198,17 @@ fn create_private(path: &Path) -> Result<File> {
         .wrap_err_with(|| format!("cannot write {}", path.display()))
 }
 
+/// `h:m` on the hospital's calendar day that `day` falls in (the staff
+/// work in New York time, whatever zone a log writes).
 fn at_time(day: DateTime<Utc>, h: u32, m: u32) -> DateTime<Utc> {
-    day.date_naive()
-        .and_time(NaiveTime::from_hms_opt(h, m, 0).expect("valid time"))
-        .and_utc()
+    use chrono::TimeZone;
+    let tz = chrono_tz::America::New_York;
+    let date = day.with_timezone(&tz).date_naive();
+    let naive = date.and_time(NaiveTime::from_hms_opt(h, m, 0).expect("valid time"));
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .unwrap_or_else(|| tz.from_utc_datetime(&naive))
+        .with_timezone(&Utc)
 }
 
 const OFFICE: &[&str] = &["10.20.1.15", "10.20.1.22", "10.20.3.7", "10.8.0.14"];
@@ -179,9 +221,19 @@ const ADMIN_CMDS: &[&str] = &[
 ];
 
 /// Internet background noise: scanners trying names.
-fn probes(log: &mut Log, rng: &mut Rng, host: &'static str, day: DateTime<Utc>, n: u32) {
+fn probes(
+    log: &mut Log,
+    rng: &mut Rng,
+    host: &'static str,
+    day: DateTime<Utc>,
+    n: u32,
+    end: DateTime<Utc>,
+) {
     for _ in 0..n {
-        let t = day + Duration::seconds(rng.below(86_400) as i64);
+        let t = day - Duration::hours(12) + Duration::seconds(rng.below(86_400) as i64);
+        if t > end {
+            continue;
+        }
         let ip = format!(
             "45.{}.{}.{}",
             rng.below(256),
@@ -218,7 +270,7 @@ fn bastion(rng: &mut Rng, end: DateTime<Utc>) -> (Log, Log) {
     let mut old = Log::default();
     let mut cur = Log::default();
     for back in (0..3).rev() {
-        let day = today - Duration::days(back);
+        let day = today - Duration::days(back) + Duration::hours(12);
         let log = if back == 0 { &mut cur } else { &mut old };
         for user in ["alice", "bob", "carol"] {
             for _ in 0..2 + rng.below(2) {
@@ -228,15 +280,28 @@ fn bastion(rng: &mut Rng, end: DateTime<Utc>) -> (Log, Log) {
                 }
                 let n = 1 + rng.below(3) as usize;
                 let cmds: Vec<&str> = (0..n).map(|_| *rng.pick(ADMIN_CMDS)).collect();
-                let ip = *rng.pick(OFFICE);
+                // each of them works from their own desk
+                let ip = OFFICE[["alice", "bob", "carol"]
+                    .iter()
+                    .position(|u| *u == user)
+                    .unwrap_or(0)];
                 log.ssh_session(rng, host, t, user, ip, &cmds);
             }
         }
-        probes(log, rng, host, day, 12);
+        probes(log, rng, host, day, 12, end);
     }
 
-    // Yesterday 02:13: dave, off hours, from an address never seen, becomes root.
+    // Two days ago: dave at his desk, as usual.
     let y = today - Duration::days(1);
+    old.ssh_session(
+        rng,
+        host,
+        at_time(y - Duration::days(1), 10, 30),
+        "dave",
+        "10.20.1.40",
+        &[],
+    );
+    // Yesterday 02:13: dave, off hours, from an address never seen, becomes root.
     let t = at_time(y, 2, 13);
     old.ssh_session(rng, host, t, "dave", "185.220.101.7", &["/bin/su -"]);
     old.add(
@@ -350,7 +415,7 @@ fn ehr_app(rng: &mut Rng, end: DateTime<Utc>) -> Log {
     let today = at_time(end, 0, 0);
     let mut log = Log::default();
     for back in (0..3).rev() {
-        let day = today - Duration::days(back);
+        let day = today - Duration::days(back) + Duration::hours(12);
         for h in (0..24).step_by(3) {
             let t = at_time(day, h, 1);
             if t > end {
@@ -392,7 +457,7 @@ fn ehr_app(rng: &mut Rng, end: DateTime<Utc>) -> Log {
                 &["/usr/bin/psql -U postgres ehr"],
             );
         }
-        probes(&mut log, rng, host, day, 4);
+        probes(&mut log, rng, host, day, 4, end);
     }
     let y = today - Duration::days(1);
     log.add(at_time(y, 22, 47), host, "useradd[4411]", "new user: name=tempvendor, UID=1050, GID=1050, home=/home/tempvendor, shell=/bin/bash, from=/dev/pts/1");
@@ -430,7 +495,15 @@ pub fn write_workspace(dir: &Path, end: DateTime<Utc>) -> Result<Workspace> {
     }
     if dir.join(MARKER).exists() {
         // A fresh demo each time: the old store and logs go.
-        for name in ["logs", "vigil.db", "vigil.db-wal", "vigil.db-shm"] {
+        for name in [
+            "logs",
+            "vigil.db",
+            "vigil.db-wal",
+            "vigil.db-shm",
+            ehr::ROSTER,
+            ehr::PATIENTS,
+            ehr::WATCHLIST,
+        ] {
             let p = dir.join(name);
             if p.is_dir() {
                 fs::remove_dir_all(&p)?;
@@ -441,7 +514,13 @@ pub fn write_workspace(dir: &Path, end: DateTime<Utc>) -> Result<Workspace> {
     }
     let bastion_dir = dir.join("logs/bastion");
     let ehr_dir = dir.join("logs/ehr-app");
-    for d in [dir, bastion_dir.as_path(), ehr_dir.as_path()] {
+    let access_dir = dir.join("logs/ehr");
+    for d in [
+        dir,
+        bastion_dir.as_path(),
+        ehr_dir.as_path(),
+        access_dir.as_path(),
+    ] {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -465,6 +544,15 @@ pub fn write_workspace(dir: &Path, end: DateTime<Utc>) -> Result<Workspace> {
         .append(true)
         .open(&secure)?
         .write_all(b"\x00\x00\x00#012-- corrupted record after disk full --\n")?;
+    let today = end
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
+    create_private(&dir.join(ehr::ROSTER))?.write_all(ehr::roster(today).as_bytes())?;
+    create_private(&dir.join(ehr::PATIENTS))?.write_all(ehr::patients(today).as_bytes())?;
+    create_private(&dir.join(ehr::WATCHLIST))?.write_all(ehr::WATCH.as_bytes())?;
+    let access = dir.join(ehr::ACCESS);
+    create_private(&access)?.write_all(ehr::access_report(&mut rng, end).as_bytes())?;
+
     // mtimes anchor year inference: the live files were written just now,
     // the rotated one stopped at its last line.
     let rotated_end = old_times.last().copied().unwrap_or(end);
@@ -477,6 +565,6 @@ pub fn write_workspace(dir: &Path, end: DateTime<Utc>) -> Result<Workspace> {
     Ok(Workspace {
         dir: dir.to_path_buf(),
         config,
-        files: vec![rotated, live, secure],
+        files: vec![rotated, live, secure, access],
     })
 }

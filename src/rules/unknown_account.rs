@@ -33,6 +33,7 @@ impl Rule for UnknownAccount {
             return;
         }
         if e.action == "login"
+            && !super::window::is_invalid_user(e)
             && ctx.knowledge.has_roster()
             && let Some(actor) = e.actor
             && ctx.knowledge.person(actor).is_none()
