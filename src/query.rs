@@ -83,6 +83,8 @@ struct Term {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Query {
     terms: Vec<Term>,
+    /// Items: also show open items a suppression in force hides.
+    pub show_suppressed: bool,
 }
 
 pub const EVENT_FIELDS: &[&str] = &[
@@ -106,7 +108,10 @@ impl Query {
         for token in tokenize(text)? {
             terms.push(parse_term(&token)?);
         }
-        Ok(Query { terms })
+        Ok(Query {
+            terms,
+            show_suppressed: false,
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -164,6 +169,12 @@ impl Query {
             } else {
                 format!("({expr})")
             });
+        }
+        if target == Target::Items && !self.show_suppressed {
+            parts.push(format!(
+                "NOT (i.status IN ('new', 'reopened') AND EXISTS (SELECT 1 FROM suppressions su WHERE su.until > {now} AND su.actor = i.actor AND (su.subject IS NULL OR su.subject = i.subject) AND (su.rule IS NULL OR EXISTS (SELECT 1 FROM item_rules sr WHERE sr.item_id = i.id AND sr.rule = su.rule))))",
+                now = c.now_sql()
+            ));
         }
         c.out.clause = if parts.is_empty() {
             "TRUE".to_owned()
@@ -542,7 +553,12 @@ mod tests {
     #[test]
     fn severity_compares_ranks_and_dates_bound_instants() {
         let f = sql("severity>=high after:2026-11-01", Target::Items);
-        assert_eq!(f.clause, "(i.severity >= ?1) AND (i.occurred_at >= ?2)");
+        assert!(
+            f.clause
+                .starts_with("(i.severity >= ?1) AND (i.occurred_at >= ?2) AND NOT (i.status IN"),
+            "{}",
+            f.clause
+        );
         assert_eq!(f.params[0], Param::Int(Severity::High.rank()));
         assert_eq!(
             f.params[1],

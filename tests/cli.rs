@@ -107,7 +107,7 @@ fn demo_workspace_end_to_end() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let rows = v.as_array().unwrap();
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 3);
     for r in rows {
         assert_eq!(r["health"], "ok", "{r}");
         assert!(r["events"].as_u64().unwrap() > 50, "{r}");

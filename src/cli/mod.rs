@@ -11,6 +11,7 @@ pub mod output;
 mod pull;
 mod queue;
 mod review;
+mod rules;
 mod sanction;
 mod sources;
 mod store_cmd;
@@ -88,6 +89,12 @@ pub enum Command {
     /// The sanctions register
     #[command(subcommand)]
     Sanction(sanction::SanctionCommand),
+    /// The rules: list them, or evaluate stored events again
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
+    /// Expected activity: suppressions with an owner and an expiry
+    #[command(subcommand)]
+    Suppress(rules::SuppressCommand),
     /// Write an evidence bundle for an item
     ExportCase(case::ExportArgs),
     /// Check an evidence bundle against its manifest and the ledger
@@ -184,6 +191,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Escalate(a) => incident::escalate(&ctx, a),
         Command::Incident(c) => incident::run(&ctx, c),
         Command::Sanction(c) => sanction::run(&ctx, c),
+        Command::Rules(c) => rules::run(&ctx, c),
+        Command::Suppress(c) => rules::suppress(&ctx, c),
         Command::ExportCase(a) => case::export(&ctx, a),
         Command::CheckCase(a) => case::check(&ctx, a),
         Command::Sources(a) => sources::run(&ctx, a),

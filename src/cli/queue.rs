@@ -22,6 +22,9 @@ pub struct QueueArgs {
     /// Most items to list; 0 lists all
     #[arg(long, default_value_t = 1000)]
     pub limit: u64,
+    /// Also list open items that a suppression in force hides
+    #[arg(long)]
+    pub all: bool,
     #[command(flatten)]
     pub format: FormatArg,
 }
@@ -36,7 +39,8 @@ pub fn run(ctx: &Context, a: &QueueArgs) -> Result<ExitCode> {
     if let Some(s) = a.status {
         q = format!("status:{s} {q}");
     }
-    let q = parse_filter(&q)?;
+    let mut q = parse_filter(&q)?;
+    q.show_suppressed = a.all;
     q.to_sql(
         crate::query::Target::Items,
         crate::query::Dialect::Sqlite,

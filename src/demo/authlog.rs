@@ -105,32 +105,44 @@ pub fn write_bench_log(
         t += Duration::milliseconds(rng.below(400) as i64 + 1);
         pid += 1;
         let host = *rng.pick(&hosts);
-        let user = rng.pick(&users).clone();
-        let ip = format!(
-            "{}.{}.{}.{}",
-            rng.below(223) + 1,
-            rng.below(256),
-            rng.below(256),
-            rng.below(254) + 1
-        );
+        let u = rng.below(users.len() as u64) as usize;
+        let user = users[u].clone();
+        // People work from their own desk (now and then from elsewhere);
+        // password guessing comes from a few hundred scanners.
+        let ip = if rng.chance(95) {
+            format!("10.{}.{}.{}", u / 250, u % 250, 10 + u % 7)
+        } else {
+            format!(
+                "{}.{}.{}.{}",
+                rng.below(223) + 1,
+                rng.below(256),
+                rng.below(256),
+                rng.below(254) + 1
+            )
+        };
+        let scanner = format!("203.0.{}.{}", rng.below(2), rng.below(250) + 1);
         let port = 1024 + rng.below(60_000);
         let sshd = format!("sshd[{pid}]");
         let (tag, msg) = match rng.below(100) {
-            0..=19 => (
+            0..=2 => (
                 sshd,
                 format!("Failed password for {user} from {ip} port {port} ssh2"),
+            ),
+            3..=19 => (
+                sshd,
+                format!("Failed password for root from {scanner} port {port} ssh2"),
             ),
             20..=29 => (
                 sshd,
                 format!(
-                    "Failed password for invalid user {} from {ip} port {port} ssh2",
+                    "Failed password for invalid user {} from {scanner} port {port} ssh2",
                     rng.pick(PROBE_USERS)
                 ),
             ),
             30..=37 => (
                 sshd,
                 format!(
-                    "Invalid user {} from {ip} port {port}",
+                    "Invalid user {} from {scanner} port {port}",
                     rng.pick(PROBE_USERS)
                 ),
             ),
@@ -163,16 +175,16 @@ pub fn write_bench_log(
             76..=81 => (
                 sshd,
                 format!(
-                    "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}  user={user}"
+                    "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={scanner}  user=root"
                 ),
             ),
             82..=87 => (
                 sshd,
-                format!("Connection closed by {ip} port {port} [preauth]"),
+                format!("Connection closed by {scanner} port {port} [preauth]"),
             ),
             88..=91 => (
                 sshd,
-                format!("Received disconnect from {ip} port {port}:11: Bye Bye [preauth]"),
+                format!("Received disconnect from {scanner} port {port}:11: Bye Bye [preauth]"),
             ),
             92..=94 => (
                 format!("CRON[{pid}]"),
@@ -181,7 +193,7 @@ pub fn write_bench_log(
             95..=96 => (
                 sshd,
                 format!(
-                    "message repeated {} times: [ Failed password for root from {ip} port {port} ssh2]",
+                    "message repeated {} times: [ Failed password for root from {scanner} port {port} ssh2]",
                     2 + rng.below(4)
                 ),
             ),

@@ -45,7 +45,7 @@ impl Rule for AfterHours {
     fn title(&self) -> &'static str {
         "Access outside working hours"
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
         if !is_access(e) && ctx.patient(e).is_none() {
             return;
         }

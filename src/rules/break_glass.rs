@@ -22,7 +22,7 @@ impl Rule for BreakGlass {
     fn title(&self) -> &'static str {
         "Break-the-glass access"
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
         if !is_break_glass(e) {
             return;
         }

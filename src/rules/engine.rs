@@ -20,6 +20,11 @@ use crate::store::{NewItem, Store, Suppression};
 
 const CURSOR: &str = "rules.cursor";
 
+/// Most events one item links to. A scanner's burst can run to hundreds of
+/// thousands of lines in a day: the item is one decision either way, its
+/// reason says what happened, and the filter in its reason lists them all.
+pub const MAX_LINKED: usize = 1000;
+
 /// What one evaluation did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EvalReport {
@@ -57,9 +62,8 @@ impl Pending {
                 Some(have) => {
                     have.severity = have.severity.max(it.severity);
                     have.occurred_at = have.occurred_at.min(it.occurred_at);
+                    // sorted and deduplicated once, in `apply`
                     have.event_ids.extend(it.event_ids);
-                    have.event_ids.sort_unstable();
-                    have.event_ids.dedup();
                     for r in it.rules {
                         if !have.rules.iter().any(|(id, _)| *id == r.0) {
                             have.rules.push(r);
@@ -94,6 +98,8 @@ pub struct Engine {
     /// Source days whose sample minimum is already topped up.
     topped_up: HashSet<(i64, NaiveDate)>,
     today: NaiveDate,
+    /// Events linked per group key in this run, to hold items to MAX_LINKED.
+    linked: std::collections::HashMap<String, usize>,
 }
 
 /// A parsed event, just stored under `id`, as the rules see it.
@@ -162,6 +168,7 @@ impl Engine {
             max_window,
             topped_up: HashSet::new(),
             today,
+            linked: std::collections::HashMap::new(),
         })
     }
 
@@ -230,7 +237,9 @@ impl Engine {
         order.sort_by_key(|e| (e.occurred_at, e.id));
         self.prime(store, order[0].occurred_at)?;
 
-        let mut findings = Vec::new();
+        // Sized up front: growing a vector of large structs batch after
+        // batch costs more than the rules themselves.
+        let mut findings = Vec::with_capacity(events.len());
         let ctx = Ctx {
             knowledge: &self.knowledge,
             zone: self.zone,
@@ -251,10 +260,10 @@ impl Engine {
     }
 
     /// Drops what suppressions cover, draws the sample, groups the rest.
-    fn settle(&self, mut findings: Vec<Finding>, events: &[&RuleEvent<'_>], p: &mut Pending) {
+    fn settle(&self, mut findings: Vec<Finding<'_>>, events: &[&RuleEvent<'_>], p: &mut Pending) {
         let before = findings.len();
         let sup = &self.suppressions;
-        findings.retain(|f: &Finding| {
+        findings.retain(|f: &Finding<'_>| {
             !sup.iter().any(|s| {
                 s.covers(
                     f.actor.as_deref(),
@@ -266,13 +275,9 @@ impl Engine {
         });
         p.report.suppressed += (before - findings.len()) as u64;
         p.report.findings += findings.len() as u64;
-        let flagged: HashSet<i64> = findings
-            .iter()
-            .flat_map(|f| f.event_ids.iter().copied())
-            .collect();
         let mut items = self.group(&findings);
         if self.sampling.enabled && !events.is_empty() {
-            let (samples, n) = self.sample(events, &flagged);
+            let (samples, n) = self.sample(events, &findings);
             p.report.sampled += n;
             items.extend(samples);
         }
@@ -283,7 +288,7 @@ impl Engine {
     /// (which need the committed events) have had their say: items, the
     /// rules' memory, sample top-ups for finished days, and the cursor.
     pub fn apply(&mut self, store: &mut dyn Store, mut p: Pending) -> Result<EvalReport> {
-        let mut findings = Vec::new();
+        let mut findings: Vec<Finding<'static>> = Vec::new();
         {
             let ctx = Ctx {
                 knowledge: &self.knowledge,
@@ -295,7 +300,21 @@ impl Engine {
         }
         self.settle(findings, &[], &mut p);
         let mut report = p.report;
-        let items: Vec<NewItem> = p.items.into_values().collect();
+        let linked = &mut self.linked;
+        let items: Vec<NewItem> = p
+            .items
+            .into_values()
+            .map(|mut i| {
+                i.event_ids.sort_unstable();
+                i.event_ids.dedup();
+                let have = linked
+                    .entry(i.group_key.clone().unwrap_or_default())
+                    .or_insert(0);
+                i.event_ids.truncate(MAX_LINKED.saturating_sub(*have));
+                *have += i.event_ids.len();
+                i
+            })
+            .collect();
         report.items = items.len() as u64;
         if !items.is_empty() {
             store.add_items(&items)?;
@@ -349,50 +368,52 @@ impl Engine {
     }
 
     /// Findings with the same rule, actor (or address) and day become one item.
-    fn group(&self, findings: &[Finding]) -> Vec<NewItem> {
-        let mut groups: BTreeMap<String, NewItem> = BTreeMap::new();
+    fn group(&self, findings: &[Finding<'_>]) -> Vec<NewItem> {
+        let mut index: std::collections::HashMap<(&str, &str, NaiveDate), usize> =
+            std::collections::HashMap::new();
+        let mut items: Vec<NewItem> = Vec::new();
         for f in findings {
-            let who = match f.group_by {
-                GroupBy::Actor => f.actor.clone().or_else(|| f.subject.clone()),
-                GroupBy::Client => f.client.clone(),
-                GroupBy::Host => f.host.clone(),
+            let who: &str = match f.group_by {
+                GroupBy::Actor => f.actor.as_deref().or(f.subject.as_deref()),
+                GroupBy::Client => f.client.as_deref(),
+                GroupBy::Host => f.host.as_deref(),
             }
-            .unwrap_or_else(|| "unknown".into());
+            .unwrap_or("unknown");
             let day = self.day(f.occurred_at);
-            let key = format!("{}|{who}|{day}", f.rule);
-            let item = groups.entry(key.clone()).or_insert_with(|| NewItem {
-                kind: ItemKind::Finding,
-                source_id: Some(f.source_id),
-                occurred_at: f.occurred_at,
-                actor: match f.group_by {
-                    GroupBy::Actor => f.actor.clone(),
-                    GroupBy::Client | GroupBy::Host => None,
-                },
-                subject: f.subject.clone(),
-                title: format!("{}: {who} on {day}", f.title),
-                severity: f.severity,
-                group_key: Some(key),
-                rules: vec![(f.rule.to_owned(), f.reason.clone())],
-                event_ids: Vec::new(),
+            let i = *index.entry((f.rule, who, day)).or_insert_with(|| {
+                items.push(NewItem {
+                    kind: ItemKind::Finding,
+                    source_id: Some(f.source_id),
+                    occurred_at: f.occurred_at,
+                    actor: match f.group_by {
+                        GroupBy::Actor => f.actor.as_deref().map(String::from),
+                        GroupBy::Client | GroupBy::Host => None,
+                    },
+                    subject: f.subject.as_deref().map(String::from),
+                    title: format!("{}: {who} on {day}", f.title),
+                    severity: f.severity,
+                    group_key: Some(format!("{}|{who}|{day}", f.rule)),
+                    rules: vec![(f.rule.to_owned(), f.reason.clone())],
+                    event_ids: Vec::new(),
+                });
+                items.len() - 1
             });
+            let item = &mut items[i];
             item.severity = item.severity.max(f.severity);
             item.occurred_at = item.occurred_at.min(f.occurred_at);
-            if item.subject != f.subject {
+            if item.subject.as_deref() != f.subject.as_deref() {
                 item.subject = None;
             }
             item.event_ids.extend(&f.event_ids);
         }
-        groups
-            .into_values()
-            .map(|mut i| {
-                i.event_ids.sort_unstable();
-                i.event_ids.dedup();
-                if i.event_ids.len() > 1 {
-                    i.kind = ItemKind::Group;
-                }
-                i
-            })
-            .collect()
+        for i in &mut items {
+            i.event_ids.sort_unstable();
+            i.event_ids.dedup();
+            if i.event_ids.len() > 1 {
+                i.kind = ItemKind::Group;
+            }
+        }
+        items
     }
 
     fn sample_item(&self, source_id: i64, day: NaiveDate, ids: Vec<i64>, note: &str) -> NewItem {
@@ -416,17 +437,29 @@ impl Engine {
         }
     }
 
-    /// The events of this batch the sample draws, as one item per source-day.
-    fn sample(&self, events: &[&RuleEvent<'_>], flagged: &HashSet<i64>) -> (Vec<NewItem>, u64) {
+    /// The events of this batch the sample draws (and no rule flagged), as
+    /// one item per source-day.
+    fn sample(&self, events: &[&RuleEvent<'_>], findings: &[Finding<'_>]) -> (Vec<NewItem>, u64) {
         let s = &self.sampling;
-        let mut by_day: BTreeMap<(i64, NaiveDate), Vec<i64>> = BTreeMap::new();
-        for e in events {
-            if !flagged.contains(&e.id) && sampling::chosen(s.seed, s.rate, e.source_id, e.id) {
-                by_day
-                    .entry((e.source_id, self.day(e.occurred_at)))
-                    .or_default()
-                    .push(e.id);
+        let mut chosen: HashSet<i64> = events
+            .iter()
+            .filter(|e| sampling::chosen(s.seed, s.rate, e.source_id, e.id))
+            .map(|e| e.id)
+            .collect();
+        if chosen.is_empty() {
+            return (Vec::new(), 0);
+        }
+        for f in findings {
+            for id in &f.event_ids {
+                chosen.remove(id);
             }
+        }
+        let mut by_day: BTreeMap<(i64, NaiveDate), Vec<i64>> = BTreeMap::new();
+        for e in events.iter().filter(|e| chosen.contains(&e.id)) {
+            by_day
+                .entry((e.source_id, self.day(e.occurred_at)))
+                .or_default()
+                .push(e.id);
         }
         let n = by_day.values().map(|v| v.len() as u64).sum();
         let items = by_day

@@ -37,17 +37,26 @@ impl Rule for FailedBurst {
             self.w.add(e);
         }
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
         if !is_auth_failure(e) {
             return;
         }
         let (by_actor, by_client) = self.w.add(e);
+        if by_actor < self.threshold && by_client < self.threshold {
+            return;
+        }
         let minutes = self.w.window().num_minutes();
         let at = hhmm(ctx.local(e.occurred_at));
         if let Some(actor) = e.actor
             && by_actor >= self.threshold
         {
-            let ids = Windows::recent(&self.w.by_actor, actor, e.occurred_at, self.w.window());
+            // The burst's earlier failures are listed once, when it starts;
+            // later ones add only themselves.
+            let ids = if by_actor == self.threshold {
+                Windows::recent(&self.w.by_actor, actor, e.occurred_at, self.w.window())
+            } else {
+                vec![e.id]
+            };
             let mut f = Finding::of(
                 self,
                 e,
@@ -63,7 +72,11 @@ impl Rule for FailedBurst {
         if let Some(client) = e.client
             && by_client >= self.threshold
         {
-            let ids = Windows::recent(&self.w.by_client, client, e.occurred_at, self.w.window());
+            let ids = if by_client == self.threshold {
+                Windows::recent(&self.w.by_client, client, e.occurred_at, self.w.window())
+            } else {
+                vec![e.id]
+            };
             let mut f = Finding::of(
                 self,
                 e,

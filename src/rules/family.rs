@@ -13,7 +13,7 @@ impl Rule for Family {
     fn title(&self) -> &'static str {
         "Opened a relative's record"
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
         if e.outcome == Outcome::Failure {
             return;
         }

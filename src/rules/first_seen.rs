@@ -10,11 +10,19 @@ use super::{Ctx, Finding, Rule, RuleEvent, hhmm, is_access};
 use crate::domain::Severity;
 use crate::store::{Seen, Store};
 
+fn key(actor: &str, what: &str, value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (actor, what, value).hash(&mut h);
+    h.finish()
+}
+
 pub struct FirstSeen {
     severity: Severity,
     learning: chrono::Duration,
     first: HashMap<String, DateTime<Utc>>,
-    known: HashSet<(String, &'static str, String)>,
+    /// Hashes of (actor, what, value): a lookup per login, no allocation.
+    known: HashSet<u64>,
     new_rows: Vec<Seen>,
 }
 
@@ -50,7 +58,8 @@ impl Rule for FirstSeen {
             if s.what == "actor" {
                 self.first.insert(s.actor, s.first_at);
             } else {
-                self.known.insert((s.actor, Self::what(&s.what), s.value));
+                self.known
+                    .insert(key(&s.actor, Self::what(&s.what), &s.value));
             }
         }
         Ok(())
@@ -58,7 +67,7 @@ impl Rule for FirstSeen {
     fn save(&mut self, store: &mut dyn Store) -> Result<()> {
         store.add_seen(&std::mem::take(&mut self.new_rows))
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
         let db = matches!(e.action, "read" | "write" | "ddl" | "function")
             && e.subject.is_some()
             && ctx.patient(e).is_none();
@@ -88,11 +97,9 @@ impl Rule for FirstSeen {
         ];
         for (what, value) in candidates {
             let Some(value) = value else { continue };
-            let key = (actor.to_owned(), what, value.to_owned());
-            if self.known.contains(&key) {
+            if !self.known.insert(key(actor, what, value)) {
                 continue;
             }
-            self.known.insert(key);
             self.new_rows.push(Seen {
                 actor: actor.to_owned(),
                 what: what.into(),

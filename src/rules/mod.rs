@@ -32,6 +32,7 @@ mod sampling;
 pub mod suppression;
 mod window;
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -71,9 +72,10 @@ pub enum GroupBy {
     Host,
 }
 
-/// One rule's verdict on one or more events.
+/// One rule's verdict on one or more events. Borrows from the events it is
+/// about: a busy day has hundreds of thousands of findings.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
+pub struct Finding<'a> {
     pub rule: &'static str,
     pub title: &'static str,
     pub severity: Severity,
@@ -82,16 +84,21 @@ pub struct Finding {
     pub event_ids: Vec<i64>,
     pub source_id: i64,
     pub occurred_at: DateTime<Utc>,
-    pub actor: Option<String>,
-    pub subject: Option<String>,
-    pub client: Option<String>,
-    pub host: Option<String>,
+    pub actor: Option<Cow<'a, str>>,
+    pub subject: Option<Cow<'a, str>>,
+    pub client: Option<Cow<'a, str>>,
+    pub host: Option<Cow<'a, str>>,
     pub group_by: GroupBy,
 }
 
-impl Finding {
+impl<'a> Finding<'a> {
     /// A finding about one event, grouped by its actor.
-    pub fn of(rule: &dyn Rule, e: &RuleEvent<'_>, severity: Severity, reason: String) -> Finding {
+    pub fn of(
+        rule: &dyn Rule,
+        e: &RuleEvent<'a>,
+        severity: Severity,
+        reason: String,
+    ) -> Finding<'a> {
         Finding {
             rule: rule.id(),
             title: rule.title(),
@@ -100,10 +107,10 @@ impl Finding {
             event_ids: vec![e.id],
             source_id: e.source_id,
             occurred_at: e.occurred_at,
-            actor: e.actor.map(String::from),
-            subject: e.subject.map(String::from),
-            client: e.client.map(String::from),
-            host: e.host.map(String::from),
+            actor: e.actor.map(Cow::Borrowed),
+            subject: e.subject.map(Cow::Borrowed),
+            client: e.client.map(Cow::Borrowed),
+            host: e.host.map(Cow::Borrowed),
             group_by: GroupBy::Actor,
         }
     }
@@ -135,7 +142,7 @@ pub trait Rule: Send {
     fn id(&self) -> &'static str;
     /// A few words for item titles.
     fn title(&self) -> &'static str;
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>);
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>);
     /// How far back a windowed rule must see before a batch's first event.
     fn window(&self) -> Option<Duration> {
         None
@@ -155,7 +162,7 @@ pub trait Rule: Send {
         &mut self,
         _store: &dyn Store,
         _ctx: &Ctx<'_>,
-        _out: &mut Vec<Finding>,
+        _out: &mut Vec<Finding<'static>>,
     ) -> Result<()> {
         Ok(())
     }
@@ -163,7 +170,8 @@ pub trait Rule: Send {
 
 /// `HH:MM` of a time, for reasons.
 pub fn hhmm(t: NaiveDateTime) -> String {
-    t.format("%H:%M").to_string()
+    use chrono::Timelike;
+    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
 /// The rules a config switches on, in a fixed order.

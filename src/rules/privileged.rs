@@ -30,8 +30,15 @@ impl Rule for Privileged {
     fn title(&self) -> &'static str {
         "Privileged activity"
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
         if e.outcome != Outcome::Success {
+            return;
+        }
+        let interesting = matches!(e.action, "sudo" | "su" | "login" | "account")
+            || e.action.eq_ignore_ascii_case("ddl")
+            || e.action.eq_ignore_ascii_case("role")
+            || is_iam_change(e.action);
+        if !interesting {
             return;
         }
         let who = e.actor.unwrap_or("someone");

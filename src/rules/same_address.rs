@@ -12,7 +12,7 @@ impl Rule for SameAddress {
     fn title(&self) -> &'static str {
         "Same address as the patient"
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
         if e.outcome == Outcome::Failure {
             return;
         }

@@ -38,7 +38,7 @@ impl Rule for SuccessAfterFailures {
             self.w.add(e);
         }
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
         if is_auth_failure(e) {
             self.w.add(e);
             return;

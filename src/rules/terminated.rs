@@ -13,7 +13,7 @@ impl Rule for Terminated {
     fn title(&self) -> &'static str {
         "Activity by a terminated or suspended account"
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
         if e.outcome != Outcome::Success {
             return;
         }

@@ -14,9 +14,9 @@ impl Rule for UnknownAccount {
     fn title(&self) -> &'static str {
         "Login for an unknown account"
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-        let at = hhmm(ctx.local(e.occurred_at));
-        let from = e.client.map(|c| format!(" from {c}")).unwrap_or_default();
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
+        let at = || hhmm(ctx.local(e.occurred_at));
+        let from = || e.client.map(|c| format!(" from {c}")).unwrap_or_default();
         if e.action == "invalid-user" {
             let mut f = Finding::of(
                 self,
@@ -25,7 +25,9 @@ impl Rule for UnknownAccount {
                 format!(
                     "login attempt for account {:?}, which does not exist on {}{from}, at {at}",
                     e.actor.unwrap_or(""),
-                    e.host.unwrap_or("the host")
+                    e.host.unwrap_or("the host"),
+                    from = from(),
+                    at = at()
                 ),
             );
             f.group_by = GroupBy::Host;
@@ -45,7 +47,9 @@ impl Rule for UnknownAccount {
                 Severity::Medium.max(self.0),
                 format!(
                     "{} login for account {actor}{from} at {at}: no one on the workforce roster holds this account",
-                    if e.outcome == crate::domain::Outcome::Success { "successful" } else { "failed" }
+                    if e.outcome == crate::domain::Outcome::Success { "successful" } else { "failed" },
+                    from = from(),
+                    at = at()
                 ),
             ));
         }

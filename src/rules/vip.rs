@@ -12,7 +12,7 @@ impl Rule for Vip {
     fn title(&self) -> &'static str {
         "Opened a VIP or watch-listed record"
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
         if e.outcome == Outcome::Failure {
             return;
         }

@@ -40,7 +40,7 @@ impl Rule for VolumeSpike {
     fn title(&self) -> &'static str {
         "Unusual number of records opened"
     }
-    fn check(&mut self, e: &RuleEvent<'_>, ctx: &Ctx<'_>, _out: &mut Vec<Finding>) {
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, _out: &mut Vec<Finding<'a>>) {
         if let (Some(actor), Some(_)) = (e.actor, ctx.patient(e)) {
             self.touched.insert((
                 actor.to_owned(),
@@ -49,7 +49,12 @@ impl Rule for VolumeSpike {
             ));
         }
     }
-    fn finish(&mut self, store: &dyn Store, ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Result<()> {
+    fn finish(
+        &mut self,
+        store: &dyn Store,
+        ctx: &Ctx<'_>,
+        out: &mut Vec<Finding<'static>>,
+    ) -> Result<()> {
         let day_start = |d: NaiveDate| {
             let naive = d.and_hms_opt(0, 0, 0).expect("midnight");
             match ctx.zone {
@@ -124,7 +129,7 @@ impl Rule for VolumeSpike {
                 event_ids: ids,
                 source_id,
                 occurred_at: from,
-                actor: Some(actor.clone()),
+                actor: Some(std::borrow::Cow::Owned(actor.clone())),
                 subject: None,
                 client: None,
                 host: None,

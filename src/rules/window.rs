@@ -34,17 +34,25 @@ fn push(
     id: i64,
     window: chrono::Duration,
 ) -> usize {
-    let q = map.entry(key.to_owned()).or_default();
+    let q = match map.get_mut(key) {
+        Some(q) => q,
+        None => map.entry(key.to_owned()).or_default(),
+    };
     // Kept sorted by time: sources are read one after another, so events
     // do not always arrive in time order. Ids stay unique: an event
     // remembered from history may come again.
-    if !q.iter().any(|(_, i)| *i == id) {
-        let at = q.partition_point(|(ft, fid)| (*ft, *fid) <= (t, id));
+    let at = q.partition_point(|e| *e < (t, id));
+    if q.get(at) != Some(&(t, id)) {
         q.insert(at, (t, id));
     }
-    q.iter()
-        .filter(|(ft, _)| *ft > t - window && *ft <= t)
-        .count()
+    count_in(q, t - window, t)
+}
+
+/// Entries with time in (from, to]: two binary searches.
+fn count_in(q: &VecDeque<(DateTime<Utc>, i64)>, from: DateTime<Utc>, to: DateTime<Utc>) -> usize {
+    let lo = q.partition_point(|(ft, _)| *ft <= from);
+    let hi = q.partition_point(|(ft, _)| *ft <= to);
+    hi.saturating_sub(lo)
 }
 
 impl Windows {
@@ -59,7 +67,7 @@ impl Windows {
     /// address have within the window, this one included.
     pub fn add(&mut self, e: &RuleEvent<'_>) -> (usize, usize) {
         self.seen += 1;
-        if self.seen.is_multiple_of(10_000) {
+        if self.seen.is_multiple_of(50_000) {
             self.prune(e.occurred_at);
         }
         // A name that does not exist is no one's account under attack: such
@@ -83,12 +91,12 @@ impl Windows {
         t: DateTime<Utc>,
         window: chrono::Duration,
     ) -> Vec<i64> {
+        let from = t - window;
         map.get(key)
             .map(|q| {
-                q.iter()
-                    .filter(|(ft, _)| *ft > t - window && *ft <= t)
-                    .map(|(_, id)| *id)
-                    .collect()
+                let lo = q.partition_point(|(ft, _)| *ft <= from);
+                let hi = q.partition_point(|(ft, _)| *ft <= t);
+                q.range(lo..hi).map(|(_, id)| *id).collect()
             })
             .unwrap_or_default()
     }
@@ -98,9 +106,9 @@ impl Windows {
     }
 
     /// Forgets what has left the window: memory stays flat on a long run.
-    /// (Only clearly old entries go: a day's margin for late arrivals.)
+    /// (An hour's margin is kept for events that arrive a little late.)
     fn prune(&mut self, now: DateTime<Utc>) {
-        let horizon = now - self.window - chrono::Duration::days(1);
+        let horizon = now - self.window - chrono::Duration::hours(1);
         for map in [&mut self.by_actor, &mut self.by_client] {
             map.retain(|_, q| {
                 while q.front().is_some_and(|(t, _)| *t < horizon) {
