@@ -1,14 +1,13 @@
 //! Volume spike: an actor opens far more patient records in a day than
 //! their own baseline, or more than a fixed ceiling.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use color_eyre::eyre::Result;
 
 use super::{Ctx, Finding, Rule, RuleEvent};
 use crate::domain::Severity;
-use crate::query::Query;
 use crate::store::Store;
 
 pub struct VolumeSpike {
@@ -18,6 +17,20 @@ pub struct VolumeSpike {
     ceiling: usize,
     baseline_days: u32,
     touched: BTreeSet<(String, NaiveDate, i64)>,
+    /// Patient records each actor opened per day, as far as this run has
+    /// seen (seeded from the store the first time an actor-day comes up),
+    /// and whether it was reported: the store is asked once per actor-day,
+    /// not once per batch.
+    days: HashMap<(String, NaiveDate), DayCount>,
+}
+
+#[derive(Default)]
+struct DayCount {
+    seeded: bool,
+    subjects: HashSet<String>,
+    ids: Vec<i64>,
+    reported: bool,
+    baseline: Option<f64>,
 }
 
 impl VolumeSpike {
@@ -29,6 +42,7 @@ impl VolumeSpike {
             ceiling: c.ceiling,
             baseline_days: c.baseline_days.max(1),
             touched: BTreeSet::new(),
+            days: HashMap::new(),
         }
     }
 }
@@ -41,12 +55,15 @@ impl Rule for VolumeSpike {
         "Unusual number of records opened"
     }
     fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, _out: &mut Vec<Finding<'a>>) {
-        if let (Some(actor), Some(_)) = (e.actor, ctx.patient(e)) {
-            self.touched.insert((
-                actor.to_owned(),
-                ctx.local(e.occurred_at).date(),
-                e.source_id,
-            ));
+        if let (Some(actor), Some(p)) = (e.actor, ctx.patient(e)) {
+            let day = ctx.local(e.occurred_at).date();
+            let d = self.days.entry((actor.to_owned(), day)).or_default();
+            if d.subjects.insert(p.mrn.clone()) && d.ids.len() < 1000 {
+                d.ids.push(e.id);
+            }
+            if !d.reported {
+                self.touched.insert((actor.to_owned(), day, e.source_id));
+            }
         }
     }
     fn finish(
@@ -69,46 +86,53 @@ impl Rule for VolumeSpike {
         for (actor, day, source_id) in std::mem::take(&mut self.touched) {
             let from = day_start(day);
             let to = day_start(day + Duration::days(1));
-            let mut today = HashSet::new();
-            let mut ids = Vec::new();
-            let q = Query::default()
-                .field("actor", &actor)
-                .after(from)
-                .before(to);
-            store.for_each_event(&q, 0, &mut |ev| {
-                if let Some(s) = ev.subject.as_ref().map(|s| s.as_str())
-                    && ctx.knowledge.patient(s).is_some()
-                {
-                    today.insert(s.to_owned());
-                    if ids.len() < 1000 {
-                        ids.push(ev.id);
+            let key = (actor.clone(), day);
+            let Some(d) = self.days.get_mut(&key) else {
+                continue;
+            };
+            if !d.seeded {
+                // earlier runs may have seen part of this day
+                for (id, _, subject) in store.actor_activity(&actor, from, to)? {
+                    if let Some(s) = subject
+                        && ctx.knowledge.patient(&s).is_some()
+                        && d.subjects.insert(s)
+                        && d.ids.len() < 1000
+                    {
+                        d.ids.push(id);
                     }
                 }
-                Ok(())
-            })?;
-            let n = today.len();
-            if n < self.minimum && n <= self.ceiling {
+                d.seeded = true;
+            }
+            let n = d.subjects.len();
+            if d.reported || (n < self.minimum && n <= self.ceiling) {
                 continue;
             }
-            let base_from = day_start(day - Duration::days(i64::from(self.baseline_days)));
-            let mut before = HashSet::new();
-            let q = Query::default()
-                .field("actor", &actor)
-                .after(base_from)
-                .before(from);
-            store.for_each_event(&q, 0, &mut |ev| {
-                if let Some(s) = ev.subject.as_ref().map(|s| s.as_str())
-                    && ctx.knowledge.patient(s).is_some()
-                {
-                    before.insert((ctx.local(ev.occurred_at).date(), s.to_owned()));
+            let ids = d.ids.clone();
+            let avg = match d.baseline {
+                Some(a) => a,
+                None => {
+                    // the days before do not change while this one is read
+                    let base_from = day_start(day - Duration::days(i64::from(self.baseline_days)));
+                    let mut before = HashSet::new();
+                    for (_, at, subject) in store.actor_activity(&actor, base_from, from)? {
+                        if let Some(s) = subject
+                            && ctx.knowledge.patient(&s).is_some()
+                        {
+                            before.insert((ctx.local(at).date(), s));
+                        }
+                    }
+                    let a = before.len() as f64 / f64::from(self.baseline_days);
+                    d.baseline = Some(a);
+                    a
                 }
-                Ok(())
-            })?;
-            let avg = before.len() as f64 / f64::from(self.baseline_days);
+            };
             let over_ceiling = n > self.ceiling;
             let spike = n >= self.minimum && (n as f64) > self.factor * avg;
             if !(over_ceiling || spike) {
                 continue;
+            }
+            if let Some(d) = self.days.get_mut(&key) {
+                d.reported = true;
             }
             let reason = if over_ceiling {
                 format!(

@@ -239,6 +239,14 @@ pub trait Store: Send {
         since: Option<DateTime<Utc>>,
         limit: u64,
     ) -> Result<Vec<(i64, Event)>>;
+    /// An actor's events in a time range, by the by-actor index: (id, time,
+    /// subject).
+    fn actor_activity(
+        &self,
+        actor: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(i64, DateTime<Utc>, Option<String>)>>;
     /// Ids of a source's events in a time range that no item refers to.
     fn unflagged_events(
         &self,

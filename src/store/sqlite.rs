@@ -633,8 +633,9 @@ impl Store for SqliteStore {
                 self.ingest_events = 0;
             }
             self.ingest_open = false;
-            self.conn
-                .execute_batch("PRAGMA synchronous = FULL; PRAGMA cache_size = -2000")?;
+            // The larger cache stays for the rest of the command: the rules
+            // read back what was just written.
+            self.conn.execute_batch("PRAGMA synchronous = FULL")?;
         }
         result
     }
@@ -1054,6 +1055,24 @@ impl Store for SqliteStore {
             params![id, since.map(micros).unwrap_or(i64::MIN), limit as i64],
             |r| Ok((r.get::<_, i64>(14)?, event_from_row(r)?.0)),
         )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn actor_activity(
+        &self,
+        actor: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(i64, DateTime<Utc>, Option<String>)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT e.id, e.occurred_at, e.subject FROM actors an
+             JOIN actor_events ae ON ae.actor_id = an.id AND ae.occurred_at >= ?2 AND ae.occurred_at < ?3
+             JOIN events e ON e.id = ae.event_id
+             WHERE an.name = ?1 ORDER BY ae.occurred_at",
+        )?;
+        let rows = st.query_map(params![actor, micros(from), micros(to)], |r| {
+            Ok((r.get(0)?, from_micros(r.get(1)?), r.get(2)?))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

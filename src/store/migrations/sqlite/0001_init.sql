@@ -150,6 +150,8 @@ CREATE TABLE item_events (
     event_id INTEGER NOT NULL,
     PRIMARY KEY (item_id, event_id)
 ) STRICT, WITHOUT ROWID;
+-- Which items an event is in (sampling skips flagged events; `rule:` filters).
+CREATE INDEX item_events_event ON item_events(event_id);
 
 -- Every review act on an item, append-only: decisions, reverts (undo),
 -- approvals and rejections by a second reviewer, reopenings.
