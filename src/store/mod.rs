@@ -25,6 +25,9 @@ pub use records::{
 };
 pub use sqlite::{SqliteStore, network_fs_name};
 
+/// One event of an actor's: id, time, subject.
+pub type Activity = (i64, DateTime<Utc>, Option<String>);
+
 /// Database id of a configured source.
 pub type SourceId = i64;
 
@@ -246,7 +249,7 @@ pub trait Store: Send {
         actor: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(i64, DateTime<Utc>, Option<String>)>>;
+    ) -> Result<Vec<Activity>>;
     /// Ids of a source's events in a time range that no item refers to.
     fn unflagged_events(
         &self,

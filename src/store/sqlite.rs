@@ -1063,7 +1063,7 @@ impl Store for SqliteStore {
         actor: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(i64, DateTime<Utc>, Option<String>)>> {
+    ) -> Result<Vec<super::Activity>> {
         let mut st = self.conn.prepare_cached(
             "SELECT e.id, e.occurred_at, e.subject FROM actors an
              JOIN actor_events ae ON ae.actor_id = an.id AND ae.occurred_at >= ?2 AND ae.occurred_at < ?3
