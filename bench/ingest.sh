@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Ingest benchmark (README, "Benchmarks"): generates N- and 2N-line auth
 # logs, ingests each into a fresh SQLite store with `vigil ingest --kind
-# syslog`, and times lnav indexing the same N-line file.
+# syslog` (plain, then with the rules), times lnav indexing the same N-line
+# file, and does the same for an N-row EHR access report with a 10,000-person
+# roster and 100,000 patients.
 # Needs /usr/bin/time (Debian package `time`) and lnav (package `lnav`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
 RUNS=${RUNS:-5}
-cargo build --release --quiet --bin vigil --example gen-authlog
+cargo build --release --quiet --bin vigil --example gen-authlog --example gen-access
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ./target/release/examples/gen-authlog "$N" "$work/auth-1x.log"
@@ -26,9 +28,15 @@ measure() { # label, command...: prints each run, then the median
   sort -n "$work/runs" | awk -v l="$label" '{t[NR]=$1; m=($2>m?$2:m)} END {printf "%-24s median %6.2f s  max RSS %.1f MiB\n", l, t[int((NR+1)/2)], m/1024}' | tee -a "$work/summary"
 }
 
+./target/release/examples/gen-access "$work/ehr" "$N"
+
 echo "lines: $N and $((2 * N)); $(nproc) cores"
-measure "vigil ingest ${N}" ./target/release/vigil --store "$work/bench.db" ingest --kind syslog "$work/auth-1x.log"
-measure "vigil ingest $((2 * N))" ./target/release/vigil --store "$work/bench.db" ingest --kind syslog "$work/auth-2x.log"
+measure "syslog ${N}" ./target/release/vigil --store "$work/bench.db" ingest --no-rules --kind syslog "$work/auth-1x.log"
+measure "syslog $((2 * N))" ./target/release/vigil --store "$work/bench.db" ingest --no-rules --kind syslog "$work/auth-2x.log"
+measure "syslog ${N} + rules" ./target/release/vigil --store "$work/bench.db" ingest --kind syslog "$work/auth-1x.log"
+ehr=(./target/release/vigil --config "$work/ehr/config.toml" --store "$work/bench.db" ingest --kind access-csv --source ehr)
+measure "access-csv ${N}" "${ehr[@]}" --no-rules "$work/ehr/access.csv"
+measure "access-csv ${N} + rules" "${ehr[@]}" "$work/ehr/access.csv"
 if command -v lnav >/dev/null 2>&1; then
   measure "lnav index ${N}" lnav -n -c ';SELECT count(*) FROM syslog_log' "$work/auth-1x.log"
 else
