@@ -14,3 +14,4 @@ pub mod review;
 pub mod rules;
 pub mod sources;
 pub mod store;
+pub mod tui;

@@ -58,9 +58,12 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
         "\nTry:\n  vigil --config {cfg} sources\n  vigil --config {cfg} events --filter 'outcome:failure client:203.0.113.45'\n  vigil --config {cfg} events --filter 'action:sudo'\n  vigil --config {cfg} quarantine\n  vigil --config {cfg} verify"
     );
     if !a.no_tui {
-        println!(
-            "\nThe review screen is not part of this build yet; the commands above work on the demo store."
-        );
+        if crate::tui::interactive() {
+            drop(store);
+            crate::tui::run(&ctx.store_url, &ctx.config)?;
+        } else {
+            println!("\n(not a terminal: the review screen opens with `vigil --config {cfg}`)");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

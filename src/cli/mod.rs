@@ -53,6 +53,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the review screen (what `vigil` alone does in a terminal)
+    Tui,
     /// Write a self-contained demo workspace and ingest it
     Demo(demo::DemoArgs),
     /// Import files once (an exported access report, a rotated log)
@@ -166,6 +168,10 @@ impl Context {
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let Some(command) = &cli.command else {
         let ctx = Context::load(&cli)?;
+        if crate::tui::interactive() {
+            crate::tui::run(&ctx.store_url, &ctx.config)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         ctx.print_notices();
         return sources::overview(&ctx);
     };
@@ -175,6 +181,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let ctx = Context::load(&cli)?;
     match command {
         Command::Demo(_) => unreachable!("handled above"),
+        Command::Tui => {
+            if !crate::tui::interactive() {
+                return Err(UsageError("the review screen needs a terminal; use the commands (`vigil queue`, `vigil decide` …) in scripts".into()).into());
+            }
+            crate::tui::run(&ctx.store_url, &ctx.config)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ingest(a) => ingest::run(&ctx, a),
         Command::Pull(a) => pull::run(&ctx, a),
         Command::Events(a) => events::run(&ctx, a),

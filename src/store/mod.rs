@@ -200,6 +200,9 @@ pub trait Store: Send {
     fn count_events(&self, filter: &Query) -> Result<u64>;
     /// Review items matching a filter, most severe and oldest first.
     fn items(&self, filter: &Query, limit: u64) -> Result<Vec<Item>>;
+    /// One page of the queue: items matching a filter from `offset` on.
+    fn items_page(&self, filter: &Query, offset: u64, limit: u64) -> Result<Vec<Item>>;
+    fn count_items(&self, filter: &Query) -> Result<u64>;
     /// One item by id, with its rules and events.
     fn item(&self, id: i64) -> Result<Option<Item>>;
     /// The item with this group key, if any.

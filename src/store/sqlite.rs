@@ -230,8 +230,18 @@ impl SqliteStore {
     }
 
     fn items_where(&self, clause: &str, params: &[Param], limit: u64) -> Result<Vec<Item>> {
+        self.items_window(clause, params, 0, limit)
+    }
+
+    fn items_window(
+        &self,
+        clause: &str,
+        params: &[Param],
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Item>> {
         let limit_sql = if limit > 0 {
-            format!("LIMIT {limit}")
+            format!("LIMIT {limit} OFFSET {offset}")
         } else {
             String::new()
         };
@@ -703,6 +713,24 @@ impl Store for SqliteStore {
             .items_where("i.id = ?1", &[Param::Int(id)], 1)?
             .into_iter()
             .next())
+    }
+
+    fn items_page(&self, filter: &Query, offset: u64, limit: u64) -> Result<Vec<Item>> {
+        let w = filter.to_sql(Target::Items, Dialect::Sqlite, 1)?;
+        self.items_window(&w.clause, &w.params, offset, limit.max(1))
+    }
+
+    fn count_items(&self, filter: &Query) -> Result<u64> {
+        let w = filter.to_sql(Target::Items, Dialect::Sqlite, 1)?;
+        let n: i64 = self.conn.query_row(
+            &format!(
+                "SELECT count(*) FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE {}",
+                w.clause
+            ),
+            params_from_iter(to_values(&w.params)),
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
     }
 
     fn item_by_key(&self, key: &str) -> Result<Option<Item>> {

@@ -1,0 +1,127 @@
+//! What the review screen shows and what it asks of the outside world. No
+//! I/O and no clock in here: the runtime turns `Effect`s into work and feeds
+//! the results back as `Action`s.
+
+use std::collections::BTreeSet;
+
+use crate::domain::{Disposition, Event, Item};
+use crate::review::{Act, ActOutcome};
+use crate::store::{DecisionRow, LedgerEntry};
+
+/// Items kept in memory around the cursor; the queue itself stays in the
+/// store, however long it is.
+pub const WINDOW: u64 = 200;
+
+/// Everything about one item the detail pane shows.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub item: Item,
+    pub events: Vec<Event>,
+    pub decisions: Vec<DecisionRow>,
+    pub history: Vec<LedgerEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    /// Typing a filter (the text so far).
+    Filter(String),
+    /// Typing the note a decision needs.
+    Note {
+        disposition: Disposition,
+        ids: Vec<i64>,
+        text: String,
+    },
+    Help,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub reviewer: String,
+    pub store_label: String,
+    /// The window of items loaded, starting at queue position `offset`.
+    pub items: Vec<Item>,
+    pub offset: u64,
+    pub total: u64,
+    /// Queue position of the cursor.
+    pub cursor: u64,
+    pub marked: BTreeSet<i64>,
+    pub filter: String,
+    pub mode: Mode,
+    pub detail: Option<Detail>,
+    pub show_detail: bool,
+    /// A line for the status bar, and whether it is an error.
+    pub message: Option<(String, bool)>,
+    /// What `.` repeats.
+    pub last_act: Option<Act>,
+    pub notes_required: Vec<Disposition>,
+    pub loading: bool,
+    pub quit: bool,
+    /// Rows the table shows: how far PageDown moves.
+    pub page_rows: u64,
+}
+
+impl State {
+    pub fn new(reviewer: String, store_label: String, notes_required: Vec<Disposition>) -> State {
+        State {
+            reviewer,
+            store_label,
+            items: Vec::new(),
+            offset: 0,
+            total: 0,
+            cursor: 0,
+            marked: BTreeSet::new(),
+            filter: String::new(),
+            mode: Mode::Normal,
+            detail: None,
+            show_detail: true,
+            message: None,
+            last_act: None,
+            notes_required,
+            loading: true,
+            quit: false,
+            page_rows: 20,
+        }
+    }
+
+    /// The item under the cursor, if it is loaded.
+    pub fn current(&self) -> Option<&Item> {
+        let i = self.cursor.checked_sub(self.offset)?;
+        self.items.get(i as usize)
+    }
+
+    /// The items an action applies to: the marked ones, else the current.
+    pub fn targets(&self) -> Vec<i64> {
+        if self.marked.is_empty() {
+            self.current().map(|i| vec![i.id]).unwrap_or_default()
+        } else {
+            self.marked.iter().copied().collect()
+        }
+    }
+}
+
+/// Something that happened: a key, or a result from the outside.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(crate::tui::keymap::Key),
+    /// A page of the queue arrived.
+    Loaded {
+        offset: u64,
+        total: u64,
+        items: Vec<Item>,
+    },
+    DetailLoaded(Box<Detail>),
+    /// The review service answered (after the store committed).
+    Acted(Vec<ActOutcome>),
+    Failed(String),
+    /// The screen has this many rows for the table.
+    Resized(u64),
+}
+
+/// Work for the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadPage { filter: String, offset: u64 },
+    LoadDetail(i64),
+    Act { ids: Vec<i64>, act: Act },
+}

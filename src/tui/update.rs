@@ -1,0 +1,276 @@
+//! The reducer: `update(&mut State, Action) -> Vec<Effect>`. Synchronous,
+//! no I/O, no clock, so every keystroke is testable without a terminal.
+
+use crossterm::event::KeyCode;
+
+use super::keymap::{Command, command};
+use super::state::{Action, Effect, Mode, State, WINDOW};
+use crate::domain::{Disposition, SafeText};
+use crate::review::{Act, ActOutcome};
+
+/// Loads the window around the cursor when the cursor has left it.
+fn follow_cursor(s: &mut State) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    let loaded = s.offset..s.offset + s.items.len() as u64;
+    if !loaded.contains(&s.cursor) && s.total > 0 {
+        s.loading = true;
+        fx.push(Effect::LoadPage {
+            filter: s.filter.clone(),
+            offset: s.cursor.saturating_sub(WINDOW / 4),
+        });
+    } else if let Some(i) = s.current() {
+        let id = i.id;
+        if s.show_detail && s.detail.as_ref().is_none_or(|d| d.item.id != id) {
+            fx.push(Effect::LoadDetail(id));
+        }
+    }
+    fx
+}
+
+fn move_to(s: &mut State, to: i64) -> Vec<Effect> {
+    let last = s.total.saturating_sub(1) as i64;
+    s.cursor = to.clamp(0, last.max(0)) as u64;
+    follow_cursor(s)
+}
+
+fn decide(s: &mut State, d: Disposition) -> Vec<Effect> {
+    let ids = s.targets();
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    if s.notes_required.contains(&d) {
+        s.mode = Mode::Note {
+            disposition: d,
+            ids,
+            text: String::new(),
+        };
+        return Vec::new();
+    }
+    act(
+        s,
+        ids,
+        Act::Decide {
+            disposition: d,
+            note: None,
+            reopen: false,
+        },
+    )
+}
+
+fn act(s: &mut State, ids: Vec<i64>, a: Act) -> Vec<Effect> {
+    s.last_act = Some(a.clone());
+    s.message = Some((format!("saving {} item(s)…", ids.len()), false));
+    vec![Effect::Act { ids, act: a }]
+}
+
+pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
+    match a {
+        Action::Resized(rows) => {
+            s.page_rows = rows.max(1);
+            Vec::new()
+        }
+        Action::Loaded {
+            offset,
+            total,
+            items,
+        } => {
+            s.loading = false;
+            s.offset = offset;
+            s.total = total;
+            s.items = items;
+            if s.cursor >= total {
+                s.cursor = total.saturating_sub(1);
+            }
+            follow_cursor(s)
+        }
+        Action::DetailLoaded(d) => {
+            if s.current().is_some_and(|i| i.id == d.item.id) {
+                s.detail = Some(*d);
+            }
+            Vec::new()
+        }
+        Action::Acted(outcomes) => {
+            let refused: Vec<&ActOutcome> = outcomes.iter().filter(|o| o.is_refused()).collect();
+            let saved = outcomes.len() - refused.len();
+            s.message = Some(match refused.first() {
+                Some(ActOutcome::Refused { item, reason, .. }) => (
+                    format!("saved {saved}; item {item} refused: {reason}"),
+                    true,
+                ),
+                _ => (format!("saved {saved} (committed)"), false),
+            });
+            s.marked.clear();
+            s.detail = None;
+            // Reload in place: the cursor keeps its position in the queue.
+            s.loading = true;
+            vec![Effect::LoadPage {
+                filter: s.filter.clone(),
+                offset: s.offset,
+            }]
+        }
+        Action::Failed(e) => {
+            s.loading = false;
+            s.message = Some((e, true));
+            Vec::new()
+        }
+        Action::Key(k) => key(s, k),
+    }
+}
+
+fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
+    match &mut s.mode {
+        Mode::Help => {
+            s.mode = Mode::Normal;
+            return Vec::new();
+        }
+        Mode::Filter(text) => {
+            match k.code {
+                KeyCode::Esc => s.mode = Mode::Normal,
+                KeyCode::Enter => {
+                    let f = std::mem::take(text);
+                    s.mode = Mode::Normal;
+                    if let Err(e) = crate::query::Query::parse(&f).and_then(|q| {
+                        q.to_sql(
+                            crate::query::Target::Items,
+                            crate::query::Dialect::Sqlite,
+                            1,
+                        )
+                    }) {
+                        s.message = Some((format!("filter: {e}"), true));
+                        return Vec::new();
+                    }
+                    s.filter = f;
+                    s.cursor = 0;
+                    s.offset = 0;
+                    s.items.clear();
+                    s.detail = None;
+                    s.marked.clear();
+                    s.loading = true;
+                    return vec![Effect::LoadPage {
+                        filter: s.filter.clone(),
+                        offset: 0,
+                    }];
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char(c) => text.push(c),
+                _ => {}
+            }
+            return Vec::new();
+        }
+        Mode::Note {
+            disposition,
+            ids,
+            text,
+        } => {
+            match k.code {
+                KeyCode::Esc => {
+                    s.mode = Mode::Normal;
+                    s.message = Some(("decision cancelled".into(), false));
+                }
+                KeyCode::Enter if !text.trim().is_empty() => {
+                    let (d, ids, note) = (*disposition, std::mem::take(ids), std::mem::take(text));
+                    s.mode = Mode::Normal;
+                    return act(
+                        s,
+                        ids,
+                        Act::Decide {
+                            disposition: d,
+                            note: Some(note),
+                            reopen: false,
+                        },
+                    );
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char(c) => text.push(c),
+                _ => {}
+            }
+            return Vec::new();
+        }
+        Mode::Normal => {}
+    }
+    let Some(cmd) = command(&k) else {
+        return Vec::new();
+    };
+    let cur = s.cursor as i64;
+    let page = s.page_rows as i64;
+    match cmd {
+        Command::Down => move_to(s, cur + 1),
+        Command::Up => move_to(s, cur - 1),
+        Command::Top => move_to(s, 0),
+        Command::Bottom => move_to(s, s.total as i64 - 1),
+        Command::PageDown => move_to(s, cur + page),
+        Command::PageUp => move_to(s, cur - page),
+        Command::HalfDown => move_to(s, cur + page / 2),
+        Command::HalfUp => move_to(s, cur - page / 2),
+        Command::ToggleDetail => {
+            s.show_detail = !s.show_detail;
+            follow_cursor(s)
+        }
+        Command::Filter => {
+            s.mode = Mode::Filter(s.filter.clone());
+            Vec::new()
+        }
+        Command::Help => {
+            s.mode = Mode::Help;
+            Vec::new()
+        }
+        Command::Mark => {
+            if let Some(id) = s.current().map(|i| i.id)
+                && !s.marked.remove(&id)
+            {
+                s.marked.insert(id);
+            }
+            move_to(s, cur + 1)
+        }
+        Command::MarkAll => {
+            let ids: Vec<i64> = s.items.iter().map(|i| i.id).collect();
+            s.marked.extend(ids);
+            s.message = Some((format!("{} marked", s.marked.len()), false));
+            Vec::new()
+        }
+        Command::DecideBenign => decide(s, Disposition::Benign),
+        Command::DecideViolation => decide(s, Disposition::Violation),
+        Command::DecideFalsePositive => decide(s, Disposition::FalsePositive),
+        Command::DecideFollowUp => decide(s, Disposition::FollowUp),
+        Command::DecideDuplicate => decide(s, Disposition::Duplicate),
+        Command::Claim => {
+            let ids = s.targets();
+            if ids.is_empty() {
+                return Vec::new();
+            }
+            act(s, ids, Act::Claim)
+        }
+        Command::Undo => {
+            let ids = s.targets();
+            if ids.is_empty() {
+                return Vec::new();
+            }
+            act(s, ids, Act::Undo)
+        }
+        Command::Repeat => match (s.last_act.clone(), s.targets()) {
+            (Some(a), ids) if !ids.is_empty() => act(s, ids, a),
+            _ => {
+                s.message = Some(("nothing to repeat".into(), false));
+                Vec::new()
+            }
+        },
+        Command::Quit => {
+            s.quit = true;
+            Vec::new()
+        }
+    }
+}
+
+/// Text for the status bar, neutralized like everything else on screen.
+pub fn status_text(s: &State) -> SafeText {
+    SafeText::new(
+        &s.message
+            .as_ref()
+            .map(|(m, _)| m.clone())
+            .unwrap_or_default(),
+    )
+}

@@ -1,0 +1,311 @@
+//! Drawing the review screen from a read-only `State`. Every string from a
+//! source reaches the buffer as `SafeText`.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+
+use super::keymap::DEFAULT;
+use super::state::{Mode, State};
+use super::update::status_text;
+use crate::domain::{SafeText, Severity};
+
+/// Colours, or none (`NO_COLOR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn from_env() -> Theme {
+        Theme {
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+
+    fn severity(&self, s: Severity) -> Style {
+        if !self.color {
+            return match s {
+                Severity::Critical | Severity::High => {
+                    Style::default().add_modifier(Modifier::BOLD)
+                }
+                _ => Style::default(),
+            };
+        }
+        match s {
+            Severity::Critical => Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+            Severity::High => Style::default().fg(Color::LightRed),
+            Severity::Medium => Style::default().fg(Color::Yellow),
+            Severity::Low => Style::default().fg(Color::Gray),
+        }
+    }
+
+    fn title(&self) -> Style {
+        if self.color {
+            Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().add_modifier(Modifier::BOLD)
+        }
+    }
+
+    fn muted(&self) -> Style {
+        if self.color {
+            Style::default().fg(Color::DarkGray)
+        } else {
+            Style::default()
+        }
+    }
+
+    fn error(&self) -> Style {
+        if self.color {
+            Style::default().fg(Color::Red)
+        } else {
+            Style::default().add_modifier(Modifier::BOLD)
+        }
+    }
+}
+
+fn safe(s: &str) -> String {
+    SafeText::new(s).into_string()
+}
+
+/// Rows the table can show in an area of this height.
+pub fn table_rows(height: u16) -> u64 {
+    u64::from(height.saturating_sub(3))
+}
+
+fn areas(s: &State, area: Rect) -> (Rect, Rect, Option<Rect>, Rect) {
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    if !s.show_detail || body.height < 8 {
+        return (top, body, None, bottom);
+    }
+    let dir = if body.width >= 120 {
+        Direction::Horizontal
+    } else {
+        Direction::Vertical
+    };
+    let parts = Layout::default()
+        .direction(dir)
+        .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
+        .split(body);
+    (top, parts[0], Some(parts[1]), bottom)
+}
+
+/// The table's height for a terminal of this size (for PageDown).
+pub fn table_height(s: &State, area: Rect) -> u16 {
+    areas(s, area).1.height
+}
+
+pub fn render(s: &State, t: &Theme, f: &mut Frame) {
+    let (top, table, detail, bottom) = areas(s, f.area());
+    let title = format!(
+        " vigil · {} · {} · {} item{}{}{} ",
+        safe(&s.reviewer),
+        safe(&s.store_label),
+        s.total,
+        if s.total == 1 { "" } else { "s" },
+        if s.filter.is_empty() {
+            String::new()
+        } else {
+            format!(" · filter {}", safe(&s.filter))
+        },
+        if s.marked.is_empty() {
+            String::new()
+        } else {
+            format!(" · {} marked", s.marked.len())
+        }
+    );
+    f.render_widget(Paragraph::new(Line::styled(title, t.title())), top);
+    render_table(s, t, f, table);
+    if let Some(d) = detail {
+        render_detail(s, t, f, d);
+    }
+    render_bottom(s, t, f, bottom);
+    if s.mode == Mode::Help {
+        render_help(t, f);
+    }
+}
+
+fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
+    let rows_fit = table_rows(area.height).max(1);
+    // the rows on screen: a page of the loaded window that holds the cursor
+    let rel = s.cursor.saturating_sub(s.offset);
+    let first = rel.saturating_sub(rel % rows_fit);
+    let shown: Vec<_> = s
+        .items
+        .iter()
+        .skip(first as usize)
+        .take(rows_fit as usize)
+        .collect();
+    let rows = shown.iter().map(|i| {
+        let mark = if s.marked.contains(&i.id) { "●" } else { " " };
+        Row::new(vec![
+            Cell::from(mark),
+            Cell::from(i.severity.as_str()).style(t.severity(i.severity)),
+            Cell::from(i.occurred_at.format("%m-%d %H:%M").to_string()),
+            Cell::from(
+                i.actor
+                    .as_ref()
+                    .map(|a| a.as_str())
+                    .unwrap_or("-")
+                    .to_owned(),
+            ),
+            Cell::from(i.status.as_str()),
+            Cell::from(i.title.as_str().to_owned()),
+        ])
+    });
+    let selected =
+        (s.cursor >= s.offset).then(|| (s.cursor - s.offset).saturating_sub(first) as usize);
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(1),
+            Constraint::Length(8),
+            Constraint::Length(11),
+            Constraint::Length(12),
+            Constraint::Length(9),
+            Constraint::Min(10),
+        ],
+    )
+    .header(Row::new(["", "SEVERITY", "TIME (UTC)", "ACTOR", "STATUS", "TITLE"]).style(t.muted()))
+    .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED))
+    .block(
+        Block::default()
+            .borders(Borders::TOP)
+            .title(Line::from(" queue ")),
+    );
+    let mut state = ratatui::widgets::TableState::default().with_selected(selected);
+    f.render_stateful_widget(table, area, &mut state);
+    if s.total == 0 && !s.loading {
+        let msg = if s.filter.is_empty() {
+            "The queue is empty. `vigil pull` reads the sources; the rules fill the queue."
+        } else {
+            "Nothing matches this filter. Press / to change it."
+        };
+        let inner = Rect {
+            y: area.y + 2,
+            height: area.height.saturating_sub(2),
+            ..area
+        };
+        f.render_widget(Paragraph::new(msg).style(t.muted()), inner);
+    }
+}
+
+fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::TOP | Borders::LEFT)
+        .title(Line::from(" detail "));
+    let Some(d) = s
+        .detail
+        .as_ref()
+        .filter(|d| s.current().is_some_and(|i| i.id == d.item.id))
+    else {
+        f.render_widget(Paragraph::new("").block(block), area);
+        return;
+    };
+    let i = &d.item;
+    let mut lines = vec![
+        Line::styled(i.title.as_str().to_owned(), t.title()),
+        Line::from(format!(
+            "#{} {} · {} · {}{} · source {}",
+            i.id,
+            i.kind,
+            i.severity,
+            i.status,
+            i.disposition.map(|d| format!(" ({d})")).unwrap_or_default(),
+            i.source.as_ref().map(|x| x.as_str()).unwrap_or("-")
+        )),
+        Line::from(""),
+    ];
+    for r in &i.rules {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", safe(&r.rule)), t.muted()),
+            Span::raw(r.reason.as_str().to_owned()),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        format!("events ({} linked)", i.event_ids.len()),
+        t.muted(),
+    ));
+    for e in d.events.iter().take(12) {
+        lines.push(Line::from(e.raw.as_str().to_owned()));
+    }
+    if !d.history.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled("history", t.muted()));
+        for h in &d.history {
+            lines.push(Line::from(format!(
+                "{} {} {}",
+                safe(&h.at),
+                safe(&h.actor),
+                safe(&h.action)
+            )));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
+    let line = match &s.mode {
+        Mode::Filter(text) => Line::from(format!("/{}", safe(text))),
+        Mode::Note {
+            disposition, text, ..
+        } => Line::from(format!(
+            "note for {disposition} (Enter saves, Esc cancels): {}",
+            safe(text)
+        )),
+        _ => match &s.message {
+            Some((_, true)) => Line::styled(status_text(s).into_string(), t.error()),
+            Some(_) => Line::from(status_text(s).into_string()),
+            None => Line::styled(
+                if area.width >= 110 {
+                    "j/k move  Space mark  a benign  x violation  f false-pos  F follow-up  C claim  u undo  / filter  ? help  q quit"
+                } else {
+                    "j/k move  Space mark  a benign  x violation  / filter  ? help  q quit"
+                },
+                t.muted(),
+            ),
+        },
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn render_help(t: &Theme, f: &mut Frame) {
+    let area = f.area();
+    let w = area.width.min(70);
+    let h = (DEFAULT.len() as u16 + 4).min(area.height);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    let lines: Vec<Line> = DEFAULT
+        .iter()
+        .map(|b| Line::from(format!("{:<14} {}", b.keys, b.description)))
+        .collect();
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Line::styled(" keys (any key closes) ", t.title())),
+        ),
+        r,
+    );
+}

@@ -1,0 +1,439 @@
+//! The review screen: key sequences through the reducer (no terminal, no
+//! I/O), rendering through ratatui's TestBackend (hostile text never reaches
+//! a cell as a control), and the real binary driven in tmux.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use vigil::domain::{Disposition, Item, ItemKind, ItemRule, SafeText, Severity, Status};
+use vigil::review::Act;
+use vigil::tui::update::update;
+use vigil::tui::view::{Theme, render};
+use vigil::tui::{Action, Effect, Mode, State};
+
+fn item(id: i64, actor: &str, title: &str) -> Item {
+    Item {
+        id,
+        kind: ItemKind::Finding,
+        source: Some(SafeText::new("bastion-auth")),
+        occurred_at: Utc::now(),
+        actor: Some(SafeText::new(actor)),
+        subject: None,
+        title: SafeText::new(title),
+        severity: Severity::High,
+        rules: vec![ItemRule {
+            rule: "failed-burst".into(),
+            reason: SafeText::new(&format!("{actor} failed 5 times")),
+        }],
+        status: Status::New,
+        disposition: None,
+        claimed_by: None,
+        event_ids: vec![],
+    }
+}
+
+fn loaded(n: i64) -> State {
+    let mut s = State::new(
+        "alice".into(),
+        "sqlite:test".into(),
+        vec![Disposition::Violation],
+    );
+    let items = (1..=n)
+        .map(|i| item(i, &format!("user{i}"), &format!("finding {i}")))
+        .collect();
+    update(&mut s, Action::Resized(10));
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: n as u64,
+            items,
+        },
+    );
+    s
+}
+
+fn key(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn keys(s: &mut State, text: &str) -> Vec<Effect> {
+    text.chars().flat_map(|c| update(s, key(c))).collect()
+}
+
+#[test]
+fn moving_asks_for_the_detail_of_the_item_under_the_cursor() {
+    let mut s = loaded(30);
+    assert_eq!(keys(&mut s, "j"), vec![Effect::LoadDetail(2)]);
+    assert_eq!(keys(&mut s, "k"), vec![Effect::LoadDetail(1)]);
+    keys(&mut s, "k");
+    assert_eq!(s.cursor, 0, "the top stops the cursor");
+    keys(&mut s, "G");
+    assert_eq!(s.cursor, 29);
+    keys(&mut s, "g");
+    assert_eq!(s.cursor, 0);
+    update(&mut s, code(KeyCode::PageDown));
+    assert_eq!(s.cursor, 10);
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(s.cursor, 5);
+}
+
+#[test]
+fn leaving_the_loaded_window_pages_from_the_store() {
+    let mut s = State::new("alice".into(), "x".into(), vec![]);
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: 100_000,
+            items: (1..=200).map(|i| item(i, "u", "t")).collect(),
+        },
+    );
+    let fx = keys(&mut s, "G");
+    assert_eq!(
+        fx,
+        vec![Effect::LoadPage {
+            filter: String::new(),
+            offset: 99_999 - 50
+        }]
+    );
+    assert!(s.items.len() <= 200, "never the whole queue in memory");
+}
+
+#[test]
+fn filter_mark_decide_and_repeat() {
+    let mut s = loaded(5);
+    keys(&mut s, "/");
+    assert!(matches!(s.mode, Mode::Filter(_)));
+    keys(&mut s, "actor:user*");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        fx,
+        vec![Effect::LoadPage {
+            filter: "actor:user*".into(),
+            offset: 0
+        }]
+    );
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: 5,
+            items: (1..=5).map(|i| item(i, "user", "t")).collect(),
+        },
+    );
+    // mark two, decide them benign in one action
+    keys(&mut s, "  ");
+    assert_eq!(s.marked.iter().copied().collect::<Vec<_>>(), vec![1, 2]);
+    let fx = keys(&mut s, "a");
+    assert_eq!(
+        fx,
+        vec![Effect::Act {
+            ids: vec![1, 2],
+            act: Act::Decide {
+                disposition: Disposition::Benign,
+                note: None,
+                reopen: false
+            }
+        }]
+    );
+    // the screen says saved only after the store answered
+    assert!(s.message.as_ref().unwrap().0.starts_with("saving"));
+    let fx = update(&mut s, Action::Acted(vec![]));
+    assert!(s.message.as_ref().unwrap().0.contains("committed"));
+    assert!(s.marked.is_empty());
+    assert_eq!(
+        fx,
+        vec![Effect::LoadPage {
+            filter: "actor:user*".into(),
+            offset: 0
+        }]
+    );
+    // `.` repeats the last action on what is under the cursor now
+    let fx = keys(&mut s, ".");
+    assert!(matches!(
+        &fx[0],
+        Effect::Act {
+            act: Act::Decide {
+                disposition: Disposition::Benign,
+                ..
+            },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_violation_asks_for_a_note_first() {
+    let mut s = loaded(3);
+    assert!(keys(&mut s, "x").is_empty());
+    assert!(matches!(s.mode, Mode::Note { .. }));
+    // Enter on an empty note does nothing
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    keys(&mut s, "looked at a neighbour");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        fx,
+        vec![Effect::Act {
+            ids: vec![1],
+            act: Act::Decide {
+                disposition: Disposition::Violation,
+                note: Some("looked at a neighbour".into()),
+                reopen: false
+            }
+        }]
+    );
+    // Esc cancels a note
+    keys(&mut s, "x");
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.mode, Mode::Normal);
+}
+
+#[test]
+fn a_bad_filter_is_a_message_not_a_query() {
+    let mut s = loaded(3);
+    keys(&mut s, "/colour:red");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    let (msg, error) = s.message.clone().unwrap();
+    assert!(error && msg.contains("unknown field"), "{msg}");
+    assert_eq!(s.filter, "");
+}
+
+#[test]
+fn help_claim_undo_and_quit() {
+    let mut s = loaded(3);
+    keys(&mut s, "?");
+    assert_eq!(s.mode, Mode::Help);
+    keys(&mut s, "j");
+    assert_eq!(s.mode, Mode::Normal, "any key closes help");
+    assert!(matches!(
+        &keys(&mut s, "C")[0],
+        Effect::Act {
+            act: Act::Claim,
+            ..
+        }
+    ));
+    assert!(matches!(
+        &keys(&mut s, "u")[0],
+        Effect::Act { act: Act::Undo, .. }
+    ));
+    keys(&mut s, "q");
+    assert!(s.quit);
+}
+
+fn draw(s: &State, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| render(s, &Theme { color: true }, f)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(b: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            out.push_str(b[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn hostile_text_never_reaches_a_cell_as_a_control() {
+    let mut s = State::new("alice".into(), "sqlite:x".into(), vec![]);
+    let hostile = [
+        "\u{1b}]0;owned\u{7}",
+        "\u{1b}[2J\u{1b}[H",
+        "\u{9b}2J",
+        "\u{1b}]52;c;cm0gLXJmIH4=\u{7}",
+        "\u{202e}nimda",
+        "a\rb\u{8}c\0",
+    ];
+    let items: Vec<Item> = hostile
+        .iter()
+        .enumerate()
+        .map(|(i, h)| item(i as i64 + 1, h, h))
+        .collect();
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: items.len() as u64,
+            items: items.clone(),
+        },
+    );
+    update(
+        &mut s,
+        Action::DetailLoaded(Box::new(vigil::tui::Detail {
+            item: items[0].clone(),
+            events: vec![],
+            decisions: vec![],
+            history: vec![],
+        })),
+    );
+    for (w, h) in [(80, 24), (160, 48), (40, 10)] {
+        let b = draw(&s, w, h);
+        for cell in b.content() {
+            assert!(
+                !cell
+                    .symbol()
+                    .chars()
+                    .any(|c| c.is_control() || c == '\u{9b}' || c == '\u{202e}'),
+                "control character in a cell: {:?}",
+                cell.symbol()
+            );
+        }
+        if w >= 80 {
+            assert!(text(&b).contains("^[]0;owned^G"), "{}", text(&b));
+        }
+    }
+}
+
+#[test]
+fn the_queue_and_detail_render_at_80x24() {
+    let mut s = loaded(3);
+    update(
+        &mut s,
+        Action::DetailLoaded(Box::new(vigil::tui::Detail {
+            item: item(1, "user1", "finding 1"),
+            events: vec![],
+            decisions: vec![],
+            history: vec![],
+        })),
+    );
+    let t = text(&draw(&s, 80, 24));
+    assert!(t.contains("vigil · alice · sqlite:test · 3 items"), "{t}");
+    assert!(t.contains("finding 2"));
+    assert!(t.contains("failed-burst: user1 failed 5 times"), "{t}");
+    assert!(t.contains("q quit"));
+    // the severity carries its colour
+    let b = draw(&s, 80, 24);
+    let high = (0..80)
+        .map(|x| &b[(x, 3)])
+        .find(|c| c.symbol() == "h")
+        .unwrap();
+    assert_eq!(high.fg, ratatui::style::Color::LightRed);
+    let mono = {
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| render(&s, &Theme { color: false }, f)).unwrap();
+        t.backend().buffer().clone()
+    };
+    assert!((0..80).all(|x| mono[(x, 3)].fg == ratatui::style::Color::Reset));
+}
+
+fn tmux(args: &[&str]) -> String {
+    let o = Command::new("tmux").args(args).output().expect("tmux");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn end_to_end_in_tmux_filter_mark_decide_quit() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("demo");
+    let o = vigil(
+        home.path(),
+        &["demo", "--no-tui", "--dir", dir.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cfg = dir.join("config.toml");
+    let session = format!("vigil-e2e-{}", std::process::id());
+    let socket = home.path().join("tmux.sock");
+    let sock = socket.to_str().unwrap();
+    let cmd = format!(
+        "env HOME={h} XDG_STATE_HOME={h}/state {bin} --config {cfg}",
+        h = home.path().display(),
+        bin = env!("CARGO_BIN_EXE_vigil"),
+        cfg = cfg.display()
+    );
+    let t = |args: &[&str]| {
+        let mut all = vec!["-S", sock];
+        all.extend_from_slice(args);
+        tmux(&all)
+    };
+    t(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "32",
+        &cmd,
+    ]);
+    let wait = |needle: &str| {
+        let start = Instant::now();
+        loop {
+            let screen = t(&["capture-pane", "-p", "-t", &session]);
+            if screen.contains(needle) || start.elapsed() > Duration::from_secs(20) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let screen = wait("items");
+    assert!(screen.contains("vigil ·"), "{screen}");
+    t(&["send-keys", "-t", &session, "/"]);
+    t(&["send-keys", "-t", &session, "-l", "actor:nurse1"]);
+    t(&["send-keys", "-t", &session, "Enter"]);
+    let screen = wait("filter actor:nurse1");
+    assert!(screen.contains("filter actor:nurse1"), "{screen}");
+    t(&["send-keys", "-t", &session, "Space"]);
+    t(&["send-keys", "-t", &session, "Space"]);
+    wait("2 marked");
+    t(&["send-keys", "-t", &session, "a"]);
+    let screen = wait("committed");
+    assert!(screen.contains("saved 2 (committed)"), "{screen}");
+    t(&["send-keys", "-t", &session, "q"]);
+    // the program exits, and its session with it
+    let start = Instant::now();
+    while Command::new("tmux")
+        .args(["-S", sock, "has-session", "-t", &session])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && start.elapsed() < Duration::from_secs(10)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("tmux")
+        .args(["-S", sock, "kill-server"])
+        .status();
+
+    let c = cfg.to_str().unwrap();
+    let o = vigil(
+        home.path(),
+        &[
+            "--config",
+            c,
+            "queue",
+            "--filter",
+            "actor:nurse1 status:decided",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let decided = v.as_array().unwrap();
+    assert_eq!(decided.len(), 2, "{v}");
+    assert!(decided.iter().all(|i| i["disposition"] == "benign"));
+    let o = vigil(home.path(), &["--config", c, "verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
