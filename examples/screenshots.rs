@@ -31,7 +31,9 @@ fn rgb(c: Color, fg: bool) -> &'static str {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn svg(b: &Buffer) -> String {
@@ -52,13 +54,20 @@ fn svg(b: &Buffer) -> String {
             };
             let (px, py) = (f64::from(x) * cw, f64::from(y) * ch);
             if bg != "#1e2127" {
-                let _ = writeln!(out, "<rect x=\"{px}\" y=\"{py}\" width=\"{cw}\" height=\"{ch}\" fill=\"{bg}\"/>");
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"{px}\" y=\"{py}\" width=\"{cw}\" height=\"{ch}\" fill=\"{bg}\"/>"
+                );
             }
             let sym = c.symbol();
             if sym.trim().is_empty() {
                 continue;
             }
-            let weight = if c.modifier.contains(Modifier::BOLD) { " font-weight=\"bold\"" } else { "" };
+            let weight = if c.modifier.contains(Modifier::BOLD) {
+                " font-weight=\"bold\""
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "<text x=\"{px}\" y=\"{}\" fill=\"{fg}\"{weight}>{}</text>",

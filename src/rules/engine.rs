@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use color_eyre::eyre::Result;
 
@@ -106,15 +106,13 @@ pub struct Engine {
 pub fn view_new(source_id: i64, id: i64, e: &crate::domain::NewEvent) -> RuleEvent<'_> {
     RuleEvent {
         id,
-        source_id,
-        occurred_at: e.occurred_at,
-        actor: e.actor.as_ref().map(|s| s.as_str()),
-        subject: e.subject.as_ref().map(|s| s.as_str()),
-        action: e.action.as_str(),
-        outcome: e.outcome,
-        client: e.client.as_ref().map(|s| s.as_str()),
-        host: e.host.as_ref().map(|s| s.as_str()),
-        detail: e.detail.as_ref().map(|s| s.as_str()),
+        ..view_fields(
+            source_id,
+            e.occurred_at,
+            e.outcome,
+            &e.action,
+            [&e.actor, &e.subject, &e.client, &e.host, &e.detail],
+        )
     }
 }
 
@@ -122,15 +120,36 @@ pub fn view_new(source_id: i64, id: i64, e: &crate::domain::NewEvent) -> RuleEve
 pub fn view<'a>(source_id: i64, e: &'a Event) -> RuleEvent<'a> {
     RuleEvent {
         id: e.id,
+        ..view_fields(
+            source_id,
+            e.occurred_at,
+            e.outcome,
+            &e.action,
+            [&e.actor, &e.subject, &e.client, &e.host, &e.detail],
+        )
+    }
+}
+
+/// The shared part of the two views: the text fields, borrowed.
+fn view_fields<'a>(
+    source_id: i64,
+    occurred_at: DateTime<Utc>,
+    outcome: crate::domain::Outcome,
+    action: &'a crate::domain::SafeText,
+    [actor, subject, client, host, detail]: [&'a Option<crate::domain::SafeText>; 5],
+) -> RuleEvent<'a> {
+    let s = |t: &'a Option<crate::domain::SafeText>| t.as_ref().map(|s| s.as_str());
+    RuleEvent {
+        id: 0,
         source_id,
-        occurred_at: e.occurred_at,
-        actor: e.actor.as_ref().map(|s| s.as_str()),
-        subject: e.subject.as_ref().map(|s| s.as_str()),
-        action: e.action.as_str(),
-        outcome: e.outcome,
-        client: e.client.as_ref().map(|s| s.as_str()),
-        host: e.host.as_ref().map(|s| s.as_str()),
-        detail: e.detail.as_ref().map(|s| s.as_str()),
+        occurred_at,
+        actor: s(actor),
+        subject: s(subject),
+        action: action.as_str(),
+        outcome,
+        client: s(client),
+        host: s(host),
+        detail: s(detail),
     }
 }
 
@@ -180,15 +199,7 @@ impl Engine {
     }
 
     fn day_start(&self, d: NaiveDate) -> DateTime<Utc> {
-        let naive = d.and_hms_opt(0, 0, 0).expect("midnight");
-        match self.zone {
-            Some(z) => z
-                .from_local_datetime(&naive)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_else(|| naive.and_utc()),
-            None => naive.and_utc(),
-        }
+        super::day_start(self.zone, d)
     }
 
     /// Shows windowed rules the failures before `start` they need.

@@ -2,7 +2,7 @@
 //! the roster.
 
 use super::{Ctx, Finding, Rule, RuleEvent, hhmm};
-use crate::domain::{Outcome, Severity};
+use crate::domain::Severity;
 
 pub struct Family(pub Severity);
 
@@ -14,13 +14,7 @@ impl Rule for Family {
         "Opened a relative's record"
     }
     fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
-        if e.outcome == Outcome::Failure {
-            return;
-        }
-        let (Some(actor), Some(p)) = (e.actor, ctx.patient(e)) else {
-            return;
-        };
-        let Some((_, person)) = ctx.knowledge.person(actor) else {
+        let Some((actor, p, _, person)) = super::patient_access(e, ctx) else {
             return;
         };
         if person.relatives.iter().any(|r| r == &p.mrn) {

@@ -168,6 +168,40 @@ pub trait Rule: Send {
     }
 }
 
+/// When a calendar day starts, in the rules' zone (UTC without one).
+pub fn day_start(zone: Option<Tz>, d: chrono::NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let naive = d.and_hms_opt(0, 0, 0).expect("midnight");
+    match zone {
+        Some(z) => z
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| naive.and_utc()),
+        None => naive.and_utc(),
+    }
+}
+
+/// The actor, the patient and the actor's roster entry of a successful
+/// access to a patient's record: what the relationship rules start from.
+pub fn patient_access<'e, 'k>(
+    e: &RuleEvent<'e>,
+    ctx: &'k Ctx<'_>,
+) -> Option<(
+    &'e str,
+    &'k knowledge::Patient,
+    usize,
+    &'k crate::domain::Person,
+)> {
+    if e.outcome == Outcome::Failure {
+        return None;
+    }
+    let actor = e.actor?;
+    let patient = ctx.patient(e)?;
+    let (i, person) = ctx.knowledge.person(actor)?;
+    Some((actor, patient, i, person))
+}
+
 /// `HH:MM` of a time, for reasons.
 pub fn hhmm(t: NaiveDateTime) -> String {
     use chrono::Timelike;

@@ -1,7 +1,7 @@
 //! Same address: the actor and the patient live at the same address.
 
 use super::{Ctx, Finding, Rule, RuleEvent, hhmm};
-use crate::domain::{Outcome, Severity};
+use crate::domain::Severity;
 
 pub struct SameAddress(pub Severity);
 
@@ -13,13 +13,7 @@ impl Rule for SameAddress {
         "Same address as the patient"
     }
     fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
-        if e.outcome == Outcome::Failure {
-            return;
-        }
-        let (Some(actor), Some(p)) = (e.actor, ctx.patient(e)) else {
-            return;
-        };
-        let Some((i, person)) = ctx.knowledge.person(actor) else {
+        let Some((actor, p, i, person)) = super::patient_access(e, ctx) else {
             return;
         };
         if p.employee_id.as_deref() == Some(person.id.as_str()) {

@@ -2,7 +2,7 @@
 //! and hyphenated parts normalized), and they are not the same person.
 
 use super::{Ctx, Finding, Rule, RuleEvent, hhmm};
-use crate::domain::{Outcome, Severity};
+use crate::domain::Severity;
 
 pub struct SameSurname(pub Severity);
 
@@ -14,13 +14,7 @@ impl Rule for SameSurname {
         "Same surname as the patient"
     }
     fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
-        if e.outcome == Outcome::Failure {
-            return;
-        }
-        let (Some(actor), Some(p)) = (e.actor, ctx.patient(e)) else {
-            return;
-        };
-        let Some((i, person)) = ctx.knowledge.person(actor) else {
+        let Some((actor, p, i, person)) = super::patient_access(e, ctx) else {
             return;
         };
         if p.employee_id.as_deref() == Some(person.id.as_str()) {

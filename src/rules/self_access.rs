@@ -1,7 +1,7 @@
 //! Self-access: the actor opened their own record (they are the patient).
 
 use super::{Ctx, Finding, Rule, RuleEvent, hhmm};
-use crate::domain::{Outcome, Severity};
+use crate::domain::Severity;
 
 pub struct SelfAccess(pub Severity);
 
@@ -13,13 +13,7 @@ impl Rule for SelfAccess {
         "Opened own record"
     }
     fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
-        if e.outcome == Outcome::Failure {
-            return;
-        }
-        let (Some(actor), Some(p)) = (e.actor, ctx.patient(e)) else {
-            return;
-        };
-        let Some((_, person)) = ctx.knowledge.person(actor) else {
+        let Some((actor, p, _, person)) = super::patient_access(e, ctx) else {
             return;
         };
         if p.employee_id.as_deref() == Some(person.id.as_str()) {

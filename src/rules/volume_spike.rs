@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate};
 use color_eyre::eyre::Result;
 
 use super::{Ctx, Finding, Rule, RuleEvent};
@@ -72,17 +72,7 @@ impl Rule for VolumeSpike {
         ctx: &Ctx<'_>,
         out: &mut Vec<Finding<'static>>,
     ) -> Result<()> {
-        let day_start = |d: NaiveDate| {
-            let naive = d.and_hms_opt(0, 0, 0).expect("midnight");
-            match ctx.zone {
-                Some(z) => z
-                    .from_local_datetime(&naive)
-                    .earliest()
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or_else(|| naive.and_utc()),
-                None => naive.and_utc(),
-            }
-        };
+        let day_start = |d: NaiveDate| super::day_start(ctx.zone, d);
         for (actor, day, source_id) in std::mem::take(&mut self.touched) {
             let from = day_start(day);
             let to = day_start(day + Duration::days(1));

@@ -919,20 +919,9 @@ impl Store for SqliteStore {
         Ok(self
             .conn
             .query_row(
-                "SELECT seq, at, actor, action, entity, payload, prev_hash, hash FROM ledger WHERE seq = ?1",
+                &format!("SELECT {LEDGER_COLS} FROM ledger WHERE seq = ?1"),
                 [seq],
-                |r| {
-                    Ok(LedgerEntry {
-                        seq: r.get(0)?,
-                        at: r.get(1)?,
-                        actor: r.get(2)?,
-                        action: r.get(3)?,
-                        entity: r.get(4)?,
-                        payload: r.get(5)?,
-                        prev_hash: r.get(6)?,
-                        hash: r.get(7)?,
-                    })
-                },
+                ledger_row,
             )
             .optional()?)
     }
