@@ -79,6 +79,36 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                         events,
                     })))
                 })(),
+                Effect::Escalate { ids } => (|| -> Result<Action> {
+                    let top = ids
+                        .iter()
+                        .filter_map(|id| store.item(*id).ok().flatten())
+                        .map(|i| i.severity)
+                        .max()
+                        .map(|s| s.as_str().to_owned());
+                    let scale = &config.policy.severities;
+                    let severity = top
+                        .filter(|s| scale.contains(s))
+                        .or_else(|| scale.last().cloned())
+                        .unwrap_or_default();
+                    let inc = ops::escalate(
+                        store.as_mut(),
+                        &config.policy,
+                        &who,
+                        Utc::now(),
+                        &ids,
+                        &crate::review::NewIncident {
+                            title: None,
+                            severity,
+                            assignee: None,
+                            note: None,
+                        },
+                    )?;
+                    Ok(Action::Escalated {
+                        incident: inc.id,
+                        items: ids.len(),
+                    })
+                })(),
                 Effect::Act { ids, act } => ops::apply(
                     store.as_mut(),
                     &config.policy,

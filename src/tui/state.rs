@@ -113,6 +113,11 @@ pub enum Action {
     DetailLoaded(Box<Detail>),
     /// The review service answered (after the store committed).
     Acted(Vec<ActOutcome>),
+    /// An incident was opened (after the store committed).
+    Escalated {
+        incident: i64,
+        items: usize,
+    },
     Failed(String),
     /// The screen has this many rows for the table.
     Resized(u64),
@@ -121,7 +126,17 @@ pub enum Action {
 /// Work for the runtime.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    LoadPage { filter: String, offset: u64 },
+    LoadPage {
+        filter: String,
+        offset: u64,
+    },
     LoadDetail(i64),
-    Act { ids: Vec<i64>, act: Act },
+    Act {
+        ids: Vec<i64>,
+        act: Act,
+    },
+    /// Open an incident for these items (severity: the items' highest).
+    Escalate {
+        ids: Vec<i64>,
+    },
 }

@@ -108,6 +108,19 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 offset: s.offset,
             }]
         }
+        Action::Escalated { incident, items } => {
+            s.message = Some((
+                format!("incident {incident} opened for {items} item(s) (committed)"),
+                false,
+            ));
+            s.marked.clear();
+            s.detail = None;
+            s.loading = true;
+            vec![Effect::LoadPage {
+                filter: s.filter.clone(),
+                offset: s.offset,
+            }]
+        }
         Action::Failed(e) => {
             s.loading = false;
             s.message = Some((e, true));
@@ -237,6 +250,17 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
         Command::DecideFalsePositive => decide(s, Disposition::FalsePositive),
         Command::DecideFollowUp => decide(s, Disposition::FollowUp),
         Command::DecideDuplicate => decide(s, Disposition::Duplicate),
+        Command::Escalate => {
+            let ids = s.targets();
+            if ids.is_empty() {
+                return Vec::new();
+            }
+            s.message = Some((
+                format!("opening an incident for {} item(s)…", ids.len()),
+                false,
+            ));
+            vec![Effect::Escalate { ids }]
+        }
         Command::Claim => {
             let ids = s.targets();
             if ids.is_empty() {
