@@ -12,6 +12,7 @@ use vigil::demo::authlog::Rng;
 
 const PEOPLE: u64 = 10_000;
 const PATIENTS: u64 = 100_000;
+/// With a number appended: some 2,000 distinct surnames, as a city has.
 const SURNAMES: &[&str] = &[
     "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Lopez",
     "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez",
@@ -36,11 +37,18 @@ fn main() -> std::io::Result<()> {
     for i in 0..PEOPLE {
         let status = if i % 500 == 0 { "terminated" } else { "active" };
         let term = if i % 500 == 0 { "2026-09-15" } else { "" };
+        // a third of the staff work nights
+        let shift = if i % 3 == 0 {
+            "19:00-07:00"
+        } else {
+            "07:00-19:00"
+        };
         writeln!(
             w,
-            "E{i},Staff {} {},u{i},Ward {},{status},{term},{} Oak St,E0,07:00-19:00,{}",
+            "E{i},Staff {} {}{},u{i},Ward {},{status},{term},{} Oak St,E0,{shift},{}",
             i,
             SURNAMES[(i % 20) as usize],
+            i % 97,
             i % 40,
             i,
             if i % 1000 == 0 {
@@ -64,10 +72,11 @@ fn main() -> std::io::Result<()> {
         };
         writeln!(
             w,
-            "{},Patient {} {},{} Elm St,{death},{vip},{emp}",
+            "{},Patient {} {}{},{} Elm St,{death},{vip},{emp}",
             500_000 + i,
             i,
             SURNAMES[(i % 17) as usize],
+            i % 89,
             i
         )?;
     }
@@ -79,7 +88,14 @@ fn main() -> std::io::Result<()> {
     let mut t = start;
     for _ in 0..rows {
         t += Duration::milliseconds(rng.below(500) as i64 + 1);
-        let user = rng.below(PEOPLE);
+        // whoever is on shift now (now and then someone who is not)
+        let hour = t.format("%H").to_string().parse::<u64>().unwrap_or(0);
+        let night = !(7..19).contains(&hour);
+        let mut user = rng.below(PEOPLE / 3) * 3 + if night { 0 } else { 1 + rng.below(2) };
+        if rng.below(100) == 0 {
+            user = rng.below(PEOPLE);
+        }
+        let user = user.min(PEOPLE - 1);
         let mrn = 500_000 + rng.below(PATIENTS);
         let action = *rng.pick(&[
             "View Chart",

@@ -349,13 +349,21 @@ fn after_hours_at_the_shift_boundary_minute() {
         )
         .is_empty()
     );
-    // weekends (Saturday 2026-11-28), inside the shift hours
+    // weekends (Saturday 2026-11-28) count against the default office
+    // hours, not against a shift from the roster (wards run all week)
     assert!(
         fires(
             "after-hours",
-            &[view(6, "2026-11-28T10:00:00Z", "nurse1", "101000")]
+            &[view(6, "2026-11-28T10:00:00Z", "nurse3", "101000")]
         )[0]
         .contains("on a Saturday")
+    );
+    assert!(
+        fires(
+            "after-hours",
+            &[view(8, "2026-11-28T10:00:00Z", "nurse1", "101000")]
+        )
+        .is_empty()
     );
     let mut cfg = RulesConfig::default();
     cfg.after_hours.weekends = false;
@@ -363,7 +371,7 @@ fn after_hours_at_the_shift_boundary_minute() {
         run(
             "after-hours",
             &cfg,
-            &[view(7, "2026-11-28T10:00:00Z", "nurse1", "101000")]
+            &[view(7, "2026-11-28T10:00:00Z", "nurse3", "101000")]
         )
         .is_empty()
     );

@@ -1,5 +1,5 @@
 //! Access outside the actor's shift (from the roster, else the configured
-//! default) or on a weekend.
+//! default), or on a weekend for those on the default (office) hours.
 
 use chrono::{Datelike, NaiveTime, Weekday};
 
@@ -51,14 +51,16 @@ impl Rule for AfterHours {
         }
         let Some(actor) = e.actor else { return };
         let local = ctx.local(e.occurred_at);
-        let shift = ctx
+        // A shift from the roster is worked every day (wards run all week);
+        // the default shift is office hours, so weekends count against it.
+        let rostered = ctx
             .knowledge
             .person(actor)
-            .and_then(|(_, p)| p.shift.as_deref().and_then(parse_shift))
-            .unwrap_or(self.default);
+            .and_then(|(_, p)| p.shift.as_deref().and_then(parse_shift));
+        let shift = rostered.unwrap_or(self.default);
         let weekend = matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
         let outside = !in_shift(local.time(), shift);
-        if outside || (self.weekends && weekend) {
+        if outside || (self.weekends && weekend && rostered.is_none()) {
             let why = if outside {
                 format!(
                     "outside shift {}-{}",

@@ -22,6 +22,9 @@ pub struct VolumeSpike {
     /// and whether it was reported: the store is asked once per actor-day,
     /// not once per batch.
     days: HashMap<(String, NaiveDate), DayCount>,
+    /// The store held no evaluated events when this run began: everything
+    /// there is to count is in `days`.
+    fresh: bool,
 }
 
 #[derive(Default)]
@@ -43,6 +46,7 @@ impl VolumeSpike {
             baseline_days: c.baseline_days.max(1),
             touched: BTreeSet::new(),
             days: HashMap::new(),
+            fresh: false,
         }
     }
 }
@@ -53,6 +57,12 @@ impl Rule for VolumeSpike {
     }
     fn title(&self) -> &'static str {
         "Unusual number of records opened"
+    }
+    fn load(&mut self, store: &dyn Store) -> Result<()> {
+        self.fresh = store
+            .meta("rules.cursor")?
+            .is_none_or(|c| c.parse::<i64>().is_ok_and(|c| c <= 0));
+        Ok(())
     }
     fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, _out: &mut Vec<Finding<'a>>) {
         if let (Some(actor), Some(p)) = (e.actor, ctx.patient(e)) {
@@ -77,10 +87,11 @@ impl Rule for VolumeSpike {
             let from = day_start(day);
             let to = day_start(day + Duration::days(1));
             let key = (actor.clone(), day);
+            let fresh = self.fresh;
             let Some(d) = self.days.get_mut(&key) else {
                 continue;
             };
-            if !d.seeded {
+            if !d.seeded && !fresh {
                 // earlier runs may have seen part of this day
                 for (id, _, subject) in store.actor_activity(&actor, from, to)? {
                     if let Some(s) = subject
@@ -91,28 +102,53 @@ impl Rule for VolumeSpike {
                         d.ids.push(id);
                     }
                 }
-                d.seeded = true;
             }
+            d.seeded = true;
             let n = d.subjects.len();
             if d.reported || (n < self.minimum && n <= self.ceiling) {
                 continue;
             }
             let ids = d.ids.clone();
-            let avg = match d.baseline {
+            let cached = d.baseline;
+            let avg = match cached {
                 Some(a) => a,
                 None => {
-                    // the days before do not change while this one is read
-                    let base_from = day_start(day - Duration::days(i64::from(self.baseline_days)));
-                    let mut before = HashSet::new();
-                    for (_, at, subject) in store.actor_activity(&actor, base_from, from)? {
-                        if let Some(s) = subject
-                            && ctx.knowledge.patient(&s).is_some()
+                    let first = day - Duration::days(i64::from(self.baseline_days));
+                    // (records, days with any): the average of the days the
+                    // actor worked, not of the calendar
+                    let (seen, days) = if fresh {
+                        // this run has seen everything the store holds
+                        let counts: Vec<usize> = first
+                            .iter_days()
+                            .take_while(|x| *x < day)
+                            .filter_map(|x| self.days.get(&(actor.clone(), x)))
+                            .map(|d| d.subjects.len())
+                            .filter(|n| *n > 0)
+                            .collect();
+                        (counts.iter().sum::<usize>(), counts.len())
+                    } else {
+                        let mut before = HashSet::new();
+                        for (_, at, subject) in
+                            store.actor_activity(&actor, day_start(first), from)?
                         {
-                            before.insert((ctx.local(at).date(), s));
+                            if let Some(s) = subject
+                                && ctx.knowledge.patient(&s).is_some()
+                            {
+                                before.insert((ctx.local(at).date(), s));
+                            }
                         }
+                        let active: HashSet<NaiveDate> = before.iter().map(|(d, _)| *d).collect();
+                        (before.len(), active.len())
+                    };
+                    // no history at all: only the ceiling can speak
+                    let a = if days == 0 {
+                        f64::INFINITY
+                    } else {
+                        seen as f64 / days as f64
+                    };
+                    if let Some(d) = self.days.get_mut(&key) {
+                        d.baseline = Some(a);
                     }
-                    let a = before.len() as f64 / f64::from(self.baseline_days);
-                    d.baseline = Some(a);
                     a
                 }
             };
@@ -125,13 +161,21 @@ impl Rule for VolumeSpike {
                 d.reported = true;
             }
             let reason = if over_ceiling {
+                let base = if avg.is_finite() {
+                    format!(
+                        "their average on working days in the previous {}: {avg:.1}",
+                        self.baseline_days
+                    )
+                } else {
+                    "no earlier activity to compare with".to_owned()
+                };
                 format!(
-                    "{actor} opened {n} patient records on {day}, over the ceiling of {} a day (their average over the previous {} days: {avg:.1})",
-                    self.ceiling, self.baseline_days
+                    "{actor} opened {n} patient records on {day}, over the ceiling of {} a day ({base})",
+                    self.ceiling
                 )
             } else {
                 format!(
-                    "{actor} opened {n} patient records on {day}, more than {}x their average of {avg:.1} a day over the previous {} days",
+                    "{actor} opened {n} patient records on {day}, more than {}x their average of {avg:.1} a working day over the previous {} days",
                     self.factor, self.baseline_days
                 )
             };
