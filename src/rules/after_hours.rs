@@ -56,7 +56,7 @@ impl Rule for AfterHours {
         let rostered = ctx
             .knowledge
             .person(actor)
-            .and_then(|(_, p)| p.shift.as_deref().and_then(parse_shift));
+            .and_then(|(i, _)| ctx.knowledge.shift(i));
         let shift = rostered.unwrap_or(self.default);
         let weekend = matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
         let outside = !in_shift(local.time(), shift);

@@ -94,16 +94,59 @@ pub fn in_shift(t: NaiveTime, (start, end): (NaiveTime, NaiveTime)) -> bool {
     }
 }
 
+/// A fast, non-cryptographic hash for the rules' lookup tables (FxHash, as
+/// rustc uses): keys are account names and MRNs, looked up per event.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write(&[i]);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        // Multiplication only carries entropy upwards, and the table indexes
+        // by the low bits: rotate the well-mixed high bits down.
+        self.0.rotate_left(26)
+    }
+}
+
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+pub type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// Interns strings to small numbers, so per-event comparisons are integer
+/// comparisons.
+#[derive(Debug, Default, Clone)]
+struct Interner(FastMap<String, u32>);
+
+impl Interner {
+    fn id(&mut self, s: String) -> u32 {
+        let n = self.0.len() as u32;
+        *self.0.entry(s).or_insert(n)
+    }
+}
+
 /// Everything the rules consult, indexed for per-event lookups.
 #[derive(Debug, Default, Clone)]
 pub struct Knowledge {
     people: Vec<Person>,
-    by_account: HashMap<String, usize>,
-    patients: HashMap<String, Patient>,
-    patient_surnames: HashMap<String, Vec<String>>,
-    patient_address: HashMap<String, String>,
-    person_surnames: Vec<Vec<String>>,
-    person_address: Vec<Option<String>>,
+    by_account: FastMap<String, usize>,
+    patients: FastMap<String, (Patient, Vec<u32>, Option<u32>)>,
+    person_surnames: Vec<Vec<u32>>,
+    person_address: Vec<Option<u32>>,
+    person_shift: Vec<Option<(NaiveTime, NaiveTime)>>,
+    /// Surname ids back to text, for reasons.
+    surname_text: Vec<String>,
     /// MRNs on the watch list (besides patients flagged VIP).
     pub watch: HashSet<String>,
 }
@@ -114,30 +157,33 @@ impl Knowledge {
             watch,
             ..Knowledge::default()
         };
+        let mut names = Interner::default();
+        let mut places = Interner::default();
+        let address = |a: &Option<String>, places: &mut Interner| {
+            a.as_deref()
+                .map(normalize)
+                .filter(|a| !a.is_empty())
+                .map(|a| places.id(a))
+        };
         for (i, p) in people.iter().enumerate() {
             for a in &p.accounts {
                 k.by_account.insert(a.clone(), i);
             }
             k.by_account.entry(p.id.clone()).or_insert(i);
-            k.person_surnames.push(surnames(&p.name));
-            k.person_address.push(
-                p.address
-                    .as_deref()
-                    .map(normalize)
-                    .filter(|a| !a.is_empty()),
-            );
+            k.person_surnames
+                .push(surnames(&p.name).into_iter().map(|s| names.id(s)).collect());
+            k.person_address.push(address(&p.address, &mut places));
+            k.person_shift
+                .push(p.shift.as_deref().and_then(parse_shift));
         }
         for p in patients {
-            k.patient_surnames.insert(p.mrn.clone(), surnames(&p.name));
-            if let Some(a) = p
-                .address
-                .as_deref()
-                .map(normalize)
-                .filter(|a| !a.is_empty())
-            {
-                k.patient_address.insert(p.mrn.clone(), a);
-            }
-            k.patients.insert(p.mrn.clone(), p);
+            let sn: Vec<u32> = surnames(&p.name).into_iter().map(|s| names.id(s)).collect();
+            let addr = address(&p.address, &mut places);
+            k.patients.insert(p.mrn.clone(), (p, sn, addr));
+        }
+        k.surname_text = vec![String::new(); names.0.len()];
+        for (text, id) in names.0 {
+            k.surname_text[id as usize] = text;
         }
         k.people = people;
         k
@@ -157,21 +203,26 @@ impl Knowledge {
     }
 
     pub fn patient(&self, mrn: &str) -> Option<&Patient> {
-        self.patients.get(mrn)
+        self.patients.get(mrn).map(|(p, _, _)| p)
     }
 
     /// A surname the person and the patient share, if any.
     pub fn shared_surname(&self, person: usize, mrn: &str) -> Option<&str> {
-        let theirs = self.patient_surnames.get(mrn)?;
+        let (_, theirs, _) = self.patients.get(mrn)?;
         self.person_surnames[person]
             .iter()
             .find(|s| theirs.contains(s))
-            .map(String::as_str)
+            .map(|id| self.surname_text[*id as usize].as_str())
+    }
+
+    /// The person's shift from the roster, parsed once.
+    pub fn shift(&self, person: usize) -> Option<(NaiveTime, NaiveTime)> {
+        self.person_shift[person]
     }
 
     pub fn same_address(&self, person: usize, mrn: &str) -> bool {
-        match (&self.person_address[person], self.patient_address.get(mrn)) {
-            (Some(a), Some(b)) => a == b,
+        match (self.person_address[person], self.patients.get(mrn)) {
+            (Some(a), Some((_, _, Some(b)))) => a == *b,
             _ => false,
         }
     }

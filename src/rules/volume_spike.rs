@@ -1,7 +1,9 @@
 //! Volume spike: an actor opens far more patient records in a day than
 //! their own baseline, or more than a fixed ceiling.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
+
+use super::knowledge::{FastMap, FastSet};
 
 use chrono::{Duration, NaiveDate};
 use color_eyre::eyre::Result;
@@ -21,7 +23,7 @@ pub struct VolumeSpike {
     /// seen (seeded from the store the first time an actor-day comes up),
     /// and whether it was reported: the store is asked once per actor-day,
     /// not once per batch.
-    days: HashMap<(String, NaiveDate), DayCount>,
+    days: FastMap<String, FastMap<NaiveDate, DayCount>>,
     /// The store held no evaluated events when this run began: everything
     /// there is to count is in `days`.
     fresh: bool,
@@ -30,10 +32,12 @@ pub struct VolumeSpike {
 #[derive(Default)]
 struct DayCount {
     seeded: bool,
-    subjects: HashSet<String>,
+    subjects: FastSet<String>,
     ids: Vec<i64>,
     reported: bool,
     baseline: Option<f64>,
+    /// Queued for `finish` already.
+    touched: bool,
 }
 
 impl VolumeSpike {
@@ -45,7 +49,7 @@ impl VolumeSpike {
             ceiling: c.ceiling,
             baseline_days: c.baseline_days.max(1),
             touched: BTreeSet::new(),
-            days: HashMap::new(),
+            days: FastMap::default(),
             fresh: false,
         }
     }
@@ -67,11 +71,21 @@ impl Rule for VolumeSpike {
     fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, _out: &mut Vec<Finding<'a>>) {
         if let (Some(actor), Some(p)) = (e.actor, ctx.patient(e)) {
             let day = ctx.local(e.occurred_at).date();
-            let d = self.days.entry((actor.to_owned(), day)).or_default();
-            if d.subjects.insert(p.mrn.clone()) && d.ids.len() < 1000 {
-                d.ids.push(e.id);
+            // Allocates only the first time an actor, a day or a record comes up:
+            // this runs for every access to a patient's record.
+            let per = match self.days.get_mut(actor) {
+                Some(m) => m,
+                None => self.days.entry(actor.to_owned()).or_default(),
+            };
+            let d = per.entry(day).or_default();
+            if !d.subjects.contains(p.mrn.as_str()) {
+                d.subjects.insert(p.mrn.clone());
+                if d.ids.len() < 1000 {
+                    d.ids.push(e.id);
+                }
             }
-            if !d.reported {
+            if !d.reported && !d.touched {
+                d.touched = true;
                 self.touched.insert((actor.to_owned(), day, e.source_id));
             }
         }
@@ -86,11 +100,11 @@ impl Rule for VolumeSpike {
         for (actor, day, source_id) in std::mem::take(&mut self.touched) {
             let from = day_start(day);
             let to = day_start(day + Duration::days(1));
-            let key = (actor.clone(), day);
             let fresh = self.fresh;
-            let Some(d) = self.days.get_mut(&key) else {
+            let Some(d) = self.days.get_mut(&actor).and_then(|m| m.get_mut(&day)) else {
                 continue;
             };
+            d.touched = false;
             if !d.seeded && !fresh {
                 // earlier runs may have seen part of this day
                 for (id, _, subject) in store.actor_activity(&actor, from, to)? {
@@ -121,7 +135,7 @@ impl Rule for VolumeSpike {
                         let counts: Vec<usize> = first
                             .iter_days()
                             .take_while(|x| *x < day)
-                            .filter_map(|x| self.days.get(&(actor.clone(), x)))
+                            .filter_map(|x| self.days.get(&actor).and_then(|m| m.get(&x)))
                             .map(|d| d.subjects.len())
                             .filter(|n| *n > 0)
                             .collect();
@@ -146,7 +160,7 @@ impl Rule for VolumeSpike {
                     } else {
                         seen as f64 / days as f64
                     };
-                    if let Some(d) = self.days.get_mut(&key) {
+                    if let Some(d) = self.days.get_mut(&actor).and_then(|m| m.get_mut(&day)) {
                         d.baseline = Some(a);
                     }
                     a
@@ -157,7 +171,7 @@ impl Rule for VolumeSpike {
             if !(over_ceiling || spike) {
                 continue;
             }
-            if let Some(d) = self.days.get_mut(&key) {
+            if let Some(d) = self.days.get_mut(&actor).and_then(|m| m.get_mut(&day)) {
                 d.reported = true;
             }
             let reason = if over_ceiling {
