@@ -274,10 +274,7 @@ fn act_on(
                 }
                 let reopen_id = uuid::Uuid::new_v4().to_string();
                 write_decision(tx, who, now, &item, &reopen_id, "reopen", None, note, None)?;
-                item.status = Status::Reopened;
-                item.disposition = None;
-                item.decision_id = None;
-                item.approval = None;
+                clear_decision(&mut item, Status::Reopened);
             }
             write_decision(
                 tx,
@@ -328,10 +325,7 @@ fn act_on(
                 None,
                 Some(&current),
             )?;
-            item.status = d.prior_status.unwrap_or(Status::New);
-            item.disposition = None;
-            item.decision_id = None;
-            item.approval = None;
+            clear_decision(&mut item, d.prior_status.unwrap_or(Status::New));
             tx.put_item(&item)?;
             Ok(done(&item, Some(id)))
         }
@@ -377,10 +371,7 @@ fn act_on(
                     note,
                     Some(&current),
                 )?;
-                item.status = Status::Reopened;
-                item.disposition = None;
-                item.decision_id = None;
-                item.approval = None;
+                clear_decision(&mut item, Status::Reopened);
             }
             tx.put_item(&item)?;
             Ok(done(&item, Some(id)))
@@ -400,10 +391,7 @@ fn act_on(
                 note.as_deref(),
                 None,
             )?;
-            item.status = Status::Reopened;
-            item.disposition = None;
-            item.decision_id = None;
-            item.approval = None;
+            clear_decision(&mut item, Status::Reopened);
             tx.put_item(&item)?;
             Ok(done(&item, Some(id)))
         }
@@ -419,6 +407,14 @@ fn act_on(
             Ok(done(&item, None))
         }
     }
+}
+
+/// Takes the decision in force off an item, leaving it in `status`.
+fn clear_decision(item: &mut ItemState, status: Status) {
+    item.status = status;
+    item.disposition = None;
+    item.decision_id = None;
+    item.approval = None;
 }
 
 /// The refusal for acting on an item that is no longer open.
