@@ -437,3 +437,49 @@ fn end_to_end_in_tmux_filter_mark_decide_quit() {
     let o = vigil(home.path(), &["--config", c, "verify"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+#[test]
+fn patient_identifiers_are_masked_until_revealed_with_a_reason() {
+    let mut s = loaded(2);
+    let mut it = item(1, "nurse1", "Same surname as the patient: nurse1");
+    it.subject = Some(SafeText::new("100234"));
+    it.rules = vec![ItemRule {
+        rule: "same-surname".into(),
+        reason: SafeText::new(
+            "nurse1 opened the chart of MRN 100234, who shares the surname Lopez",
+        ),
+    }];
+    update(
+        &mut s,
+        Action::DetailLoaded(Box::new(vigil::tui::Detail {
+            item: it,
+            events: vec![],
+            decisions: vec![],
+            history: vec![],
+        })),
+    );
+    let masked = text(&draw(&s, 120, 30));
+    assert!(!masked.contains("100234"), "{masked}");
+    assert!(masked.contains("MRN ••••34"), "{masked}");
+    // r asks why; the reason goes to the ledger before anything is shown
+    keys(&mut s, "r");
+    assert!(matches!(s.mode, Mode::Reveal { item: 1, .. }));
+    assert!(
+        update(&mut s, code(KeyCode::Enter)).is_empty(),
+        "a reason is required"
+    );
+    keys(&mut s, "incident 7 follow-up");
+    assert_eq!(
+        update(&mut s, code(KeyCode::Enter)),
+        vec![Effect::Reveal {
+            item: 1,
+            reason: "incident 7 follow-up".into()
+        }]
+    );
+    assert!(
+        !text(&draw(&s, 120, 30)).contains("100234"),
+        "not before the ledger has it"
+    );
+    update(&mut s, Action::Revealed(1));
+    assert!(text(&draw(&s, 120, 30)).contains("MRN 100234"));
+}

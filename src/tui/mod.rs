@@ -109,6 +109,18 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                         items: ids.len(),
                     })
                 })(),
+                Effect::Reveal { item, reason } => store
+                    .review(&mut |tx| {
+                        tx.ledger(&crate::store::NewLedgerEntry {
+                            at: Utc::now(),
+                            actor: who.name.clone(),
+                            action: "phi.reveal".into(),
+                            entity: format!("item:{item}"),
+                            payload: serde_json::json!({ "item": item, "reason": reason }),
+                        })?;
+                        Ok(())
+                    })
+                    .map(|()| Action::Revealed(item)),
                 Effect::Act { ids, act } => ops::apply(
                     store.as_mut(),
                     &config.policy,

@@ -33,6 +33,11 @@ pub enum Mode {
         text: String,
     },
     Help,
+    /// Typing the reason for revealing an item's patient identifiers.
+    Reveal {
+        item: i64,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +64,9 @@ pub struct State {
     pub quit: bool,
     /// Rows the table shows: how far PageDown moves.
     pub page_rows: u64,
+    /// Items whose patient identifiers the reviewer revealed (with a reason,
+    /// in the ledger); all others are masked on screen.
+    pub revealed: BTreeSet<i64>,
 }
 
 impl State {
@@ -81,6 +89,7 @@ impl State {
             loading: true,
             quit: false,
             page_rows: 20,
+            revealed: BTreeSet::new(),
         }
     }
 
@@ -118,6 +127,8 @@ pub enum Action {
         incident: i64,
         items: usize,
     },
+    /// The reveal is in the ledger: show the item unmasked.
+    Revealed(i64),
     Failed(String),
     /// The screen has this many rows for the table.
     Resized(u64),
@@ -138,5 +149,10 @@ pub enum Effect {
     /// Open an incident for these items (severity: the items' highest).
     Escalate {
         ids: Vec<i64>,
+    },
+    /// Record why the reviewer needs to see an item's patient identifiers.
+    Reveal {
+        item: i64,
+        reason: String,
     },
 }

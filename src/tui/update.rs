@@ -121,6 +121,14 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 offset: s.offset,
             }]
         }
+        Action::Revealed(id) => {
+            s.revealed.insert(id);
+            s.message = Some((
+                format!("item {id} revealed (recorded in the ledger)"),
+                false,
+            ));
+            Vec::new()
+        }
         Action::Failed(e) => {
             s.loading = false;
             s.message = Some((e, true));
@@ -203,6 +211,22 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Mode::Reveal { item, text } => {
+            match k.code {
+                KeyCode::Esc => s.mode = Mode::Normal,
+                KeyCode::Enter if !text.trim().is_empty() => {
+                    let (item, reason) = (*item, std::mem::take(text));
+                    s.mode = Mode::Normal;
+                    return vec![Effect::Reveal { item, reason }];
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char(c) => text.push(c),
+                _ => {}
+            }
+            return Vec::new();
+        }
         Mode::Normal => {}
     }
     let Some(cmd) = command(&k) else {
@@ -260,6 +284,15 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
                 false,
             ));
             vec![Effect::Escalate { ids }]
+        }
+        Command::Reveal => {
+            if let Some(id) = s.current().map(|i| i.id) {
+                s.mode = Mode::Reveal {
+                    item: id,
+                    text: String::new(),
+                };
+            }
+            Vec::new()
         }
         Command::Claim => {
             let ids = s.targets();

@@ -213,6 +213,16 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         return;
     };
     let i = &d.item;
+    // On a shared screen patient identifiers stay masked until revealed.
+    let mask = if s.revealed.contains(&i.id) {
+        Vec::new()
+    } else {
+        phi_subjects(d)
+    };
+    let show = |text: &str| -> String {
+        mask.iter()
+            .fold(text.to_owned(), |t, m| t.replace(m, &masked(m)))
+    };
     let mut lines = vec![
         Line::styled(i.title.as_str().to_owned(), t.title()),
         Line::from(format!(
@@ -229,7 +239,7 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     for r in &i.rules {
         lines.push(Line::from(vec![
             Span::styled(format!("{}: ", safe(&r.rule)), t.muted()),
-            Span::raw(r.reason.as_str().to_owned()),
+            Span::raw(show(r.reason.as_str())),
         ]));
     }
     lines.push(Line::from(""));
@@ -238,7 +248,13 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         t.muted(),
     ));
     for e in d.events.iter().take(12) {
-        lines.push(Line::from(e.raw.as_str().to_owned()));
+        lines.push(Line::from(show(e.raw.as_str())));
+    }
+    if !mask.is_empty() {
+        lines.push(Line::styled(
+            "patient identifiers masked: r reveals them (asks why, recorded)",
+            t.muted(),
+        ));
     }
     if !d.history.is_empty() {
         lines.push(Line::from(""));
@@ -260,9 +276,60 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     );
 }
 
+/// Rules about a patient's record: their subject is a patient identifier.
+const PATIENT_RULES: &[&str] = &[
+    "self-access",
+    "family",
+    "same-surname",
+    "same-address",
+    "coworker",
+    "vip",
+    "deceased",
+    "volume-spike",
+    "break-glass",
+];
+
+/// The patient identifiers an item is about (its subject and its events'),
+/// if it is about patients.
+fn phi_subjects(d: &super::state::Detail) -> Vec<&str> {
+    let about_patient = d
+        .item
+        .rules
+        .iter()
+        .any(|r| PATIENT_RULES.contains(&r.rule.as_str()))
+        || d.events
+            .iter()
+            .any(|e| matches!(e.kind.as_str(), "access-csv" | "fhir" | "fhir-auditevent"));
+    if !about_patient {
+        return Vec::new();
+    }
+    let mut ids: Vec<&str> = d
+        .item
+        .subject
+        .iter()
+        .chain(d.events.iter().filter_map(|e| e.subject.as_ref()))
+        .map(|s| s.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// `100234` -> `••••34`.
+fn masked(id: &str) -> String {
+    let n = id.chars().count();
+    let keep: String = id.chars().skip(n.saturating_sub(2)).collect();
+    format!("{}{keep}", "•".repeat(n.saturating_sub(2).max(2)))
+}
+
 fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     let line = match &s.mode {
         Mode::Filter(text) => Line::from(format!("/{}", safe(text))),
+        Mode::Reveal { item, text } => Line::from(format!(
+            "why do you need item {item}'s patient identifiers? (recorded; Enter, Esc cancels): {}",
+            safe(text)
+        )),
         Mode::Note {
             disposition, text, ..
         } => Line::from(format!(
