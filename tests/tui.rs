@@ -483,3 +483,25 @@ fn patient_identifiers_are_masked_until_revealed_with_a_reason() {
     update(&mut s, Action::Revealed(1));
     assert!(text(&draw(&s, 120, 30)).contains("MRN 100234"));
 }
+
+#[test]
+fn an_idle_screen_blanks_and_the_waking_key_does_nothing_else() {
+    let mut s = loaded(3);
+    s.idle_after = 900;
+    update(&mut s, Action::Tick(10));
+    keys(&mut s, "j");
+    assert_eq!(s.cursor, 1);
+    update(&mut s, Action::Tick(909));
+    assert!(!s.blanked, "one second short");
+    update(&mut s, Action::Tick(910));
+    assert!(s.blanked);
+    let t = text(&draw(&s, 80, 24));
+    assert!(t.contains("screen blanked"), "{t}");
+    assert!(!t.contains("finding 1"), "nothing of the queue shows");
+    // the key that wakes it is not acted on
+    assert!(keys(&mut s, "a").is_empty());
+    assert!(!s.blanked);
+    assert_eq!(s.cursor, 1);
+    update(&mut s, Action::Tick(1500));
+    assert!(!s.blanked, "the waking key counts as input");
+}

@@ -163,6 +163,17 @@ struct RawConfig {
     rules: Option<toml::Spanned<crate::rules::RulesConfig>>,
     roster: Option<RawRoster>,
     patients: Option<RawPatients>,
+    #[serde(default)]
+    tui: RawTui,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTui {
+    /// Blank the screen after this long without a key ("0s" never is not
+    /// allowed: a shared screen must lock).
+    #[serde(default, deserialize_with = "duration_de")]
+    idle_timeout: Option<Duration>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -297,6 +308,8 @@ pub struct Config {
     pub policy: Policy,
     pub rules: crate::rules::RulesConfig,
     pub knowledge: KnowledgeFiles,
+    /// The review screen blanks after this long without a key.
+    pub idle_timeout: Duration,
     pub sources: Vec<SourceConfig>,
     /// Things to tell the user (running on defaults, say).
     pub notices: Vec<String>,
@@ -536,6 +549,7 @@ impl Config {
             policy,
             rules,
             knowledge,
+            idle_timeout: raw.tui.idle_timeout.unwrap_or(Duration::from_secs(15 * 60)),
             sources,
             notices: Vec::new(),
         })
@@ -579,6 +593,7 @@ impl Config {
             policy: Policy::default(),
             rules: crate::rules::RulesConfig::default(),
             knowledge: KnowledgeFiles::default(),
+            idle_timeout: Duration::from_secs(15 * 60),
             sources,
             notices,
         }

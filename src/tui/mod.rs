@@ -188,6 +188,8 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
         url.to_string(),
         config.policy.notes_required.clone(),
     );
+    state.idle_after = config.idle_timeout.as_secs();
+    let started = std::time::Instant::now();
     let mut terminal = ratatui::init();
     let result = (|| -> Result<()> {
         let mut pending = vec![Effect::LoadPage {
@@ -205,6 +207,10 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
                 pending.extend(update::update(&mut state, Action::Resized(rows)));
             }
             terminal.draw(|f| view::render(&state, &theme, f))?;
+            pending.extend(update::update(
+                &mut state,
+                Action::Tick(started.elapsed().as_secs()),
+            ));
             if event::poll(Duration::from_millis(50))?
                 && let TermEvent::Key(k) = event::read()?
                 && k.kind == KeyEventKind::Press

@@ -64,6 +64,14 @@ pub struct State {
     pub quit: bool,
     /// Rows the table shows: how far PageDown moves.
     pub page_rows: u64,
+    /// Seconds of no input after which the screen blanks (0: never).
+    pub idle_after: u64,
+    /// The runtime's clock as of the last tick (seconds).
+    pub clock: u64,
+    /// When the last key came, on that clock.
+    pub last_input: u64,
+    /// The screen is blanked until a key is pressed.
+    pub blanked: bool,
     /// Items whose patient identifiers the reviewer revealed (with a reason,
     /// in the ledger); all others are masked on screen.
     pub revealed: BTreeSet<i64>,
@@ -90,6 +98,10 @@ impl State {
             quit: false,
             page_rows: 20,
             revealed: BTreeSet::new(),
+            idle_after: 15 * 60,
+            clock: 0,
+            last_input: 0,
+            blanked: false,
         }
     }
 
@@ -132,6 +144,9 @@ pub enum Action {
     Failed(String),
     /// The screen has this many rows for the table.
     Resized(u64),
+    /// Time passes (seconds on the runtime's clock): the reducer reads no
+    /// clock of its own.
+    Tick(u64),
 }
 
 /// Work for the runtime.

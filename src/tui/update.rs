@@ -134,7 +134,25 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             s.message = Some((e, true));
             Vec::new()
         }
-        Action::Key(k) => key(s, k),
+        Action::Tick(now) => {
+            s.clock = now;
+            if s.idle_after > 0 && !s.blanked && now.saturating_sub(s.last_input) >= s.idle_after {
+                // a shared screen left alone shows nothing
+                s.blanked = true;
+                tracing::info!(reviewer = %s.reviewer, "review screen blanked after idle timeout");
+            }
+            Vec::new()
+        }
+        Action::Key(_) if s.blanked => {
+            // the key that wakes the screen does nothing else
+            s.last_input = s.clock;
+            s.blanked = false;
+            Vec::new()
+        }
+        Action::Key(k) => {
+            s.last_input = s.clock;
+            key(s, k)
+        }
     }
 }
 

@@ -106,6 +106,20 @@ pub fn table_height(s: &State, area: Rect) -> u16 {
 }
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame) {
+    if s.blanked {
+        let area = f.area();
+        let msg = Rect {
+            y: area.y + area.height / 2,
+            height: 1.min(area.height),
+            ..area
+        };
+        f.render_widget(
+            Paragraph::new("vigil — screen blanked after inactivity; press any key")
+                .style(t.muted()),
+            msg,
+        );
+        return;
+    }
     let (top, table, detail, bottom) = areas(s, f.area());
     let title = format!(
         " vigil · {} · {} · {} item{}{}{} ",
