@@ -505,3 +505,43 @@ fn an_idle_screen_blanks_and_the_waking_key_does_nothing_else() {
     update(&mut s, Action::Tick(1500));
     assert!(!s.blanked, "the waking key counts as input");
 }
+
+#[test]
+fn other_screens_load_their_rows_and_say_what_is_not_there() {
+    use vigil::tui::state::{Listing, Screen};
+    let mut s = loaded(3);
+    assert_eq!(keys(&mut s, "2"), vec![Effect::LoadScreen(Screen::Incidents)]);
+    assert_eq!(s.screen, Screen::Incidents);
+    // queue keys do nothing here
+    assert!(keys(&mut s, "a").is_empty());
+    update(
+        &mut s,
+        Action::Listed(
+            Screen::Incidents,
+            Listing {
+                columns: vec!["ID", "TITLE"],
+                rows: vec![vec!["7".into(), "Chart snooping".into()]],
+                empty: String::new(),
+            },
+        ),
+    );
+    let t = text(&draw(&s, 100, 20));
+    assert!(t.contains("Chart snooping"), "{t}");
+    assert_eq!(keys(&mut s, "]"), vec![Effect::LoadScreen(Screen::Sources)]);
+    keys(&mut s, "5");
+    update(
+        &mut s,
+        Action::Listed(
+            Screen::Coverage,
+            Listing {
+                empty: "not built yet (issue #9)".into(),
+                ..Listing::default()
+            },
+        ),
+    );
+    assert!(text(&draw(&s, 100, 20)).contains("not built yet"));
+    // back to the queue, where the cursor is where it was
+    keys(&mut s, "1");
+    assert_eq!(s.screen, Screen::Queue);
+    assert!(text(&draw(&s, 100, 20)).contains("finding 1"));
+}

@@ -121,6 +121,8 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                         Ok(())
                     })
                     .map(|()| Action::Revealed(item)),
+                Effect::LoadScreen(screen) => listing(store.as_ref(), &config, &who, screen)
+                    .map(|l| Action::Listed(screen, l)),
                 Effect::Act { ids, act } => ops::apply(
                     store.as_mut(),
                     &config.policy,
@@ -138,6 +140,101 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
             }
         }
     }
+}
+
+/// The rows of a screen other than the queue, neutralized for display.
+fn listing(
+    store: &dyn crate::store::Store,
+    config: &Config,
+    who: &Reviewer,
+    screen: state::Screen,
+) -> Result<state::Listing> {
+    use crate::domain::SafeText;
+    use state::{Listing, Screen};
+    let t = |s: &str| SafeText::new(s).into_string();
+    let when = |d: Option<chrono::DateTime<Utc>>| {
+        d.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    Ok(match screen {
+        Screen::Queue => Listing::default(),
+        Screen::Incidents => Listing {
+            columns: vec!["ID", "SEVERITY", "STATUS", "OPENED", "ASSIGNEE", "ITEMS", "TITLE", "OUTCOME"],
+            rows: store
+                .incidents()?
+                .into_iter()
+                .map(|i| {
+                    vec![
+                        i.id.to_string(),
+                        t(&i.severity),
+                        i.status.as_str().to_owned(),
+                        when(Some(i.opened_at)),
+                        t(i.assignee.as_deref().unwrap_or("-")),
+                        i.item_ids.len().to_string(),
+                        t(&i.title),
+                        t(i.outcome.as_deref().unwrap_or("")),
+                    ]
+                })
+                .collect(),
+            empty: "No incidents. `e` on queue items opens one.".into(),
+        },
+        Screen::Sources => Listing {
+            columns: vec!["SOURCE", "KIND", "LAST PULL", "LAST SUCCESS", "EVENTS", "QUARANTINED", "GAPS", "LAST ERROR"],
+            rows: store
+                .source_status()?
+                .into_iter()
+                .map(|s| {
+                    vec![
+                        s.name.into_string(),
+                        s.kind.into_string(),
+                        when(s.last_pull_at),
+                        when(s.last_success_at),
+                        s.events.to_string(),
+                        s.quarantined.to_string(),
+                        s.gaps.to_string(),
+                        s.last_error.map(|e| e.into_string()).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+            empty: "No source has been read yet: `vigil pull` reads the configured ones.".into(),
+        },
+        Screen::Sanctions => match ops::list_sanctions(store, &config.policy, who) {
+            Ok(list) => Listing {
+                columns: vec!["ID", "MEMBER", "CATEGORY", "TIER", "SANCTION", "DECIDED BY", "ON", "NOTICE"],
+                rows: list
+                    .into_iter()
+                    .map(|x| {
+                        vec![
+                            x.id.to_string(),
+                            t(&x.member),
+                            t(&x.category),
+                            t(&x.tier),
+                            t(&x.sanction),
+                            t(&x.decided_by),
+                            t(&x.decided_on),
+                            if x.notice_sent { "sent" } else { "not sent" }.into(),
+                        ]
+                    })
+                    .collect(),
+                empty: "No sanctions recorded.".into(),
+            },
+            Err(e) => Listing {
+                columns: vec![],
+                rows: vec![],
+                empty: t(&e.to_string()),
+            },
+        },
+        Screen::Coverage => Listing {
+            columns: vec![],
+            rows: vec![],
+            empty: "Review coverage against each source's cadence is not built yet (issue #9); nothing is shown rather than something made up.".into(),
+        },
+        Screen::Risks => Listing {
+            columns: vec![],
+            rows: vec![],
+            empty: "The risk register is not built yet (issue #9).".into(),
+        },
+    })
 }
 
 /// Quits on SIGTERM and SIGHUP (an SSH drop) so the terminal is restored.

@@ -21,6 +21,48 @@ pub struct Detail {
     pub history: Vec<LedgerEntry>,
 }
 
+/// The screens, in the order `1..6` and `[` `]` reach them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Queue,
+    Incidents,
+    Sources,
+    Sanctions,
+    Coverage,
+    Risks,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 6] = [
+        Screen::Queue,
+        Screen::Incidents,
+        Screen::Sources,
+        Screen::Sanctions,
+        Screen::Coverage,
+        Screen::Risks,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Queue => "queue",
+            Screen::Incidents => "incidents",
+            Screen::Sources => "sources",
+            Screen::Sanctions => "sanctions",
+            Screen::Coverage => "coverage",
+            Screen::Risks => "risks",
+        }
+    }
+}
+
+/// What the screens other than the queue show: rows of text, already safe.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Listing {
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+    /// Said instead of rows when there is nothing (or nothing yet).
+    pub empty: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     Normal,
@@ -72,6 +114,9 @@ pub struct State {
     pub last_input: u64,
     /// The screen is blanked until a key is pressed.
     pub blanked: bool,
+    pub screen: Screen,
+    /// The non-queue screen's rows, when loaded.
+    pub listing: Option<Listing>,
     /// Items whose patient identifiers the reviewer revealed (with a reason,
     /// in the ledger); all others are masked on screen.
     pub revealed: BTreeSet<i64>,
@@ -98,6 +143,8 @@ impl State {
             quit: false,
             page_rows: 20,
             revealed: BTreeSet::new(),
+            screen: Screen::Queue,
+            listing: None,
             idle_after: 15 * 60,
             clock: 0,
             last_input: 0,
@@ -141,6 +188,8 @@ pub enum Action {
     },
     /// The reveal is in the ledger: show the item unmasked.
     Revealed(i64),
+    /// A screen's rows arrived.
+    Listed(Screen, Listing),
     Failed(String),
     /// The screen has this many rows for the table.
     Resized(u64),
@@ -170,4 +219,6 @@ pub enum Effect {
         item: i64,
         reason: String,
     },
+    /// Load the rows of a screen other than the queue.
+    LoadScreen(Screen),
 }

@@ -4,7 +4,7 @@
 use crossterm::event::KeyCode;
 
 use super::keymap::{Command, command};
-use super::state::{Action, Effect, Mode, State, WINDOW};
+use super::state::{Action, Effect, Mode, Screen, State, WINDOW};
 use crate::domain::{Disposition, SafeText};
 use crate::review::{Act, ActOutcome};
 
@@ -129,6 +129,12 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             ));
             Vec::new()
         }
+        Action::Listed(screen, listing) => {
+            if s.screen == screen {
+                s.listing = Some(listing);
+            }
+            Vec::new()
+        }
         Action::Failed(e) => {
             s.loading = false;
             s.message = Some((e, true));
@@ -250,6 +256,25 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
     let Some(cmd) = command(&k) else {
         return Vec::new();
     };
+    let screen_at = |i: usize| Screen::ALL[i % Screen::ALL.len()];
+    let here = Screen::ALL.iter().position(|x| *x == s.screen).unwrap_or(0);
+    let go = |s: &mut State, to: Screen| -> Vec<Effect> {
+        s.screen = to;
+        s.listing = None;
+        if to == Screen::Queue {
+            follow_cursor(s)
+        } else {
+            vec![Effect::LoadScreen(to)]
+        }
+    };
+    match cmd {
+        Command::NextScreen => return go(s, screen_at(here + 1)),
+        Command::PrevScreen => return go(s, screen_at(here + Screen::ALL.len() - 1)),
+        Command::Screen(n) => return go(s, screen_at(usize::from(n.max(1)) - 1)),
+        Command::Quit | Command::Help => {}
+        _ if s.screen != Screen::Queue => return Vec::new(),
+        _ => {}
+    }
     let cur = s.cursor as i64;
     let page = s.page_rows as i64;
     match cmd {
@@ -312,6 +337,7 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Command::NextScreen | Command::PrevScreen | Command::Screen(_) => Vec::new(),
         Command::Claim => {
             let ids = s.targets();
             if ids.is_empty() {

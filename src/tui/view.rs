@@ -138,15 +138,83 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
             format!(" · {} marked", s.marked.len())
         }
     );
-    f.render_widget(Paragraph::new(Line::styled(title, t.title())), top);
-    render_table(s, t, f, table);
-    if let Some(d) = detail {
-        render_detail(s, t, f, d);
+    let mut spans = vec![Span::styled(title, t.title())];
+    for (n, sc) in super::state::Screen::ALL.iter().enumerate() {
+        let label = format!(" {}:{} ", n + 1, sc.name());
+        spans.push(if *sc == s.screen {
+            Span::styled(label, Style::default().add_modifier(Modifier::REVERSED))
+        } else {
+            Span::styled(label, t.muted())
+        });
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), top);
+    if s.screen != super::state::Screen::Queue {
+        let body = Rect {
+            height: area_below(top, bottom),
+            y: top.y + 1,
+            ..top
+        };
+        render_listing(s, t, f, body);
+    } else {
+        render_table(s, t, f, table);
+        if let Some(d) = detail {
+            render_detail(s, t, f, d);
+        }
     }
     render_bottom(s, t, f, bottom);
     if s.mode == Mode::Help {
         render_help(t, f);
     }
+}
+
+fn area_below(top: Rect, bottom: Rect) -> u16 {
+    bottom.y.saturating_sub(top.y + 1)
+}
+
+fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(Line::from(format!(" {} ", s.screen.name())));
+    let Some(l) = &s.listing else {
+        f.render_widget(
+            Paragraph::new("loading…").style(t.muted()).block(block),
+            area,
+        );
+        return;
+    };
+    if l.rows.is_empty() {
+        f.render_widget(
+            Paragraph::new(l.empty.clone())
+                .style(t.muted())
+                .wrap(Wrap { trim: true })
+                .block(block),
+            area,
+        );
+        return;
+    }
+    let widths: Vec<Constraint> = (0..l.columns.len())
+        .map(|i| {
+            let w = l
+                .rows
+                .iter()
+                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+                .max(l.columns[i].len())
+                .min(40);
+            Constraint::Length(w as u16)
+        })
+        .collect();
+    let rows = l
+        .rows
+        .iter()
+        .map(|r| Row::new(r.iter().map(|c| Cell::from(c.clone()))));
+    f.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(l.columns.clone()).style(t.muted()))
+            .block(block),
+        area,
+    );
 }
 
 fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
