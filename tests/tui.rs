@@ -510,7 +510,10 @@ fn an_idle_screen_blanks_and_the_waking_key_does_nothing_else() {
 fn other_screens_load_their_rows_and_say_what_is_not_there() {
     use vigil::tui::state::{Listing, Screen};
     let mut s = loaded(3);
-    assert_eq!(keys(&mut s, "2"), vec![Effect::LoadScreen(Screen::Incidents)]);
+    assert_eq!(
+        keys(&mut s, "2"),
+        vec![Effect::LoadScreen(Screen::Incidents)]
+    );
     assert_eq!(s.screen, Screen::Incidents);
     // queue keys do nothing here
     assert!(keys(&mut s, "a").is_empty());
