@@ -127,18 +127,7 @@ pub fn escalate(ctx: &Context, a: &EscalateArgs) -> Result<ExitCode> {
     let policy = &ctx.config.policy;
     let severity = match &a.severity {
         Some(s) => s.clone(),
-        None => {
-            // the highest item severity, if the scale has that word
-            let mut best = None;
-            for id in &ids {
-                if let Some(i) = store.item(*id)? {
-                    best = best.max(Some(i.severity));
-                }
-            }
-            best.map(|s| s.as_str().to_owned())
-                .filter(|s| policy.severities.contains(s))
-                .unwrap_or_else(|| policy.severities.last().cloned().unwrap_or_default())
-        }
+        None => ops::default_severity(store.as_ref(), policy, &ids)?,
     };
     let incident = ops::escalate(
         store.as_mut(),

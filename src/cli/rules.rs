@@ -10,7 +10,7 @@ use color_eyre::eyre::Result;
 use super::output::{Listing, text};
 use super::{Context, FormatArg, UsageError};
 use crate::review::Reviewer;
-use crate::rules::{RULE_IDS, enabled, suppression};
+use crate::rules::{enabled, rule_ids, suppression};
 use crate::store::Suppression;
 
 #[derive(Debug, Subcommand)]
@@ -68,8 +68,8 @@ pub fn run(ctx: &Context, c: &RulesCommand) -> Result<ExitCode> {
         RulesCommand::List(f) => {
             let on: Vec<&str> = enabled(&ctx.config.rules).iter().map(|r| r.id()).collect();
             let mut l = Listing::stdout(f.format, &["rule", "enabled"]);
-            for id in RULE_IDS {
-                let enabled = ctx.config.rules.enabled && on.contains(id);
+            for id in rule_ids() {
+                let enabled = ctx.config.rules.enabled && on.contains(&id);
                 l.row(
                     &serde_json::json!({ "rule": id, "enabled": enabled }),
                     vec![text(id), text(if enabled { "yes" } else { "no" })],
@@ -147,7 +147,7 @@ pub fn suppress(ctx: &Context, c: &SuppressCommand) -> Result<ExitCode> {
         }
         SuppressCommand::Add(a) => {
             if let Some(r) = &a.rule
-                && !RULE_IDS.contains(&r.as_str())
+                && !rule_ids().contains(&r.as_str())
             {
                 return Err(UsageError(format!(
                     "unknown rule {:?}; `vigil rules list` names them",

@@ -43,6 +43,22 @@ fn check_severity(policy: &Policy, severity: &str) -> Result<(), Refused> {
     }
 }
 
+/// The severity an escalation gets when the reviewer names none: the items'
+/// highest, if the scale has that word, else the top of the scale.
+pub fn default_severity(store: &dyn Store, policy: &Policy, items: &[i64]) -> Result<String> {
+    let mut best = None;
+    for id in items {
+        if let Some(i) = store.item(*id)? {
+            best = best.max(Some(i.severity));
+        }
+    }
+    Ok(best
+        .map(|s| s.as_str().to_owned())
+        .filter(|s| policy.severities.contains(s))
+        .or_else(|| policy.severities.last().cloned())
+        .unwrap_or_default())
+}
+
 /// Opens an incident for `items` (and their events). Items that cannot be
 /// escalated (claimed by someone else, already escalated) refuse the whole
 /// escalation, so an incident never silently misses one.

@@ -28,7 +28,7 @@ pub use sanction::{NewSanction, SanctionOutcome};
 /// Acting on items, opening and updating incidents, recording sanctions.
 pub mod ops {
     pub use super::decide::apply;
-    pub use super::incident::{escalate, update as update_incident};
+    pub use super::incident::{default_severity, escalate, update as update_incident};
     pub use super::sanction::{add as add_sanction, check_viewer, list as list_sanctions};
 }
 

@@ -210,53 +210,40 @@ pub fn hhmm(t: NaiveDateTime) -> String {
 
 /// The rules a config switches on, in a fixed order.
 pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
-    let sev = |s: Option<Severity>, d: Severity| s.unwrap_or(d);
+    // Rules with nothing to tune but their severity.
+    fn simple(
+        r: &mut Vec<Box<dyn Rule>>,
+        t: &config::Toggle,
+        default: Severity,
+        make: fn(Severity) -> Box<dyn Rule>,
+    ) {
+        if t.enabled {
+            r.push(make(t.severity.unwrap_or(default)));
+        }
+    }
     let mut r: Vec<Box<dyn Rule>> = Vec::new();
-    if cfg.self_access.enabled {
-        r.push(Box::new(self_access::SelfAccess(sev(
-            cfg.self_access.severity,
-            Severity::High,
-        ))));
-    }
-    if cfg.family.enabled {
-        r.push(Box::new(family::Family(sev(
-            cfg.family.severity,
-            Severity::High,
-        ))));
-    }
-    if cfg.same_surname.enabled {
-        r.push(Box::new(same_surname::SameSurname(sev(
-            cfg.same_surname.severity,
-            Severity::Medium,
-        ))));
-    }
-    if cfg.same_address.enabled {
-        r.push(Box::new(same_address::SameAddress(sev(
-            cfg.same_address.severity,
-            Severity::High,
-        ))));
-    }
-    if cfg.coworker.enabled {
-        r.push(Box::new(coworker::Coworker(sev(
-            cfg.coworker.severity,
-            Severity::Medium,
-        ))));
-    }
-    if cfg.vip.enabled {
-        r.push(Box::new(vip::Vip(sev(cfg.vip.severity, Severity::High))));
-    }
-    if cfg.deceased.enabled {
-        r.push(Box::new(deceased::Deceased(sev(
-            cfg.deceased.severity,
-            Severity::High,
-        ))));
-    }
-    if cfg.terminated.enabled {
-        r.push(Box::new(terminated::Terminated(sev(
-            cfg.terminated.severity,
-            Severity::Critical,
-        ))));
-    }
+    simple(&mut r, &cfg.self_access, Severity::High, |s| {
+        Box::new(self_access::SelfAccess(s))
+    });
+    simple(&mut r, &cfg.family, Severity::High, |s| {
+        Box::new(family::Family(s))
+    });
+    simple(&mut r, &cfg.same_surname, Severity::Medium, |s| {
+        Box::new(same_surname::SameSurname(s))
+    });
+    simple(&mut r, &cfg.same_address, Severity::High, |s| {
+        Box::new(same_address::SameAddress(s))
+    });
+    simple(&mut r, &cfg.coworker, Severity::Medium, |s| {
+        Box::new(coworker::Coworker(s))
+    });
+    simple(&mut r, &cfg.vip, Severity::High, |s| Box::new(vip::Vip(s)));
+    simple(&mut r, &cfg.deceased, Severity::High, |s| {
+        Box::new(deceased::Deceased(s))
+    });
+    simple(&mut r, &cfg.terminated, Severity::Critical, |s| {
+        Box::new(terminated::Terminated(s))
+    });
     if cfg.after_hours.enabled {
         r.push(Box::new(after_hours::AfterHours::new(&cfg.after_hours)));
     }
@@ -266,26 +253,19 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
     if cfg.first_seen.enabled {
         r.push(Box::new(first_seen::FirstSeen::new(&cfg.first_seen)));
     }
-    if cfg.break_glass.enabled {
-        r.push(Box::new(break_glass::BreakGlass(sev(
-            cfg.break_glass.severity,
-            Severity::High,
-        ))));
-    }
-    if cfg.privileged.enabled {
-        r.push(Box::new(privileged::Privileged(sev(
-            cfg.privileged.severity,
-            Severity::Medium,
-        ))));
-    }
+    simple(&mut r, &cfg.break_glass, Severity::High, |s| {
+        Box::new(break_glass::BreakGlass(s))
+    });
+    simple(&mut r, &cfg.privileged, Severity::Medium, |s| {
+        Box::new(privileged::Privileged(s))
+    });
     if cfg.failed_burst.enabled {
         r.push(Box::new(failed_burst::FailedBurst::new(&cfg.failed_burst)));
     }
     if cfg.unknown_account.enabled {
-        r.push(Box::new(unknown_account::UnknownAccount(sev(
-            cfg.unknown_account.severity,
-            Severity::Low,
-        ))));
+        r.push(Box::new(unknown_account::UnknownAccount(
+            cfg.unknown_account.severity.unwrap_or(Severity::Low),
+        )));
     }
     if cfg.success_after_failures.enabled {
         r.push(Box::new(success_after_failures::SuccessAfterFailures::new(
@@ -295,25 +275,14 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
     r
 }
 
-/// Every rule id, for `vigil rules list` and filter help.
-pub const RULE_IDS: &[&str] = &[
-    "self-access",
-    "family",
-    "same-surname",
-    "same-address",
-    "coworker",
-    "vip",
-    "deceased",
-    "terminated",
-    "after-hours",
-    "volume-spike",
-    "first-seen",
-    "break-glass",
-    "privileged",
-    "failed-burst",
-    "unknown-account",
-    "success-after-failures",
-];
+/// Every rule id, in order, for `vigil rules list` and suppressions: the
+/// ids the rules themselves give (the default config switches all on).
+pub fn rule_ids() -> Vec<&'static str> {
+    enabled(&RulesConfig::default())
+        .iter()
+        .map(|r| r.id())
+        .collect()
+}
 
 /// Whether an event is someone getting in or getting at something: what
 /// access rules look at (failures are the burst rules' business).

@@ -80,17 +80,7 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                     })))
                 })(),
                 Effect::Escalate { ids } => (|| -> Result<Action> {
-                    let top = ids
-                        .iter()
-                        .filter_map(|id| store.item(*id).ok().flatten())
-                        .map(|i| i.severity)
-                        .max()
-                        .map(|s| s.as_str().to_owned());
-                    let scale = &config.policy.severities;
-                    let severity = top
-                        .filter(|s| scale.contains(s))
-                        .or_else(|| scale.last().cloned())
-                        .unwrap_or_default();
+                    let severity = ops::default_severity(store.as_ref(), &config.policy, &ids)?;
                     let inc = ops::escalate(
                         store.as_mut(),
                         &config.policy,
