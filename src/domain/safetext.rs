@@ -37,12 +37,6 @@ impl SafeText {
         Self::new(&String::from_utf8_lossy(untrusted))
     }
 
-    /// Text that is known to be safe because this program wrote it (labels,
-    /// column names). Still checked, so a mistake cannot open a hole.
-    pub fn trusted(text: &str) -> Self {
-        Self::new(text)
-    }
-
     /// A constant of this program's (an action name, say), kept without a
     /// copy; neutralized like any other text if it ever needs it.
     pub fn from_static(text: &'static str) -> Self {

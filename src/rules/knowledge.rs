@@ -193,10 +193,6 @@ impl Knowledge {
         !self.people.is_empty()
     }
 
-    pub fn has_patients(&self) -> bool {
-        !self.patients.is_empty()
-    }
-
     /// The roster entry an account belongs to.
     pub fn person(&self, account: &str) -> Option<(usize, &Person)> {
         self.by_account.get(account).map(|&i| (i, &self.people[i]))
@@ -225,10 +221,6 @@ impl Knowledge {
             (Some(a), Some((_, _, Some(b)))) => a == *b,
             _ => false,
         }
-    }
-
-    pub fn people(&self) -> &[Person] {
-        &self.people
     }
 }
 

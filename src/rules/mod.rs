@@ -262,11 +262,9 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
     if cfg.failed_burst.enabled {
         r.push(Box::new(failed_burst::FailedBurst::new(&cfg.failed_burst)));
     }
-    if cfg.unknown_account.enabled {
-        r.push(Box::new(unknown_account::UnknownAccount(
-            cfg.unknown_account.severity.unwrap_or(Severity::Low),
-        )));
-    }
+    simple(&mut r, &cfg.unknown_account, Severity::Low, |s| {
+        Box::new(unknown_account::UnknownAccount(s))
+    });
     if cfg.success_after_failures.enabled {
         r.push(Box::new(success_after_failures::SuccessAfterFailures::new(
             &cfg.success_after_failures,

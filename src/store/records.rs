@@ -31,14 +31,6 @@ impl ItemState {
             _ => None,
         }
     }
-
-    /// The status a reviewer sees: `claimed` while a lease runs on an open item.
-    pub fn effective_status(&self, now: DateTime<Utc>) -> Status {
-        match self.status {
-            Status::New | Status::Reopened if self.claim_holder(now).is_some() => Status::Claimed,
-            s => s,
-        }
-    }
 }
 
 /// One review act on an item.

@@ -193,10 +193,6 @@ impl SqliteStore {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Direct access for tests that play the attacker behind vigil's back.
     pub fn connection(&self) -> &Connection {
         &self.conn
