@@ -93,7 +93,7 @@ fn main() -> color_eyre::Result<()> {
             name: s.name.clone(),
             kind: s.kind,
             zone: s.timezone,
-            columns: s.columns.clone(),
+            options: s.parser_options(),
         };
         vigil::sources::file::pull(
             store.as_mut(),

@@ -276,7 +276,7 @@ fn ingest_reports_per_file_and_unreadable_files_do_not_stop_the_rest() {
             &db,
             "ingest",
             "--kind",
-            "auditd",
+            "jira",
             log.to_str().unwrap(),
         ],
     );

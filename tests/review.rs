@@ -538,6 +538,13 @@ fn child_decide_loop() {
         .items(&vigil::query::Query::parse("status:new").unwrap(), 0)
         .unwrap();
     let mut out = std::io::stdout();
+    {
+        use std::io::Write;
+        // The parent's random kill delay counts from here, so how long a
+        // process takes to start does not decide where it dies.
+        writeln!(out, "READY").unwrap();
+        out.flush().unwrap();
+    }
     for item in open {
         let id = uuid::Uuid::new_v4().to_string();
         let o = ops::apply(
@@ -614,18 +621,26 @@ fn decisions_survive_sigkill_at_random_points() {
     let mut reported: Vec<(i64, String)> = Vec::new();
     for _run in 0..100 {
         let mut child = spawn_child("child_decide_loop", "alice", &db);
-        let delay = std::time::Duration::from_micros(5_000 + rng.below(120_000));
+        let delay = std::time::Duration::from_micros(rng.below(20_000));
         let stdout = child.stdout.take().unwrap();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
             BufReader::new(stdout)
                 .lines()
                 .map_while(Result::ok)
+                .inspect(|l| {
+                    if l == "READY" {
+                        let _ = ready_tx.send(());
+                    }
+                })
                 .filter_map(|l| {
                     let mut p = l.split("SAVED ").nth(1)?.split(' ');
                     Some((p.next()?.parse::<i64>().ok()?, p.next()?.to_owned()))
                 })
                 .collect::<Vec<_>>()
         });
+        // A generous bound only against a child that never starts.
+        let _ = ready_rx.recv_timeout(std::time::Duration::from_secs(60));
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();

@@ -824,7 +824,10 @@ fn volume_spike_against_the_actors_own_baseline() {
         name: "ehr".into(),
         kind: vigil::sources::SourceKind::AccessCsv,
         zone: None,
-        columns: Some(cols),
+        options: vigil::sources::ParserOptions {
+            columns: Some(cols),
+            ..Default::default()
+        },
     };
     let mut csv = String::from("user,mrn,time\n");
     // a baseline of 5 records a day, then 19 (one short of the minimum), then 40

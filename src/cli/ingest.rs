@@ -113,7 +113,7 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
         name,
         kind: a.kind,
         zone,
-        columns: configured.and_then(|c| c.columns.clone()),
+        options: configured.map(|c| c.parser_options()).unwrap_or_default(),
     };
     let mut engine = if a.no_rules {
         None

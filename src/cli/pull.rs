@@ -63,10 +63,21 @@ pub fn pull_source(
             name: s.name.clone(),
             kind: s.kind,
             zone: s.timezone,
-            columns: s.columns.clone(),
+            options: s.parser_options(),
         };
         let pattern = s.path.as_deref().unwrap_or_default();
-        let files = pull(store, &src, pattern, rules)?;
+        let files = match &s.command {
+            Some(argv) => vec![
+                crate::sources::file::read_command(store, &src, argv, rules).unwrap_or_else(|e| {
+                    crate::sources::file::FileReport {
+                        path: format!("command: {}", argv.join(" ")),
+                        note: Some(format!("error: {e:#}")),
+                        ..Default::default()
+                    }
+                }),
+            ],
+            None => pull(store, &src, pattern, rules)?,
+        };
         let mut sum = FileReport::default();
         let mut errors = Vec::new();
         for f in &files {

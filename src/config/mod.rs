@@ -249,6 +249,9 @@ struct RawSource {
     token_env: Option<String>,
     token_file: Option<String>,
     columns: Option<crate::sources::access_csv::CsvColumns>,
+    log_line_prefix: Option<String>,
+    zone_abbreviations: Option<std::collections::BTreeMap<String, String>>,
+    command: Option<Vec<String>>,
 }
 
 /// The store section, resolved.
@@ -286,8 +289,45 @@ pub struct SourceConfig {
     pub interval: Duration,
     /// Column mapping (`access-csv`).
     pub columns: Option<crate::sources::access_csv::CsvColumns>,
+    /// The server's `log_line_prefix` (`pgaudit`).
+    pub log_line_prefix: Option<String>,
+    /// Zone abbreviation to offset in seconds east of UTC (`pgaudit`).
+    pub zone_abbreviations: std::collections::BTreeMap<String, i32>,
+    /// A command whose output is the source (`journald-json`: journalctl).
+    pub command: Option<Vec<String>>,
     /// The config line the source starts on, for later complaints.
     pub line: Option<usize>,
+}
+
+impl SourceConfig {
+    /// What the source's parser needs beyond the time zone.
+    pub fn parser_options(&self) -> crate::sources::ParserOptions {
+        crate::sources::ParserOptions {
+            columns: self.columns.clone(),
+            log_line_prefix: self.log_line_prefix.clone(),
+            zone_abbreviations: self.zone_abbreviations.clone(),
+        }
+    }
+}
+
+/// `"+01:00"`, `"-0500"`, `"+3"` to seconds east of UTC.
+fn parse_offset(s: &str) -> Option<i32> {
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m) = if digits.len() <= 2 {
+        (digits.parse::<i32>().ok()?, 0)
+    } else {
+        let (h, m) = digits.split_at(digits.len() - 2);
+        (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?)
+    };
+    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
 }
 
 /// Where the rules' knowledge comes from.
@@ -480,6 +520,62 @@ impl Config {
                     }
                 }
             }
+            let command = match &s.command {
+                Some(c) if s.kind != SourceKind::JournaldJson => {
+                    let _ = c;
+                    return Err(err(
+                        line,
+                        format!(
+                            "source {:?} is of kind {}: remove `command`, which only journald-json uses",
+                            s.name, s.kind
+                        ),
+                    ));
+                }
+                Some(c) if c.is_empty() || c[0].is_empty() => {
+                    return Err(err(
+                        line,
+                        format!(
+                            "source {:?}: command is empty; use e.g. command = [\"journalctl\", \"-o\", \"json\", \"-u\", \"ssh.service\"]",
+                            s.name
+                        ),
+                    ));
+                }
+                Some(c) if s.path.is_some() => {
+                    let _ = c;
+                    return Err(err(
+                        line,
+                        format!(
+                            "source {:?} has both path and command: keep one (a file to read, or journalctl to run)",
+                            s.name
+                        ),
+                    ));
+                }
+                other => other.clone(),
+            };
+            if s.kind != SourceKind::Pgaudit
+                && (s.log_line_prefix.is_some() || s.zone_abbreviations.is_some())
+            {
+                return Err(err(
+                    line,
+                    format!(
+                        "source {:?} is of kind {}: remove log_line_prefix and zone_abbreviations, which only pgaudit uses",
+                        s.name, s.kind
+                    ),
+                ));
+            }
+            let mut zone_abbreviations = std::collections::BTreeMap::new();
+            for (abbr, off) in s.zone_abbreviations.iter().flatten() {
+                let Some(secs) = parse_offset(off) else {
+                    return Err(err(
+                        line,
+                        format!(
+                            "source {:?}: zone abbreviation {abbr} = {off:?} is not an offset; write it as \"+01:00\" or \"-05:00\"",
+                            s.name
+                        ),
+                    ));
+                };
+                zone_abbreviations.insert(abbr.clone(), secs);
+            }
             let path = match &s.path {
                 Some(p) if !p.is_empty() => {
                     let pb = Path::new(p);
@@ -489,7 +585,7 @@ impl Config {
                         base.join(pb).to_string_lossy().into_owned()
                     })
                 }
-                _ if s.kind.is_file() => {
+                _ if s.kind.is_file() && command.is_none() => {
                     return Err(err(
                         line,
                         format!(
@@ -535,6 +631,9 @@ impl Config {
                 risk: s.risk,
                 interval: s.interval.unwrap_or(Duration::from_secs(60)),
                 columns: s.columns.clone(),
+                log_line_prefix: s.log_line_prefix.clone(),
+                zone_abbreviations,
+                command,
                 line,
             });
         }
@@ -577,6 +676,9 @@ impl Config {
                 risk: None,
                 interval: Duration::from_secs(60),
                 columns: None,
+                log_line_prefix: None,
+                zone_abbreviations: Default::default(),
+                command: None,
                 line: None,
             }),
             None => notices.push(
@@ -666,7 +768,11 @@ cadence = "12h"
 
         let e = parse("[[source]]\nname = \"a\"\nkind = \"sylog\"\npath = \"/x\"\n").unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
-        assert!(e.message.contains("use one of: syslog, access-csv"), "{e}");
+        assert!(
+            e.message
+                .contains("use one of: syslog, journald-json, auditd, pgaudit, fhir-auditevent, access-csv, cloudtrail"),
+            "{e}"
+        );
 
         let e = parse("[[source]]\nname = \"a\"\nkind = \"syslog\"\npath = \"/x\"\ntimezone = \"Mars/Base\"\n").unwrap_err();
         assert_eq!(e.line, Some(5));
@@ -675,6 +781,15 @@ cadence = "12h"
         let e = parse("\n[[source]]\nname = \"a\"\nkind = \"syslog\"\n").unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.message.contains("needs a path"), "{e}");
+
+        let e = parse("[[source]]\nname = \"a\"\nkind = \"syslog\"\npath = \"/x\"\ncommand = [\"journalctl\"]\n").unwrap_err();
+        assert!(e.message.contains("remove `command`"), "{e}");
+        let e = parse("[[source]]\nname = \"pg\"\nkind = \"pgaudit\"\npath = \"/x\"\n[source.zone_abbreviations]\nCET = \"one hour\"\n").unwrap_err();
+        assert!(e.message.contains("write it as \"+01:00\""), "{e}");
+        let c = parse("[[source]]\nname = \"pg\"\nkind = \"pgaudit\"\npath = \"/x\"\nlog_line_prefix = \"%t:%r:%u@%d:[%p]:\"\n[source.zone_abbreviations]\nCET = \"+01:00\"\nIST = \"+05:30\"\n").unwrap();
+        assert_eq!(c.sources[0].zone_abbreviations["IST"], 19800);
+        let c = parse("[[source]]\nname = \"j\"\nkind = \"journald-json\"\ncommand = [\"journalctl\", \"-o\", \"json\"]\n").unwrap();
+        assert_eq!(c.sources[0].command.as_ref().unwrap().len(), 3);
 
         let e = parse(
             "[[source]]\nname = \"a\"\nkind = \"syslog\"\npath = \"/x\"\ncadence = \"sometimes\"\n",

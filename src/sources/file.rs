@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::sync::mpsc::SyncSender;
 
 use super::tail::{FileInfo, HEAD_LEN, LineReader, Resolution, head_hash, resolve};
-use super::{RecordParser, SourceKind};
+use super::{ParserOptions, RecordParser, SourceKind};
 use crate::domain::NewEvent;
 use crate::rules::{Engine, EvalReport, Pending, view_new};
 use crate::store::{Batch, CheckpointMoved, Gap, Quarantined, SourceId, Store, Stream};
@@ -31,7 +31,7 @@ pub struct FileSource {
     pub name: String,
     pub kind: SourceKind,
     pub zone: Option<Tz>,
-    pub columns: Option<super::access_csv::CsvColumns>,
+    pub options: ParserOptions,
 }
 
 /// What reading one file did.
@@ -82,6 +82,9 @@ pub fn read_file(
         ..FileReport::default()
     };
     if is_compressed(path) {
+        if src.kind.reads_gzip() && path.extension().is_some_and(|e| e == "gz") {
+            return read_gzip(store, src, path, rules, report);
+        }
         report.note = Some("compressed file skipped: decompress it and ingest the result".into());
         return Ok(report);
     }
@@ -102,19 +105,7 @@ pub fn read_file(
                 record_replaced(store, &old, &info.path)?;
                 report.gaps += 1;
             }
-            store.add_stream(&Stream {
-                id: 0,
-                source_id: src.id,
-                path: report.path.clone(),
-                dev: Some(info.dev),
-                inode: Some(info.inode),
-                head_len: info.head.len() as u64,
-                head_hash: head_hash(&info.head),
-                offset: 0,
-                records: 0,
-                parser_state: String::new(),
-                status: "active".into(),
-            })?
+            store.add_stream(&new_stream(src, &report.path, &info))?
         }
     };
     let before = stream.clone();
@@ -127,16 +118,189 @@ pub fn read_file(
         stream.head_len = info.head.len() as u64;
         stream.head_hash = head_hash(&info.head);
     }
-
     let start = stream.offset;
-    let parser = src.kind.parser(
-        src.zone,
-        src.columns.as_ref(),
-        info.modified,
-        &stream.parser_state,
-    );
     let reader = LineReader::new(file, start, take_partial)?;
     let dirty = stream != before;
+    run(
+        store,
+        src,
+        stream,
+        reader,
+        info.modified,
+        dirty,
+        rules,
+        report,
+    )
+}
+
+fn new_stream(src: &FileSource, path: &str, info: &FileInfo) -> Stream {
+    Stream {
+        id: 0,
+        source_id: src.id,
+        path: path.to_owned(),
+        dev: Some(info.dev),
+        inode: Some(info.inode),
+        head_len: info.head.len() as u64,
+        head_hash: head_hash(&info.head),
+        offset: 0,
+        records: 0,
+        parser_state: String::new(),
+        status: "active".into(),
+    }
+}
+
+/// A gzip file (CloudTrail's S3 delivery) is never appended to: it is read
+/// whole, its offsets count decompressed bytes, and once read it is marked
+/// `done` so later pulls skip it by content, whatever it is renamed to.
+fn read_gzip(
+    store: &mut dyn Store,
+    src: &FileSource,
+    path: &Path,
+    rules: Option<&mut Engine>,
+    report: FileReport,
+) -> Result<FileReport> {
+    use std::io::Read;
+    let (info, file) =
+        FileInfo::read(path).wrap_err_with(|| format!("cannot read {}", path.display()))?;
+    if info.head.is_empty() {
+        return Ok(report);
+    }
+    let streams = store.streams(src.id)?;
+    let hash = head_hash(&info.head);
+    let known = streams
+        .iter()
+        .find(|s| s.head_len == info.head.len() as u64 && s.head_hash == hash);
+    let stream = match known {
+        Some(s) if s.status == "done" => return Ok(report),
+        Some(s) => s.clone(),
+        None => store.add_stream(&new_stream(src, &report.path, &info))?,
+    };
+    let mut file = file;
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0))?;
+    let mut decoder = std::io::BufReader::with_capacity(
+        256 * 1024,
+        flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)),
+    );
+    // Resuming a file a crash interrupted: skip what was committed.
+    std::io::copy(
+        &mut (&mut decoder).take(stream.offset),
+        &mut std::io::sink(),
+    )?;
+    let start = stream.offset;
+    let reader = LineReader::over(Box::new(decoder), start, true);
+    let id = stream.id;
+    let mut report = run(
+        store,
+        src,
+        stream,
+        reader,
+        info.modified,
+        false,
+        rules,
+        report,
+    )?;
+    if report.note.is_none() {
+        store.mark_done(id)?;
+    }
+    report.bytes = info.size;
+    Ok(report)
+}
+
+/// Runs a command (`journalctl -o json --after-cursor=…`) and reads its
+/// output as one more stretch of the source's single command stream. The
+/// checkpoint is the parser's state (the journal cursor); offsets keep
+/// counting across runs so every event keeps a distinct dedupe key.
+pub fn read_command(
+    store: &mut dyn Store,
+    src: &FileSource,
+    argv: &[String],
+    rules: Option<&mut Engine>,
+) -> Result<FileReport> {
+    use std::process::{Command, Stdio};
+    let label = format!("command: {}", argv.join(" "));
+    let report = FileReport {
+        path: label.clone(),
+        ..FileReport::default()
+    };
+    let streams = store.streams(src.id)?;
+    let stream = match streams.iter().find(|s| s.path == label) {
+        Some(s) => s.clone(),
+        None => store.add_stream(&Stream {
+            id: 0,
+            source_id: src.id,
+            path: label.clone(),
+            dev: None,
+            inode: None,
+            head_len: 0,
+            head_hash: String::new(),
+            offset: 0,
+            records: 0,
+            parser_state: String::new(),
+            status: "active".into(),
+        })?,
+    };
+    let (prog, args) = argv
+        .split_first()
+        .ok_or_else(|| color_eyre::eyre::eyre!("source {}: command is empty", src.name))?;
+    let mut cmd = Command::new(prog);
+    cmd.args(args);
+    if src.kind == SourceKind::JournaldJson
+        && let Some(c) = super::journald::JournaldParser::cursor_in(&stream.parser_state)
+    {
+        cmd.arg(format!("--after-cursor={c}"));
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .wrap_err_with(|| format!("cannot run {prog}"))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let errs = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = Vec::new();
+        let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut buf);
+        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+        buf
+    });
+    let start = stream.offset;
+    let reader = LineReader::over(
+        Box::new(std::io::BufReader::with_capacity(256 * 1024, stdout)),
+        start,
+        true,
+    );
+    let result = run(store, src, stream, reader, Utc::now(), false, rules, report);
+    let status = child.wait()?;
+    let errs = errs.join().unwrap_or_default();
+    let mut report = result?;
+    if !status.success() {
+        let text = String::from_utf8_lossy(&errs);
+        report.note = Some(format!(
+            "error: {prog} exited with {status}: {}",
+            crate::domain::SafeText::new(text.trim()).as_str()
+        ));
+    }
+    Ok(report)
+}
+
+/// Parses from `reader` and writes to the store in batches, each commit
+/// carrying the checkpoint.
+#[allow(clippy::too_many_arguments)]
+fn run(
+    store: &mut dyn Store,
+    src: &FileSource,
+    stream: Stream,
+    reader: LineReader,
+    reference: DateTime<Utc>,
+    dirty: bool,
+    rules: Option<&mut Engine>,
+    report: FileReport,
+) -> Result<FileReport> {
+    let start = stream.offset;
+    let parser = src
+        .kind
+        .parser(src.zone, &src.options, reference, &stream.parser_state);
     let mut w = Writer {
         batch: Batch {
             source_id: src.id,
@@ -168,6 +332,14 @@ pub fn read_file(
             w.records += chunk.records;
             w.batch.events = chunk.events;
             w.batch.quarantined = chunk.quarantined;
+            w.batch.gaps = chunk
+                .gaps
+                .into_iter()
+                .map(|g| Gap {
+                    stream_id: Some(w.stream.id),
+                    ..g
+                })
+                .collect();
             if w.records >= COMMIT_EVERY {
                 w.checkpoint(chunk.end, chunk.parser_state);
                 w.flush(store, true)?;
@@ -201,6 +373,7 @@ pub fn read_file(
 struct Chunk {
     events: Vec<NewEvent>,
     quarantined: Vec<Quarantined>,
+    gaps: Vec<Gap>,
     records: usize,
     end: u64,
     parser_state: String,
@@ -214,6 +387,7 @@ fn parse_chunks(
     let mut chunk = Chunk {
         events: Vec::with_capacity(BATCH),
         quarantined: Vec::new(),
+        gaps: Vec::new(),
         records: 0,
         end: reader.offset(),
         parser_state: String::new(),
@@ -236,6 +410,7 @@ fn parse_chunks(
                 raw: line[..line.len().min(MAX_QUARANTINE_RAW)].to_vec(),
             });
         }
+        take_rejects(parser.as_mut(), &mut chunk.quarantined, &mut chunk.gaps);
         if let Some(fatal) = parser.fatal() {
             let _ = tx.send(Err(std::io::Error::other(fatal)));
             return;
@@ -244,6 +419,7 @@ fn parse_chunks(
             let next = Chunk {
                 events: Vec::with_capacity(BATCH),
                 quarantined: Vec::new(),
+                gaps: Vec::new(),
                 records: 0,
                 end: 0,
                 parser_state: String::new(),
@@ -256,10 +432,38 @@ fn parse_chunks(
             }
         }
     }
+    if reader.is_complete() {
+        let before = chunk.events.len() + chunk.quarantined.len();
+        parser.finish(&mut chunk.events);
+        take_rejects(parser.as_mut(), &mut chunk.quarantined, &mut chunk.gaps);
+        if chunk.events.len() + chunk.quarantined.len() > before {
+            chunk.records += 1;
+        }
+    }
     if chunk.records > 0 {
         chunk.end = reader.offset();
         chunk.parser_state = parser.state();
         let _ = tx.send(Ok(chunk));
+    }
+}
+
+fn take_rejects(parser: &mut dyn RecordParser, into: &mut Vec<Quarantined>, gaps: &mut Vec<Gap>) {
+    for r in parser.rejects() {
+        if r.gap {
+            gaps.push(Gap {
+                stream_id: None,
+                offset: Some(r.offset),
+                reason: r.reason,
+            });
+            continue;
+        }
+        let mut raw = r.raw;
+        raw.truncate(MAX_QUARANTINE_RAW);
+        into.push(Quarantined {
+            offset: Some(r.offset),
+            reason: r.reason,
+            raw,
+        });
     }
 }
 

@@ -118,7 +118,7 @@ pub fn resolve(file: &FileInfo, streams: &[Stream]) -> Resolution {
 /// after the last complete line handed out, so a checkpoint taken from it
 /// never splits a record.
 pub struct LineReader {
-    reader: BufReader<File>,
+    reader: Box<dyn BufRead + Send>,
     offset: u64,
     /// Hand out a last line with no newline (a finished or rotated file), or
     /// hold it until the writer finishes it (a live file).
@@ -129,12 +129,27 @@ pub struct LineReader {
 impl LineReader {
     pub fn new(mut file: File, from: u64, take_partial: bool) -> io::Result<LineReader> {
         file.seek(SeekFrom::Start(from))?;
-        Ok(LineReader {
-            reader: BufReader::with_capacity(256 * 1024, file),
+        Ok(Self::over(
+            Box::new(BufReader::with_capacity(256 * 1024, file)),
+            from,
+            take_partial,
+        ))
+    }
+
+    /// Lines from any reader (a decompressed file, a command's output);
+    /// `from` is the offset its first byte stands for.
+    pub fn over(reader: Box<dyn BufRead + Send>, from: u64, take_partial: bool) -> LineReader {
+        LineReader {
+            reader,
             offset: from,
             take_partial,
             buf: Vec::with_capacity(512),
-        })
+        }
+    }
+
+    /// Whether the input is complete, so a parser may let go of what it holds.
+    pub fn is_complete(&self) -> bool {
+        self.take_partial
     }
 
     /// Offset just after the last line returned.

@@ -176,6 +176,9 @@ pub trait Store: Send {
     fn add_stream(&mut self, stream: &Stream) -> Result<Stream>;
     /// Marks a stream (truncated, say) and records a gap, in one transaction.
     fn mark_stream(&mut self, stream_id: i64, status: &str, gap: &Gap) -> Result<()>;
+    /// Marks a stream whose file is read whole and never grows (a gzip
+    /// delivery file) as finished, so it is not read again.
+    fn mark_done(&mut self, stream_id: i64) -> Result<()>;
     /// Writes a batch of records. With `commit` false the transaction stays
     /// open for the next batch: fewer, larger transactions make index upkeep
     /// far cheaper. With `commit` true the stream's checkpoint is written and

@@ -592,6 +592,14 @@ impl Store for SqliteStore {
         Ok(stored)
     }
 
+    fn mark_done(&mut self, stream_id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE streams SET status = 'done', updated_at = ?1 WHERE id = ?2",
+            params![micros(Utc::now()), stream_id],
+        )?;
+        Ok(())
+    }
+
     fn mark_stream(&mut self, stream_id: i64, status: &str, gap: &Gap) -> Result<()> {
         let tx = self
             .conn

@@ -42,7 +42,7 @@ pub fn source(store: &mut SqliteStore, name: &str) -> FileSource {
         name: name.into(),
         kind: SourceKind::Syslog,
         zone: None,
-        columns: None,
+        options: Default::default(),
     }
 }
 

@@ -1,0 +1,197 @@
+//! Finding JSON documents in a stream of lines: one object per line
+//! (`journalctl -o json`, NDJSON bulk exports, CloudWatch exports) or one
+//! document spread over many (a FHIR Bundle, a CloudTrail `{"Records":[…]}`
+//! file, `json-pretty`). The framer tracks nesting and strings byte by byte,
+//! so it costs one pass and never re-parses a growing buffer.
+//!
+//! A document still open when a read stops is held in the parser state and
+//! finished on the next read, so a checkpoint never splits one.
+
+use std::borrow::Cow;
+
+use super::Reject;
+
+/// Largest document held while waiting for it to close (FORMATS.md rule 3
+/// caps a JSON document at 1 MiB; CloudTrail delivery files are bigger, so
+/// the whole-file cap is generous).
+pub const MAX_DOCUMENT: usize = 256 * 1024 * 1024;
+
+/// What one line completed.
+pub enum Frame<'a> {
+    /// Nothing yet: blank, or a document still open.
+    Pending,
+    /// A whole document and the offset of its first line.
+    Done(u64, Cow<'a, [u8]>),
+    /// What was held cannot be JSON; it goes to quarantine.
+    Bad(Reject),
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct JsonFrame {
+    buf: Vec<u8>,
+    start: u64,
+    depth: u32,
+    in_str: bool,
+    esc: bool,
+}
+
+impl JsonFrame {
+    /// Restores what [`JsonFrame::save`] wrote (`OFFSET:HEX`).
+    pub fn restore(saved: &str) -> JsonFrame {
+        let mut f = JsonFrame::default();
+        if let Some((o, h)) = saved.split_once(':')
+            && let (Ok(o), Ok(bytes)) = (o.parse(), hex::decode(h))
+        {
+            for line in bytes.split(|b| *b == b'\n') {
+                // Re-scanning rebuilds depth and string state exactly.
+                let _ = f.scan(line, o);
+            }
+            f.start = o;
+        }
+        f
+    }
+
+    /// The held part of an open document, for the parser state.
+    pub fn save(&self) -> String {
+        if self.buf.is_empty() {
+            String::new()
+        } else {
+            format!("{}:{}", self.start, hex::encode(&self.buf))
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
+    /// Feeds one line (without its newline).
+    pub fn push<'a>(&'a mut self, line: &'a [u8], offset: u64) -> Frame<'a> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if self.buf.is_empty() {
+            // json-seq puts RS before each document.
+            let t = trim(line.strip_prefix(b"\x1e").unwrap_or(line));
+            if t.is_empty() {
+                return Frame::Pending;
+            }
+            if t[0] != b'{' && t[0] != b'[' {
+                return Frame::Bad(Reject {
+                    gap: false,
+                    offset,
+                    reason: "not a JSON object or array".into(),
+                    raw: line.to_vec(),
+                });
+            }
+            // The common case, one document per line, is handed out borrowed.
+            let mut probe = JsonFrame::default();
+            if probe.depth_after(t) == Some(0) {
+                return Frame::Done(offset, Cow::Borrowed(t));
+            }
+            if probe.in_str {
+                return Frame::Bad(Reject {
+                    gap: false,
+                    offset,
+                    reason: "line ends inside a JSON string (cut short?)".into(),
+                    raw: line.to_vec(),
+                });
+            }
+            self.start = offset;
+        }
+        match self.scan(line, offset) {
+            Ok(true) => {
+                let start = self.start;
+                let doc = std::mem::take(&mut self.buf);
+                *self = JsonFrame::default();
+                Frame::Done(start, Cow::Owned(doc))
+            }
+            Ok(false) => Frame::Pending,
+            Err(reason) => {
+                let start = self.start;
+                let mut raw = std::mem::take(&mut self.buf);
+                raw.truncate(64 * 1024);
+                *self = JsonFrame::default();
+                Frame::Bad(Reject {
+                    gap: false,
+                    offset: start,
+                    reason,
+                    raw,
+                })
+            }
+        }
+    }
+
+    /// The input ended: what is held will never close.
+    pub fn finish(&mut self) -> Option<Reject> {
+        if self.buf.is_empty() {
+            return None;
+        }
+        let start = self.start;
+        let mut raw = std::mem::take(&mut self.buf);
+        raw.truncate(64 * 1024);
+        *self = JsonFrame::default();
+        Some(Reject {
+            gap: false,
+            offset: start,
+            reason: "the input ended inside a JSON document".into(),
+            raw,
+        })
+    }
+
+    /// Appends a line; `Ok(true)` once the document has closed.
+    fn scan(&mut self, line: &[u8], offset: u64) -> Result<bool, String> {
+        if self.buf.is_empty() {
+            self.start = offset;
+        } else {
+            self.buf.push(b'\n');
+        }
+        if self.buf.len() + line.len() > MAX_DOCUMENT {
+            return Err(format!(
+                "JSON document longer than {} MiB",
+                MAX_DOCUMENT / 1024 / 1024
+            ));
+        }
+        self.buf.extend_from_slice(line);
+        // A raw newline inside a string is invalid JSON, but scanning on
+        // keeps the document whole so it is quarantined as one record
+        // (FORMATS.md §6.3) rather than as a heap of fragments.
+        match self.depth_after(line) {
+            Some(0) if !self.in_str => Ok(true),
+            Some(_) => Ok(false),
+            None => Err("more closing brackets than opening ones".into()),
+        }
+    }
+
+    /// Runs the nesting scanner over `bytes`; `None` on an unbalanced close.
+    fn depth_after(&mut self, bytes: &[u8]) -> Option<u32> {
+        for &b in bytes {
+            if self.in_str {
+                if self.esc {
+                    self.esc = false;
+                } else if b == b'\\' {
+                    self.esc = true;
+                } else if b == b'"' {
+                    self.in_str = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_str = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => self.depth = self.depth.checked_sub(1)?,
+                _ => {}
+            }
+        }
+        Some(self.depth)
+    }
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    let s = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(s, |i| i + 1);
+    &b[s..e]
+}
