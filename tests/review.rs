@@ -629,7 +629,7 @@ fn decisions_survive_sigkill_at_random_points() {
                 .lines()
                 .map_while(Result::ok)
                 .inspect(|l| {
-                    if l == "READY" {
+                    if l.ends_with("READY") {
                         let _ = ready_tx.send(());
                     }
                 })
