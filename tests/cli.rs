@@ -107,10 +107,64 @@ fn demo_workspace_end_to_end() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let rows = v.as_array().unwrap();
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 8);
+    let kinds: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 7, "every kind is in the demo: {kinds:?}");
     for r in rows {
         assert_eq!(r["health"], "ok", "{r}");
-        assert!(r["events"].as_u64().unwrap() > 50, "{r}");
+        assert!(r["events"].as_u64().unwrap() >= 5, "{r}");
+    }
+    // Each source has something worth a look: one of its events is in an
+    // item a rule raised (not only in the random sample).
+    let o = vigil(
+        home.path(),
+        &["--config", c, "queue", "--format", "json", "--limit", "0"],
+    );
+    let items: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let flagged: std::collections::BTreeSet<i64> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["rule"] != "sample")
+        })
+        .flat_map(|i| {
+            i["event_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.as_i64().unwrap())
+        })
+        .collect();
+    for r in rows {
+        let name = r["name"].as_str().unwrap();
+        let o = vigil(
+            home.path(),
+            &[
+                "--config",
+                c,
+                "events",
+                "--filter",
+                &format!("source:{name}"),
+                "--format",
+                "json",
+                "--limit",
+                "0",
+            ],
+        );
+        let evs: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(
+            evs.as_array()
+                .unwrap()
+                .iter()
+                .any(|e| flagged.contains(&e["id"].as_i64().unwrap())),
+            "nothing flagged in {name}"
+        );
     }
     let ehr = rows.iter().find(|r| r["name"] == "ehr-app-secure").unwrap();
     assert_eq!(ehr["quarantined"], 1);

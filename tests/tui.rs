@@ -396,9 +396,15 @@ fn end_to_end_in_tmux_filter_mark_decide_quit() {
     t(&["send-keys", "-t", &session, "Enter"]);
     let screen = wait("filter actor:nurse1");
     assert!(screen.contains("filter actor:nurse1"), "{screen}");
+    // The filtered page arrives from the worker after the status line
+    // changes: mark only once nurse1's items are on the screen.
+    let screen = wait("Opened a relative");
+    assert!(screen.contains("Opened a relative"), "{screen}");
     t(&["send-keys", "-t", &session, "Space"]);
+    wait("1 marked");
     t(&["send-keys", "-t", &session, "Space"]);
-    wait("2 marked");
+    let screen = wait("2 marked");
+    assert!(screen.contains("2 marked"), "{screen}");
     t(&["send-keys", "-t", &session, "a"]);
     let screen = wait("committed");
     assert!(screen.contains("saved 2 (committed)"), "{screen}");

@@ -4,6 +4,7 @@
 
 pub mod authlog;
 mod ehr;
+mod systems;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -61,6 +62,52 @@ occurred_at = "Access Time"
 action = "Action"
 client = "Workstation"
 detail = "Reason"
+
+# The database host's journal, as `journalctl -o json` writes it. On the host
+# itself, run journalctl instead of reading a file (the cursor is the
+# checkpoint): command = ["journalctl", "-o", "json", "-u", "ssh.service"]
+[[source]]
+name = "ehr-db-journal"
+kind = "journald-json"
+path = "logs/ehr-db/journal.json*"
+cadence = "daily"
+risk = "high"
+
+# pgAudit in the database's server log; the prefix is the server's
+# log_line_prefix (csvlog files need none).
+[[source]]
+name = "ehr-db-pgaudit"
+kind = "pgaudit"
+path = "logs/ehr-db/postgresql*.log"
+log_line_prefix = "%m [%p] %q%u@%d "
+timezone = "UTC"
+cadence = "daily"
+risk = "critical"
+
+# The EHR application server's audit.log (ENRICHED format), with a watch
+# rule on the export folder: -w /srv/ehr/exports -k phi_access
+[[source]]
+name = "ehr-app-audit"
+kind = "auditd"
+path = "logs/ehr-app/audit.log*"
+cadence = "daily"
+risk = "critical"
+
+# The FHIR server's AuditEvents, from a bulk export (NDJSON).
+[[source]]
+name = "fhir-audit"
+kind = "fhir-auditevent"
+path = "logs/fhir/*.ndjson"
+cadence = "daily"
+risk = "critical"
+
+# CloudTrail delivery files copied from the trail's S3 bucket.
+[[source]]
+name = "aws-cloudtrail"
+kind = "cloudtrail"
+path = "logs/aws/*.json.gz"
+cadence = "daily"
+risk = "high"
 
 # Who is who: accounts across systems, shifts, status, relatives.
 [roster]
@@ -515,11 +562,19 @@ pub fn write_workspace(dir: &Path, end: DateTime<Utc>) -> Result<Workspace> {
     let bastion_dir = dir.join("logs/bastion");
     let ehr_dir = dir.join("logs/ehr-app");
     let access_dir = dir.join("logs/ehr");
+    let (db_dir, fhir_dir, aws_dir) = (
+        dir.join("logs/ehr-db"),
+        dir.join("logs/fhir"),
+        dir.join("logs/aws"),
+    );
     for d in [
         dir,
         bastion_dir.as_path(),
         ehr_dir.as_path(),
         access_dir.as_path(),
+        db_dir.as_path(),
+        fhir_dir.as_path(),
+        aws_dir.as_path(),
     ] {
         fs::DirBuilder::new()
             .recursive(true)
@@ -552,6 +607,24 @@ pub fn write_workspace(dir: &Path, end: DateTime<Utc>) -> Result<Workspace> {
     create_private(&dir.join(ehr::WATCHLIST))?.write_all(ehr::WATCH.as_bytes())?;
     let access = dir.join(ehr::ACCESS);
     create_private(&access)?.write_all(ehr::access_report(&mut rng, end).as_bytes())?;
+    let mut files = vec![access];
+    for (name, body) in [
+        (
+            systems::JOURNAL,
+            systems::journal(&mut rng, end).into_bytes(),
+        ),
+        (
+            systems::PGAUDIT,
+            systems::pgaudit(&mut rng, end).into_bytes(),
+        ),
+        (systems::AUDITD, systems::auditd(&mut rng, end).into_bytes()),
+        (systems::FHIR, systems::fhir(&mut rng, end).into_bytes()),
+        (systems::CLOUDTRAIL, systems::cloudtrail(end)?),
+    ] {
+        let p = dir.join(name);
+        create_private(&p)?.write_all(&body)?;
+        files.push(p);
+    }
 
     // mtimes anchor year inference: the live files were written just now,
     // the rotated one stopped at its last line.
@@ -565,6 +638,6 @@ pub fn write_workspace(dir: &Path, end: DateTime<Utc>) -> Result<Workspace> {
     Ok(Workspace {
         dir: dir.to_path_buf(),
         config,
-        files: vec![rotated, live, secure, access],
+        files: [vec![rotated, live, secure], files].concat(),
     })
 }

@@ -68,8 +68,12 @@ impl Rule for FirstSeen {
         store.add_seen(&std::mem::take(&mut self.new_rows))
     }
     fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
+        // Database objects come schema-qualified (`public.patients`, as
+        // pgAudit writes them); a chart id an EHR or FHIR server reports is
+        // not one, even when the demographics do not list it.
         let db = matches!(e.action, "read" | "write" | "ddl" | "function")
-            && e.subject.is_some()
+            && e.subject
+                .is_some_and(|s| s.contains('.') && !s.contains('/'))
             && ctx.patient(e).is_none();
         if !is_access(e) && !db {
             return;
