@@ -1,6 +1,9 @@
 //! Writes an EHR access-report benchmark workspace into DIR: a 10,000-person
-//! roster, 100,000 patients, an N-row access report, and a config naming
-//! them: `cargo run --release --example gen-access -- DIR [ROWS]`.
+//! roster, 100,000 patients, N chart accesses written three ways (an EHR
+//! access report CSV, FHIR AuditEvents as NDJSON, and an audit.log with a
+//! watch on the chart store, one record per access plus logins and sudo),
+//! and a config naming them:
+//! `cargo run --release --example gen-access -- DIR [ROWS]`.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -84,7 +87,10 @@ fn main() -> std::io::Result<()> {
 
     let start: DateTime<Utc> = "2026-10-01T00:00:00Z".parse().expect("valid");
     let mut w = BufWriter::new(File::create(dir.join("access.csv"))?);
+    let mut fhir = BufWriter::new(File::create(dir.join("fhir.ndjson"))?);
+    let mut audit = BufWriter::new(File::create(dir.join("audit.log"))?);
     writeln!(w, "User ID,MRN,Access Time,Action,Workstation,Reason")?;
+    let mut serial = 1_000u64;
     let mut t = start;
     for _ in 0..rows {
         t += Duration::milliseconds(rng.below(500) as i64 + 1);
@@ -115,8 +121,63 @@ fn main() -> std::io::Result<()> {
             t.format("%Y-%m-%d %H:%M:%S"),
             user % 300
         )?;
+        let (sub, code) = match action {
+            "Edit Note" => ("update", "U"),
+            _ => ("read", "R"),
+        };
+        let purpose = if reason.is_empty() {
+            String::new()
+        } else {
+            r#","purposeOfUse":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"ETREAT"}]}]"#.to_owned()
+        };
+        writeln!(
+            fhir,
+            r#"{{"resourceType":"AuditEvent","id":"ae{serial}","type":{{"system":"http://terminology.hl7.org/CodeSystem/audit-event-type","code":"rest"}},"subtype":[{{"system":"http://hl7.org/fhir/restful-interaction","code":"{sub}"}}],"action":"{code}","recorded":"{}","outcome":"0","agent":[{{"who":{{"identifier":{{"value":"u{user}"}}}},"requestor":true,"network":{{"address":"10.1.{}.{}","type":"2"}}{purpose}}}],"source":{{"observer":{{"display":"fhir.bench"}}}},"entity":[{{"what":{{"reference":"Patient/{mrn}"}},"type":{{"code":"1"}},"role":{{"code":"1"}}}}]}}"#,
+            t.format("%Y-%m-%dT%H:%M:%SZ"),
+            user % 250,
+            1 + user % 200
+        )?;
+        serial += 1;
+        let stamp = format!(
+            "{}.{:03}:{serial}",
+            t.timestamp(),
+            t.timestamp_subsec_millis()
+        );
+        let uid = 10_000 + user;
+        match serial % 10 {
+            // one access in ten is a login or a sudo command on the app server
+            0 => writeln!(
+                audit,
+                "type=USER_LOGIN msg=audit({stamp}): pid={} uid=0 auid={uid} ses={} msg='op=login id={uid} exe=\"/usr/sbin/sshd\" hostname=10.1.0.{} addr=10.1.0.{} terminal=ssh res={}'",
+                serial % 30_000,
+                serial % 9000,
+                user % 250,
+                user % 250,
+                if rng.below(50) == 0 {
+                    "failed"
+                } else {
+                    "success"
+                }
+            )?,
+            1 => writeln!(
+                audit,
+                "type=USER_CMD msg=audit({stamp}): pid={} uid={uid} auid={uid} ses={} msg='cwd=\"/srv/ehr\" cmd=73797374656D63746C20726573746172742065687220 exe=\"/usr/bin/sudo\" terminal=pts/1 res=success'",
+                serial % 30_000,
+                serial % 9000
+            )?,
+            // the rest: the chart file read under the watch rule
+            _ => writeln!(
+                audit,
+                "type=SYSCALL msg=audit({stamp}): arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=7ffd a2=0 a3=0 items=1 ppid=1 pid={} auid={uid} uid={uid} gid=100 euid={uid} suid={uid} fsuid={uid} egid=100 sgid=100 fsgid=100 tty=(none) ses={} comm=\"ehr-api\" exe=\"/opt/ehr/bin/ehr-api\" key=\"phi_access\"\ntype=PATH msg=audit({stamp}): item=0 name=\"/srv/ehr/charts/{mrn}.json\" inode={} dev=fd:01 mode=0100640 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL",
+                serial % 30_000,
+                serial % 9000,
+                mrn
+            )?,
+        }
     }
     w.flush()?;
+    fhir.flush()?;
+    audit.flush()?;
 
     let cfg = dir.join("config.toml");
     fs::write(
@@ -135,6 +196,16 @@ occurred_at = "Access Time"
 action = "Action"
 client = "Workstation"
 detail = "Reason"
+
+[[source]]
+name = "fhir"
+kind = "fhir-auditevent"
+path = "fhir.ndjson"
+
+[[source]]
+name = "audit"
+kind = "auditd"
+path = "audit.log"
 
 [roster]
 path = "roster.csv"

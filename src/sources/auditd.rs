@@ -52,28 +52,13 @@ const COMPANIONS: &[&str] = &[
     "KERN_MODULE",
 ];
 
-/// Fields the field dictionary marks `encoded` (hex when they hold spaces,
-/// quotes, controls or non-ASCII).
-const ENCODED: &[&str] = &[
-    "acct",
-    "cmd",
-    "comm",
-    "cwd",
-    "data",
-    "dir",
-    "exe",
-    "file",
-    "grp",
-    "key",
-    "name",
-    "ocomm",
-    "path",
-    "proctitle",
-    "vm",
-    "watch",
-    "device",
-    "cgroup",
-];
+/// Text held by a record: a span of its own line (the common case, no
+/// allocation) or a string made while parsing (a decoded hex value).
+#[derive(Debug, Clone)]
+enum Str {
+    Span(u32, u32),
+    Owned(Box<str>),
+}
 
 /// One record, split into fields.
 #[derive(Debug, Clone)]
@@ -83,7 +68,9 @@ struct Record {
     secs: i64,
     millis: u32,
     serial: u32,
-    fields: Vec<(String, String)>,
+    /// The record as text; field spans point into it.
+    text: String,
+    fields: Vec<(Str, Str)>,
     /// Values that looked hex-encoded but did not decode.
     undecodable: Vec<String>,
     /// A trailing stray quote or a value cut short.
@@ -93,12 +80,19 @@ struct Record {
 }
 
 impl Record {
+    fn s<'a>(&'a self, v: &'a Str) -> &'a str {
+        match v {
+            Str::Span(a, b) => &self.text[*a as usize..*b as usize],
+            Str::Owned(o) => o,
+        }
+    }
+
     fn get(&self, key: &str) -> Option<&str> {
         self.fields
             .iter()
             .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| self.s(k) == key)
+            .map(|(_, v)| self.s(v))
             .filter(|v| !matches!(*v, "?" | "(null)" | "(none)" | ""))
     }
 
@@ -106,8 +100,12 @@ impl Record {
         DateTime::<Utc>::from_timestamp(self.secs, self.millis * 1_000_000)
     }
 
-    fn key(&self) -> (Option<String>, i64, u32, u32) {
-        (self.node.clone(), self.secs, self.millis, self.serial)
+    /// Whether two records belong to one event: same node, time and serial.
+    fn same_event(&self, o: &Record) -> bool {
+        self.serial == o.serial
+            && self.secs == o.secs
+            && self.millis == o.millis
+            && self.node == o.node
     }
 }
 
@@ -153,8 +151,7 @@ impl AuditdParser {
     }
 
     fn hold(&mut self, r: Record) {
-        let key = r.key();
-        match self.open.iter_mut().find(|o| o.records[0].key() == key) {
+        match self.open.iter_mut().find(|o| o.records[0].same_event(&r)) {
             Some(o) => {
                 o.records.push(r);
                 o.last = self.seen;
@@ -240,7 +237,7 @@ impl RecordParser for AuditdParser {
         self.track_serial(&r);
         let secs = r.secs;
         if COMPANIONS.contains(&r.kind.as_str())
-            || self.open.iter().any(|o| o.records[0].key() == r.key())
+            || self.open.iter().any(|o| o.records[0].same_event(&r))
         {
             self.hold(r);
         } else {
@@ -314,30 +311,31 @@ fn parse_record(line: &[u8], offset: u64) -> Result<Record, String> {
     }
     let serial: u32 = serial.parse().map_err(|_| "bad serial in msg=audit(…)")?;
     let rest = rest.strip_prefix(':').unwrap_or(rest);
+    let start = text.len() - rest.len();
+    let kind = kind.to_owned();
     let mut rec = Record {
         node,
-        kind: kind.to_owned(),
+        kind,
         secs,
         millis,
         serial,
+        text: String::new(),
         fields: Vec::new(),
         undecodable: Vec::new(),
         partial: None,
         offset,
         raw,
     };
-    split_fields(rest, &mut rec, 0);
+    rec.text = text.into_owned();
+    let end = rec.text.len();
+    split_fields(&mut rec, start, end, 0, false);
     if let Some(e) = enriched {
-        let e = String::from_utf8_lossy(e);
-        let mut extra = Record {
-            fields: Vec::new(),
-            ..rec.clone()
-        };
-        split_fields(&e, &mut extra, 0);
-        for (k, v) in extra.fields {
-            // Interpreted names come upper-case: keep them apart.
-            rec.fields.push((format!("@{k}"), v));
-        }
+        // Interpreted names come after 0x1D: kept as `@NAME` fields.
+        let from = rec.text.len() + 1;
+        rec.text.push('\u{1d}');
+        rec.text.push_str(&String::from_utf8_lossy(e));
+        let to = rec.text.len();
+        split_fields(&mut rec, from, to, 0, true);
     }
     if rec.time().is_none() {
         return Err("time in msg=audit(…) is out of range".into());
@@ -345,98 +343,160 @@ fn parse_record(line: &[u8], offset: u64) -> Result<Record, String> {
     Ok(rec)
 }
 
-/// `key=value` pairs with the audit quirks (FORMATS.md §3.2).
-fn split_fields(s: &str, rec: &mut Record, depth: u8) {
+/// `key=value` pairs with the audit quirks (FORMATS.md §3.2), from
+/// `rec.text[from..to]`; `enriched` names keys `@KEY`.
+fn split_fields(rec: &mut Record, from: usize, to: usize, depth: u8, enriched: bool) {
     let execve = rec.kind == "EXECVE";
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    let mut prefix: Option<&str> = None;
+    let mut i = from;
+    let mut prefix: Option<&'static str> = None;
     let mut last_unquoted = false;
-    while i < bytes.len() {
-        while i < bytes.len() && bytes[i] == b' ' {
+    while i < to {
+        let bytes = &rec.text.as_bytes()[..to];
+        while i < to && bytes[i] == b' ' {
             i += 1;
         }
-        if i >= bytes.len() {
+        if i >= to {
             break;
         }
         let start = i;
-        while i < bytes.len() && bytes[i] != b'=' && bytes[i] != b' ' {
+        while i < to && bytes[i] != b'=' && bytes[i] != b' ' {
             i += 1;
         }
-        let word = &s[start..i];
-        if i >= bytes.len() || bytes[i] == b' ' {
+        if i >= to || bytes[i] == b' ' {
             // A word with no `=`: `old auid=`, `new ses=`, a value holding
             // spaces (`op=adding group to /etc/group`), or a leading tag.
-            if matches!(word, "old" | "new") {
-                prefix = Some(word);
-            } else if last_unquoted
-                && word != ":"
-                && let Some((_, v)) = rec.fields.last_mut()
-            {
-                v.push(' ');
-                v.push_str(word);
+            let word = &rec.text[start..i];
+            if word == "old" {
+                prefix = Some("old");
+            } else if word == "new" {
+                prefix = Some("new");
+            } else if last_unquoted && word != ":" {
+                let end = i;
+                if let Some((_, v)) = rec.fields.last_mut() {
+                    match v {
+                        Str::Span(_, b) if (*b as usize) < end => *b = end as u32,
+                        Str::Span(..) => {}
+                        Str::Owned(o) => {
+                            let mut s = o.to_string();
+                            s.push(' ');
+                            s.push_str(&rec.text[start..end]);
+                            *o = s.into_boxed_str();
+                        }
+                    }
+                }
             }
             continue;
         }
-        let key = match prefix.take() {
-            Some(p) => format!("{p}-{word}"),
-            None => word.to_owned(),
-        };
+        let key_span = (start, i);
         i += 1; // '='
-        let (value, quoted) = match bytes.get(i) {
+        let (vstart, vend, quoted) = match bytes.get(i) {
             Some(&q @ (b'"' | b'\'')) => {
                 let vstart = i + 1;
-                match s[vstart..].find(q as char) {
+                match bytes[vstart..to].iter().position(|b| *b == q) {
                     Some(end) => {
                         i = vstart + end + 1;
-                        (&s[vstart..vstart + end], Some(q))
+                        (vstart, vstart + end, Some(q))
                     }
                     None => {
-                        i = bytes.len();
-                        rec.partial = Some(format!("value of {key} has no closing quote"));
-                        (&s[vstart..], Some(q))
+                        i = to;
+                        rec.partial = Some(format!(
+                            "value of {} has no closing quote",
+                            &rec.text[key_span.0..key_span.1]
+                        ));
+                        (vstart, to, Some(q))
                     }
                 }
             }
             _ => {
                 let vstart = i;
-                while i < bytes.len() && bytes[i] != b' ' {
+                while i < to && bytes[i] != b' ' {
                     i += 1;
                 }
-                (&s[vstart..i], None)
+                (vstart, i, None)
             }
         };
         last_unquoted = quoted.is_none();
-        if quoted == Some(b'\'') && depth == 0 {
+        if quoted == Some(b'\'') && depth == 0 && !enriched {
             // The nested user-space payload: its own key=value list. The old
-            // PAM layout wraps parts in ` : `, parentheses and commas.
-            let inner = if value.starts_with("PAM:") {
-                value.replace([',', '(', ')'], " ")
+            // PAM layout wraps parts in ` : `, parentheses and commas; that
+            // one is cleaned into a copy at the end of the text.
+            if rec.text[vstart..vend].starts_with("PAM:") {
+                let cleaned = rec.text[vstart..vend].replace([',', '(', ')'], " ");
+                let from = rec.text.len() + 1;
+                rec.text.push('\u{1f}');
+                rec.text.push_str(&cleaned);
+                let end = rec.text.len();
+                split_fields(rec, from, end, depth + 1, false);
             } else {
-                value.to_owned()
-            };
-            split_fields(&inner, rec, depth + 1);
+                split_fields(rec, vstart, vend, depth + 1, false);
+            }
             last_unquoted = false;
             continue;
         }
-        let mut value = value.to_owned();
-        if quoted.is_none() && value.ends_with('"') && !value.starts_with('"') {
-            value.pop();
-            rec.partial = Some(format!("stray quote after {key}"));
+        let key = match (prefix.take(), enriched) {
+            (Some(p), _) => Str::Owned(format!("{p}-{}", &rec.text[key_span.0..key_span.1]).into()),
+            (None, true) => Str::Owned(format!("@{}", &rec.text[key_span.0..key_span.1]).into()),
+            (None, false) => Str::Span(key_span.0 as u32, key_span.1 as u32),
+        };
+        let mut value = Str::Span(vstart as u32, vend as u32);
+        let raw_value = &rec.text[vstart..vend];
+        let stray = quoted.is_none() && raw_value.ends_with('"') && !raw_value.starts_with('"');
+        if stray {
+            value = Str::Span(vstart as u32, (vend - 1) as u32);
         }
-        let encoded = ENCODED.contains(&key.as_str())
-            || (execve
-                && key.starts_with('a')
-                && key[1..].starts_with(|c: char| c.is_ascii_digit()));
-        if quoted.is_none() && encoded && !matches!(value.as_str(), "(null)" | "?" | "(none)") {
-            match decode_hex(&value) {
-                Some(v) => value = v,
-                None if looks_hex(&value) => rec.undecodable.push(key.clone()),
-                None => {}
+        let (encoded, decoded, bad_hex) = {
+            let k = rec.s(&key);
+            let encoded = !enriched
+                && (is_encoded(k)
+                    || (execve
+                        && k.starts_with('a')
+                        && k[1..].starts_with(|c: char| c.is_ascii_digit())));
+            let v = rec.s(&value);
+            if quoted.is_none() && encoded && !matches!(v, "(null)" | "?" | "(none)") {
+                let d = decode_hex(v);
+                let bad = d.is_none() && looks_hex(v);
+                (true, d, bad)
+            } else {
+                (encoded, None, false)
             }
+        };
+        let _ = encoded;
+        if stray {
+            rec.partial = Some(format!("stray quote after {}", rec.s(&key)));
+        }
+        if let Some(d) = decoded {
+            value = Str::Owned(d.into_boxed_str());
+        } else if bad_hex {
+            let k = rec.s(&key).to_owned();
+            rec.undecodable.push(k);
         }
         rec.fields.push((key, value));
     }
+}
+
+/// Fields the dictionary marks `encoded`.
+fn is_encoded(k: &str) -> bool {
+    matches!(
+        k,
+        "acct"
+            | "cmd"
+            | "comm"
+            | "cwd"
+            | "data"
+            | "dir"
+            | "exe"
+            | "file"
+            | "grp"
+            | "key"
+            | "name"
+            | "ocomm"
+            | "path"
+            | "proctitle"
+            | "vm"
+            | "watch"
+            | "device"
+            | "cgroup"
+    )
 }
 
 fn looks_hex(v: &str) -> bool {
@@ -659,11 +719,12 @@ fn syscall(records: &[Record], subject: &mut Option<String>, detail: &mut Vec<St
                 argv.push(a.to_owned());
             } else {
                 // Long arguments come in pieces: a1[0]=… a1[1]=…
+                let piece = format!("{k}[");
                 let pieces: String = exec
                     .fields
                     .iter()
-                    .filter(|(f, _)| f.starts_with(&format!("{k}[")))
-                    .map(|(_, v)| v.as_str())
+                    .filter(|(f, _)| exec.s(f).starts_with(&piece))
+                    .map(|(_, v)| exec.s(v))
                     .collect();
                 argv.push(pieces);
             }

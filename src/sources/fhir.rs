@@ -345,7 +345,7 @@ fn patient_id(what: &Reference<'_>) -> Option<String> {
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(hay, needle).is_some()
 }
 
 pub struct FhirParser {
@@ -360,8 +360,11 @@ impl FhirParser {
             rejects: Vec::new(),
         }
     }
+}
 
-    fn document(&mut self, doc: &[u8], offset: u64, out: &mut Vec<NewEvent>) {
+/// One framed document: an AuditEvent, or a Bundle of them.
+fn document(doc: &[u8], offset: u64, out: &mut Vec<NewEvent>, rejects: &mut Vec<Reject>) {
+    {
         // Most documents are single AuditEvents (NDJSON): parse as one first;
         // only when that fails is the document asked whether it is a Bundle
         // (whose keys may come in any order).
@@ -383,7 +386,7 @@ impl FhirParser {
                 .ok()
                 .and_then(|t| serde_json::from_str(t).ok());
             if top.and_then(|t| t.resource_type).as_deref() != Some("Bundle") {
-                self.rejects.push(Reject {
+                rejects.push(Reject {
                     gap: false,
                     offset,
                     reason: err,
@@ -398,7 +401,7 @@ impl FhirParser {
         {
             Ok(b) => b,
             Err(e) => {
-                self.rejects.push(Reject {
+                rejects.push(Reject {
                     gap: false,
                     offset,
                     reason: format!("not a valid Bundle: {e}"),
@@ -419,7 +422,7 @@ impl FhirParser {
             }
             match normalize(raw, offset, i as u32) {
                 Ok(e) => out.push(e),
-                Err(reason) => self.rejects.push(Reject {
+                Err(reason) => rejects.push(Reject {
                     gap: false,
                     offset,
                     reason: format!("entry {i}: {reason}"),
@@ -439,8 +442,7 @@ impl RecordParser for FhirParser {
                 Ok(())
             }
             Frame::Done(start, doc) => {
-                let doc = doc.into_owned();
-                self.document(&doc, start, out);
+                document(&doc, start, out, &mut self.rejects);
                 Ok(())
             }
         }

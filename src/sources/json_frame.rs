@@ -161,24 +161,38 @@ impl JsonFrame {
     }
 
     /// Runs the nesting scanner over `bytes`; `None` on an unbalanced close.
+    /// String contents, most of a FHIR or CloudTrail document, are skipped
+    /// with a vectorized search for the next quote or backslash.
     fn depth_after(&mut self, bytes: &[u8]) -> Option<u32> {
-        for &b in bytes {
+        let mut i = 0;
+        while i < bytes.len() {
             if self.in_str {
                 if self.esc {
                     self.esc = false;
-                } else if b == b'\\' {
-                    self.esc = true;
-                } else if b == b'"' {
-                    self.in_str = false;
+                    i += 1;
+                    continue;
+                }
+                match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                    None => return Some(self.depth),
+                    Some(j) => {
+                        i += j;
+                        if bytes[i] == b'\\' {
+                            self.esc = true;
+                        } else {
+                            self.in_str = false;
+                        }
+                        i += 1;
+                    }
                 }
                 continue;
             }
-            match b {
+            match bytes[i] {
                 b'"' => self.in_str = true,
                 b'{' | b'[' => self.depth += 1,
                 b'}' | b']' => self.depth = self.depth.checked_sub(1)?,
                 _ => {}
             }
+            i += 1;
         }
         Some(self.depth)
     }
