@@ -2,8 +2,8 @@
 # Ingest benchmark (README, "Benchmarks"): generates N- and 2N-line auth
 # logs, ingests each into a fresh SQLite store with `vigil ingest --kind
 # syslog` (plain, then with the rules), times lnav indexing the same N-line
-# file, and does the same for an N-row EHR access report with a 10,000-person
-# roster and 100,000 patients.
+# file, and does the same for an N-row EHR access report and N FHIR
+# AuditEvents (NDJSON) with a 10,000-person roster and 100,000 patients.
 # Needs /usr/bin/time (Debian package `time`) and lnav (package `lnav`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +37,9 @@ measure "syslog ${N} + rules" ./target/release/vigil --store "$work/bench.db" in
 ehr=(./target/release/vigil --config "$work/ehr/config.toml" --store "$work/bench.db" ingest --kind access-csv --source ehr)
 measure "access-csv ${N}" "${ehr[@]}" --no-rules "$work/ehr/access.csv"
 measure "access-csv ${N} + rules" "${ehr[@]}" "$work/ehr/access.csv"
+fhir=(./target/release/vigil --config "$work/ehr/config.toml" --store "$work/bench.db" ingest --kind fhir-auditevent --source fhir)
+measure "fhir ${N}" "${fhir[@]}" --no-rules "$work/ehr/fhir.ndjson"
+measure "fhir ${N} + rules" "${fhir[@]}" "$work/ehr/fhir.ndjson"
 if command -v lnav >/dev/null 2>&1; then
   measure "lnav index ${N}" lnav -n -c ';SELECT count(*) FROM syslog_log' "$work/auth-1x.log"
 else

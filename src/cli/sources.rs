@@ -65,6 +65,13 @@ fn checkpoint_summary(streams: &[Stream]) -> String {
         .iter()
         .filter(|s| s.status == "active")
         .map(|s| {
+            if s.path.starts_with("command: ") {
+                // A command source resumes from the journal cursor.
+                return match crate::sources::journald::JournaldParser::cursor_in(&s.parser_state) {
+                    Some(c) => format!("cursor {c}"),
+                    None => "cursor (none yet)".to_owned(),
+                };
+            }
             let name = std::path::Path::new(&s.path)
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())

@@ -234,6 +234,21 @@ impl Engine {
     /// writing anything: the result is applied with `apply`, after the
     /// events' own transaction has committed.
     pub fn evaluate(&mut self, store: &dyn Store, events: &[RuleEvent<'_>]) -> Result<Pending> {
+        if let Some(first) = events.iter().map(|e| e.occurred_at).min() {
+            self.prime(store, first)?;
+        }
+        Ok(self.evaluate_primed(events))
+    }
+
+    /// Shows windowed rules the stored history before `start`, if they have
+    /// not seen it: what `evaluate_primed` needs before a batch.
+    pub fn prime_before(&mut self, store: &dyn Store, start: DateTime<Utc>) -> Result<()> {
+        self.prime(store, start)
+    }
+
+    /// `evaluate` for a batch whose history `prime_before` has supplied: no
+    /// store needed, so it can run on another thread while the store writes.
+    pub fn evaluate_primed(&mut self, events: &[RuleEvent<'_>]) -> Pending {
         let mut p = Pending {
             report: EvalReport {
                 events: events.len() as u64,
@@ -242,11 +257,10 @@ impl Engine {
             ..Pending::default()
         };
         if events.is_empty() {
-            return Ok(p);
+            return p;
         }
         let mut order: Vec<&RuleEvent<'_>> = events.iter().collect();
         order.sort_by_key(|e| (e.occurred_at, e.id));
-        self.prime(store, order[0].occurred_at)?;
 
         // Sized up front: growing a vector of large structs batch after
         // batch costs more than the rules themselves.
@@ -267,7 +281,7 @@ impl Engine {
             .map(|e| (e.source_id, self.day(e.occurred_at)))
             .filter(|(_, d)| *d < self.today)
             .collect();
-        Ok(p)
+        p
     }
 
     /// Drops what suppressions cover, draws the sample, groups the rest.

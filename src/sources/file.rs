@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use color_eyre::eyre::{Result, WrapErr};
 use serde::Serialize;
 
+use std::sync::Mutex;
 use std::sync::mpsc::SyncSender;
 
 use super::tail::{FileInfo, HEAD_LEN, LineReader, Resolution, head_hash, resolve};
@@ -315,46 +316,29 @@ fn run(
         pending_state: None,
         uncommitted: FileReport::default(),
         report,
-        rules,
-        findings: Pending::default(),
+        rules: None,
     };
+    let engine = rules.map(Mutex::new);
     // Reading and parsing run on their own thread while this one writes to
-    // the store: on two cores the parse costs almost nothing extra.
+    // the store, and the rules on a third: on two cores the parse costs
+    // almost nothing extra, and the rules overlap the store's writes.
     let end = std::thread::scope(|scope| -> Result<u64> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Chunk>>(2);
-        scope.spawn(move || parse_chunks(reader, parser, &tx));
-        let mut end = start;
-        let mut got_any = false;
-        for chunk in rx {
-            let chunk = chunk?;
-            got_any = true;
-            end = chunk.end;
-            w.records += chunk.records;
-            w.batch.events = chunk.events;
-            w.batch.quarantined = chunk.quarantined;
-            w.batch.gaps = chunk
-                .gaps
-                .into_iter()
-                .map(|g| Gap {
-                    stream_id: Some(w.stream.id),
-                    ..g
-                })
-                .collect();
-            if w.records >= COMMIT_EVERY {
-                w.checkpoint(chunk.end, chunk.parser_state);
-                w.flush(store, true)?;
-            } else {
-                w.pending_state = Some((chunk.end, chunk.parser_state));
-                w.flush(store, false)?;
-            }
+        // Named, so a profile can tell the stages apart.
+        std::thread::Builder::new()
+            .name("vigil-parse".into())
+            .spawn_scoped(scope, move || parse_chunks(reader, parser, &tx))?;
+        if let Some(engine) = &engine {
+            let (rtx, rrx) = std::sync::mpsc::sync_channel::<ToRules>(2);
+            std::thread::Builder::new()
+                .name("vigil-rules".into())
+                .spawn_scoped(scope, move || evaluate_batches(engine, rrx))?;
+            w.rules = Some(RulesLink { engine, tx: rtx });
         }
-        if let Some((end, state)) = w.pending_state.take() {
-            w.checkpoint(end, state);
-            w.flush(store, true)?;
-        } else if dirty && !got_any {
-            w.flush(store, true)?;
-        }
-        Ok(end)
+        let result = write_chunks(&mut w, store, rx, start, dirty);
+        // Hanging up lets the rules thread end, so the scope can.
+        w.rules = None;
+        result
     });
     let end = match end {
         Err(e) if e.downcast_ref::<CheckpointMoved>().is_some() => {
@@ -367,6 +351,49 @@ fn run(
     let mut report = w.report;
     report.bytes = end - start;
     Ok(report)
+}
+
+/// Writes what the parse thread hands over, committing every
+/// `COMMIT_EVERY` records and at the end.
+fn write_chunks(
+    w: &mut Writer<'_>,
+    store: &mut dyn Store,
+    rx: std::sync::mpsc::Receiver<std::io::Result<Chunk>>,
+    start: u64,
+    dirty: bool,
+) -> Result<u64> {
+    let mut end = start;
+    let mut got_any = false;
+    for chunk in rx {
+        let chunk = chunk?;
+        got_any = true;
+        end = chunk.end;
+        w.records += chunk.records;
+        w.batch.events = chunk.events;
+        w.batch.quarantined = chunk.quarantined;
+        w.batch.gaps = chunk
+            .gaps
+            .into_iter()
+            .map(|g| Gap {
+                stream_id: Some(w.stream.id),
+                ..g
+            })
+            .collect();
+        if w.records >= COMMIT_EVERY {
+            w.checkpoint(chunk.end, chunk.parser_state);
+            w.flush(store, true)?;
+        } else {
+            w.pending_state = Some((chunk.end, chunk.parser_state));
+            w.flush(store, false)?;
+        }
+    }
+    if let Some((end, state)) = w.pending_state.take() {
+        w.checkpoint(end, state);
+        w.flush(store, true)?;
+    } else if dirty && !got_any {
+        w.flush(store, true)?;
+    }
+    Ok(end)
 }
 
 /// What the parsing thread hands over: records up to `end`.
@@ -468,7 +495,7 @@ fn take_rejects(parser: &mut dyn RecordParser, into: &mut Vec<Quarantined>, gaps
 }
 
 /// Hands records to the store and commits them with the checkpoint.
-struct Writer<'e> {
+struct Writer<'s> {
     batch: Batch,
     stream: Stream,
     /// Records read since the last commit.
@@ -478,10 +505,44 @@ struct Writer<'e> {
     /// Counts of what was written but not yet committed.
     uncommitted: FileReport,
     report: FileReport,
-    /// Rules run on each batch as it is written; their findings are stored
-    /// once the batch has committed.
-    rules: Option<&'e mut Engine>,
-    findings: Pending,
+    /// Rules run on each batch once it is written, on their own thread;
+    /// their findings are stored once the batch has committed.
+    rules: Option<RulesLink<'s>>,
+}
+
+/// The writer's side of the rules thread.
+struct RulesLink<'s> {
+    engine: &'s Mutex<&'s mut Engine>,
+    tx: SyncSender<ToRules>,
+}
+
+enum ToRules {
+    /// Written events and their ids, to evaluate.
+    Batch(i64, Vec<NewEvent>, Vec<i64>),
+    /// Send back everything found since the last drain.
+    Drain(SyncSender<Pending>),
+}
+
+/// The rules thread: evaluates each written batch while the writer goes
+/// on with the next one.
+fn evaluate_batches(engine: &Mutex<&mut Engine>, rx: std::sync::mpsc::Receiver<ToRules>) {
+    let mut found = Pending::default();
+    for msg in rx {
+        match msg {
+            ToRules::Batch(src, events, ids) => {
+                let views: Vec<_> = events
+                    .iter()
+                    .zip(&ids)
+                    .map(|(e, id)| view_new(src, *id, e))
+                    .collect();
+                let mut e = engine.lock().unwrap_or_else(|p| p.into_inner());
+                found.absorb(e.evaluate_primed(&views));
+            }
+            ToRules::Drain(reply) => {
+                let _ = reply.send(std::mem::take(&mut found));
+            }
+        }
+    }
 }
 
 impl Writer<'_> {
@@ -499,19 +560,29 @@ impl Writer<'_> {
     /// last commit becomes durable together with the checkpoint.
     fn flush(&mut self, store: &mut dyn Store, commit: bool) -> Result<()> {
         let out = store.write_batch(&self.batch, commit)?;
-        if let Some(engine) = self.rules.as_deref_mut() {
-            let src = self.batch.source_id;
-            let views: Vec<_> = self
-                .batch
-                .events
-                .iter()
-                .zip(&out.ids)
-                .map(|(e, id)| view_new(src, *id, e))
-                .collect();
-            self.findings.absorb(engine.evaluate(store, &views)?);
+        if let Some(link) = &self.rules {
+            if let Some(first) = self.batch.events.iter().map(|e| e.occurred_at).min() {
+                // Waits for the rules thread to finish the previous batch;
+                // a no-op unless this batch reaches back before what the
+                // windowed rules have seen.
+                let mut e = link.engine.lock().unwrap_or_else(|p| p.into_inner());
+                e.prime_before(store, first)?;
+            }
+            let events = std::mem::take(&mut self.batch.events);
+            let gone = || color_eyre::eyre::eyre!("the rules thread stopped");
+            link.tx
+                .send(ToRules::Batch(
+                    self.batch.source_id,
+                    events,
+                    out.ids.clone(),
+                ))
+                .map_err(|_| gone())?;
             if commit {
-                let p = std::mem::take(&mut self.findings);
-                let r = engine.apply(store, p)?;
+                let (reply, found) = std::sync::mpsc::sync_channel(1);
+                link.tx.send(ToRules::Drain(reply)).map_err(|_| gone())?;
+                let p = found.recv().map_err(|_| gone())?;
+                let mut e = link.engine.lock().unwrap_or_else(|p| p.into_inner());
+                let r = e.apply(store, p)?;
                 self.report.rules.add(&r);
             }
         }

@@ -997,8 +997,11 @@ impl Store for SqliteStore {
                 for (r, reason) in &it.rules {
                     rule.execute(params![id, r, reason])?;
                 }
+                // Positional binds: a burst links thousands of events.
+                ev.raw_bind_parameter(1, id)?;
                 for e in &it.event_ids {
-                    ev.execute(params![id, e])?;
+                    ev.raw_bind_parameter(2, *e)?;
+                    ev.raw_execute()?;
                 }
                 ids.push(id);
             }
