@@ -142,7 +142,7 @@ fn main() -> color_eyre::Result<()> {
             s.mode = vigil::tui::Mode::Help;
         }
         let mut t = Terminal::new(TestBackend::new(w, h))?;
-        t.draw(|f| render(&s, &Theme { color: true }, f))?;
+        t.draw(|f| render(&s, &Theme::default(), f))?;
         let path = out.join(format!("{name}.svg"));
         std::fs::write(&path, svg(t.backend().buffer()))?;
         println!("wrote {}", path.display());

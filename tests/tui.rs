@@ -237,7 +237,7 @@ fn help_claim_undo_and_quit() {
 
 fn draw(s: &State, w: u16, h: u16) -> ratatui::buffer::Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| render(s, &Theme { color: true }, f)).unwrap();
+    t.draw(|f| render(s, &Theme::default(), f)).unwrap();
     t.backend().buffer().clone()
 }
 
@@ -329,7 +329,8 @@ fn the_queue_and_detail_render_at_80x24() {
     assert_eq!(high.fg, ratatui::style::Color::LightRed);
     let mono = {
         let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        t.draw(|f| render(&s, &Theme { color: false }, f)).unwrap();
+        t.draw(|f| render(&s, &Theme::builtin("mono").unwrap(), f))
+            .unwrap();
         t.backend().buffer().clone()
     };
     assert!((0..80).all(|x| mono[(x, 3)].fg == ratatui::style::Color::Reset));
@@ -553,4 +554,136 @@ fn other_screens_load_their_rows_and_say_what_is_not_there() {
     keys(&mut s, "1");
     assert_eq!(s.screen, Screen::Queue);
     assert!(text(&draw(&s, 100, 20)).contains("finding 1"));
+}
+
+#[test]
+fn v_marks_a_range_from_the_last_mark_and_the_palette_runs_commands() {
+    let mut s = loaded(10);
+    keys(&mut s, " "); // marks item 1, cursor to 2
+    keys(&mut s, "jjj"); // cursor on item 5
+    keys(&mut s, "V");
+    assert_eq!(
+        s.marked.iter().copied().collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
+    assert!(s.message.as_ref().unwrap().0.starts_with("5 marked"));
+    // `:` then a prefix, Tab completes, Enter runs it.
+    keys(&mut s, ":decide_b");
+    assert!(matches!(s.mode, Mode::Palette(_)));
+    update(&mut s, code(KeyCode::Tab));
+    assert!(matches!(&s.mode, Mode::Palette(t) if t == "decide_benign"));
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(
+        matches!(&fx[..], [Effect::Act { ids, act: Act::Decide { disposition: Disposition::Benign, .. } }] if ids.len() == 5),
+        "{fx:?}"
+    );
+    keys(&mut s, ":nonsense");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(s.message.as_ref().unwrap().0.contains("no command"));
+}
+
+#[test]
+fn rebound_keys_work_and_the_help_shows_them() {
+    let mut s = loaded(5);
+    let mut o = std::collections::HashMap::new();
+    o.insert("decide_benign".to_owned(), vec!["b".to_owned()]);
+    s.keys = vigil::tui::keymap::Keymap::with(&o).unwrap();
+    assert!(keys(&mut s, "a").is_empty());
+    assert!(matches!(
+        &keys(&mut s, "b")[..],
+        [Effect::Act {
+            act: Act::Decide { .. },
+            ..
+        }]
+    ));
+    keys(&mut s, "?");
+    let b = draw(&s, 80, 24);
+    let t = text(&b);
+    assert!(t.contains("decide: benign / expected"), "{t}");
+    // Every command fits on an 80x24 help screen.
+    for c in vigil::tui::keymap::COMMANDS {
+        assert!(
+            t.contains(c.3.chars().take(20).collect::<String>().as_str()),
+            "{} missing:\n{t}",
+            c.1
+        );
+    }
+}
+
+#[test]
+fn a_background_pull_with_new_items_reloads_without_moving_the_reviewer() {
+    use vigil::tui::state::Pull;
+    let mut s = loaded(10);
+    keys(&mut s, "jjj"); // on item 4
+    let fx = update(&mut s, Action::Pull("bastion-auth".into(), Pull::Pulling));
+    assert!(fx.is_empty());
+    let b = draw(&s, 120, 30);
+    assert!(text(&b).contains("bastion-auth pulling"));
+    let fx = update(
+        &mut s,
+        Action::Pull(
+            "bastion-auth".into(),
+            Pull::Ok {
+                at: "12:03".into(),
+                events: 40,
+                items: 2,
+                stale: false,
+            },
+        ),
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::LoadPage {
+            filter: String::new(),
+            offset: 0
+        }]
+    );
+    // Two new items sort in front: the cursor follows item 4 to row 6.
+    let mut items = vec![item(100, "new1", "new one"), item(101, "new2", "new two")];
+    items.extend((1..=10).map(|i| item(i, &format!("user{i}"), &format!("finding {i}"))));
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: 12,
+            items,
+        },
+    );
+    assert_eq!(s.current().map(|i| i.id), Some(4));
+    assert!(text(&draw(&s, 120, 30)).contains("sources ok 12:03"));
+    update(
+        &mut s,
+        Action::Pull(
+            "ehr".into(),
+            Pull::Error {
+                message: "no readable file".into(),
+                retry: "12:05".into(),
+            },
+        ),
+    );
+    assert!(text(&draw(&s, 120, 30)).contains("ehr error, retry 12:05"));
+    // A failed source is retried with backoff, never sooner than its interval.
+    let i = Duration::from_secs(60);
+    assert_eq!(vigil::tui::next_pull(i, 0), i);
+    assert_eq!(vigil::tui::next_pull(i, 1), Duration::from_secs(120));
+    assert_eq!(vigil::tui::next_pull(i, 9), Duration::from_secs(900));
+}
+
+#[test]
+fn every_theme_renders_the_queue_with_its_own_styles() {
+    let mut s = loaded(5);
+    update(&mut s, Action::Resized(20));
+    let mut seen = Vec::new();
+    for (name, _) in vigil::tui::theme::BUILTIN {
+        let th = Theme::builtin(name).unwrap();
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| render(&s, &th, f)).unwrap();
+        let b = t.backend().buffer().clone();
+        assert!(text(&b).contains("finding 1"), "{name}");
+        // the severity column of the first row carries the theme's style
+        let cell = &b[(2, 3)];
+        seen.push((cell.fg, cell.bg, cell.modifier));
+    }
+    seen.dedup();
+    assert!(seen.len() >= 3, "themes look alike: {seen:?}");
 }

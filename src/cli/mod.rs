@@ -8,7 +8,7 @@ mod events;
 mod incident;
 mod ingest;
 pub mod output;
-mod pull;
+pub mod pull;
 mod queue;
 mod review;
 mod rules;

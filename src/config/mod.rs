@@ -52,6 +52,19 @@ pub enum Cadence {
     Every(Duration),
 }
 
+impl Cadence {
+    /// How often the source is to be reviewed.
+    pub fn every(&self) -> Duration {
+        match self {
+            Cadence::Hourly => Duration::from_secs(3600),
+            Cadence::Daily => Duration::from_secs(86_400),
+            Cadence::Weekly => Duration::from_secs(7 * 86_400),
+            Cadence::Monthly => Duration::from_secs(30 * 86_400),
+            Cadence::Every(d) => *d,
+        }
+    }
+}
+
 impl FromStr for Cadence {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -165,6 +178,15 @@ struct RawConfig {
     patients: Option<RawPatients>,
     #[serde(default)]
     tui: RawTui,
+    /// Command name → key or keys for the review screen.
+    keys: Option<toml::Spanned<std::collections::HashMap<String, KeyList>>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum KeyList {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -174,6 +196,9 @@ struct RawTui {
     /// allowed: a shared screen must lock).
     #[serde(default, deserialize_with = "duration_de")]
     idle_timeout: Option<Duration>,
+    /// A built-in theme (dark, light, high-contrast, mono) or a file in the
+    /// config folder's `themes/`.
+    theme: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -350,6 +375,10 @@ pub struct Config {
     pub knowledge: KnowledgeFiles,
     /// The review screen blanks after this long without a key.
     pub idle_timeout: Duration,
+    /// The review screen's theme (`[tui] theme`).
+    pub theme: String,
+    /// Key overrides for the review screen (`[keys]`), already checked.
+    pub keys: std::collections::HashMap<String, Vec<String>>,
     pub sources: Vec<SourceConfig>,
     /// Things to tell the user (running on defaults, say).
     pub notices: Vec<String>,
@@ -638,6 +667,18 @@ impl Config {
             });
         }
 
+        let mut keys = std::collections::HashMap::new();
+        if let Some(k) = &raw.keys {
+            let line = Some(line_of(text, k.span().start));
+            for (name, list) in k.get_ref() {
+                let v = match list {
+                    KeyList::One(one) => vec![one.clone()],
+                    KeyList::Many(many) => many.clone(),
+                };
+                keys.insert(name.clone(), v);
+            }
+            crate::tui::keymap::Keymap::with(&keys).map_err(|m| err(line, m))?;
+        }
         Ok(Config {
             file: file.map(Path::to_path_buf),
             store: StoreConfig {
@@ -649,6 +690,8 @@ impl Config {
             rules,
             knowledge,
             idle_timeout: raw.tui.idle_timeout.unwrap_or(Duration::from_secs(15 * 60)),
+            theme: raw.tui.theme.unwrap_or_else(|| "dark".into()),
+            keys,
             sources,
             notices: Vec::new(),
         })
@@ -696,6 +739,8 @@ impl Config {
             rules: crate::rules::RulesConfig::default(),
             knowledge: KnowledgeFiles::default(),
             idle_timeout: Duration::from_secs(15 * 60),
+            theme: "dark".into(),
+            keys: Default::default(),
             sources,
             notices,
         }

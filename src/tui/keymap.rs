@@ -1,15 +1,16 @@
-//! Key bindings: every binding names a command and says what it does, and
-//! the help screen is generated from these descriptions.
+//! Key bindings: every command has a name (what a config's `[keys]` table
+//! uses), default keys and a description; the help screen is generated from
+//! the keymap in force, so a rebound key shows up there too.
+
+use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde::Deserialize;
 
 /// A key press as the reducer sees it.
 pub type Key = KeyEvent;
 
-/// What a key can do. Names are the ones a config file would use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// What a key can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Command {
     Down,
     Up,
@@ -23,6 +24,7 @@ pub enum Command {
     Filter,
     Help,
     Mark,
+    MarkRange,
     MarkAll,
     DecideBenign,
     DecideViolation,
@@ -38,183 +40,319 @@ pub enum Command {
     Claim,
     Undo,
     Repeat,
+    Palette,
     Quit,
 }
 
-/// One binding: keys, the command, and its description for `?`.
-#[derive(Debug, Clone)]
+/// Each command: its config name, default keys, and what it does.
+pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
+    (Command::Down, "down", &["j", "Down"], "next item"),
+    (Command::Up, "up", &["k", "Up"], "previous item"),
+    (Command::Top, "top", &["g", "Home"], "first item"),
+    (Command::Bottom, "bottom", &["G", "End"], "last item"),
+    (
+        Command::PageDown,
+        "page_down",
+        &["PageDown"],
+        "one screen down",
+    ),
+    (Command::PageUp, "page_up", &["PageUp"], "one screen up"),
+    (
+        Command::HalfDown,
+        "half_down",
+        &["Ctrl-d"],
+        "half a screen down",
+    ),
+    (Command::HalfUp, "half_up", &["Ctrl-u"], "half a screen up"),
+    (
+        Command::ToggleDetail,
+        "toggle_detail",
+        &["Tab", "Enter"],
+        "toggle the detail pane",
+    ),
+    (Command::Filter, "filter", &["/"], "filter the queue"),
+    (Command::Mark, "mark", &["Space"], "mark or unmark the item"),
+    (
+        Command::MarkRange,
+        "mark_range",
+        &["V"],
+        "mark range from last mark",
+    ),
+    (
+        Command::MarkAll,
+        "mark_all",
+        &["*"],
+        "mark all loaded items",
+    ),
+    (
+        Command::DecideBenign,
+        "decide_benign",
+        &["a"],
+        "decide: benign / expected",
+    ),
+    (
+        Command::DecideViolation,
+        "decide_violation",
+        &["x"],
+        "decide: violation (note)",
+    ),
+    (
+        Command::DecideFalsePositive,
+        "decide_false_positive",
+        &["f"],
+        "decide: false positive",
+    ),
+    (
+        Command::DecideFollowUp,
+        "decide_follow_up",
+        &["F"],
+        "decide: follow-up (note)",
+    ),
+    (
+        Command::DecideDuplicate,
+        "decide_duplicate",
+        &["D"],
+        "decide: duplicate",
+    ),
+    (
+        Command::Escalate,
+        "escalate",
+        &["e"],
+        "escalate to an incident",
+    ),
+    (
+        Command::Reveal,
+        "reveal",
+        &["r"],
+        "reveal patient ids (why?)",
+    ),
+    (Command::Claim, "claim", &["C"], "claim / release"),
+    (Command::Undo, "undo", &["u"], "undo your last decision"),
+    (Command::Repeat, "repeat", &["."], "repeat the last action"),
+    (Command::Palette, "palette", &[":"], "command palette"),
+    (Command::NextScreen, "next_screen", &["]"], "next screen"),
+    (
+        Command::PrevScreen,
+        "prev_screen",
+        &["["],
+        "previous screen",
+    ),
+    (Command::Screen(1), "screen_1", &["1"], "screen 1: queue"),
+    (
+        Command::Screen(2),
+        "screen_2",
+        &["2"],
+        "screen 2: incidents",
+    ),
+    (Command::Screen(3), "screen_3", &["3"], "screen 3: sources"),
+    (
+        Command::Screen(4),
+        "screen_4",
+        &["4"],
+        "screen 4: sanctions",
+    ),
+    (Command::Screen(5), "screen_5", &["5"], "screen 5: coverage"),
+    (Command::Screen(6), "screen_6", &["6"], "screen 6: risks"),
+    (Command::Help, "help", &["?"], "this help"),
+    (Command::Quit, "quit", &["q", "Esc"], "quit"),
+];
+
+impl Command {
+    pub fn name(self) -> &'static str {
+        COMMANDS
+            .iter()
+            .find(|(c, ..)| *c == self)
+            .map(|(_, n, ..)| *n)
+            .unwrap_or("?")
+    }
+
+    pub fn from_name(name: &str) -> Option<Command> {
+        COMMANDS
+            .iter()
+            .find(|(_, n, ..)| *n == name)
+            .map(|(c, ..)| *c)
+    }
+}
+
+/// One line of help: the keys in force, the command, its description.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
-    pub keys: &'static str,
+    pub keys: String,
     pub command: Command,
     pub description: &'static str,
 }
 
-pub const DEFAULT: &[Binding] = &[
-    Binding {
-        keys: "j / Down",
-        command: Command::Down,
-        description: "next item",
-    },
-    Binding {
-        keys: "k / Up",
-        command: Command::Up,
-        description: "previous item",
-    },
-    Binding {
-        keys: "g / Home",
-        command: Command::Top,
-        description: "first item",
-    },
-    Binding {
-        keys: "G / End",
-        command: Command::Bottom,
-        description: "last item",
-    },
-    Binding {
-        keys: "PageDown",
-        command: Command::PageDown,
-        description: "one screen down",
-    },
-    Binding {
-        keys: "PageUp",
-        command: Command::PageUp,
-        description: "one screen up",
-    },
-    Binding {
-        keys: "Ctrl-d",
-        command: Command::HalfDown,
-        description: "half a screen down",
-    },
-    Binding {
-        keys: "Ctrl-u",
-        command: Command::HalfUp,
-        description: "half a screen up",
-    },
-    Binding {
-        keys: "Tab / Enter",
-        command: Command::ToggleDetail,
-        description: "show or hide the detail pane",
-    },
-    Binding {
-        keys: "/",
-        command: Command::Filter,
-        description: "filter the queue (actor:x severity>=high …)",
-    },
-    Binding {
-        keys: "Space",
-        command: Command::Mark,
-        description: "mark or unmark the item",
-    },
-    Binding {
-        keys: "*",
-        command: Command::MarkAll,
-        description: "mark every loaded item matching the filter",
-    },
-    Binding {
-        keys: "a",
-        command: Command::DecideBenign,
-        description: "decide: benign / expected",
-    },
-    Binding {
-        keys: "x",
-        command: Command::DecideViolation,
-        description: "decide: policy violation (asks for a note)",
-    },
-    Binding {
-        keys: "f",
-        command: Command::DecideFalsePositive,
-        description: "decide: false positive",
-    },
-    Binding {
-        keys: "F",
-        command: Command::DecideFollowUp,
-        description: "decide: needs follow-up (asks for a note)",
-    },
-    Binding {
-        keys: "D",
-        command: Command::DecideDuplicate,
-        description: "decide: duplicate",
-    },
-    Binding {
-        keys: "C",
-        command: Command::Claim,
-        description: "claim the item(s) for review",
-    },
-    Binding {
-        keys: "u",
-        command: Command::Undo,
-        description: "undo your last decision on the item(s)",
-    },
-    Binding {
-        keys: ".",
-        command: Command::Repeat,
-        description: "repeat the last action on the marked items",
-    },
-    Binding {
-        keys: "?",
-        command: Command::Help,
-        description: "this help",
-    },
-    Binding {
-        keys: "q / Esc",
-        command: Command::Quit,
-        description: "quit",
-    },
-];
+/// Key presses to commands, with the help lines that describe them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    map: HashMap<(KeyCode, KeyModifiers), Command>,
+    pub bindings: Vec<Binding>,
+}
 
-/// The command a key press means in the queue.
-pub fn command(k: &Key) -> Option<Command> {
-    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-    Some(match k.code {
-        KeyCode::Char('d') if ctrl => Command::HalfDown,
-        KeyCode::Char('u') if ctrl => Command::HalfUp,
-        KeyCode::Char('c') if ctrl => Command::Quit,
-        _ if ctrl => return None,
-        KeyCode::Char('j') | KeyCode::Down => Command::Down,
-        KeyCode::Char('k') | KeyCode::Up => Command::Up,
-        KeyCode::Char('g') | KeyCode::Home => Command::Top,
-        KeyCode::Char('G') | KeyCode::End => Command::Bottom,
-        KeyCode::PageDown => Command::PageDown,
-        KeyCode::PageUp => Command::PageUp,
-        KeyCode::Tab | KeyCode::Enter => Command::ToggleDetail,
-        KeyCode::Char('/') => Command::Filter,
-        KeyCode::Char(' ') => Command::Mark,
-        KeyCode::Char('*') => Command::MarkAll,
-        KeyCode::Char('a') => Command::DecideBenign,
-        KeyCode::Char('x') => Command::DecideViolation,
-        KeyCode::Char('f') => Command::DecideFalsePositive,
-        KeyCode::Char('F') => Command::DecideFollowUp,
-        KeyCode::Char('D') => Command::DecideDuplicate,
-        KeyCode::Char('e') => Command::Escalate,
-        KeyCode::Char('r') => Command::Reveal,
-        KeyCode::Char(']') => Command::NextScreen,
-        KeyCode::Char('[') => Command::PrevScreen,
-        KeyCode::Char(c @ '1'..='6') => Command::Screen(c as u8 - b'0'),
-        KeyCode::Char('C') => Command::Claim,
-        KeyCode::Char('u') => Command::Undo,
-        KeyCode::Char('.') => Command::Repeat,
-        KeyCode::Char('?') => Command::Help,
-        KeyCode::Char('q') | KeyCode::Esc => Command::Quit,
+/// `j`, `G`, `Ctrl-d`, `Space`, `PageDown`, `F5`… to a key.
+pub fn parse_key(spec: &str) -> Option<(KeyCode, KeyModifiers)> {
+    let (mods, rest) = match spec.strip_prefix("Ctrl-") {
+        Some(r) => (KeyModifiers::CONTROL, r),
+        None => match spec.strip_prefix("Alt-") {
+            Some(r) => (KeyModifiers::ALT, r),
+            None => (KeyModifiers::NONE, spec),
+        },
+    };
+    let code = match rest {
+        "Space" => KeyCode::Char(' '),
+        "Tab" => KeyCode::Tab,
+        "Enter" => KeyCode::Enter,
+        "Esc" => KeyCode::Esc,
+        "Up" => KeyCode::Up,
+        "Down" => KeyCode::Down,
+        "Left" => KeyCode::Left,
+        "Right" => KeyCode::Right,
+        "Home" => KeyCode::Home,
+        "End" => KeyCode::End,
+        "PageUp" => KeyCode::PageUp,
+        "PageDown" => KeyCode::PageDown,
+        "Backspace" => KeyCode::Backspace,
+        "Delete" => KeyCode::Delete,
+        f if f.len() > 1 && f.starts_with('F') && f[1..].parse::<u8>().is_ok() => {
+            KeyCode::F(f[1..].parse().ok()?)
+        }
+        c if c.chars().count() == 1 => {
+            let ch = c.chars().next()?;
+            if mods == KeyModifiers::CONTROL {
+                KeyCode::Char(ch.to_ascii_lowercase())
+            } else {
+                KeyCode::Char(ch)
+            }
+        }
         _ => return None,
-    })
+    };
+    Some((code, mods))
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap::with(&HashMap::new()).expect("the default keys do not clash")
+    }
+}
+
+impl Keymap {
+    /// The defaults with `overrides` (command name → keys) applied: a
+    /// command named there gets exactly those keys. Errors say which name or
+    /// key is wrong, and which commands a key would serve twice.
+    pub fn with(overrides: &HashMap<String, Vec<String>>) -> Result<Keymap, String> {
+        for name in overrides.keys() {
+            if Command::from_name(name).is_none() {
+                let names: Vec<&str> = COMMANDS.iter().map(|(_, n, ..)| *n).collect();
+                return Err(format!(
+                    "[keys] {name:?} is not a command; commands: {}",
+                    names.join(", ")
+                ));
+            }
+        }
+        let mut map = HashMap::new();
+        let mut bindings = Vec::new();
+        for (cmd, name, defaults, description) in COMMANDS {
+            let keys: Vec<String> = match overrides.get(*name) {
+                Some(k) => k.clone(),
+                None => defaults.iter().map(|k| (*k).to_owned()).collect(),
+            };
+            for k in &keys {
+                let key = parse_key(k).ok_or_else(|| {
+                    format!(
+                        "[keys] {name} = {k:?} is not a key; write e.g. \"a\", \"G\", \"Ctrl-d\", \"Space\", \"PageDown\", \"F5\""
+                    )
+                })?;
+                if let Some(other) = map.insert(key, *cmd)
+                    && other != *cmd
+                {
+                    return Err(format!(
+                        "[keys] {k:?} is bound to both {} and {name}; give one of them another key",
+                        other.name()
+                    ));
+                }
+            }
+            bindings.push(Binding {
+                keys: keys.join(" / "),
+                command: *cmd,
+                description,
+            });
+        }
+        // Ctrl-c always quits, whatever the config says.
+        map.insert((KeyCode::Char('c'), KeyModifiers::CONTROL), Command::Quit);
+        Ok(Keymap { map, bindings })
+    }
+
+    /// The command a key press means in the queue.
+    pub fn command(&self, k: &Key) -> Option<Command> {
+        // Terminals report Shift with upper-case letters; the letter says it.
+        let mods = k.modifiers - KeyModifiers::SHIFT;
+        self.map.get(&(k.code, mods)).copied()
+    }
+
+    /// Command names starting with `prefix`, for the palette.
+    pub fn complete(prefix: &str) -> Vec<&'static str> {
+        COMMANDS
+            .iter()
+            .map(|(_, n, ..)| *n)
+            .filter(|n| n.starts_with(prefix))
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn k(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
     #[test]
-    fn every_bound_command_has_a_description_and_a_key() {
-        for b in DEFAULT {
-            assert!(!b.description.is_empty());
-            assert!(!b.keys.is_empty());
+    fn defaults_cover_every_command_with_a_description() {
+        let m = Keymap::default();
+        assert_eq!(m.bindings.len(), COMMANDS.len());
+        for b in &m.bindings {
+            assert!(!b.description.is_empty() && !b.keys.is_empty());
+            // two columns of help fit 80 columns
+            assert!(b.description.chars().count() <= 25, "{}", b.description);
         }
-        let k = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
-        assert_eq!(command(&k('j')), Some(Command::Down));
+        assert_eq!(m.command(&k('j')), Some(Command::Down));
         assert_eq!(
-            command(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+            m.command(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
             Some(Command::HalfDown)
         );
-        assert_eq!(command(&k('z')), None);
+        assert_eq!(
+            m.command(&KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Command::Bottom)
+        );
+        assert_eq!(m.command(&k('z')), None);
+    }
+
+    #[test]
+    fn overrides_rebind_and_clashes_are_refused() {
+        let mut o = HashMap::new();
+        o.insert("decide_benign".to_owned(), vec!["b".to_owned()]);
+        let m = Keymap::with(&o).unwrap();
+        assert_eq!(m.command(&k('b')), Some(Command::DecideBenign));
+        assert_eq!(m.command(&k('a')), None);
+        assert!(
+            m.bindings
+                .iter()
+                .any(|b| b.keys == "b" && b.command == Command::DecideBenign)
+        );
+
+        o.insert("decide_benign".to_owned(), vec!["x".to_owned()]);
+        let e = Keymap::with(&o).unwrap_err();
+        assert!(e.contains("bound to both"), "{e}");
+        let mut o = HashMap::new();
+        o.insert("approve".to_owned(), vec!["a".to_owned()]);
+        assert!(Keymap::with(&o).unwrap_err().contains("is not a command"));
+        let mut o = HashMap::new();
+        o.insert("quit".to_owned(), vec!["Hyper-q".to_owned()]);
+        assert!(Keymap::with(&o).unwrap_err().contains("is not a key"));
+        assert_eq!(
+            Keymap::complete("decide_f"),
+            vec!["decide_false_positive", "decide_follow_up"]
+        );
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod keymap;
 pub mod state;
+pub mod theme;
 pub mod update;
 pub mod view;
 
@@ -133,7 +134,7 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
 }
 
 /// The rows of a screen other than the queue, neutralized for display.
-fn listing(
+pub fn listing(
     store: &dyn crate::store::Store,
     config: &Config,
     who: &Reviewer,
@@ -227,6 +228,86 @@ fn listing(
     })
 }
 
+/// When a source is next due: its interval after a success; after a
+/// failure, twice the interval per failure in a row (at most 15 minutes), so
+/// a source that is down is retried without hammering it.
+pub fn next_pull(interval: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return interval;
+    }
+    let backoff = interval.saturating_mul(1u32 << failures.min(10));
+    backoff
+        .min(Duration::from_secs(15 * 60))
+        .max(interval.min(Duration::from_secs(15 * 60)))
+}
+
+/// Pulls each configured source on its interval, one at a time (so a pull
+/// still running is never started twice), on its own store connection,
+/// reporting each start and outcome to the screen.
+fn puller(url: StoreUrl, config: Config, tx: Sender<Action>) {
+    let mut store = match url.open() {
+        Ok(s) => s,
+        Err(_) => return, // the worker reports the store as unavailable
+    };
+    let hhmm =
+        |t: chrono::DateTime<Utc>| t.with_timezone(&chrono::Local).format("%H:%M").to_string();
+    let mut due: std::collections::HashMap<String, (std::time::Instant, u32)> =
+        std::collections::HashMap::new();
+    let mut last_new: std::collections::HashMap<String, chrono::DateTime<Utc>> =
+        std::collections::HashMap::new();
+    loop {
+        for s in &config.sources {
+            let now = std::time::Instant::now();
+            let (at, failures) = due.get(&s.name).copied().unwrap_or((now, 0));
+            if at > now {
+                continue;
+            }
+            if tx
+                .send(Action::Pull(s.name.clone(), state::Pull::Pulling))
+                .is_err()
+            {
+                return;
+            }
+            let mut engine = crate::rules::prepare(&config, store.as_mut(), Utc::now())
+                .ok()
+                .flatten();
+            let r =
+                crate::cli::pull::pull_source(store.as_mut(), s, engine.as_mut().map(|(e, _)| e));
+            let wall = Utc::now();
+            let p = match r.error {
+                None => {
+                    due.insert(s.name.clone(), (now + next_pull(s.interval, 0), 0));
+                    // Stale: nothing new for longer than the review cadence
+                    // (counted from when the screen opened).
+                    let since = *last_new.entry(s.name.clone()).or_insert(wall);
+                    if r.events > 0 {
+                        last_new.insert(s.name.clone(), wall);
+                    }
+                    let cadence = chrono::Duration::from_std(s.cadence.every()).unwrap_or_default();
+                    state::Pull::Ok {
+                        at: hhmm(wall),
+                        events: r.events,
+                        items: r.items,
+                        stale: r.events == 0 && wall - since > cadence,
+                    }
+                }
+                Some(message) => {
+                    let wait = next_pull(s.interval, failures + 1);
+                    due.insert(s.name.clone(), (now + wait, failures + 1));
+                    state::Pull::Error {
+                        message,
+                        retry: hhmm(wall + chrono::Duration::from_std(wait).unwrap_or_default()),
+                    }
+                }
+            };
+            if tx.send(Action::Pull(s.name.clone(), p)).is_err() {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
 /// Quits on SIGTERM and SIGHUP (an SSH drop) so the terminal is restored.
 fn watch_signals(tx: Sender<Action>) {
     std::thread::spawn(move || {
@@ -268,14 +349,28 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
         let (url, config, who, tx) = (url.clone(), config.clone(), who.clone(), act_tx.clone());
         std::thread::spawn(move || worker(url, config, who, fx_rx, tx));
     }
+    if !config.sources.is_empty() {
+        let (url, config, tx) = (url.clone(), config.clone(), act_tx.clone());
+        std::thread::spawn(move || puller(url, config, tx));
+    }
     watch_signals(act_tx.clone());
-    let theme = view::Theme::from_env();
+    let theme = view::Theme::load(
+        &config.theme,
+        config
+            .file
+            .clone()
+            .unwrap_or_else(crate::config::paths::config_file)
+            .parent(),
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+    )
+    .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let mut state = State::new(
         who.name.clone(),
         url.to_string(),
         config.policy.notes_required.clone(),
     );
     state.idle_after = config.idle_timeout.as_secs();
+    state.keys = keymap::Keymap::with(&config.keys).map_err(|e| color_eyre::eyre::eyre!(e))?;
     let started = std::time::Instant::now();
     let mut terminal = ratatui::init();
     let result = (|| -> Result<()> {

@@ -80,10 +80,21 @@ pub enum Mode {
         item: i64,
         text: String,
     },
+    /// The command palette: a command name being typed.
+    Palette(String),
 }
 
 #[derive(Debug, Clone)]
 pub struct State {
+    /// Keys in force (defaults with the config's `[keys]`).
+    pub keys: crate::tui::keymap::Keymap,
+    /// Queue position of the last item marked with Mark: where `V` starts.
+    pub mark_anchor: Option<u64>,
+    /// Each configured source's background pull.
+    pub pulls: std::collections::BTreeMap<String, Pull>,
+    /// The item under the cursor when a background refresh was asked for:
+    /// the cursor stays on it when the new page arrives.
+    pub keep: Option<i64>,
     pub reviewer: String,
     pub store_label: String,
     /// The window of items loaded, starting at queue position `offset`.
@@ -149,6 +160,10 @@ impl State {
             clock: 0,
             last_input: 0,
             blanked: false,
+            keys: crate::tui::keymap::Keymap::default(),
+            mark_anchor: None,
+            pulls: Default::default(),
+            keep: None,
         }
     }
 
@@ -196,6 +211,27 @@ pub enum Action {
     /// Time passes (seconds on the runtime's clock): the reducer reads no
     /// clock of its own.
     Tick(u64),
+    /// A background pull of a source started, finished or failed.
+    Pull(String, Pull),
+}
+
+/// A source's background pull, as the status line shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pull {
+    Pulling,
+    /// Finished at `at` (local HH:MM) with this many new events and items;
+    /// `stale` when no success is as recent as the source's cadence wants.
+    Ok {
+        at: String,
+        events: u64,
+        items: u64,
+        stale: bool,
+    },
+    /// Failed; tried again at `retry` (local HH:MM).
+    Error {
+        message: String,
+        retry: String,
+    },
 }
 
 /// Work for the runtime.

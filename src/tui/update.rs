@@ -3,8 +3,8 @@
 
 use crossterm::event::KeyCode;
 
-use super::keymap::{Command, command};
-use super::state::{Action, Effect, Mode, Screen, State, WINDOW};
+use super::keymap::{Command, Keymap};
+use super::state::{Action, Effect, Mode, Pull, Screen, State, WINDOW};
 use crate::domain::{Disposition, SafeText};
 use crate::review::{Act, ActOutcome};
 
@@ -78,10 +78,30 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             s.offset = offset;
             s.total = total;
             s.items = items;
+            // After a background refresh the reviewer stays on their item,
+            // wherever new items put it.
+            if let Some(id) = s.keep.take()
+                && let Some(i) = s.items.iter().position(|it| it.id == id)
+            {
+                s.cursor = offset + i as u64;
+            }
             if s.cursor >= total {
                 s.cursor = total.saturating_sub(1);
             }
             follow_cursor(s)
+        }
+        Action::Pull(name, p) => {
+            let new_items = matches!(p, Pull::Ok { items, .. } if items > 0);
+            s.pulls.insert(name, p);
+            if new_items && s.screen == Screen::Queue && !s.loading {
+                s.keep = s.current().map(|i| i.id);
+                s.loading = true;
+                return vec![Effect::LoadPage {
+                    filter: s.filter.clone(),
+                    offset: s.offset,
+                }];
+            }
+            Vec::new()
         }
         Action::DetailLoaded(d) => {
             if s.current().is_some_and(|i| i.id == d.item.id) {
@@ -251,11 +271,57 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Mode::Palette(text) => {
+            match k.code {
+                KeyCode::Esc => s.mode = Mode::Normal,
+                KeyCode::Tab => {
+                    // Complete to the longest prefix the candidates share.
+                    let c = Keymap::complete(text);
+                    if let Some(first) = c.first() {
+                        let mut common = first.to_string();
+                        for n in &c[1..] {
+                            while !n.starts_with(common.as_str()) {
+                                common.pop();
+                            }
+                        }
+                        *text = common;
+                    }
+                }
+                KeyCode::Enter => {
+                    let name = std::mem::take(text);
+                    s.mode = Mode::Normal;
+                    return match Command::from_name(name.trim()) {
+                        Some(cmd) => exec(s, cmd),
+                        None => {
+                            s.message = Some((
+                                format!(
+                                    "no command {:?}; Tab completes, ? lists them",
+                                    SafeText::new(name.trim()).as_str()
+                                ),
+                                true,
+                            ));
+                            Vec::new()
+                        }
+                    };
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char(c) => text.push(c),
+                _ => {}
+            }
+            return Vec::new();
+        }
         Mode::Normal => {}
     }
-    let Some(cmd) = command(&k) else {
+    let Some(cmd) = s.keys.command(&k) else {
         return Vec::new();
     };
+    exec(s, cmd)
+}
+
+/// Carries out a command, from a key or the palette.
+fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
     let screen_at = |i: usize| Screen::ALL[i % Screen::ALL.len()];
     let here = Screen::ALL.iter().position(|x| *x == s.screen).unwrap_or(0);
     let go = |s: &mut State, to: Screen| -> Vec<Effect> {
@@ -303,8 +369,37 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
                 && !s.marked.remove(&id)
             {
                 s.marked.insert(id);
+                s.mark_anchor = Some(s.cursor);
             }
             move_to(s, cur + 1)
+        }
+        Command::MarkRange => {
+            let from = s.mark_anchor.unwrap_or(s.cursor);
+            let (lo, hi) = (from.min(s.cursor), from.max(s.cursor));
+            let end = s.offset + s.items.len() as u64;
+            let ids: Vec<i64> = (lo.max(s.offset)..=hi.min(end.saturating_sub(1)))
+                .filter_map(|p| s.items.get((p - s.offset) as usize).map(|i| i.id))
+                .collect();
+            let short = lo < s.offset || hi >= end;
+            s.marked.extend(ids);
+            s.mark_anchor = Some(s.cursor);
+            s.message = Some((
+                format!(
+                    "{} marked{}",
+                    s.marked.len(),
+                    if short {
+                        " (only the loaded part of the range)"
+                    } else {
+                        ""
+                    }
+                ),
+                false,
+            ));
+            Vec::new()
+        }
+        Command::Palette => {
+            s.mode = Mode::Palette(String::new());
+            Vec::new()
         }
         Command::MarkAll => {
             let ids: Vec<i64> = s.items.iter().map(|i| i.id).collect();
@@ -364,6 +459,33 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// The sources' background pulls in a few words, for the status line:
+/// what is pulling or failing first, then stale ones, then "ok".
+pub fn pulls_text(s: &State) -> String {
+    let mut busy = Vec::new();
+    let mut bad = Vec::new();
+    let mut stale = Vec::new();
+    let mut last_ok: Option<&str> = None;
+    for (name, p) in &s.pulls {
+        match p {
+            Pull::Pulling => busy.push(format!("{name} pulling")),
+            Pull::Error { retry, .. } => bad.push(format!("{name} error, retry {retry}")),
+            Pull::Ok { stale: true, .. } => stale.push(name.as_str()),
+            Pull::Ok { at, .. } => last_ok = Some(last_ok.map_or(at.as_str(), |l| l.max(at))),
+        }
+    }
+    let mut parts: Vec<String> = busy.into_iter().chain(bad).collect();
+    if !stale.is_empty() {
+        parts.push(format!("stale: {}", stale.join(", ")));
+    }
+    if parts.is_empty()
+        && let Some(at) = last_ok
+    {
+        parts.push(format!("sources ok {at}"));
+    }
+    SafeText::new(&parts.join(" · ")).into_string()
 }
 
 /// Text for the status bar, neutralized like everything else on screen.

@@ -3,71 +3,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
 
-use super::keymap::DEFAULT;
 use super::state::{Mode, State};
 use super::update::status_text;
-use crate::domain::{SafeText, Severity};
+use crate::domain::SafeText;
 
-/// Colours, or none (`NO_COLOR`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Theme {
-    pub color: bool,
-}
-
-impl Theme {
-    pub fn from_env() -> Theme {
-        Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        }
-    }
-
-    fn severity(&self, s: Severity) -> Style {
-        if !self.color {
-            return match s {
-                Severity::Critical | Severity::High => {
-                    Style::default().add_modifier(Modifier::BOLD)
-                }
-                _ => Style::default(),
-            };
-        }
-        match s {
-            Severity::Critical => Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
-            Severity::High => Style::default().fg(Color::LightRed),
-            Severity::Medium => Style::default().fg(Color::Yellow),
-            Severity::Low => Style::default().fg(Color::Gray),
-        }
-    }
-
-    fn title(&self) -> Style {
-        if self.color {
-            Style::default()
-                .fg(Color::Cyan)
-                .add_modifier(Modifier::BOLD)
-        } else {
-            Style::default().add_modifier(Modifier::BOLD)
-        }
-    }
-
-    fn muted(&self) -> Style {
-        if self.color {
-            Style::default().fg(Color::DarkGray)
-        } else {
-            Style::default()
-        }
-    }
-
-    fn error(&self) -> Style {
-        if self.color {
-            Style::default().fg(Color::Red)
-        } else {
-            Style::default().add_modifier(Modifier::BOLD)
-        }
-    }
-}
+pub use super::theme::Theme;
 
 fn safe(s: &str) -> String {
     SafeText::new(s).into_string()
@@ -142,7 +85,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
     for (n, sc) in super::state::Screen::ALL.iter().enumerate() {
         let label = format!(" {}:{} ", n + 1, sc.name());
         spans.push(if *sc == s.screen {
-            Span::styled(label, Style::default().add_modifier(Modifier::REVERSED))
+            Span::styled(label, t.tab_active())
         } else {
             Span::styled(label, t.muted())
         });
@@ -163,7 +106,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
     }
     render_bottom(s, t, f, bottom);
     if s.mode == Mode::Help {
-        render_help(t, f);
+        render_help(s, t, f);
     }
 }
 
@@ -259,7 +202,7 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         ],
     )
     .header(Row::new(["", "SEVERITY", "TIME (UTC)", "ACTOR", "STATUS", "TITLE"]).style(t.muted()))
-    .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED))
+    .row_highlight_style(t.selection())
     .block(
         Block::default()
             .borders(Borders::TOP)
@@ -408,6 +351,18 @@ fn masked(id: &str) -> String {
 fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     let line = match &s.mode {
         Mode::Filter(text) => Line::from(format!("/{}", safe(text))),
+        Mode::Palette(text) => {
+            let c = super::keymap::Keymap::complete(text);
+            let hint = if text.is_empty() {
+                "type a command; Tab completes, Enter runs, Esc cancels".to_owned()
+            } else {
+                c.iter().take(6).copied().collect::<Vec<_>>().join("  ")
+            };
+            Line::from(vec![
+                Span::raw(format!(":{}  ", safe(text))),
+                Span::styled(hint, t.muted()),
+            ])
+        }
         Mode::Reveal { item, text } => Line::from(format!(
             "why do you need item {item}'s patient identifiers? (recorded; Enter, Esc cancels): {}",
             safe(text)
@@ -431,23 +386,68 @@ fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             ),
         },
     };
-    f.render_widget(Paragraph::new(line), area);
+    let pulls = super::update::pulls_text(s);
+    let w = (pulls.chars().count() as u16 + 1).min(area.width / 2);
+    if pulls.is_empty() || w < 12 || !matches!(s.mode, Mode::Normal | Mode::Help) {
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(w)]).areas(area);
+    f.render_widget(Paragraph::new(line), left);
+    let style = if s
+        .pulls
+        .values()
+        .any(|p| matches!(p, super::state::Pull::Error { .. }))
+    {
+        t.error()
+    } else {
+        t.muted()
+    };
+    f.render_widget(
+        Paragraph::new(Line::styled(pulls, style)).alignment(ratatui::layout::Alignment::Right),
+        right,
+    );
 }
 
-fn render_help(t: &Theme, f: &mut Frame) {
+fn render_help(s: &State, t: &Theme, f: &mut Frame) {
     let area = f.area();
-    let w = area.width.min(70);
-    let h = (DEFAULT.len() as u16 + 4).min(area.height);
+    let all = &s.keys.bindings;
+    // As many columns as it takes to fit the screen (two at 80x24).
+    let rows = usize::from(area.height.saturating_sub(2)).max(1);
+    let cols = all.len().div_ceil(rows).max(1);
+    let per = all.len().div_ceil(cols);
+    let col_w = usize::from(area.width.saturating_sub(2)) / cols;
+    let kw = all
+        .iter()
+        .map(|b| b.keys.chars().count())
+        .max()
+        .unwrap_or(8)
+        .min(14);
+    let lines: Vec<Line> = (0..per)
+        .map(|r| {
+            let mut text = String::new();
+            for c in 0..cols {
+                if let Some(b) = all.get(c * per + r) {
+                    let cell = format!("{:<kw$} {}", b.keys, b.description);
+                    let cell: String = cell.chars().take(col_w.saturating_sub(1)).collect();
+                    text.push_str(&format!("{cell:<col_w$}"));
+                }
+            }
+            Line::from(text.trim_end().to_owned())
+        })
+        .collect();
+    let h = (per as u16 + 2).min(area.height);
+    let w = if cols == 1 {
+        area.width.min(72)
+    } else {
+        area.width
+    };
     let r = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
     };
-    let lines: Vec<Line> = DEFAULT
-        .iter()
-        .map(|b| Line::from(format!("{:<14} {}", b.keys, b.description)))
-        .collect();
     f.render_widget(Clear, r);
     f.render_widget(
         Paragraph::new(lines).block(

@@ -1,0 +1,153 @@
+//! insta snapshots of every screen on the demo data, at 80x24 and 160x48,
+//! in two themes: the text of each cell, and after it the style runs, so a
+//! theme or layout change shows up as a reviewable diff
+//! (`cargo insta review`, or `INSTA_UPDATE=always cargo test`).
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use vigil::config::Config;
+use vigil::query::Query;
+use vigil::review::Reviewer;
+use vigil::tui::state::{Screen, WINDOW};
+use vigil::tui::update::update;
+use vigil::tui::view::{Theme, render};
+use vigil::tui::{Action, Detail, Mode, State};
+
+/// The demo workspace as of a fixed instant, read and evaluated.
+fn demo(dir: &Path) -> (Config, Box<dyn vigil::store::Store>) {
+    let end: DateTime<Utc> = "2025-03-14T15:00:00Z".parse().unwrap();
+    let ws = vigil::demo::write_workspace(dir, end).unwrap();
+    let config = Config::load(&ws.config, true).unwrap();
+    let mut store = config.store.url.open().unwrap();
+    let mut engine = vigil::rules::prepare(&config, store.as_mut(), end).unwrap();
+    for s in &config.sources {
+        let id = store.ensure_source(&s.name, s.kind.as_str()).unwrap();
+        let src = vigil::sources::file::FileSource {
+            id,
+            name: s.name.clone(),
+            kind: s.kind,
+            zone: s.timezone,
+            options: s.parser_options(),
+        };
+        vigil::sources::file::pull(
+            store.as_mut(),
+            &src,
+            s.path.as_deref().unwrap_or_default(),
+            engine.as_mut().map(|(e, _)| e),
+        )
+        .unwrap();
+    }
+    (config, store)
+}
+
+/// The buffer as text, then its non-default style runs line by line.
+fn dump(b: &Buffer) -> String {
+    let mut text = String::new();
+    let mut styles = String::new();
+    for y in 0..b.area.height {
+        let mut line = String::new();
+        let mut runs: Vec<String> = Vec::new();
+        let mut run: Option<(u16, String)> = None;
+        for x in 0..b.area.width {
+            let c = &b[(x, y)];
+            line.push_str(c.symbol());
+            let st = format!("{:?}/{:?}/{:?}", c.fg, c.bg, c.modifier);
+            let plain = st == "Reset/Reset/NONE";
+            match &run {
+                Some((start, s)) if *s != st => {
+                    runs.push(format!("{start}..{x} {s}"));
+                    run = (!plain).then_some((x, st));
+                }
+                None if !plain => run = Some((x, st)),
+                _ => {}
+            }
+        }
+        if let Some((start, s)) = run {
+            runs.push(format!("{start}..{} {s}", b.area.width));
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+        if !runs.is_empty() {
+            styles.push_str(&format!("{y:>2}: {}\n", runs.join("  ")));
+        }
+    }
+    // The sources screen shows when each was pulled: the real clock.
+    let now = Utc::now().format("%Y-%m-%d").to_string();
+    let text: String = text
+        .lines()
+        .map(|l| match l.find(&now) {
+            Some(i) => format!("{}<today>{}", &l[..i], &l[(i + 16).min(l.len())..]),
+            None => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!("{text}\n--- styles ---\n{styles}")
+}
+
+#[test]
+fn every_screen_at_two_sizes_in_two_themes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = demo(dir.path());
+    let who = Reviewer {
+        name: "alice".into(),
+        session: "snap".into(),
+    };
+    let q = Query::parse("").unwrap();
+    let total = store.count_items(&q).unwrap();
+    let items = store.items_page(&q, 0, WINDOW).unwrap();
+    let first = items[0].clone();
+    let events = store
+        .events_by_id(&first.event_ids)
+        .unwrap()
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
+    let detail = Detail {
+        decisions: store.decisions(first.id).unwrap(),
+        history: store.ledger_for(&format!("item:{}", first.id)).unwrap(),
+        item: first,
+        events,
+    };
+    for theme in ["dark", "light"] {
+        let th = Theme::builtin(theme).unwrap();
+        for (w, h) in [(80u16, 24u16), (160, 48)] {
+            for screen in Screen::ALL.iter().copied().map(Some).chain([None]) {
+                let mut s = State::new("alice".into(), "sqlite:demo/vigil.db".into(), vec![]);
+                update(&mut s, Action::Resized(u64::from(h)));
+                update(
+                    &mut s,
+                    Action::Loaded {
+                        offset: 0,
+                        total,
+                        items: items.clone(),
+                    },
+                );
+                update(&mut s, Action::DetailLoaded(Box::new(detail.clone())));
+                let name = match screen {
+                    Some(sc) => {
+                        if sc != Screen::Queue {
+                            s.screen = sc;
+                            let l = vigil::tui::listing(store.as_ref(), &config, &who, sc).unwrap();
+                            update(&mut s, Action::Listed(sc, l));
+                        }
+                        sc.name().to_owned()
+                    }
+                    None => {
+                        s.mode = Mode::Help;
+                        "help".to_owned()
+                    }
+                };
+                let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+                t.draw(|f| render(&s, &th, f)).unwrap();
+                insta::assert_snapshot!(
+                    format!("{name}_{w}x{h}_{theme}"),
+                    dump(t.backend().buffer())
+                );
+            }
+        }
+    }
+}
