@@ -135,6 +135,7 @@ fn main() -> color_eyre::Result<()> {
                     history: store.ledger_for(&format!("item:{}", first.id))?,
                     item: first,
                     events,
+                    related: Vec::new(),
                 })),
             );
         }

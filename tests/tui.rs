@@ -283,6 +283,7 @@ fn hostile_text_never_reaches_a_cell_as_a_control() {
             events: vec![],
             decisions: vec![],
             history: vec![],
+            related: vec![],
         })),
     );
     for (w, h) in [(80, 24), (160, 48), (40, 10)] {
@@ -313,6 +314,7 @@ fn the_queue_and_detail_render_at_80x24() {
             events: vec![],
             decisions: vec![],
             history: vec![],
+            related: vec![],
         })),
     );
     let t = text(&draw(&s, 80, 24));
@@ -463,6 +465,7 @@ fn patient_identifiers_are_masked_until_revealed_with_a_reason() {
             events: vec![],
             decisions: vec![],
             history: vec![],
+            related: vec![],
         })),
     );
     let masked = text(&draw(&s, 120, 30));
@@ -686,4 +689,47 @@ fn every_theme_renders_the_queue_with_its_own_styles() {
     }
     seen.dedup();
     assert!(seen.len() >= 3, "themes look alike: {seen:?}");
+}
+
+#[test]
+fn note_claim_release_next_undecided_and_resizing() {
+    let mut s = loaded(6);
+    // `c` asks for a note and files it for the item.
+    keys(&mut s, "c");
+    assert!(matches!(s.mode, Mode::Comment { .. }));
+    keys(&mut s, "called the ward");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(
+        matches!(&fx[..], [Effect::Act { ids, act: Act::Note { note } }] if ids == &vec![1] && note == "called the ward"),
+        "{fx:?}"
+    );
+    // `C` claims, and on an item I hold, releases.
+    assert!(matches!(
+        &keys(&mut s, "C")[..],
+        [Effect::Act {
+            act: Act::Claim,
+            ..
+        }]
+    ));
+    s.items[0].claimed_by = Some(SafeText::new("alice"));
+    assert!(matches!(
+        &keys(&mut s, "C")[..],
+        [Effect::Act {
+            act: Act::Release,
+            ..
+        }]
+    ));
+    // `n`/`N` skip what is already decided.
+    s.items[1].status = Status::Decided;
+    s.items[2].status = Status::Decided;
+    keys(&mut s, "n");
+    assert_eq!(s.current().map(|i| i.id), Some(4));
+    keys(&mut s, "N");
+    assert_eq!(s.current().map(|i| i.id), Some(1));
+    // `>`/`<` move the split between the queue and the detail pane.
+    let before = s.split;
+    keys(&mut s, ">>");
+    assert_eq!(s.split, before + 10);
+    keys(&mut s, "<<<<<<<<<<<<");
+    assert_eq!(s.split, 25);
 }

@@ -41,6 +41,11 @@ pub enum Command {
     Undo,
     Repeat,
     Palette,
+    Note,
+    NextNew,
+    PrevNew,
+    Wider,
+    Narrower,
     Quit,
 }
 
@@ -130,6 +135,21 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
     (Command::Undo, "undo", &["u"], "undo your last decision"),
     (Command::Repeat, "repeat", &["."], "repeat the last action"),
     (Command::Palette, "palette", &[":"], "command palette"),
+    (Command::Note, "note", &["c"], "add a note to the history"),
+    (Command::NextNew, "next_new", &["n"], "next undecided item"),
+    (
+        Command::PrevNew,
+        "prev_new",
+        &["N"],
+        "previous undecided item",
+    ),
+    (Command::Wider, "wider", &[">"], "widen the queue pane"),
+    (
+        Command::Narrower,
+        "narrower",
+        &["<"],
+        "widen the detail pane",
+    ),
     (Command::NextScreen, "next_screen", &["]"], "next screen"),
     (
         Command::PrevScreen,

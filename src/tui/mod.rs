@@ -73,11 +73,30 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                         .into_iter()
                         .map(|(e, _)| e)
                         .collect();
+                    let related = match &item.actor {
+                        Some(a) => {
+                            let hour = chrono::Duration::hours(1);
+                            let q = Query::default()
+                                .field("actor", a.as_str())
+                                .after(item.occurred_at - hour)
+                                .before(item.occurred_at + hour);
+                            let mut v = Vec::new();
+                            store.for_each_event(&q, 40, &mut |e| {
+                                if !item.event_ids.contains(&e.id) {
+                                    v.push(e);
+                                }
+                                Ok(())
+                            })?;
+                            v
+                        }
+                        None => Vec::new(),
+                    };
                     Ok(Action::DetailLoaded(Box::new(Detail {
                         decisions: store.decisions(id)?,
                         history: store.ledger_for(&format!("item:{id}"))?,
                         item,
                         events,
+                        related,
                     })))
                 })(),
                 Effect::Escalate { ids } => (|| -> Result<Action> {

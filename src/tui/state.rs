@@ -19,6 +19,8 @@ pub struct Detail {
     pub events: Vec<Event>,
     pub decisions: Vec<DecisionRow>,
     pub history: Vec<LedgerEntry>,
+    /// The same actor's other activity within an hour of the item.
+    pub related: Vec<Event>,
 }
 
 /// The screens, in the order `1..6` and `[` `]` reach them.
@@ -82,6 +84,11 @@ pub enum Mode {
     },
     /// The command palette: a command name being typed.
     Palette(String),
+    /// Typing a note for the items' history.
+    Comment {
+        ids: Vec<i64>,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +102,8 @@ pub struct State {
     /// The item under the cursor when a background refresh was asked for:
     /// the cursor stays on it when the new page arrives.
     pub keep: Option<i64>,
+    /// The queue's share of the width (or height) beside the detail pane.
+    pub split: u16,
     pub reviewer: String,
     pub store_label: String,
     /// The window of items loaded, starting at queue position `offset`.
@@ -164,6 +173,7 @@ impl State {
             mark_anchor: None,
             pulls: Default::default(),
             keep: None,
+            split: 55,
         }
     }
 

@@ -271,6 +271,25 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Mode::Comment { ids, text } => {
+            match k.code {
+                KeyCode::Esc => {
+                    s.mode = Mode::Normal;
+                    s.message = Some(("note cancelled".into(), false));
+                }
+                KeyCode::Enter if !text.trim().is_empty() => {
+                    let (ids, note) = (std::mem::take(ids), std::mem::take(text));
+                    s.mode = Mode::Normal;
+                    return act(s, ids, Act::Note { note });
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char(c) => text.push(c),
+                _ => {}
+            }
+            return Vec::new();
+        }
         Mode::Palette(text) => {
             match k.code {
                 KeyCode::Esc => s.mode = Mode::Normal,
@@ -438,7 +457,56 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
             if ids.is_empty() {
                 return Vec::new();
             }
-            act(s, ids, Act::Claim)
+            // Claimed by me already: the same key gives it back.
+            let mine = s
+                .current()
+                .and_then(|i| i.claimed_by.as_ref())
+                .is_some_and(|c| c.as_str() == s.reviewer);
+            act(s, ids, if mine { Act::Release } else { Act::Claim })
+        }
+        Command::Note => {
+            let ids = s.targets();
+            if !ids.is_empty() {
+                s.mode = Mode::Comment {
+                    ids,
+                    text: String::new(),
+                };
+            }
+            Vec::new()
+        }
+        Command::NextNew | Command::PrevNew => {
+            let here = (s.cursor - s.offset) as usize;
+            let undecided = |i: &crate::domain::Item| i.status == crate::domain::Status::New;
+            let found = if cmd == Command::NextNew {
+                s.items
+                    .iter()
+                    .enumerate()
+                    .skip(here + 1)
+                    .find(|(_, i)| undecided(i))
+                    .map(|(n, _)| n)
+            } else {
+                s.items[..here.min(s.items.len())]
+                    .iter()
+                    .rposition(undecided)
+            };
+            match found {
+                Some(n) => move_to(s, (s.offset + n as u64) as i64),
+                None => {
+                    s.message = Some((
+                        "no undecided item that way in the loaded page".into(),
+                        false,
+                    ));
+                    Vec::new()
+                }
+            }
+        }
+        Command::Wider | Command::Narrower => {
+            s.split = if cmd == Command::Wider {
+                (s.split + 5).min(80)
+            } else {
+                s.split.saturating_sub(5).max(25)
+            };
+            Vec::new()
         }
         Command::Undo => {
             let ids = s.targets();

@@ -38,7 +38,10 @@ fn areas(s: &State, area: Rect) -> (Rect, Rect, Option<Rect>, Rect) {
     };
     let parts = Layout::default()
         .direction(dir)
-        .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
+        .constraints([
+            Constraint::Percentage(s.split),
+            Constraint::Percentage(100 - s.split),
+        ])
         .split(body);
     (top, parts[0], Some(parts[1]), bottom)
 }
@@ -281,6 +284,25 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             t.muted(),
         ));
     }
+    if !d.related.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            format!(
+                "related: the same actor within an hour ({})",
+                d.related.len()
+            ),
+            t.muted(),
+        ));
+        for e in d.related.iter().take(10) {
+            lines.push(Line::from(format!(
+                "{} {} {} {}",
+                e.occurred_at.format("%m-%d %H:%M"),
+                e.source.as_str(),
+                e.action.as_str(),
+                show(e.subject.as_ref().map_or("", |x| x.as_str()))
+            )));
+        }
+    }
     if !d.history.is_empty() {
         lines.push(Line::from(""));
         lines.push(Line::styled("history", t.muted()));
@@ -365,6 +387,11 @@ fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         }
         Mode::Reveal { item, text } => Line::from(format!(
             "why do you need item {item}'s patient identifiers? (recorded; Enter, Esc cancels): {}",
+            safe(text)
+        )),
+        Mode::Comment { ids, text } => Line::from(format!(
+            "note for {} item(s) (Enter saves, Esc cancels): {}",
+            ids.len(),
             safe(text)
         )),
         Mode::Note {
