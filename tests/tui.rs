@@ -733,3 +733,24 @@ fn note_claim_release_next_undecided_and_resizing() {
     keys(&mut s, "<<<<<<<<<<<<");
     assert_eq!(s.split, 25);
 }
+
+#[test]
+fn the_filter_counts_as_it_is_typed_and_says_why_a_query_is_bad() {
+    let mut s = loaded(3);
+    keys(&mut s, "/");
+    let fx = keys(&mut s, "actor:u");
+    assert_eq!(fx.last(), Some(&Effect::CountFilter("actor:u".into())));
+    update(&mut s, Action::FilterCounted("actor:u".into(), Ok(42)));
+    assert!(text(&draw(&s, 80, 24)).contains("/actor:u  42 items"));
+    // A stale count (for an older text) is not shown as this one's.
+    keys(&mut s, "s");
+    assert!(text(&draw(&s, 80, 24)).contains("/actor:us  …"));
+    let fx = keys(&mut s, " colour:red");
+    // Once the field name is known to be wrong, nothing is sent to count.
+    assert!(
+        fx.iter()
+            .all(|f| !matches!(f, Effect::CountFilter(t) if t.contains("colour:")))
+    );
+    let t = text(&draw(&s, 120, 24));
+    assert!(t.contains("unknown field"), "{t}");
+}

@@ -49,10 +49,21 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
         let last_detail = batch
             .iter()
             .rposition(|e| matches!(e, Effect::LoadDetail(_)));
+        let last_count = batch
+            .iter()
+            .rposition(|e| matches!(e, Effect::CountFilter(_)));
         for (i, fx) in batch.into_iter().enumerate() {
             let out = match fx {
                 Effect::LoadPage { .. } if Some(i) != last_page => continue,
                 Effect::LoadDetail(_) if Some(i) != last_detail => continue,
+                Effect::CountFilter(_) if Some(i) != last_count => continue,
+                Effect::CountFilter(f) => Ok(Action::FilterCounted(
+                    f.clone(),
+                    Query::parse(&f)
+                        .map_err(|e| color_eyre::eyre::eyre!(e.to_string()))
+                        .and_then(|q| store.count_items(&q))
+                        .map_err(|e| format!("{e:#}")),
+                )),
                 Effect::LoadPage { filter, offset } => (|| -> Result<Action> {
                     let q = Query::parse(&filter)?;
                     let total = store.count_items(&q)?;

@@ -104,6 +104,9 @@ pub struct State {
     pub keep: Option<i64>,
     /// The queue's share of the width (or height) beside the detail pane.
     pub split: u16,
+    /// The live count for the filter being typed: the text it is for, and
+    /// the count or why the filter is bad.
+    pub filter_count: Option<(String, Result<u64, String>)>,
     pub reviewer: String,
     pub store_label: String,
     /// The window of items loaded, starting at queue position `offset`.
@@ -174,6 +177,7 @@ impl State {
             pulls: Default::default(),
             keep: None,
             split: 55,
+            filter_count: None,
         }
     }
 
@@ -223,6 +227,8 @@ pub enum Action {
     Tick(u64),
     /// A background pull of a source started, finished or failed.
     Pull(String, Pull),
+    /// How many items a filter being typed keeps, or why it is not valid.
+    FilterCounted(String, Result<u64, String>),
 }
 
 /// A source's background pull, as the status line shows it.
@@ -267,4 +273,6 @@ pub enum Effect {
     },
     /// Load the rows of a screen other than the queue.
     LoadScreen(Screen),
+    /// Count the items a filter being typed would keep.
+    CountFilter(String),
 }

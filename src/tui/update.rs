@@ -90,6 +90,10 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             }
             follow_cursor(s)
         }
+        Action::FilterCounted(f, n) => {
+            s.filter_count = Some((f, n));
+            Vec::new()
+        }
         Action::Pull(name, p) => {
             let new_items = matches!(p, Pull::Ok { items, .. } if items > 0);
             s.pulls.insert(name, p);
@@ -182,6 +186,20 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
     }
 }
 
+/// Whether a filter is valid for the queue: parsed, and every field known.
+fn check_filter(f: &str) -> Result<(), String> {
+    crate::query::Query::parse(f)
+        .and_then(|q| {
+            q.to_sql(
+                crate::query::Target::Items,
+                crate::query::Dialect::Sqlite,
+                1,
+            )
+        })
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
     match &mut s.mode {
         Mode::Help => {
@@ -194,13 +212,7 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
                 KeyCode::Enter => {
                     let f = std::mem::take(text);
                     s.mode = Mode::Normal;
-                    if let Err(e) = crate::query::Query::parse(&f).and_then(|q| {
-                        q.to_sql(
-                            crate::query::Target::Items,
-                            crate::query::Dialect::Sqlite,
-                            1,
-                        )
-                    }) {
+                    if let Err(e) = check_filter(&f) {
                         s.message = Some((format!("filter: {e}"), true));
                         return Vec::new();
                     }
@@ -220,7 +232,20 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
                     text.pop();
                 }
                 KeyCode::Char(c) => text.push(c),
-                _ => {}
+                _ => return Vec::new(),
+            }
+            // Live count as the filter is typed: a bad query says why at
+            // once, a good one how many items it keeps (counted off the UI
+            // thread; only the latest count is run).
+            if let Mode::Filter(text) = &s.mode {
+                let f = text.clone();
+                return match check_filter(&f) {
+                    Err(e) => {
+                        s.filter_count = Some((f, Err(e)));
+                        Vec::new()
+                    }
+                    Ok(()) => vec![Effect::CountFilter(f)],
+                };
             }
             return Vec::new();
         }

@@ -372,7 +372,17 @@ fn masked(id: &str) -> String {
 
 fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     let line = match &s.mode {
-        Mode::Filter(text) => Line::from(format!("/{}", safe(text))),
+        Mode::Filter(text) => {
+            let count = match &s.filter_count {
+                Some((f, Ok(n))) if f == text => Span::styled(
+                    format!("  {n} item{}", if *n == 1 { "" } else { "s" }),
+                    t.muted(),
+                ),
+                Some((f, Err(e))) if f == text => Span::styled(format!("  {}", safe(e)), t.error()),
+                _ => Span::styled("  …", t.muted()),
+            };
+            Line::from(vec![Span::raw(format!("/{}", safe(text))), count])
+        }
         Mode::Palette(text) => {
             let c = super::keymap::Keymap::complete(text);
             let hint = if text.is_empty() {
