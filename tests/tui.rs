@@ -754,3 +754,58 @@ fn the_filter_counts_as_it_is_typed_and_says_why_a_query_is_bad() {
     let t = text(&draw(&s, 120, 24));
     assert!(t.contains("unknown field"), "{t}");
 }
+
+#[test]
+fn tab_gives_the_detail_pane_the_keys_and_masked_fields_follow_the_config() {
+    let mut s = loaded(3);
+    let mut ev_item = item(1, "user1", "finding 1");
+    ev_item.event_ids = vec![7];
+    let ev = vigil::domain::Event {
+        id: 7,
+        source: SafeText::new("bastion-auth"),
+        kind: SafeText::new("syslog"),
+        occurred_at: Utc::now(),
+        host: Some(SafeText::new("bastion")),
+        actor: Some(SafeText::new("user1")),
+        subject: None,
+        action: SafeText::new("login"),
+        outcome: vigil::domain::Outcome::Failure,
+        client: Some(SafeText::new("203.0.113.9")),
+        raw: SafeText::new("Failed password for user1 from 203.0.113.9 port 22 ssh2"),
+        program: None,
+        detail: None,
+        time_basis: "explicit".into(),
+    };
+    update(
+        &mut s,
+        Action::DetailLoaded(Box::new(vigil::tui::Detail {
+            item: ev_item,
+            events: vec![ev],
+            decisions: vec![],
+            history: vec![],
+            related: vec![],
+        })),
+    );
+    let t = text(&draw(&s, 200, 30));
+    assert!(
+        t.contains("login failure · user1 → - · from 203.0.113.9 · on bastion"),
+        "{t}"
+    );
+    update(&mut s, code(KeyCode::Tab));
+    assert!(s.detail_focus);
+    keys(&mut s, "jj");
+    assert_eq!(
+        (s.detail_scroll, s.cursor),
+        (2, 0),
+        "j scrolls the pane, not the queue"
+    );
+    update(&mut s, code(KeyCode::Tab));
+    keys(&mut s, "j");
+    assert_eq!(s.cursor, 1);
+    keys(&mut s, "k");
+    // With `[tui] mask = ["subject", "client"]` the address is masked too.
+    s.mask = vec!["subject".into(), "client".into()];
+    let t = text(&draw(&s, 200, 30));
+    assert!(!t.contains("203.0.113.9"), "{t}");
+    assert!(t.contains("from •••"), "{t}");
+}

@@ -199,6 +199,8 @@ struct RawTui {
     /// A built-in theme (dark, light, high-contrast, mono) or a file in the
     /// config folder's `themes/`.
     theme: Option<String>,
+    /// Fields masked on screen until revealed: subject, actor, client.
+    mask: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -377,6 +379,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// The review screen's theme (`[tui] theme`).
     pub theme: String,
+    /// Fields the review screen masks until revealed (`[tui] mask`).
+    pub mask: Vec<String>,
     /// Key overrides for the review screen (`[keys]`), already checked.
     pub keys: std::collections::HashMap<String, Vec<String>>,
     pub sources: Vec<SourceConfig>,
@@ -667,6 +671,23 @@ impl Config {
             });
         }
 
+        let mask = raw
+            .tui
+            .mask
+            .clone()
+            .unwrap_or_else(|| vec!["subject".into()]);
+        if let Some(bad) = mask
+            .iter()
+            .find(|f| !matches!(f.as_str(), "subject" | "actor" | "client"))
+        {
+            return Err(err(
+                None,
+                format!(
+                    "[tui] mask names {:?}; the fields that can be masked are \"subject\" (patient identifiers), \"actor\" and \"client\"",
+                    SafeText::new(bad).as_str()
+                ),
+            ));
+        }
         let mut keys = std::collections::HashMap::new();
         if let Some(k) = &raw.keys {
             let line = Some(line_of(text, k.span().start));
@@ -691,6 +712,7 @@ impl Config {
             knowledge,
             idle_timeout: raw.tui.idle_timeout.unwrap_or(Duration::from_secs(15 * 60)),
             theme: raw.tui.theme.unwrap_or_else(|| "dark".into()),
+            mask,
             keys,
             sources,
             notices: Vec::new(),
@@ -740,6 +762,7 @@ impl Config {
             knowledge: KnowledgeFiles::default(),
             idle_timeout: Duration::from_secs(15 * 60),
             theme: "dark".into(),
+            mask: vec!["subject".into()],
             keys: Default::default(),
             sources,
             notices,

@@ -21,6 +21,7 @@ pub enum Command {
     HalfDown,
     HalfUp,
     ToggleDetail,
+    FocusDetail,
     Filter,
     Help,
     Mark,
@@ -72,8 +73,14 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
     (
         Command::ToggleDetail,
         "toggle_detail",
-        &["Tab", "Enter"],
+        &["Enter"],
         "toggle the detail pane",
+    ),
+    (
+        Command::FocusDetail,
+        "focus",
+        &["Tab"],
+        "switch pane (j/k scroll)",
     ),
     (Command::Filter, "filter", &["/"], "filter the queue"),
     (Command::Mark, "mark", &["Space"], "mark or unmark the item"),

@@ -400,6 +400,7 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
         config.policy.notes_required.clone(),
     );
     state.idle_after = config.idle_timeout.as_secs();
+    state.mask = config.mask.clone();
     state.keys = keymap::Keymap::with(&config.keys).map_err(|e| color_eyre::eyre::eyre!(e))?;
     let started = std::time::Instant::now();
     let mut terminal = ratatui::init();

@@ -107,6 +107,13 @@ pub struct State {
     /// The live count for the filter being typed: the text it is for, and
     /// the count or why the filter is bad.
     pub filter_count: Option<(String, Result<u64, String>)>,
+    /// Keys move the detail pane's text rather than the queue's cursor.
+    pub detail_focus: bool,
+    /// Lines the detail pane is scrolled by.
+    pub detail_scroll: u16,
+    /// Fields masked until revealed (`[tui] mask`): `subject` (patient
+    /// identifiers), `actor`, `client`.
+    pub mask: Vec<String>,
     pub reviewer: String,
     pub store_label: String,
     /// The window of items loaded, starting at queue position `offset`.
@@ -178,6 +185,9 @@ impl State {
             keep: None,
             split: 55,
             filter_count: None,
+            detail_focus: false,
+            detail_scroll: 0,
+            mask: vec!["subject".into()],
         }
     }
 

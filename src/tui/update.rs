@@ -21,6 +21,7 @@ fn follow_cursor(s: &mut State) -> Vec<Effect> {
     } else if let Some(i) = s.current() {
         let id = i.id;
         if s.show_detail && s.detail.as_ref().is_none_or(|d| d.item.id != id) {
+            s.detail_scroll = 0;
             fx.push(Effect::LoadDetail(id));
         }
     }
@@ -385,9 +386,40 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
         _ if s.screen != Screen::Queue => return Vec::new(),
         _ => {}
     }
+    if s.detail_focus && s.show_detail {
+        // The detail pane has the keys: movement scrolls its text.
+        let page = s.page_rows as u16;
+        let by = |s: &mut State, d: i32| {
+            s.detail_scroll = (i32::from(s.detail_scroll) + d).clamp(0, 2000) as u16;
+        };
+        match cmd {
+            Command::Down => by(s, 1),
+            Command::Up => by(s, -1),
+            Command::PageDown | Command::HalfDown => by(s, i32::from(page.max(2) / 2)),
+            Command::PageUp | Command::HalfUp => by(s, -i32::from(page.max(2) / 2)),
+            Command::Top => s.detail_scroll = 0,
+            Command::FocusDetail | Command::ToggleDetail => {
+                s.detail_focus = false;
+                if cmd == Command::ToggleDetail {
+                    s.show_detail = false;
+                }
+            }
+            _ => {
+                s.detail_focus = false;
+                return exec(s, cmd);
+            }
+        }
+        return Vec::new();
+    }
     let cur = s.cursor as i64;
     let page = s.page_rows as i64;
     match cmd {
+        Command::FocusDetail => {
+            if s.show_detail {
+                s.detail_focus = true;
+            }
+            Vec::new()
+        }
         Command::Down => move_to(s, cur + 1),
         Command::Up => move_to(s, cur - 1),
         Command::Top => move_to(s, 0),

@@ -231,7 +231,11 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
 fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::TOP | Borders::LEFT)
-        .title(Line::from(" detail "));
+        .title(if s.detail_focus {
+            Line::styled(" detail (Tab: back to the queue) ", t.title())
+        } else {
+            Line::from(" detail ")
+        });
     let Some(d) = s
         .detail
         .as_ref()
@@ -242,10 +246,40 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     };
     let i = &d.item;
     // On a shared screen patient identifiers stay masked until revealed.
-    let mask = if s.revealed.contains(&i.id) {
+    let mask: Vec<&str> = if s.revealed.contains(&i.id) {
         Vec::new()
     } else {
-        phi_subjects(d)
+        let mut m = Vec::new();
+        if s.mask.iter().any(|f| f == "subject") {
+            m.extend(phi_subjects(d));
+        }
+        // Workforce names and addresses, where the config asks for it.
+        for (field, pick) in [
+            (
+                "actor",
+                (|e: &crate::domain::Event| e.actor.as_ref())
+                    as fn(&crate::domain::Event) -> Option<&SafeText>,
+            ),
+            ("client", |e: &crate::domain::Event| e.client.as_ref()),
+        ] {
+            if s.mask.iter().any(|f| f == field) {
+                m.extend(
+                    d.events
+                        .iter()
+                        .filter_map(pick)
+                        .map(|x| x.as_str())
+                        .filter(|x| x.len() > 1),
+                );
+                if field == "actor"
+                    && let Some(a) = &i.actor
+                {
+                    m.push(a.as_str());
+                }
+            }
+        }
+        m.sort_unstable_by_key(|x| std::cmp::Reverse(x.len()));
+        m.dedup();
+        m
     };
     let show = |text: &str| -> String {
         mask.iter()
@@ -276,6 +310,23 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         t.muted(),
     ));
     for e in d.events.iter().take(12) {
+        // The parsed fields, then the record as the source wrote it.
+        fn opt(x: &Option<SafeText>) -> &str {
+            x.as_ref().map_or("-", |v| v.as_str())
+        }
+        lines.push(Line::styled(
+            show(&format!(
+                "{} {} {} · {} → {} · from {} · on {}",
+                e.occurred_at.format("%m-%d %H:%M:%S"),
+                e.action.as_str(),
+                e.outcome.as_str(),
+                opt(&e.actor),
+                opt(&e.subject),
+                opt(&e.client),
+                opt(&e.host),
+            )),
+            t.muted(),
+        ));
         lines.push(Line::from(show(e.raw.as_str())));
     }
     if !mask.is_empty() {
@@ -318,7 +369,8 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     f.render_widget(
         Paragraph::new(lines)
             .block(block)
-            .wrap(Wrap { trim: false }),
+            .wrap(Wrap { trim: false })
+            .scroll((s.detail_scroll, 0)),
         area,
     );
 }
