@@ -471,6 +471,8 @@ fn patient_identifiers_are_masked_until_revealed_with_a_reason() {
     let masked = text(&draw(&s, 120, 30));
     assert!(!masked.contains("100234"), "{masked}");
     assert!(masked.contains("MRN ••••34"), "{masked}");
+    // The patient's surname in the reason is masked with the identifier.
+    assert!(!masked.contains("Lopez"), "{masked}");
     // r asks why; the reason goes to the ledger before anything is shown
     keys(&mut s, "r");
     assert!(matches!(s.mode, Mode::Reveal { item: 1, .. }));
@@ -492,6 +494,7 @@ fn patient_identifiers_are_masked_until_revealed_with_a_reason() {
     );
     update(&mut s, Action::Revealed(1));
     assert!(text(&draw(&s, 120, 30)).contains("MRN 100234"));
+    assert!(text(&draw(&s, 120, 30)).contains("surname Lopez"));
 }
 
 #[test]

@@ -252,6 +252,18 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         let mut m = Vec::new();
         if s.mask.iter().any(|f| f == "subject") {
             m.extend(phi_subjects(d));
+            // A relationship rule's reason names the shared surname: a
+            // patient's name, masked with the identifiers.
+            for r in &i.rules {
+                let reason = r.reason.as_str();
+                if let Some(at) = reason.find("the surname ") {
+                    let rest = &reason[at + "the surname ".len()..];
+                    let name = rest.split([',', ' ']).next().unwrap_or("");
+                    if name.chars().count() > 1 {
+                        m.push(name);
+                    }
+                }
+            }
         }
         // Workforce names and addresses, where the config asks for it.
         for (field, pick) in [
