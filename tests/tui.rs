@@ -812,3 +812,24 @@ fn tab_gives_the_detail_pane_the_keys_and_masked_fields_follow_the_config() {
     assert!(!t.contains("203.0.113.9"), "{t}");
     assert!(t.contains("from •••"), "{t}");
 }
+
+#[test]
+fn wide_screens_show_source_subject_and_claims_with_the_subject_masked() {
+    let mut s = loaded(2);
+    s.items[0].subject = Some(SafeText::new("100234"));
+    s.items[0].claimed_by = Some(SafeText::new("bob"));
+    let narrow = text(&draw(&s, 80, 24));
+    assert!(!narrow.contains("SOURCE"), "{narrow}");
+    let wide = text(&draw(&s, 200, 30));
+    for col in [
+        "SOURCE",
+        "SUBJECT",
+        "CLAIMED",
+        "bastion-auth",
+        "bob",
+        "••••34",
+    ] {
+        assert!(wide.contains(col), "{col}:\n{wide}");
+    }
+    assert!(!wide.contains("100234"), "{wide}");
+}

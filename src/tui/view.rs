@@ -174,43 +174,71 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         .skip(first as usize)
         .take(rows_fit as usize)
         .collect();
+    // Wider screens show more columns: source and who holds the item, then
+    // the subject (masked like the detail pane until revealed).
+    let wide = area.width >= 100;
+    let wider = area.width >= 120;
+    let mask_subject = s.mask.iter().any(|f| f == "subject");
     let rows = shown.iter().map(|i| {
         let mark = if s.marked.contains(&i.id) { "●" } else { " " };
-        Row::new(vec![
-            Cell::from(mark),
+        let opt = |x: &Option<SafeText>| x.as_ref().map_or("-", |v| v.as_str()).to_owned();
+        let mut cells = vec![
+            Cell::from(mark).style(t.marked()),
             Cell::from(i.severity.as_str()).style(t.severity(i.severity)),
             Cell::from(i.occurred_at.format("%m-%d %H:%M").to_string()),
-            Cell::from(
-                i.actor
-                    .as_ref()
-                    .map(|a| a.as_str())
-                    .unwrap_or("-")
-                    .to_owned(),
-            ),
-            Cell::from(i.status.as_str()),
-            Cell::from(i.title.as_str().to_owned()),
-        ])
+        ];
+        if wide {
+            cells.push(Cell::from(opt(&i.source)));
+        }
+        cells.push(Cell::from(opt(&i.actor)));
+        if wider {
+            let subject = match &i.subject {
+                Some(x) if mask_subject && !s.revealed.contains(&i.id) => masked(x.as_str()),
+                other => opt(other),
+            };
+            cells.push(Cell::from(subject));
+        }
+        cells.push(Cell::from(i.status.as_str()));
+        if wide {
+            cells.push(Cell::from(opt(&i.claimed_by)));
+        }
+        cells.push(Cell::from(i.title.as_str().to_owned()));
+        Row::new(cells)
     });
     let selected =
         (s.cursor >= s.offset).then(|| (s.cursor - s.offset).saturating_sub(first) as usize);
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(1),
-            Constraint::Length(8),
-            Constraint::Length(11),
-            Constraint::Length(12),
-            Constraint::Length(9),
-            Constraint::Min(10),
-        ],
-    )
-    .header(Row::new(["", "SEVERITY", "TIME (UTC)", "ACTOR", "STATUS", "TITLE"]).style(t.muted()))
-    .row_highlight_style(t.selection())
-    .block(
-        Block::default()
-            .borders(Borders::TOP)
-            .title(Line::from(" queue ")),
-    );
+    let mut widths = vec![
+        Constraint::Length(1),
+        Constraint::Length(8),
+        Constraint::Length(11),
+    ];
+    let mut header = vec!["", "SEVERITY", "TIME (UTC)"];
+    if wide {
+        widths.push(Constraint::Length(14));
+        header.push("SOURCE");
+    }
+    widths.push(Constraint::Length(12));
+    header.push("ACTOR");
+    if wider {
+        widths.push(Constraint::Length(10));
+        header.push("SUBJECT");
+    }
+    widths.push(Constraint::Length(9));
+    header.push("STATUS");
+    if wide {
+        widths.push(Constraint::Length(10));
+        header.push("CLAIMED");
+    }
+    widths.push(Constraint::Min(10));
+    header.push("TITLE");
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(t.muted()))
+        .row_highlight_style(t.selection())
+        .block(
+            Block::default()
+                .borders(Borders::TOP)
+                .title(Line::from(" queue ")),
+        );
     let mut state = ratatui::widgets::TableState::default().with_selected(selected);
     f.render_stateful_widget(table, area, &mut state);
     if s.total == 0 && !s.loading {
