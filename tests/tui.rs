@@ -820,6 +820,8 @@ fn wide_screens_show_source_subject_and_claims_with_the_subject_masked() {
     s.items[0].claimed_by = Some(SafeText::new("bob"));
     let narrow = text(&draw(&s, 80, 24));
     assert!(!narrow.contains("SOURCE"), "{narrow}");
+    // With the detail pane hidden the queue has the whole width.
+    update(&mut s, code(KeyCode::Enter));
     let wide = text(&draw(&s, 200, 30));
     for col in [
         "SOURCE",
