@@ -10,7 +10,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
-use vigil::config::Config;
 use vigil::query::Query;
 use vigil::tui::state::WINDOW;
 use vigil::tui::update::update;
@@ -82,26 +81,7 @@ fn svg(b: &Buffer) -> String {
 
 fn main() -> color_eyre::Result<()> {
     let dir = tempfile_dir()?;
-    let ws = vigil::demo::write_workspace(&dir, Utc::now())?;
-    let config = Config::load(&ws.config, true)?;
-    let mut store = config.store.url.open()?;
-    let mut engine = vigil::rules::prepare(&config, store.as_mut(), Utc::now())?;
-    for s in &config.sources {
-        let id = store.ensure_source(&s.name, s.kind.as_str())?;
-        let src = vigil::sources::file::FileSource {
-            id,
-            name: s.name.clone(),
-            kind: s.kind,
-            zone: s.timezone,
-            options: s.parser_options(),
-        };
-        vigil::sources::file::pull(
-            store.as_mut(),
-            &src,
-            s.path.as_deref().unwrap_or_default(),
-            engine.as_mut().map(|(e, _)| e),
-        )?;
-    }
+    let (_config, store) = vigil::demo::load(&dir, Utc::now())?;
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     std::fs::create_dir_all(&out)?;
     for (name, filter, w, h, help) in [

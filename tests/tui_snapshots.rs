@@ -20,28 +20,7 @@ use vigil::tui::{Action, Detail, Mode, State};
 /// The demo workspace as of a fixed instant, read and evaluated.
 fn demo(dir: &Path) -> (Config, Box<dyn vigil::store::Store>) {
     let end: DateTime<Utc> = "2025-03-14T15:00:00Z".parse().unwrap();
-    let ws = vigil::demo::write_workspace(dir, end).unwrap();
-    let config = Config::load(&ws.config, true).unwrap();
-    let mut store = config.store.url.open().unwrap();
-    let mut engine = vigil::rules::prepare(&config, store.as_mut(), end).unwrap();
-    for s in &config.sources {
-        let id = store.ensure_source(&s.name, s.kind.as_str()).unwrap();
-        let src = vigil::sources::file::FileSource {
-            id,
-            name: s.name.clone(),
-            kind: s.kind,
-            zone: s.timezone,
-            options: s.parser_options(),
-        };
-        vigil::sources::file::pull(
-            store.as_mut(),
-            &src,
-            s.path.as_deref().unwrap_or_default(),
-            engine.as_mut().map(|(e, _)| e),
-        )
-        .unwrap();
-    }
-    (config, store)
+    vigil::demo::load(dir, end).unwrap()
 }
 
 /// The buffer as text, then its non-default style runs line by line.
@@ -79,9 +58,25 @@ fn dump(b: &Buffer) -> String {
     let now = Utc::now().format("%Y-%m-%d").to_string();
     let text: String = text
         .lines()
-        .map(|l| match l.find(&now) {
-            Some(i) => format!("{}<today>{}", &l[..i], &l[(i + 16).min(l.len())..]),
-            None => l.to_owned(),
+        .map(|l| {
+            let mut out = String::new();
+            let mut rest = l;
+            while let Some(i) = rest.find(&now) {
+                out.push_str(&rest[..i]);
+                out.push_str("<today>");
+                // the time after the date, as far as the column shows it
+                let tail = &rest[i + now.len()..];
+                let b = tail.as_bytes();
+                let mut n = 0;
+                while n < b.len().min(6)
+                    && (b[n].is_ascii_digit() || b[n] == b':' || (n == 0 && b[n] == b' '))
+                {
+                    n += 1;
+                }
+                rest = &tail[n..];
+            }
+            out.push_str(rest);
+            out
         })
         .collect::<Vec<_>>()
         .join("\n");

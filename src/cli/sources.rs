@@ -67,7 +67,7 @@ fn checkpoint_summary(streams: &[Stream]) -> String {
         .map(|s| {
             if s.path.starts_with("command: ") {
                 // A command source resumes from the journal cursor.
-                return match crate::sources::journald::JournaldParser::cursor_in(&s.parser_state) {
+                return match crate::sources::journald::cursor_in(&s.parser_state) {
                     Some(c) => format!("cursor {c}"),
                     None => "cursor (none yet)".to_owned(),
                 };

@@ -115,7 +115,8 @@ fn row(
     );
 }
 
-fn local(day: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
+/// `h:m` on `day` in the hospital's zone (New York), as an instant.
+pub(super) fn local(day: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
     New_York
         .from_local_datetime(&day.and_hms_opt(h, m, 0).expect("valid time"))
         .earliest()

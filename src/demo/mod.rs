@@ -128,6 +128,23 @@ learning_days = 0      # the demo has only three days of history
 viewers = []           # add your account name to see and record sanctions
 "#;
 
+/// Writes the demo workspace as of `end` and reads every source into its
+/// store with the rules, as `vigil demo` does (for the screenshots and the
+/// screen snapshots, which want a fixed clock).
+pub fn load(
+    dir: &Path,
+    end: DateTime<Utc>,
+) -> Result<(crate::config::Config, Box<dyn crate::store::Store>)> {
+    let ws = write_workspace(dir, end)?;
+    let config = crate::config::Config::load(&ws.config, true)?;
+    let mut store = config.store.url.open()?;
+    let mut engine = crate::rules::prepare(&config, store.as_mut(), end)?;
+    for s in &config.sources {
+        crate::cli::pull::pull_source(store.as_mut(), s, engine.as_mut().map(|(e, _)| e));
+    }
+    Ok((config, store))
+}
+
 /// What `write_workspace` wrote.
 #[derive(Debug, Clone)]
 pub struct Workspace {

@@ -5,7 +5,7 @@
 
 use std::io::Write as _;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::America::New_York;
 use serde_json::json;
 
@@ -17,13 +17,7 @@ pub const AUDITD: &str = "logs/ehr-app/audit.log";
 pub const FHIR: &str = "logs/fhir/auditevents.ndjson";
 pub const CLOUDTRAIL: &str = "logs/aws/111122223333_CloudTrail_us-east-1_demo.json.gz";
 
-fn local(day: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
-    New_York
-        .from_local_datetime(&day.and_hms_opt(h, m, 0).expect("valid time"))
-        .earliest()
-        .expect("not in a DST gap")
-        .with_timezone(&Utc)
-}
+use super::ehr::local;
 
 fn days(end: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
     let today = end.with_timezone(&New_York).date_naive();

@@ -67,6 +67,20 @@ const TIME_FORMATS: &[&str] = &[
 /// Written by hand because building a `csv::Reader` per line costs more
 /// than the rest of the ingest.
 fn split(line: &str) -> Result<Vec<String>, String> {
+    split_record(line, true).map_err(|e| {
+        if e.starts_with("a quoted field") {
+            "not a CSV row: a quoted field is not closed (a field spanning lines is not supported)"
+                .into()
+        } else {
+            e
+        }
+    })
+}
+
+/// Splits one CSV record, which may hold newlines inside quoted fields.
+/// `strict` refuses text after a closing quote (`"x"y`); pgAudit's payload
+/// is taken as written instead.
+pub(crate) fn split_record(line: &str, strict: bool) -> Result<Vec<String>, String> {
     let mut fields = Vec::with_capacity(8);
     let mut cur = String::new();
     let mut chars = line.chars().peekable();
@@ -80,7 +94,7 @@ fn split(line: &str) -> Result<Vec<String>, String> {
                     cur.push('"');
                 } else {
                     quoted = false;
-                    if !matches!(chars.peek(), None | Some(',')) {
+                    if strict && !matches!(chars.peek(), None | Some(',')) {
                         return Err("not a CSV row: text after a closing quote".into());
                     }
                 }
@@ -105,10 +119,7 @@ fn split(line: &str) -> Result<Vec<String>, String> {
         }
     }
     if quoted {
-        return Err(
-            "not a CSV row: a quoted field is not closed (a field spanning lines is not supported)"
-                .into(),
-        );
+        return Err("a quoted field is not closed".into());
     }
     fields.push(cur);
     Ok(fields)

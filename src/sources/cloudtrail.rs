@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::json_frame::{Frame, JsonFrame};
-use super::{RecordParser, Reject};
+use super::Reject;
+use super::json_frame::JsonKind;
 use crate::domain::{NewEvent, Outcome, SafeText, TimeBasis};
 
 /// `requestParameters` keys that name what an API call acted on.
@@ -30,9 +30,24 @@ const TARGET_KEYS: &[&str] = &[
     "dBInstanceIdentifier",
 ];
 
-pub struct CloudtrailParser {
-    frame: JsonFrame,
-    rejects: Vec<Reject>,
+/// The `cloudtrail` kind's handling of each framed document.
+pub struct Cloudtrail<'r> {
+    rejects: &'r mut Vec<Reject>,
+}
+
+/// `JsonKind` for CloudTrail documents.
+pub struct CloudtrailKind;
+
+impl JsonKind for CloudtrailKind {
+    fn document(
+        &mut self,
+        doc: &[u8],
+        offset: u64,
+        out: &mut Vec<NewEvent>,
+        rejects: &mut Vec<Reject>,
+    ) {
+        Cloudtrail { rejects }.document(doc, offset, out);
+    }
 }
 
 fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -173,14 +188,7 @@ fn host(ev: &Value) -> Option<String> {
     }
 }
 
-impl CloudtrailParser {
-    pub fn new(state: &str) -> Self {
-        CloudtrailParser {
-            frame: JsonFrame::restore(state),
-            rejects: Vec::new(),
-        }
-    }
-
+impl Cloudtrail<'_> {
     fn reject(&mut self, offset: u64, reason: String, raw: &[u8]) {
         self.rejects.push(Reject {
             gap: false,
@@ -251,37 +259,6 @@ impl CloudtrailParser {
             self.one(d.get().as_bytes(), offset, 0, out);
         } else {
             self.one(doc, offset, 0, out);
-        }
-    }
-}
-
-impl RecordParser for CloudtrailParser {
-    fn parse(&mut self, line: &[u8], offset: u64, out: &mut Vec<NewEvent>) -> Result<(), String> {
-        match self.frame.push(line, offset) {
-            Frame::Pending => Ok(()),
-            Frame::Bad(r) => {
-                self.rejects.push(r);
-                Ok(())
-            }
-            Frame::Done(start, doc) => {
-                let doc = doc.into_owned();
-                self.document(&doc, start, out);
-                Ok(())
-            }
-        }
-    }
-
-    fn state(&self) -> String {
-        self.frame.save()
-    }
-
-    fn rejects(&mut self) -> Vec<Reject> {
-        std::mem::take(&mut self.rejects)
-    }
-
-    fn finish(&mut self, _out: &mut Vec<NewEvent>) {
-        if let Some(r) = self.frame.finish() {
-            self.rejects.push(r);
         }
     }
 }

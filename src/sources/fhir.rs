@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::json_frame::{Frame, JsonFrame};
-use super::{RecordParser, Reject};
+use super::Reject;
+use super::json_frame::JsonKind;
 use crate::domain::{NewEvent, Outcome, SafeText, TimeBasis};
 
 #[derive(Deserialize, Default)]
@@ -348,17 +348,18 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     memchr::memmem::find(hay, needle).is_some()
 }
 
-pub struct FhirParser {
-    frame: JsonFrame,
-    rejects: Vec<Reject>,
-}
+/// The `fhir-auditevent` kind's handling of each framed document.
+pub struct Fhir;
 
-impl FhirParser {
-    pub fn new(state: &str) -> Self {
-        FhirParser {
-            frame: JsonFrame::restore(state),
-            rejects: Vec::new(),
-        }
+impl JsonKind for Fhir {
+    fn document(
+        &mut self,
+        doc: &[u8],
+        offset: u64,
+        out: &mut Vec<NewEvent>,
+        rejects: &mut Vec<Reject>,
+    ) {
+        document(doc, offset, out, rejects);
     }
 }
 
@@ -429,36 +430,6 @@ fn document(doc: &[u8], offset: u64, out: &mut Vec<NewEvent>, rejects: &mut Vec<
                     raw: raw.to_vec(),
                 }),
             }
-        }
-    }
-}
-
-impl RecordParser for FhirParser {
-    fn parse(&mut self, line: &[u8], offset: u64, out: &mut Vec<NewEvent>) -> Result<(), String> {
-        match self.frame.push(line, offset) {
-            Frame::Pending => Ok(()),
-            Frame::Bad(r) => {
-                self.rejects.push(r);
-                Ok(())
-            }
-            Frame::Done(start, doc) => {
-                document(&doc, start, out, &mut self.rejects);
-                Ok(())
-            }
-        }
-    }
-
-    fn state(&self) -> String {
-        self.frame.save()
-    }
-
-    fn rejects(&mut self) -> Vec<Reject> {
-        std::mem::take(&mut self.rejects)
-    }
-
-    fn finish(&mut self, _out: &mut Vec<NewEvent>) {
-        if let Some(r) = self.frame.finish() {
-            self.rejects.push(r);
         }
     }
 }

@@ -246,7 +246,7 @@ pub fn read_command(
     let mut cmd = Command::new(prog);
     cmd.args(args);
     if src.kind == SourceKind::JournaldJson
-        && let Some(c) = super::journald::JournaldParser::cursor_in(&stream.parser_state)
+        && let Some(c) = super::journald::cursor_in(&stream.parser_state)
     {
         cmd.arg(format!("--after-cursor={c}"));
     }

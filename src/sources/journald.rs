@@ -12,8 +12,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::json_frame::{Frame, JsonFrame};
-use super::{RecordParser, Reject, auth};
+use super::json_frame::{JsonKind, JsonParser};
+use super::{Reject, auth};
 use crate::domain::{NewEvent, Outcome, SafeText, TimeBasis};
 
 /// Programs whose messages are normalized as auth events when trusted.
@@ -36,29 +36,55 @@ const AUTH_COMMS: &[&str] = &[
 /// Longest text kept in a field (journald fields reach 100 KB).
 const MAX_FIELD: usize = 8 * 1024;
 
-pub struct JournaldParser {
-    frame: JsonFrame,
+/// The `journald-json` kind: remembers the last `__CURSOR` it saw.
+pub struct Journald {
     cursor: Option<String>,
-    rejects: Vec<Reject>,
 }
 
-impl JournaldParser {
-    pub fn new(state: &str) -> Self {
-        let v: Value = serde_json::from_str(state).unwrap_or(Value::Null);
-        JournaldParser {
-            frame: JsonFrame::restore(v["frame"].as_str().unwrap_or("")),
-            cursor: v["cursor"].as_str().map(str::to_owned),
-            rejects: Vec::new(),
+/// A parser for journald JSON, resuming from a stored state.
+pub fn parser(state: &str) -> JsonParser<Journald> {
+    JsonParser::new(state, |saved| Journald {
+        cursor: saved.map(str::to_owned),
+    })
+}
+
+/// The last entry's `__CURSOR` in a stored state, to continue with
+/// `journalctl --after-cursor`.
+pub fn cursor_in(state: &str) -> Option<String> {
+    JsonParser::<Journald>::saved(state)
+}
+
+impl JsonKind for Journald {
+    fn document(
+        &mut self,
+        doc: &[u8],
+        offset: u64,
+        out: &mut Vec<NewEvent>,
+        rejects: &mut Vec<Reject>,
+    ) {
+        if let Err(reason) = self.entries(doc, offset, out, rejects) {
+            rejects.push(Reject {
+                gap: false,
+                offset,
+                reason,
+                raw: doc.to_vec(),
+            });
         }
     }
 
-    /// The last entry's `__CURSOR`, to continue with `--after-cursor`.
-    pub fn cursor_in(state: &str) -> Option<String> {
-        let v: Value = serde_json::from_str(state).ok()?;
-        v["cursor"].as_str().map(str::to_owned)
+    fn save(&self) -> Option<String> {
+        self.cursor.clone()
     }
+}
 
-    fn document(&mut self, doc: &[u8], offset: u64, out: &mut Vec<NewEvent>) -> Result<(), String> {
+impl Journald {
+    fn entries(
+        &mut self,
+        doc: &[u8],
+        offset: u64,
+        out: &mut Vec<NewEvent>,
+        rejects: &mut Vec<Reject>,
+    ) -> Result<(), String> {
         let v: Value = serde_json::from_slice(doc).map_err(|e| format!("not valid JSON: {e}"))?;
         match v {
             Value::Object(_) => self.entry(&v, doc, offset, 0, out),
@@ -70,7 +96,7 @@ impl JournaldParser {
                     if let Err(reason) =
                         self.entry(item, raw.get().as_bytes(), offset, i as u32, out)
                     {
-                        self.rejects.push(Reject {
+                        rejects.push(Reject {
                             gap: false,
                             offset,
                             reason: format!("entry {i}: {reason}"),
@@ -205,43 +231,5 @@ fn text(v: Option<&Value>) -> Option<String> {
             (!parts.is_empty()).then(|| parts.join(" | "))
         }
         other => Some(other.to_string()),
-    }
-}
-
-impl RecordParser for JournaldParser {
-    fn parse(&mut self, line: &[u8], offset: u64, out: &mut Vec<NewEvent>) -> Result<(), String> {
-        match self.frame.push(line, offset) {
-            Frame::Pending => Ok(()),
-            Frame::Bad(r) => {
-                self.rejects.push(r);
-                Ok(())
-            }
-            Frame::Done(start, doc) => {
-                let doc = doc.into_owned();
-                if let Err(reason) = self.document(&doc, start, out) {
-                    self.rejects.push(Reject {
-                        gap: false,
-                        offset: start,
-                        reason,
-                        raw: doc,
-                    });
-                }
-                Ok(())
-            }
-        }
-    }
-
-    fn state(&self) -> String {
-        serde_json::json!({"cursor": self.cursor, "frame": self.frame.save()}).to_string()
-    }
-
-    fn rejects(&mut self) -> Vec<Reject> {
-        std::mem::take(&mut self.rejects)
-    }
-
-    fn finish(&mut self, _out: &mut Vec<NewEvent>) {
-        if let Some(r) = self.frame.finish() {
-            self.rejects.push(r);
-        }
     }
 }

@@ -9,7 +9,8 @@
 
 use std::borrow::Cow;
 
-use super::Reject;
+use super::{RecordParser, Reject};
+use crate::domain::NewEvent;
 
 /// Largest document held while waiting for it to close (FORMATS.md rule 3
 /// caps a JSON document at 1 MiB; CloudTrail delivery files are bigger, so
@@ -208,4 +209,71 @@ fn trim(b: &[u8]) -> &[u8] {
         .rposition(|c| !c.is_ascii_whitespace())
         .map_or(s, |i| i + 1);
     &b[s..e]
+}
+
+/// What one JSON kind makes of each document it is handed.
+pub trait JsonKind: Send {
+    fn document(
+        &mut self,
+        doc: &[u8],
+        offset: u64,
+        out: &mut Vec<NewEvent>,
+        rejects: &mut Vec<Reject>,
+    );
+    /// What the kind must remember across reads besides an open document
+    /// (journald's cursor).
+    fn save(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A record parser for a JSON kind: frames documents across lines and hands
+/// each to the kind. Its state is `{"frame": …, "kind": …}`.
+pub struct JsonParser<K> {
+    frame: JsonFrame,
+    kind: K,
+    rejects: Vec<Reject>,
+}
+
+impl<K: JsonKind> JsonParser<K> {
+    /// Restores the frame from `state`; `make` gets what the kind saved.
+    pub fn new(state: &str, make: impl FnOnce(Option<&str>) -> K) -> Self {
+        let v: serde_json::Value = serde_json::from_str(state).unwrap_or_default();
+        JsonParser {
+            frame: JsonFrame::restore(v["frame"].as_str().unwrap_or("")),
+            kind: make(v["kind"].as_str()),
+            rejects: Vec::new(),
+        }
+    }
+
+    /// What the kind saved, from a stored state.
+    pub fn saved(state: &str) -> Option<String> {
+        let v: serde_json::Value = serde_json::from_str(state).ok()?;
+        v["kind"].as_str().map(str::to_owned)
+    }
+}
+
+impl<K: JsonKind> RecordParser for JsonParser<K> {
+    fn parse(&mut self, line: &[u8], offset: u64, out: &mut Vec<NewEvent>) -> Result<(), String> {
+        match self.frame.push(line, offset) {
+            Frame::Pending => {}
+            Frame::Bad(r) => self.rejects.push(r),
+            Frame::Done(start, doc) => self.kind.document(&doc, start, out, &mut self.rejects),
+        }
+        Ok(())
+    }
+
+    fn state(&self) -> String {
+        serde_json::json!({"frame": self.frame.save(), "kind": self.kind.save()}).to_string()
+    }
+
+    fn rejects(&mut self) -> Vec<Reject> {
+        std::mem::take(&mut self.rejects)
+    }
+
+    fn finish(&mut self, _out: &mut Vec<NewEvent>) {
+        if let Some(r) = self.frame.finish() {
+            self.rejects.push(r);
+        }
+    }
 }

@@ -136,11 +136,15 @@ impl SourceKind {
     ) -> Box<dyn RecordParser + Send> {
         match self {
             SourceKind::Syslog => Box::new(syslog::SyslogParser::new(zone, reference, state)),
-            SourceKind::JournaldJson => Box::new(journald::JournaldParser::new(state)),
+            SourceKind::JournaldJson => Box::new(journald::parser(state)),
             SourceKind::Auditd => Box::new(auditd::AuditdParser::new(state)),
             SourceKind::Pgaudit => Box::new(pgaudit::PgauditParser::new(zone, options, state)),
-            SourceKind::FhirAuditEvent => Box::new(fhir::FhirParser::new(state)),
-            SourceKind::Cloudtrail => Box::new(cloudtrail::CloudtrailParser::new(state)),
+            SourceKind::FhirAuditEvent => {
+                Box::new(json_frame::JsonParser::new(state, |_| fhir::Fhir))
+            }
+            SourceKind::Cloudtrail => Box::new(json_frame::JsonParser::new(state, |_| {
+                cloudtrail::CloudtrailKind
+            })),
             SourceKind::AccessCsv => Box::new(access_csv::AccessCsvParser::new(
                 options.columns.clone().unwrap_or(access_csv::CsvColumns {
                     actor: "actor".into(),

@@ -352,47 +352,8 @@ fn is_csvlog(line: &str) -> bool {
         && first.bytes().filter(|c| *c == b' ').count() == 2
 }
 
-/// Splits a CSV record (RFC 4180, fields may hold newlines).
 fn split_csv(s: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::with_capacity(10);
-    let mut cur = String::new();
-    let mut chars = s.chars().peekable();
-    let mut quoted = false;
-    let mut at_start = true;
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    cur.push('"');
-                } else {
-                    quoted = false;
-                }
-            } else {
-                cur.push(c);
-            }
-            continue;
-        }
-        match c {
-            '"' if at_start => {
-                quoted = true;
-                at_start = false;
-            }
-            ',' => {
-                fields.push(std::mem::take(&mut cur));
-                at_start = true;
-            }
-            c => {
-                cur.push(c);
-                at_start = false;
-            }
-        }
-    }
-    if quoted {
-        return Err("a quoted field is not closed".into());
-    }
-    fields.push(cur);
-    Ok(fields)
+    super::access_csv::split_record(s, false)
 }
 
 /// Whether a quoted field is open at the end of `s` (quotes are doubled
