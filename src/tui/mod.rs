@@ -404,7 +404,10 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
     state.keys = keymap::Keymap::with(&config.keys).map_err(|e| color_eyre::eyre::eyre!(e))?;
     let started = std::time::Instant::now();
     let mut terminal = ratatui::init();
-    let result = (|| -> Result<()> {
+    // Restores the terminal however this function is left (a return, an
+    // error, an unwinding panic); ratatui's panic hook covers the rest.
+    let _guard = RestoreOnDrop;
+    (|| -> Result<()> {
         let mut pending = vec![Effect::LoadPage {
             filter: String::new(),
             offset: 0,
@@ -437,7 +440,14 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
                 return Ok(());
             }
         }
-    })();
-    ratatui::restore();
-    result
+    })()
+}
+
+/// Leaves raw mode and the alternate screen when dropped.
+struct RestoreOnDrop;
+
+impl Drop for RestoreOnDrop {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
 }
