@@ -202,16 +202,14 @@ impl AuditdParser {
                             next.wrapping_add(jump - 1)
                         )
                     };
-                    self.rejects.push(Reject {
-                        offset: r.offset,
-                        reason: format!(
+                    self.rejects.push(Reject::gap(
+                        r.offset,
+                        format!(
                             "gap in the audit trail{}: {missing} before serial {} (records lost by the kernel or auditd, or excluded by audit rules)",
                             r.node.as_deref().map(|n| format!(" of {n}")).unwrap_or_default(),
                             r.serial
                         ),
-                        raw: Vec::new(),
-                        gap: true,
-                    });
+                    ));
                 }
                 // Out-of-order arrivals (a smaller serial at the same time)
                 // do not move the mark back.

@@ -190,12 +190,8 @@ fn host(ev: &Value) -> Option<String> {
 
 impl Cloudtrail<'_> {
     fn reject(&mut self, offset: u64, reason: String, raw: &[u8]) {
-        self.rejects.push(Reject {
-            gap: false,
-            offset,
-            reason,
-            raw: raw.to_vec(),
-        });
+        self.rejects
+            .push(Reject::record(offset, reason, raw.to_vec()));
     }
 
     fn one(&mut self, raw: &[u8], offset: u64, seq: u32, out: &mut Vec<NewEvent>) {

@@ -387,12 +387,7 @@ fn document(doc: &[u8], offset: u64, out: &mut Vec<NewEvent>, rejects: &mut Vec<
                 .ok()
                 .and_then(|t| serde_json::from_str(t).ok());
             if top.and_then(|t| t.resource_type).as_deref() != Some("Bundle") {
-                rejects.push(Reject {
-                    gap: false,
-                    offset,
-                    reason: err,
-                    raw: doc.to_vec(),
-                });
+                rejects.push(Reject::record(offset, err, doc.to_vec()));
                 return;
             }
         }
@@ -402,12 +397,11 @@ fn document(doc: &[u8], offset: u64, out: &mut Vec<NewEvent>, rejects: &mut Vec<
         {
             Ok(b) => b,
             Err(e) => {
-                rejects.push(Reject {
-                    gap: false,
+                rejects.push(Reject::record(
                     offset,
-                    reason: format!("not a valid Bundle: {e}"),
-                    raw: doc.to_vec(),
-                });
+                    format!("not a valid Bundle: {e}"),
+                    doc.to_vec(),
+                ));
                 return;
             }
         };
@@ -423,12 +417,11 @@ fn document(doc: &[u8], offset: u64, out: &mut Vec<NewEvent>, rejects: &mut Vec<
             }
             match normalize(raw, offset, i as u32) {
                 Ok(e) => out.push(e),
-                Err(reason) => rejects.push(Reject {
-                    gap: false,
+                Err(reason) => rejects.push(Reject::record(
                     offset,
-                    reason: format!("entry {i}: {reason}"),
-                    raw: raw.to_vec(),
-                }),
+                    format!("entry {i}: {reason}"),
+                    raw.to_vec(),
+                )),
             }
         }
     }

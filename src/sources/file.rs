@@ -106,7 +106,7 @@ pub fn read_file(
                 record_replaced(store, &old, &info.path)?;
                 report.gaps += 1;
             }
-            store.add_stream(&new_stream(src, &report.path, &info))?
+            store.add_stream(&new_stream(src, &report.path, Some(&info)))?
         }
     };
     let before = stream.clone();
@@ -134,15 +134,17 @@ pub fn read_file(
     )
 }
 
-fn new_stream(src: &FileSource, path: &str, info: &FileInfo) -> Stream {
+/// A stream with an empty checkpoint: a file known by its identity, or
+/// (`info` absent) a command's output, known by its label.
+fn new_stream(src: &FileSource, path: &str, info: Option<&FileInfo>) -> Stream {
     Stream {
         id: 0,
         source_id: src.id,
         path: path.to_owned(),
-        dev: Some(info.dev),
-        inode: Some(info.inode),
-        head_len: info.head.len() as u64,
-        head_hash: head_hash(&info.head),
+        dev: info.map(|i| i.dev),
+        inode: info.map(|i| i.inode),
+        head_len: info.map_or(0, |i| i.head.len() as u64),
+        head_hash: info.map(|i| head_hash(&i.head)).unwrap_or_default(),
         offset: 0,
         records: 0,
         parser_state: String::new(),
@@ -174,7 +176,7 @@ fn read_gzip(
     let stream = match known {
         Some(s) if s.status == "done" => return Ok(report),
         Some(s) => s.clone(),
-        None => store.add_stream(&new_stream(src, &report.path, &info))?,
+        None => store.add_stream(&new_stream(src, &report.path, Some(&info)))?,
     };
     let mut file = file;
     std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0))?;
@@ -226,19 +228,7 @@ pub fn read_command(
     let streams = store.streams(src.id)?;
     let stream = match streams.iter().find(|s| s.path == label) {
         Some(s) => s.clone(),
-        None => store.add_stream(&Stream {
-            id: 0,
-            source_id: src.id,
-            path: label.clone(),
-            dev: None,
-            inode: None,
-            head_len: 0,
-            head_hash: String::new(),
-            offset: 0,
-            records: 0,
-            parser_state: String::new(),
-            status: "active".into(),
-        })?,
+        None => store.add_stream(&new_stream(src, &label, None))?,
     };
     let (prog, args) = argv
         .split_first()
@@ -460,14 +450,14 @@ fn parse_chunks(
         }
     }
     if reader.is_complete() {
-        let before = chunk.events.len() + chunk.quarantined.len();
         parser.finish(&mut chunk.events);
         take_rejects(parser.as_mut(), &mut chunk.quarantined, &mut chunk.gaps);
-        if chunk.events.len() + chunk.quarantined.len() > before {
-            chunk.records += 1;
-        }
     }
-    if chunk.records > 0 {
+    // What `finish` let go of comes without a line of its own, and its
+    // parser state must be committed too.
+    let flushed =
+        !(chunk.events.is_empty() && chunk.quarantined.is_empty() && chunk.gaps.is_empty());
+    if chunk.records > 0 || flushed {
         chunk.end = reader.offset();
         chunk.parser_state = parser.state();
         let _ = tx.send(Ok(chunk));
@@ -559,7 +549,7 @@ impl Writer<'_> {
     /// Hands the batch to the store; with `commit`, everything since the
     /// last commit becomes durable together with the checkpoint.
     fn flush(&mut self, store: &mut dyn Store, commit: bool) -> Result<()> {
-        let out = store.write_batch(&self.batch, commit)?;
+        let mut out = store.write_batch(&self.batch, commit)?;
         if let Some(link) = &self.rules {
             if let Some(first) = self.batch.events.iter().map(|e| e.occurred_at).min() {
                 // Waits for the rules thread to finish the previous batch;
@@ -574,7 +564,7 @@ impl Writer<'_> {
                 .send(ToRules::Batch(
                     self.batch.source_id,
                     events,
-                    out.ids.clone(),
+                    std::mem::take(&mut out.ids),
                 ))
                 .map_err(|_| gone())?;
             if commit {

@@ -63,12 +63,7 @@ impl JsonKind for Journald {
         rejects: &mut Vec<Reject>,
     ) {
         if let Err(reason) = self.entries(doc, offset, out, rejects) {
-            rejects.push(Reject {
-                gap: false,
-                offset,
-                reason,
-                raw: doc.to_vec(),
-            });
+            rejects.push(Reject::record(offset, reason, doc.to_vec()));
         }
     }
 
@@ -85,29 +80,22 @@ impl Journald {
         out: &mut Vec<NewEvent>,
         rejects: &mut Vec<Reject>,
     ) -> Result<(), String> {
-        let v: Value = serde_json::from_slice(doc).map_err(|e| format!("not valid JSON: {e}"))?;
-        match v {
-            Value::Object(_) => self.entry(&v, doc, offset, 0, out),
-            // Test fixtures and some exporters wrap entries in an array.
-            Value::Array(items) => {
-                let raws: Vec<&serde_json::value::RawValue> =
-                    serde_json::from_slice(doc).map_err(|e| format!("not valid JSON: {e}"))?;
-                for (i, (item, raw)) in items.iter().zip(raws).enumerate() {
-                    if let Err(reason) =
-                        self.entry(item, raw.get().as_bytes(), offset, i as u32, out)
-                    {
-                        rejects.push(Reject {
-                            gap: false,
-                            offset,
-                            reason: format!("entry {i}: {reason}"),
-                            raw: raw.get().as_bytes().to_vec(),
-                        });
-                    }
-                }
-                Ok(())
-            }
-            _ => Err("a journal entry must be a JSON object".into()),
+        let bad = |e: serde_json::Error| format!("not valid JSON: {e}");
+        if doc.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
+            let v: Value = serde_json::from_slice(doc).map_err(bad)?;
+            return self.entry(&v, doc, offset, 0, out);
         }
+        // Test fixtures and some exporters wrap entries in an array: each
+        // entry keeps its own raw bytes.
+        let raws: Vec<&serde_json::value::RawValue> = serde_json::from_slice(doc).map_err(bad)?;
+        for (i, raw) in raws.into_iter().enumerate() {
+            let item = raw.get().as_bytes();
+            let parsed = serde_json::from_slice::<Value>(item).map_err(bad);
+            if let Err(reason) = parsed.and_then(|v| self.entry(&v, item, offset, i as u32, out)) {
+                rejects.push(Reject::record(offset, format!("entry {i}: {reason}"), item));
+            }
+        }
+        Ok(())
     }
 
     fn entry(

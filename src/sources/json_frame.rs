@@ -61,10 +61,6 @@ impl JsonFrame {
         }
     }
 
-    pub fn is_open(&self) -> bool {
-        !self.buf.is_empty()
-    }
-
     /// Feeds one line (without its newline).
     pub fn push<'a>(&'a mut self, line: &'a [u8], offset: u64) -> Frame<'a> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -75,12 +71,11 @@ impl JsonFrame {
                 return Frame::Pending;
             }
             if t[0] != b'{' && t[0] != b'[' {
-                return Frame::Bad(Reject {
-                    gap: false,
+                return Frame::Bad(Reject::record(
                     offset,
-                    reason: "not a JSON object or array".into(),
-                    raw: line.to_vec(),
-                });
+                    "not a JSON object or array",
+                    line.to_vec(),
+                ));
             }
             // The common case, one document per line, is handed out borrowed.
             let mut probe = JsonFrame::default();
@@ -88,12 +83,11 @@ impl JsonFrame {
                 return Frame::Done(offset, Cow::Borrowed(t));
             }
             if probe.in_str {
-                return Frame::Bad(Reject {
-                    gap: false,
+                return Frame::Bad(Reject::record(
                     offset,
-                    reason: "line ends inside a JSON string (cut short?)".into(),
-                    raw: line.to_vec(),
-                });
+                    "line ends inside a JSON string (cut short?)",
+                    line.to_vec(),
+                ));
             }
             self.start = offset;
         }
@@ -107,15 +101,9 @@ impl JsonFrame {
             Ok(false) => Frame::Pending,
             Err(reason) => {
                 let start = self.start;
-                let mut raw = std::mem::take(&mut self.buf);
-                raw.truncate(64 * 1024);
+                let raw = std::mem::take(&mut self.buf);
                 *self = JsonFrame::default();
-                Frame::Bad(Reject {
-                    gap: false,
-                    offset: start,
-                    reason,
-                    raw,
-                })
+                Frame::Bad(Reject::record(start, reason, raw))
             }
         }
     }
@@ -126,15 +114,13 @@ impl JsonFrame {
             return None;
         }
         let start = self.start;
-        let mut raw = std::mem::take(&mut self.buf);
-        raw.truncate(64 * 1024);
+        let raw = std::mem::take(&mut self.buf);
         *self = JsonFrame::default();
-        Some(Reject {
-            gap: false,
-            offset: start,
-            reason: "the input ended inside a JSON document".into(),
+        Some(Reject::record(
+            start,
+            "the input ended inside a JSON document",
             raw,
-        })
+        ))
     }
 
     /// Appends a line; `Ok(true)` once the document has closed.

@@ -55,6 +55,28 @@ pub struct Reject {
     pub gap: bool,
 }
 
+impl Reject {
+    /// A record that goes to quarantine (its raw bytes are capped there).
+    pub fn record(offset: u64, reason: impl Into<String>, raw: impl Into<Vec<u8>>) -> Reject {
+        Reject {
+            offset,
+            reason: reason.into(),
+            raw: raw.into(),
+            gap: false,
+        }
+    }
+
+    /// A hole in the trail before `offset`.
+    pub fn gap(offset: u64, reason: impl Into<String>) -> Reject {
+        Reject {
+            offset,
+            reason: reason.into(),
+            raw: Vec::new(),
+            gap: true,
+        }
+    }
+}
+
 /// Per-source settings some parsers need beyond the time zone.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParserOptions {

@@ -210,9 +210,11 @@ impl PgauditParser {
             };
             (ctx, payload.to_owned())
         } else {
-            let (ctx, rest) = self
-                .match_prefix(text)
-                .ok_or("line does not start with the source's log_line_prefix")?;
+            // A line without the prefix continues some other multi-line
+            // message (DETAIL, a long plain statement): not ours.
+            let Some((ctx, rest)) = self.match_prefix(text) else {
+                return Ok(());
+            };
             let Some(payload) = audit_payload(rest) else {
                 return Ok(());
             };
@@ -371,37 +373,32 @@ impl RecordParser for PgauditParser {
             // every line belongs to it until the quote closes.
             held.push('\n');
             held.push_str(&text);
-            if quote_open(&held) {
+            // The held text has an odd number of quotes: it stays open
+            // while the new line adds an even number.
+            if !quote_open(&text) {
                 if held.len() > MAX_RECORD {
-                    held.truncate(64 * 1024);
-                    self.rejects.push(Reject {
-                        gap: false,
-                        offset: start,
-                        reason: format!("quoted statement still open after {MAX_RECORD} bytes"),
-                        raw: held.into_bytes(),
-                    });
+                    self.rejects.push(Reject::record(
+                        start,
+                        format!("quoted statement still open after {MAX_RECORD} bytes"),
+                        held.into_bytes(),
+                    ));
                 } else {
                     self.open = Some((start, held));
                 }
                 return Ok(());
             }
             if let Err(reason) = self.record(&held, start, out) {
-                self.rejects.push(Reject {
-                    gap: false,
-                    offset: start,
-                    reason,
-                    raw: held.into_bytes(),
-                });
+                self.rejects
+                    .push(Reject::record(start, reason, held.into_bytes()));
             }
             return Ok(());
         }
-        if !self.starts_record(&text) {
-            // Continuation of a non-audit multi-line message (DETAIL, a
-            // long statement in a plain LOG line): not ours.
-            return Ok(());
-        }
-        if quote_open(&text) && (is_csvlog(&text) || text.contains("AUDIT: ")) {
-            self.open = Some((offset, text.into_owned()));
+        if quote_open(&text) {
+            // An audit entry whose quoted statement goes on below is held;
+            // any other line with an open quote is someone else's message.
+            if (is_csvlog(&text) || text.contains("AUDIT: ")) && self.starts_record(&text) {
+                self.open = Some((offset, text.into_owned()));
+            }
             return Ok(());
         }
         self.record(&text, offset, out)
@@ -423,12 +420,11 @@ impl RecordParser for PgauditParser {
 
     fn finish(&mut self, _out: &mut Vec<NewEvent>) {
         if let Some((offset, held)) = self.open.take() {
-            self.rejects.push(Reject {
-                gap: false,
+            self.rejects.push(Reject::record(
                 offset,
-                reason: "the log ended inside a quoted statement".into(),
-                raw: held.into_bytes(),
-            });
+                "the log ended inside a quoted statement",
+                held.into_bytes(),
+            ));
         }
     }
 }
