@@ -8,9 +8,9 @@ use clap::Args;
 use color_eyre::eyre::Result;
 
 use super::Context;
-use super::pull::pull_source;
 use crate::config::{Config, paths};
 use crate::demo::write_workspace;
+use crate::sources::pull::pull_sources;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -39,10 +39,9 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
         config,
     };
     let mut store = ctx.open_store()?;
-    let mut engine = crate::rules::prepare(&ctx.config, store.as_mut(), Utc::now())?;
     println!("vigil demo: workspace in {}", ws.dir.display());
-    for s in &ctx.config.sources {
-        let r = pull_source(store.as_mut(), s, engine.as_mut().map(|(e, _)| e));
+    let all: Vec<_> = ctx.config.sources.iter().collect();
+    pull_sources(store.as_mut(), &ctx.config, &all, Utc::now(), |_, r| {
         println!(
             "  {:<16} {:>5} events from {} files, {} quarantined, {} findings{}",
             r.source,
@@ -52,7 +51,8 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
             r.findings,
             r.error.map(|e| format!(", error: {e}")).unwrap_or_default()
         );
-    }
+        Ok(())
+    })?;
     let cfg = ws.config.display();
     println!(
         "\nTry:\n  vigil --config {cfg} sources\n  vigil --config {cfg} events --filter 'outcome:failure client:203.0.113.45'\n  vigil --config {cfg} events --filter 'action:sudo'\n  vigil --config {cfg} quarantine\n  vigil --config {cfg} verify"

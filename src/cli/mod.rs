@@ -8,7 +8,7 @@ mod events;
 mod incident;
 mod ingest;
 pub mod output;
-pub mod pull;
+mod pull;
 mod queue;
 mod review;
 mod rules;

@@ -138,10 +138,8 @@ pub fn load(
     let ws = write_workspace(dir, end)?;
     let config = crate::config::Config::load(&ws.config, true)?;
     let mut store = config.store.url.open()?;
-    let mut engine = crate::rules::prepare(&config, store.as_mut(), end)?;
-    for s in &config.sources {
-        crate::cli::pull::pull_source(store.as_mut(), s, engine.as_mut().map(|(e, _)| e));
-    }
+    let all: Vec<_> = config.sources.iter().collect();
+    crate::sources::pull::pull_sources(store.as_mut(), &config, &all, end, |_, _| Ok(()))?;
     Ok((config, store))
 }
 

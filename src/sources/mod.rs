@@ -11,6 +11,7 @@ pub mod file;
 pub mod journald;
 pub mod json_frame;
 pub mod pgaudit;
+pub mod pull;
 pub mod syslog;
 pub mod tail;
 

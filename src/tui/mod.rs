@@ -286,53 +286,83 @@ fn puller(url: StoreUrl, config: Config, tx: Sender<Action>) {
     let mut last_new: std::collections::HashMap<String, chrono::DateTime<Utc>> =
         std::collections::HashMap::new();
     loop {
-        for s in &config.sources {
-            let now = std::time::Instant::now();
-            let (at, failures) = due.get(&s.name).copied().unwrap_or((now, 0));
-            if at > now {
-                continue;
-            }
+        let now = std::time::Instant::now();
+        let due_now: Vec<&crate::config::SourceConfig> = config
+            .sources
+            .iter()
+            .filter(|s| due.get(&s.name).is_none_or(|(at, _)| *at <= now))
+            .collect();
+        for s in &due_now {
             if tx
                 .send(Action::Pull(s.name.clone(), state::Pull::Pulling))
                 .is_err()
             {
                 return;
             }
-            let mut engine = crate::rules::prepare(&config, store.as_mut(), Utc::now())
-                .ok()
-                .flatten();
-            let r =
-                crate::cli::pull::pull_source(store.as_mut(), s, engine.as_mut().map(|(e, _)| e));
+        }
+        // One engine for the round: the rules' knowledge is loaded once,
+        // not per source.
+        let mut report = |s: &crate::config::SourceConfig, error: Option<String>, events, items| {
             let wall = Utc::now();
-            let p = match r.error {
+            let failures = due.get(&s.name).map_or(0, |(_, f)| *f);
+            let p = match error {
                 None => {
-                    due.insert(s.name.clone(), (now + next_pull(s.interval, 0), 0));
+                    due.insert(
+                        s.name.clone(),
+                        (std::time::Instant::now() + next_pull(s.interval, 0), 0),
+                    );
                     // Stale: nothing new for longer than the review cadence
                     // (counted from when the screen opened).
                     let since = *last_new.entry(s.name.clone()).or_insert(wall);
-                    if r.events > 0 {
+                    if events > 0 {
                         last_new.insert(s.name.clone(), wall);
                     }
                     let cadence = chrono::Duration::from_std(s.cadence.every()).unwrap_or_default();
                     state::Pull::Ok {
                         at: hhmm(wall),
-                        events: r.events,
-                        items: r.items,
-                        stale: r.events == 0 && wall - since > cadence,
+                        events,
+                        items,
+                        stale: events == 0 && wall - since > cadence,
                     }
                 }
                 Some(message) => {
                     let wait = next_pull(s.interval, failures + 1);
-                    due.insert(s.name.clone(), (now + wait, failures + 1));
+                    due.insert(
+                        s.name.clone(),
+                        (std::time::Instant::now() + wait, failures + 1),
+                    );
                     state::Pull::Error {
                         message,
                         retry: hhmm(wall + chrono::Duration::from_std(wait).unwrap_or_default()),
                     }
                 }
             };
-            if tx.send(Action::Pull(s.name.clone(), p)).is_err() {
-                return;
+            tx.send(Action::Pull(s.name.clone(), p)).is_ok()
+        };
+        let mut gone = false;
+        let round = if due_now.is_empty() {
+            Ok(())
+        } else {
+            crate::sources::pull::pull_sources(
+                store.as_mut(),
+                &config,
+                &due_now,
+                Utc::now(),
+                |s, r| {
+                    gone |= !report(s, r.error, r.events, r.items);
+                    Ok(())
+                },
+            )
+        };
+        if let Err(e) = round {
+            // The rules could not be prepared (a roster file gone, say):
+            // every source of the round is reported and retried.
+            for s in &due_now {
+                gone |= !report(s, Some(format!("{e:#}")), 0, 0);
             }
+        }
+        if gone {
+            return;
         }
         std::thread::sleep(Duration::from_secs(1));
     }
