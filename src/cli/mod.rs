@@ -146,7 +146,22 @@ impl Context {
         };
         let config = Config::load(&file, explicit)?;
         let store_url = match &cli.store {
-            Some(s) => StoreUrl::parse(s, None).map_err(|e| UsageError(format!("--store: {e}")))?,
+            Some(s) => {
+                let from_env = std::env::var("VIGIL_STORE").is_ok_and(|v| v == *s);
+                if !from_env && crate::store::pg_connect::url_has_password(s) {
+                    // Any user on the host can read another's argv.
+                    return Err(UsageError(
+                        "--store: a password on the command line is visible to every user of this host; leave it out of the URL and set [store] password_env or password_file, PGPASSWORD, or ~/.pgpass".into(),
+                    )
+                    .into());
+                }
+                StoreUrl::parse(s, None)
+                    .map_err(|e| UsageError(format!("--store: {e}")))?
+                    .with_password(
+                        config.store.password_env.as_deref(),
+                        config.store.password_file.as_deref(),
+                    )
+            }
             None => config.store.url.clone(),
         };
         Ok(Context { config, store_url })

@@ -703,7 +703,10 @@ impl Config {
         Ok(Config {
             file: file.map(Path::to_path_buf),
             store: StoreConfig {
-                url: store_url,
+                url: store_url.with_password(
+                    raw.store.password_env.as_deref(),
+                    password_file.as_ref().map(|(p, _)| p.as_path()),
+                ),
                 password_file: password_file.map(|(p, _)| p),
                 password_env: raw.store.password_env,
             },

@@ -211,6 +211,82 @@ impl Verifier {
     }
 }
 
+/// Walks the chain and, alongside it in ledger order, the decisions table:
+/// each review act must be the row its entry recorded, and no row may lack an
+/// entry. One pass, constant memory, at a million entries. `entries` and
+/// `decisions` yield rows in `seq` and `ledger_seq` order.
+pub fn walk(
+    entries: &mut dyn FnMut() -> color_eyre::Result<Option<LedgerEntry>>,
+    decisions: &mut dyn FnMut() -> color_eyre::Result<Option<super::DecisionRow>>,
+) -> color_eyre::Result<(Verifier, Option<Break>)> {
+    let mut next_decision = decisions()?;
+    let mut v = Verifier::default();
+    while let Some(e) = entries()? {
+        if let Err(b) = v.check(&e) {
+            return Ok((v, Some(b)));
+        }
+        if !matches!(
+            e.action.as_str(),
+            "decide" | "revert" | "approve" | "reject" | "reopen"
+        ) {
+            continue;
+        }
+        if let Some(d) = next_decision.as_ref().filter(|d| d.ledger_seq < e.seq) {
+            let what = format!(
+                "decision {} on item {} has no ledger entry",
+                d.id, d.item_id
+            );
+            return Ok((v, Some(Break::Unrecorded { what })));
+        }
+        match next_decision.take() {
+            Some(d) if d.ledger_seq == e.seq => {
+                if !decision_matches(&d, &e.payload) {
+                    let what = format!(
+                        "decision {} on item {} differs from its ledger entry",
+                        d.id, d.item_id
+                    );
+                    return Ok((v, Some(Break::Mismatch { seq: e.seq, what })));
+                }
+                next_decision = decisions()?;
+            }
+            _ => {
+                let what =
+                    "the decision this entry records is missing from the decisions table".into();
+                return Ok((v, Some(Break::Mismatch { seq: e.seq, what })));
+            }
+        }
+    }
+    let broken = next_decision.map(|d| Break::Unrecorded {
+        what: format!(
+            "decision {} on item {} has no ledger entry",
+            d.id, d.item_id
+        ),
+    });
+    Ok((v, broken))
+}
+
+/// Whether a decision row says what its ledger entry recorded.
+fn decision_matches(d: &super::DecisionRow, payload: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Recorded<'a> {
+        decision: &'a str,
+        item: i64,
+        kind: &'a str,
+        disposition: Option<&'a str>,
+        note: Option<String>,
+    }
+    match serde_json::from_str::<Recorded<'_>>(payload) {
+        Ok(p) => {
+            p.decision == d.id
+                && p.item == d.item_id
+                && p.kind == d.kind
+                && p.disposition == d.disposition.map(|x| x.as_str())
+                && p.note == d.note
+        }
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,8 @@
 
 mod checkpointer;
 pub mod ledger;
+pub mod pg_connect;
+mod postgres;
 mod records;
 mod sqlite;
 mod sqlite_review;
@@ -19,6 +21,8 @@ use serde::Serialize;
 use crate::domain::{Event, Item, NewEvent, SafeText};
 use crate::query::Query;
 pub use ledger::{Break, LedgerEntry, NewLedgerEntry};
+pub use pg_connect::PgTarget;
+pub use postgres::{PgStore, is_transient};
 pub use records::{
     DecisionRow, Incident, IncidentNote, IncidentStatus, ItemState, NewItem, Sanction, Seen,
     Suppression,
@@ -302,14 +306,18 @@ pub trait ReviewTx {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreUrl {
     Sqlite(PathBuf),
-    Postgres(String),
+    Postgres(PgTarget),
 }
 
 impl StoreUrl {
     /// `sqlite:PATH`, `postgres://…`, or a plain path.
     pub fn parse(s: &str, relative_to: Option<&Path>) -> Result<StoreUrl> {
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            return Ok(StoreUrl::Postgres(s.to_owned()));
+            return Ok(StoreUrl::Postgres(PgTarget {
+                url: s.to_owned(),
+                password_env: None,
+                password_file: None,
+            }));
         }
         let path = s.strip_prefix("sqlite:").unwrap_or(s);
         let path = path.strip_prefix("//").unwrap_or(path);
@@ -328,6 +336,19 @@ impl StoreUrl {
         }))
     }
 
+    /// Where a PostgreSQL store's password is kept (`[store] password_env`
+    /// and `password_file`); a SQLite store has none.
+    pub fn with_password(self, env: Option<&str>, file: Option<&Path>) -> StoreUrl {
+        match self {
+            StoreUrl::Postgres(mut t) => {
+                t.password_env = env.map(str::to_owned);
+                t.password_file = file.map(Path::to_path_buf);
+                StoreUrl::Postgres(t)
+            }
+            other => other,
+        }
+    }
+
     /// Opens the store and brings its schema up to date.
     pub fn open(&self) -> Result<Box<dyn Store>> {
         let mut s = self.connect()?;
@@ -339,9 +360,7 @@ impl StoreUrl {
     pub fn connect(&self) -> Result<Box<dyn Store>> {
         match self {
             StoreUrl::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
-            StoreUrl::Postgres(_) => {
-                bail!("PostgreSQL stores are not supported by this build yet; use sqlite:PATH")
-            }
+            StoreUrl::Postgres(t) => Ok(Box::new(PgStore::open(t)?)),
         }
     }
 }
@@ -351,13 +370,7 @@ impl std::fmt::Display for StoreUrl {
         match self {
             StoreUrl::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
             // never print a password that may sit in the URL
-            StoreUrl::Postgres(u) => match u.split_once('@') {
-                Some((scheme_user, host)) => {
-                    let user = scheme_user.split(':').take(2).collect::<Vec<_>>().join(":");
-                    write!(f, "{user}@{host}")
-                }
-                None => f.write_str(u),
-            },
+            StoreUrl::Postgres(t) => f.write_str(&pg_connect::redact(&t.url)),
         }
     }
 }

@@ -15,7 +15,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
 use super::checkpointer::Checkpointer;
-use super::ledger::{Break, LedgerEntry, NewLedgerEntry, Verifier};
+use super::ledger::{Break, LedgerEntry, NewLedgerEntry, walk};
 use super::sqlite_review::{
     DECISION_COLS, INCIDENT_COLS, LEDGER_COLS, SANCTION_COLS, SqliteReviewTx, append_ledger,
     decision_row, from_micros, incident_links, incident_row, ledger_row, micros, sanction_row,
@@ -454,28 +454,6 @@ fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Event, Vec<u8>)> {
     ))
 }
 
-/// Whether a decision row says what its ledger entry recorded.
-fn decision_matches(d: &super::DecisionRow, payload: &str) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Recorded<'a> {
-        decision: &'a str,
-        item: i64,
-        kind: &'a str,
-        disposition: Option<&'a str>,
-        note: Option<String>,
-    }
-    match serde_json::from_str::<Recorded<'_>>(payload) {
-        Ok(p) => {
-            p.decision == d.id
-                && p.item == d.item_id
-                && p.kind == d.kind
-                && p.disposition == d.disposition.map(|x| x.as_str())
-                && p.note == d.note
-        }
-        Err(_) => false,
-    }
-}
-
 /// Now in microseconds, computed by SQLite (claims lapse by themselves).
 const NOW_US: &str = "CAST(unixepoch('subsec') * 1000000 AS INTEGER)";
 
@@ -834,83 +812,20 @@ impl Store for SqliteStore {
             .conn
             .prepare(&format!("SELECT {LEDGER_COLS} FROM ledger ORDER BY seq"))?;
         let mut rows = st.query([])?;
-        // The decisions table is walked alongside, in ledger order: each
-        // review act must be the row its entry recorded, and no row may lack
-        // an entry. One pass, constant memory, at a million entries.
         let mut dst = self.conn.prepare(&format!(
             "SELECT {DECISION_COLS} FROM decisions ORDER BY ledger_seq"
         ))?;
         let mut drows = dst.query([])?;
-        let mut next_decision = match drows.next()? {
-            Some(r) => Some(decision_row(r)?),
-            None => None,
-        };
-        let mut v = Verifier::default();
-        let mut broken = None;
-        while let Some(r) = rows.next()? {
-            let e = ledger_row(r)?;
-            if let Err(b) = v.check(&e) {
-                broken = Some(b);
-                break;
-            }
-            if !matches!(
-                e.action.as_str(),
-                "decide" | "revert" | "approve" | "reject" | "reopen"
-            ) {
-                continue;
-            }
-            if let Some(d) = next_decision.as_ref().filter(|d| d.ledger_seq < e.seq) {
-                broken = Some(Break::Unrecorded {
-                    what: format!(
-                        "decision {} on item {} has no ledger entry",
-                        d.id, d.item_id
-                    ),
-                });
-                break;
-            }
-            match next_decision.take() {
-                Some(d) if d.ledger_seq == e.seq => {
-                    if !decision_matches(&d, &e.payload) {
-                        broken = Some(Break::Mismatch {
-                            seq: e.seq,
-                            what: format!(
-                                "decision {} on item {} differs from its ledger entry",
-                                d.id, d.item_id
-                            ),
-                        });
-                        break;
-                    }
-                    next_decision = match drows.next()? {
-                        Some(r) => Some(decision_row(r)?),
-                        None => None,
-                    };
-                }
-                other => {
-                    next_decision = other;
-                    broken = Some(Break::Mismatch {
-                        seq: e.seq,
-                        what: "the decision this entry records is missing from the decisions table"
-                            .into(),
-                    });
-                    break;
-                }
-            }
-        }
-        if broken.is_none()
-            && let Some(d) = next_decision
-        {
-            broken = Some(Break::Unrecorded {
-                what: format!(
-                    "decision {} on item {} has no ledger entry",
-                    d.id, d.item_id
-                ),
-            });
-        }
+        let (v, broken) = walk(
+            &mut || Ok(rows.next()?.map(ledger_row).transpose()?),
+            &mut || Ok(drows.next()?.map(decision_row).transpose()?),
+        )?;
         let (head_seq, head_hash) = v.head();
         let head_hash = head_hash.to_owned();
-        if broken.is_none() {
-            broken = self.reconcile_items()?;
-        }
+        let broken = match broken {
+            Some(b) => Some(b),
+            None => self.reconcile_items()?,
+        };
         Ok(Verification {
             entries: v.count,
             head_seq,
