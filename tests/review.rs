@@ -37,8 +37,20 @@ fn policy() -> Policy {
 }
 
 /// A store with `n` items whose actors are user0..user{n-1}.
-fn seeded(dir: &Path, n: usize) -> SqliteStore {
+fn seeded(b: Backend, dir: &Path, n: usize) -> Box<dyn Store> {
+    let mut s = store_on(b, dir).expect("store");
+    seed(&mut *s, n);
+    s
+}
+
+/// A SQLite store seeded as `seeded` does, for tests that attack the file.
+fn seeded_sqlite(dir: &Path, n: usize) -> SqliteStore {
     let mut s = store(dir);
+    seed(&mut s, n);
+    s
+}
+
+fn seed(s: &mut dyn Store, n: usize) {
     let items: Vec<NewItem> = (0..n)
         .map(|i| NewItem {
             kind: ItemKind::Finding,
@@ -54,7 +66,6 @@ fn seeded(dir: &Path, n: usize) -> SqliteStore {
         })
         .collect();
     s.add_items(&items).unwrap();
-    s
 }
 
 fn decide(d: Disposition, note: Option<&str>, reopen: bool) -> Act {
@@ -66,7 +77,7 @@ fn decide(d: Disposition, note: Option<&str>, reopen: bool) -> Act {
 }
 
 fn one(
-    s: &mut SqliteStore,
+    s: &mut dyn Store,
     p: &Policy,
     r: &Reviewer,
     at: DateTime<Utc>,
@@ -92,26 +103,25 @@ fn status(o: &ActOutcome) -> Status {
     }
 }
 
-fn verified(s: &SqliteStore) {
+fn verified(s: &dyn Store) {
     let v = s.verify_ledger().unwrap();
     assert_eq!(v.broken, None, "ledger should verify");
 }
 
-#[test]
-fn every_transition_of_the_status_machine() {
+fn every_transition_of_the_status_machine(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = seeded(dir.path(), 3);
+    let mut s = seeded(b, dir.path(), 3);
     let p = policy();
     let (alice, bob) = (who("alice"), who("bob"));
     let t = t0();
 
     // new -> claimed; another reviewer is refused, naming the holder
     assert_eq!(
-        status(&one(&mut s, &p, &alice, t, 1, Act::Claim)),
+        status(&one(&mut *s, &p, &alice, t, 1, Act::Claim)),
         Status::Claimed
     );
     let r = refusal(&one(
-        &mut s,
+        &mut *s,
         &p,
         &bob,
         t,
@@ -124,24 +134,24 @@ fn every_transition_of_the_status_machine() {
     );
     assert!(r.to_string().contains("claimed by alice"));
     assert!(
-        refusal(&one(&mut s, &p, &bob, t, 1, Act::Claim))
+        refusal(&one(&mut *s, &p, &bob, t, 1, Act::Claim))
             .to_string()
             .contains("alice")
     );
     // claimed -> new by release; release by a non-holder is refused
     assert_eq!(
-        refusal(&one(&mut s, &p, &bob, t, 1, Act::Release)),
+        refusal(&one(&mut *s, &p, &bob, t, 1, Act::Release)),
         Refusal::NotClaimedByYou
     );
     assert_eq!(
-        status(&one(&mut s, &p, &alice, t, 1, Act::Release)),
+        status(&one(&mut *s, &p, &alice, t, 1, Act::Release)),
         Status::New
     );
     // claimed -> decided by the holder; the claim ends
-    one(&mut s, &p, &alice, t, 1, Act::Claim);
+    one(&mut *s, &p, &alice, t, 1, Act::Claim);
     assert_eq!(
         status(&one(
-            &mut s,
+            &mut *s,
             &p,
             &alice,
             t,
@@ -152,7 +162,7 @@ fn every_transition_of_the_status_machine() {
     );
     // decided -> decided again is refused, saying by whom, unless --reopen
     let r = refusal(&one(
-        &mut s,
+        &mut *s,
         &p,
         &bob,
         t,
@@ -165,7 +175,7 @@ fn every_transition_of_the_status_machine() {
     );
     assert_eq!(
         status(&one(
-            &mut s,
+            &mut *s,
             &p,
             &bob,
             t,
@@ -176,13 +186,13 @@ fn every_transition_of_the_status_machine() {
     );
     // claiming a decided item is refused
     assert!(matches!(
-        refusal(&one(&mut s, &p, &alice, t, 1, Act::Claim)),
+        refusal(&one(&mut *s, &p, &alice, t, 1, Act::Claim)),
         Refusal::AlreadyDecided { .. }
     ));
     // decided -> reopened -> decided; undo goes back to reopened
     assert_eq!(
         status(&one(
-            &mut s,
+            &mut *s,
             &p,
             &alice,
             t,
@@ -193,7 +203,7 @@ fn every_transition_of_the_status_machine() {
     );
     assert_eq!(
         status(&one(
-            &mut s,
+            &mut *s,
             &p,
             &bob,
             t,
@@ -206,7 +216,7 @@ fn every_transition_of_the_status_machine() {
     );
     assert_eq!(
         status(&one(
-            &mut s,
+            &mut *s,
             &p,
             &bob,
             t,
@@ -216,17 +226,17 @@ fn every_transition_of_the_status_machine() {
         Status::Decided
     );
     assert_eq!(
-        status(&one(&mut s, &p, &bob, t, 2, Act::Undo)),
+        status(&one(&mut *s, &p, &bob, t, 2, Act::Undo)),
         Status::Reopened
     );
     // undo is only for your own latest decision
     assert_eq!(
-        refusal(&one(&mut s, &p, &alice, t, 2, Act::Undo)),
+        refusal(&one(&mut *s, &p, &alice, t, 2, Act::Undo)),
         Refusal::NothingToUndo
     );
     // new -> escalated; an escalated item is not decided without reopening
     let inc = ops::escalate(
-        &mut s,
+        &mut *s,
         &p,
         &alice,
         t,
@@ -242,7 +252,7 @@ fn every_transition_of_the_status_machine() {
     assert_eq!(inc.item_ids, vec![3]);
     assert_eq!(
         refusal(&one(
-            &mut s,
+            &mut *s,
             &p,
             &alice,
             t,
@@ -252,12 +262,12 @@ fn every_transition_of_the_status_machine() {
         Refusal::Escalated
     );
     assert_eq!(
-        status(&one(&mut s, &p, &alice, t, 3, Act::Reopen { note: None })),
+        status(&one(&mut *s, &p, &alice, t, 3, Act::Reopen { note: None })),
         Status::Reopened
     );
     // unknown items are refused, not errors
     assert_eq!(
-        refusal(&one(&mut s, &p, &alice, t, 99, Act::Claim)),
+        refusal(&one(&mut *s, &p, &alice, t, 99, Act::Claim)),
         Refusal::NotFound
     );
 
@@ -266,7 +276,7 @@ fn every_transition_of_the_status_machine() {
     assert_eq!(by_id(1).disposition, Some(Disposition::FalsePositive));
     assert_eq!(by_id(2).status, Status::Reopened);
     assert_eq!(by_id(2).disposition, None);
-    verified(&s);
+    verified(&*s);
     // every change is in the item's history
     let actions: Vec<String> = s
         .ledger_for("item:2")
@@ -277,16 +287,15 @@ fn every_transition_of_the_status_machine() {
     assert_eq!(actions, ["decide", "reopen", "decide", "revert"]);
 }
 
-#[test]
-fn notes_and_second_reviewer_approval() {
+fn notes_and_second_reviewer_approval(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = seeded(dir.path(), 2);
+    let mut s = seeded(b, dir.path(), 2);
     let p = policy();
     let (alice, bob) = (who("alice"), who("bob"));
     let t = t0();
     assert_eq!(
         refusal(&one(
-            &mut s,
+            &mut *s,
             &p,
             &alice,
             t,
@@ -297,7 +306,7 @@ fn notes_and_second_reviewer_approval() {
     );
     assert_eq!(
         refusal(&one(
-            &mut s,
+            &mut *s,
             &p,
             &alice,
             t,
@@ -307,7 +316,7 @@ fn notes_and_second_reviewer_approval() {
         Refusal::NoteRequired(Disposition::FollowUp)
     );
     let o = one(
-        &mut s,
+        &mut *s,
         &p,
         &alice,
         t,
@@ -330,13 +339,13 @@ fn notes_and_second_reviewer_approval() {
     );
     // the decider cannot approve their own decision
     assert_eq!(
-        refusal(&one(&mut s, &p, &alice, t, 1, Act::Approve { note: None })),
+        refusal(&one(&mut *s, &p, &alice, t, 1, Act::Approve { note: None })),
         Refusal::OwnDecision
     );
     // while it waits, nobody else decides it over
     assert!(matches!(
         refusal(&one(
-            &mut s,
+            &mut *s,
             &p,
             &bob,
             t,
@@ -346,7 +355,7 @@ fn notes_and_second_reviewer_approval() {
         Refusal::AwaitingApproval { .. }
     ));
     let o = one(
-        &mut s,
+        &mut *s,
         &p,
         &bob,
         t,
@@ -366,12 +375,12 @@ fn notes_and_second_reviewer_approval() {
         "{o:?}"
     );
     assert_eq!(
-        refusal(&one(&mut s, &p, &bob, t, 1, Act::Approve { note: None })),
+        refusal(&one(&mut *s, &p, &bob, t, 1, Act::Approve { note: None })),
         Refusal::NotAwaitingApproval
     );
     // a rejection sends it back
     one(
-        &mut s,
+        &mut *s,
         &p,
         &alice,
         t,
@@ -380,7 +389,7 @@ fn notes_and_second_reviewer_approval() {
     );
     assert_eq!(
         status(&one(
-            &mut s,
+            &mut *s,
             &p,
             &bob,
             t,
@@ -391,18 +400,17 @@ fn notes_and_second_reviewer_approval() {
         )),
         Status::Reopened
     );
-    verified(&s);
+    verified(&*s);
 }
 
-#[test]
-fn self_review_is_refused_and_logged_directly_and_through_the_roster() {
+fn self_review_is_refused_and_logged_directly_and_through_the_roster(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = seeded(dir.path(), 3);
+    let mut s = seeded(b, dir.path(), 3);
     let p = policy();
     let t = t0();
     // user0 reviewing their own activity
     let r = refusal(&one(
-        &mut s,
+        &mut *s,
         &p,
         &who("user0"),
         t,
@@ -412,14 +420,16 @@ fn self_review_is_refused_and_logged_directly_and_through_the_roster() {
     assert!(matches!(r, Refusal::SelfReview { .. }));
     assert!(r.to_string().contains("separation of duties"));
     // jsmith's OS account and EHR account user1 are one person in the roster
-    s.connection()
-        .execute_batch(
-            "INSERT INTO people (id, name) VALUES ('E100', 'J Smith');
-             INSERT INTO person_accounts (account, person_id) VALUES ('jsmith', 'E100'), ('user1', 'E100');",
-        )
-        .unwrap();
+    s.replace_people(&[vigil::domain::Person {
+        id: "E100".into(),
+        name: "J Smith".into(),
+        accounts: vec!["jsmith".into(), "user1".into()],
+        status: "active".into(),
+        ..Default::default()
+    }])
+    .unwrap();
     let r = refusal(&one(
-        &mut s,
+        &mut *s,
         &p,
         &who("jsmith"),
         t,
@@ -433,7 +443,7 @@ fn self_review_is_refused_and_logged_directly_and_through_the_roster() {
     // someone else may
     assert_eq!(
         status(&one(
-            &mut s,
+            &mut *s,
             &p,
             &who("alice"),
             t,
@@ -445,22 +455,21 @@ fn self_review_is_refused_and_logged_directly_and_through_the_roster() {
     let refusals = s.ledger_for("item:2").unwrap();
     assert_eq!(refusals[0].action, "refused");
     assert_eq!(refusals[0].actor, "jsmith");
-    verified(&s);
+    verified(&*s);
 }
 
-#[test]
-fn a_retried_decision_with_the_same_client_id_is_recorded_once() {
+fn a_retried_decision_with_the_same_client_id_is_recorded_once(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = seeded(dir.path(), 2);
+    let mut s = seeded(b, dir.path(), 2);
     let p = policy();
     let ids = vec![
         "7f1c0a52-5f0e-4d36-9a7e-2b1c1f0e9a01".to_owned(),
         "7f1c0a52-5f0e-4d36-9a7e-2b1c1f0e9a02".to_owned(),
     ];
     let act = decide(Disposition::Benign, None, false);
-    let first = ops::apply(&mut s, &p, &who("alice"), t0(), &[1, 2], &act, Some(&ids)).unwrap();
+    let first = ops::apply(&mut *s, &p, &who("alice"), t0(), &[1, 2], &act, Some(&ids)).unwrap();
     assert!(first.iter().all(|o| matches!(o, ActOutcome::Done { .. })));
-    let again = ops::apply(&mut s, &p, &who("alice"), t0(), &[1, 2], &act, Some(&ids)).unwrap();
+    let again = ops::apply(&mut *s, &p, &who("alice"), t0(), &[1, 2], &act, Some(&ids)).unwrap();
     assert!(
         again
             .iter()
@@ -468,26 +477,25 @@ fn a_retried_decision_with_the_same_client_id_is_recorded_once() {
         "{again:?}"
     );
     assert_eq!(s.decisions(1).unwrap().len(), 1);
-    verified(&s);
+    verified(&*s);
 }
 
-#[test]
-fn a_lapsed_lease_can_be_taken_over() {
+fn a_lapsed_lease_can_be_taken_over(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = seeded(dir.path(), 1);
+    let mut s = seeded(b, dir.path(), 1);
     let p = policy();
-    one(&mut s, &p, &who("alice"), t0(), 1, Act::Claim);
+    one(&mut *s, &p, &who("alice"), t0(), 1, Act::Claim);
     let just_before = t0() + Duration::minutes(29);
     assert!(matches!(
-        refusal(&one(&mut s, &p, &who("bob"), just_before, 1, Act::Claim)),
+        refusal(&one(&mut *s, &p, &who("bob"), just_before, 1, Act::Claim)),
         Refusal::ClaimedBy { .. }
     ));
     let after = t0() + Duration::minutes(30) + Duration::seconds(1);
     assert_eq!(
-        status(&one(&mut s, &p, &who("bob"), after, 1, Act::Claim)),
+        status(&one(&mut *s, &p, &who("bob"), after, 1, Act::Claim)),
         Status::Claimed
     );
-    verified(&s);
+    verified(&*s);
 }
 
 /// Child process entry points: run only when a parent test asks for them.
@@ -503,15 +511,14 @@ fn child_claim() {
     let Some((name, db)) = child_mode() else {
         return;
     };
-    let mut s = SqliteStore::open(Path::new(&db)).unwrap();
-    s.migrate().unwrap();
+    let mut s = open_url(&db);
     // start together: wait for the parent's go file
-    let go = format!("{db}.go");
+    let go = std::env::var("VIGIL_TEST_GO").unwrap();
     while !Path::new(&go).exists() {
         std::thread::yield_now();
     }
     let o = ops::apply(
-        &mut s,
+        &mut *s,
         &policy(),
         &who(&name),
         Utc::now(),
@@ -531,7 +538,7 @@ fn child_decide_loop() {
     let Some((name, db)) = child_mode() else {
         return;
     };
-    let mut s = SqliteStore::open(Path::new(&db)).unwrap();
+    let mut s = open_url(&db);
     let p = policy();
     let r = who(&name);
     let open = s
@@ -548,7 +555,7 @@ fn child_decide_loop() {
     for item in open {
         let id = uuid::Uuid::new_v4().to_string();
         let o = ops::apply(
-            &mut s,
+            &mut *s,
             &p,
             &r,
             Utc::now(),
@@ -566,31 +573,45 @@ fn child_decide_loop() {
     }
 }
 
-fn spawn_child(test: &str, name: &str, db: &Path) -> std::process::Child {
+fn open_url(url: &str) -> Box<dyn Store> {
+    vigil::store::StoreUrl::parse(url, None)
+        .unwrap()
+        .open()
+        .unwrap()
+}
+
+/// A seeded store of the given kind, by URL, for child processes to open.
+fn seeded_url(b: Backend, dir: &Path, n: usize) -> String {
+    let url = store_url_on(b, dir).unwrap();
+    seed(&mut *open_url(&url), n);
+    url
+}
+
+fn spawn_child(test: &str, name: &str, db: &str, go: &Path) -> std::process::Child {
     Command::new(std::env::current_exe().unwrap())
         .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env("VIGIL_TEST_CHILD", name)
         .env("VIGIL_TEST_DB", db)
+        .env("VIGIL_TEST_GO", go)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
 }
 
-#[test]
-fn concurrent_claims_from_two_processes_exactly_one_wins() {
+fn concurrent_claims_from_two_processes_exactly_one_wins(b: Backend) {
     if child_mode().is_some() {
         return;
     }
     for round in 0..5 {
         let dir = tempfile::tempdir().unwrap();
-        drop(seeded(dir.path(), 1));
-        let db = dir.path().join("vigil.db");
+        let db = seeded_url(b, dir.path(), 1);
+        let go = dir.path().join("go");
         let kids: Vec<_> = ["alice", "bob"]
             .iter()
-            .map(|n| spawn_child("child_claim", n, &db))
+            .map(|n| spawn_child("child_claim", n, &db, &go))
             .collect();
-        std::fs::write(format!("{}.go", db.display()), "").unwrap();
+        std::fs::write(&go, "").unwrap();
         let results: Vec<String> = kids
             .into_iter()
             .map(|k| {
@@ -605,22 +626,21 @@ fn concurrent_claims_from_two_processes_exactly_one_wins() {
         let won = results.iter().filter(|r| *r == "won").count();
         assert_eq!(won, 1, "round {round}: {results:?}");
         assert_eq!(results.iter().filter(|r| *r == "refused").count(), 1);
-        verified(&store(dir.path()));
+        verified(&*open_url(&db));
     }
 }
 
-#[test]
-fn decisions_survive_sigkill_at_random_points() {
+fn decisions_survive_sigkill_at_random_points(b: Backend) {
     if child_mode().is_some() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    drop(seeded(dir.path(), 10_000));
-    let db = dir.path().join("vigil.db");
+    let db = seeded_url(b, dir.path(), 10_000);
+    let go = dir.path().join("go");
     let mut rng = vigil::demo::authlog::Rng::new(20261126);
     let mut reported: Vec<(i64, String)> = Vec::new();
     for _run in 0..100 {
-        let mut child = spawn_child("child_decide_loop", "alice", &db);
+        let mut child = spawn_child("child_decide_loop", "alice", &db, &go);
         let delay = std::time::Duration::from_micros(rng.below(20_000));
         let stdout = child.stdout.take().unwrap();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -646,12 +666,14 @@ fn decisions_survive_sigkill_at_random_points() {
         let _ = child.wait();
         reported.extend(reader.join().unwrap());
     }
-    let s = store(dir.path());
-    let ok: String = s
-        .connection()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(ok, "ok");
+    if b == Backend::Sqlite {
+        let ok: String = store(dir.path())
+            .connection()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+    }
+    let s = open_url(&db);
     assert!(!reported.is_empty(), "no child got to save anything");
     eprintln!(
         "{} decisions reported saved across 100 killed children",
@@ -664,16 +686,19 @@ fn decisions_survive_sigkill_at_random_points() {
             "decision {id} on item {item} was reported saved but is missing"
         );
     }
-    let doubled: i64 = s
-        .connection()
-        .query_row(
-            "SELECT count(*) FROM (SELECT item_id FROM decisions WHERE kind = 'decide' GROUP BY item_id HAVING count(*) > 1)",
-            [],
-            |r| r.get(0),
-        )
+    let decided = s
+        .items(&vigil::query::Query::parse("-status:new").unwrap(), 0)
         .unwrap();
-    assert_eq!(doubled, 0);
-    verified(&s);
+    for item in decided {
+        let n = s
+            .decisions(item.id)
+            .unwrap()
+            .iter()
+            .filter(|d| d.kind == "decide")
+            .count();
+        assert_eq!(n, 1, "item {} decided {n} times", item.id);
+    }
+    verified(&*s);
 }
 
 fn attack(s: &SqliteStore) -> &rusqlite::Connection {
@@ -686,7 +711,7 @@ fn attack(s: &SqliteStore) -> &rusqlite::Connection {
 }
 
 fn decided_store(dir: &Path) -> SqliteStore {
-    let mut s = seeded(dir, 4);
+    let mut s = seeded_sqlite(dir, 4);
     let p = policy();
     for i in 1..=4 {
         one(
@@ -777,14 +802,13 @@ fn a_dropped_tail_is_found_by_the_reconciliation_and_by_a_checkpoint() {
     assert_eq!(o.status.code(), Some(1));
 }
 
-#[test]
-fn incidents_move_forward_and_closing_asks_about_the_risk_register() {
+fn incidents_move_forward_and_closing_asks_about_the_risk_register(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = seeded(dir.path(), 2);
+    let mut s = seeded(b, dir.path(), 2);
     let p = policy();
     let a = who("alice");
     let bad = ops::escalate(
-        &mut s,
+        &mut *s,
         &p,
         &a,
         t0(),
@@ -802,7 +826,7 @@ fn incidents_move_forward_and_closing_asks_about_the_risk_register() {
             .contains("low, medium, high, critical")
     );
     let i = ops::escalate(
-        &mut s,
+        &mut *s,
         &p,
         &a,
         t0(),
@@ -822,7 +846,7 @@ fn incidents_move_forward_and_closing_asks_about_the_risk_register() {
         ..IncidentChange::default()
     };
     ops::update_incident(
-        &mut s,
+        &mut *s,
         &a,
         t0(),
         i.id,
@@ -830,7 +854,7 @@ fn incidents_move_forward_and_closing_asks_about_the_risk_register() {
     )
     .unwrap();
     let back = ops::update_incident(
-        &mut s,
+        &mut *s,
         &a,
         t0(),
         i.id,
@@ -838,7 +862,7 @@ fn incidents_move_forward_and_closing_asks_about_the_risk_register() {
     );
     assert!(back.unwrap_err().to_string().contains("cannot go back"));
     let no_answer = ops::update_incident(
-        &mut s,
+        &mut *s,
         &a,
         t0(),
         i.id,
@@ -846,7 +870,7 @@ fn incidents_move_forward_and_closing_asks_about_the_risk_register() {
     );
     assert!(no_answer.unwrap_err().to_string().contains("risk register"));
     let no_outcome = ops::update_incident(
-        &mut s,
+        &mut *s,
         &a,
         t0(),
         i.id,
@@ -854,7 +878,7 @@ fn incidents_move_forward_and_closing_asks_about_the_risk_register() {
     );
     assert!(no_outcome.unwrap_err().to_string().contains("outcome"));
     let closed = ops::update_incident(
-        &mut s,
+        &mut *s,
         &a,
         t0(),
         i.id,
@@ -877,13 +901,12 @@ fn incidents_move_forward_and_closing_asks_about_the_risk_register() {
         actions,
         ["incident.open", "incident.update", "incident.update"]
     );
-    verified(&s);
+    verified(&*s);
 }
 
-#[test]
-fn sanctions_are_restricted_validated_and_checked_for_consistency() {
+fn sanctions_are_restricted_validated_and_checked_for_consistency(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = seeded(dir.path(), 1);
+    let mut s = seeded(b, dir.path(), 1);
     let p = policy();
     let new = |sanction: &str, yes| NewSanction {
         member: "user0".into(),
@@ -897,42 +920,41 @@ fn sanctions_are_restricted_validated_and_checked_for_consistency() {
         note: None,
         confirm_inconsistent: yes,
     };
-    let denied = ops::add_sanction(&mut s, &p, &who("alice"), t0(), &new("warning", false));
+    let denied = ops::add_sanction(&mut *s, &p, &who("alice"), t0(), &new("warning", false));
     assert!(denied.unwrap_err().to_string().contains("restricted"));
-    assert!(ops::list_sanctions(&s, &p, &who("alice")).is_err());
+    assert!(ops::list_sanctions(&*s, &p, &who("alice")).is_err());
     let hr = who("hr");
     let mut bad = new("warning", false);
     bad.category = "jaywalking".into();
     assert!(
-        ops::add_sanction(&mut s, &p, &hr, t0(), &bad)
+        ops::add_sanction(&mut *s, &p, &hr, t0(), &bad)
             .unwrap_err()
             .to_string()
             .contains("snooping")
     );
     assert!(matches!(
-        ops::add_sanction(&mut s, &p, &hr, t0(), &new("written warning", false)).unwrap(),
+        ops::add_sanction(&mut *s, &p, &hr, t0(), &new("written warning", false)).unwrap(),
         SanctionOutcome::Recorded { .. }
     ));
     // a like case sanctioned the same way goes through
     assert!(matches!(
-        ops::add_sanction(&mut s, &p, &hr, t0(), &new("written warning", false)).unwrap(),
+        ops::add_sanction(&mut *s, &p, &hr, t0(), &new("written warning", false)).unwrap(),
         SanctionOutcome::Recorded { .. }
     ));
     // a different sanction for the same category and tier shows the earlier cases first
-    match ops::add_sanction(&mut s, &p, &hr, t0(), &new("termination", false)).unwrap() {
+    match ops::add_sanction(&mut *s, &p, &hr, t0(), &new("termination", false)).unwrap() {
         SanctionOutcome::Inconsistent { earlier } => assert_eq!(earlier.len(), 2),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        ops::add_sanction(&mut s, &p, &hr, t0(), &new("termination", true)).unwrap(),
+        ops::add_sanction(&mut *s, &p, &hr, t0(), &new("termination", true)).unwrap(),
         SanctionOutcome::Recorded { .. }
     ));
-    assert_eq!(ops::list_sanctions(&s, &p, &hr).unwrap().len(), 3);
-    verified(&s);
+    assert_eq!(ops::list_sanctions(&*s, &p, &hr).unwrap().len(), 3);
+    verified(&*s);
 }
 
-#[test]
-fn an_evidence_bundle_detects_a_changed_byte() {
+fn an_evidence_bundle_detects_a_changed_byte(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     // a real event to carry in the bundle
     let log = dir.path().join("auth.log");
@@ -941,9 +963,9 @@ fn an_evidence_bundle_detects_a_changed_byte() {
         "Nov 20 23:14:00 ehr sshd[1]: Accepted password for nurse1 from 10.0.0.7 port 2 ssh2\n",
     )
     .unwrap();
-    let mut s = store(dir.path());
-    let src = source(&mut s, "ehr");
-    ingest(&mut s, &src, &log, true);
+    let mut s = store_on(b, dir.path()).unwrap();
+    let src = source(&mut *s, "ehr");
+    ingest(&mut *s, &src, &log, true);
     s.add_items(&[NewItem {
         kind: ItemKind::Finding,
         source_id: Some(src.id),
@@ -962,7 +984,7 @@ fn an_evidence_bundle_detects_a_changed_byte() {
     .unwrap();
     let p = policy();
     one(
-        &mut s,
+        &mut *s,
         &p,
         &who("alice"),
         t0(),
@@ -970,7 +992,7 @@ fn an_evidence_bundle_detects_a_changed_byte() {
         decide(Disposition::FollowUp, Some("ask the ward"), false),
     );
     let bundle = dir.path().join("case-1.tar");
-    let digest = export_case(&mut s, &who("alice"), t0(), 1, &bundle).unwrap();
+    let digest = export_case(&mut *s, &who("alice"), t0(), 1, &bundle).unwrap();
     let ok = check_bundle(&bundle, Some(&digest)).unwrap();
     assert!(ok.ok(), "{:?}", ok.problems);
     assert_eq!(ok.case, Some(1));
@@ -999,16 +1021,15 @@ fn an_evidence_bundle_detects_a_changed_byte() {
             .iter()
             .any(|e| e.action == "export" && e.payload.contains(&digest))
     );
-    verified(&s);
+    verified(&*s);
 }
 
-#[test]
-fn deciding_ten_thousand_items_is_one_transaction() {
+fn deciding_ten_thousand_items_is_one_transaction(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = seeded(dir.path(), 10_000);
+    let mut s = seeded(b, dir.path(), 10_000);
     let ids: Vec<i64> = (1..=10_000).collect();
     let out = ops::apply(
-        &mut s,
+        &mut *s,
         &policy(),
         &who("alice"),
         t0(),
@@ -1027,3 +1048,17 @@ fn deciding_ten_thousand_items_is_one_transaction() {
     assert_eq!(v.entries, 10_000);
     assert_eq!(v.broken, None);
 }
+
+on_both_stores!(
+    every_transition_of_the_status_machine,
+    notes_and_second_reviewer_approval,
+    self_review_is_refused_and_logged_directly_and_through_the_roster,
+    a_retried_decision_with_the_same_client_id_is_recorded_once,
+    a_lapsed_lease_can_be_taken_over,
+    incidents_move_forward_and_closing_asks_about_the_risk_register,
+    sanctions_are_restricted_validated_and_checked_for_consistency,
+    an_evidence_bundle_detects_a_changed_byte,
+    deciding_ten_thousand_items_is_one_transaction,
+    concurrent_claims_from_two_processes_exactly_one_wins,
+    decisions_survive_sigkill_at_random_points,
+);

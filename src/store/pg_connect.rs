@@ -128,7 +128,12 @@ impl Connector {
             None => self.config.connect(NoTls),
             Some(t) => self.config.connect(t.clone()),
         };
-        r.map_err(|e| eyre!("store unavailable: cannot connect to {}: {e}", self.display))
+        let mut client =
+            r.map_err(|e| eyre!("store unavailable: cannot connect to {}: {e}", self.display))?;
+        // A client that vanished inside a transaction must not hold the
+        // ledger lock (and so every other reviewer) for long.
+        client.batch_execute("SET idle_in_transaction_session_timeout = '10min'")?;
+        Ok(client)
     }
 
     pub fn config(&self) -> &postgres::Config {

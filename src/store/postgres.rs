@@ -34,9 +34,11 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/postgres/0001_init.sql")]
 /// The advisory lock every review transaction and ledger append holds: the
 /// ledger is one chain, so its appends are serialized, and taking the lock
 /// first (before any row lock) means review transactions cannot deadlock.
-const LEDGER_LOCK: i64 = 0x7669_6769_6c00; // "vigil\0"
+/// The lock is keyed by schema as well, so stores in two schemas of one
+/// database (a test run's, say) do not wait on each other.
+const LEDGER_LOCK: i32 = 0x7669_6700; // "vig\0"
 /// Held while migrating, so two hosts never migrate at once.
-const MIGRATE_LOCK: i64 = 0x7669_6769_6c01;
+const MIGRATE_LOCK: i32 = 0x7669_6701;
 
 /// Rows fetched per round trip when walking large results.
 const PAGE: i64 = 5_000;
@@ -344,7 +346,10 @@ impl PgStore {
             let r = (|| {
                 let mut c = self.client()?;
                 let mut tx = c.transaction()?;
-                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LEDGER_LOCK])?;
+                tx.execute(
+                    "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
+                    &[&LEDGER_LOCK],
+                )?;
                 let out = f(&mut tx)?;
                 tx.commit()?;
                 Ok(out)
@@ -691,7 +696,10 @@ impl Store for PgStore {
             return Ok(MigrationReport { from, to: known });
         }
         let mut tx = c.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
+            &[&MIGRATE_LOCK],
+        )?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS vigil_schema (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
         )?;
@@ -1095,42 +1103,49 @@ impl Store for PgStore {
         let now = micros(Utc::now());
         self.write(|c| {
             let mut tx = c.transaction()?;
-            let find = tx.prepare("SELECT id FROM items WHERE group_key = $1")?;
-            let ins = tx.prepare(
-                "INSERT INTO items (kind, source_id, occurred_at, actor, subject, title, severity, group_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-            )?;
-            let bump = tx.prepare(
-                "UPDATE items SET severity = GREATEST(severity, $1), title = $2, updated_at = $3 WHERE id = $4",
-            )?;
+            // Set-wise, a few round trips whatever the count: which keys
+            // exist, ids for the new items, then one insert per table.
+            let keys: Vec<&str> = items.iter().filter_map(|i| i.group_key.as_deref()).collect();
+            let mut by_key: HashMap<String, i64> = tx
+                .query("SELECT group_key, id FROM items WHERE group_key = ANY($1)", &[&keys])?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            let fresh = items
+                .iter()
+                .filter(|i| i.group_key.as_ref().is_none_or(|k| !by_key.contains_key(k)))
+                .count() as i64;
+            let mut new_ids = tx
+                .query(
+                    "SELECT nextval(pg_get_serial_sequence('items', 'id')) FROM generate_series(1, $1::bigint)",
+                    &[&fresh],
+                )?
+                .iter()
+                .map(|r| r.get::<_, i64>(0))
+                .collect::<Vec<_>>()
+                .into_iter();
             let mut ids = Vec::with_capacity(items.len());
+            let mut inserted: Vec<(i64, &NewItem)> = Vec::new();
+            // existing id -> (highest severity, latest title)
+            let mut bumped: HashMap<i64, (i64, &str)> = HashMap::new();
             let mut rules: (Vec<i64>, Vec<&str>, Vec<&str>) = Default::default();
             let mut links: (Vec<i64>, Vec<i64>) = Default::default();
             for it in items {
-                let existing: Option<i64> = match &it.group_key {
-                    Some(k) => tx.query_opt(&find, &[k])?.map(|r| r.get(0)),
-                    None => None,
-                };
-                let id = match existing {
+                let known = it.group_key.as_ref().and_then(|k| by_key.get(k).copied());
+                let id = match known {
                     Some(id) => {
-                        tx.execute(&bump, &[&it.severity.rank(), &it.title, &now, &id])?;
+                        let e = bumped.entry(id).or_insert((it.severity.rank(), &it.title));
+                        *e = (e.0.max(it.severity.rank()), &it.title);
                         id
                     }
-                    None => tx
-                        .query_one(
-                            &ins,
-                            &[
-                                &it.kind.as_str(),
-                                &it.source_id,
-                                &micros(it.occurred_at),
-                                &it.actor,
-                                &it.subject,
-                                &it.title,
-                                &it.severity.rank(),
-                                &it.group_key,
-                                &now,
-                            ],
-                        )?
-                        .get(0),
+                    None => {
+                        let id = new_ids.next().ok_or_else(|| color_eyre::eyre::eyre!("item ids ran out"))?;
+                        if let Some(k) = &it.group_key {
+                            by_key.insert(k.clone(), id);
+                        }
+                        inserted.push((id, it));
+                        id
+                    }
                 };
                 for (r, reason) in &it.rules {
                     rules.0.push(id);
@@ -1142,6 +1157,34 @@ impl Store for PgStore {
                     links.1.push(*e);
                 }
                 ids.push(id);
+            }
+            if !inserted.is_empty() {
+                let col = |f: &dyn Fn(&NewItem) -> Option<String>| -> Vec<Option<String>> {
+                    inserted.iter().map(|(_, i)| f(i)).collect()
+                };
+                let item_ids: Vec<i64> = inserted.iter().map(|(id, _)| *id).collect();
+                let kinds = col(&|i| Some(i.kind.as_str().to_owned()));
+                let sources: Vec<Option<i64>> = inserted.iter().map(|(_, i)| i.source_id).collect();
+                let times: Vec<i64> = inserted.iter().map(|(_, i)| micros(i.occurred_at)).collect();
+                let actors = col(&|i| i.actor.clone());
+                let subjects = col(&|i| i.subject.clone());
+                let titles = col(&|i| Some(i.title.clone()));
+                let sevs: Vec<i64> = inserted.iter().map(|(_, i)| i.severity.rank()).collect();
+                let keys = col(&|i| i.group_key.clone());
+                tx.execute(
+                    "INSERT INTO items (id, kind, source_id, occurred_at, actor, subject, title, severity, group_key, created_at, updated_at)
+                     SELECT v.*, $10, $10 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS v",
+                    &[&item_ids, &kinds, &sources, &times, &actors, &subjects, &titles, &sevs, &keys, &now],
+                )?;
+            }
+            if !bumped.is_empty() {
+                let (ids_b, rest): (Vec<i64>, Vec<(i64, &str)>) = bumped.into_iter().unzip();
+                let (sevs, titles): (Vec<i64>, Vec<&str>) = rest.into_iter().unzip();
+                tx.execute(
+                    "UPDATE items SET severity = GREATEST(items.severity, v.sev), title = v.title, updated_at = $4
+                     FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS v(id, sev, title) WHERE items.id = v.id",
+                    &[&ids_b, &sevs, &titles, &now],
+                )?;
             }
             // Links go in as arrays: a burst links thousands of events.
             tx.execute(

@@ -35,7 +35,7 @@ pub fn store(dir: &Path) -> SqliteStore {
     s
 }
 
-pub fn source(store: &mut SqliteStore, name: &str) -> FileSource {
+pub fn source(store: &mut dyn Store, name: &str) -> FileSource {
     let id = store.ensure_source(name, "syslog").expect("source");
     FileSource {
         id,
@@ -47,7 +47,7 @@ pub fn source(store: &mut SqliteStore, name: &str) -> FileSource {
 }
 
 pub fn ingest(
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     src: &FileSource,
     file: &Path,
     take_partial: bool,
@@ -55,7 +55,7 @@ pub fn ingest(
     read_file(store, src, file, take_partial, None).expect("read file")
 }
 
-pub fn events(store: &SqliteStore, filter: &str) -> Vec<Event> {
+pub fn events(store: &dyn Store, filter: &str) -> Vec<Event> {
     let mut out = Vec::new();
     store
         .for_each_event(&Query::parse(filter).expect("filter"), 0, &mut |e| {
@@ -66,7 +66,7 @@ pub fn events(store: &SqliteStore, filter: &str) -> Vec<Event> {
     out
 }
 
-pub fn count(store: &SqliteStore, filter: &str) -> u64 {
+pub fn count(store: &dyn Store, filter: &str) -> u64 {
     store
         .count_events(&Query::parse(filter).expect("filter"))
         .expect("count")
@@ -102,4 +102,124 @@ pub fn write_private(path: &Path, text: &str) {
     }
     std::fs::write(path, text).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// Which store a test runs on: the conformance tests run on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the tests use: `VIGIL_TEST_PG`, else the local
+/// one. `None` (test skipped) when none answers; with `VIGIL_PG_REQUIRED=1`
+/// (as `.ci/run` sets) a missing server fails instead.
+pub fn pg_server() -> Option<String> {
+    static SERVER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            let url = std::env::var("VIGIL_TEST_PG")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+            match postgres::Client::connect(&format!("{url}/postgres"), postgres::NoTls) {
+                Ok(_) => Some(url),
+                Err(e) => {
+                    if std::env::var("VIGIL_PG_REQUIRED").as_deref() == Ok("1") {
+                        panic!("VIGIL_PG_REQUIRED=1 but no PostgreSQL server at {url}: {e}");
+                    }
+                    eprintln!("skipped: no PostgreSQL server at {url} ({e})");
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+/// This test run's throwaway database (created once per test binary; those
+/// of runs whose process is gone are dropped first).
+pub fn pg_database() -> Option<String> {
+    static DB: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    DB.get_or_init(|| {
+        let server = pg_server()?;
+        let mut c = postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls)
+            .expect("connect to the test server");
+        for r in c
+            .query(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'vigil_test_%'",
+                &[],
+            )
+            .unwrap()
+        {
+            let name: String = r.get(0);
+            let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|p| !Path::new(&format!("/proc/{p}")).exists()) {
+                let _ =
+                    c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            }
+        }
+        let name = format!(
+            "vigil_test_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        c.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .expect("create the test database");
+        Some(format!("{server}/{name}"))
+    })
+    .clone()
+}
+
+/// A fresh, empty schema in this run's test database, as a store URL whose
+/// connections use it.
+pub fn pg_url() -> Option<String> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let db = pg_database()?;
+    let schema = format!(
+        "t{}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let mut c = postgres::Client::connect(&db, postgres::NoTls).expect("connect");
+    c.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+    ))
+    .expect("create schema");
+    Some(format!("{db}?options=-csearch_path%3D{schema}"))
+}
+
+/// A migrated store of the given kind: a file in `dir`, or a fresh schema
+/// on the test server. `None` when PostgreSQL is not there (skipped).
+pub fn store_on(b: Backend, dir: &Path) -> Option<Box<dyn Store>> {
+    let url = match b {
+        Backend::Sqlite => vigil::store::StoreUrl::Sqlite(dir.join("vigil.db")),
+        Backend::Postgres => vigil::store::StoreUrl::parse(&pg_url()?, None).unwrap(),
+    };
+    Some(url.open().expect("open store"))
+}
+
+/// The URL `store_on` would open, for child processes and the binary.
+pub fn store_url_on(b: Backend, dir: &Path) -> Option<String> {
+    match b {
+        Backend::Sqlite => Some(dir.join("vigil.db").display().to_string()),
+        Backend::Postgres => pg_url(),
+    }
+}
+
+/// Generates `#[test]`s running each named `fn(Backend)` on SQLite and on
+/// PostgreSQL, from the same test code.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $( #[test] fn $name() { super::$name(super::common::Backend::Sqlite) } )*
+        }
+        mod on_postgres {
+            $( #[test] fn $name() {
+                if super::common::pg_server().is_some() {
+                    super::$name(super::common::Backend::Postgres)
+                }
+            } )*
+        }
+    };
 }
