@@ -1,4 +1,4 @@
-//! Incremental reading into a real SQLite file: both header forms, New Year,
+//! Incremental reading into a real SQLite file and a PostgreSQL database: both header forms, New Year,
 //! hostile text, unfinished lines, re-ingest, rotation, truncation and two
 //! readers of one file at once.
 
@@ -40,9 +40,9 @@ fn append(path: &Path, text: &str) {
         .unwrap();
 }
 
-#[test]
-fn rfc3164_across_new_year_with_no_trailing_newline() {
+fn rfc3164_across_new_year_with_no_trailing_newline(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
+    let url = store_url_on(b, dir.path()).unwrap();
     let log = dir.path().join("auth.log");
     // The file was last written on Jan 1 2027: Dec 31 lines are 2026.
     copy_with_mtime(
@@ -50,12 +50,12 @@ fn rfc3164_across_new_year_with_no_trailing_newline() {
         &log,
         "2027-01-01T00:02:00Z",
     );
-    let mut s = store(dir.path());
-    let src = source(&mut s, "bastion");
-    let r = ingest(&mut s, &src, &log, true);
+    let mut s = open_url(&url);
+    let src = source(&mut *s, "bastion");
+    let r = ingest(&mut *s, &src, &log, true);
     assert_eq!(r.quarantined, 0);
     assert_eq!(r.events, 6 + 2, "3x repeated line adds two");
-    let all = events(&s, "");
+    let all = events(&*s, "");
     assert_eq!(all[0].occurred_at.to_rfc3339(), "2026-12-31T23:59:58+00:00");
     assert_eq!(all[1].action.as_str(), "sudo");
     assert_eq!(all[1].actor.as_ref().unwrap().as_str(), "alice");
@@ -63,18 +63,18 @@ fn rfc3164_across_new_year_with_no_trailing_newline() {
     // the last line, which has no newline, was taken because ingest is one-shot
     let last = all.last().unwrap();
     assert_eq!(last.action.as_str(), "session-close");
-    assert_eq!(count(&s, "actor:admin outcome:failure"), 4);
+    assert_eq!(count(&*s, "actor:admin outcome:failure"), 4);
 }
 
-#[test]
-fn rfc3339_offsets_and_crlf() {
+fn rfc3339_offsets_and_crlf(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
+    let url = store_url_on(b, dir.path()).unwrap();
     let log = dir.path().join("auth.log");
     fs::copy(fixture("auth-rfc3339.log"), &log).unwrap();
-    let mut s = store(dir.path());
-    let src = source(&mut s, "bastion");
-    ingest(&mut s, &src, &log, true);
-    let all = events(&s, "");
+    let mut s = open_url(&url);
+    let src = source(&mut *s, "bastion");
+    ingest(&mut *s, &src, &log, true);
+    let all = events(&*s, "");
     assert_eq!(all.len(), 5);
     let t: Vec<_> = all
         .iter()
@@ -98,17 +98,17 @@ fn rfc3339_offsets_and_crlf() {
     );
 }
 
-#[test]
-fn hostile_text_is_stored_neutralized_and_garbage_is_quarantined() {
+fn hostile_text_is_stored_neutralized_and_garbage_is_quarantined(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
+    let url = store_url_on(b, dir.path()).unwrap();
     let log = dir.path().join("auth.log");
     fs::copy(fixture("hostile.log"), &log).unwrap();
-    let mut s = store(dir.path());
-    let src = source(&mut s, "bastion");
-    let r = ingest(&mut s, &src, &log, true);
+    let mut s = open_url(&url);
+    let src = source(&mut *s, "bastion");
+    let r = ingest(&mut *s, &src, &log, true);
     assert_eq!(r.quarantined, 1);
     assert_eq!(r.events, 8);
-    for e in events(&s, "") {
+    for e in events(&*s, "") {
         for field in [
             Some(e.raw.as_str()),
             e.actor.as_ref().map(|a| a.as_str()),
@@ -131,14 +131,10 @@ fn hostile_text_is_stored_neutralized_and_garbage_is_quarantined() {
     assert_eq!(q[0].raw.as_str(), "^[[31mnot a syslog line at all");
     assert!(q[0].offset.unwrap() > 0);
     // the raw bytes are kept exactly in the store, for evidence
-    let raw: Vec<u8> = s
-        .connection()
-        .query_row("SELECT raw FROM events ORDER BY id LIMIT 1", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let first = events(&*s, "")[0].id;
+    let (_, raw) = s.events_by_id(&[first]).unwrap().remove(0);
     assert!(raw.contains(&0x1b));
-    let actors: Vec<String> = events(&s, "action:invalid-user")
+    let actors: Vec<String> = events(&*s, "action:invalid-user")
         .iter()
         .map(|e| e.actor.clone().unwrap().into_string())
         .collect();
@@ -148,46 +144,46 @@ fn hostile_text_is_stored_neutralized_and_garbage_is_quarantined() {
     assert_eq!(actors[6], "<U+202E>nimda<U+2066>x<U+2069>");
 }
 
-#[test]
-fn reingesting_the_same_file_stores_nothing_twice() {
+fn reingesting_the_same_file_stores_nothing_twice(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
+    let url = store_url_on(b, dir.path()).unwrap();
     let log = dir.path().join("auth.log");
     fs::copy(fixture("auth-rfc3339.log"), &log).unwrap();
-    let mut s = store(dir.path());
-    let src = source(&mut s, "bastion");
-    assert_eq!(ingest(&mut s, &src, &log, true).events, 5);
-    assert_eq!(ingest(&mut s, &src, &log, true).events, 0);
+    let mut s = open_url(&url);
+    let src = source(&mut *s, "bastion");
+    assert_eq!(ingest(&mut *s, &src, &log, true).events, 5);
+    assert_eq!(ingest(&mut *s, &src, &log, true).events, 0);
     // a copy under another name is the same content: still nothing new
     let copy = dir.path().join("auth.log.copy");
     fs::copy(&log, &copy).unwrap();
-    assert_eq!(ingest(&mut s, &src, &copy, true).events, 0);
-    assert_eq!(count(&s, ""), 5);
+    assert_eq!(ingest(&mut *s, &src, &copy, true).events, 0);
+    assert_eq!(count(&*s, ""), 5);
 }
 
-#[test]
-fn a_live_file_holds_its_unfinished_line_until_the_newline_comes() {
+fn a_live_file_holds_its_unfinished_line_until_the_newline_comes(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
+    let url = store_url_on(b, dir.path()).unwrap();
     let log = dir.path().join("auth.log");
     fs::write(
         &log,
         "Nov 20 10:00:00 h sshd[1]: Accepted password for a from 10.0.0.1 port 1 ssh2\nNov 20 10:00:01 h sshd[1]: Failed password for b from 10.0",
     )
     .unwrap();
-    let mut s = store(dir.path());
-    let src = source(&mut s, "h");
+    let mut s = open_url(&url);
+    let src = source(&mut *s, "h");
     let glob = dir.path().join("auth.log*").display().to_string();
-    pull(&mut s, &src, &glob, None).unwrap();
-    assert_eq!(count(&s, ""), 1, "the half-written line waits");
+    pull(&mut *s, &src, &glob, None).unwrap();
+    assert_eq!(count(&*s, ""), 1, "the half-written line waits");
     append(&log, ".0.2 port 2 ssh2\n");
-    pull(&mut s, &src, &glob, None).unwrap();
-    let all = events(&s, "");
+    pull(&mut *s, &src, &glob, None).unwrap();
+    let all = events(&*s, "");
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].client.as_ref().unwrap().as_str(), "10.0.0.2");
 }
 
-#[test]
-fn rotation_by_rename_reads_every_line_once() {
+fn rotation_by_rename_reads_every_line_once(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
+    let url = store_url_on(b, dir.path()).unwrap();
     let log = dir.path().join("auth.log");
     let line = |n: u32| {
         format!(
@@ -195,31 +191,31 @@ fn rotation_by_rename_reads_every_line_once() {
         )
     };
     fs::write(&log, format!("{}{}{}", line(1), line(2), line(3))).unwrap();
-    let mut s = store(dir.path());
-    let src = source(&mut s, "h");
+    let mut s = open_url(&url);
+    let src = source(&mut *s, "h");
     let glob = dir.path().join("auth.log*").display().to_string();
-    pull(&mut s, &src, &glob, None).unwrap();
-    assert_eq!(count(&s, ""), 3);
+    pull(&mut *s, &src, &glob, None).unwrap();
+    assert_eq!(count(&*s, ""), 3);
     // written after the last pull, then rotated away before the next one
     append(&log, &line(4));
     fs::rename(&log, dir.path().join("auth.log.1")).unwrap();
     fs::write(&log, format!("{}{}", line(5), line(6))).unwrap();
-    let reports = pull(&mut s, &src, &glob, None).unwrap();
+    let reports = pull(&mut *s, &src, &glob, None).unwrap();
     assert_eq!(reports.iter().map(|r| r.events).sum::<u64>(), 3);
-    let actors: Vec<String> = events(&s, "")
+    let actors: Vec<String> = events(&*s, "")
         .iter()
         .map(|e| e.actor.clone().unwrap().into_string())
         .collect();
     assert_eq!(actors, ["u1", "u2", "u3", "u4", "u5", "u6"]);
     // and again: nothing new
-    pull(&mut s, &src, &glob, None).unwrap();
-    assert_eq!(count(&s, ""), 6);
+    pull(&mut *s, &src, &glob, None).unwrap();
+    assert_eq!(count(&*s, ""), 6);
     assert!(s.gaps(None).unwrap().is_empty());
 }
 
-#[test]
-fn truncation_is_recorded_as_a_possible_gap() {
+fn truncation_is_recorded_as_a_possible_gap(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
+    let url = store_url_on(b, dir.path()).unwrap();
     let log = dir.path().join("auth.log");
     let line = |n: u32| {
         format!(
@@ -227,10 +223,10 @@ fn truncation_is_recorded_as_a_possible_gap() {
         )
     };
     fs::write(&log, format!("{}{}{}", line(1), line(2), line(3))).unwrap();
-    let mut s = store(dir.path());
-    let src = source(&mut s, "h");
+    let mut s = open_url(&url);
+    let src = source(&mut *s, "h");
     let glob = log.display().to_string();
-    pull(&mut s, &src, &glob, None).unwrap();
+    pull(&mut *s, &src, &glob, None).unwrap();
     // copytruncate: same inode, emptied, then written again
     OpenOptions::new()
         .write(true)
@@ -238,7 +234,7 @@ fn truncation_is_recorded_as_a_possible_gap() {
         .open(&log)
         .unwrap();
     append(&log, &line(9));
-    let r = pull(&mut s, &src, &glob, None).unwrap();
+    let r = pull(&mut *s, &src, &glob, None).unwrap();
     assert_eq!(r[0].gaps, 1);
     assert_eq!(r[0].events, 1);
     let gaps = s.gaps(Some("h")).unwrap();
@@ -249,20 +245,20 @@ fn truncation_is_recorded_as_a_possible_gap() {
         gaps[0].reason
     );
     assert_eq!(gaps[0].offset, Some(line(1).len() as u64 * 3));
-    assert_eq!(count(&s, ""), 4);
+    assert_eq!(count(&*s, ""), 4);
     // truncated to nothing is noticed too
     OpenOptions::new()
         .write(true)
         .truncate(true)
         .open(&log)
         .unwrap();
-    pull(&mut s, &src, &glob, None).unwrap();
+    pull(&mut *s, &src, &glob, None).unwrap();
     assert_eq!(s.gaps(Some("h")).unwrap().len(), 2);
 }
 
-#[test]
-fn two_readers_of_one_file_store_it_once() {
+fn two_readers_of_one_file_store_it_once(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
+    let url = store_url_on(b, dir.path()).unwrap();
     let log = dir.path().join("auth.log");
     let mut text = String::new();
     for n in 0..5000 {
@@ -277,44 +273,56 @@ fn two_readers_of_one_file_store_it_once() {
     }
     fs::write(&log, &text).unwrap();
     {
-        let mut s = store(dir.path());
-        source(&mut s, "h");
+        let mut s = open_url(&url);
+        source(&mut *s, "h");
     }
-    let db = dir.path().to_path_buf();
+    let db = url.clone();
     let handles: Vec<_> = (0..2)
         .map(|_| {
             let db = db.clone();
             let log = log.clone();
             std::thread::spawn(move || {
-                let mut s = store(&db);
-                let src = source(&mut s, "h");
-                ingest(&mut s, &src, &log, true)
+                let mut s = open_url(&db);
+                let src = source(&mut *s, "h");
+                ingest(&mut *s, &src, &log, true)
             })
         })
         .collect();
     let reports: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let s = store(dir.path());
-    assert_eq!(count(&s, ""), 5000, "{reports:?}");
+    let s = open_url(&url);
+    assert_eq!(count(&*s, ""), 5000, "{reports:?}");
     assert_eq!(reports.iter().map(|r| r.events).sum::<u64>(), 5000);
 }
 
-#[test]
-fn the_store_file_survives_a_reopen_with_its_checkpoints() {
+fn the_store_file_survives_a_reopen_with_its_checkpoints(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
+    let url = store_url_on(b, dir.path()).unwrap();
     let log = dir.path().join("auth.log");
     fs::copy(fixture("auth-rfc3339.log"), &log).unwrap();
     {
-        let mut s = store(dir.path());
-        let src = source(&mut s, "bastion");
-        ingest(&mut s, &src, &log, true);
+        let mut s = open_url(&url);
+        let src = source(&mut *s, "bastion");
+        ingest(&mut *s, &src, &log, true);
     }
-    let mut s = store(dir.path());
+    let mut s = open_url(&url);
     let status = s.source_status().unwrap();
     assert_eq!(status[0].events, 5);
     assert_eq!(
         status[0].streams[0].offset,
         fs::metadata(&log).unwrap().len()
     );
-    let src = source(&mut s, "bastion");
-    assert_eq!(ingest(&mut s, &src, &log, true).events, 0);
+    let src = source(&mut *s, "bastion");
+    assert_eq!(ingest(&mut *s, &src, &log, true).events, 0);
 }
+
+on_both_stores!(
+    rfc3164_across_new_year_with_no_trailing_newline,
+    rfc3339_offsets_and_crlf,
+    hostile_text_is_stored_neutralized_and_garbage_is_quarantined,
+    reingesting_the_same_file_stores_nothing_twice,
+    a_live_file_holds_its_unfinished_line_until_the_newline_comes,
+    rotation_by_rename_reads_every_line_once,
+    truncation_is_recorded_as_a_possible_gap,
+    two_readers_of_one_file_store_it_once,
+    the_store_file_survives_a_reopen_with_its_checkpoints,
+);

@@ -573,13 +573,6 @@ fn child_decide_loop() {
     }
 }
 
-fn open_url(url: &str) -> Box<dyn Store> {
-    vigil::store::StoreUrl::parse(url, None)
-        .unwrap()
-        .open()
-        .unwrap()
-}
-
 /// A seeded store of the given kind, by URL, for child processes to open.
 fn seeded_url(b: Backend, dir: &Path, n: usize) -> String {
     let url = store_url_on(b, dir).unwrap();

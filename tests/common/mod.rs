@@ -206,6 +206,14 @@ pub fn store_url_on(b: Backend, dir: &Path) -> Option<String> {
     }
 }
 
+/// Opens (and migrates) the store at a URL or path.
+pub fn open_url(url: &str) -> Box<dyn Store> {
+    vigil::store::StoreUrl::parse(url, None)
+        .unwrap()
+        .open()
+        .unwrap()
+}
+
 /// Generates `#[test]`s running each named `fn(Backend)` on SQLite and on
 /// PostgreSQL, from the same test code.
 #[macro_export]
