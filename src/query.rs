@@ -365,13 +365,19 @@ impl Compiler {
                 Ok(format!("{} < {p}", Self::time_col(target)))
             }
             TermKind::Text(text) => Ok(match target {
-                Target::Events => {
-                    let raw = match self.dialect {
-                        Dialect::Sqlite => "CAST(e.raw AS TEXT)",
-                        Dialect::Postgres => "convert_from(e.raw, 'UTF8')",
-                    };
-                    self.contains(raw, text)
-                }
+                Target::Events => match self.dialect {
+                    Dialect::Sqlite => self.contains("CAST(e.raw AS TEXT)", text),
+                    // Raw bytes may hold NUL or invalid UTF-8, which no
+                    // PostgreSQL text can: both sides are compared in
+                    // bytea's escape form, ASCII case-insensitively, as
+                    // SQLite's LIKE does.
+                    Dialect::Postgres => {
+                        let p = self.bind(Param::Text(text.to_owned()));
+                        format!(
+                            "encode(e.raw, 'escape') ILIKE '%' || replace(replace(replace(encode(convert_to({p}, 'UTF8'), 'escape'), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
+                        )
+                    }
+                },
                 Target::Items => {
                     let a = self.contains("i.title", text);
                     let b = self.contains("i.actor", text);

@@ -77,7 +77,7 @@ fn broken(s: &dyn Store) -> Option<Break> {
 }
 
 fn an_intact_ledger_verifies(b: Backend) {
-    let (_d, s, a) = ledger_of(b, 20);
+    let (_d, s, _a) = ledger_of(b, 20);
     let v = s.verify_ledger().unwrap();
     assert_eq!(v.entries, 20);
     assert_eq!(v.head_seq, 20);

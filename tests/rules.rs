@@ -592,7 +592,7 @@ fn day_of_auth() -> Vec<String> {
     lines
 }
 
-fn items_of(s: &vigil::store::SqliteStore) -> BTreeMap<String, Vec<i64>> {
+fn items_of(s: &dyn Store) -> BTreeMap<String, Vec<i64>> {
     s.items(&vigil::query::Query::default(), 0)
         .unwrap()
         .into_iter()
@@ -611,14 +611,13 @@ fn items_of(s: &vigil::store::SqliteStore) -> BTreeMap<String, Vec<i64>> {
         .collect()
 }
 
-fn engine_for(s: &vigil::store::SqliteStore) -> Engine {
+fn engine_for(s: &dyn Store) -> Engine {
     let mut cfg = RulesConfig::default();
     cfg.sampling.enabled = false;
     Engine::new(&cfg, HashSet::new(), s, t("2026-11-27T00:00:00Z")).unwrap()
 }
 
-#[test]
-fn a_day_in_two_halves_gives_the_same_items_as_whole_and_rerun_adds_nothing() {
+fn a_day_in_two_halves_gives_the_same_items_as_whole_and_rerun_adds_nothing(b: Backend) {
     let lines = day_of_auth();
     let whole_dir = tempfile::tempdir().unwrap();
     let halves_dir = tempfile::tempdir().unwrap();
@@ -634,50 +633,43 @@ fn a_day_in_two_halves_gives_the_same_items_as_whole_and_rerun_adds_nothing() {
             .unwrap();
     };
 
-    let mut whole = store(whole_dir.path());
-    let src = source(&mut whole, "bastion");
+    let mut whole = store_on(b, whole_dir.path()).unwrap();
+    let src = source(&mut *whole, "bastion");
     let log = whole_dir.path().join("auth.log");
     write(&log, &lines);
-    let mut e = engine_for(&whole);
-    vigil::sources::file::read_file(&mut whole, &src, &log, true, Some(&mut e)).unwrap();
+    let mut e = engine_for(&*whole);
+    vigil::sources::file::read_file(&mut *whole, &src, &log, true, Some(&mut e)).unwrap();
 
-    let mut halves = store(halves_dir.path());
-    let src2 = source(&mut halves, "bastion");
+    let mut halves = store_on(b, halves_dir.path()).unwrap();
+    let src2 = source(&mut *halves, "bastion");
     let log2 = halves_dir.path().join("auth.log");
     write(&log2, &lines[..97]);
-    let mut e2 = engine_for(&halves);
-    vigil::sources::file::read_file(&mut halves, &src2, &log2, true, Some(&mut e2)).unwrap();
+    let mut e2 = engine_for(&*halves);
+    vigil::sources::file::read_file(&mut *halves, &src2, &log2, true, Some(&mut e2)).unwrap();
     write(&log2, &lines);
     // a new process for the second half: history comes from the store
-    let mut e3 = engine_for(&halves);
-    vigil::sources::file::read_file(&mut halves, &src2, &log2, true, Some(&mut e3)).unwrap();
+    let mut e3 = engine_for(&*halves);
+    vigil::sources::file::read_file(&mut *halves, &src2, &log2, true, Some(&mut e3)).unwrap();
 
-    let a = items_of(&whole);
+    let a = items_of(&*whole);
     assert!(a.keys().any(|k| k.contains("failed-burst")), "{a:?}");
-    assert_eq!(a, items_of(&halves));
+    assert_eq!(a, items_of(&*halves));
 
     // a rerun over everything finds the same items, and doubles nothing
-    let n_links: i64 = halves
-        .connection()
-        .query_row("SELECT count(*) FROM item_events", [], |r| r.get(0))
-        .unwrap();
-    let mut again = engine_for(&halves);
+    let links = |s: &dyn Store| -> usize { items_of(s).values().map(Vec::len).sum() };
+    let n_links = links(&*halves);
+    let mut again = engine_for(&*halves);
     again
-        .catch_up(&mut halves, Some(t("2026-01-01T00:00:00Z")))
+        .catch_up(&mut *halves, Some(t("2026-01-01T00:00:00Z")))
         .unwrap();
-    assert_eq!(a, items_of(&halves));
-    let n_after: i64 = halves
-        .connection()
-        .query_row("SELECT count(*) FROM item_events", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n_links, n_after);
+    assert_eq!(a, items_of(&*halves));
+    assert_eq!(n_links, links(&*halves));
 }
 
-#[test]
-fn suppressions_apply_until_they_expire() {
+fn suppressions_apply_until_they_expire(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = store(dir.path());
-    let src = source(&mut s, "bastion");
+    let mut s = store_on(b, dir.path()).unwrap();
+    let src = source(&mut *s, "bastion");
     let who = vigil::review::Reviewer {
         name: "alice".into(),
         session: "s".into(),
@@ -685,7 +677,7 @@ fn suppressions_apply_until_they_expire() {
     let now = t("2026-11-26T12:00:00Z");
     // expected: alice's sudo, until next week; an expired one for bob
     vigil::rules::suppression::add(
-        &mut s,
+        &mut *s,
         &who,
         now,
         &Suppression {
@@ -700,7 +692,7 @@ fn suppressions_apply_until_they_expire() {
     )
     .unwrap();
     let past = vigil::rules::suppression::add(
-        &mut s,
+        &mut *s,
         &who,
         now,
         &Suppression {
@@ -723,8 +715,8 @@ fn suppressions_apply_until_they_expire() {
     let mut cfg = RulesConfig::default();
     cfg.sampling.enabled = false;
     // a day later: bob's suppression expired, alice's still runs
-    let mut e = Engine::new(&cfg, HashSet::new(), &s, t("2026-11-27T12:00:00Z")).unwrap();
-    let r = vigil::sources::file::read_file(&mut s, &src, &log, true, Some(&mut e)).unwrap();
+    let mut e = Engine::new(&cfg, HashSet::new(), &*s, t("2026-11-27T12:00:00Z")).unwrap();
+    let r = vigil::sources::file::read_file(&mut *s, &src, &log, true, Some(&mut e)).unwrap();
     assert_eq!(r.rules.suppressed, 1);
     // (the queue's own hiding uses the real clock: show everything here)
     let mut q = vigil::query::Query::parse("rule:privileged").unwrap();
@@ -736,7 +728,7 @@ fn suppressions_apply_until_they_expire() {
     assert_eq!(ledger[0].action, "suppression.add");
     // an expiry in the past is refused
     let refused = vigil::rules::suppression::add(
-        &mut s,
+        &mut *s,
         &who,
         now,
         &Suppression {
@@ -752,15 +744,14 @@ fn suppressions_apply_until_they_expire() {
     assert!(refused.is_err());
 }
 
-#[test]
-fn the_openssh_guessing_bursts_are_flagged_with_their_accounts_and_addresses() {
+fn the_openssh_guessing_bursts_are_flagged_with_their_accounts_and_addresses(b: Backend) {
     let Some(corpus) = corpus() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let mut s = store(dir.path());
-    let src = source(&mut s, "labsz");
-    let mut e = engine_for(&s);
+    let mut s = store_on(b, dir.path()).unwrap();
+    let src = source(&mut *s, "labsz");
+    let mut e = engine_for(&*s);
     vigil::sources::file::read_file(
-        &mut s,
+        &mut *s,
         &src,
         &corpus.join("openssh/OpenSSH_2k.log"),
         true,
@@ -797,10 +788,9 @@ fn the_openssh_guessing_bursts_are_flagged_with_their_accounts_and_addresses() {
     );
 }
 
-#[test]
-fn volume_spike_against_the_actors_own_baseline() {
+fn volume_spike_against_the_actors_own_baseline(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = store(dir.path());
+    let mut s = store_on(b, dir.path()).unwrap();
     let patients: Vec<Patient> = (0..100)
         .map(|i| patient(&format!("{}", 200_000 + i), "P Q"))
         .collect();
@@ -847,8 +837,8 @@ fn volume_spike_against_the_actors_own_baseline() {
     }
     let f = dir.path().join("access.csv");
     std::fs::write(&f, csv).unwrap();
-    let mut e = engine_for(&s);
-    vigil::sources::file::read_file(&mut s, &src, &f, true, Some(&mut e)).unwrap();
+    let mut e = engine_for(&*s);
+    vigil::sources::file::read_file(&mut *s, &src, &f, true, Some(&mut e)).unwrap();
     let spikes = s
         .items(&vigil::query::Query::parse("rule:volume-spike").unwrap(), 0)
         .unwrap();
@@ -862,3 +852,10 @@ fn volume_spike_against_the_actors_own_baseline() {
         spikes[0].rules[0].reason
     );
 }
+
+on_both_stores!(
+    a_day_in_two_halves_gives_the_same_items_as_whole_and_rerun_adds_nothing,
+    suppressions_apply_until_they_expire,
+    the_openssh_guessing_bursts_are_flagged_with_their_accounts_and_addresses,
+    volume_spike_against_the_actors_own_baseline,
+);
