@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use common::*;
 use vigil::sources::file::pull;
-use vigil::store::Store;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
