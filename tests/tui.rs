@@ -835,3 +835,69 @@ fn wide_screens_show_source_subject_and_claims_with_the_subject_masked() {
     }
     assert!(!wide.contains("100234"), "{wide}");
 }
+
+#[test]
+fn another_reviewers_decision_reloads_in_place_and_a_store_outage_keeps_the_place() {
+    let mut s = loaded(10);
+    keys(&mut s, "jjjj"); // on item 5
+    // bob decided item 2 elsewhere: the page reloads, the cursor stays on 5
+    let fx = update(&mut s, Action::Changed(vec![2]));
+    assert_eq!(
+        fx,
+        vec![Effect::LoadPage {
+            filter: String::new(),
+            offset: 0
+        }]
+    );
+    let items: Vec<Item> = [1, 3, 4, 5, 6, 7, 8, 9, 10]
+        .iter()
+        .map(|i| item(*i, &format!("user{i}"), &format!("finding {i}")))
+        .collect();
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: 9,
+            items: items.clone(),
+        },
+    );
+    assert_eq!(s.current().map(|i| i.id), Some(5));
+
+    // the server restarts: the screen says so and keeps everything
+    update(&mut s, Action::Tick(100));
+    update(
+        &mut s,
+        Action::StoreDown("store unavailable: connection refused".into()),
+    );
+    assert_eq!(s.current().map(|i| i.id), Some(5));
+    assert!(text(&draw(&s, 120, 30)).contains("store unavailable"));
+    // changes are not chased while it is down; a few seconds on it asks again
+    assert!(update(&mut s, Action::Changed(vec![])).is_empty());
+    assert!(update(&mut s, Action::Tick(101)).is_empty());
+    assert_eq!(
+        update(&mut s, Action::Tick(103)),
+        vec![Effect::LoadPage {
+            filter: String::new(),
+            offset: 0
+        }]
+    );
+    // still down: it waits again before the next try
+    update(
+        &mut s,
+        Action::StoreDown("store unavailable: connection refused".into()),
+    );
+    assert!(update(&mut s, Action::Tick(104)).is_empty());
+    assert_eq!(update(&mut s, Action::Tick(106)).len(), 1);
+    // back: the page arrives and the reviewer is where they were
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: 9,
+            items,
+        },
+    );
+    assert_eq!(s.current().map(|i| i.id), Some(5));
+    assert!(s.store_down.is_none());
+    assert!(text(&draw(&s, 120, 30)).contains("store is back"));
+}

@@ -11,6 +11,7 @@ mod postgres;
 mod records;
 mod sqlite;
 mod sqlite_review;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 

@@ -144,18 +144,43 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                     .map(|()| Action::Revealed(item)),
                 Effect::LoadScreen(screen) => listing(store.as_ref(), &config, &who, screen)
                     .map(|l| Action::Listed(screen, l)),
-                Effect::Act { ids, act } => ops::apply(
-                    store.as_mut(),
-                    &config.policy,
-                    &who,
-                    Utc::now(),
-                    &ids,
-                    &act,
-                    None,
-                )
-                .map(Action::Acted),
+                Effect::Act { ids, act } => {
+                    // The decision ids are made once: however often the act
+                    // is retried while the store is away, it lands once.
+                    let decision_ids: Vec<String> = ids
+                        .iter()
+                        .map(|_| uuid::Uuid::new_v4().to_string())
+                        .collect();
+                    let mut pause = Duration::from_secs(1);
+                    loop {
+                        let r = ops::apply(
+                            store.as_mut(),
+                            &config.policy,
+                            &who,
+                            Utc::now(),
+                            &ids,
+                            &act,
+                            Some(&decision_ids),
+                        );
+                        match r {
+                            Err(e) if crate::store::is_transient(&e) => {
+                                let held = format!("{e:#}; your decision is held and retried");
+                                if tx.send(Action::StoreDown(held)).is_err() {
+                                    return;
+                                }
+                                std::thread::sleep(pause);
+                                pause = (pause * 2).min(Duration::from_secs(10));
+                            }
+                            other => break other.map(Action::Acted),
+                        }
+                    }
+                }
             };
-            let a = out.unwrap_or_else(|e| Action::Failed(format!("{e:#}")));
+            let a = match out {
+                Ok(a) => a,
+                Err(e) if crate::store::is_transient(&e) => Action::StoreDown(format!("{e:#}")),
+                Err(e) => Action::Failed(format!("{e:#}")),
+            };
             if tx.send(a).is_err() {
                 return;
             }
@@ -412,6 +437,13 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
     if !config.sources.is_empty() {
         let (url, config, tx) = (url.clone(), config.clone(), act_tx.clone());
         std::thread::spawn(move || puller(url, config, tx));
+    }
+    {
+        // Other reviewers' decisions show up within a second.
+        let (url, tx) = (url.clone(), act_tx.clone());
+        std::thread::spawn(move || {
+            let _ = crate::store::watch::watch(&url, |ids| tx.send(Action::Changed(ids)).is_ok());
+        });
     }
     watch_signals(act_tx.clone());
     let theme = view::Theme::load(

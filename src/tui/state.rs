@@ -102,6 +102,9 @@ pub struct State {
     /// The item under the cursor when a background refresh was asked for:
     /// the cursor stays on it when the new page arrives.
     pub keep: Option<i64>,
+    /// Since when (on `clock`) the store has not answered: the screen keeps
+    /// its place and asks again every few seconds.
+    pub store_down: Option<u64>,
     /// The queue's share of the width (or height) beside the detail pane.
     pub split: u16,
     /// The live count for the filter being typed: the text it is for, and
@@ -183,6 +186,7 @@ impl State {
             mark_anchor: None,
             pulls: Default::default(),
             keep: None,
+            store_down: None,
             split: 55,
             filter_count: None,
             detail_focus: false,
@@ -230,6 +234,11 @@ pub enum Action {
     /// A screen's rows arrived.
     Listed(Screen, Listing),
     Failed(String),
+    /// The store did not answer (a server restarting, a network drop): the
+    /// request is tried again; a decision being saved is held and retried.
+    StoreDown(String),
+    /// Others changed these items (empty: some items) in the store.
+    Changed(Vec<i64>),
     /// The screen has this many rows for the table.
     Resized(u64),
     /// Time passes (seconds on the runtime's clock): the reducer reads no

@@ -76,6 +76,9 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             items,
         } => {
             s.loading = false;
+            if s.store_down.take().is_some() {
+                s.message = Some(("store is back".into(), false));
+            }
             s.offset = offset;
             s.total = total;
             s.items = items;
@@ -165,8 +168,56 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             s.message = Some((e, true));
             Vec::new()
         }
+        Action::StoreDown(e) => {
+            s.loading = false;
+            s.store_down.get_or_insert(s.clock);
+            s.message = Some((
+                format!("store unavailable, trying again (your place is kept): {e}"),
+                true,
+            ));
+            Vec::new()
+        }
+        Action::Changed(ids) => {
+            // Someone else decided or claimed: show it where the reviewer
+            // is, without moving them.
+            if s.loading || s.store_down.is_some() {
+                return Vec::new();
+            }
+            match s.screen {
+                Screen::Queue => {
+                    let mut fx = Vec::new();
+                    if let Some(d) = &s.detail
+                        && (ids.is_empty() || ids.contains(&d.item.id))
+                    {
+                        fx.push(Effect::LoadDetail(d.item.id));
+                    }
+                    // Items outside the window change the count and the
+                    // order too: the page is always reloaded.
+                    s.keep = s.current().map(|i| i.id);
+                    s.loading = true;
+                    fx.push(Effect::LoadPage {
+                        filter: s.filter.clone(),
+                        offset: s.offset,
+                    });
+                    fx
+                }
+                screen => vec![Effect::LoadScreen(screen)],
+            }
+        }
         Action::Tick(now) => {
             s.clock = now;
+            if let Some(since) = s.store_down
+                && !s.loading
+                && now.saturating_sub(since) >= 3
+            {
+                s.store_down = Some(now);
+                s.keep = s.current().map(|i| i.id);
+                s.loading = true;
+                return vec![Effect::LoadPage {
+                    filter: s.filter.clone(),
+                    offset: s.offset,
+                }];
+            }
             if s.idle_after > 0 && !s.blanked && now.saturating_sub(s.last_input) >= s.idle_after {
                 // a shared screen left alone shows nothing
                 s.blanked = true;

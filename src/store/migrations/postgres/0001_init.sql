@@ -293,10 +293,11 @@ CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
     FOR EACH STATEMENT EXECUTE FUNCTION vigil_append_only();
 
 -- Other reviewers' screens learn of a change to an item within a second:
--- the notification goes out when the changing transaction commits.
+-- the notification goes out when the changing transaction commits. The
+-- payload is `schema:item id`, as several stores may share a database.
 CREATE FUNCTION vigil_item_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('vigil_items', NEW.id::text);
+    PERFORM pg_notify('vigil_items', TG_TABLE_SCHEMA || ':' || NEW.id::text);
     RETURN NULL;
 END;
 $$;

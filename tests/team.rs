@@ -1,0 +1,296 @@
+//! A team on one PostgreSQL store: reviewers in several processes claiming
+//! and deciding the same queue, connections dropped in the middle of
+//! decisions, and other screens told of a change.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::process::{Command, Stdio};
+
+use chrono::{DateTime, Utc};
+use common::*;
+use vigil::domain::{Disposition, ItemKind, Severity};
+use vigil::query::Query;
+use vigil::review::{Act, ActOutcome, Policy, Reviewer, ops};
+use vigil::store::{NewItem, Store};
+
+fn t0() -> DateTime<Utc> {
+    "2026-11-20T10:00:00Z".parse().unwrap()
+}
+
+fn seed(s: &mut dyn Store, n: usize) {
+    let items: Vec<NewItem> = (0..n)
+        .map(|i| NewItem {
+            kind: ItemKind::Finding,
+            source_id: None,
+            occurred_at: t0(),
+            actor: Some(format!("user{i}")),
+            subject: None,
+            title: format!("finding {i}"),
+            severity: Severity::Medium,
+            group_key: Some(format!("team:{i}")),
+            rules: vec![("after-hours".into(), format!("user{i} at 23:14"))],
+            event_ids: vec![],
+        })
+        .collect();
+    s.add_items(&items).unwrap();
+}
+
+fn who(name: &str) -> Reviewer {
+    Reviewer {
+        name: name.into(),
+        session: format!("session-{name}"),
+    }
+}
+
+/// One reviewer process: claim a page of open items, decide the ones won,
+/// until nothing is open. Prints each decision it saved.
+#[test]
+fn child_reviewer() {
+    let (Ok(name), Ok(url)) = (
+        std::env::var("VIGIL_TEST_CHILD"),
+        std::env::var("VIGIL_TEST_DB"),
+    ) else {
+        return;
+    };
+    let mut s = open_url(&url);
+    let p = Policy::default();
+    let me = who(&name);
+    let open = Query::parse("status:new").unwrap();
+    // each reviewer starts at another place in the queue
+    let mut offset: u64 = name.trim_start_matches('r').parse::<u64>().unwrap_or(0) * 50;
+    loop {
+        let page: Vec<i64> = s
+            .items_page(&open, offset, 25)
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        if page.is_empty() {
+            if offset == 0 {
+                break;
+            }
+            offset = 0;
+            continue;
+        }
+        let claims = ops::apply(&mut *s, &p, &me, Utc::now(), &page, &Act::Claim, None).unwrap();
+        let won: Vec<i64> = claims
+            .iter()
+            .filter(|o| matches!(o, ActOutcome::Done { .. }))
+            .map(|o| o.item())
+            .collect();
+        if won.is_empty() {
+            continue;
+        }
+        let act = Act::Decide {
+            disposition: Disposition::Benign,
+            note: None,
+            reopen: false,
+        };
+        for o in ops::apply(&mut *s, &p, &me, Utc::now(), &won, &act, None).unwrap() {
+            if let ActOutcome::Done {
+                item,
+                decision: Some(d),
+                ..
+            } = o
+            {
+                println!("DECIDED {item} {d}");
+            }
+        }
+    }
+    println!("DONE");
+}
+
+fn reviewers_decide_every_item_once(n: usize) {
+    if pg_server().is_none() || std::env::var("VIGIL_TEST_CHILD").is_ok() {
+        return;
+    }
+    let url = pg_url().unwrap();
+    seed(&mut *open_url(&url), 10_000);
+    let kids: Vec<_> = (0..n)
+        .map(|i| {
+            Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "child_reviewer",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env("VIGIL_TEST_CHILD", format!("r{i}"))
+                .env("VIGIL_TEST_DB", &url)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut decided: HashMap<i64, String> = HashMap::new();
+    for k in kids {
+        let out = k.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        // no error, deadlock or otherwise, reached the reviewer
+        assert!(
+            out.status.success() && stdout.contains("DONE"),
+            "a reviewer failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for l in stdout.lines() {
+            if let Some(rest) = l.split("DECIDED ").nth(1) {
+                let mut p = rest.split(' ');
+                let item: i64 = p.next().unwrap().parse().unwrap();
+                let d = p.next().unwrap().to_owned();
+                assert!(
+                    decided.insert(item, d).is_none(),
+                    "item {item} decided twice"
+                );
+            }
+        }
+    }
+    assert_eq!(decided.len(), 10_000);
+    let s = open_url(&url);
+    assert_eq!(
+        s.count_items(&Query::parse("status:new").unwrap()).unwrap(),
+        0
+    );
+    let v = s.verify_ledger().unwrap();
+    assert_eq!(v.broken, None);
+    // one claim and one decision per item, nothing else
+    assert_eq!(v.entries, 20_000);
+    for id in [1, 777, 5000, 10_000] {
+        let d = s.decisions(id).unwrap();
+        assert_eq!(d.len(), 1);
+        assert_eq!(decided[&id], d[0].id);
+    }
+}
+
+#[test]
+fn two_reviewers_decide_ten_thousand_items_each_exactly_once() {
+    reviewers_decide_every_item_once(2);
+}
+
+#[test]
+fn eight_reviewers_decide_ten_thousand_items_each_exactly_once() {
+    reviewers_decide_every_item_once(8);
+}
+
+#[test]
+fn connections_dropped_during_decisions_leave_exactly_the_acknowledged_ones() {
+    if pg_server().is_none() {
+        return;
+    }
+    // A name of its own, so only this test's connections are dropped.
+    let url = pg_url().unwrap() + "&application_name=vigil_dropped";
+    let mut s = open_url(&url);
+    seed(&mut *s, 120);
+    // The attacker of availability: for each decision, after a random
+    // moment (0-4 ms, so sometimes before, during or after the COMMIT), it
+    // terminates every vigil connection to this database.
+    let (go, went) = std::sync::mpsc::channel::<()>();
+    let killer = {
+        let db = pg_database().unwrap();
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+            let mut rng = vigil::demo::authlog::Rng::new(7);
+            let mut killed = 0;
+            while went.recv().is_ok() {
+                std::thread::sleep(std::time::Duration::from_micros(rng.below(4_000)));
+                killed += c
+                    .query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                         WHERE datname = current_database() AND application_name = 'vigil_dropped'",
+                        &[],
+                    )
+                    .unwrap()
+                    .len();
+            }
+            killed
+        })
+    };
+    let p = Policy::default();
+    let me = who("alice");
+    let act = Act::Decide {
+        disposition: Disposition::Benign,
+        note: None,
+        reopen: false,
+    };
+    let mut acknowledged: HashSet<String> = HashSet::new();
+    let mut retried = 0;
+    for item in 1..=120 {
+        let id = uuid::Uuid::new_v4().to_string();
+        go.send(()).unwrap();
+        // as a client does: the same decision id until it is acknowledged
+        loop {
+            match ops::apply(
+                &mut *s,
+                &p,
+                &me,
+                Utc::now(),
+                &[item],
+                &act,
+                Some(std::slice::from_ref(&id)),
+            ) {
+                Ok(o) => {
+                    assert!(
+                        matches!(
+                            o[0],
+                            ActOutcome::Done { .. } | ActOutcome::AlreadyRecorded { .. }
+                        ),
+                        "{o:?}"
+                    );
+                    acknowledged.insert(id.clone());
+                    break;
+                }
+                Err(e) => {
+                    assert!(vigil::store::is_transient(&e), "{e:#}");
+                    retried += 1;
+                }
+            }
+        }
+    }
+    drop(go);
+    let killed = killer.join().unwrap();
+    eprintln!("{killed} connections terminated, {retried} calls failed and were retried");
+    assert!(killed > 0, "the test never dropped a connection");
+    let s = open_url(&url);
+    let mut stored: Vec<String> = Vec::new();
+    for item in 1..=120 {
+        stored.extend(s.decisions(item).unwrap().into_iter().map(|d| d.id));
+    }
+    assert_eq!(stored.len(), 120, "each decision exactly once");
+    assert_eq!(stored.into_iter().collect::<HashSet<_>>(), acknowledged);
+    assert_eq!(s.verify_ledger().unwrap().broken, None);
+}
+
+#[test]
+fn another_screen_hears_of_a_decision() {
+    if pg_server().is_none() {
+        return;
+    }
+    let url = pg_url().unwrap();
+    let mut s = open_url(&url);
+    seed(&mut *s, 3);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let watched = vigil::store::StoreUrl::parse(&url, None).unwrap();
+    std::thread::spawn(move || {
+        let _ = vigil::store::watch::watch(&watched, |ids| tx.send(ids).is_ok());
+    });
+    // listening has started (it says so with an empty change)
+    let bound = std::time::Duration::from_secs(60);
+    assert_eq!(rx.recv_timeout(bound).unwrap(), Vec::<i64>::new());
+    let act = Act::Decide {
+        disposition: Disposition::Benign,
+        note: None,
+        reopen: false,
+    };
+    ops::apply(
+        &mut *s,
+        &Policy::default(),
+        &who("bob"),
+        Utc::now(),
+        &[2],
+        &act,
+        None,
+    )
+    .unwrap();
+    assert_eq!(rx.recv_timeout(bound).unwrap(), vec![2]);
+}
