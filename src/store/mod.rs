@@ -7,6 +7,7 @@
 mod checkpointer;
 pub mod ledger;
 pub mod pg_connect;
+pub mod pg_grants;
 mod postgres;
 mod records;
 mod sqlite;
