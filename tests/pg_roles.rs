@@ -10,7 +10,7 @@ use common::*;
 use vigil::domain::{Disposition, ItemKind, Severity};
 use vigil::review::{Act, NewSanction, Policy, Reviewer, ops};
 use vigil::store::pg_grants::{Roles, grants_sql};
-use vigil::store::{NewItem, Store};
+use vigil::store::NewItem;
 
 /// The test URL with another login role.
 fn as_role(url: &str, role: &str) -> String {
