@@ -9,8 +9,8 @@ use chrono::Utc;
 use common::*;
 use vigil::domain::{Disposition, ItemKind, Severity};
 use vigil::review::{Act, NewSanction, Policy, Reviewer, ops};
-use vigil::store::pg_grants::{Roles, grants_sql};
 use vigil::store::NewItem;
+use vigil::store::pg_grants::{Roles, grants_sql};
 
 /// The test URL with another login role.
 fn as_role(url: &str, role: &str) -> String {

@@ -294,3 +294,66 @@ fn another_screen_hears_of_a_decision() {
     .unwrap();
     assert_eq!(rx.recv_timeout(bound).unwrap(), vec![2]);
 }
+
+fn pg_store(url: &str, host: &str) -> vigil::store::PgStore {
+    let vigil::store::StoreUrl::Postgres(t) = vigil::store::StoreUrl::parse(url, None).unwrap()
+    else {
+        unreachable!()
+    };
+    let mut s = vigil::store::PgStore::open(&t)
+        .unwrap()
+        .with_collector(host);
+    s.migrate().unwrap();
+    s
+}
+
+#[test]
+fn two_hosts_pulling_a_source_of_one_name_each_store_their_events_once() {
+    let Some(url) = pg_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let line = |host: &str, n: u32| {
+        format!(
+            "Nov 20 10:00:{n:02} {host} sshd[{n}]: Accepted password for u{n} from 10.0.0.{n} port {n} ssh2\n"
+        )
+    };
+    let mut ids = Vec::new();
+    for host in ["bastion-a", "bastion-b"] {
+        let mut s = pg_store(&url, host);
+        let log = dir.path().join(format!("{host}.log"));
+        std::fs::write(&log, format!("{}{}", line(host, 1), line(host, 2))).unwrap();
+        let src = source(&mut s, "auth");
+        ids.push(src.id);
+        assert_eq!(ingest(&mut s, &src, &log, true).events, 2);
+        // pulled again from the same host: nothing new
+        assert_eq!(ingest(&mut s, &src, &log, true).events, 0);
+    }
+    assert_ne!(ids[0], ids[1], "the host is part of a source's identity");
+    let s = open_url(&url);
+    assert_eq!(count(&*s, "source:auth"), 4);
+    assert_eq!(count(&*s, "host:bastion-a"), 2);
+    let status = s.source_status().unwrap();
+    let hosts: Vec<&str> = status.iter().map(|s| s.collector.as_str()).collect();
+    assert_eq!(hosts, ["bastion-a", "bastion-b"]);
+    assert!(status.iter().all(|s| s.events == 2));
+}
+
+#[test]
+fn a_schema_newer_than_this_vigil_is_refused() {
+    let Some(url) = pg_url() else { return };
+    drop(open_url(&url));
+    postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap()
+        .batch_execute("INSERT INTO vigil_schema (version) VALUES (99)")
+        .unwrap();
+    let e = vigil::store::StoreUrl::parse(&url, None)
+        .unwrap()
+        .open()
+        .map(|_| ())
+        .unwrap_err();
+    let msg = format!("{e:#}");
+    assert!(
+        msg.contains("schema version 99, newer than this vigil knows"),
+        "{msg}"
+    );
+    assert!(!msg.contains("password"));
+}

@@ -92,9 +92,18 @@ fn fmt_time(t: Option<DateTime<Utc>>) -> SafeText {
 pub fn rows(ctx: &Context) -> Result<Vec<SourceRow>> {
     let store = ctx.open_store()?;
     let stored = store.source_status()?;
+    // A shared store holds every host's sources: the configured ones are
+    // this host's; the others are shown with their host.
+    let here = crate::store::host_name();
+    let mine = |s: &&crate::store::SourceStatus| {
+        s.collector.as_str().is_empty() || s.collector.as_str() == here
+    };
     let mut rows = Vec::new();
     for c in &ctx.config.sources {
-        let s = stored.iter().find(|s| s.name.as_str() == c.name);
+        let s = stored
+            .iter()
+            .filter(mine)
+            .find(|s| s.name.as_str() == c.name);
         rows.push(SourceRow {
             name: SafeText::new(&c.name),
             kind: text(c.kind.as_str()),
@@ -113,11 +122,17 @@ pub fn rows(ctx: &Context) -> Result<Vec<SourceRow>> {
     }
     // Sources only the store knows: one-off imports, or removed from config.
     for s in &stored {
-        if ctx.config.source(s.name.as_str()).is_none() {
+        let elsewhere = !mine(&s);
+        if elsewhere || ctx.config.source(s.name.as_str()).is_none() {
             rows.push(SourceRow {
-                name: s.name.clone(),
+                name: if elsewhere {
+                    text(format!("{} on {}", s.name, s.collector))
+                } else {
+                    s.name.clone()
+                },
                 kind: s.kind.clone(),
-                configured: false,
+                // configured on its own host
+                configured: elsewhere,
                 health: health(Some(s)),
                 path: None,
                 cadence: None,

@@ -24,7 +24,7 @@ use crate::domain::{Event, Item, NewEvent, SafeText};
 use crate::query::Query;
 pub use ledger::{Break, LedgerEntry, NewLedgerEntry};
 pub use pg_connect::PgTarget;
-pub use postgres::{PgStore, is_transient};
+pub use postgres::{PgStore, host_name, is_transient};
 pub use records::{
     DecisionRow, Incident, IncidentNote, IncidentStatus, ItemState, NewItem, Sanction, Seen,
     Suppression,
@@ -123,6 +123,8 @@ pub struct BatchOutcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceStatus {
     pub name: SafeText,
+    /// The host that pulls it into a shared store (empty on SQLite).
+    pub collector: SafeText,
     pub kind: SafeText,
     pub last_pull_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,

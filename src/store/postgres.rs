@@ -111,7 +111,7 @@ pub fn is_transient(e: &color_eyre::Report) -> bool {
 }
 
 /// This host's name, which tells the sources of several collectors apart.
-fn host_name() -> String {
+pub fn host_name() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is writable and its length is passed.
     let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
@@ -935,7 +935,7 @@ impl Store for PgStore {
             Ok(c.query(
                 "SELECT s.id, s.name, s.kind, s.last_pull_at, s.last_success_at, s.last_error, s.events,
                         (SELECT count(*) FROM quarantine q WHERE q.source_id = s.id),
-                        (SELECT count(*) FROM gaps g WHERE g.source_id = s.id)
+                        (SELECT count(*) FROM gaps g WHERE g.source_id = s.id), s.collector
                  FROM sources s ORDER BY s.name, s.collector",
                 &[],
             )?)
@@ -944,6 +944,7 @@ impl Store for PgStore {
             .map(|r| {
                 Ok(SourceStatus {
                     name: SafeText::new(r.get::<_, &str>(1)),
+                    collector: SafeText::new(r.get::<_, &str>(9)),
                     kind: SafeText::new(r.get::<_, &str>(2)),
                     last_pull_at: r.get::<_, Option<i64>>(3).map(from_micros),
                     last_success_at: r.get::<_, Option<i64>>(4).map(from_micros),

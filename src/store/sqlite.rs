@@ -741,6 +741,7 @@ impl Store for SqliteStore {
                     r.get::<_, i64>(0)?,
                     SourceStatus {
                         name: SafeText::new(&r.get::<_, String>(1)?),
+                        collector: SafeText::new(""),
                         kind: SafeText::new(&r.get::<_, String>(2)?),
                         last_pull_at: r.get::<_, Option<i64>>(3)?.map(from_micros),
                         last_success_at: r.get::<_, Option<i64>>(4)?.map(from_micros),
