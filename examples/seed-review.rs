@@ -1,14 +1,13 @@
 //! Seeds a store for the review benchmark:
-//! `cargo run --release --example seed-review -- DB ITEMS [DECIDED]` adds
+//! `cargo run --release --example seed-review -- STORE ITEMS [DECIDED]` (a
+//! SQLite path or a postgres:// URL) adds
 //! ITEMS open items, then decides the first DECIDED of them in batches of
 //! 10,000 (each decision with its ledger entry).
-
-use std::path::Path;
 
 use chrono::Utc;
 use vigil::domain::{Disposition, ItemKind, Severity};
 use vigil::review::{Act, Policy, Reviewer, ops};
-use vigil::store::{NewItem, SqliteStore, Store};
+use vigil::store::{NewItem, StoreUrl};
 
 fn main() -> color_eyre::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -16,8 +15,7 @@ fn main() -> color_eyre::Result<()> {
     let db = args.next().expect(usage);
     let items: usize = args.next().and_then(|n| n.parse().ok()).expect(usage);
     let decided: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-    let mut s = SqliteStore::open(Path::new(&db))?;
-    s.migrate()?;
+    let mut s = StoreUrl::parse(&db, None)?.open()?;
     let now = Utc::now();
     for chunk in (0..items).collect::<Vec<_>>().chunks(50_000) {
         let batch: Vec<NewItem> = chunk
@@ -51,7 +49,7 @@ fn main() -> color_eyre::Result<()> {
     };
     let ids: Vec<i64> = (1..=decided as i64).collect();
     for chunk in ids.chunks(10_000) {
-        ops::apply(&mut s, &Policy::default(), &who, now, chunk, &act, None)?;
+        ops::apply(&mut *s, &Policy::default(), &who, now, chunk, &act, None)?;
     }
     Ok(())
 }

@@ -105,6 +105,7 @@ pub fn apply(
     let mut out = Vec::with_capacity(items.len());
     store.review(&mut |tx| {
         out.clear();
+        tx.prefetch(items, &ids)?;
         for (item, id) in items.iter().zip(&ids) {
             out.push(act_on(tx, policy, who, now, *item, act, id)?);
         }

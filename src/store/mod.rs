@@ -298,6 +298,12 @@ pub trait ReviewTx {
     fn ledger(&mut self, e: &NewLedgerEntry) -> Result<LedgerEntry>;
     /// Person ids an account belongs to, from the roster.
     fn people_of(&mut self, account: &str) -> Result<Vec<String>>;
+    /// Says which items and decision ids the transaction is about to use,
+    /// so a store across a network can fetch (and lock) them in one round
+    /// trip rather than one per item.
+    fn prefetch(&mut self, _items: &[i64], _decisions: &[String]) -> Result<()> {
+        Ok(())
+    }
     fn add_incident(&mut self, i: &Incident) -> Result<i64>;
     fn incident(&mut self, id: i64) -> Result<Option<Incident>>;
     fn put_incident(&mut self, i: &Incident) -> Result<()>;
