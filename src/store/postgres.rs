@@ -1615,26 +1615,26 @@ impl<'a, 'b> PgReviewTx<'a, 'b> {
     /// Writes what the transaction changed, before its commit.
     fn flush(&mut self) -> Result<()> {
         if !self.dirty.is_empty() {
-            let mut c: (Vec<i64>, Vec<&str>, Vec<Option<&str>>, Vec<Option<&str>>) =
-                Default::default();
-            let mut d: (
-                Vec<Option<&str>>,
-                Vec<Option<&str>>,
-                Vec<Option<i64>>,
-                Vec<i64>,
-            ) = Default::default();
+            let mut ids = Vec::new();
+            let mut status = Vec::new();
+            let mut disposition: Vec<Option<&str>> = Vec::new();
+            let mut decision: Vec<Option<&str>> = Vec::new();
+            let mut approval: Vec<Option<&str>> = Vec::new();
+            let mut claimed_by: Vec<Option<&str>> = Vec::new();
+            let mut claim_expires: Vec<Option<i64>> = Vec::new();
+            let mut bumps_of = Vec::new();
             for (id, bumps) in &self.dirty {
                 let Some(Some(i)) = self.items.get(id) else {
                     continue;
                 };
-                c.0.push(*id);
-                c.1.push(i.status.as_str());
-                c.2.push(i.disposition.map(|d| d.as_str()));
-                c.3.push(i.decision_id.as_deref());
-                d.0.push(i.approval.as_deref());
-                d.1.push(i.claimed_by.as_deref());
-                d.2.push(i.claim_expires.map(micros));
-                d.3.push(*bumps);
+                ids.push(*id);
+                status.push(i.status.as_str());
+                disposition.push(i.disposition.map(|d| d.as_str()));
+                decision.push(i.decision_id.as_deref());
+                approval.push(i.approval.as_deref());
+                claimed_by.push(i.claimed_by.as_deref());
+                claim_expires.push(i.claim_expires.map(micros));
+                bumps_of.push(*bumps);
             }
             self.tx.execute(
                 "UPDATE items SET status = v.status, disposition = v.disposition, decision_id = v.decision_id, approval = v.approval,
@@ -1642,7 +1642,7 @@ impl<'a, 'b> PgReviewTx<'a, 'b> {
                  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])
                       AS v(id, status, disposition, decision_id, approval, claimed_by, claim_expires, bumps)
                  WHERE items.id = v.id",
-                &[&c.0, &c.1, &c.2, &c.3, &d.0, &d.1, &d.2, &d.3, &micros(Utc::now())],
+                &[&ids, &status, &disposition, &decision, &approval, &claimed_by, &claim_expires, &bumps_of, &micros(Utc::now())],
             )?;
         }
         if !self.new_ledger.is_empty() {
