@@ -43,6 +43,13 @@ const LEDGER_LOCK: i32 = 0x7669_6700; // "vig\0"
 /// Held while migrating, so two hosts never migrate at once.
 const MIGRATE_LOCK: i32 = 0x7669_6701;
 
+/// Event ids come from `events_id_seq` in blocks this size (its INCREMENT):
+/// one `nextval` per block instead of one per event.
+const ID_BLOCK: i64 = 1024;
+
+/// Events per row of `actor_runs`.
+const RUN: usize = 1_000;
+
 /// Rows fetched per round trip when walking large results.
 const PAGE: i64 = 5_000;
 
@@ -60,6 +67,8 @@ pub struct PgStore {
     actor_ids: HashMap<String, i64>,
     actor_rows: Vec<(i64, i64, i64)>,
     ingest_events: i64,
+    /// Event ids of this connection's sequence blocks not used yet.
+    id_pool: std::collections::VecDeque<std::ops::Range<i64>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -301,6 +310,7 @@ impl PgStore {
             actor_ids: HashMap::new(),
             actor_rows: Vec::new(),
             ingest_events: 0,
+            id_pool: Default::default(),
         })
     }
 
@@ -508,15 +518,35 @@ impl PgStore {
         let mut c = self.conn.borrow_mut();
         if !b.events.is_empty() {
             let n = b.events.len() as i64;
-            // One round trip for the batch's ids, then one COPY.
-            let ids: Vec<i64> = c
-                .query(
+            // Ids from this connection's blocks of the sequence; new blocks
+            // (one nextval per ID_BLOCK ids) only when they run out: a round
+            // trip every few batches, and ids in order within a session.
+            let have: i64 = self.id_pool.iter().map(|r| r.end - r.start).sum();
+            if have < n {
+                let blocks = ((n - have) as u64).div_ceil(ID_BLOCK as u64) as i64;
+                for r in c.query(
                     "SELECT nextval('events_id_seq') FROM generate_series(1, $1::bigint)",
-                    &[&n],
-                )?
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
+                    &[&blocks],
+                )? {
+                    let start: i64 = r.get(0);
+                    match self.id_pool.back_mut() {
+                        Some(last) if last.end == start => last.end += ID_BLOCK,
+                        _ => self.id_pool.push_back(start..start + ID_BLOCK),
+                    }
+                }
+            }
+            let mut ids: Vec<i64> = Vec::with_capacity(n as usize);
+            while ids.len() < n as usize {
+                let Some(r) = self.id_pool.front_mut() else {
+                    bail!("the event id sequence handed out too few ids");
+                };
+                let take = (n as usize - ids.len()).min((r.end - r.start) as usize) as i64;
+                ids.extend(r.start..r.start + take);
+                r.start += take;
+                if r.start == r.end {
+                    self.id_pool.pop_front();
+                }
+            }
             let sink = c.copy_in(
                 "COPY events (id, source_id, stream_id, \"offset\", seq, occurred_at, time_basis, host, program, actor_id, subject, action, outcome, client, detail, raw) FROM STDIN (FORMAT binary)",
             )?;
@@ -604,15 +634,35 @@ impl PgStore {
             return Ok(out);
         }
         if !self.actor_rows.is_empty() {
+            // One row per actor's run of events in this commit (at most
+            // RUN events each), not one per event: the by-actor index costs
+            // a few thousand rows per commit instead of a row per event.
             self.actor_rows.sort_unstable();
             let sink = c.copy_in(
-                "COPY actor_events (actor_id, occurred_at, event_id) FROM STDIN (FORMAT binary)",
+                "COPY actor_runs (actor_id, first_at, last_at, times, ids) FROM STDIN (FORMAT binary)",
             )?;
-            let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::INT8]);
-            for (a, t, id) in self.actor_rows.drain(..) {
-                w.write(&[&a, &t, &id])?;
+            let mut w = BinaryCopyInWriter::new(
+                sink,
+                &[
+                    Type::INT8,
+                    Type::INT8,
+                    Type::INT8,
+                    Type::INT8_ARRAY,
+                    Type::INT8_ARRAY,
+                ],
+            );
+            for run in self
+                .actor_rows
+                .chunk_by(|a, b| a.0 == b.0)
+                .flat_map(|r| r.chunks(RUN))
+            {
+                let times: Vec<i64> = run.iter().map(|r| r.1).collect();
+                let ids: Vec<i64> = run.iter().map(|r| r.2).collect();
+                let (first, last) = (times[0], times[times.len() - 1]);
+                w.write(&[&run[0].0, &first, &last, &times, &ids])?;
             }
             w.finish()?;
+            self.actor_rows.clear();
         }
         c.execute(
             "UPDATE sources SET events = events + $1 WHERE id = $2",
@@ -1324,10 +1374,11 @@ impl Store for PgStore {
     ) -> Result<Vec<super::Activity>> {
         self.read(|c| {
             Ok(c.query(
-                "SELECT e.id, e.occurred_at, e.subject FROM actors an
-                 JOIN actor_events ae ON ae.actor_id = an.id AND ae.occurred_at >= $2 AND ae.occurred_at < $3
-                 JOIN events e ON e.id = ae.event_id
-                 WHERE an.name = $1 ORDER BY ae.occurred_at, ae.event_id",
+                "SELECT e.id, u.at, e.subject FROM actors an
+                 JOIN actor_runs r ON r.actor_id = an.id AND r.last_at >= $2 AND r.first_at < $3
+                 CROSS JOIN LATERAL unnest(r.times, r.ids) AS u(at, event_id)
+                 JOIN events e ON e.id = u.event_id
+                 WHERE an.name = $1 AND u.at >= $2 AND u.at < $3 ORDER BY u.at, u.event_id",
                 &[&actor, &micros(from), &micros(to)],
             )?
             .iter()
