@@ -357,3 +357,48 @@ fn a_schema_newer_than_this_vigil_is_refused() {
     );
     assert!(!msg.contains("password"));
 }
+
+/// The test server's TLS certificate, when it has one vigil can check: the
+/// Debian default, a self-signed certificate for `localhost`.
+fn server_cert() -> Option<&'static str> {
+    let cert = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+    let server = pg_server()?;
+    let mut c = postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls).ok()?;
+    let on: String = c.query_one("SHOW ssl", &[]).ok()?.get(0);
+    let file: String = c.query_one("SHOW ssl_cert_file", &[]).ok()?.get(0);
+    (on == "on" && file == cert && std::path::Path::new(cert).exists()).then_some(cert)
+}
+
+#[test]
+fn tls_is_verified_against_the_given_root_and_refused_without_it() {
+    let Some(cert) = server_cert() else {
+        eprintln!("skipped: the test server has no TLS certificate for localhost");
+        return;
+    };
+    let db = pg_database().unwrap();
+    let name = db.rsplit('/').next().unwrap();
+    let target = |q: &str| vigil::store::PgTarget {
+        url: format!("postgres://postgres@localhost:5432/{name}?{q}"),
+        password_env: None,
+        password_file: None,
+    };
+    let s = vigil::store::PgStore::open(&target(&format!("sslmode=require&sslrootcert={cert}")))
+        .unwrap();
+    let ssl: bool = s
+        .connect_again()
+        .unwrap()
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(ssl, "the connection is encrypted");
+    // a self-signed certificate is not in the web PKI: refused, and said so
+    let e = vigil::store::PgStore::open(&target("sslmode=require")).unwrap_err();
+    let msg = format!("{e:#}");
+    assert!(
+        msg.contains("store unavailable") && msg.contains("certificate"),
+        "{msg}"
+    );
+}

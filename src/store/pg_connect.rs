@@ -128,8 +128,16 @@ impl Connector {
             None => self.config.connect(NoTls),
             Some(t) => self.config.connect(t.clone()),
         };
-        let mut client =
-            r.map_err(|e| eyre!("store unavailable: cannot connect to {}: {e}", self.display))?;
+        let mut client = r.map_err(|e| {
+            // the cause says which: refused, a certificate not trusted, …
+            let cause = std::error::Error::source(&e)
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            eyre!(
+                "store unavailable: cannot connect to {}: {e}{cause}",
+                self.display
+            )
+        })?;
         // A client that vanished inside a transaction must not hold the
         // ledger lock (and so every other reviewer) for long.
         client.batch_execute("SET idle_in_transaction_session_timeout = '10min'")?;
