@@ -451,8 +451,11 @@ impl Compiler {
                     }
                     "rule" => {
                         let m = self.text_match("r.rule", value);
+                        // From the rules' items to their events: no index
+                        // from events back to items is kept (it would cost
+                        // every ingest a second b-tree insert per link).
                         return Ok(format!(
-                            "EXISTS (SELECT 1 FROM item_events ie JOIN item_rules r ON r.item_id = ie.item_id WHERE ie.event_id = e.id AND {m})"
+                            "e.id IN (SELECT ie.event_id FROM item_rules r JOIN item_events ie ON ie.item_id = r.item_id WHERE {m})"
                         ));
                     }
                     _ => return Err(unknown(EVENT_FIELDS)),

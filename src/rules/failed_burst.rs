@@ -1,6 +1,10 @@
 //! Failed-login burst: N failures for one account, or from one address,
 //! within a window. Grouped per account (or address) and day.
 
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
 use super::window::{Windows, is_auth_failure};
 use super::{Ctx, Finding, GroupBy, Rule, RuleEvent, hhmm};
 use crate::domain::Severity;
@@ -10,6 +14,25 @@ pub struct FailedBurst {
     severity: Severity,
     threshold: usize,
     w: Windows,
+    /// The local day each account's (and address's) burst was last given
+    /// a reason: later failures that day only add themselves to the item,
+    /// whose reason is the one written when the burst began, so no sentence
+    /// is written for each of a scanner's hundred thousand failures.
+    told_actor: HashMap<String, NaiveDate, foldhash::fast::RandomState>,
+    told_client: HashMap<String, NaiveDate, foldhash::fast::RandomState>,
+}
+
+/// Whether `key`'s burst still needs its reason written on `day`.
+fn untold(
+    told: &mut HashMap<String, NaiveDate, foldhash::fast::RandomState>,
+    key: &str,
+    day: NaiveDate,
+) -> bool {
+    if told.get(key) == Some(&day) {
+        return false;
+    }
+    told.insert(key.to_owned(), day);
+    true
 }
 
 impl FailedBurst {
@@ -18,6 +41,8 @@ impl FailedBurst {
             severity: c.severity.unwrap_or(Severity::High),
             threshold: c.threshold.max(1),
             w: Windows::new(c.window),
+            told_actor: HashMap::default(),
+            told_client: HashMap::default(),
         }
     }
 }
@@ -46,7 +71,9 @@ impl Rule for FailedBurst {
             return;
         }
         let minutes = self.w.window().num_minutes();
-        let at = hhmm(ctx.local(e.occurred_at));
+        let local = ctx.local(e.occurred_at);
+        let day = local.date();
+        let at = hhmm(local);
         if let Some(actor) = e.actor
             && by_actor >= self.threshold
         {
@@ -57,15 +84,17 @@ impl Rule for FailedBurst {
             } else {
                 vec![e.id]
             };
-            let mut f = Finding::of(
-                self,
-                e,
-                self.severity,
+            // (`|`, not `||`: the day is recorded either way)
+            let reason = if untold(&mut self.told_actor, actor, day) | (by_actor == self.threshold)
+            {
                 format!(
                     "{by_actor} failed logins for account {actor} within {minutes} minutes, the latest at {at}{}",
                     e.client.map(|c| format!(" from {c}")).unwrap_or_default()
-                ),
-            );
+                )
+            } else {
+                String::new()
+            };
+            let mut f = Finding::of(self, e, self.severity, reason);
             f.event_ids = ids;
             out.push(f);
         }
@@ -77,15 +106,17 @@ impl Rule for FailedBurst {
             } else {
                 vec![e.id]
             };
-            let mut f = Finding::of(
-                self,
-                e,
-                self.severity,
+            let reason = if untold(&mut self.told_client, client, day)
+                | (by_client == self.threshold)
+            {
                 format!(
                     "{by_client} failed logins from {client} within {minutes} minutes, the latest at {at} (for {})",
                     e.actor.unwrap_or("an unnamed account")
-                ),
-            );
+                )
+            } else {
+                String::new()
+            };
+            let mut f = Finding::of(self, e, self.severity, reason);
             f.event_ids = ids;
             f.group_by = GroupBy::Client;
             out.push(f);

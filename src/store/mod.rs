@@ -31,6 +31,17 @@ pub use records::{
 };
 pub use sqlite::{SqliteStore, network_fs_name};
 
+/// Events listed by items near a time range, for `unflagged_events`: items
+/// are grouped per day and their events are within a day of the item, so
+/// the items of the range and a day either side list every flagged event in
+/// it (and no index from events back to items is needed).
+const FLAGGED_SQL_SQLITE: &str =
+    "SELECT ie.event_id FROM items i JOIN item_events ie ON ie.item_id = i.id
+     WHERE i.occurred_at >= ?1 - 86400000000 AND i.occurred_at < ?2 + 86400000000";
+const FLAGGED_SQL_PG: &str =
+    "SELECT ie.event_id FROM items i JOIN item_events ie ON ie.item_id = i.id
+     WHERE i.occurred_at >= $1 - 86400000000 AND i.occurred_at < $2 + 86400000000";
+
 /// One event of an actor's: id, time, subject.
 pub type Activity = (i64, DateTime<Utc>, Option<String>);
 

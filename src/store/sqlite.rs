@@ -34,7 +34,10 @@ use crate::query::{Dialect, Param, Query, Target};
 const INGEST_CACHE_KIB: u32 = 16 * 1024;
 
 /// Schema migrations, in order; `PRAGMA user_version` is the last applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/sqlite/0001_init.sql"),
+    include_str!("migrations/sqlite/0002_no_event_to_item_index.sql"),
+];
 
 pub struct SqliteStore {
     conn: Connection,
@@ -1022,12 +1025,23 @@ impl Store for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
+        let flagged: std::collections::HashSet<i64> = self
+            .conn
+            .prepare_cached(super::FLAGGED_SQL_SQLITE)?
+            .query_map(params![micros(from), micros(to)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut st = self.conn.prepare_cached(
-            "SELECT e.id FROM events e WHERE e.occurred_at >= ?1 AND e.occurred_at < ?2 AND e.source_id = ?3
-             AND NOT EXISTS (SELECT 1 FROM item_events ie WHERE ie.event_id = e.id)",
+            "SELECT e.id FROM events e WHERE e.occurred_at >= ?1 AND e.occurred_at < ?2 AND e.source_id = ?3 ORDER BY e.id",
         )?;
         let rows = st.query_map(params![micros(from), micros(to), source_id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut out = Vec::new();
+        for id in rows {
+            let id: i64 = id?;
+            if !flagged.contains(&id) {
+                out.push(id);
+            }
+        }
+        Ok(out)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {

@@ -1394,13 +1394,18 @@ impl Store for PgStore {
         to: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
         self.read(|c| {
+            let flagged: std::collections::HashSet<i64> = c
+                .query(super::FLAGGED_SQL_PG, &[&micros(from), &micros(to)])?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
             Ok(c.query(
-                "SELECT e.id FROM events e WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.source_id = $3
-                 AND NOT EXISTS (SELECT 1 FROM item_events ie WHERE ie.event_id = e.id) ORDER BY e.id",
+                "SELECT e.id FROM events e WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.source_id = $3 ORDER BY e.id",
                 &[&micros(from), &micros(to), &source_id],
             )?
             .iter()
-            .map(|r| r.get(0))
+            .map(|r| r.get::<_, i64>(0))
+            .filter(|id| !flagged.contains(id))
             .collect())
         })
     }

@@ -145,7 +145,6 @@ CREATE TABLE item_events (
     event_id BIGINT NOT NULL,
     PRIMARY KEY (item_id, event_id)
 );
-CREATE INDEX item_events_event ON item_events(event_id);
 
 CREATE TABLE decisions (
     id          TEXT PRIMARY KEY,
