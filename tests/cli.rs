@@ -86,7 +86,7 @@ fn with_no_config_vigil_uses_a_local_store_and_says_how_to_configure() {
     assert!(stderr(&o).contains("Configuration"), "{}", stderr(&o));
     assert!(home.path().join("data/vigil/vigil.db").exists());
     let o = vigil(home.path(), &["store", "migrate"]);
-    assert!(stdout(&o).contains("schema version 2"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("schema version 3"), "{}", stdout(&o));
 }
 
 #[test]
@@ -340,4 +340,100 @@ fn ingest_reports_per_file_and_unreadable_files_do_not_stop_the_rest() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn the_risk_register_from_the_command_line() {
+    let home = tempfile::tempdir().unwrap();
+    let add = vigil(
+        home.path(),
+        &[
+            "risk",
+            "add",
+            "--asset",
+            "EHR database",
+            "--source",
+            "ehr-db",
+            "--threat",
+            "snooping",
+            "--vulnerability",
+            "broad grants",
+            "--likelihood",
+            "likely",
+            "--impact",
+            "5",
+            "--planned",
+            "row-level grants;dba;2027-01-31",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(add.status.code(), Some(0), "{}", stderr(&add));
+    assert!(
+        stdout(&add).contains("\"inherent\":\"20 critical\""),
+        "{}",
+        stdout(&add)
+    );
+    let refused = vigil(home.path(), &["risk", "accept", "1"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("assess the residual risk"),
+        "{}",
+        stderr(&refused)
+    );
+    let bad = vigil(
+        home.path(),
+        &[
+            "risk",
+            "add",
+            "--asset",
+            "x",
+            "--threat",
+            "y",
+            "--vulnerability",
+            "z",
+            "--likelihood",
+            "often",
+            "--impact",
+            "1",
+        ],
+    );
+    assert!(
+        stderr(&bad).contains("use 1-5 or one of rare"),
+        "{}",
+        stderr(&bad)
+    );
+    let upd = vigil(
+        home.path(),
+        &[
+            "risk",
+            "update",
+            "1",
+            "--residual-likelihood",
+            "2",
+            "--residual-impact",
+            "major",
+            "--treatment",
+            "accept",
+            "--accept",
+        ],
+    );
+    assert_eq!(upd.status.code(), Some(0), "{}", stderr(&upd));
+    assert!(stdout(&upd).contains("8 medium"), "{}", stdout(&upd));
+    let list = vigil(home.path(), &["risk", "list", "--format", "csv"]);
+    assert_eq!(stdout(&list).lines().count(), 2, "{}", stdout(&list));
+    let before = vigil(
+        home.path(),
+        &["risk", "list", "--as-of", "2000-01-01", "--format", "csv"],
+    );
+    assert_eq!(
+        stdout(&before).lines().count(),
+        1,
+        "only the header: {}",
+        stdout(&before)
+    );
+    let history = vigil(home.path(), &["risk", "history", "1", "--format", "csv"]);
+    let h = stdout(&history);
+    assert!(h.contains("risk.add") && h.contains("risk.accept"), "{h}");
+    assert_eq!(vigil(home.path(), &["verify"]).status.code(), Some(0));
 }

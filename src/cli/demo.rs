@@ -53,9 +53,10 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
         );
         Ok(())
     })?;
+    crate::demo::seed_risks(store.as_mut(), &ctx.config, Utc::now())?;
     let cfg = ws.config.display();
     println!(
-        "\nTry:\n  vigil --config {cfg} sources\n  vigil --config {cfg} events --filter 'outcome:failure client:203.0.113.45'\n  vigil --config {cfg} events --filter 'action:sudo'\n  vigil --config {cfg} quarantine\n  vigil --config {cfg} verify"
+        "\nTry:\n  vigil --config {cfg} sources\n  vigil --config {cfg} events --filter 'outcome:failure client:203.0.113.45'\n  vigil --config {cfg} events --filter 'action:sudo'\n  vigil --config {cfg} quarantine\n  vigil --config {cfg} risk list\n  vigil --config {cfg} verify"
     );
     if !a.no_tui {
         if crate::tui::interactive() {

@@ -11,6 +11,7 @@ pub mod output;
 mod pull;
 mod queue;
 mod review;
+mod risk;
 mod rules;
 mod sanction;
 mod sources;
@@ -91,6 +92,9 @@ pub enum Command {
     /// The sanctions register
     #[command(subcommand)]
     Sanction(sanction::SanctionCommand),
+    /// The risk register: risks, ratings, safeguards, treatment, history
+    #[command(subcommand)]
+    Risk(risk::RiskCommand),
     /// The rules: list them, or evaluate stored events again
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -219,6 +223,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Escalate(a) => incident::escalate(&ctx, a),
         Command::Incident(c) => incident::run(&ctx, c),
         Command::Sanction(c) => sanction::run(&ctx, c),
+        Command::Risk(c) => risk::run(&ctx, c),
         Command::Rules(c) => rules::run(&ctx, c),
         Command::Suppress(c) => rules::suppress(&ctx, c),
         Command::ExportCase(a) => case::export(&ctx, a),

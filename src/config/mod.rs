@@ -173,6 +173,8 @@ struct RawConfig {
     incidents: RawIncidents,
     #[serde(default)]
     sanctions: RawSanctions,
+    #[serde(default)]
+    risk: RawRisk,
     rules: Option<toml::Spanned<crate::rules::RulesConfig>>,
     roster: Option<RawRoster>,
     patients: Option<RawPatients>,
@@ -225,6 +227,15 @@ struct RawPatients {
 #[serde(deny_unknown_fields)]
 struct RawIncidents {
     severities: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRisk {
+    /// Likelihood scale, lowest first.
+    likelihood: Option<Vec<String>>,
+    /// Impact scale, lowest first.
+    impact: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -373,6 +384,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// Review policy: `[reviewer]`, `[incidents]` and `[sanctions]`.
     pub policy: Policy,
+    /// The risk register's likelihood and impact scales (`[risk]`).
+    pub risk_scales: crate::review::risk::Scales,
     pub rules: crate::rules::RulesConfig,
     pub knowledge: KnowledgeFiles,
     /// The review screen blanks after this long without a key.
@@ -476,6 +489,17 @@ impl Config {
             )?,
             sanction_tiers: nonempty("[sanctions] tiers", raw.sanctions.tiers, d.sanction_tiers)?,
             sanction_viewers: raw.sanctions.viewers.unwrap_or_default(),
+        };
+
+        let ds = crate::review::risk::Scales::default();
+        let lower = |v: Vec<String>| v.into_iter().map(|s| s.trim().to_lowercase()).collect();
+        let risk_scales = crate::review::risk::Scales {
+            likelihood: lower(nonempty(
+                "[risk] likelihood",
+                raw.risk.likelihood,
+                ds.likelihood,
+            )?),
+            impact: lower(nonempty("[risk] impact", raw.risk.impact, ds.impact)?),
         };
 
         let rules_line = raw.rules.as_ref().map(|r| line_of(text, r.span().start));
@@ -711,6 +735,7 @@ impl Config {
                 password_env: raw.store.password_env,
             },
             policy,
+            risk_scales,
             rules,
             knowledge,
             idle_timeout: raw.tui.idle_timeout.unwrap_or(Duration::from_secs(15 * 60)),
@@ -761,6 +786,7 @@ impl Config {
                 password_env: None,
             },
             policy: Policy::default(),
+            risk_scales: Default::default(),
             rules: crate::rules::RulesConfig::default(),
             knowledge: KnowledgeFiles::default(),
             idle_timeout: Duration::from_secs(15 * 60),

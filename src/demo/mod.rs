@@ -140,7 +140,118 @@ pub fn load(
     let mut store = config.store.url.open()?;
     let all: Vec<_> = config.sources.iter().collect();
     crate::sources::pull::pull_sources(store.as_mut(), &config, &all, end, |_, _| Ok(()))?;
+    seed_risks(store.as_mut(), &config, end)?;
     Ok((config, store))
+}
+
+/// A small risk register for the demo systems, unless it has one: added a
+/// month before `end`, the EHR database's residual risk assessed and
+/// accepted a week before.
+pub fn seed_risks(
+    store: &mut dyn crate::store::Store,
+    config: &crate::config::Config,
+    end: DateTime<Utc>,
+) -> Result<()> {
+    use crate::review::risk::{RiskChange, add, update};
+    if !store.risks()?.is_empty() {
+        return Ok(());
+    }
+    let po = crate::review::Reviewer {
+        name: "privacy-officer".into(),
+        session: "demo".into(),
+    };
+    let scales = &config.risk_scales;
+    let month_ago = end - Duration::days(30);
+    let day = |d: i64| (end + Duration::days(d)).date_naive();
+    let text = |s: &str| Some(s.to_owned());
+    let ehr = add(
+        store,
+        scales,
+        &po,
+        month_ago,
+        &RiskChange {
+            asset: text("EHR database"),
+            sources: Some(vec![
+                "ehr-db-pgaudit".into(),
+                "ehr-db-journal".into(),
+                "ehr-access".into(),
+            ]),
+            threat: text("a workforce member browses charts without a need to know"),
+            vulnerability: text("clinical roles can read every patient's chart"),
+            likelihood: text("likely"),
+            impact: text("severe"),
+            safeguards: vec![
+                "daily access review in vigil".into(),
+                "break-the-glass prompt".into(),
+            ],
+            planned: vec![(
+                "care-team based chart access".into(),
+                text("ehr-admin"),
+                Some(day(60)),
+            )],
+            treatment: text("mitigate"),
+            owner: text("privacy officer"),
+            next_review: Some(day(90)),
+            ..RiskChange::default()
+        },
+    )?;
+    update(
+        store,
+        scales,
+        &po,
+        end - Duration::days(7),
+        ehr.id,
+        &RiskChange {
+            residual_likelihood: text("possible"),
+            residual_impact: text("major"),
+            accept: true,
+            ..RiskChange::default()
+        },
+    )?;
+    add(
+        store,
+        scales,
+        &po,
+        month_ago,
+        &RiskChange {
+            asset: text("bastion host"),
+            sources: Some(vec!["bastion-auth".into()]),
+            threat: text("password guessing from the internet"),
+            vulnerability: text("password logins are allowed for some accounts"),
+            likelihood: text("almost-certain"),
+            impact: text("moderate"),
+            safeguards: vec!["fail2ban".into()],
+            planned: vec![(
+                "keys only, passwords off".into(),
+                text("sysadmin"),
+                Some(day(14)),
+            )],
+            treatment: text("mitigate"),
+            owner: text("infrastructure lead"),
+            next_review: Some(day(30)),
+            ..RiskChange::default()
+        },
+    )?;
+    add(
+        store,
+        scales,
+        &po,
+        month_ago,
+        &RiskChange {
+            asset: text("AWS account"),
+            sources: Some(vec!["aws-cloudtrail".into()]),
+            threat: text("a leaked key changes IAM policies"),
+            vulnerability: text("long-lived access keys"),
+            likelihood: text("unlikely"),
+            impact: text("severe"),
+            safeguards: vec!["CloudTrail reviewed in vigil".into()],
+            treatment: text("transfer"),
+            owner: text("cloud lead"),
+            next_review: Some(day(45)),
+            ..RiskChange::default()
+        },
+    )?;
+    Ok(())
 }
 
 /// What `write_workspace` wrote.

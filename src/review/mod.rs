@@ -10,6 +10,7 @@
 mod bundle;
 mod decide;
 mod incident;
+pub mod risk;
 mod sanction;
 
 use std::fmt;

@@ -26,8 +26,8 @@ pub use ledger::{Break, LedgerEntry, NewLedgerEntry};
 pub use pg_connect::PgTarget;
 pub use postgres::{PgStore, host_name, is_transient};
 pub use records::{
-    DecisionRow, Incident, IncidentNote, IncidentStatus, ItemState, NewItem, Sanction, Seen,
-    Suppression,
+    DecisionRow, Incident, IncidentNote, IncidentStatus, ItemState, NewItem, Risk, Safeguard,
+    Sanction, Seen, Suppression,
 };
 pub use sqlite::{SqliteStore, network_fs_name};
 
@@ -256,6 +256,8 @@ pub trait Store: Send {
     fn incidents(&self) -> Result<Vec<Incident>>;
     fn incident_notes(&self, id: i64) -> Result<Vec<IncidentNote>>;
     fn sanctions(&self) -> Result<Vec<Sanction>>;
+    /// The risk register as it is now, by id.
+    fn risks(&self) -> Result<Vec<Risk>>;
     /// Events by id, for evidence.
     fn events_by_id(&self, ids: &[i64]) -> Result<Vec<(Event, Vec<u8>)>>;
 
@@ -321,6 +323,10 @@ pub trait ReviewTx {
     fn add_incident_note(&mut self, id: i64, note: &IncidentNote) -> Result<()>;
     fn add_sanction(&mut self, s: &Sanction, at: DateTime<Utc>) -> Result<i64>;
     fn add_suppression(&mut self, s: &Suppression, at: DateTime<Utc>) -> Result<i64>;
+    fn risk(&mut self, id: i64) -> Result<Option<Risk>>;
+    /// Adds a risk (its `id` is ignored) and returns its id.
+    fn add_risk(&mut self, r: &Risk, at: DateTime<Utc>) -> Result<i64>;
+    fn put_risk(&mut self, r: &Risk, at: DateTime<Utc>) -> Result<()>;
 }
 
 /// Where a store lives, as given by `--store`, `VIGIL_STORE` or the config.

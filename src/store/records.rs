@@ -175,3 +175,66 @@ impl Suppression {
             && self.rule.as_deref().is_none_or(|r| r == rule)
     }
 }
+
+/// A safeguard of a risk: in place, or planned with an owner and a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Safeguard {
+    pub text: String,
+    /// Planned rather than in place.
+    #[serde(default)]
+    pub planned: bool,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub due: Option<chrono::NaiveDate>,
+}
+
+/// One entry of the risk register (risk analysis and risk management).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Risk {
+    pub id: i64,
+    /// The asset or system at risk.
+    pub asset: String,
+    /// The configured sources that are its access records.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    pub threat: String,
+    pub vulnerability: String,
+    /// Positions on the configured scales, from 1.
+    pub likelihood: i64,
+    pub impact: i64,
+    /// After the safeguards, when assessed.
+    #[serde(default)]
+    pub residual_likelihood: Option<i64>,
+    #[serde(default)]
+    pub residual_impact: Option<i64>,
+    #[serde(default)]
+    pub safeguards: Vec<Safeguard>,
+    /// mitigate, accept, transfer or avoid.
+    #[serde(default)]
+    pub treatment: Option<String>,
+    /// Who accepted the residual risk, and when.
+    #[serde(default)]
+    pub accepted_by: Option<String>,
+    #[serde(default)]
+    pub accepted_on: Option<chrono::NaiveDate>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub next_review: Option<chrono::NaiveDate>,
+}
+
+impl Risk {
+    pub fn inherent(&self) -> i64 {
+        self.likelihood * self.impact
+    }
+
+    pub fn residual(&self) -> Option<i64> {
+        Some(self.residual_likelihood? * self.residual_impact?)
+    }
+
+    /// The rating risk-based cadence follows: residual once assessed.
+    pub fn rating(&self) -> i64 {
+        self.residual().unwrap_or_else(|| self.inherent())
+    }
+}

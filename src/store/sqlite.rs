@@ -37,6 +37,7 @@ const INGEST_CACHE_KIB: u32 = 16 * 1024;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0001_init.sql"),
     include_str!("migrations/sqlite/0002_no_event_to_item_index.sql"),
+    include_str!("migrations/sqlite/0003_risk_register.sql"),
 ];
 
 pub struct SqliteStore {
@@ -982,6 +983,21 @@ impl Store for SqliteStore {
         ))?;
         let rows = st.query_map([], sanction_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn risks(&self) -> Result<Vec<super::Risk>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, data FROM risks ORDER BY id")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, data) = row?;
+            let mut risk: super::Risk = serde_json::from_str(&data)?;
+            risk.id = id;
+            out.push(risk);
+        }
+        Ok(out)
     }
 
     fn events_after(

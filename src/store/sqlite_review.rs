@@ -6,7 +6,9 @@ use color_eyre::eyre::Result;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::ledger::{GENESIS, LedgerEntry, NewLedgerEntry};
-use super::{DecisionRow, Incident, IncidentNote, IncidentStatus, ItemState, ReviewTx, Sanction};
+use super::{
+    DecisionRow, Incident, IncidentNote, IncidentStatus, ItemState, ReviewTx, Risk, Sanction,
+};
 use crate::domain::{Disposition, Status};
 
 pub(super) fn micros(t: DateTime<Utc>) -> i64 {
@@ -345,5 +347,65 @@ impl ReviewTx for SqliteReviewTx<'_> {
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    fn risk(&mut self, id: i64) -> Result<Option<Risk>> {
+        let data: Option<String> = self
+            .conn
+            .query_row("SELECT data FROM risks WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?;
+        Ok(match data {
+            Some(d) => {
+                let mut r: Risk = serde_json::from_str(&d)?;
+                r.id = id;
+                Some(r)
+            }
+            None => None,
+        })
+    }
+
+    fn add_risk(&mut self, r: &Risk, at: DateTime<Utc>) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO risks (asset, threat, vulnerability, likelihood, impact, residual, treatment, safeguards, owner, next_review, data, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '{}', ?11, ?11)",
+            params![
+                r.asset,
+                r.threat,
+                r.vulnerability,
+                r.likelihood,
+                r.impact,
+                r.residual(),
+                r.treatment,
+                serde_json::to_string(&r.safeguards)?,
+                r.owner,
+                r.next_review.map(|d| d.to_string()),
+                micros(at)
+            ],
+        )?;
+        let id = self.conn.last_insert_rowid();
+        self.put_risk(&Risk { id, ..r.clone() }, at)?;
+        Ok(id)
+    }
+
+    fn put_risk(&mut self, r: &Risk, at: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE risks SET asset = ?1, threat = ?2, vulnerability = ?3, likelihood = ?4, impact = ?5, residual = ?6, treatment = ?7, safeguards = ?8, owner = ?9, next_review = ?10, data = ?11, updated_at = ?12 WHERE id = ?13",
+            params![
+                r.asset,
+                r.threat,
+                r.vulnerability,
+                r.likelihood,
+                r.impact,
+                r.residual(),
+                r.treatment,
+                serde_json::to_string(&r.safeguards)?,
+                r.owner,
+                r.next_review.map(|d| d.to_string()),
+                serde_json::to_string(r)?,
+                micros(at),
+                r.id
+            ],
+        )?;
+        Ok(())
     }
 }

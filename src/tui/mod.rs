@@ -276,9 +276,27 @@ pub fn listing(
             empty: "Review coverage against each source's cadence is not built yet (issue #9); nothing is shown rather than something made up.".into(),
         },
         Screen::Risks => Listing {
-            columns: vec![],
-            rows: vec![],
-            empty: "The risk register is not built yet (issue #9).".into(),
+            columns: vec!["ID", "ASSET", "THREAT", "INHERENT", "RESIDUAL", "TREATMENT", "ACCEPTED", "SAFEGUARDS", "OWNER", "NEXT REVIEW"],
+            rows: store
+                .risks()?
+                .iter()
+                .map(|r| {
+                    let x = crate::review::risk::row(r, &config.risk_scales);
+                    vec![
+                        x.id.to_string(),
+                        x.asset.into_string(),
+                        x.threat.into_string(),
+                        x.inherent,
+                        x.residual,
+                        x.treatment,
+                        t(&x.accepted),
+                        x.safeguards,
+                        x.owner.into_string(),
+                        x.next_review,
+                    ]
+                })
+                .collect(),
+            empty: "The risk register is empty: `vigil risk add --asset … --threat … --vulnerability … --likelihood … --impact …` adds one.".into(),
         },
     })
 }

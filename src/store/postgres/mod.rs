@@ -1329,6 +1329,17 @@ impl Store for PgStore {
         })
     }
 
+    fn risks(&self) -> Result<Vec<super::Risk>> {
+        let rows = self.read(|c| Ok(c.query("SELECT id, data FROM risks ORDER BY id", &[])?))?;
+        rows.iter()
+            .map(|r| {
+                let mut risk: super::Risk = serde_json::from_str(r.get::<_, &str>(1))?;
+                risk.id = r.get(0);
+                Ok(risk)
+            })
+            .collect()
+    }
+
     fn events_by_id(&self, ids: &[i64]) -> Result<Vec<(Event, Vec<u8>)>> {
         let rows = self.read(|c| {
             Ok(c.query(

@@ -15,6 +15,7 @@ use super::super::{
 };
 use super::{DECISION_COLS, INCIDENT_COLS, decision_row, incident_links, incident_row};
 use crate::domain::{Disposition, Status};
+use crate::store::Risk;
 
 /// The review service's view of one open PostgreSQL transaction. The items
 /// it reads are locked (FOR UPDATE) and kept; items, decisions and ledger
@@ -394,5 +395,53 @@ impl ReviewTx for PgReviewTx<'_, '_> {
                 &[&s.actor, &s.subject, &s.rule, &micros(s.until), &s.reason, &s.owner, &micros(at)],
             )?
             .get(0))
+    }
+
+    fn risk(&mut self, id: i64) -> Result<Option<Risk>> {
+        match self
+            .tx
+            .query_opt("SELECT data FROM risks WHERE id = $1 FOR UPDATE", &[&id])?
+        {
+            Some(row) => {
+                let mut r: Risk = serde_json::from_str(row.get::<_, &str>(0))?;
+                r.id = id;
+                Ok(Some(r))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn add_risk(&mut self, r: &Risk, at: DateTime<Utc>) -> Result<i64> {
+        let id: i64 = self
+            .tx
+            .query_one(
+                "INSERT INTO risks (asset, threat, vulnerability, likelihood, impact, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                &[&r.asset, &r.threat, &r.vulnerability, &r.likelihood, &r.impact, &micros(at)],
+            )?
+            .get(0);
+        self.put_risk(&Risk { id, ..r.clone() }, at)?;
+        Ok(id)
+    }
+
+    fn put_risk(&mut self, r: &Risk, at: DateTime<Utc>) -> Result<()> {
+        self.tx.execute(
+            "UPDATE risks SET asset = $1, threat = $2, vulnerability = $3, likelihood = $4, impact = $5, residual = $6, treatment = $7, safeguards = $8, owner = $9, next_review = $10, data = $11, updated_at = $12 WHERE id = $13",
+            &[
+                &r.asset,
+                &r.threat,
+                &r.vulnerability,
+                &r.likelihood,
+                &r.impact,
+                &r.residual(),
+                &r.treatment,
+                &serde_json::to_string(&r.safeguards)?,
+                &r.owner,
+                &r.next_review.map(|d| d.to_string()),
+                &serde_json::to_string(r)?,
+                &micros(at),
+                &r.id,
+            ],
+        )?;
+        Ok(())
     }
 }

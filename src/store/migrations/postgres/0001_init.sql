@@ -269,6 +269,9 @@ CREATE TABLE risks (
     safeguards    TEXT,
     owner         TEXT,
     next_review   TEXT,
+    -- the full entry as JSON (safeguards, residual, acceptance, sources);
+    -- its history is in the ledger
+    data          TEXT NOT NULL DEFAULT '{}',
     created_at    BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL
 );
