@@ -17,10 +17,14 @@ use vigil::tui::update::update;
 use vigil::tui::view::{Theme, render};
 use vigil::tui::{Action, Detail, Mode, State};
 
+/// The instant the demo data ends: the screens' "now".
+fn end() -> DateTime<Utc> {
+    "2025-03-14T15:00:00Z".parse().unwrap()
+}
+
 /// The demo workspace as of a fixed instant, read and evaluated.
 fn demo(dir: &Path) -> (Config, Box<dyn vigil::store::Store>) {
-    let end: DateTime<Utc> = "2025-03-14T15:00:00Z".parse().unwrap();
-    vigil::demo::load(dir, end).unwrap()
+    vigil::demo::load(dir, end()).unwrap()
 }
 
 /// The buffer as text, then its non-default style runs line by line.
@@ -127,7 +131,8 @@ fn every_screen_at_two_sizes_in_two_themes() {
                     Some(sc) => {
                         if sc != Screen::Queue {
                             s.screen = sc;
-                            let l = vigil::tui::listing(store.as_ref(), &config, &who, sc).unwrap();
+                            let l = vigil::tui::listing(store.as_ref(), &config, &who, sc, end())
+                                .unwrap();
                             update(&mut s, Action::Listed(sc, l));
                         }
                         sc.name().to_owned()

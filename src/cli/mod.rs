@@ -3,6 +3,7 @@
 //! DESIGN.md and scripts rely on it.
 
 mod case;
+mod coverage;
 mod demo;
 mod events;
 mod incident;
@@ -95,6 +96,8 @@ pub enum Command {
     /// The risk register: risks, ratings, safeguards, treatment, history
     #[command(subcommand)]
     Risk(risk::RiskCommand),
+    /// Review coverage by source and day, against each source's cadence
+    Coverage(coverage::CoverageArgs),
     /// The rules: list them, or evaluate stored events again
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -224,6 +227,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Incident(c) => incident::run(&ctx, c),
         Command::Sanction(c) => sanction::run(&ctx, c),
         Command::Risk(c) => risk::run(&ctx, c),
+        Command::Coverage(a) => coverage::run(&ctx, a),
         Command::Rules(c) => rules::run(&ctx, c),
         Command::Suppress(c) => rules::suppress(&ctx, c),
         Command::ExportCase(a) => case::export(&ctx, a),

@@ -278,6 +278,8 @@ struct RawSource {
     timezone: Option<Tz>,
     #[serde(default, deserialize_with = "opt_from_str_de")]
     cadence: Option<Cadence>,
+    /// Why `cadence` overrides the one the risk register gives.
+    cadence_reason: Option<String>,
     risk: Option<Severity>,
     #[serde(default, deserialize_with = "duration_de")]
     interval: Option<Duration>,
@@ -322,7 +324,12 @@ pub struct SourceConfig {
     /// config file's folder).
     pub path: Option<String>,
     pub timezone: Option<Tz>,
+    /// The configured cadence (daily unless set): the review cadence when
+    /// no risk in the register names the source, or when it is stricter.
     pub cadence: Cadence,
+    /// Set with `cadence`: the configured cadence overrides the risk-based
+    /// one, for this recorded reason.
+    pub cadence_reason: Option<String>,
     pub risk: Option<Severity>,
     pub interval: Duration,
     /// Column mapping (`access-csv`).
@@ -685,6 +692,18 @@ impl Config {
                 path,
                 timezone: s.timezone,
                 cadence: s.cadence.unwrap_or(Cadence::Daily),
+                cadence_reason: match (&s.cadence, &s.cadence_reason) {
+                    (None, Some(_)) => {
+                        return Err(err(
+                            line,
+                            "cadence_reason explains a cadence override: add cadence = \"weekly\" (say), or remove cadence_reason".into(),
+                        ));
+                    }
+                    (_, Some(r)) if r.trim().is_empty() => {
+                        return Err(err(line, "cadence_reason is empty: say why this source is reviewed on its own cadence".into()));
+                    }
+                    (_, r) => r.clone(),
+                },
                 risk: s.risk,
                 interval: s.interval.unwrap_or(Duration::from_secs(60)),
                 columns: s.columns.clone(),
@@ -766,6 +785,7 @@ impl Config {
                 path: Some(format!("{p}*")),
                 timezone: None,
                 cadence: Cadence::Daily,
+                cadence_reason: None,
                 risk: None,
                 interval: Duration::from_secs(60),
                 columns: None,

@@ -8,6 +8,7 @@
 //! windows are testable without a clock.
 
 mod bundle;
+pub mod coverage;
 mod decide;
 mod incident;
 pub mod risk;

@@ -42,6 +42,33 @@ const FLAGGED_SQL_PG: &str =
     "SELECT ie.event_id FROM items i JOIN item_events ie ON ie.item_id = i.id
      WHERE i.occurred_at >= $1 - 86400000000 AND i.occurred_at < $2 + 86400000000";
 
+/// A source's activity in one quarter-hour: events stored, and items raised
+/// (by the time they are about) with how many are decided or escalated.
+/// Quarter-hours, so days can be cut in any time zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity15 {
+    pub source: String,
+    pub at: DateTime<Utc>,
+    pub events: u64,
+    pub items: u64,
+    pub decided: u64,
+}
+
+impl Activity15 {
+    pub fn empty(source: String, at: DateTime<Utc>) -> Self {
+        Activity15 {
+            source,
+            at,
+            events: 0,
+            items: 0,
+            decided: 0,
+        }
+    }
+}
+
+/// Microseconds in a quarter-hour.
+const QUARTER_US: i64 = 900_000_000;
+
 /// One event of an actor's: id, time, subject.
 pub type Activity = (i64, DateTime<Utc>, Option<String>);
 
@@ -258,6 +285,8 @@ pub trait Store: Send {
     fn sanctions(&self) -> Result<Vec<Sanction>>;
     /// The risk register as it is now, by id.
     fn risks(&self) -> Result<Vec<Risk>>;
+    /// Each source's activity by quarter-hour in [from, to).
+    fn activity(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Activity15>>;
     /// Events by id, for evidence.
     fn events_by_id(&self, ids: &[i64]) -> Result<Vec<(Event, Vec<u8>)>>;
 

@@ -985,6 +985,39 @@ impl Store for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn activity(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<super::Activity15>> {
+        let q = super::QUARTER_US;
+        let mut out: std::collections::BTreeMap<(String, i64), super::Activity15> =
+            Default::default();
+        let mut st = self.conn.prepare(
+            "SELECT s.name, e.occurred_at / ?3, count(*) FROM events e JOIN sources s ON s.id = e.source_id
+             WHERE e.occurred_at >= ?1 AND e.occurred_at < ?2 GROUP BY 1, 2",
+        )?;
+        let mut rows = st.query(params![micros(from), micros(to), q])?;
+        while let Some(r) = rows.next()? {
+            let (name, b, n): (String, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            out.entry((name.clone(), b))
+                .or_insert_with(|| super::Activity15::empty(name, from_micros(b * q)))
+                .events = n as u64;
+        }
+        let mut st = self.conn.prepare(
+            "SELECT s.name, i.occurred_at / ?3, count(*), coalesce(sum(i.status NOT IN ('new', 'reopened')), 0)
+             FROM items i JOIN sources s ON s.id = i.source_id
+             WHERE i.occurred_at >= ?1 AND i.occurred_at < ?2 GROUP BY 1, 2",
+        )?;
+        let mut rows = st.query(params![micros(from), micros(to), q])?;
+        while let Some(r) = rows.next()? {
+            let (name, b, n, d): (String, i64, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            let a = out
+                .entry((name.clone(), b))
+                .or_insert_with(|| super::Activity15::empty(name, from_micros(b * q)));
+            a.items = n as u64;
+            a.decided = d as u64;
+        }
+        Ok(out.into_values().collect())
+    }
+
     fn risks(&self) -> Result<Vec<super::Risk>> {
         let mut st = self
             .conn

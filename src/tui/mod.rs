@@ -142,8 +142,10 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                         Ok(())
                     })
                     .map(|()| Action::Revealed(item)),
-                Effect::LoadScreen(screen) => listing(store.as_ref(), &config, &who, screen)
-                    .map(|l| Action::Listed(screen, l)),
+                Effect::LoadScreen(screen) => {
+                    listing(store.as_ref(), &config, &who, screen, Utc::now())
+                        .map(|l| Action::Listed(screen, l))
+                }
                 Effect::Act { ids, act } => {
                     // The decision ids are made once: however often the act
                     // is retried while the store is away, it lands once.
@@ -194,6 +196,7 @@ pub fn listing(
     config: &Config,
     who: &Reviewer,
     screen: state::Screen,
+    now: chrono::DateTime<Utc>,
 ) -> Result<state::Listing> {
     use crate::domain::SafeText;
     use state::{Listing, Screen};
@@ -270,11 +273,37 @@ pub fn listing(
                 empty: t(&e.to_string()),
             },
         },
-        Screen::Coverage => Listing {
-            columns: vec![],
-            rows: vec![],
-            empty: "Review coverage against each source's cadence is not built yet (issue #9); nothing is shown rather than something made up.".into(),
-        },
+        Screen::Coverage => {
+            // the last week, newest day first, as `vigil coverage` shows it
+            let to = now.date_naive();
+            let mut days = crate::review::coverage::days(
+                store,
+                config,
+                to - chrono::Duration::days(6),
+                to,
+                now,
+            )?;
+            days.sort_by(|a, b| b.day.cmp(&a.day).then_with(|| a.source.cmp(&b.source)));
+            Listing {
+                columns: vec!["DAY", "SOURCE", "STATUS", "EVENTS", "ITEMS", "DECIDED", "CADENCE", "WHY"],
+                rows: days
+                    .into_iter()
+                    .map(|d| {
+                        vec![
+                            d.day.to_string(),
+                            t(&d.source),
+                            d.status.to_owned(),
+                            d.events.to_string(),
+                            d.items.to_string(),
+                            d.decided.to_string(),
+                            d.cadence.cadence.to_string(),
+                            t(&d.cadence.why),
+                        ]
+                    })
+                    .collect(),
+                empty: "No sources: configure [[source]] entries to see their review coverage.".into(),
+            }
+        }
         Screen::Risks => Listing {
             columns: vec!["ID", "ASSET", "THREAT", "INHERENT", "RESIDUAL", "TREATMENT", "ACCEPTED", "SAFEGUARDS", "OWNER", "NEXT REVIEW"],
             rows: store

@@ -1329,6 +1329,41 @@ impl Store for PgStore {
         })
     }
 
+    fn activity(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<super::Activity15>> {
+        let q = super::QUARTER_US;
+        let (events, items) = self.read(|c| {
+            let events = c.query(
+                "SELECT s.name, e.occurred_at / $3, count(*) FROM events e JOIN sources s ON s.id = e.source_id
+                 WHERE e.occurred_at >= $1 AND e.occurred_at < $2 GROUP BY 1, 2",
+                &[&micros(from), &micros(to), &q],
+            )?;
+            let items = c.query(
+                "SELECT s.name, i.occurred_at / $3, count(*), count(*) FILTER (WHERE i.status NOT IN ('new', 'reopened'))
+                 FROM items i JOIN sources s ON s.id = i.source_id
+                 WHERE i.occurred_at >= $1 AND i.occurred_at < $2 GROUP BY 1, 2",
+                &[&micros(from), &micros(to), &q],
+            )?;
+            Ok((events, items))
+        })?;
+        let mut out: std::collections::BTreeMap<(String, i64), super::Activity15> =
+            Default::default();
+        for r in &events {
+            let (name, b): (String, i64) = (r.get(0), r.get(1));
+            out.entry((name.clone(), b))
+                .or_insert_with(|| super::Activity15::empty(name, from_micros(b * q)))
+                .events = r.get::<_, i64>(2) as u64;
+        }
+        for r in &items {
+            let (name, b): (String, i64) = (r.get(0), r.get(1));
+            let a = out
+                .entry((name.clone(), b))
+                .or_insert_with(|| super::Activity15::empty(name, from_micros(b * q)));
+            a.items = r.get::<_, i64>(2) as u64;
+            a.decided = r.get::<_, i64>(3) as u64;
+        }
+        Ok(out.into_values().collect())
+    }
+
     fn risks(&self) -> Result<Vec<super::Risk>> {
         let rows = self.read(|c| Ok(c.query("SELECT id, data FROM risks ORDER BY id", &[])?))?;
         rows.iter()
