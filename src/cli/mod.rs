@@ -11,6 +11,7 @@ mod ingest;
 pub mod output;
 mod pull;
 mod queue;
+mod report;
 mod review;
 mod risk;
 mod rules;
@@ -98,6 +99,8 @@ pub enum Command {
     Risk(risk::RiskCommand),
     /// Review coverage by source and day, against each source's cadence
     Coverage(coverage::CoverageArgs),
+    /// The attestation report for a period (md, html, csv or json)
+    Report(report::ReportArgs),
     /// The rules: list them, or evaluate stored events again
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -228,6 +231,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sanction(c) => sanction::run(&ctx, c),
         Command::Risk(c) => risk::run(&ctx, c),
         Command::Coverage(a) => coverage::run(&ctx, a),
+        Command::Report(a) => report::run(&ctx, a),
         Command::Rules(c) => rules::run(&ctx, c),
         Command::Suppress(c) => rules::suppress(&ctx, c),
         Command::ExportCase(a) => case::export(&ctx, a),

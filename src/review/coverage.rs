@@ -67,7 +67,7 @@ pub fn effective(src: &SourceConfig, risks: &[Risk], scales: &Scales) -> Effecti
         }
         None => Effective {
             cadence: src.cadence,
-            why: "configured (no risk in the register names this source)".into(),
+            why: "configured; no risk names this source".into(),
         },
     }
 }

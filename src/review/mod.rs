@@ -11,6 +11,7 @@ mod bundle;
 pub mod coverage;
 mod decide;
 mod incident;
+pub mod report;
 pub mod risk;
 mod sanction;
 

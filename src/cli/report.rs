@@ -1,0 +1,80 @@
+//! `vigil report --from --to --format md|html|csv|json [--output F]`: the
+//! attestation report for a period.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::{NaiveDate, Utc};
+use clap::{Args, ValueEnum};
+use color_eyre::eyre::{Result, WrapErr};
+
+use super::output::text;
+use super::{Context, UsageError};
+use crate::review::report;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Html,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// First day of the period
+    #[arg(long)]
+    pub from: String,
+    /// Last day of the period
+    #[arg(long)]
+    pub to: String,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+    /// Write to this file (created 0600) rather than standard output
+    #[arg(long)]
+    pub output: Option<std::path::PathBuf>,
+}
+
+fn date(what: &str, s: &str) -> Result<NaiveDate, UsageError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        UsageError(format!(
+            "{what} {:?} is not a date: write 2026-11-26",
+            text(s)
+        ))
+    })
+}
+
+pub fn run(ctx: &Context, a: &ReportArgs) -> Result<ExitCode> {
+    let (from, to) = (date("--from", &a.from)?, date("--to", &a.to)?);
+    if from > to {
+        return Err(UsageError("--from is after --to".into()).into());
+    }
+    let store = ctx.open_store()?;
+    let r = report::build(store.as_ref(), &ctx.config, from, to, Utc::now())?;
+    let body = match a.format {
+        ReportFormat::Md => report::markdown(&r),
+        ReportFormat::Html => report::html(&r),
+        ReportFormat::Csv => report::csv(&r),
+        ReportFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+    };
+    match &a.output {
+        Some(path) => {
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(path)
+                .wrap_err_with(|| format!("cannot write the report to {}", path.display()))?;
+            f.write_all(body.as_bytes())?;
+            eprintln!("vigil: report written to {}", path.display());
+        }
+        None => std::io::stdout().write_all(body.as_bytes())?,
+    }
+    Ok(if r.ledger.verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
