@@ -12,6 +12,21 @@ use super::Context;
 pub enum StoreCommand {
     /// Create the schema, or upgrade it to this version of vigil
     Migrate,
+    /// Delete raw events older than a date, as the [store] event_retention
+    /// allows (never documentation, never events an item or incident lists)
+    Prune {
+        /// Events before the start of this day go
+        #[arg(long)]
+        before: String,
+    },
+    /// Place a legal hold (nothing is pruned while it is in force), or lift it
+    Hold {
+        /// The matter the hold is for
+        #[arg(long, required_unless_present = "release")]
+        reason: Option<String>,
+        #[arg(long)]
+        release: bool,
+    },
     /// Print the SQL that sets up a PostgreSQL store's roles: an application
     /// role, one role per reviewer, and who may see sanctions
     Grants {
@@ -35,7 +50,47 @@ pub enum StoreCommand {
 }
 
 pub fn run(ctx: &Context, c: &StoreCommand) -> Result<ExitCode> {
+    use crate::review::{Reviewer, retention};
     match c {
+        StoreCommand::Prune { before } => {
+            let day =
+                chrono::NaiveDate::parse_from_str(before.trim(), "%Y-%m-%d").map_err(|_| {
+                    super::UsageError(format!(
+                        "--before {:?} is not a date: write 2020-11-26",
+                        crate::domain::SafeText::new(before).as_str()
+                    ))
+                })?;
+            let mut store = ctx.open_store()?;
+            let n = retention::prune(
+                store.as_mut(),
+                ctx.config.store.event_retention,
+                &Reviewer::current(),
+                chrono::Utc::now(),
+                day,
+            )?;
+            println!("pruned {n} events from before {day} (recorded in the ledger)");
+            Ok(ExitCode::SUCCESS)
+        }
+        StoreCommand::Hold { reason, release } => {
+            let mut store = ctx.open_store()?;
+            let who = Reviewer::current();
+            if *release {
+                retention::release(store.as_mut(), &who, chrono::Utc::now())?;
+                println!("legal hold lifted (recorded in the ledger)");
+            } else {
+                let h = retention::hold(
+                    store.as_mut(),
+                    &who,
+                    chrono::Utc::now(),
+                    reason.as_deref().unwrap_or_default(),
+                )?;
+                println!(
+                    "legal hold in force: {} (recorded in the ledger)",
+                    crate::domain::SafeText::new(&h.reason)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         StoreCommand::Grants {
             app,
             reviewers,

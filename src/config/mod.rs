@@ -252,6 +252,9 @@ struct RawStore {
     url: Option<toml::Spanned<String>>,
     password_file: Option<toml::Spanned<String>>,
     password_env: Option<String>,
+    /// How long raw events are kept ("400d"); unset, they are kept.
+    #[serde(default, deserialize_with = "duration_de")]
+    event_retention: Option<Duration>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -300,6 +303,8 @@ pub struct StoreConfig {
     pub url: StoreUrl,
     pub password_file: Option<PathBuf>,
     pub password_env: Option<String>,
+    /// How long raw events are kept; `None`: for good.
+    pub event_retention: Option<Duration>,
 }
 
 impl fmt::Debug for StoreConfig {
@@ -752,6 +757,7 @@ impl Config {
                 ),
                 password_file: password_file.map(|(p, _)| p),
                 password_env: raw.store.password_env,
+                event_retention: raw.store.event_retention,
             },
             policy,
             risk_scales,
@@ -804,6 +810,7 @@ impl Config {
                 url: StoreUrl::Sqlite(paths::data_dir().join("vigil.db")),
                 password_file: None,
                 password_env: None,
+                event_retention: None,
             },
             policy: Policy::default(),
             risk_scales: Default::default(),

@@ -12,6 +12,7 @@ pub mod coverage;
 mod decide;
 mod incident;
 pub mod report;
+pub mod retention;
 pub mod risk;
 mod sanction;
 

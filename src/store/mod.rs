@@ -285,6 +285,11 @@ pub trait Store: Send {
     fn sanctions(&self) -> Result<Vec<Sanction>>;
     /// The risk register as it is now, by id.
     fn risks(&self) -> Result<Vec<Risk>>;
+    /// Deletes raw events older than `before` that no item or incident
+    /// lists (those are evidence, kept with the documentation), with their
+    /// by-actor index entries; returns how many went. Never touches review
+    /// state or the ledger.
+    fn prune_events(&mut self, before: DateTime<Utc>) -> Result<u64>;
     /// Each source's activity by quarter-hour in [from, to).
     fn activity(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Activity15>>;
     /// Events by id, for evidence.

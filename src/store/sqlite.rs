@@ -1018,6 +1018,27 @@ impl Store for SqliteStore {
         Ok(out.into_values().collect())
     }
 
+    fn prune_events(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "DELETE FROM events WHERE occurred_at < ?1
+             AND id NOT IN (SELECT event_id FROM item_events)
+             AND id NOT IN (SELECT event_id FROM incident_events)",
+            [micros(before)],
+        )?;
+        tx.execute(
+            "DELETE FROM actor_events WHERE occurred_at < ?1 AND event_id NOT IN (SELECT id FROM events)",
+            [micros(before)],
+        )?;
+        tx.execute_batch(
+            "UPDATE sources SET events = (SELECT count(*) FROM events e WHERE e.source_id = sources.id)",
+        )?;
+        tx.commit()?;
+        Ok(n as u64)
+    }
+
     fn risks(&self) -> Result<Vec<super::Risk>> {
         let mut st = self
             .conn

@@ -1364,6 +1364,45 @@ impl Store for PgStore {
         Ok(out.into_values().collect())
     }
 
+    fn prune_events(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        let before = micros(before);
+        self.write(|c| {
+            let mut tx = c.transaction()?;
+            let n = tx.execute(
+                "DELETE FROM events e WHERE e.occurred_at < $1
+                 AND NOT EXISTS (SELECT 1 FROM item_events ie WHERE ie.event_id = e.id)
+                 AND NOT EXISTS (SELECT 1 FROM incident_events x WHERE x.event_id = e.id)",
+                &[&before],
+            )?;
+            // The runs that reach back before the cut are rebuilt from the
+            // events that stay.
+            let cut: Option<i64> = tx
+                .query_one(
+                    "SELECT min(first_at) FROM actor_runs WHERE first_at < $1",
+                    &[&before],
+                )?
+                .get(0);
+            if let Some(from) = cut {
+                tx.execute("DELETE FROM actor_runs WHERE first_at < $1", &[&before])?;
+                tx.execute(
+                    "INSERT INTO actor_runs (actor_id, first_at, last_at, times, ids)
+                     SELECT u.actor_id, min(u.occurred_at), max(u.occurred_at), array_agg(u.occurred_at ORDER BY u.occurred_at, u.event_id), array_agg(u.event_id ORDER BY u.occurred_at, u.event_id)
+                     FROM (SELECT actor_id, occurred_at, id AS event_id FROM events
+                           WHERE actor_id IS NOT NULL AND occurred_at >= $1
+                           AND id NOT IN (SELECT event_id FROM actor_events)) u
+                     GROUP BY u.actor_id",
+                    &[&from],
+                )?;
+            }
+            tx.execute(
+                "UPDATE sources SET events = (SELECT count(*) FROM events e WHERE e.source_id = sources.id)",
+                &[],
+            )?;
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+
     fn risks(&self) -> Result<Vec<super::Risk>> {
         let rows = self.read(|c| Ok(c.query("SELECT id, data FROM risks ORDER BY id", &[])?))?;
         rows.iter()
