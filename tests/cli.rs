@@ -437,3 +437,76 @@ fn the_risk_register_from_the_command_line() {
     assert!(h.contains("risk.add") && h.contains("risk.accept"), "{h}");
     assert_eq!(vigil(home.path(), &["verify"]).status.code(), Some(0));
 }
+
+#[test]
+fn a_changed_review_policy_is_recorded_and_reports_say_which_was_in_force() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("vigil.toml");
+    let log = home.path().join("auth.log");
+    std::fs::write(
+        &log,
+        "2026-11-20T10:00:00+00:00 h sshd[1]: Accepted password for a from 10.0.0.1 port 1 ssh2\n",
+    )
+    .unwrap();
+    let config = |cadence: &str| {
+        format!(
+            "[store]\nurl = \"v.db\"\n\n[reviewer]\nnotes_required = [\"violation\"]\n\n[[source]]\nname = \"auth\"\nkind = \"syslog\"\npath = \"{}\"\ncadence = \"{cadence}\"\n",
+            log.display()
+        )
+    };
+    write_private(&cfg, &config("daily"));
+    let c = cfg.to_str().unwrap();
+    let pull = vigil(home.path(), &["--config", c, "pull"]);
+    assert_eq!(pull.status.code(), Some(0), "{}", stderr(&pull));
+    // the same policy again: no new version
+    vigil(home.path(), &["--config", c, "pull"]);
+    let history = |h: &std::path::Path| {
+        stdout(&vigil(
+            h,
+            &["--config", c, "policy", "history", "--format", "csv"],
+        ))
+    };
+    assert_eq!(
+        history(home.path()).lines().count(),
+        2,
+        "{}",
+        history(home.path())
+    );
+    // the cadence changes: a second version
+    write_private(&cfg, &config("weekly"));
+    vigil(home.path(), &["--config", c, "pull"]);
+    let h = history(home.path());
+    assert_eq!(h.lines().count(), 3, "{h}");
+    let shown = stdout(&vigil(home.path(), &["--config", c, "policy", "show"]));
+    assert!(
+        shown.contains("\"cadence\": \"weekly\"") && shown.contains("notes_required"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("v.db") && !shown.contains("auth.log"),
+        "no locations: {shown}"
+    );
+    let past = vigil(
+        home.path(),
+        &["--config", c, "policy", "show", "--as-of", "2000-01-01"],
+    );
+    assert_eq!(past.status.code(), Some(1));
+    let report = stdout(&vigil(
+        home.path(),
+        &[
+            "--config",
+            c,
+            "report",
+            "--from",
+            "2026-11-20",
+            "--to",
+            "2030-01-01",
+        ],
+    ));
+    let newest = h.lines().last().unwrap().rsplit(',').next().unwrap();
+    assert!(report.contains(&format!("Version `{newest}`")), "{report}");
+    assert_eq!(
+        vigil(home.path(), &["--config", c, "verify"]).status.code(),
+        Some(0)
+    );
+}

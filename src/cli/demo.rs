@@ -38,7 +38,7 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
         store_url: config.store.url.clone(),
         config,
     };
-    let mut store = ctx.open_store()?;
+    let mut store = ctx.open_store_for_review()?;
     println!("vigil demo: workspace in {}", ws.dir.display());
     let all: Vec<_> = ctx.config.sources.iter().collect();
     pull_sources(store.as_mut(), &ctx.config, &all, Utc::now(), |_, r| {

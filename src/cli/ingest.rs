@@ -106,7 +106,7 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| format!("import-{}", a.kind));
     let zone = a.timezone.or(configured.and_then(|c| c.timezone));
 
-    let mut store = ctx.open_store()?;
+    let mut store = ctx.open_store_for_review()?;
     let id = store.ensure_source(&name, a.kind.as_str())?;
     let src = FileSource {
         id,

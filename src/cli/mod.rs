@@ -9,6 +9,7 @@ mod events;
 mod incident;
 mod ingest;
 pub mod output;
+mod policy;
 mod pull;
 mod queue;
 mod report;
@@ -101,6 +102,9 @@ pub enum Command {
     Coverage(coverage::CoverageArgs),
     /// The attestation report for a period (md, html, csv or json)
     Report(report::ReportArgs),
+    /// The review policy: as configured, as recorded on a date, its versions
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// The rules: list them, or evaluate stored events again
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -187,6 +191,25 @@ impl Context {
     pub fn open_store(&self) -> Result<Box<dyn Store>> {
         self.store_url.open()
     }
+
+    /// The store, for commands that run the review (pull, ingest, the
+    /// screen): a review policy changed since the last one recorded is
+    /// recorded first. A reviewer's database role may not be allowed to
+    /// (meta is the application role's); the next pull records it then.
+    pub fn open_store_for_review(&self) -> Result<Box<dyn Store>> {
+        let mut store = self.open_store()?;
+        if self.config.file.is_some()
+            && let Err(e) = crate::review::policy::record_if_changed(
+                store.as_mut(),
+                &self.config,
+                &crate::review::Reviewer::current(),
+                chrono::Utc::now(),
+            )
+        {
+            tracing::warn!("the review policy's version was not recorded: {e:#}");
+        }
+        Ok(store)
+    }
 }
 
 /// Runs the parsed command line.
@@ -232,6 +255,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Risk(c) => risk::run(&ctx, c),
         Command::Coverage(a) => coverage::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),
+        Command::Policy(c) => policy::run(&ctx, c),
         Command::Rules(c) => rules::run(&ctx, c),
         Command::Suppress(c) => rules::suppress(&ctx, c),
         Command::ExportCase(a) => case::export(&ctx, a),

@@ -41,7 +41,7 @@ pub fn run(ctx: &Context, a: &PullArgs) -> Result<ExitCode> {
         eprintln!("vigil: no sources are configured; nothing to pull");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut store = ctx.open_store()?;
+    let mut store = ctx.open_store_for_review()?;
     let mut listing = Listing::stdout(
         a.format.format,
         &[

@@ -139,6 +139,16 @@ pub fn load(
     let config = crate::config::Config::load(&ws.config, true)?;
     let mut store = config.store.url.open()?;
     let all: Vec<_> = config.sources.iter().collect();
+    let admin = crate::review::Reviewer {
+        name: "vigil-admin".into(),
+        session: "demo".into(),
+    };
+    crate::review::policy::record_if_changed(
+        store.as_mut(),
+        &config,
+        &admin,
+        end - Duration::days(30),
+    )?;
     crate::sources::pull::pull_sources(store.as_mut(), &config, &all, end, |_, _| Ok(()))?;
     seed_risks(store.as_mut(), &config, end)?;
     Ok((config, store))

@@ -11,6 +11,7 @@ mod bundle;
 pub mod coverage;
 mod decide;
 mod incident;
+pub mod policy;
 pub mod report;
 pub mod retention;
 pub mod risk;

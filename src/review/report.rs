@@ -34,6 +34,8 @@ pub struct Report {
     pub exceptions: Vec<coverage::Day>,
     pub measures: Measures,
     pub ledger: LedgerLine,
+    /// The review policy version in force at the end of the period.
+    pub policy: Option<PolicyLine>,
     /// Each day's coverage, for the chart.
     pub days: Vec<DayLine>,
 }
@@ -105,6 +107,13 @@ pub struct LedgerLine {
     pub head_hash: String,
     pub verified: bool,
     pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyLine {
+    pub hash: String,
+    pub since: String,
+    pub ledger_seq: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -274,7 +283,13 @@ pub fn build(
         })
         .collect();
     let v = store.verify_ledger()?;
+    let policy = super::policy::in_force(store, end)?.map(|(hash, since, ledger_seq)| PolicyLine {
+        hash,
+        since,
+        ledger_seq,
+    });
     Ok(Report {
+        policy,
         from,
         to,
         generated_at: now,
@@ -464,6 +479,22 @@ pub fn markdown(r: &Report) -> String {
         "- Median time from escalation to closing: {}",
         opt(m.median_hours_incident_to_close, " h")
     );
+    let _ = writeln!(o, "\n## Review policy in force\n");
+    match &r.policy {
+        Some(p) => {
+            let _ = writeln!(
+                o,
+                "Version `{}`, in force since {} (ledger entry {}); `vigil policy show` prints it.",
+                p.hash, p.since, p.ledger_seq
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "No version of the review policy was recorded by the end of the period."
+            );
+        }
+    }
     let _ = writeln!(o, "\n## Ledger\n");
     let l = &r.ledger;
     if l.verified {
@@ -594,6 +625,10 @@ pub fn csv(r: &Report) -> String {
         "median_hours_incident_to_close",
         opt(m.median_hours_incident_to_close, ""),
     );
+    if let Some(p) = &r.policy {
+        row("policy", "", "hash", p.hash.clone());
+        row("policy", "", "since", p.since.clone());
+    }
     row("ledger", "", "entries", r.ledger.entries.to_string());
     row("ledger", "", "head_hash", r.ledger.head_hash.clone());
     row("ledger", "", "verified", r.ledger.verified.to_string());
@@ -873,6 +908,19 @@ section{{page-break-inside:avoid}}.fail{{color:#a00;font-weight:bold}}@media pri
         opt(m.coverage_pct, "%"),
         opt(m.median_hours_event_to_decision, " h"),
         opt(m.median_hours_incident_to_close, " h")
+    );
+    let _ = write!(
+        o,
+        "<section id=\"policy\"><h2>Review policy in force</h2><p>{}</p></section>",
+        match &r.policy {
+            Some(p) => format!(
+                "Version <code>{}</code>, in force since {} (ledger entry {}).",
+                esc(&p.hash),
+                esc(&p.since),
+                p.ledger_seq
+            ),
+            None => "No version of the review policy was recorded by the end of the period.".into(),
+        }
     );
     let l = &r.ledger;
     let verdict = if l.verified {
