@@ -150,6 +150,7 @@ fn the_report_says_what_an_auditor_asks_and_no_patient_names() {
         "incidents",
         "suppressions",
         "measures",
+        "policy",
         "ledger",
     ] {
         assert!(
