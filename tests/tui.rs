@@ -901,3 +901,74 @@ fn another_reviewers_decision_reloads_in_place_and_a_store_outage_keeps_the_plac
     assert!(s.store_down.is_none());
     assert!(text(&draw(&s, 120, 30)).contains("store is back"));
 }
+
+#[test]
+fn overdue_and_silent_sources_show_on_the_queue_status_line() {
+    let mut s = loaded(5);
+    update(
+        &mut s,
+        Action::Attention(vec![
+            ("bastion-auth".into(), "overdue".into()),
+            ("ehr-access".into(), "overdue".into()),
+            ("fhir-audit".into(), "silent".into()),
+        ]),
+    );
+    let screen = text(&draw(&s, 160, 30));
+    assert!(
+        screen.contains("overdue: bastion-auth, ehr-access"),
+        "{screen}"
+    );
+    assert!(screen.contains("silent: fhir-audit"), "{screen}");
+
+    // from a real store: the demo's first day is not reviewed, so overdue
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = vigil::demo::load(dir.path(), Utc::now()).unwrap();
+    let list = vigil::tui::attention(store.as_ref(), &config);
+    assert!(list.iter().any(|(_, w)| w == "overdue"), "{list:?}");
+}
+
+#[test]
+fn a_review_session_is_recorded_with_what_it_covered() {
+    use vigil::review::ActOutcome;
+    let mut s = loaded(5);
+    let detail = |id: i64| vigil::tui::Detail {
+        item: item(id, &format!("user{id}"), "x"),
+        events: vec![],
+        related: vec![],
+        decisions: vec![],
+        history: vec![],
+    };
+    update(&mut s, Action::DetailLoaded(Box::new(detail(1))));
+    update(&mut s, Action::DetailLoaded(Box::new(detail(2))));
+    update(
+        &mut s,
+        Action::Acted(vec![ActOutcome::Done {
+            item: 1,
+            status: Status::Decided,
+            decision: Some("d1".into()),
+            awaiting_approval: false,
+        }]),
+    );
+    assert_eq!(s.session.seen.len(), 2);
+    assert_eq!(s.session.decided, 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = vigil::store::StoreUrl::Sqlite(dir.path().join("v.db"));
+    let who = vigil::review::Reviewer {
+        name: "alice".into(),
+        session: "tui-1".into(),
+    };
+    let began = Utc::now();
+    vigil::tui::record_session(&url, &who, &s.session, began, began).unwrap();
+    let store = url.open().unwrap();
+    let e = store.ledger_for("session:tui-1").unwrap();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].action, "review.session");
+    let p: serde_json::Value = serde_json::from_str(&e[0].payload).unwrap();
+    assert_eq!(p["items_seen"], 2);
+    assert_eq!(p["items_decided"], 1);
+    assert_eq!(p["sources"], serde_json::json!(["bastion-auth"]));
+    // a session that looked at nothing leaves nothing
+    vigil::tui::record_session(&url, &who, &Default::default(), began, began).unwrap();
+    assert_eq!(store.ledger_for("session:tui-1").unwrap().len(), 1);
+}

@@ -436,8 +436,41 @@ fn puller(url: StoreUrl, config: Config, tx: Sender<Action>) {
         if gone {
             return;
         }
+        if !due_now.is_empty()
+            && tx
+                .send(Action::Attention(attention(store.as_ref(), &config)))
+                .is_err()
+        {
+            return;
+        }
         std::thread::sleep(Duration::from_secs(1));
     }
+}
+
+/// Sources the last week's coverage says need attention: overdue for
+/// review, silent when activity was expected (the last two days), or down.
+pub fn attention(store: &dyn crate::store::Store, config: &Config) -> Vec<(String, String)> {
+    let now = Utc::now();
+    let today = now.date_naive();
+    let Ok(days) =
+        crate::review::coverage::days(store, config, today - chrono::Duration::days(6), today, now)
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for d in &days {
+        let recent = today - d.day <= chrono::Duration::days(2);
+        let what = match d.status {
+            "overdue" => "overdue",
+            "silent" if recent => "silent",
+            "source down" => "source down",
+            _ => continue,
+        };
+        if !out.iter().any(|(n, w)| *n == d.source && w == what) {
+            out.push((d.source.clone(), what.to_owned()));
+        }
+    }
+    out
 }
 
 /// Quits on SIGTERM and SIGHUP (an SSH drop) so the terminal is restored.
@@ -512,6 +545,7 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
     state.mask = config.mask.clone();
     state.keys = keymap::Keymap::with(&config.keys).map_err(|e| color_eyre::eyre::eyre!(e))?;
     let started = std::time::Instant::now();
+    let began = Utc::now();
     let mut terminal = ratatui::init();
     // Restores the terminal however this function is left (a return, an
     // error, an unwinding panic); ratatui's panic hook covers the rest.
@@ -549,7 +583,50 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
                 return Ok(());
             }
         }
-    })()
+    })()?;
+    record_session(url, &who, &state.session, began, Utc::now())
+}
+
+/// The ledger entry for a review session: who looked at which sources'
+/// items over which time window, with which filters, and how many they
+/// decided. Nothing is recorded for a session that looked at nothing.
+pub fn record_session(
+    url: &StoreUrl,
+    who: &Reviewer,
+    session: &state::Session,
+    began: chrono::DateTime<Utc>,
+    ended: chrono::DateTime<Utc>,
+) -> Result<()> {
+    if session.seen.is_empty() && session.decided == 0 {
+        return Ok(());
+    }
+    let mut sources: Vec<&str> = session
+        .seen
+        .values()
+        .filter_map(|(s, _)| s.as_deref())
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let from = session.seen.values().map(|(_, t)| *t).min();
+    let to = session.seen.values().map(|(_, t)| *t).max();
+    let mut store = url.open()?;
+    store.append_ledger(&crate::store::NewLedgerEntry {
+        at: ended,
+        actor: who.name.clone(),
+        action: "review.session".into(),
+        entity: format!("session:{}", who.session),
+        payload: serde_json::json!({
+            "began": began.to_rfc3339(),
+            "ended": ended.to_rfc3339(),
+            "sources": sources,
+            "activity_from": from.map(|t| t.to_rfc3339()),
+            "activity_to": to.map(|t| t.to_rfc3339()),
+            "filters": session.filters,
+            "items_seen": session.seen.len(),
+            "items_decided": session.decided,
+        }),
+    })?;
+    Ok(())
 }
 
 /// Leaves raw mode and the alternate screen when dropped.

@@ -105,6 +105,13 @@ pub struct State {
     /// Since when (on `clock`) the store has not answered: the screen keeps
     /// its place and asks again every few seconds.
     pub store_down: Option<u64>,
+    /// Sources needing attention from the coverage: (source, "overdue",
+    /// "silent" or "source down"), shown on the status line.
+    pub attention: Vec<(String, String)>,
+    /// This session's review, recorded in the ledger when the screen
+    /// closes: the items looked at (source, time), the filters used, and
+    /// how many items were decided.
+    pub session: Session,
     /// The queue's share of the width (or height) beside the detail pane.
     pub split: u16,
     /// The live count for the filter being typed: the text it is for, and
@@ -187,6 +194,8 @@ impl State {
             pulls: Default::default(),
             keep: None,
             store_down: None,
+            attention: Vec::new(),
+            session: Session::default(),
             split: 55,
             filter_count: None,
             detail_focus: false,
@@ -239,6 +248,8 @@ pub enum Action {
     StoreDown(String),
     /// Others changed these items (empty: some items) in the store.
     Changed(Vec<i64>),
+    /// Sources overdue for review, silent, or down (from the coverage).
+    Attention(Vec<(String, String)>),
     /// The screen has this many rows for the table.
     Resized(u64),
     /// Time passes (seconds on the runtime's clock): the reducer reads no
@@ -248,6 +259,14 @@ pub enum Action {
     Pull(String, Pull),
     /// How many items a filter being typed keeps, or why it is not valid.
     FilterCounted(String, Result<u64, String>),
+}
+
+/// What a review session covered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Session {
+    pub seen: std::collections::BTreeMap<i64, (Option<String>, chrono::DateTime<chrono::Utc>)>,
+    pub filters: BTreeSet<String>,
+    pub decided: u64,
 }
 
 /// A source's background pull, as the status line shows it.

@@ -76,6 +76,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             items,
         } => {
             s.loading = false;
+            s.session.filters.insert(s.filter.clone());
             if s.store_down.take().is_some() {
                 s.message = Some(("store is back".into(), false));
             }
@@ -112,12 +113,23 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::DetailLoaded(d) => {
+            s.session.seen.insert(
+                d.item.id,
+                (
+                    d.item.source.as_ref().map(|x| x.as_str().to_owned()),
+                    d.item.occurred_at,
+                ),
+            );
             if s.current().is_some_and(|i| i.id == d.item.id) {
                 s.detail = Some(*d);
             }
             Vec::new()
         }
         Action::Acted(outcomes) => {
+            s.session.decided += outcomes
+                .iter()
+                .filter(|o| matches!(o, ActOutcome::Done { status, .. } if !matches!(status, crate::domain::Status::Claimed | crate::domain::Status::New | crate::domain::Status::Reopened)))
+                .count() as u64;
             let refused: Vec<&ActOutcome> = outcomes.iter().filter(|o| o.is_refused()).collect();
             let saved = outcomes.len() - refused.len();
             s.message = Some(match refused.first() {
@@ -175,6 +187,10 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 format!("store unavailable, trying again (your place is kept): {e}"),
                 true,
             ));
+            Vec::new()
+        }
+        Action::Attention(list) => {
+            s.attention = list;
             Vec::new()
         }
         Action::Changed(ids) => {
@@ -653,6 +669,17 @@ pub fn pulls_text(s: &State) -> String {
         }
     }
     let mut parts: Vec<String> = busy.into_iter().chain(bad).collect();
+    for what in ["overdue", "silent", "source down"] {
+        let names: Vec<&str> = s
+            .attention
+            .iter()
+            .filter(|(_, w)| w == what)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if !names.is_empty() {
+            parts.push(format!("{what}: {}", names.join(", ")));
+        }
+    }
     if !stale.is_empty() {
         parts.push(format!("stale: {}", stale.join(", ")));
     }

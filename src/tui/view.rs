@@ -527,6 +527,7 @@ fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         .pulls
         .values()
         .any(|p| matches!(p, super::state::Pull::Error { .. }))
+        || !s.attention.is_empty()
     {
         t.error()
     } else {
