@@ -128,6 +128,21 @@ fn coverage_by_day_and_cadence(b: Backend) {
     )
     .unwrap();
 
+    // the report's totals, counted in the store
+    let st = s
+        .review_stats(at("2026-11-18T00:00:00Z"), at("2026-11-21T00:00:00Z"))
+        .unwrap();
+    assert_eq!(st.rules, [("after-hours".to_owned(), 3, 2, 0)]);
+    assert_eq!(st.dispositions, [("benign".to_owned(), 2)]);
+    assert_eq!(st.reviewers, [("po".to_owned(), 2)]);
+    let mut hours: Vec<i64> = st
+        .to_decision_us
+        .iter()
+        .map(|us| us / 3_600_000_000)
+        .collect();
+    hours.sort_unstable();
+    assert_eq!(hours, [9, 45]);
+
     // no risk names auth yet: its configured cadence, daily
     let now = at("2026-11-19T20:00:00Z"); // the 19th, 15:00 in New York
     let days = coverage::days(&*s, &cfg, d("2026-11-15"), d("2026-11-19"), now).unwrap();

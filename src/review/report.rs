@@ -15,7 +15,6 @@ use serde::Serialize;
 
 use super::coverage;
 use crate::config::Config;
-use crate::query::Query;
 use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize)]
@@ -202,45 +201,24 @@ pub fn build(
     let flagged_days = days.iter().filter(|d| d.items > 0).count() as u64;
     let reviewed_days = days.iter().filter(|d| d.status == "reviewed").count() as u64;
 
-    // items about the period, with their rules and decisions
-    let mut q = Query::default().after(start).before(end);
-    q.show_suppressed = true;
-    let items = store.items(&q, 0)?;
-    let mut rules: BTreeMap<String, RuleLine> = BTreeMap::new();
-    let mut reviewers: BTreeMap<String, u64> = BTreeMap::new();
-    let mut dispositions: BTreeMap<String, u64> = BTreeMap::new();
-    let mut to_decision = Vec::new();
-    for it in &items {
-        let decided = it.disposition.is_some();
-        let fp = it.disposition.map(|d| d.as_str()) == Some("false-positive");
-        for r in &it.rules {
-            let line = rules.entry(r.rule.clone()).or_insert_with(|| RuleLine {
-                rule: r.rule.clone(),
-                items: 0,
-                decided: 0,
-                false_positives: 0,
-                false_positive_pct: None,
-            });
-            line.items += 1;
-            line.decided += decided as u64;
-            line.false_positives += fp as u64;
-        }
-        if let Some(d) = it.disposition {
-            *dispositions.entry(d.as_str().to_owned()).or_default() += 1;
-        }
-        if decided {
-            let ds = store.decisions(it.id)?;
-            for d in &ds {
-                *reviewers.entry(d.reviewer.clone()).or_default() += 1;
-            }
-            if let Some(first) = ds.iter().find(|d| d.kind == "decide") {
-                to_decision.push((first.decided_at - it.occurred_at).num_seconds() as f64 / 3600.0);
-            }
-        }
-    }
-    for r in rules.values_mut() {
-        r.false_positive_pct = pct(r.false_positives, r.decided);
-    }
+    // the items about the period, counted in the store
+    let stats = store.review_stats(start, end)?;
+    let rules: Vec<RuleLine> = stats
+        .rules
+        .into_iter()
+        .map(|(rule, items, decided, false_positives)| RuleLine {
+            rule,
+            items,
+            decided,
+            false_positives,
+            false_positive_pct: pct(false_positives, decided),
+        })
+        .collect();
+    let to_decision = stats
+        .to_decision_us
+        .iter()
+        .map(|us| *us as f64 / 3_600_000_000.0)
+        .collect();
 
     let incidents: Vec<IncidentLine> = store
         .incidents()?
@@ -294,12 +272,14 @@ pub fn build(
         to,
         generated_at: now,
         sources: sources.into_values().collect(),
-        rules: rules.into_values().collect(),
-        reviewers: reviewers
+        rules,
+        reviewers: stats
+            .reviewers
             .into_iter()
             .map(|(name, count)| Count { name, count })
             .collect(),
-        dispositions: dispositions
+        dispositions: stats
+            .dispositions
             .into_iter()
             .map(|(name, count)| Count { name, count })
             .collect(),

@@ -66,6 +66,18 @@ impl Activity15 {
     }
 }
 
+/// Review totals over the items about a period, for reports.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReviewStats {
+    /// Per rule: items, decided, decided false-positive.
+    pub rules: Vec<(String, u64, u64, u64)>,
+    pub dispositions: Vec<(String, u64)>,
+    /// Per reviewer: review acts (decisions, reverts, approvals, …).
+    pub reviewers: Vec<(String, u64)>,
+    /// Per decided item: microseconds from its activity to its first decision.
+    pub to_decision_us: Vec<i64>,
+}
+
 /// Microseconds in a quarter-hour.
 const QUARTER_US: i64 = 900_000_000;
 
@@ -290,6 +302,8 @@ pub trait Store: Send {
     /// by-actor index entries; returns how many went. Never touches review
     /// state or the ledger.
     fn prune_events(&mut self, before: DateTime<Utc>) -> Result<u64>;
+    /// Review totals over the items about [from, to), counted in the store.
+    fn review_stats(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<ReviewStats>;
     /// Each source's activity by quarter-hour in [from, to).
     fn activity(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Activity15>>;
     /// Events by id, for evidence.

@@ -989,16 +989,27 @@ impl Store for SqliteStore {
         let q = super::QUARTER_US;
         let mut out: std::collections::BTreeMap<(String, i64), super::Activity15> =
             Default::default();
+        // Counted here while the rows stream by in time order: a GROUP BY
+        // over millions of events would sort them all in memory first.
+        let names: HashMap<i64, String> = self
+            .conn
+            .prepare("SELECT id, name FROM sources")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut counts: HashMap<(i64, i64), u64> = HashMap::new();
         let mut st = self.conn.prepare(
-            "SELECT s.name, e.occurred_at / ?3, count(*) FROM events e JOIN sources s ON s.id = e.source_id
-             WHERE e.occurred_at >= ?1 AND e.occurred_at < ?2 GROUP BY 1, 2",
+            "SELECT e.source_id, e.occurred_at FROM events e WHERE e.occurred_at >= ?1 AND e.occurred_at < ?2",
         )?;
-        let mut rows = st.query(params![micros(from), micros(to), q])?;
+        let mut rows = st.query(params![micros(from), micros(to)])?;
         while let Some(r) = rows.next()? {
-            let (name, b, n): (String, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let (src, t): (i64, i64) = (r.get(0)?, r.get(1)?);
+            *counts.entry((src, t.div_euclid(q))).or_default() += 1;
+        }
+        for ((src, b), n) in counts {
+            let name = names.get(&src).cloned().unwrap_or_default();
             out.entry((name.clone(), b))
                 .or_insert_with(|| super::Activity15::empty(name, from_micros(b * q)))
-                .events = n as u64;
+                .events += n;
         }
         let mut st = self.conn.prepare(
             "SELECT s.name, i.occurred_at / ?3, count(*), coalesce(sum(i.status NOT IN ('new', 'reopened')), 0)
@@ -1016,6 +1027,50 @@ impl Store for SqliteStore {
             a.decided = d as u64;
         }
         Ok(out.into_values().collect())
+    }
+
+    fn review_stats(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<super::ReviewStats> {
+        let range = params![micros(from), micros(to)];
+        let mut out = super::ReviewStats::default();
+        let mut st = self.conn.prepare(
+            "SELECT r.rule, count(*), coalesce(sum(i.disposition IS NOT NULL), 0), coalesce(sum(i.disposition = 'false-positive'), 0)
+             FROM items i JOIN item_rules r ON r.item_id = i.id
+             WHERE i.occurred_at >= ?1 AND i.occurred_at < ?2 GROUP BY r.rule ORDER BY r.rule",
+        )?;
+        let mut rows = st.query(range)?;
+        while let Some(r) = rows.next()? {
+            out.rules.push((
+                r.get(0)?,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, i64>(2)? as u64,
+                r.get::<_, i64>(3)? as u64,
+            ));
+        }
+        for (sql, into) in [
+            (
+                "SELECT disposition, count(*) FROM items WHERE occurred_at >= ?1 AND occurred_at < ?2 AND disposition IS NOT NULL GROUP BY 1 ORDER BY 1",
+                &mut out.dispositions,
+            ),
+            (
+                "SELECT d.reviewer, count(*) FROM decisions d JOIN items i ON i.id = d.item_id WHERE i.occurred_at >= ?1 AND i.occurred_at < ?2 GROUP BY 1 ORDER BY 1",
+                &mut out.reviewers,
+            ),
+        ] {
+            let mut st = self.conn.prepare(sql)?;
+            let mut rows = st.query(range)?;
+            while let Some(r) = rows.next()? {
+                into.push((r.get(0)?, r.get::<_, i64>(1)? as u64));
+            }
+        }
+        let mut st = self.conn.prepare(
+            "SELECT min(d.decided_at) - i.occurred_at FROM decisions d JOIN items i ON i.id = d.item_id
+             WHERE d.kind = 'decide' AND i.occurred_at >= ?1 AND i.occurred_at < ?2 GROUP BY i.id",
+        )?;
+        let mut rows = st.query(range)?;
+        while let Some(r) = rows.next()? {
+            out.to_decision_us.push(r.get(0)?);
+        }
+        Ok(out)
     }
 
     fn prune_events(&mut self, before: DateTime<Utc>) -> Result<u64> {

@@ -1364,6 +1364,41 @@ impl Store for PgStore {
         Ok(out.into_values().collect())
     }
 
+    fn review_stats(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<super::ReviewStats> {
+        let (from, to) = (micros(from), micros(to));
+        self.read(|c| {
+            let mut out = super::ReviewStats::default();
+            for r in c.query(
+                "SELECT r.rule, count(*), count(*) FILTER (WHERE i.disposition IS NOT NULL), count(*) FILTER (WHERE i.disposition = 'false-positive')
+                 FROM items i JOIN item_rules r ON r.item_id = i.id
+                 WHERE i.occurred_at >= $1 AND i.occurred_at < $2 GROUP BY r.rule ORDER BY r.rule",
+                &[&from, &to],
+            )? {
+                out.rules.push((r.get(0), r.get::<_, i64>(1) as u64, r.get::<_, i64>(2) as u64, r.get::<_, i64>(3) as u64));
+            }
+            for r in c.query(
+                "SELECT disposition, count(*) FROM items WHERE occurred_at >= $1 AND occurred_at < $2 AND disposition IS NOT NULL GROUP BY 1 ORDER BY 1",
+                &[&from, &to],
+            )? {
+                out.dispositions.push((r.get(0), r.get::<_, i64>(1) as u64));
+            }
+            for r in c.query(
+                "SELECT d.reviewer, count(*) FROM decisions d JOIN items i ON i.id = d.item_id WHERE i.occurred_at >= $1 AND i.occurred_at < $2 GROUP BY 1 ORDER BY 1",
+                &[&from, &to],
+            )? {
+                out.reviewers.push((r.get(0), r.get::<_, i64>(1) as u64));
+            }
+            for r in c.query(
+                "SELECT min(d.decided_at) - i.occurred_at FROM decisions d JOIN items i ON i.id = d.item_id
+                 WHERE d.kind = 'decide' AND i.occurred_at >= $1 AND i.occurred_at < $2 GROUP BY i.id, i.occurred_at",
+                &[&from, &to],
+            )? {
+                out.to_decision_us.push(r.get(0));
+            }
+            Ok(out)
+        })
+    }
+
     fn prune_events(&mut self, before: DateTime<Utc>) -> Result<u64> {
         let before = micros(before);
         self.write(|c| {
