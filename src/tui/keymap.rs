@@ -180,6 +180,12 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
     ),
     (Command::Screen(5), "screen_5", &["5"], "screen 5: coverage"),
     (Command::Screen(6), "screen_6", &["6"], "screen 6: risks"),
+    (
+        Command::Screen(7),
+        "screen_7",
+        &["7"],
+        "screen 7: dashboard",
+    ),
     (Command::Help, "help", &["?"], "this help"),
     (Command::Quit, "quit", &["q", "Esc"], "quit"),
 ];

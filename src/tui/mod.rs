@@ -304,6 +304,36 @@ pub fn listing(
                 empty: "No sources: configure [[source]] entries to see their review coverage.".into(),
             }
         }
+        Screen::Dashboard => {
+            // the report's measures over the last 30 days
+            let to = now.date_naive();
+            let r = crate::review::report::build(store, config, to - chrono::Duration::days(29), to, now)?;
+            let opt = |v: Option<f64>, unit: &str| v.map(|x| format!("{x}{unit}")).unwrap_or_else(|| "-".into());
+            let m = &r.measures;
+            let mut rows = vec![
+                vec!["review coverage".into(), opt(m.coverage_pct, "%"), "of source-days with findings, fully reviewed".into()],
+                vec!["activity to decision".into(), opt(m.median_hours_event_to_decision, " h"), "median".into()],
+                vec!["escalation to closing".into(), opt(m.median_hours_incident_to_close, " h"), "median".into()],
+                vec!["exceptions".into(), r.exceptions.len().to_string(), "overdue, silent or down source-days".into()],
+                vec![
+                    "ledger".into(),
+                    if r.ledger.verified { "verified".into() } else { "BROKEN".into() },
+                    format!("{} entries", r.ledger.entries),
+                ],
+            ];
+            for x in &r.rules {
+                rows.push(vec![
+                    format!("rule {}", t(&x.rule)),
+                    format!("{} items, {} decided", x.items, x.decided),
+                    format!("false positives {}", opt(x.false_positive_pct, "%")),
+                ]);
+            }
+            Listing {
+                columns: vec!["LAST 30 DAYS", "VALUE", "DETAIL"],
+                rows,
+                empty: String::new(),
+            }
+        }
         Screen::Risks => Listing {
             columns: vec!["ID", "ASSET", "THREAT", "INHERENT", "RESIDUAL", "TREATMENT", "ACCEPTED", "SAFEGUARDS", "OWNER", "NEXT REVIEW"],
             rows: store

@@ -32,16 +32,19 @@ pub enum Screen {
     Sanctions,
     Coverage,
     Risks,
+    /// The effectiveness measures of the last 30 days.
+    Dashboard,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 6] = [
+    pub const ALL: [Screen; 7] = [
         Screen::Queue,
         Screen::Incidents,
         Screen::Sources,
         Screen::Sanctions,
         Screen::Coverage,
         Screen::Risks,
+        Screen::Dashboard,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +55,7 @@ impl Screen {
             Screen::Sanctions => "sanctions",
             Screen::Coverage => "coverage",
             Screen::Risks => "risks",
+            Screen::Dashboard => "dashboard",
         }
     }
 }
