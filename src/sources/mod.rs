@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cloudtrail;
 pub mod fhir;
 pub mod file;
+pub mod http;
 pub mod journald;
 pub mod json_frame;
 pub mod pgaudit;
