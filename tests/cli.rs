@@ -510,3 +510,36 @@ fn a_changed_review_policy_is_recorded_and_reports_say_which_was_in_force() {
         Some(0)
     );
 }
+
+#[test]
+fn a_fhir_source_needs_its_server_url() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("vigil.toml");
+    write_private(
+        &cfg,
+        "[[source]]\nname = \"fhir\"\nkind = \"fhir\"\ntoken_env = \"FHIR_TOKEN\"\n",
+    );
+    let o = vigil(home.path(), &["--config", cfg.to_str().unwrap(), "sources"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("line 1") && stderr(&o).contains("url = \"https://"),
+        "{}",
+        stderr(&o)
+    );
+    // with its url, a pull that cannot reach it reports the source as down
+    write_private(
+        &cfg,
+        "[store]\nurl = \"v.db\"\n\n[[source]]\nname = \"fhir\"\nkind = \"fhir\"\nurl = \"http://127.0.0.1:9/baseR4\"\n",
+    );
+    let o = vigil(
+        home.path(),
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "sources",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

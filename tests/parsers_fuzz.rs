@@ -27,7 +27,7 @@ fn seeds(kind: SourceKind) -> Vec<&'static [u8]> {
             b"2024-01-15 14:23:01.123 UTC [1] LOG:  AUDIT: SESSION,1,1,READ,SELECT,TABLE,public.t,\"select 1\",<none>",
             b"2024-01-15 14:23:01.123 UTC,\"u\",\"d\",1,\"h:1\",s,1,\"SELECT\",x,1/1,0,LOG,00000,\"AUDIT: OBJECT,1,1,READ,SELECT,TABLE,public.t,\"\"a\"\"\",,,,,,,,,\"psql\"",
         ],
-        SourceKind::FhirAuditEvent => vec![
+        SourceKind::FhirAuditEvent | SourceKind::Fhir => vec![
             br#"{"resourceType":"AuditEvent","recorded":"2024-01-01T00:00:00Z","action":"R","outcome":"0","agent":[{"who":{"identifier":{"value":"n\u009b1"}},"requestor":true}],"entity":[{"what":{"reference":"Patient/1"}}]}"#,
             br#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"AuditEvent","recorded":"2024-01-01T00:00:00Z"}}]}"#,
         ],

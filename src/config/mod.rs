@@ -345,6 +345,11 @@ pub struct SourceConfig {
     pub zone_abbreviations: std::collections::BTreeMap<String, i32>,
     /// A command whose output is the source (`journald-json`: journalctl).
     pub command: Option<Vec<String>>,
+    /// The API's base URL (`fhir`).
+    pub url: Option<String>,
+    /// Where the API token is: an environment variable or a private file.
+    pub token_env: Option<String>,
+    pub token_file: Option<PathBuf>,
     /// The config line the source starts on, for later complaints.
     pub line: Option<usize>,
 }
@@ -589,6 +594,15 @@ impl Config {
                     }
                 }
             }
+            if !s.kind.is_file() && s.url.as_deref().is_none_or(|u| !u.starts_with("http")) {
+                return Err(err(
+                    line,
+                    format!(
+                        "source {:?} of kind {} reads an API: give its base, e.g. url = \"https://fhir.example.org/baseR4\"",
+                        s.name, s.kind
+                    ),
+                ));
+            }
             let command = match &s.command {
                 Some(c) if s.kind != SourceKind::JournaldJson => {
                     let _ = c;
@@ -715,6 +729,9 @@ impl Config {
                 log_line_prefix: s.log_line_prefix.clone(),
                 zone_abbreviations,
                 command,
+                url: s.url.clone(),
+                token_env: s.token_env.clone(),
+                token_file: s.token_file.as_ref().map(|f| base.join(f)),
                 line,
             });
         }
@@ -798,6 +815,9 @@ impl Config {
                 log_line_prefix: None,
                 zone_abbreviations: Default::default(),
                 command: None,
+                url: None,
+                token_env: None,
+                token_file: None,
                 line: None,
             }),
             None => notices.push(

@@ -7,6 +7,7 @@ pub mod auditd;
 pub mod auth;
 pub mod cloudtrail;
 pub mod fhir;
+pub mod fhir_server;
 pub mod file;
 pub mod http;
 pub mod journald;
@@ -101,12 +102,13 @@ pub enum SourceKind {
     FhirAuditEvent,
     AccessCsv,
     Cloudtrail,
+    /// A FHIR R4 server's AuditEvent search, over HTTP.
+    Fhir,
 }
 
 /// Kinds in the design that later versions add; named so a config using one
 /// gets a clear answer rather than "unknown".
 const PLANNED: &[&str] = &[
-    "fhir",
     "jira",
     "github",
     "servicenow",
@@ -124,6 +126,7 @@ impl SourceKind {
         SourceKind::FhirAuditEvent,
         SourceKind::AccessCsv,
         SourceKind::Cloudtrail,
+        SourceKind::Fhir,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -135,6 +138,7 @@ impl SourceKind {
             SourceKind::FhirAuditEvent => "fhir-auditevent",
             SourceKind::AccessCsv => "access-csv",
             SourceKind::Cloudtrail => "cloudtrail",
+            SourceKind::Fhir => "fhir",
         }
     }
 
@@ -146,7 +150,7 @@ impl SourceKind {
 
     /// Whether it reads files (path, glob) rather than an API.
     pub fn is_file(self) -> bool {
-        true
+        !matches!(self, SourceKind::Fhir)
     }
 
     /// A parser for one file of this kind. `reference` is the file's
@@ -163,7 +167,8 @@ impl SourceKind {
             SourceKind::JournaldJson => Box::new(journald::parser(state)),
             SourceKind::Auditd => Box::new(auditd::AuditdParser::new(state)),
             SourceKind::Pgaudit => Box::new(pgaudit::PgauditParser::new(zone, options, state)),
-            SourceKind::FhirAuditEvent => {
+            // (a FHIR server's pages are Bundles of the same resources)
+            SourceKind::FhirAuditEvent | SourceKind::Fhir => {
                 Box::new(json_frame::JsonParser::new(state, |_| fhir::Fhir))
             }
             SourceKind::Cloudtrail => Box::new(json_frame::JsonParser::new(state, |_| {
