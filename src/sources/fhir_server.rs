@@ -22,6 +22,61 @@ use crate::store::{Batch, Quarantined, Store, Stream};
 const OVERLAP: i64 = 5 * 60;
 /// Entries per page asked for.
 const PAGE: u32 = 100;
+/// Records committed together (with the checkpoint after them).
+const COMMIT_EVERY: usize = 5_000;
+
+/// Just a Bundle's links.
+#[derive(Deserialize)]
+struct Links<'a> {
+    #[serde(default, borrow)]
+    link: Vec<Link<'a>>,
+}
+
+/// A search Bundle, its resources left as raw JSON for the normalizer.
+#[derive(Deserialize)]
+struct Page<'a> {
+    #[serde(default, borrow)]
+    link: Vec<Link<'a>>,
+    #[serde(default, borrow)]
+    entry: Vec<Entry<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Link<'a> {
+    #[serde(default)]
+    relation: &'a str,
+    #[serde(default)]
+    url: &'a str,
+}
+
+#[derive(Deserialize)]
+struct Entry<'a> {
+    #[serde(borrow)]
+    resource: Option<&'a serde_json::value::RawValue>,
+    search: Option<Search>,
+}
+
+#[derive(Deserialize)]
+struct Search {
+    mode: Option<String>,
+}
+
+/// What identifies a resource and orders it.
+#[derive(Deserialize, Default)]
+struct Head<'a> {
+    #[serde(borrow)]
+    id: Option<&'a str>,
+    #[serde(borrow)]
+    meta: Option<Meta<'a>>,
+    #[serde(borrow)]
+    recorded: Option<&'a str>,
+}
+
+#[derive(Deserialize, Default)]
+struct Meta<'a> {
+    #[serde(rename = "versionId", borrow)]
+    version_id: Option<&'a str>,
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct State {
@@ -74,6 +129,45 @@ fn resolve(base: &str, next: &str) -> Result<String> {
         .to_string())
 }
 
+/// Commits the records gathered so far with the checkpoint as it stands.
+#[allow(clippy::too_many_arguments)]
+fn flush(
+    store: &mut dyn Store,
+    src: &FileSource,
+    st: &mut Stream,
+    state: &State,
+    since: u64,
+    events: &mut Vec<crate::domain::NewEvent>,
+    quarantined: &mut Vec<Quarantined>,
+    report: &mut FileReport,
+    rules: Option<&mut Engine>,
+) -> Result<()> {
+    st.records += events.len() as u64;
+    st.parser_state = serde_json::to_string(state)?;
+    let batch = Batch {
+        source_id: src.id,
+        stream: st.clone(),
+        since,
+        events: std::mem::take(events),
+        quarantined: std::mem::take(quarantined),
+        gaps: Vec::new(),
+    };
+    let out = store.write_batch(&batch, true)?;
+    report.events += out.events;
+    report.quarantined += out.quarantined;
+    if let Some(engine) = rules {
+        let views: Vec<_> = batch
+            .events
+            .iter()
+            .zip(&out.ids)
+            .map(|(e, id)| view_new(src.id, *id, e))
+            .collect();
+        let r = engine.run(store, &views)?;
+        report.rules.add(&r);
+    }
+    Ok(())
+}
+
 /// Pulls what is new since the checkpoint; rules, if given, run on each
 /// committed page.
 pub fn pull(
@@ -105,99 +199,138 @@ pub fn pull(
             u
         }
     };
-    loop {
-        let resp = client.get(&url)?;
-        let bundle = resp.json()?;
-        let since = st.offset;
-        let mut events = Vec::new();
-        let mut quarantined = Vec::new();
-        let entries = bundle
-            .get("entry")
-            .and_then(|e| e.as_array())
-            .cloned()
-            .unwrap_or_default();
-        for entry in &entries {
-            // `include` and `outcome` entries are not hits
-            if entry
-                .pointer("/search/mode")
-                .and_then(|m| m.as_str())
-                .is_some_and(|m| m != "match")
-            {
-                continue;
-            }
-            let Some(res) = entry.get("resource") else {
-                continue;
-            };
-            let key = format!(
-                "{}/{}",
-                res.get("id").and_then(|v| v.as_str()).unwrap_or(""),
-                res.pointer("/meta/versionId")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-            );
-            let recorded = res
-                .get("recorded")
-                .and_then(|v| v.as_str())
-                .and_then(|r| DateTime::parse_from_rfc3339(r).ok())
-                .map(|t| t.with_timezone(&Utc));
-            if state.seen.iter().any(|(_, k)| *k == key) {
-                report.duplicates += 1;
-                continue;
-            }
-            let raw = serde_json::to_vec(res)?;
-            st.offset += 1;
-            match super::fhir::normalize(&raw, st.offset, 0) {
-                Ok(e) => {
-                    events.push(e);
-                    if let Some(t) = recorded {
-                        state.watermark = Some(state.watermark.map_or(t, |w| w.max(t)));
-                        state.seen.insert((t.timestamp(), key));
-                    }
+    // Pages are committed a few thousand records at a time (and whenever
+    // a request fails, with what came before it), each time with the link
+    // to the page after them: a resumed pull starts right there.
+    let mut pending: Vec<crate::domain::NewEvent> = Vec::new();
+    let mut pending_q: Vec<Quarantined> = Vec::new();
+    let mut since = st.offset;
+    let mut bytes = 0u64;
+    // The next page is fetched while this one is normalized and stored:
+    // its link is the first thing read from each page.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<super::http::Response>>(2);
+    let first = url.clone();
+    let base_for_fetch = base.clone();
+    std::thread::scope(|scope| -> Result<()> {
+        scope.spawn(move || {
+            let mut url = first;
+            loop {
+                let got = client.get(&url);
+                let next = match &got {
+                    Ok(r) => match serde_json::from_slice::<Links<'_>>(&r.body) {
+                        Ok(l) => l
+                            .link
+                            .iter()
+                            .find(|l| l.relation == "next")
+                            .and_then(|l| resolve(&base_for_fetch, l.url).ok()),
+                        Err(_) => None,
+                    },
+                    Err(_) => None,
+                };
+                if tx.send(got).is_err() {
+                    return;
                 }
-                Err(reason) => quarantined.push(Quarantined {
-                    offset: Some(st.offset),
-                    reason,
-                    raw: raw[..raw.len().min(4096)].to_vec(),
-                }),
+                match next {
+                    Some(n) => url = n,
+                    None => return,
+                }
+            }
+        });
+        for fetched in rx {
+            let resp = match fetched {
+                Ok(r) => r,
+                Err(e) => {
+                    flush(
+                        store,
+                        src,
+                        &mut st,
+                        &state,
+                        since,
+                        &mut pending,
+                        &mut pending_q,
+                        &mut report,
+                        rules.as_deref_mut(),
+                    )?;
+                    return Err(e);
+                }
+            };
+            bytes += resp.body.len() as u64;
+            let page: Page<'_> = serde_json::from_slice(&resp.body)
+                .map_err(|e| eyre!("{}: not a FHIR Bundle: {e}", super::http::redact_url(&url)))?;
+            for entry in &page.entry {
+                // `include` and `outcome` entries are not hits
+                if entry
+                    .search
+                    .as_ref()
+                    .and_then(|s| s.mode.as_deref())
+                    .is_some_and(|m| m != "match")
+                {
+                    continue;
+                }
+                let Some(res) = entry.resource else { continue };
+                let head: Head<'_> = serde_json::from_str(res.get()).unwrap_or_default();
+                let key = format!(
+                    "{}/{}",
+                    head.id.unwrap_or(""),
+                    head.meta.and_then(|m| m.version_id).unwrap_or("")
+                );
+                let recorded = head
+                    .recorded
+                    .and_then(|r| DateTime::parse_from_rfc3339(r).ok())
+                    .map(|t| t.with_timezone(&Utc));
+                if state.seen.iter().any(|(_, k)| *k == key) {
+                    report.duplicates += 1;
+                    continue;
+                }
+                let raw = res.get().as_bytes();
+                st.offset += 1;
+                match super::fhir::normalize(raw, st.offset, 0) {
+                    Ok(e) => {
+                        pending.push(e);
+                        if let Some(t) = recorded {
+                            state.watermark = Some(state.watermark.map_or(t, |w| w.max(t)));
+                            state.seen.insert((t.timestamp(), key));
+                        }
+                    }
+                    Err(reason) => pending_q.push(Quarantined {
+                        offset: Some(st.offset),
+                        reason,
+                        raw: raw[..raw.len().min(4096)].to_vec(),
+                    }),
+                }
+            }
+            // keep only the ids the next overlap can bring back
+            if let Some(w) = state.watermark {
+                let edge = (w - Duration::seconds(OVERLAP)).timestamp();
+                state.seen.retain(|(t, _)| *t >= edge);
+            }
+            let next = page
+                .link
+                .iter()
+                .find(|l| l.relation == "next")
+                .map(|l| resolve(&base, l.url))
+                .transpose()?;
+            state.next = next.clone();
+            if next.is_none() || pending.len() + pending_q.len() >= COMMIT_EVERY {
+                flush(
+                    store,
+                    src,
+                    &mut st,
+                    &state,
+                    since,
+                    &mut pending,
+                    &mut pending_q,
+                    &mut report,
+                    rules.as_deref_mut(),
+                )?;
+                since = st.offset;
+            }
+            if let Some(n) = next {
+                url = n;
             }
         }
-        // keep only the ids the next overlap can bring back
-        if let Some(w) = state.watermark {
-            let edge = (w - Duration::seconds(OVERLAP)).timestamp();
-            state.seen.retain(|(t, _)| *t >= edge);
-        }
-        let next = super::http::fhir_next(&bundle)
-            .map(|n| resolve(&base, &n))
-            .transpose()?;
-        state.next = next.clone();
-        st.records += events.len() as u64;
-        st.parser_state = serde_json::to_string(&state)?;
-        let batch = Batch {
-            source_id: src.id,
-            stream: st.clone(),
-            since,
-            events,
-            quarantined,
-            gaps: Vec::new(),
-        };
-        let out = store.write_batch(&batch, true)?;
-        report.events += out.events;
-        report.quarantined += out.quarantined;
-        report.bytes += resp.body.len() as u64;
-        if let Some(engine) = rules.as_deref_mut() {
-            let views: Vec<_> = batch
-                .events
-                .iter()
-                .zip(&out.ids)
-                .map(|(e, id)| view_new(src.id, *id, e))
-                .collect();
-            let r = engine.run(store, &views)?;
-            report.rules.add(&r);
-        }
-        match next {
-            Some(n) => url = n,
-            None => break,
-        }
-    }
+        Ok(())
+    })?;
+    report.bytes = bytes;
     Ok(report)
 }
