@@ -6,7 +6,7 @@
 //! (a re-read overlap dedupes by them), so an interrupted pull resumes where
 //! it stopped and stores every record once.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use color_eyre::eyre::{Result, eyre};
@@ -25,28 +25,11 @@ const PAGE: u32 = 100;
 /// Records committed together (with the checkpoint after them).
 const COMMIT_EVERY: usize = 5_000;
 
-/// Just a Bundle's links.
-#[derive(Deserialize)]
-struct Links<'a> {
-    #[serde(default, borrow)]
-    link: Vec<Link<'a>>,
-}
-
 /// A search Bundle, its resources left as raw JSON for the normalizer.
 #[derive(Deserialize)]
 struct Page<'a> {
     #[serde(default, borrow)]
-    link: Vec<Link<'a>>,
-    #[serde(default, borrow)]
     entry: Vec<Entry<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Link<'a> {
-    #[serde(default)]
-    relation: &'a str,
-    #[serde(default)]
-    url: &'a str,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +37,16 @@ struct Entry<'a> {
     #[serde(borrow)]
     resource: Option<&'a serde_json::value::RawValue>,
     search: Option<Search>,
+}
+
+impl Entry<'_> {
+    /// `include` and `outcome` entries are not hits.
+    fn is_match(&self) -> bool {
+        self.search
+            .as_ref()
+            .and_then(|s| s.mode.as_deref())
+            .is_none_or(|m| m == "match")
+    }
 }
 
 #[derive(Deserialize)]
@@ -86,9 +79,10 @@ struct State {
     /// The latest `recorded` stored.
     #[serde(default)]
     watermark: Option<DateTime<Utc>>,
-    /// `id/versionId` of what was stored within the overlap of the watermark.
+    /// `id/versionId` of what was stored within the overlap of the
+    /// watermark, with its `recorded` (Unix seconds).
     #[serde(default)]
-    seen: BTreeSet<(i64, String)>,
+    seen: BTreeMap<String, i64>,
 }
 
 fn identity(url: &str) -> String {
@@ -129,47 +123,64 @@ fn resolve(base: &str, next: &str) -> Result<String> {
         .to_string())
 }
 
-/// Commits the records gathered so far with the checkpoint as it stands.
-#[allow(clippy::too_many_arguments)]
-fn flush(
-    store: &mut dyn Store,
-    src: &FileSource,
-    st: &mut Stream,
-    state: &State,
+/// Records read since the last commit, and the stream offset they start at.
+struct Gathered {
     since: u64,
-    events: &mut Vec<crate::domain::NewEvent>,
-    quarantined: &mut Vec<Quarantined>,
-    report: &mut FileReport,
-    rules: Option<&mut Engine>,
-) -> Result<()> {
-    st.records += events.len() as u64;
-    st.parser_state = serde_json::to_string(state)?;
-    let batch = Batch {
-        source_id: src.id,
-        stream: st.clone(),
-        since,
-        events: std::mem::take(events),
-        quarantined: std::mem::take(quarantined),
-        gaps: Vec::new(),
-    };
-    let out = store.write_batch(&batch, true)?;
-    report.events += out.events;
-    report.quarantined += out.quarantined;
-    if let Some(engine) = rules {
-        let views: Vec<_> = batch
-            .events
-            .iter()
-            .zip(&out.ids)
-            .map(|(e, id)| view_new(src.id, *id, e))
-            .collect();
-        let r = engine.run(store, &views)?;
-        report.rules.add(&r);
+    events: Vec<crate::domain::NewEvent>,
+    quarantined: Vec<Quarantined>,
+}
+
+impl Gathered {
+    fn len(&self) -> usize {
+        self.events.len() + self.quarantined.len()
     }
-    Ok(())
+
+    /// Commits them with the checkpoint as it stands, then runs the rules.
+    fn commit(
+        &mut self,
+        store: &mut dyn Store,
+        src: &FileSource,
+        st: &mut Stream,
+        state: &State,
+        report: &mut FileReport,
+        rules: Option<&mut Engine>,
+    ) -> Result<()> {
+        st.records += self.events.len() as u64;
+        st.parser_state = serde_json::to_string(state)?;
+        let batch = Batch {
+            source_id: src.id,
+            stream: st.clone(),
+            since: self.since,
+            events: std::mem::take(&mut self.events),
+            quarantined: std::mem::take(&mut self.quarantined),
+            gaps: Vec::new(),
+        };
+        self.since = st.offset;
+        let out = store.write_batch(&batch, true)?;
+        report.events += out.events;
+        report.quarantined += out.quarantined;
+        if let Some(engine) = rules {
+            let views: Vec<_> = batch
+                .events
+                .iter()
+                .zip(&out.ids)
+                .map(|(e, id)| view_new(src.id, *id, e))
+                .collect();
+            report.rules.add(&engine.run(store, &views)?);
+        }
+        Ok(())
+    }
+}
+
+/// The `next` link of a page, resolved against the base.
+fn next_of(base: &str, body: &[u8]) -> Result<Option<String>> {
+    super::http::fhir_next(body)?
+        .map(|n| resolve(base, &n))
+        .transpose()
 }
 
 /// Pulls what is new since the checkpoint; rules, if given, run on each
-/// committed page.
+/// committed batch.
 pub fn pull(
     store: &mut dyn Store,
     src: &FileSource,
@@ -183,12 +194,8 @@ pub fn pull(
         ..FileReport::default()
     };
     let mut st = stream(store, src, &base)?;
-    let mut state: State = if st.parser_state.is_empty() {
-        State::default()
-    } else {
-        serde_json::from_str(&st.parser_state).unwrap_or_default()
-    };
-    let mut url = match &state.next {
+    let mut state: State = serde_json::from_str(&st.parser_state).unwrap_or_default();
+    let first = match &state.next {
         Some(n) => n.clone(),
         None => {
             let mut u = format!("{base}/AuditEvent?_sort=date&_count={PAGE}");
@@ -199,35 +206,31 @@ pub fn pull(
             u
         }
     };
-    // Pages are committed a few thousand records at a time (and whenever
-    // a request fails, with what came before it), each time with the link
-    // to the page after them: a resumed pull starts right there.
-    let mut pending: Vec<crate::domain::NewEvent> = Vec::new();
-    let mut pending_q: Vec<Quarantined> = Vec::new();
-    let mut since = st.offset;
-    let mut bytes = 0u64;
-    // The next page is fetched while this one is normalized and stored:
-    // its link is the first thing read from each page.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<super::http::Response>>(2);
-    let first = url.clone();
-    let base_for_fetch = base.clone();
+    // Committed a few thousand records at a time (and whenever a request
+    // fails, with what came before it), each time with the link to the page
+    // after them: a resumed pull starts right there.
+    let mut got = Gathered {
+        since: st.offset,
+        events: Vec::new(),
+        quarantined: Vec::new(),
+    };
+    // The next page is fetched while this one is normalized and stored: the
+    // fetcher reads each page's link and hands both over.
+    type Fetched = Result<(String, super::http::Response, Option<String>)>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Fetched>(2);
+    let fetch_base = base.clone();
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || {
             let mut url = first;
             loop {
-                let got = client.get(&url);
-                let next = match &got {
-                    Ok(r) => match serde_json::from_slice::<Links<'_>>(&r.body) {
-                        Ok(l) => l
-                            .link
-                            .iter()
-                            .find(|l| l.relation == "next")
-                            .and_then(|l| resolve(&base_for_fetch, l.url).ok()),
-                        Err(_) => None,
-                    },
-                    Err(_) => None,
-                };
-                if tx.send(got).is_err() {
+                let page = client.get(&url).and_then(|r| {
+                    let next = next_of(&fetch_base, &r.body).map_err(|e| {
+                        eyre!("{}: not a FHIR Bundle: {e}", super::http::redact_url(&url))
+                    })?;
+                    Ok((url.clone(), r, next))
+                });
+                let next = page.as_ref().ok().and_then(|p| p.2.clone());
+                if tx.send(page).is_err() {
                     return;
                 }
                 match next {
@@ -237,48 +240,36 @@ pub fn pull(
             }
         });
         for fetched in rx {
-            let resp = match fetched {
-                Ok(r) => r,
+            let (url, resp, next) = match fetched {
+                Ok(p) => p,
                 Err(e) => {
-                    flush(
+                    got.commit(
                         store,
                         src,
                         &mut st,
                         &state,
-                        since,
-                        &mut pending,
-                        &mut pending_q,
                         &mut report,
                         rules.as_deref_mut(),
                     )?;
                     return Err(e);
                 }
             };
-            bytes += resp.body.len() as u64;
+            report.bytes += resp.body.len() as u64;
             let page: Page<'_> = serde_json::from_slice(&resp.body)
                 .map_err(|e| eyre!("{}: not a FHIR Bundle: {e}", super::http::redact_url(&url)))?;
-            for entry in &page.entry {
-                // `include` and `outcome` entries are not hits
-                if entry
-                    .search
-                    .as_ref()
-                    .and_then(|s| s.mode.as_deref())
-                    .is_some_and(|m| m != "match")
-                {
-                    continue;
-                }
-                let Some(res) = entry.resource else { continue };
+            for res in page
+                .entry
+                .iter()
+                .filter(|e| e.is_match())
+                .filter_map(|e| e.resource)
+            {
                 let head: Head<'_> = serde_json::from_str(res.get()).unwrap_or_default();
                 let key = format!(
                     "{}/{}",
                     head.id.unwrap_or(""),
                     head.meta.and_then(|m| m.version_id).unwrap_or("")
                 );
-                let recorded = head
-                    .recorded
-                    .and_then(|r| DateTime::parse_from_rfc3339(r).ok())
-                    .map(|t| t.with_timezone(&Utc));
-                if state.seen.iter().any(|(_, k)| *k == key) {
+                if state.seen.contains_key(&key) {
                     report.duplicates += 1;
                     continue;
                 }
@@ -286,51 +277,41 @@ pub fn pull(
                 st.offset += 1;
                 match super::fhir::normalize(raw, st.offset, 0) {
                     Ok(e) => {
-                        pending.push(e);
+                        got.events.push(e);
+                        let recorded = head
+                            .recorded
+                            .and_then(|r| DateTime::parse_from_rfc3339(r).ok())
+                            .map(|t| t.with_timezone(&Utc));
                         if let Some(t) = recorded {
                             state.watermark = Some(state.watermark.map_or(t, |w| w.max(t)));
-                            state.seen.insert((t.timestamp(), key));
+                            state.seen.insert(key, t.timestamp());
                         }
                     }
-                    Err(reason) => pending_q.push(Quarantined {
+                    Err(reason) => got.quarantined.push(Quarantined {
                         offset: Some(st.offset),
                         reason,
-                        raw: raw[..raw.len().min(4096)].to_vec(),
+                        raw: raw[..raw.len().min(super::file::MAX_QUARANTINE_RAW)].to_vec(),
                     }),
                 }
             }
             // keep only the ids the next overlap can bring back
             if let Some(w) = state.watermark {
                 let edge = (w - Duration::seconds(OVERLAP)).timestamp();
-                state.seen.retain(|(t, _)| *t >= edge);
+                state.seen.retain(|_, t| *t >= edge);
             }
-            let next = page
-                .link
-                .iter()
-                .find(|l| l.relation == "next")
-                .map(|l| resolve(&base, l.url))
-                .transpose()?;
             state.next = next.clone();
-            if next.is_none() || pending.len() + pending_q.len() >= COMMIT_EVERY {
-                flush(
+            if next.is_none() || got.len() >= COMMIT_EVERY {
+                got.commit(
                     store,
                     src,
                     &mut st,
                     &state,
-                    since,
-                    &mut pending,
-                    &mut pending_q,
                     &mut report,
                     rules.as_deref_mut(),
                 )?;
-                since = st.offset;
-            }
-            if let Some(n) = next {
-                url = n;
             }
         }
         Ok(())
     })?;
-    report.bytes = bytes;
     Ok(report)
 }

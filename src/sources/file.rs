@@ -23,7 +23,7 @@ const BATCH: usize = 5_000;
 /// Records per transaction: large enough that index upkeep is amortized.
 const COMMIT_EVERY: usize = 200_000;
 /// Raw bytes kept of a quarantined line.
-const MAX_QUARANTINE_RAW: usize = 64 * 1024;
+pub(crate) const MAX_QUARANTINE_RAW: usize = 64 * 1024;
 
 /// A file source as the reader needs it.
 #[derive(Debug, Clone)]

@@ -166,16 +166,27 @@ pub fn next_link(headers: &HeaderMap) -> Option<String> {
     None
 }
 
-/// A FHIR Bundle's `link[relation=next].url`.
-pub fn fhir_next(bundle: &serde_json::Value) -> Option<String> {
-    bundle
-        .get("link")?
-        .as_array()?
+/// A FHIR Bundle's `link[relation=next].url`, read from the page's bytes
+/// without building the rest of it; an error if it is not JSON.
+pub fn fhir_next(bundle: &[u8]) -> Result<Option<String>> {
+    #[derive(serde::Deserialize)]
+    struct Links<'a> {
+        #[serde(default, borrow)]
+        link: Vec<Link<'a>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Link<'a> {
+        #[serde(default)]
+        relation: &'a str,
+        #[serde(default)]
+        url: &'a str,
+    }
+    let links: Links<'_> = serde_json::from_slice(bundle)?;
+    Ok(links
+        .link
         .iter()
-        .find(|l| l.get("relation").and_then(|r| r.as_str()) == Some("next"))?
-        .get("url")?
-        .as_str()
-        .map(String::from)
+        .find(|l| l.relation == "next")
+        .map(|l| l.url.to_owned()))
 }
 
 type Sleeper = Box<dyn FnMut(Duration) + Send>;
@@ -437,9 +448,10 @@ mod tests {
             {"relation": "self", "url": "https://fhir/AuditEvent?_count=2"},
             {"relation": "next", "url": "https://fhir/AuditEvent?_count=2&_getpages=abc"}]});
         assert_eq!(
-            fhir_next(&bundle).as_deref(),
+            fhir_next(bundle.to_string().as_bytes()).unwrap().as_deref(),
             Some("https://fhir/AuditEvent?_count=2&_getpages=abc")
         );
+        assert!(fhir_next(b"not json").is_err());
     }
 
     #[test]
