@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, Utc};
 use clap::Args;
 use color_eyre::eyre::Result;
 
@@ -23,23 +23,14 @@ pub struct CoverageArgs {
     pub format: FormatArg,
 }
 
-fn date(what: &str, s: &str) -> Result<NaiveDate, UsageError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        UsageError(format!(
-            "{what} {:?} is not a date: write 2026-11-26",
-            text(s)
-        ))
-    })
-}
-
 pub fn run(ctx: &Context, a: &CoverageArgs) -> Result<ExitCode> {
     let now = Utc::now();
     let to = match &a.to {
-        Some(d) => date("--to", d)?,
+        Some(d) => super::parse_day("--to", d)?,
         None => now.date_naive(),
     };
     let from = match &a.from {
-        Some(d) => date("--from", d)?,
+        Some(d) => super::parse_day("--from", d)?,
         None => to - Duration::days(6),
     };
     if from > to {

@@ -134,6 +134,16 @@ pub struct FormatArg {
     pub format: Format,
 }
 
+/// A `YYYY-MM-DD` option's value, or a usage error naming the option.
+pub fn parse_day(what: &str, s: &str) -> Result<chrono::NaiveDate, UsageError> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        UsageError(format!(
+            "{what} {:?} is not a date: write it as 2026-11-26",
+            crate::domain::SafeText::new(s).as_str()
+        ))
+    })
+}
+
 /// A usage error found after clap (a bad filter, say): exit status 2.
 #[derive(Debug)]
 pub struct UsageError(pub String);

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use color_eyre::eyre::Result;
 
 use super::output::{Listing, text};
-use super::{Context, FormatArg, UsageError};
+use super::{Context, FormatArg};
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
@@ -28,18 +28,8 @@ pub fn run(ctx: &Context, c: &PolicyCommand) -> Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
         PolicyCommand::Show { as_of: Some(d) } => {
-            let day = chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
-                UsageError(format!(
-                    "--as-of {:?} is not a date: write 2026-11-26",
-                    text(d)
-                ))
-            })?;
-            let end = day
-                .succ_opt()
-                .unwrap_or(day)
-                .and_hms_opt(0, 0, 0)
-                .expect("midnight")
-                .and_utc();
+            let day = super::parse_day("--as-of", d)?;
+            let end = crate::rules::day_start(None, day + chrono::Duration::days(1));
             let store = ctx.open_store()?;
             match crate::review::policy::in_force(store.as_ref(), end)? {
                 Some((_, _, seq)) => {

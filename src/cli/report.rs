@@ -4,11 +4,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use clap::{Args, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr};
 
-use super::output::text;
 use super::{Context, UsageError};
 use crate::review::report;
 
@@ -35,17 +34,11 @@ pub struct ReportArgs {
     pub output: Option<std::path::PathBuf>,
 }
 
-fn date(what: &str, s: &str) -> Result<NaiveDate, UsageError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        UsageError(format!(
-            "{what} {:?} is not a date: write 2026-11-26",
-            text(s)
-        ))
-    })
-}
-
 pub fn run(ctx: &Context, a: &ReportArgs) -> Result<ExitCode> {
-    let (from, to) = (date("--from", &a.from)?, date("--to", &a.to)?);
+    let (from, to) = (
+        super::parse_day("--from", &a.from)?,
+        super::parse_day("--to", &a.to)?,
+    );
     if from > to {
         return Err(UsageError("--from is after --to".into()).into());
     }

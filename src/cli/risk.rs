@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use clap::{Args, Subcommand};
 use color_eyre::eyre::Result;
 
@@ -93,15 +93,6 @@ pub struct ChangeArgs {
     pub format: FormatArg,
 }
 
-fn date(what: &str, s: &str) -> Result<NaiveDate, UsageError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        UsageError(format!(
-            "{what} {:?} is not a date: write 2026-11-26",
-            text(s)
-        ))
-    })
-}
-
 impl ChangeArgs {
     fn change(&self) -> Result<RiskChange, UsageError> {
         let planned = self
@@ -113,7 +104,7 @@ impl ChangeArgs {
                 let owner = parts.next().filter(|s| !s.is_empty()).map(String::from);
                 let due = parts
                     .next()
-                    .map(|d| date("--planned due date", d))
+                    .map(|d| super::parse_day("--planned due date", d))
                     .transpose()?;
                 Ok((text_part, owner, due))
             })
@@ -134,7 +125,7 @@ impl ChangeArgs {
             next_review: self
                 .next_review
                 .as_deref()
-                .map(|d| date("--next-review", d))
+                .map(|d| super::parse_day("--next-review", d))
                 .transpose()?,
             accept: self.accept,
         })
@@ -213,7 +204,7 @@ pub fn run(ctx: &Context, c: &RiskCommand) -> Result<ExitCode> {
         RiskCommand::List(a) => {
             let store = ctx.open_store()?;
             let list = match &a.as_of {
-                Some(d) => risk::as_of(store.as_ref(), date("--as-of", d)?)?,
+                Some(d) => risk::as_of(store.as_ref(), super::parse_day("--as-of", d)?)?,
                 None => store.risks()?,
             };
             print(a.format.format, &rows(&list))?;

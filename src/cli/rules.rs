@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use color_eyre::eyre::Result;
 
@@ -58,11 +58,6 @@ pub struct SuppressArgs {
     pub yes: bool,
 }
 
-fn parse_day(s: &str, what: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| UsageError(format!("{what} takes a date like 2026-12-31")).into())
-}
-
 pub fn run(ctx: &Context, c: &RulesCommand) -> Result<ExitCode> {
     match c {
         RulesCommand::List(f) => {
@@ -81,7 +76,7 @@ pub fn run(ctx: &Context, c: &RulesCommand) -> Result<ExitCode> {
         RulesCommand::Rerun { since, format } => {
             let since: Option<DateTime<Utc>> = match since {
                 Some(s) => Some(
-                    parse_day(s, "--since")?
+                    super::parse_day("--since", s)?
                         .and_hms_opt(0, 0, 0)
                         .expect("midnight")
                         .and_utc(),
@@ -155,7 +150,7 @@ pub fn suppress(ctx: &Context, c: &SuppressCommand) -> Result<ExitCode> {
                 ))
                 .into());
             }
-            let last = parse_day(&a.until, "--until")?;
+            let last = super::parse_day("--until", &a.until)?;
             let until = (last + chrono::Duration::days(1))
                 .and_hms_opt(0, 0, 0)
                 .expect("midnight")

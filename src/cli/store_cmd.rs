@@ -53,13 +53,7 @@ pub fn run(ctx: &Context, c: &StoreCommand) -> Result<ExitCode> {
     use crate::review::{Reviewer, retention};
     match c {
         StoreCommand::Prune { before } => {
-            let day =
-                chrono::NaiveDate::parse_from_str(before.trim(), "%Y-%m-%d").map_err(|_| {
-                    super::UsageError(format!(
-                        "--before {:?} is not a date: write 2020-11-26",
-                        crate::domain::SafeText::new(before).as_str()
-                    ))
-                })?;
+            let day = super::parse_day("--before", before)?;
             let mut store = ctx.open_store()?;
             let n = retention::prune(
                 store.as_mut(),

@@ -99,7 +99,7 @@ pub fn prune(
         )
         .into());
     };
-    let cut = before.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let cut = crate::rules::day_start(None, before);
     let oldest_allowed = now - Duration::from_std(keep).unwrap_or(Duration::MAX);
     if cut > oldest_allowed {
         return Err(Refused(format!(

@@ -287,12 +287,7 @@ pub fn update(
 /// The register as it stood at the end of `day` (UTC), from the ledger:
 /// each risk's last entry on or before then; risks added later are absent.
 pub fn as_of(store: &dyn Store, day: NaiveDate) -> Result<Vec<Risk>> {
-    let end = day
-        .succ_opt()
-        .unwrap_or(day)
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc();
+    let end = crate::rules::day_start(None, day + chrono::Duration::days(1));
     let mut out = Vec::new();
     for now in store.risks()? {
         let mut then = None;
