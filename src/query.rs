@@ -26,6 +26,16 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// SQL for now in microseconds since the epoch (claims lapse by it).
+    pub fn now_us(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "CAST(unixepoch('subsec') * 1000000 AS INTEGER)",
+            Dialect::Postgres => "CAST(extract(epoch from clock_timestamp()) * 1000000 AS BIGINT)",
+        }
+    }
+}
+
 /// A value bound to a placeholder.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Param {
@@ -325,10 +335,7 @@ impl Compiler {
 
     /// Now, in microseconds, as the store's SQL computes it.
     fn now_sql(&self) -> &'static str {
-        match self.dialect {
-            Dialect::Sqlite => "CAST(unixepoch('subsec') * 1000000 AS INTEGER)",
-            Dialect::Postgres => "CAST(extract(epoch from clock_timestamp()) * 1000000 AS BIGINT)",
-        }
+        self.dialect.now_us()
     }
 
     /// `claimed` is not stored: it is an open item whose lease still runs.

@@ -78,6 +78,26 @@ pub struct ReviewStats {
     pub to_decision_us: Vec<i64>,
 }
 
+/// The queue's query: items matching `clause` (with `claimed` worked out
+/// from the lease), most severe and oldest first, `limit` from `offset`
+/// (0: all). Both stores read its columns in this order.
+fn items_sql(dialect: crate::query::Dialect, clause: &str, offset: u64, limit: u64) -> String {
+    let now = dialect.now_us();
+    let window = if limit > 0 {
+        format!("LIMIT {limit} OFFSET {offset}")
+    } else {
+        String::new()
+    };
+    format!(
+        "SELECT i.id, i.kind, s.name, i.occurred_at, i.actor, i.subject, i.title, i.severity,
+                CASE WHEN i.status IN ('new', 'reopened') AND i.claimed_by IS NOT NULL AND i.claim_expires > {now} THEN 'claimed' ELSE i.status END,
+                i.disposition,
+                CASE WHEN i.claim_expires > {now} THEN i.claimed_by END
+         FROM items i LEFT JOIN sources s ON s.id = i.source_id
+         WHERE {clause} ORDER BY i.severity DESC, i.occurred_at, i.id {window}"
+    )
+}
+
 /// Microseconds in a quarter-hour.
 const QUARTER_US: i64 = 900_000_000;
 

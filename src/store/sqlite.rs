@@ -240,20 +240,7 @@ impl SqliteStore {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<Item>> {
-        let limit_sql = if limit > 0 {
-            format!("LIMIT {limit} OFFSET {offset}")
-        } else {
-            String::new()
-        };
-        let sql = format!(
-            "SELECT i.id, i.kind, s.name, i.occurred_at, i.actor, i.subject, i.title, i.severity,
-                    CASE WHEN i.status IN ('new', 'reopened') AND i.claimed_by IS NOT NULL AND i.claim_expires > {NOW_US} THEN 'claimed' ELSE i.status END,
-                    i.disposition,
-                    CASE WHEN i.claim_expires > {NOW_US} THEN i.claimed_by END
-             FROM items i LEFT JOIN sources s ON s.id = i.source_id
-             WHERE {} ORDER BY i.severity DESC, i.occurred_at, i.id {limit_sql}",
-            clause
-        );
+        let sql = super::items_sql(Dialect::Sqlite, clause, offset, limit);
         let mut st = self.conn.prepare(&sql)?;
         let mut items = st
             .query_map(params_from_iter(to_values(params)), |r| {
@@ -458,11 +445,8 @@ fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Event, Vec<u8>)> {
     ))
 }
 
-/// Now in microseconds, computed by SQLite (claims lapse by themselves).
-const NOW_US: &str = "CAST(unixepoch('subsec') * 1000000 AS INTEGER)";
-
 /// The event columns `event_from_row` reads, in its order.
-const EVENT_COLS: &str = "e.id, s.name, s.kind, e.occurred_at, e.host, a.name, e.subject, e.action, e.outcome, e.client, e.raw, e.program, e.detail, e.time_basis";
+pub(super) const EVENT_COLS: &str = "e.id, s.name, s.kind, e.occurred_at, e.host, a.name, e.subject, e.action, e.outcome, e.client, e.raw, e.program, e.detail, e.time_basis";
 
 const STREAM_COLS: &str =
     "id, source_id, path, dev, inode, head_len, head_hash, offset, records, parser_state, status";

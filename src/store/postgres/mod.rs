@@ -19,7 +19,11 @@ use postgres::{Client, GenericClient, Row};
 
 use super::ledger::{Break, GENESIS, LedgerEntry, NewLedgerEntry, walk};
 use super::pg_connect::{Connector, PgTarget};
-use super::sqlite_review::{from_micros, micros};
+// The column lists are the schema's, the same on both stores.
+use super::sqlite::EVENT_COLS;
+use super::sqlite_review::{
+    DECISION_COLS, INCIDENT_COLS, LEDGER_COLS, SANCTION_COLS, from_micros, micros,
+};
 use super::{
     Batch, BatchOutcome, CheckpointMoved, DecisionRow, Gap, GapRow, Incident, IncidentNote,
     IncidentStatus, MigrationReport, NewItem, QuarantineRow, ReviewTx, Sanction, Seen, SourceId,
@@ -134,15 +138,9 @@ pub fn host_name() -> String {
     String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
-const EVENT_COLS: &str = "e.id, s.name, s.kind, e.occurred_at, e.host, a.name, e.subject, e.action, e.outcome, e.client, e.raw, e.program, e.detail, e.time_basis";
 const EVENT_FROM: &str =
     "events e JOIN sources s ON s.id = e.source_id LEFT JOIN actors a ON a.id = e.actor_id";
 const STREAM_COLS: &str = "id, source_id, path, dev, inode, head_len, head_hash, \"offset\", records, parser_state, status";
-const LEDGER_COLS: &str = "seq, at, actor, action, entity, payload, prev_hash, hash";
-pub(super) const DECISION_COLS: &str = "id, item_id, kind, reviewer, decided_at, disposition, note, reverts, session, ledger_seq, prior_status";
-pub(super) const INCIDENT_COLS: &str = "id, title, severity, status, assignee, outcome, opened_by, opened_at, closed_at, risk_update_needed, remote_key";
-const SANCTION_COLS: &str = "id, member, category, tier, sanction, decided_by, decided_on, incident_id, decision_ids, notice_sent, note";
-const NOW_US: &str = "CAST(extract(epoch from clock_timestamp()) * 1000000 AS BIGINT)";
 
 fn event_row(r: &Row) -> (Event, Vec<u8>) {
     let outcome: String = r.get(8);
@@ -398,19 +396,7 @@ impl PgStore {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<Item>> {
-        let limit_sql = if limit > 0 {
-            format!("LIMIT {limit} OFFSET {offset}")
-        } else {
-            String::new()
-        };
-        let sql = format!(
-            "SELECT i.id, i.kind, s.name, i.occurred_at, i.actor, i.subject, i.title, i.severity,
-                    CASE WHEN i.status IN ('new', 'reopened') AND i.claimed_by IS NOT NULL AND i.claim_expires > {NOW_US} THEN 'claimed' ELSE i.status END,
-                    i.disposition,
-                    CASE WHEN i.claim_expires > {NOW_US} THEN i.claimed_by END
-             FROM items i LEFT JOIN sources s ON s.id = i.source_id
-             WHERE {clause} ORDER BY i.severity DESC, i.occurred_at, i.id {limit_sql}"
-        );
+        let sql = super::items_sql(Dialect::Postgres, clause, offset, limit);
         let values = bind(params);
         self.read(|c| {
             let rows = c.query(&sql, &refs(&values))?;
