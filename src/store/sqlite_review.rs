@@ -365,22 +365,10 @@ impl ReviewTx for SqliteReviewTx<'_> {
     }
 
     fn add_risk(&mut self, r: &Risk, at: DateTime<Utc>) -> Result<i64> {
+        // The row is made, then filled as every change fills it.
         self.conn.execute(
-            "INSERT INTO risks (asset, threat, vulnerability, likelihood, impact, residual, treatment, safeguards, owner, next_review, data, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '{}', ?11, ?11)",
-            params![
-                r.asset,
-                r.threat,
-                r.vulnerability,
-                r.likelihood,
-                r.impact,
-                r.residual(),
-                r.treatment,
-                serde_json::to_string(&r.safeguards)?,
-                r.owner,
-                r.next_review.map(|d| d.to_string()),
-                micros(at)
-            ],
+            "INSERT INTO risks (asset, threat, vulnerability, likelihood, impact, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![r.asset, r.threat, r.vulnerability, r.likelihood, r.impact, micros(at)],
         )?;
         let id = self.conn.last_insert_rowid();
         self.put_risk(&Risk { id, ..r.clone() }, at)?;
