@@ -401,4 +401,14 @@ fn tls_is_verified_against_the_given_root_and_refused_without_it() {
         msg.contains("store unavailable") && msg.contains("certificate"),
         "{msg}"
     );
+    // and it is refused for good, not retried; a server that is not there
+    // at all is worth trying again
+    assert!(!vigil::store::is_transient(&e), "{msg}");
+    let gone = vigil::store::PgStore::open(&vigil::store::PgTarget {
+        url: "postgres://postgres@127.0.0.1:9/none".into(),
+        password_env: None,
+        password_file: None,
+    })
+    .unwrap_err();
+    assert!(vigil::store::is_transient(&gone), "{gone:#}");
 }

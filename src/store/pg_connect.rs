@@ -133,10 +133,13 @@ impl Connector {
             let cause = std::error::Error::source(&e)
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default();
-            eyre!(
+            let what = format!(
                 "store unavailable: cannot connect to {}: {e}{cause}",
                 self.display
-            )
+            );
+            // kept in the chain, so `is_transient` can tell a server that is
+            // down from one that is refused for good
+            color_eyre::Report::new(e).wrap_err(what)
         })?;
         // A client that vanished inside a transaction must not hold the
         // ledger lock (and so every other reviewer) for long.

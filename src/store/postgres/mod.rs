@@ -108,22 +108,42 @@ fn refs(b: &[Box<dyn ToSql + Sync>]) -> Vec<&(dyn ToSql + Sync)> {
 /// serialization or deadlock victim.
 pub fn is_transient(e: &color_eyre::Report) -> bool {
     let Some(pg) = e.chain().find_map(|c| c.downcast_ref::<postgres::Error>()) else {
-        return e.to_string().starts_with("store unavailable");
+        return false;
     };
     if pg.is_closed() {
         return true;
     }
-    match pg.code() {
-        Some(code) => {
-            let c = code.code();
-            c.starts_with("08") // connection exceptions
-                || c == "40001" // serialization_failure
-                || c == "40P01" // deadlock_detected
-                || c.starts_with("57P") // admin shutdown, crash shutdown, cannot connect now
-        }
-        // An I/O error with no SQLSTATE: the socket broke.
-        None => pg.as_db_error().is_none(),
+    if let Some(code) = pg.code() {
+        let c = code.code();
+        return c.starts_with("08") // connection exceptions
+            || c == "40001" // serialization_failure
+            || c == "40P01" // deadlock_detected
+            || c.starts_with("57P"); // admin shutdown, crash shutdown, cannot connect now
     }
+    // No SQLSTATE: the network. A refused, reset or timed-out socket is
+    // worth another try; a certificate that does not verify (an I/O error
+    // of kind InvalidData from the TLS layer) is not.
+    use std::io::ErrorKind::*;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(pg);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                ConnectionRefused
+                    | ConnectionReset
+                    | ConnectionAborted
+                    | NotConnected
+                    | BrokenPipe
+                    | TimedOut
+                    | UnexpectedEof
+                    | AddrNotAvailable
+                    | HostUnreachable
+                    | NetworkUnreachable
+            );
+        }
+        source = s.source();
+    }
+    pg.as_db_error().is_none()
 }
 
 /// This host's name, which tells the sources of several collectors apart.
