@@ -385,6 +385,9 @@ fn puller(url: StoreUrl, config: Config, tx: Sender<Action>) {
         |t: chrono::DateTime<Utc>| t.with_timezone(&chrono::Local).format("%H:%M").to_string();
     let mut due: std::collections::HashMap<String, (std::time::Instant, u32)> =
         std::collections::HashMap::new();
+    // Coverage reads a fortnight of events: worked out again every few
+    // minutes, not after every pull.
+    let mut attention_at: Option<std::time::Instant> = None;
     let mut last_new: std::collections::HashMap<String, chrono::DateTime<Utc>> =
         std::collections::HashMap::new();
     loop {
@@ -466,12 +469,14 @@ fn puller(url: StoreUrl, config: Config, tx: Sender<Action>) {
         if gone {
             return;
         }
-        if !due_now.is_empty()
-            && tx
+        if attention_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(300)) {
+            attention_at = Some(std::time::Instant::now());
+            if tx
                 .send(Action::Attention(attention(store.as_ref(), &config)))
                 .is_err()
-        {
-            return;
+            {
+                return;
+            }
         }
         std::thread::sleep(Duration::from_secs(1));
     }
