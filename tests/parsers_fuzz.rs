@@ -31,6 +31,12 @@ fn seeds(kind: SourceKind) -> Vec<&'static [u8]> {
             br#"{"resourceType":"AuditEvent","recorded":"2024-01-01T00:00:00Z","action":"R","outcome":"0","agent":[{"who":{"identifier":{"value":"n\u009b1"}},"requestor":true}],"entity":[{"what":{"reference":"Patient/1"}}]}"#,
             br#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"AuditEvent","recorded":"2024-01-01T00:00:00Z"}}]}"#,
         ],
+        // read from their APIs only: every record is refused, never a panic
+        SourceKind::Jira
+        | SourceKind::Github
+        | SourceKind::ServiceNow
+        | SourceKind::PagerDuty
+        | SourceKind::TheHive => vec![br#"{"id":"1","key":"SEC-1","fields":{"summary":"x"}}"#],
         SourceKind::AccessCsv => vec![b"actor,subject,occurred_at", b"nurse1,100234,2024-01-01 10:00:00"],
         SourceKind::Cloudtrail => vec![
             br#"{"Records":[{"eventTime":"2024-01-01T00:00:00Z","eventName":"ConsoleLogin","userIdentity":{"type":"IAMUser","userName":"a\u001b]0;x\u0007"},"sourceIPAddress":"1.2.3.4"}]}"#,
@@ -145,11 +151,94 @@ proptest! {
     }
 }
 
+/// Each tracker's page with `text` in every field a person wrote or named,
+/// read back by the tracker.
+fn tracker_tickets(text: &str, n: i64) -> Vec<vigil::sources::tickets::Ticket> {
+    use serde_json::json;
+    use vigil::sources::http::{Req, Response};
+    use vigil::sources::tickets::{Tracker, github, jira, pagerduty, servicenow, thehive};
+    let base = "https://t.example".to_owned();
+    let pages: Vec<(Box<dyn Tracker>, serde_json::Value)> = vec![
+        (
+            Box::new(jira::Jira {
+                base: base.clone(),
+                query: "p".into(),
+                api: 3,
+                zone: None,
+            }),
+            json!({"issues": [{"id": text, "key": text, "fields": {"summary": text, "status": {"name": text},
+                "priority": {"name": text}, "assignee": {"displayName": text}, "updated": "2024-01-01T00:00:00.000+0100", "created": n}}]}),
+        ),
+        (
+            Box::new(github::Github {
+                base: base.clone(),
+                query: "o/r".into(),
+            }),
+            json!([{"id": n, "number": n, "title": text, "state": text, "state_reason": text, "labels": [{"name": text}, text],
+                "assignee": {"login": text}, "updated_at": "2024-01-01T00:00:00Z", "repository_url": text, "html_url": text}]),
+        ),
+        (
+            Box::new(servicenow::ServiceNow {
+                base: base.clone(),
+                query: String::new(),
+                table: "incident".into(),
+            }),
+            json!({"result": [{"sys_id": text, "number": text, "short_description": text, "state": text, "priority": text,
+                "assigned_to": {"display_value": text}, "sys_updated_on": "2024-01-01 00:00:00"}]}),
+        ),
+        (
+            Box::new(pagerduty::PagerDuty {
+                base: base.clone(),
+                query: String::new(),
+            }),
+            json!({"incidents": [{"id": text, "incident_number": n, "title": text, "status": text, "urgency": text,
+                "priority": {"summary": text}, "assignments": [{"assignee": {"summary": text}}], "created_at": "2024-01-01T00:00:00Z", "html_url": text}], "more": true, "offset": n}),
+        ),
+        (
+            Box::new(thehive::TheHive {
+                base,
+                objects: vec!["alert".into()],
+            }),
+            json!([{"_id": text, "title": text, "status": text, "severity": n, "assignee": text, "_createdAt": n, "severityLabel": text}]),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (t, body) in pages {
+        let req = t.first(None, chrono::Utc::now()).unwrap();
+        let resp = Response {
+            status: reqwest::StatusCode::OK,
+            headers: Default::default(),
+            body: serde_json::to_vec(&body).unwrap(),
+        };
+        let page = t.page(&req, &resp).unwrap();
+        out.extend(page.tickets.into_iter().flatten());
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn tracker_text_is_neutralized(text in any::<String>(), n in any::<i64>()) {
+        for t in tracker_tickets(&text, n) {
+            for f in [Some(&t.key), Some(&t.title), Some(&t.status), t.priority.as_ref(), t.assignee.as_ref(), t.url.as_ref()] {
+                prop_assert!(f.is_none_or(|f| !f.chars().any(char::is_control)), "control character in {:?}", f);
+            }
+        }
+    }
+}
+
 #[test]
 fn seeds_parse_and_hostile_text_is_neutralized() {
+    // every tracker reads its page (so the tracker property is not vacuous)
+    let tickets = tracker_tickets("evil\u{1b}]0;owned\u{7} name", 3);
+    assert_eq!(tickets.len(), 5);
+    for t in &tickets {
+        assert!(!t.title.chars().any(char::is_control), "{:?}", t.title);
+        assert!(t.title.contains("evil"), "{:?}", t.title);
+    }
     // The seeds themselves produce events, so the properties above are not
     // vacuous, and their escape sequences arrive neutralized.
-    for kind in SourceKind::ALL {
+    for kind in SourceKind::ALL.iter().filter(|k| !k.is_tracker()) {
         let lines: Vec<Vec<u8>> = seeds(*kind).iter().map(|s| s.to_vec()).collect();
         let options = ParserOptions::default();
         let mut p = kind.parser(None, &options, chrono::Utc::now(), "");

@@ -295,6 +295,21 @@ struct RawSource {
     log_line_prefix: Option<String>,
     zone_abbreviations: Option<std::collections::BTreeMap<String, String>>,
     command: Option<Vec<String>>,
+    tracker: Option<TrackerOptions>,
+}
+
+/// `[source.tracker]`: what a ticket system's kind needs beyond the query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackerOptions {
+    /// Jira: 3 (Cloud, the default) or 2 (Data Center).
+    pub api: Option<u8>,
+    /// ServiceNow: the table (`incident` unless set; `sn_si_incident`).
+    pub table: Option<String>,
+    /// TheHive: `["alert", "case"]` unless set.
+    pub objects: Option<Vec<String>>,
+    /// TheHive: the organisation (`X-Organisation`).
+    pub organisation: Option<String>,
 }
 
 /// The store section, resolved.
@@ -347,9 +362,15 @@ pub struct SourceConfig {
     pub command: Option<Vec<String>>,
     /// The API's base URL (`fhir`).
     pub url: Option<String>,
+    /// The tracker's own query (JQL, `owner/repo` or a GitHub search, a
+    /// ServiceNow encoded query, PagerDuty parameters).
+    pub query: Option<String>,
+    /// The variable holding the user for HTTP Basic (Jira, ServiceNow).
+    pub user_env: Option<String>,
     /// Where the API token is: an environment variable or a private file.
     pub token_env: Option<String>,
     pub token_file: Option<PathBuf>,
+    pub tracker: TrackerOptions,
     /// The config line the source starts on, for later complaints.
     pub line: Option<usize>,
 }
@@ -363,6 +384,85 @@ impl SourceConfig {
             zone_abbreviations: self.zone_abbreviations.clone(),
         }
     }
+}
+
+/// What is wrong with a source's tracker settings, with the fix.
+fn tracker_problem(s: &RawSource) -> Option<String> {
+    let k = s.kind;
+    if !k.is_tracker() {
+        if s.tracker.is_some() {
+            return Some(format!(
+                "is of kind {k}: remove [source.tracker], which only ticket kinds use"
+            ));
+        }
+        if s.query.is_some() || s.user_env.is_some() {
+            return Some(format!(
+                "is of kind {k}: remove `query` and `user_env`, which only ticket kinds use"
+            ));
+        }
+        return None;
+    }
+    let t = s.tracker.clone().unwrap_or_default();
+    let query = s.query.as_deref().map(str::trim).unwrap_or("");
+    match k {
+        SourceKind::Jira if query.is_empty() => {
+            return Some(
+                "needs the JQL to follow, e.g. query = \"project = SEC\" (vigil adds the updated-since condition and the order)".into(),
+            );
+        }
+        SourceKind::Github if query.is_empty() => {
+            return Some(
+                "needs query = \"owner/repo\" (a repository's issues) or a search such as query = \"org:acme label:security\"".into(),
+            );
+        }
+        _ => {}
+    }
+    if t.api.is_some() && k != SourceKind::Jira {
+        return Some("`api` in [source.tracker] is for jira only: remove it".into());
+    }
+    if let Some(a) = t.api
+        && a != 2
+        && a != 3
+    {
+        return Some(format!(
+            "api = {a} is not a Jira REST version: use 3 (Cloud) or 2 (Data Center)"
+        ));
+    }
+    if t.table.is_some() && k != SourceKind::ServiceNow {
+        return Some("`table` in [source.tracker] is for servicenow only: remove it".into());
+    }
+    if let Some(tb) = &t.table
+        && (tb.is_empty() || !tb.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        return Some(format!(
+            "table = {:?} is not a table name; use e.g. table = \"sn_si_incident\"",
+            SafeText::new(tb).as_str()
+        ));
+    }
+    if (t.objects.is_some() || t.organisation.is_some()) && k != SourceKind::TheHive {
+        return Some(
+            "`objects` and `organisation` in [source.tracker] are for thehive only: remove them"
+                .into(),
+        );
+    }
+    if let Some(bad) = t
+        .objects
+        .iter()
+        .flatten()
+        .find(|o| *o != "alert" && *o != "case")
+    {
+        return Some(format!(
+            "objects names {:?}; TheHive's are \"alert\" and \"case\"",
+            SafeText::new(bad).as_str()
+        ));
+    }
+    if s.user_env.is_some() && s.token_env.is_none() && s.token_file.is_none() {
+        return Some(
+            "user_env is the user for HTTP Basic: add token_env or token_file with its API token"
+                .into(),
+        );
+    }
+    None
 }
 
 /// `"+01:00"`, `"-0500"`, `"+3"` to seconds east of UTC.
@@ -594,7 +694,15 @@ impl Config {
                     }
                 }
             }
-            if !s.kind.is_file() && s.url.as_deref().is_none_or(|u| !u.starts_with("http")) {
+            let url = s.url.clone().or_else(|| match s.kind {
+                SourceKind::Github => Some("https://api.github.com".into()),
+                SourceKind::PagerDuty => Some("https://api.pagerduty.com".into()),
+                _ => None,
+            });
+            if let Some(problem) = tracker_problem(s) {
+                return Err(err(line, format!("source {:?}: {problem}", s.name)));
+            }
+            if !s.kind.is_file() && url.as_deref().is_none_or(|u| !u.starts_with("http")) {
                 return Err(err(
                     line,
                     format!(
@@ -729,9 +837,12 @@ impl Config {
                 log_line_prefix: s.log_line_prefix.clone(),
                 zone_abbreviations,
                 command,
-                url: s.url.clone(),
+                url,
+                query: s.query.clone(),
+                user_env: s.user_env.clone(),
                 token_env: s.token_env.clone(),
                 token_file: s.token_file.as_ref().map(|f| base.join(f)),
+                tracker: s.tracker.clone().unwrap_or_default(),
                 line,
             });
         }
@@ -816,8 +927,11 @@ impl Config {
                 zone_abbreviations: Default::default(),
                 command: None,
                 url: None,
+                query: None,
+                user_env: None,
                 token_env: None,
                 token_file: None,
+                tracker: Default::default(),
                 line: None,
             }),
             None => notices.push(

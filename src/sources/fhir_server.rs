@@ -90,8 +90,9 @@ fn identity(url: &str) -> String {
     hex::encode(Sha256::digest(url.as_bytes()))
 }
 
-/// The stream that carries the source's checkpoint, made on first use.
-fn stream(store: &mut dyn Store, src: &FileSource, base: &str) -> Result<Stream> {
+/// The stream that carries an API source's checkpoint (keyed by its base
+/// URL), made on first use.
+pub(super) fn stream(store: &mut dyn Store, src: &FileSource, base: &str) -> Result<Stream> {
     if let Some(s) = store
         .streams(src.id)?
         .into_iter()

@@ -140,6 +140,22 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> 
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
+/// When a rate limit that is used up resets, as a wait: GitHub's
+/// `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset` in epoch seconds,
+/// PagerDuty's `ratelimit-remaining: 0` with `ratelimit-reset` in seconds
+/// to wait.
+pub fn rate_limit_reset(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let get = |n: &str| headers.get(n)?.to_str().ok()?.trim().parse::<i64>().ok();
+    if get("x-ratelimit-remaining") == Some(0) {
+        let at = get("x-ratelimit-reset")?;
+        return Some(Duration::from_secs((at - now.timestamp()).max(0) as u64));
+    }
+    if get("ratelimit-remaining") == Some(0) {
+        return Some(Duration::from_secs(get("ratelimit-reset")?.max(0) as u64));
+    }
+    None
+}
+
 /// Exponential backoff with full jitter: a uniform draw in [0, min(cap,
 /// base * 2^attempt)), `unit` being the draw in [0, 1).
 pub fn backoff(r: &Retry, attempt: u32, unit: f64) -> Duration {
@@ -192,10 +208,45 @@ pub fn fhir_next(bundle: &[u8]) -> Result<Option<String>> {
 type Sleeper = Box<dyn FnMut(Duration) + Send>;
 type Clock = Box<dyn Fn() -> DateTime<Utc> + Send>;
 
+/// One request: GET, or a POST/PATCH with a JSON body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Req {
+    #[serde(default = "get_method")]
+    pub method: String,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+}
+
+fn get_method() -> String {
+    "GET".into()
+}
+
+impl Req {
+    pub fn get(url: impl Into<String>) -> Req {
+        Req {
+            method: "GET".into(),
+            url: url.into(),
+            body: None,
+        }
+    }
+
+    pub fn post(url: impl Into<String>, body: serde_json::Value) -> Req {
+        Req {
+            method: "POST".into(),
+            url: url.into(),
+            body: Some(body),
+        }
+    }
+}
+
 /// One API's client.
 pub struct HttpClient {
     client: reqwest::blocking::Client,
     auth: Auth,
+    /// Headers every request of this API carries (an `Accept` with a
+    /// version, an organisation).
+    headers: HeaderMap,
     retry: Retry,
     sleep: Sleeper,
     now: Clock,
@@ -227,6 +278,7 @@ impl HttpClient {
         Ok(HttpClient {
             client,
             auth,
+            headers: HeaderMap::new(),
             retry,
             sleep: Box::new(std::thread::sleep),
             now: Box::new(Utc::now),
@@ -243,6 +295,15 @@ impl HttpClient {
         self
     }
 
+    /// Adds a header every request carries (replacing `Accept` if named).
+    pub fn with_header(mut self, name: &'static str, value: &str) -> Result<HttpClient> {
+        self.headers.insert(
+            name,
+            HeaderValue::from_str(value).wrap_err("a header value")?,
+        );
+        Ok(self)
+    }
+
     fn unit(&mut self) -> f64 {
         let mut x = self.rng;
         x ^= x << 13;
@@ -252,11 +313,19 @@ impl HttpClient {
         (x >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn request(&self, url: &str) -> reqwest::blocking::RequestBuilder {
-        let r = self.client.get(url).header(
-            reqwest::header::ACCEPT,
-            "application/json, application/fhir+json",
-        );
+    fn request(&self, req: &Req) -> reqwest::blocking::RequestBuilder {
+        let method = reqwest::Method::from_bytes(req.method.as_bytes()).unwrap_or_default();
+        let mut r = self
+            .client
+            .request(method, &req.url)
+            .header(
+                reqwest::header::ACCEPT,
+                "application/json, application/fhir+json",
+            )
+            .headers(self.headers.clone());
+        if let Some(b) = &req.body {
+            r = r.json(b);
+        }
         match &self.auth {
             Auth::None => r,
             Auth::Bearer(t) => r.bearer_auth(t.expose()),
@@ -275,12 +344,21 @@ impl HttpClient {
     /// connection or a body cut short) on the schedule above. Anything else
     /// that is not a success is an error naming the status and what to do.
     pub fn get(&mut self, url: &str) -> Result<Response> {
+        self.send(&Req::get(url), &[])
+    }
+
+    /// Sends `req` as `get` does; statuses in `accept` are handed back as
+    /// responses rather than errors (ServiceNow's 404 for an empty page). A
+    /// request with a body is not resent after a dropped connection, which
+    /// may have carried it: only after an answer that says it was not done.
+    pub fn send(&mut self, req: &Req, accept: &[u16]) -> Result<Response> {
+        let url = req.url.as_str();
         let shown = redact_url(url);
         let mut waited = Duration::ZERO;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = self.request(url).send().and_then(|resp| {
+            let outcome = self.request(req).send().and_then(|resp| {
                 let status = resp.status();
                 let headers = resp.headers().clone();
                 resp.bytes().map(|b| Response {
@@ -290,11 +368,17 @@ impl HttpClient {
                 })
             });
             let (retryable, wait, failure) = match outcome {
-                Ok(r) if r.status.is_success() => return Ok(r),
+                Ok(r) if r.status.is_success() || accept.contains(&r.status.as_u16()) => {
+                    return Ok(r);
+                }
                 Ok(r) => {
                     let code = r.status.as_u16();
-                    let retryable = code == 429 || r.status.is_server_error();
-                    let asked = retry_after(&r.headers, (self.now)());
+                    let now = (self.now)();
+                    let exhausted = rate_limit_reset(&r.headers, now);
+                    let retryable = code == 429
+                        || r.status.is_server_error()
+                        || (code == 403 && exhausted.is_some());
+                    let asked = retry_after(&r.headers, now).or(exhausted);
                     let message = match code {
                         401 => format!(
                             "{shown}: 401 unauthorized: the token is missing, wrong or expired; renew it and check the source's token setting"
@@ -315,7 +399,7 @@ impl HttpClient {
                     )
                 }
                 Err(e) => (
-                    true,
+                    req.body.is_none(),
                     None,
                     HttpFailure {
                         status: None,

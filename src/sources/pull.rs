@@ -53,32 +53,34 @@ pub fn pull_source(
             options: s.parser_options(),
         };
         let pattern = s.path.as_deref().unwrap_or_default();
-        if s.kind == crate::sources::SourceKind::Fhir {
+        if !s.kind.is_file() {
+            // A server that is down costs the other sources at most half a
+            // minute; it is tried again on the next pull.
+            let retry = crate::sources::http::Retry {
+                max_attempts: 4,
+                max_total: std::time::Duration::from_secs(30),
+                ..Default::default()
+            };
             let fetched = (|| {
                 let url = s.url.as_deref().ok_or_else(|| {
-                    color_eyre::eyre::eyre!(
-                        "source {} needs a url (the FHIR server's base)",
-                        s.name
-                    )
+                    color_eyre::eyre::eyre!("source {} needs a url (the API's base)", s.name)
                 })?;
-                let token = crate::sources::http::secret_from(
-                    "token",
-                    s.token_env.as_deref(),
-                    s.token_file.as_deref(),
-                )?;
-                let auth = match token {
-                    Some(t) => crate::sources::http::Auth::Bearer(t),
-                    None => crate::sources::http::Auth::None,
-                };
-                // A server that is down costs the other sources at most
-                // half a minute; it is tried again on the next pull.
-                let retry = crate::sources::http::Retry {
-                    max_attempts: 4,
-                    max_total: std::time::Duration::from_secs(30),
-                    ..Default::default()
-                };
-                let mut client = crate::sources::http::HttpClient::new(auth, retry)?;
-                crate::sources::fhir_server::pull(store, &src, url, &mut client, rules)
+                let mut client = crate::sources::tickets::client(s, retry)?;
+                if s.kind.is_tracker() {
+                    let tracker = crate::sources::tickets::tracker(s)?;
+                    let r = crate::sources::tickets::pull(
+                        store,
+                        &src,
+                        url,
+                        tracker.as_ref(),
+                        &mut client,
+                        Utc::now(),
+                    )?;
+                    report.items = r.tickets;
+                    Ok(r.file)
+                } else {
+                    crate::sources::fhir_server::pull(store, &src, url, &mut client, rules)
+                }
             })();
             // What a page committed stays committed: a failure later in
             // the pull is the source's last error, retried next time.
@@ -88,8 +90,8 @@ pub fn pull_source(
                     report.events = f.events;
                     report.duplicates = f.duplicates;
                     report.quarantined = f.quarantined;
-                    report.findings = f.rules.findings;
-                    report.items = f.rules.items;
+                    report.findings += f.rules.findings;
+                    report.items += f.rules.items;
                     store.record_pull(id, Utc::now(), None)?;
                     Ok(None)
                 }

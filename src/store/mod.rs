@@ -309,6 +309,10 @@ pub trait Store: Send {
     /// Adds review items; an item whose group key exists already gets the
     /// new rules and events merged into it. Returns the item ids.
     fn add_items(&mut self, items: &[NewItem]) -> Result<Vec<i64>>;
+    /// As `add_items`, but an item whose key is stored takes the new title,
+    /// severity, actor, subject and reasons (rule by rule) rather than
+    /// keeping the first: a ticket shown as it stands now.
+    fn refresh_items(&mut self, items: &[NewItem]) -> Result<Vec<i64>>;
     fn decisions(&self, item: i64) -> Result<Vec<DecisionRow>>;
     /// A reviewer's acts since a time, newest first.
     fn decisions_by(&self, reviewer: &str, since: DateTime<Utc>) -> Result<Vec<DecisionRow>>;

@@ -451,6 +451,91 @@ pub(super) const EVENT_COLS: &str = "e.id, s.name, s.kind, e.occurred_at, e.host
 const STREAM_COLS: &str =
     "id, source_id, path, dev, inode, head_len, head_hash, offset, records, parser_state, status";
 
+impl SqliteStore {
+    /// Adds items, or for a key already stored: raises its severity and
+    /// adds to its reasons and events, or with `replace` (a ticket's latest
+    /// state) takes the new title, severity, actor, subject and reasons.
+    fn put_items(&mut self, items: &[super::NewItem], replace: bool) -> Result<Vec<i64>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = micros(Utc::now());
+        let mut ids = Vec::with_capacity(items.len());
+        {
+            let mut find = tx.prepare_cached("SELECT id FROM items WHERE group_key = ?1")?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO items (kind, source_id, occurred_at, actor, subject, title, severity, group_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            )?;
+            let mut bump = tx.prepare_cached(
+                "UPDATE items SET severity = max(severity, ?1), title = ?2, updated_at = ?3 WHERE id = ?4",
+            )?;
+            let mut replace_item = tx.prepare_cached(
+                "UPDATE items SET severity = ?1, title = ?2, updated_at = ?3, actor = ?5, subject = ?6, version = version + 1 WHERE id = ?4",
+            )?;
+            let mut drop_rule =
+                tx.prepare_cached("DELETE FROM item_rules WHERE item_id = ?1 AND rule = ?2")?;
+            let mut rule = tx.prepare_cached(
+                "INSERT OR IGNORE INTO item_rules (item_id, rule, reason) VALUES (?1, ?2, ?3)",
+            )?;
+            let mut ev = tx.prepare_cached(
+                "INSERT OR IGNORE INTO item_events (item_id, event_id) VALUES (?1, ?2)",
+            )?;
+            for it in items {
+                let existing: Option<i64> = match &it.group_key {
+                    Some(k) => find.query_row([k], |r| r.get(0)).optional()?,
+                    None => None,
+                };
+                let id = match existing {
+                    Some(id) if replace => {
+                        replace_item.execute(params![
+                            it.severity.rank(),
+                            it.title,
+                            now,
+                            id,
+                            it.actor,
+                            it.subject
+                        ])?;
+                        for (r, _) in &it.rules {
+                            drop_rule.execute(params![id, r])?;
+                        }
+                        id
+                    }
+                    Some(id) => {
+                        bump.execute(params![it.severity.rank(), it.title, now, id])?;
+                        id
+                    }
+                    None => {
+                        ins.execute(params![
+                            it.kind.as_str(),
+                            it.source_id,
+                            micros(it.occurred_at),
+                            it.actor,
+                            it.subject,
+                            it.title,
+                            it.severity.rank(),
+                            it.group_key,
+                            now
+                        ])?;
+                        tx.last_insert_rowid()
+                    }
+                };
+                for (r, reason) in &it.rules {
+                    rule.execute(params![id, r, reason])?;
+                }
+                // Positional binds: a burst links thousands of events.
+                ev.raw_bind_parameter(1, id)?;
+                for e in &it.event_ids {
+                    ev.raw_bind_parameter(2, *e)?;
+                    ev.raw_execute()?;
+                }
+                ids.push(id);
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+}
+
 impl Store for SqliteStore {
     fn schema_version(&self) -> Result<i64> {
         Ok(self
@@ -854,64 +939,11 @@ impl Store for SqliteStore {
     }
 
     fn add_items(&mut self, items: &[super::NewItem]) -> Result<Vec<i64>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let now = micros(Utc::now());
-        let mut ids = Vec::with_capacity(items.len());
-        {
-            let mut find = tx.prepare_cached("SELECT id FROM items WHERE group_key = ?1")?;
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO items (kind, source_id, occurred_at, actor, subject, title, severity, group_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-            )?;
-            let mut bump = tx.prepare_cached(
-                "UPDATE items SET severity = max(severity, ?1), title = ?2, updated_at = ?3 WHERE id = ?4",
-            )?;
-            let mut rule = tx.prepare_cached(
-                "INSERT OR IGNORE INTO item_rules (item_id, rule, reason) VALUES (?1, ?2, ?3)",
-            )?;
-            let mut ev = tx.prepare_cached(
-                "INSERT OR IGNORE INTO item_events (item_id, event_id) VALUES (?1, ?2)",
-            )?;
-            for it in items {
-                let existing: Option<i64> = match &it.group_key {
-                    Some(k) => find.query_row([k], |r| r.get(0)).optional()?,
-                    None => None,
-                };
-                let id = match existing {
-                    Some(id) => {
-                        bump.execute(params![it.severity.rank(), it.title, now, id])?;
-                        id
-                    }
-                    None => {
-                        ins.execute(params![
-                            it.kind.as_str(),
-                            it.source_id,
-                            micros(it.occurred_at),
-                            it.actor,
-                            it.subject,
-                            it.title,
-                            it.severity.rank(),
-                            it.group_key,
-                            now
-                        ])?;
-                        tx.last_insert_rowid()
-                    }
-                };
-                for (r, reason) in &it.rules {
-                    rule.execute(params![id, r, reason])?;
-                }
-                // Positional binds: a burst links thousands of events.
-                ev.raw_bind_parameter(1, id)?;
-                for e in &it.event_ids {
-                    ev.raw_bind_parameter(2, *e)?;
-                    ev.raw_execute()?;
-                }
-                ids.push(id);
-            }
-        }
-        tx.commit()?;
-        Ok(ids)
+        self.put_items(items, false)
+    }
+
+    fn refresh_items(&mut self, items: &[super::NewItem]) -> Result<Vec<i64>> {
+        self.put_items(items, true)
     }
 
     fn decisions(&self, item: i64) -> Result<Vec<super::DecisionRow>> {

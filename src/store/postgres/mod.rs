@@ -740,6 +740,127 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// See `SqliteStore::put_items`.
+    fn put_items(&mut self, items: &[NewItem], replace: bool) -> Result<Vec<i64>> {
+        let now = micros(Utc::now());
+        self.write(|c| {
+            let mut tx = c.transaction()?;
+            // Set-wise, a few round trips whatever the count: which keys
+            // exist, ids for the new items, then one insert per table.
+            let keys: Vec<&str> = items.iter().filter_map(|i| i.group_key.as_deref()).collect();
+            let mut by_key: HashMap<String, i64> = tx
+                .query("SELECT group_key, id FROM items WHERE group_key = ANY($1)", &[&keys])?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            let fresh = items
+                .iter()
+                .filter(|i| i.group_key.as_ref().is_none_or(|k| !by_key.contains_key(k)))
+                .count() as i64;
+            let mut new_ids = tx
+                .query(
+                    "SELECT nextval(pg_get_serial_sequence('items', 'id')) FROM generate_series(1, $1::bigint)",
+                    &[&fresh],
+                )?
+                .iter()
+                .map(|r| r.get::<_, i64>(0))
+                .collect::<Vec<_>>()
+                .into_iter();
+            let mut ids = Vec::with_capacity(items.len());
+            let mut inserted: Vec<(i64, &NewItem)> = Vec::new();
+            // existing id -> (highest severity, latest title)
+            let mut bumped: HashMap<i64, (i64, &str)> = HashMap::new();
+            // existing id -> the item that replaces what it shows
+            let mut replaced: HashMap<i64, &NewItem> = HashMap::new();
+            let mut rules: (Vec<i64>, Vec<&str>, Vec<&str>) = Default::default();
+            let mut links: (Vec<i64>, Vec<i64>) = Default::default();
+            for it in items {
+                let known = it.group_key.as_ref().and_then(|k| by_key.get(k).copied());
+                let id = match known {
+                    Some(id) if replace => {
+                        replaced.insert(id, it);
+                        id
+                    }
+                    Some(id) => {
+                        let e = bumped.entry(id).or_insert((it.severity.rank(), &it.title));
+                        *e = (e.0.max(it.severity.rank()), &it.title);
+                        id
+                    }
+                    None => {
+                        let id = new_ids.next().ok_or_else(|| color_eyre::eyre::eyre!("item ids ran out"))?;
+                        if let Some(k) = &it.group_key {
+                            by_key.insert(k.clone(), id);
+                        }
+                        inserted.push((id, it));
+                        id
+                    }
+                };
+                for (r, reason) in &it.rules {
+                    rules.0.push(id);
+                    rules.1.push(r);
+                    rules.2.push(reason);
+                }
+                for e in &it.event_ids {
+                    links.0.push(id);
+                    links.1.push(*e);
+                }
+                ids.push(id);
+            }
+            if !inserted.is_empty() {
+                let col = |f: &dyn Fn(&NewItem) -> Option<String>| -> Vec<Option<String>> {
+                    inserted.iter().map(|(_, i)| f(i)).collect()
+                };
+                let item_ids: Vec<i64> = inserted.iter().map(|(id, _)| *id).collect();
+                let kinds = col(&|i| Some(i.kind.as_str().to_owned()));
+                let sources: Vec<Option<i64>> = inserted.iter().map(|(_, i)| i.source_id).collect();
+                let times: Vec<i64> = inserted.iter().map(|(_, i)| micros(i.occurred_at)).collect();
+                let actors = col(&|i| i.actor.clone());
+                let subjects = col(&|i| i.subject.clone());
+                let titles = col(&|i| Some(i.title.clone()));
+                let sevs: Vec<i64> = inserted.iter().map(|(_, i)| i.severity.rank()).collect();
+                let keys = col(&|i| i.group_key.clone());
+                tx.execute(
+                    "INSERT INTO items (id, kind, source_id, occurred_at, actor, subject, title, severity, group_key, created_at, updated_at)
+                     SELECT v.*, $10, $10 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS v",
+                    &[&item_ids, &kinds, &sources, &times, &actors, &subjects, &titles, &sevs, &keys, &now],
+                )?;
+            }
+            if !bumped.is_empty() {
+                let (ids_b, rest): (Vec<i64>, Vec<(i64, &str)>) = bumped.into_iter().unzip();
+                let (sevs, titles): (Vec<i64>, Vec<&str>) = rest.into_iter().unzip();
+                tx.execute(
+                    "UPDATE items SET severity = GREATEST(items.severity, v.sev), title = v.title, updated_at = $4
+                     FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS v(id, sev, title) WHERE items.id = v.id",
+                    &[&ids_b, &sevs, &titles, &now],
+                )?;
+            }
+            for (id, it) in &replaced {
+                tx.execute(
+                    "UPDATE items SET severity = $2, title = $3, actor = $4, subject = $5, updated_at = $6, version = version + 1 WHERE id = $1",
+                    &[id, &it.severity.rank(), &it.title, &it.actor, &it.subject, &now],
+                )?;
+                let names: Vec<&str> = it.rules.iter().map(|(r, _)| r.as_str()).collect();
+                tx.execute(
+                    "DELETE FROM item_rules WHERE item_id = $1 AND rule = ANY($2)",
+                    &[id, &names],
+                )?;
+            }
+            // Links go in as arrays: a burst links thousands of events.
+            tx.execute(
+                "INSERT INTO item_rules (item_id, rule, reason) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+                &[&rules.0, &rules.1, &rules.2],
+            )?;
+            tx.execute(
+                "INSERT INTO item_events (item_id, event_id) SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING",
+                &[&links.0, &links.1],
+            )?;
+            tx.commit()?;
+            Ok(ids)
+        })
+    }
+}
+
 impl Store for PgStore {
     fn migrate(&mut self) -> Result<MigrationReport> {
         let known = MIGRATIONS.len() as i64;
@@ -1164,104 +1285,11 @@ impl Store for PgStore {
     }
 
     fn add_items(&mut self, items: &[NewItem]) -> Result<Vec<i64>> {
-        let now = micros(Utc::now());
-        self.write(|c| {
-            let mut tx = c.transaction()?;
-            // Set-wise, a few round trips whatever the count: which keys
-            // exist, ids for the new items, then one insert per table.
-            let keys: Vec<&str> = items.iter().filter_map(|i| i.group_key.as_deref()).collect();
-            let mut by_key: HashMap<String, i64> = tx
-                .query("SELECT group_key, id FROM items WHERE group_key = ANY($1)", &[&keys])?
-                .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect();
-            let fresh = items
-                .iter()
-                .filter(|i| i.group_key.as_ref().is_none_or(|k| !by_key.contains_key(k)))
-                .count() as i64;
-            let mut new_ids = tx
-                .query(
-                    "SELECT nextval(pg_get_serial_sequence('items', 'id')) FROM generate_series(1, $1::bigint)",
-                    &[&fresh],
-                )?
-                .iter()
-                .map(|r| r.get::<_, i64>(0))
-                .collect::<Vec<_>>()
-                .into_iter();
-            let mut ids = Vec::with_capacity(items.len());
-            let mut inserted: Vec<(i64, &NewItem)> = Vec::new();
-            // existing id -> (highest severity, latest title)
-            let mut bumped: HashMap<i64, (i64, &str)> = HashMap::new();
-            let mut rules: (Vec<i64>, Vec<&str>, Vec<&str>) = Default::default();
-            let mut links: (Vec<i64>, Vec<i64>) = Default::default();
-            for it in items {
-                let known = it.group_key.as_ref().and_then(|k| by_key.get(k).copied());
-                let id = match known {
-                    Some(id) => {
-                        let e = bumped.entry(id).or_insert((it.severity.rank(), &it.title));
-                        *e = (e.0.max(it.severity.rank()), &it.title);
-                        id
-                    }
-                    None => {
-                        let id = new_ids.next().ok_or_else(|| color_eyre::eyre::eyre!("item ids ran out"))?;
-                        if let Some(k) = &it.group_key {
-                            by_key.insert(k.clone(), id);
-                        }
-                        inserted.push((id, it));
-                        id
-                    }
-                };
-                for (r, reason) in &it.rules {
-                    rules.0.push(id);
-                    rules.1.push(r);
-                    rules.2.push(reason);
-                }
-                for e in &it.event_ids {
-                    links.0.push(id);
-                    links.1.push(*e);
-                }
-                ids.push(id);
-            }
-            if !inserted.is_empty() {
-                let col = |f: &dyn Fn(&NewItem) -> Option<String>| -> Vec<Option<String>> {
-                    inserted.iter().map(|(_, i)| f(i)).collect()
-                };
-                let item_ids: Vec<i64> = inserted.iter().map(|(id, _)| *id).collect();
-                let kinds = col(&|i| Some(i.kind.as_str().to_owned()));
-                let sources: Vec<Option<i64>> = inserted.iter().map(|(_, i)| i.source_id).collect();
-                let times: Vec<i64> = inserted.iter().map(|(_, i)| micros(i.occurred_at)).collect();
-                let actors = col(&|i| i.actor.clone());
-                let subjects = col(&|i| i.subject.clone());
-                let titles = col(&|i| Some(i.title.clone()));
-                let sevs: Vec<i64> = inserted.iter().map(|(_, i)| i.severity.rank()).collect();
-                let keys = col(&|i| i.group_key.clone());
-                tx.execute(
-                    "INSERT INTO items (id, kind, source_id, occurred_at, actor, subject, title, severity, group_key, created_at, updated_at)
-                     SELECT v.*, $10, $10 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS v",
-                    &[&item_ids, &kinds, &sources, &times, &actors, &subjects, &titles, &sevs, &keys, &now],
-                )?;
-            }
-            if !bumped.is_empty() {
-                let (ids_b, rest): (Vec<i64>, Vec<(i64, &str)>) = bumped.into_iter().unzip();
-                let (sevs, titles): (Vec<i64>, Vec<&str>) = rest.into_iter().unzip();
-                tx.execute(
-                    "UPDATE items SET severity = GREATEST(items.severity, v.sev), title = v.title, updated_at = $4
-                     FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS v(id, sev, title) WHERE items.id = v.id",
-                    &[&ids_b, &sevs, &titles, &now],
-                )?;
-            }
-            // Links go in as arrays: a burst links thousands of events.
-            tx.execute(
-                "INSERT INTO item_rules (item_id, rule, reason) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
-                &[&rules.0, &rules.1, &rules.2],
-            )?;
-            tx.execute(
-                "INSERT INTO item_events (item_id, event_id) SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING",
-                &[&links.0, &links.1],
-            )?;
-            tx.commit()?;
-            Ok(ids)
-        })
+        self.put_items(items, false)
+    }
+
+    fn refresh_items(&mut self, items: &[NewItem]) -> Result<Vec<i64>> {
+        self.put_items(items, true)
     }
 
     fn decisions(&self, item: i64) -> Result<Vec<DecisionRow>> {
