@@ -155,7 +155,7 @@ proptest! {
 /// read back by the tracker.
 fn tracker_tickets(text: &str, n: i64) -> Vec<vigil::sources::tickets::Ticket> {
     use serde_json::json;
-    use vigil::sources::http::{Req, Response};
+    use vigil::sources::http::Response;
     use vigil::sources::tickets::{Tracker, github, jira, pagerduty, servicenow, thehive};
     let base = "https://t.example".to_owned();
     let pages: Vec<(Box<dyn Tracker>, serde_json::Value)> = vec![
