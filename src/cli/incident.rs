@@ -145,7 +145,56 @@ pub fn escalate(ctx: &Context, a: &EscalateArgs) -> Result<ExitCode> {
     let mut l = Listing::stdout(a.format.format, COLUMNS);
     row(&mut l, &incident)?;
     l.finish()?;
+    push_now(ctx, store.as_mut());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Retries of a push made while someone waits at the prompt.
+pub const PUSH_RETRY: crate::sources::http::Retry = crate::sources::http::Retry {
+    max_attempts: 3,
+    max_total: std::time::Duration::from_secs(20),
+    base: std::time::Duration::from_millis(500),
+    cap: std::time::Duration::from_secs(10),
+};
+
+/// Pushes incidents that are due to the configured destinations and says
+/// on stderr how each went; the incident stays whatever happens.
+pub fn push_now(ctx: &Context, store: &mut dyn crate::store::Store) {
+    if ctx.config.escalations.is_empty() {
+        return;
+    }
+    let pushed =
+        crate::sources::escalation::push_pending(store, &ctx.config.escalations, Utc::now(), |d| {
+            crate::sources::escalation::client(d, PUSH_RETRY)
+        });
+    match pushed {
+        Ok(reports) => {
+            for r in reports {
+                match (&r.error, &r.remote_key) {
+                    (None, key) => eprintln!(
+                        "vigil: incident {} pushed to {} as {}{}",
+                        r.incident,
+                        r.destination,
+                        text(key.as_deref().unwrap_or("")),
+                        r.url
+                            .as_deref()
+                            .map(|u| format!(" ({})", text(u)))
+                            .unwrap_or_default()
+                    ),
+                    (Some(e), _) => eprintln!(
+                        "vigil: incident {} could not be pushed to {}: {}; it is kept here and tried again{} by `vigil pull` or the review screen",
+                        r.incident,
+                        r.destination,
+                        text(e),
+                        r.next_try
+                            .map(|t| format!(" after {}", t.format("%H:%M UTC")))
+                            .unwrap_or_default()
+                    ),
+                }
+            }
+        }
+        Err(e) => eprintln!("vigil: pushing incidents failed: {e:#}"),
+    }
 }
 
 pub fn run(ctx: &Context, c: &IncidentCommand) -> Result<ExitCode> {
@@ -184,6 +233,26 @@ pub fn run(ctx: &Context, c: &IncidentCommand) -> Result<ExitCode> {
                 }
             );
             println!("events: {}", i.event_ids.len());
+            for d in &ctx.config.escalations {
+                let st = crate::sources::escalation::state(store.as_ref(), &d.name, i.id)?;
+                let line = match (&st.done_at, &st.last_error) {
+                    (Some(at), _) => format!(
+                        "pushed {} as {}",
+                        at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                        text(st.remote_key.as_deref().unwrap_or(""))
+                    ),
+                    (None, Some(e)) => format!(
+                        "not pushed after {} attempts: {}; next try {}",
+                        st.attempts,
+                        text(e),
+                        st.next_try
+                            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+                            .unwrap_or_default()
+                    ),
+                    (None, None) => "not pushed yet".into(),
+                };
+                println!("escalation {}: {line}", d.name);
+            }
             println!("timeline:");
             for n in notes {
                 println!(

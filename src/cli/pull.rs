@@ -80,6 +80,7 @@ pub fn run(ctx: &Context, a: &PullArgs) -> Result<ExitCode> {
         },
     )?;
     listing.finish()?;
+    super::incident::push_now(ctx, store.as_mut());
     Ok(if failed {
         ExitCode::from(1)
     } else {

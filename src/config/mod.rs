@@ -169,6 +169,8 @@ struct RawConfig {
     reviewer: RawReviewer,
     #[serde(default, rename = "source")]
     sources: Vec<toml::Spanned<RawSource>>,
+    #[serde(default, rename = "escalation")]
+    escalations: Vec<toml::Spanned<RawEscalation>>,
     #[serde(default)]
     incidents: RawIncidents,
     #[serde(default)]
@@ -298,6 +300,56 @@ struct RawSource {
     tracker: Option<TrackerOptions>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEscalation {
+    name: String,
+    kind: String,
+    url: Option<String>,
+    project: Option<String>,
+    issue_type: Option<String>,
+    api: Option<u8>,
+    repo: Option<String>,
+    table: Option<String>,
+    user_env: Option<String>,
+    token_env: Option<String>,
+    token_file: Option<String>,
+    #[serde(default)]
+    phi_allowed: bool,
+}
+
+/// Where an opened incident is pushed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EscalationKind {
+    /// A Jira issue in `project`.
+    Jira {
+        project: String,
+        issue_type: String,
+        api: u8,
+    },
+    /// A GitHub issue in `repo`.
+    Github { repo: String },
+    /// A ServiceNow record in `table`.
+    ServiceNow { table: String },
+    /// A JSON POST (chat, paging tools).
+    Webhook,
+}
+
+/// One `[[escalation]]`: a destination for opened incidents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationConfig {
+    pub name: String,
+    pub kind: EscalationKind,
+    pub url: String,
+    pub user_env: Option<String>,
+    pub token_env: Option<String>,
+    pub token_file: Option<PathBuf>,
+    /// The destination may hold PHI: payloads carry the incident's title,
+    /// its items' reasons and people. Otherwise only counts and references.
+    pub phi_allowed: bool,
+    pub line: Option<usize>,
+}
+
 /// `[source.tracker]`: what a ticket system's kind needs beyond the query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -384,6 +436,93 @@ impl SourceConfig {
             zone_abbreviations: self.zone_abbreviations.clone(),
         }
     }
+}
+
+/// One `[[escalation]]` checked, or what is wrong with it and the fix.
+fn escalation(
+    e: &RawEscalation,
+    base: &Path,
+    line: Option<usize>,
+    before: &[EscalationConfig],
+) -> Result<EscalationConfig, String> {
+    let name = &e.name;
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(format!(
+            "escalation name {:?} must be letters, digits, '-', '_' or '.', such as \"sec-jira\"",
+            SafeText::new(name).as_str()
+        ));
+    }
+    if before.iter().any(|b| b.name == *name) {
+        return Err(format!(
+            "a second escalation is named {name:?}; give each [[escalation]] its own name"
+        ));
+    }
+    let need = |v: &Option<String>, key: &str, example: &str| -> Result<String, String> {
+        v.clone().filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+            format!(
+                "escalation {name:?} of kind {} needs {key}, e.g. {key} = {example:?}",
+                e.kind
+            )
+        })
+    };
+    let kind = match e.kind.as_str() {
+        "jira" => EscalationKind::Jira {
+            project: need(&e.project, "project", "SEC")?,
+            issue_type: e.issue_type.clone().unwrap_or_else(|| "Task".into()),
+            api: match e.api {
+                None => 3,
+                Some(a @ (2 | 3)) => a,
+                Some(a) => {
+                    return Err(format!(
+                        "api = {a} is not a Jira REST version: use 3 (Cloud) or 2 (Data Center)"
+                    ));
+                }
+            },
+        },
+        "github" => EscalationKind::Github {
+            repo: need(&e.repo, "repo", "acme/security")?,
+        },
+        "servicenow" => EscalationKind::ServiceNow {
+            table: e.table.clone().unwrap_or_else(|| "incident".into()),
+        },
+        "webhook" => EscalationKind::Webhook,
+        other => {
+            return Err(format!(
+                "escalation kind {:?} is not known; use jira, github, servicenow or webhook",
+                SafeText::new(other).as_str()
+            ));
+        }
+    };
+    let url = match (&kind, &e.url) {
+        (EscalationKind::Github { .. }, None) => "https://api.github.com".to_owned(),
+        (_, Some(u)) if u.starts_with("http://") || u.starts_with("https://") => u.clone(),
+        _ => {
+            return Err(format!(
+                "escalation {name:?} needs url = \"https://…\" (the tracker's base, or the webhook's address)"
+            ));
+        }
+    };
+    if e.user_env.is_some() && e.token_env.is_none() && e.token_file.is_none() {
+        return Err(
+            "user_env is the user for HTTP Basic: add token_env or token_file with its API token"
+                .into(),
+        );
+    }
+    let _ = line;
+    Ok(EscalationConfig {
+        name: name.clone(),
+        kind,
+        url,
+        user_env: e.user_env.clone(),
+        token_env: e.token_env.clone(),
+        token_file: e.token_file.as_ref().map(|f| base.join(f)),
+        phi_allowed: e.phi_allowed,
+        line,
+    })
 }
 
 /// What is wrong with a source's tracker settings, with the fix.
@@ -514,6 +653,8 @@ pub struct Config {
     /// Key overrides for the review screen (`[keys]`), already checked.
     pub keys: std::collections::HashMap<String, Vec<String>>,
     pub sources: Vec<SourceConfig>,
+    /// Where opened incidents are pushed (`[[escalation]]`).
+    pub escalations: Vec<EscalationConfig>,
     /// Things to tell the user (running on defaults, say).
     pub notices: Vec<String>,
 }
@@ -847,6 +988,13 @@ impl Config {
             });
         }
 
+        let mut escalations: Vec<EscalationConfig> = Vec::new();
+        for spanned in &raw.escalations {
+            let line = Some(line_of(text, spanned.span().start));
+            let e = spanned.get_ref();
+            escalations.push(escalation(e, base, line, &escalations).map_err(|m| err(line, m))?);
+        }
+
         let mask = raw
             .tui
             .mask
@@ -896,6 +1044,7 @@ impl Config {
             mask,
             keys,
             sources,
+            escalations,
             notices: Vec::new(),
         })
     }
@@ -955,6 +1104,7 @@ impl Config {
             mask: vec!["subject".into()],
             keys: Default::default(),
             sources,
+            escalations: Vec::new(),
             notices,
         }
     }

@@ -241,3 +241,52 @@ pub fn update(
     })?;
     Ok(result.expect("the transaction set it"))
 }
+
+/// Records that an incident reached a destination: its remote key (kept on
+/// the incident for the first tracker that took it, with `keep_key`), a
+/// line in its timeline with the link, and a ledger entry.
+#[allow(clippy::too_many_arguments)]
+pub fn record_push(
+    store: &mut dyn Store,
+    who: &Reviewer,
+    now: DateTime<Utc>,
+    id: i64,
+    destination: &str,
+    remote_key: &str,
+    url: Option<&str>,
+    keep_key: bool,
+) -> Result<()> {
+    store.review(&mut |tx| {
+        let Some(mut i) = tx.incident(id)? else {
+            return Err(Refused(format!("no incident {id}")).into());
+        };
+        if keep_key && i.remote_key.is_none() {
+            i.remote_key = Some(match url {
+                Some(u) => format!("{remote_key} {u}"),
+                None => remote_key.to_owned(),
+            });
+            tx.put_incident(&i)?;
+        }
+        let mut note = format!("pushed to {destination} as {remote_key}");
+        if let Some(u) = url {
+            note.push_str(&format!(": {u}"));
+        }
+        tx.add_incident_note(
+            id,
+            &IncidentNote {
+                author: who.name.clone(),
+                at: now,
+                note,
+            },
+        )?;
+        record(
+            tx,
+            who,
+            now,
+            "incident.push",
+            format!("incident:{id}"),
+            json!({ "incident": id, "destination": destination, "remote_key": remote_key, "url": url }),
+        )?;
+        Ok(())
+    })
+}

@@ -10,7 +10,7 @@
 mod bundle;
 pub mod coverage;
 mod decide;
-mod incident;
+pub mod incident;
 pub mod policy;
 pub mod report;
 pub mod retention;

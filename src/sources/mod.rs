@@ -6,6 +6,7 @@ pub mod access_csv;
 pub mod auditd;
 pub mod auth;
 pub mod cloudtrail;
+pub mod escalation;
 pub mod fhir;
 pub mod fhir_server;
 pub mod file;

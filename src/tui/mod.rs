@@ -388,6 +388,7 @@ fn puller(url: StoreUrl, config: Config, tx: Sender<Action>) {
     // Coverage reads a fortnight of events: worked out again every few
     // minutes, not after every pull.
     let mut attention_at: Option<std::time::Instant> = None;
+    let mut push_at: Option<std::time::Instant> = None;
     let mut last_new: std::collections::HashMap<String, chrono::DateTime<Utc>> =
         std::collections::HashMap::new();
     loop {
@@ -469,6 +470,22 @@ fn puller(url: StoreUrl, config: Config, tx: Sender<Action>) {
         if gone {
             return;
         }
+        // Incidents opened here or elsewhere go out to the configured
+        // destinations; a failing push is retried on its own schedule.
+        if !config.escalations.is_empty()
+            && push_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(30))
+        {
+            push_at = Some(std::time::Instant::now());
+            let pushed = crate::sources::escalation::push_pending(
+                store.as_mut(),
+                &config.escalations,
+                Utc::now(),
+                |d| crate::sources::escalation::client(d, PUSH_RETRY),
+            );
+            if pushed.is_ok_and(|r| r.iter().any(|p| p.error.is_some())) {
+                attention_at = None;
+            }
+        }
         if attention_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(300)) {
             attention_at = Some(std::time::Instant::now());
             if tx
@@ -482,8 +499,18 @@ fn puller(url: StoreUrl, config: Config, tx: Sender<Action>) {
     }
 }
 
+/// Retries of one push from the review screen: a destination that is down
+/// holds the background thread for seconds, not minutes.
+const PUSH_RETRY: crate::sources::http::Retry = crate::sources::http::Retry {
+    max_attempts: 2,
+    max_total: Duration::from_secs(10),
+    base: Duration::from_millis(500),
+    cap: Duration::from_secs(5),
+};
+
 /// Sources the last week's coverage says need attention: overdue for
-/// review, silent when activity was expected (the last two days), or down.
+/// review, silent when activity was expected (the last two days), or down;
+/// and incidents whose push to a destination keeps failing.
 pub fn attention(store: &dyn crate::store::Store, config: &Config) -> Vec<(String, String)> {
     let now = Utc::now();
     let today = now.date_naive();
@@ -503,6 +530,14 @@ pub fn attention(store: &dyn crate::store::Store, config: &Config) -> Vec<(Strin
         };
         if !out.iter().any(|(n, w)| *n == d.source && w == what) {
             out.push((d.source.clone(), what.to_owned()));
+        }
+    }
+    if let Ok(failing) = crate::sources::escalation::failing(store, &config.escalations) {
+        for (dest, incident, _) in failing {
+            out.push((
+                format!("incident {incident} to {dest}"),
+                "not pushed".into(),
+            ));
         }
     }
     out

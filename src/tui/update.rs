@@ -669,7 +669,7 @@ pub fn pulls_text(s: &State) -> String {
         }
     }
     let mut parts: Vec<String> = busy.into_iter().chain(bad).collect();
-    for what in ["overdue", "silent", "source down"] {
+    for what in ["overdue", "silent", "source down", "not pushed"] {
         let names: Vec<&str> = s
             .attention
             .iter()

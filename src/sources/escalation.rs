@@ -1,0 +1,414 @@
+//! Escalations out: an opened incident is pushed to each configured
+//! `[[escalation]]` (a Jira issue, a GitHub issue, a ServiceNow record, or
+//! a JSON POST to a webhook for chat and paging tools). The incident is
+//! already committed before any push: a push that fails is recorded with
+//! its error and next try, shown, and retried on later pulls with a growing
+//! pause; the local incident is never touched by a failure. A success
+//! stores the remote key and link on the incident, in its timeline and in
+//! the ledger. Payloads carry only counts and references unless the
+//! destination is marked `phi_allowed`.
+
+use chrono::{DateTime, Duration, Utc};
+use color_eyre::eyre::{Result, eyre};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::http::{Auth, HttpClient, Req, Retry, secret_from};
+use crate::config::{EscalationConfig, EscalationKind};
+use crate::review::Reviewer;
+use crate::store::{Incident, IncidentStatus, Store};
+
+/// Where one incident's push to one destination stands (kept in the
+/// store's meta table, so every vigil sharing the store sees it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushState {
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub last_try: Option<DateTime<Utc>>,
+    pub next_try: Option<DateTime<Utc>>,
+    /// Set once it landed.
+    pub remote_key: Option<String>,
+    pub url: Option<String>,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+fn state_key(dest: &str, incident: i64) -> String {
+    format!("push:{dest}:{incident}")
+}
+
+/// The pause before the next try after `attempts` failures: one minute,
+/// doubling, at most an hour.
+fn pause(attempts: u32) -> Duration {
+    Duration::minutes((1i64 << attempts.saturating_sub(1).min(6)).min(60))
+}
+
+/// A destination's push state for an incident.
+pub fn state(store: &dyn Store, dest: &str, incident: i64) -> Result<PushState> {
+    Ok(store
+        .meta(&state_key(dest, incident))?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default())
+}
+
+/// The client for a destination, its credentials as the API wants them.
+pub fn client(d: &EscalationConfig, retry: Retry) -> Result<HttpClient> {
+    let token = secret_from("token", d.token_env.as_deref(), d.token_file.as_deref())?;
+    let user = match &d.user_env {
+        Some(var) => Some(
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| eyre!("user_env names {var}, which is not set"))?,
+        ),
+        None => None,
+    };
+    let auth = match (token, user) {
+        (None, _) => Auth::None,
+        (Some(t), Some(user)) => Auth::Basic { user, token: t },
+        (Some(t), None) => Auth::Bearer(t),
+    };
+    let c = HttpClient::new(auth, retry)?;
+    Ok(match d.kind {
+        EscalationKind::Github { .. } => c
+            .with_header("accept", "application/vnd.github+json")?
+            .with_header("x-github-api-version", "2022-11-28")?,
+        _ => c,
+    })
+}
+
+/// What the payload says about an incident: without PHI, counts and
+/// references only; with it, the title and each item's title and reasons.
+fn describe(store: &dyn Store, d: &EscalationConfig, i: &Incident) -> Result<(String, String)> {
+    let mut sources: Vec<String> = Vec::new();
+    let mut lines = Vec::new();
+    for id in &i.item_ids {
+        if let Some(item) = store.item(*id)? {
+            if let Some(s) = &item.source {
+                let s = s.as_str().to_owned();
+                if !sources.contains(&s) {
+                    sources.push(s);
+                }
+            }
+            if d.phi_allowed {
+                let why: Vec<&str> = item.rules.iter().map(|r| r.reason.as_str()).collect();
+                lines.push(format!(
+                    "- item {}: {} ({})",
+                    item.id,
+                    item.title.as_str(),
+                    why.join("; ")
+                ));
+            }
+        }
+    }
+    let title = if d.phi_allowed {
+        format!(
+            "[vigil] {}",
+            crate::domain::SafeText::new(&i.title).as_str()
+        )
+    } else {
+        format!("[vigil] security incident {} ({})", i.id, i.severity)
+    };
+    let mut body = format!(
+        "Security incident {} opened in Vigil by {} at {}.\nSeverity: {}. Review items: {}. Events: {}. Sources: {}.\n",
+        i.id,
+        i.opened_by,
+        i.opened_at.format("%Y-%m-%d %H:%M UTC"),
+        i.severity,
+        i.item_ids.len(),
+        i.event_ids.len(),
+        if sources.is_empty() {
+            "none".to_owned()
+        } else {
+            sources.join(", ")
+        }
+    );
+    if d.phi_allowed {
+        body.push('\n');
+        body.push_str(&lines.join("\n"));
+    } else {
+        body.push_str(
+            "\nNames, patients and record identifiers are kept in Vigil: this destination is not marked to hold PHI. Look the incident up with `vigil incident show ",
+        );
+        body.push_str(&format!("{}`.", i.id));
+    }
+    Ok((title, body))
+}
+
+/// The request that creates the remote record.
+pub fn request(store: &dyn Store, d: &EscalationConfig, i: &Incident) -> Result<Req> {
+    let (title, body) = describe(store, d, i)?;
+    let base = d.url.trim_end_matches('/');
+    let label = format!("vigil-incident-{}", i.id);
+    Ok(match &d.kind {
+        EscalationKind::Jira {
+            project,
+            issue_type,
+            api,
+        } => {
+            // v3 takes an ADF document; v2 a wiki string
+            let description = if *api == 2 {
+                Value::String(body)
+            } else {
+                json!({"type": "doc", "version": 1, "content": body.split("\n\n").map(|p| json!({
+                    "type": "paragraph", "content": [{"type": "text", "text": p}]
+                })).collect::<Vec<_>>()})
+            };
+            Req::post(
+                format!("{base}/rest/api/{api}/issue"),
+                json!({"fields": {
+                    "project": {"key": project},
+                    "issuetype": {"name": issue_type},
+                    "summary": title,
+                    "description": description,
+                    "labels": ["vigil", label],
+                }}),
+            )
+        }
+        EscalationKind::Github { repo } => Req::post(
+            format!("{base}/repos/{repo}/issues"),
+            json!({"title": title, "body": body, "labels": ["vigil", label]}),
+        ),
+        EscalationKind::ServiceNow { table } => {
+            let level = match i.severity.as_str() {
+                "critical" => "1",
+                "high" => "1",
+                "medium" => "2",
+                _ => "3",
+            };
+            Req::post(
+                format!("{base}/api/now/table/{table}"),
+                json!({
+                    "short_description": title,
+                    "description": body,
+                    "urgency": level,
+                    "impact": level,
+                    "correlation_id": label,
+                }),
+            )
+        }
+        EscalationKind::Webhook => {
+            let mut incident = json!({
+                "id": i.id,
+                "severity": i.severity,
+                "status": i.status.as_str(),
+                "opened_by": i.opened_by,
+                "opened_at": i.opened_at,
+                "items": i.item_ids.len(),
+                "events": i.event_ids.len(),
+                "summary": title,
+                "text": body,
+            });
+            if d.phi_allowed {
+                incident["title"] = json!(i.title);
+            }
+            Req::post(
+                d.url.clone(),
+                json!({"event": "vigil.incident.opened", "idempotency_key": label, "incident": incident}),
+            )
+        }
+    })
+}
+
+/// The remote key and link from a create response.
+fn created(d: &EscalationConfig, body: &[u8]) -> (Option<String>, Option<String>) {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let s = |v: &Value| {
+        v.as_str()
+            .map(|s| crate::domain::SafeText::new(s).into_string())
+            .or_else(|| v.as_i64().map(|n| n.to_string()))
+    };
+    let base = d.url.trim_end_matches('/');
+    match &d.kind {
+        EscalationKind::Jira { .. } => {
+            let key = s(&v["key"]);
+            let url = key.as_ref().map(|k| format!("{base}/browse/{k}"));
+            (key, url)
+        }
+        EscalationKind::Github { repo } => (
+            s(&v["number"]).map(|n| format!("{repo}#{n}")),
+            s(&v["html_url"]),
+        ),
+        EscalationKind::ServiceNow { table } => {
+            let r = &v["result"];
+            (
+                s(&r["number"]).or_else(|| s(&r["sys_id"])),
+                s(&r["sys_id"]).map(|id| format!("{base}/nav_to.do?uri={table}.do?sys_id={id}")),
+            )
+        }
+        EscalationKind::Webhook => (s(&v["id"]), None),
+    }
+}
+
+/// What one push did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PushReport {
+    pub destination: String,
+    pub incident: i64,
+    pub remote_key: Option<String>,
+    pub url: Option<String>,
+    pub error: Option<String>,
+    pub next_try: Option<DateTime<Utc>>,
+}
+
+/// Pushes one incident to one destination now, recording the outcome.
+pub fn push(
+    store: &mut dyn Store,
+    d: &EscalationConfig,
+    client: &mut HttpClient,
+    incident: &Incident,
+    now: DateTime<Utc>,
+) -> Result<PushReport> {
+    let mut st = state(store, &d.name, incident.id)?;
+    let sent = request(store, d, incident).and_then(|req| client.send(&req, &[]));
+    let mut report = PushReport {
+        destination: d.name.clone(),
+        incident: incident.id,
+        remote_key: None,
+        url: None,
+        error: None,
+        next_try: None,
+    };
+    st.attempts += 1;
+    st.last_try = Some(now);
+    match sent {
+        Ok(resp) => {
+            let (key, url) = created(d, &resp.body);
+            st.remote_key = key
+                .clone()
+                .or_else(|| Some(format!("{}: delivered", d.name)));
+            st.url = url.clone();
+            st.done_at = Some(now);
+            st.last_error = None;
+            st.next_try = None;
+            store.set_meta(
+                &state_key(&d.name, incident.id),
+                &serde_json::to_string(&st)?,
+            )?;
+            crate::review::incident::record_push(
+                store,
+                &Reviewer::current(),
+                now,
+                incident.id,
+                &d.name,
+                st.remote_key.as_deref().unwrap_or(""),
+                url.as_deref(),
+                !matches!(d.kind, EscalationKind::Webhook),
+            )?;
+            report.remote_key = st.remote_key;
+            report.url = url;
+        }
+        Err(e) => {
+            let msg = format!("{e:#}");
+            st.last_error = Some(msg.clone());
+            st.next_try = Some(now + pause(st.attempts));
+            store.set_meta(
+                &state_key(&d.name, incident.id),
+                &serde_json::to_string(&st)?,
+            )?;
+            tracing::warn!(destination = %d.name, incident = incident.id, error = %msg, "escalation push failed");
+            report.error = Some(msg);
+            report.next_try = st.next_try;
+        }
+    }
+    Ok(report)
+}
+
+/// Pushes every open incident a destination has not received and whose
+/// next try is due. Incidents opened before a destination was first
+/// configured are not pushed to it.
+pub fn push_pending(
+    store: &mut dyn Store,
+    destinations: &[EscalationConfig],
+    now: DateTime<Utc>,
+    mut client_for: impl FnMut(&EscalationConfig) -> Result<HttpClient>,
+) -> Result<Vec<PushReport>> {
+    let mut out = Vec::new();
+    if destinations.is_empty() {
+        return Ok(out);
+    }
+    let incidents = store.incidents()?;
+    for d in destinations {
+        let since_key = format!("push:{}:since", d.name);
+        let since = match store
+            .meta(&since_key)?
+            .and_then(|s| s.parse::<DateTime<Utc>>().ok())
+        {
+            Some(s) => s,
+            None => {
+                // the first incident to push may be the one just opened
+                let first = incidents
+                    .iter()
+                    .filter(|i| i.opened_at > now - Duration::minutes(10))
+                    .map(|i| i.opened_at)
+                    .min()
+                    .unwrap_or(now)
+                    .min(now);
+                store.set_meta(&since_key, &first.to_rfc3339())?;
+                first
+            }
+        };
+        let mut client = None;
+        for i in &incidents {
+            if i.opened_at < since || i.status == IncidentStatus::Closed {
+                continue;
+            }
+            let st = state(store, &d.name, i.id)?;
+            if st.done_at.is_some() || st.next_try.is_some_and(|t| t > now) {
+                continue;
+            }
+            if client.is_none() {
+                match client_for(d) {
+                    Ok(c) => client = Some(c),
+                    Err(e) => {
+                        out.push(PushReport {
+                            destination: d.name.clone(),
+                            incident: i.id,
+                            remote_key: None,
+                            url: None,
+                            error: Some(format!("{e:#}")),
+                            next_try: None,
+                        });
+                        break;
+                    }
+                }
+            }
+            let c = client.as_mut().expect("made above");
+            out.push(push(store, d, c, i, now)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Pushes that have not landed yet, with their state, for the screen and
+/// `vigil incident list`.
+pub fn failing(
+    store: &dyn Store,
+    destinations: &[EscalationConfig],
+) -> Result<Vec<(String, i64, PushState)>> {
+    let mut out = Vec::new();
+    for i in store.incidents()? {
+        if i.status == IncidentStatus::Closed {
+            continue;
+        }
+        for d in destinations {
+            let st = state(store, &d.name, i.id)?;
+            if st.done_at.is_none() && st.last_error.is_some() {
+                out.push((d.name.clone(), i.id, st));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_grow_to_an_hour() {
+        assert_eq!(pause(1), Duration::minutes(1));
+        assert_eq!(pause(2), Duration::minutes(2));
+        assert_eq!(pause(4), Duration::minutes(8));
+        assert_eq!(pause(30), Duration::minutes(60));
+    }
+}
