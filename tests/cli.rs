@@ -336,7 +336,7 @@ fn ingest_reports_per_file_and_unreadable_files_do_not_stop_the_rest() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("not available in this version yet"),
+        stderr(&o).contains("is read from its API, not from files"),
         "{}",
         stderr(&o)
     );

@@ -745,3 +745,74 @@ on_both_stores!(
     jira_updates_flow_into_the_same_item,
     jira_data_center_pages_by_offset_and_resumes_after_page_2,
 );
+
+#[test]
+fn vigil_sources_shows_health_with_the_status_code_and_next_retry() {
+    let (rt, s) = server();
+    rt.block_on(
+        Mock::given(method("GET"))
+            .and(path("/rest/api/3/search/jql"))
+            .respond_with(ResponseTemplate::new(401).set_body_json(
+                json!({"errorMessages": ["You are not authenticated."], "errors": {}}),
+            ))
+            .mount(&s),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    write_private(&dir.join("token"), TOKEN);
+    std::fs::write(
+        dir.join("auth.log"),
+        "2026-11-26T10:00:00+00:00 bastion sshd[1]: Accepted publickey for alice from 10.0.0.5 port 50000 ssh2\n",
+    )
+    .unwrap();
+    let cfg = dir.join("config.toml");
+    write_private(
+        &cfg,
+        &format!(
+            "[store]\nurl = \"sqlite:{}\"\n\n[[source]]\nname = \"auth\"\nkind = \"syslog\"\npath = \"auth.log\"\n\n[[source]]\nname = \"sec-jira\"\nkind = \"jira\"\nurl = \"{}\"\nquery = \"project = SEC\"\ntoken_file = \"token\"\ninterval = \"5m\"\n",
+            dir.join("v.db").display(),
+            s.uri()
+        ),
+    );
+    let c = cfg.to_str().unwrap();
+    let o = vigil(dir, &["--config", c, "pull"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "one source failed: {}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains(TOKEN) && !stderr(&o).contains(TOKEN));
+    let o = vigil(dir, &["--config", c, "sources", "--format", "json"]);
+    let rows: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let row = |n: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    let jira = row("sec-jira");
+    assert_eq!(jira["health"], "error");
+    assert!(
+        jira["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("401 unauthorized"),
+        "{jira}"
+    );
+    let last: DateTime<Utc> = jira["last_pull_at"].as_str().unwrap().parse().unwrap();
+    let next: DateTime<Utc> = jira["next_retry"].as_str().unwrap().parse().unwrap();
+    assert_eq!(next - last, chrono::Duration::minutes(5));
+    assert_eq!(jira["stale"], true, "it never succeeded");
+    let auth = row("auth");
+    assert_eq!(
+        (auth["health"].as_str(), auth["stale"].as_bool()),
+        (Some("ok"), Some(false))
+    );
+    assert!(!stdout(&o).contains(TOKEN));
+    // the table says it too
+    let o = vigil(dir, &["--config", c, "sources"]);
+    assert!(stdout(&o).contains("error, stale"), "{}", stdout(&o));
+}

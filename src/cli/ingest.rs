@@ -35,7 +35,13 @@ pub struct IngestArgs {
 }
 
 pub fn parse_kind(s: &str) -> Result<SourceKind, String> {
-    s.parse()
+    let k: SourceKind = s.parse()?;
+    if k.is_tracker() {
+        return Err(format!(
+            "{k} is read from its API, not from files: configure it as a [[source]] with url and query, and run `vigil pull`"
+        ));
+    }
+    Ok(k)
 }
 
 fn parse_zone(s: &str) -> Result<Tz, String> {

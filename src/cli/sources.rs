@@ -47,17 +47,14 @@ pub struct SourceRow {
     pub gaps: u64,
     pub checkpoint: Vec<Stream>,
     pub last_error: Option<SafeText>,
+    /// When a failing source is tried again.
+    pub next_retry: Option<DateTime<Utc>>,
+    /// The last success is older than the source's review cadence.
+    pub stale: bool,
 }
 
 fn health(s: Option<&SourceStatus>) -> &'static str {
-    match s {
-        None => "never pulled",
-        Some(s) => match (s.last_success_at, s.last_pull_at) {
-            (_, None) => "never pulled",
-            (Some(ok), Some(pull)) if ok >= pull => "ok",
-            _ => "error",
-        },
-    }
+    crate::sources::pull::health(s, None, None, Utc::now()).state
 }
 
 fn checkpoint_summary(streams: &[Stream]) -> String {
@@ -98,19 +95,29 @@ pub fn rows(ctx: &Context) -> Result<Vec<SourceRow>> {
     let mine = |s: &&crate::store::SourceStatus| {
         s.collector.as_str().is_empty() || s.collector.as_str() == here
     };
+    let risks = store.risks()?;
+    let now = Utc::now();
     let mut rows = Vec::new();
     for c in &ctx.config.sources {
         let s = stored
             .iter()
             .filter(mine)
             .find(|s| s.name.as_str() == c.name);
+        let cadence =
+            crate::review::coverage::effective(c, &risks, &ctx.config.risk_scales).cadence;
+        let h = crate::sources::pull::health(s, Some(c.interval), Some(cadence.every()), now);
         rows.push(SourceRow {
             name: SafeText::new(&c.name),
             kind: text(c.kind.as_str()),
             configured: true,
-            health: health(s),
-            path: c.path.as_deref().map(SafeText::new),
-            cadence: Some(c.cadence.to_string()),
+            health: h.state,
+            next_retry: h.next_retry,
+            stale: h.stale,
+            path: c.path.as_deref().or(c.url.as_deref()).map(|p| match c.url {
+                Some(_) if c.path.is_none() => text(crate::sources::http::redact_url(p)),
+                _ => SafeText::new(p),
+            }),
+            cadence: Some(cadence.to_string()),
             last_pull_at: s.and_then(|s| s.last_pull_at),
             last_success_at: s.and_then(|s| s.last_success_at),
             events: s.map_or(0, |s| s.events),
@@ -134,6 +141,8 @@ pub fn rows(ctx: &Context) -> Result<Vec<SourceRow>> {
                 // configured on its own host
                 configured: elsewhere,
                 health: health(Some(s)),
+                next_retry: None,
+                stale: false,
                 path: None,
                 cadence: None,
                 last_pull_at: s.last_pull_at,
@@ -158,6 +167,8 @@ pub fn run(ctx: &Context, a: &SourcesArgs) -> Result<ExitCode> {
             "kind",
             "health",
             "last_pull_at",
+            "last_success_at",
+            "next_retry",
             "events",
             "quarantined",
             "gaps",
@@ -176,8 +187,14 @@ pub fn run(ctx: &Context, a: &SourcesArgs) -> Result<ExitCode> {
             vec![
                 name,
                 r.kind.clone(),
-                text(r.health),
+                text(if r.stale {
+                    format!("{}, stale", r.health)
+                } else {
+                    r.health.to_owned()
+                }),
                 fmt_time(r.last_pull_at),
+                fmt_time(r.last_success_at),
+                fmt_time(r.next_retry),
                 text(r.events.to_string()),
                 text(r.quarantined.to_string()),
                 text(r.gaps.to_string()),

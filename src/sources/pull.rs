@@ -163,3 +163,97 @@ pub fn pull_sources<'a>(
     }
     Ok(())
 }
+
+/// How a source is doing, as `vigil sources` and the screen show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Health {
+    /// `ok`, `error` or `never pulled`.
+    pub state: &'static str,
+    /// When a failing source is tried again: its last pull plus its
+    /// interval (the screen and a cron `vigil pull` both keep to it).
+    pub next_retry: Option<chrono::DateTime<Utc>>,
+    /// Its last success is older than its review cadence (or it never had
+    /// one): what a review of it now would miss.
+    pub stale: bool,
+}
+
+/// The health of a source from what the store recorded, its pull interval
+/// and its review cadence.
+pub fn health(
+    status: Option<&crate::store::SourceStatus>,
+    interval: Option<std::time::Duration>,
+    cadence: Option<std::time::Duration>,
+    now: chrono::DateTime<Utc>,
+) -> Health {
+    let (ok, pulled) = status.map_or((None, None), |s| (s.last_success_at, s.last_pull_at));
+    let state = match (ok, pulled) {
+        (_, None) => "never pulled",
+        (Some(ok), Some(p)) if ok >= p => "ok",
+        _ => "error",
+    };
+    let next_retry = match (state, pulled, interval) {
+        ("error", Some(p), Some(i)) => Some(p + chrono::Duration::from_std(i).unwrap_or_default()),
+        _ => None,
+    };
+    let stale = match (pulled, cadence) {
+        (None, _) | (_, None) => false,
+        (Some(_), Some(c)) => {
+            ok.is_none_or(|ok| now - ok > chrono::Duration::from_std(c).unwrap_or_default())
+        }
+    };
+    Health {
+        state,
+        next_retry,
+        stale,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SafeText;
+    use crate::store::SourceStatus;
+
+    fn status(ok: Option<&str>, pulled: Option<&str>) -> SourceStatus {
+        SourceStatus {
+            name: SafeText::new("s"),
+            collector: SafeText::new(""),
+            kind: SafeText::new("jira"),
+            last_pull_at: pulled.map(|t| t.parse().unwrap()),
+            last_success_at: ok.map(|t| t.parse().unwrap()),
+            last_error: None,
+            events: 0,
+            quarantined: 0,
+            gaps: 0,
+            streams: vec![],
+        }
+    }
+
+    #[test]
+    fn health_next_retry_and_staleness() {
+        let now: chrono::DateTime<Utc> = "2026-11-26T12:00:00Z".parse().unwrap();
+        let five = Some(std::time::Duration::from_secs(300));
+        let day = Some(std::time::Duration::from_secs(86_400));
+        let h = health(None, five, day, now);
+        assert_eq!(
+            (h.state, h.next_retry, h.stale),
+            ("never pulled", None, false)
+        );
+        let s = status(Some("2026-11-26T11:00:00Z"), Some("2026-11-26T11:00:00Z"));
+        let h = health(Some(&s), five, day, now);
+        assert_eq!((h.state, h.next_retry, h.stale), ("ok", None, false));
+        // failing since yesterday morning: retried five minutes after the
+        // last try, and stale as a daily source
+        let s = status(Some("2026-11-25T09:00:00Z"), Some("2026-11-26T11:58:00Z"));
+        let h = health(Some(&s), five, day, now);
+        assert_eq!(h.state, "error");
+        assert_eq!(h.next_retry, Some("2026-11-26T12:03:00Z".parse().unwrap()));
+        assert!(h.stale);
+        // the same on a weekly cadence is not stale yet
+        let week = Some(std::time::Duration::from_secs(7 * 86_400));
+        assert!(!health(Some(&s), five, week, now).stale);
+        // never a success at all
+        let s = status(None, Some("2026-11-26T11:58:00Z"));
+        assert!(health(Some(&s), five, day, now).stale);
+    }
+}

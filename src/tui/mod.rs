@@ -208,7 +208,7 @@ pub fn listing(
     Ok(match screen {
         Screen::Queue => Listing::default(),
         Screen::Incidents => Listing {
-            columns: vec!["ID", "SEVERITY", "STATUS", "OPENED", "ASSIGNEE", "ITEMS", "TITLE", "OUTCOME"],
+            columns: vec!["ID", "SEVERITY", "STATUS", "OPENED", "ASSIGNEE", "ITEMS", "TITLE", "OUTCOME", "REMOTE"],
             rows: store
                 .incidents()?
                 .into_iter()
@@ -222,31 +222,43 @@ pub fn listing(
                         i.item_ids.len().to_string(),
                         t(&i.title),
                         t(i.outcome.as_deref().unwrap_or("")),
+                        t(i.remote_key.as_deref().unwrap_or("")),
                     ]
                 })
                 .collect(),
             empty: "No incidents. `e` on queue items opens one.".into(),
         },
-        Screen::Sources => Listing {
-            columns: vec!["SOURCE", "KIND", "LAST PULL", "LAST SUCCESS", "EVENTS", "QUARANTINED", "GAPS", "LAST ERROR"],
-            rows: store
-                .source_status()?
-                .into_iter()
-                .map(|s| {
-                    vec![
-                        s.name.into_string(),
-                        s.kind.into_string(),
-                        when(s.last_pull_at),
-                        when(s.last_success_at),
-                        s.events.to_string(),
-                        s.quarantined.to_string(),
-                        s.gaps.to_string(),
-                        s.last_error.map(|e| e.into_string()).unwrap_or_default(),
-                    ]
-                })
-                .collect(),
-            empty: "No source has been read yet: `vigil pull` reads the configured ones.".into(),
-        },
+        Screen::Sources => {
+            let risks = store.risks()?;
+            Listing {
+                columns: vec!["SOURCE", "KIND", "HEALTH", "LAST SUCCESS", "NEXT RETRY", "EVENTS", "QUARANTINED", "GAPS", "LAST ERROR"],
+                rows: store
+                    .source_status()?
+                    .into_iter()
+                    .map(|s| {
+                        let c = config.source(s.name.as_str());
+                        let cadence = c.map(|c| {
+                            crate::review::coverage::effective(c, &risks, &config.risk_scales)
+                                .cadence
+                                .every()
+                        });
+                        let h = crate::sources::pull::health(Some(&s), c.map(|c| c.interval), cadence, now);
+                        vec![
+                            s.name.into_string(),
+                            s.kind.into_string(),
+                            if h.stale { format!("{}, stale", h.state) } else { h.state.to_owned() },
+                            when(s.last_success_at),
+                            when(h.next_retry),
+                            s.events.to_string(),
+                            s.quarantined.to_string(),
+                            s.gaps.to_string(),
+                            s.last_error.map(|e| e.into_string()).unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+                empty: "No source has been read yet: `vigil pull` reads the configured ones.".into(),
+            }
+        }
         Screen::Sanctions => match ops::list_sanctions(store, &config.policy, who) {
             Ok(list) => Listing {
                 columns: vec!["ID", "MEMBER", "CATEGORY", "TIER", "SANCTION", "DECIDED BY", "ON", "NOTICE"],
