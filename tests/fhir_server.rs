@@ -167,3 +167,151 @@ fn paged_search_resumes_after_a_failure_and_stores_every_record_once() {
     );
     assert!(!cp.parser_state.contains("smart-token"));
 }
+
+/// A token endpoint that checks the client assertion as a SMART server
+/// does: signed by the registered key, for this endpoint, by this client.
+struct TokenEndpoint {
+    public_key: Vec<u8>,
+    alg: jsonwebtoken::Algorithm,
+    url: String,
+}
+
+impl wiremock::Respond for TokenEndpoint {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let body = String::from_utf8_lossy(&req.body);
+        let form: std::collections::HashMap<String, String> =
+            reqwest::Url::parse(&format!("http://form/?{body}"))
+                .unwrap()
+                .query_pairs()
+                .into_owned()
+                .collect();
+        let refuse = |why: &str| {
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"error": "invalid_client", "error_description": why}))
+        };
+        if form.get("grant_type").map(String::as_str) != Some("client_credentials")
+            || form.get("scope").map(String::as_str) != Some("system/AuditEvent.rs")
+            || form.get("client_assertion_type").map(String::as_str)
+                != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        {
+            return refuse("bad form");
+        }
+        let key = match self.alg {
+            jsonwebtoken::Algorithm::ES384 => {
+                jsonwebtoken::DecodingKey::from_ec_pem(&self.public_key)
+            }
+            _ => jsonwebtoken::DecodingKey::from_rsa_pem(&self.public_key),
+        };
+        let Ok(key) = key else {
+            return refuse("no such registered key");
+        };
+        let mut v = jsonwebtoken::Validation::new(self.alg);
+        v.set_audience(&[self.url.as_str()]);
+        v.set_issuer(&["vigil-audit"]);
+        match jsonwebtoken::decode::<Value>(&form["client_assertion"], &key, &v) {
+            Ok(t) if t.claims["sub"] == "vigil-audit" && t.header.kid.as_deref() == Some("k1") => {
+                ResponseTemplate::new(200).set_body_json(
+                    json!({"access_token": "smart-abc", "token_type": "bearer", "expires_in": 300, "scope": "system/AuditEvent.rs"}),
+                )
+            }
+            Ok(_) => refuse("wrong subject or key id"),
+            Err(e) => refuse(&e.to_string()),
+        }
+    }
+}
+
+fn smart_pull(alg: &str, registered: &str) -> (Option<String>, u64) {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/smart");
+    let (rt, server) = {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let s = rt.block_on(MockServer::start());
+        (rt, s)
+    };
+    let base = format!("{}/fhir", server.uri());
+    let token_url = format!("{}/auth/token", server.uri());
+    let resource = json!({"resourceType": "AuditEvent", "id": "a1", "recorded": "2026-11-26T10:00:00Z",
+        "type": {"code": "rest"}, "action": "R", "outcome": "0",
+        "agent": [{"requestor": true, "who": {"identifier": {"value": "nurse1"}}}],
+        "entity": [{"what": {"reference": "Patient/100234"}}]});
+    rt.block_on(async {
+        Mock::given(method("GET"))
+            .and(path("/fhir/.well-known/smart-configuration"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"token_endpoint": token_url, "grant_types_supported": ["client_credentials"]}),
+            ))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/auth/token"))
+            .respond_with(TokenEndpoint {
+                public_key: std::fs::read(fixtures.join(registered)).unwrap(),
+                alg: if alg == "ES384" {
+                    jsonwebtoken::Algorithm::ES384
+                } else {
+                    jsonwebtoken::Algorithm::RS384
+                },
+                url: token_url.clone(),
+            })
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/fhir/AuditEvent"))
+            .and(header("authorization", "Bearer smart-abc"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(bundle(&[resource], None)))
+            .mount(&server)
+            .await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let key = if alg == "ES384" {
+        "es384.key"
+    } else {
+        "rs384.key"
+    };
+    write_private(
+        &dir.path().join("smart.key"),
+        &std::fs::read_to_string(fixtures.join(key)).unwrap(),
+    );
+    let text = format!(
+        "[[source]]\nname = \"fhir\"\nkind = \"fhir\"\nurl = \"{base}\"\n[source.smart]\nclient_id = \"vigil-audit\"\nkey_file = \"smart.key\"\nalg = \"{alg}\"\nkid = \"k1\"\n"
+    );
+    let config = vigil::config::Config::parse(&text, None, dir.path()).unwrap();
+    let mut s = store(dir.path());
+    let r = vigil::sources::pull::pull_source(&mut s, config.source("fhir").unwrap(), None);
+    (r.error, r.events)
+}
+
+#[test]
+fn smart_backend_services_tokens_with_es384_and_rs384() {
+    assert_eq!(smart_pull("ES384", "es384.pub"), (None, 1));
+    assert_eq!(smart_pull("RS384", "rs384.pub"), (None, 1));
+    // a key the server does not know: the server's words, and no token
+    let (err, events) = smart_pull("ES384", "rs384.pub");
+    let err = err.unwrap();
+    assert!(
+        err.contains("SMART token endpoint refused: invalid_client"),
+        "{err}"
+    );
+    assert_eq!(events, 0);
+}
+
+#[test]
+fn smart_settings_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = |extra: &str| {
+        vigil::config::Config::parse(
+            &format!("[[source]]\nname = \"f\"\nkind = \"fhir\"\nurl = \"https://f\"\n{extra}"),
+            None,
+            dir.path(),
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let e = bad("[source.smart]\nclient_id = \"c\"\nkey_file = \"k\"\nalg = \"HS256\"\n");
+    assert!(e.contains("\"RS384\" or \"ES384\""), "{e}");
+    let e = bad("token_env = \"T\"\n[source.smart]\nclient_id = \"c\"\nkey_file = \"k\"\n");
+    assert!(e.contains("keep one"), "{e}");
+}

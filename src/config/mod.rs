@@ -298,6 +298,7 @@ struct RawSource {
     zone_abbreviations: Option<std::collections::BTreeMap<String, String>>,
     command: Option<Vec<String>>,
     tracker: Option<TrackerOptions>,
+    smart: Option<crate::sources::smart::SmartOptions>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -423,6 +424,8 @@ pub struct SourceConfig {
     pub token_env: Option<String>,
     pub token_file: Option<PathBuf>,
     pub tracker: TrackerOptions,
+    /// SMART backend-services authorization (`fhir`).
+    pub smart: Option<crate::sources::smart::SmartOptions>,
     /// The config line the source starts on, for later complaints.
     pub line: Option<usize>,
 }
@@ -840,6 +843,21 @@ impl Config {
                 SourceKind::PagerDuty => Some("https://api.pagerduty.com".into()),
                 _ => None,
             });
+            if let Some(o) = &s.smart {
+                let problem = if s.kind != SourceKind::Fhir {
+                    Some(format!(
+                        "is of kind {}: remove [source.smart], which only the fhir kind uses",
+                        s.kind
+                    ))
+                } else if s.token_env.is_some() || s.token_file.is_some() {
+                    Some("has both a static token and [source.smart]: keep one".into())
+                } else {
+                    o.problem()
+                };
+                if let Some(p) = problem {
+                    return Err(err(line, format!("source {:?} {p}", s.name)));
+                }
+            }
             if let Some(problem) = tracker_problem(s) {
                 return Err(err(line, format!("source {:?}: {problem}", s.name)));
             }
@@ -984,6 +1002,10 @@ impl Config {
                 token_env: s.token_env.clone(),
                 token_file: s.token_file.as_ref().map(|f| base.join(f)),
                 tracker: s.tracker.clone().unwrap_or_default(),
+                smart: s.smart.clone().map(|mut o| {
+                    o.key_file = base.join(&o.key_file);
+                    o
+                }),
                 line,
             });
         }
@@ -1081,6 +1103,7 @@ impl Config {
                 token_env: None,
                 token_file: None,
                 tracker: Default::default(),
+                smart: None,
                 line: None,
             }),
             None => notices.push(

@@ -209,13 +209,28 @@ type Sleeper = Box<dyn FnMut(Duration) + Send>;
 type Clock = Box<dyn Fn() -> DateTime<Utc> + Send>;
 
 /// One request: GET, or a POST/PATCH with a JSON body.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Req {
     #[serde(default = "get_method")]
     pub method: String,
     pub url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<serde_json::Value>,
+    /// A form body instead (OAuth token requests); may hold a credential,
+    /// so it is never serialized into a checkpoint.
+    #[serde(skip)]
+    pub form: Option<Vec<(String, String)>>,
+}
+
+impl std::fmt::Debug for Req {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Req")
+            .field("method", &self.method)
+            .field("url", &redact_url(&self.url))
+            .field("body", &self.body.as_ref().map(|_| "[json]"))
+            .field("form", &self.form.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 fn get_method() -> String {
@@ -228,6 +243,7 @@ impl Req {
             method: "GET".into(),
             url: url.into(),
             body: None,
+            form: None,
         }
     }
 
@@ -236,6 +252,17 @@ impl Req {
             method: "POST".into(),
             url: url.into(),
             body: Some(body),
+            form: None,
+        }
+    }
+
+    /// A form POST (`application/x-www-form-urlencoded`).
+    pub fn form(url: impl Into<String>, form: Vec<(String, String)>) -> Req {
+        Req {
+            method: "POST".into(),
+            url: url.into(),
+            body: None,
+            form: Some(form),
         }
     }
 }
@@ -326,6 +353,9 @@ impl HttpClient {
         if let Some(b) = &req.body {
             r = r.json(b);
         }
+        if let Some(f) = &req.form {
+            r = r.form(f);
+        }
         match &self.auth {
             Auth::None => r,
             Auth::Bearer(t) => r.bearer_auth(t.expose()),
@@ -399,7 +429,7 @@ impl HttpClient {
                     )
                 }
                 Err(e) => (
-                    req.body.is_none(),
+                    req.body.is_none() && req.form.is_none(),
                     None,
                     HttpFailure {
                         status: None,

@@ -15,6 +15,7 @@ pub mod journald;
 pub mod json_frame;
 pub mod pgaudit;
 pub mod pull;
+pub mod smart;
 pub mod syslog;
 pub mod tail;
 pub mod tickets;

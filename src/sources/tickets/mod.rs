@@ -200,12 +200,18 @@ pub fn tracker(s: &crate::config::SourceConfig) -> Result<Box<dyn Tracker>> {
 }
 
 /// The HTTP client for a source over HTTP: its credentials as the API
-/// wants them (Basic with `user_env`, else a bearer token; PagerDuty's
-/// `Token token=`), and the headers the API asks for.
+/// wants them (Basic with `user_env`, else a bearer token, from SMART
+/// backend services when configured; PagerDuty's `Token token=`), and the
+/// headers the API asks for.
 pub fn client(s: &crate::config::SourceConfig, retry: super::http::Retry) -> Result<HttpClient> {
     use super::http::{Auth, Secret, secret_from};
     use crate::sources::SourceKind as K;
-    let token = secret_from("token", s.token_env.as_deref(), s.token_file.as_deref())?;
+    let mut token = secret_from("token", s.token_env.as_deref(), s.token_file.as_deref())?;
+    if let Some(o) = &s.smart {
+        let mut plain = HttpClient::new(Auth::None, retry)?;
+        let base = s.url.as_deref().unwrap_or_default();
+        token = Some(super::smart::token(o, base, &mut plain, chrono::Utc::now())?.0);
+    }
     let user = match &s.user_env {
         Some(var) => Some(
             std::env::var(var)
