@@ -220,6 +220,11 @@ pub struct Req {
     /// so it is never serialized into a checkpoint.
     #[serde(skip)]
     pub form: Option<Vec<(String, String)>>,
+    /// A GET, or a POST that only reads (TheHive's Query API): safe to
+    /// send again after a dropped connection. (Checkpoints only ever hold
+    /// such requests.)
+    #[serde(default = "yes")]
+    pub reads_only: bool,
 }
 
 impl std::fmt::Debug for Req {
@@ -233,6 +238,10 @@ impl std::fmt::Debug for Req {
     }
 }
 
+fn yes() -> bool {
+    true
+}
+
 fn get_method() -> String {
     "GET".into()
 }
@@ -244,6 +253,7 @@ impl Req {
             url: url.into(),
             body: None,
             form: None,
+            reads_only: true,
         }
     }
 
@@ -253,6 +263,15 @@ impl Req {
             url: url.into(),
             body: Some(body),
             form: None,
+            reads_only: false,
+        }
+    }
+
+    /// A POST that only asks (a query API): retried like a GET.
+    pub fn query(url: impl Into<String>, body: serde_json::Value) -> Req {
+        Req {
+            reads_only: true,
+            ..Req::post(url, body)
         }
     }
 
@@ -263,6 +282,7 @@ impl Req {
             url: url.into(),
             body: None,
             form: Some(form),
+            reads_only: false,
         }
     }
 }
@@ -429,7 +449,7 @@ impl HttpClient {
                     )
                 }
                 Err(e) => (
-                    req.body.is_none() && req.form.is_none(),
+                    req.reads_only,
                     None,
                     HttpFailure {
                         status: None,

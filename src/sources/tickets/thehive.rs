@@ -44,7 +44,7 @@ impl TheHive {
             json!({"_name": "sort", "_fields": [{"_updatedAt": "asc"}, {"_createdAt": "asc"}]}),
         );
         steps.push(json!({"_name": "page", "from": from, "to": from + PAGE}));
-        Req::post(
+        Req::query(
             format!(
                 "{}/api/v1/query?name=vigil-{object}s",
                 self.base.trim_end_matches('/')
