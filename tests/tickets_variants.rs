@@ -119,11 +119,14 @@ fn serve(l: TcpListener, script: Vec<Canned>) -> (String, Arc<Mutex<Vec<String>>
     (addr, seen)
 }
 
+/// Page `n` (0-based) at a server address, holding records, with or
+/// without a next page.
+type PageFn = Box<dyn Fn(&str, usize, Vec<Value>, bool) -> Canned>;
+
 /// One API: its source settings, and its pages (records, is there more).
 struct Api {
     toml: String,
-    /// Page `n` (0-based) holding `recs`, with or without a next page.
-    page: Box<dyn Fn(&str, usize, Vec<Value>, bool) -> Canned>,
+    page: PageFn,
     /// Record `i`, distinct by id and update time.
     record: Box<dyn Fn(usize) -> Value>,
     per_page: usize,
