@@ -172,3 +172,37 @@ fn link_paging_reads_every_page_once() {
     assert_eq!(seen, [1, 2, 3, 4]);
     rt.block_on(s.verify());
 }
+
+#[test]
+fn a_used_up_rate_limit_waits_for_its_reset_before_the_next_request() {
+    let (rt, s) = server();
+    // 12:00:00 now; the limit resets 40 s later (GitHub: epoch seconds)
+    let reset = ("2026-11-26T12:00:40Z".parse::<DateTime<Utc>>().unwrap())
+        .timestamp()
+        .to_string();
+    rt.block_on(async {
+        Mock::given(method("GET"))
+            .and(path("/last"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("X-RateLimit-Remaining", "0")
+                    .insert_header("X-RateLimit-Reset", reset.as_str())
+                    .set_body_string("[]"),
+            )
+            .mount(&s)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/next"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+            .mount(&s)
+            .await;
+    });
+    let (mut c, slept) = client(Auth::None, Retry::default());
+    c.get(&format!("{}/last", s.uri())).unwrap();
+    assert!(slept.lock().unwrap().is_empty());
+    c.get(&format!("{}/next", s.uri())).unwrap();
+    assert_eq!(*slept.lock().unwrap(), [Duration::from_secs(40)]);
+    // and only once
+    c.get(&format!("{}/next", s.uri())).unwrap();
+    assert_eq!(slept.lock().unwrap().len(), 1);
+}

@@ -299,6 +299,9 @@ pub struct HttpClient {
     now: Clock,
     /// xorshift state for the jitter draws.
     rng: u64,
+    /// A success that used up the rate limit: the next request waits for
+    /// its reset rather than spending a refusal.
+    hold_until: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -330,6 +333,7 @@ impl HttpClient {
             sleep: Box::new(std::thread::sleep),
             now: Box::new(Utc::now),
             rng: seed,
+            hold_until: None,
         })
     }
 
@@ -406,6 +410,13 @@ impl HttpClient {
         let shown = redact_url(url);
         let mut waited = Duration::ZERO;
         let mut attempt = 0;
+        if let Some(until) = self.hold_until.take() {
+            let wait = (until - (self.now)()).to_std().unwrap_or(Duration::ZERO);
+            if !wait.is_zero() {
+                tracing::info!(url = %shown, wait_s = wait.as_secs(), "rate limit used up; waiting for its reset");
+                (self.sleep)(wait.min(self.retry.max_total));
+            }
+        }
         loop {
             attempt += 1;
             let outcome = self.request(req).send().and_then(|resp| {
@@ -419,6 +430,10 @@ impl HttpClient {
             });
             let (retryable, wait, failure) = match outcome {
                 Ok(r) if r.status.is_success() || accept.contains(&r.status.as_u16()) => {
+                    let now = (self.now)();
+                    self.hold_until = rate_limit_reset(&r.headers, now)
+                        .and_then(|d| chrono::Duration::from_std(d).ok())
+                        .map(|d| now + d);
                     return Ok(r);
                 }
                 Ok(r) => {
