@@ -45,34 +45,102 @@ impl EvalReport {
     }
 }
 
-/// Findings not yet written: items merged by group key.
+/// Findings not yet written, grouped: by rule and day, then by who (an
+/// actor, an address or a host). Two levels, so a finding finds its group
+/// by borrowed text, and titles and keys are written once per commit
+/// rather than once per batch.
 #[derive(Debug, Default)]
 pub struct Pending {
     pub report: EvalReport,
-    items: BTreeMap<String, NewItem>,
+    groups: Groups,
+    /// Samples, by group key.
+    samples: BTreeMap<String, NewItem>,
     max_id: i64,
     days: HashSet<(i64, NaiveDate)>,
 }
 
+type Groups = std::collections::HashMap<
+    (&'static str, NaiveDate),
+    std::collections::HashMap<String, Group, foldhash::fast::RandomState>,
+    foldhash::fast::RandomState,
+>;
+
+/// One rule's findings about one actor (or address, or host) on one day.
+#[derive(Debug)]
+struct Group {
+    title: &'static str,
+    source_id: i64,
+    occurred_at: DateTime<Utc>,
+    actor: Option<String>,
+    /// The subject all its findings share, if they do.
+    subject: Option<String>,
+    mixed_subjects: bool,
+    severity: Severity,
+    /// The reason of its first finding.
+    reason: String,
+    event_ids: Vec<i64>,
+}
+
+impl Group {
+    fn absorb(&mut self, o: Group) {
+        self.severity = self.severity.max(o.severity);
+        self.occurred_at = self.occurred_at.min(o.occurred_at);
+        if self.subject != o.subject || o.mixed_subjects {
+            self.mixed_subjects = true;
+        }
+        // sorted and deduplicated once, in `apply`
+        self.event_ids.extend(o.event_ids);
+    }
+
+    fn item(self, rule: &str, who: &str, day: NaiveDate) -> NewItem {
+        let mut event_ids = self.event_ids;
+        event_ids.sort_unstable();
+        event_ids.dedup();
+        NewItem {
+            kind: if event_ids.len() > 1 {
+                ItemKind::Group
+            } else {
+                ItemKind::Finding
+            },
+            source_id: Some(self.source_id),
+            occurred_at: self.occurred_at,
+            actor: self.actor,
+            subject: if self.mixed_subjects {
+                None
+            } else {
+                self.subject
+            },
+            title: format!("{}: {who} on {day}", self.title),
+            severity: self.severity,
+            group_key: Some(format!("{rule}|{who}|{day}")),
+            rules: vec![(rule.to_owned(), self.reason)],
+            event_ids,
+        }
+    }
+}
+
 impl Pending {
-    fn merge_items(&mut self, items: Vec<NewItem>) {
+    fn merge_samples(&mut self, items: Vec<NewItem>) {
         for it in items {
-            let key = it.group_key.clone().unwrap_or_default();
-            match self.items.get_mut(&key) {
-                Some(have) => {
-                    have.severity = have.severity.max(it.severity);
-                    have.occurred_at = have.occurred_at.min(it.occurred_at);
-                    // sorted and deduplicated once, in `apply`
-                    have.event_ids.extend(it.event_ids);
-                    for r in it.rules {
-                        if !have.rules.iter().any(|(id, _)| *id == r.0) {
-                            have.rules.push(r);
-                        }
-                    }
-                }
+            match self
+                .samples
+                .get_mut(it.group_key.as_deref().unwrap_or_default())
+            {
+                Some(have) => have.event_ids.extend(it.event_ids),
                 None => {
-                    self.items.insert(key, it);
+                    self.samples
+                        .insert(it.group_key.clone().unwrap_or_default(), it);
                 }
+            }
+        }
+    }
+
+    fn merge_group(&mut self, rule: &'static str, day: NaiveDate, who: &str, g: Group) {
+        let by_who = self.groups.entry((rule, day)).or_default();
+        match by_who.get_mut(who) {
+            Some(have) => have.absorb(g),
+            None => {
+                by_who.insert(who.to_owned(), g);
             }
         }
     }
@@ -82,7 +150,63 @@ impl Pending {
         self.report.add(&other.report);
         self.max_id = self.max_id.max(other.max_id);
         self.days.extend(other.days);
-        self.merge_items(other.items.into_values().collect());
+        self.merge_samples(other.samples.into_values().collect());
+        for ((rule, day), by_who) in other.groups {
+            for (who, g) in by_who {
+                self.merge_group(rule, day, &who, g);
+            }
+        }
+    }
+
+    /// The items to write, in group-key order (so ids come out the same
+    /// run after run).
+    fn into_items(self) -> Vec<NewItem> {
+        let mut items: Vec<NewItem> = self
+            .groups
+            .into_iter()
+            .flat_map(|((rule, day), by_who)| {
+                by_who
+                    .into_iter()
+                    .map(move |(who, g)| g.item(rule, &who, day))
+            })
+            .collect();
+        items.extend(self.samples.into_values().map(|mut i| {
+            i.event_ids.sort_unstable();
+            i.event_ids.dedup();
+            i
+        }));
+        items.sort_by(|a, b| a.group_key.cmp(&b.group_key));
+        items
+    }
+}
+
+/// The local day of times that mostly come in order: the zone conversion
+/// is done once per day rather than once per time.
+#[derive(Default)]
+struct DayCache {
+    /// The day last worked out, and its start and end in UTC.
+    span: Option<(DateTime<Utc>, DateTime<Utc>, NaiveDate)>,
+}
+
+impl DayCache {
+    fn of(&mut self, engine: &Engine, t: DateTime<Utc>) -> NaiveDate {
+        if engine.zone.is_none() {
+            return t.date_naive();
+        }
+        if let Some((from, to, d)) = self.span
+            && t >= from
+            && t < to
+        {
+            return d;
+        }
+        let d = engine.day(t);
+        let from = engine.day_start(d);
+        let to = d.succ_opt().map_or(from, |n| engine.day_start(n));
+        // (a day whose bounds a zone change leaves unclear is not cached)
+        if from <= t && t < to {
+            self.span = Some((from, to, d));
+        }
+        d
     }
 }
 
@@ -240,6 +364,12 @@ impl Engine {
         Ok(self.evaluate_primed(events))
     }
 
+    /// Whether `prime_before(start)` would have anything to do: lets a
+    /// caller skip taking the engine from the thread evaluating with it.
+    pub fn needs_prime(&self, start: DateTime<Utc>) -> bool {
+        self.max_window.is_some() && self.history_from.is_none_or(|h| h > start)
+    }
+
     /// Shows windowed rules the stored history before `start`, if they have
     /// not seen it: what `evaluate_primed` needs before a batch.
     pub fn prime_before(&mut self, store: &dyn Store, start: DateTime<Utc>) -> Result<()> {
@@ -276,11 +406,18 @@ impl Engine {
         }
         self.settle(findings, &order, &mut p);
         p.max_id = events.iter().map(|e| e.id).max().unwrap_or(0);
-        p.days = order
-            .iter()
-            .map(|e| (e.source_id, self.day(e.occurred_at)))
-            .filter(|(_, d)| *d < self.today)
-            .collect();
+        // Events come in time order: the day is worked out again only when
+        // one leaves the day before (a zone conversion per event costs more
+        // than some rules).
+        let mut days = DayCache::default();
+        let mut last = None;
+        for e in &order {
+            let d = days.of(self, e.occurred_at);
+            if d < self.today && last != Some((e.source_id, d)) {
+                last = Some((e.source_id, d));
+                p.days.insert((e.source_id, d));
+            }
+        }
         p
     }
 
@@ -300,13 +437,12 @@ impl Engine {
         });
         p.report.suppressed += (before - findings.len()) as u64;
         p.report.findings += findings.len() as u64;
-        let mut items = self.group(&findings);
         if self.sampling.enabled && !events.is_empty() {
             let (samples, n) = self.sample(events, &findings);
             p.report.sampled += n;
-            items.extend(samples);
+            p.merge_samples(samples);
         }
-        p.merge_items(items);
+        self.group(findings, p);
     }
 
     /// Writes what `evaluate` found, after the rules that look at totals
@@ -325,13 +461,13 @@ impl Engine {
         }
         self.settle(findings, &[], &mut p);
         let mut report = p.report;
+        let days = std::mem::take(&mut p.days);
+        let max_id = p.max_id;
         let linked = &mut self.linked;
         let items: Vec<NewItem> = p
-            .items
-            .into_values()
+            .into_items()
+            .into_iter()
             .map(|mut i| {
-                i.event_ids.sort_unstable();
-                i.event_ids.dedup();
                 let have = linked
                     .entry(i.group_key.clone().unwrap_or_default())
                     .or_insert(0);
@@ -348,14 +484,14 @@ impl Engine {
             r.save(store)?;
         }
         if self.sampling.enabled {
-            report.sampled += self.top_up(store, &p.days)?;
+            report.sampled += self.top_up(store, &days)?;
         }
         let cursor: i64 = store
             .meta(CURSOR)?
             .and_then(|c| c.parse().ok())
             .unwrap_or(0);
-        if p.max_id > cursor {
-            store.set_meta(CURSOR, &p.max_id.to_string())?;
+        if max_id > cursor {
+            store.set_meta(CURSOR, &max_id.to_string())?;
         }
         Ok(report)
     }
@@ -393,10 +529,9 @@ impl Engine {
     }
 
     /// Findings with the same rule, actor (or address) and day become one item.
-    fn group(&self, findings: &[Finding<'_>]) -> Vec<NewItem> {
-        let mut index: std::collections::HashMap<(&str, &str, NaiveDate), usize> =
-            std::collections::HashMap::new();
-        let mut items: Vec<NewItem> = Vec::new();
+    /// Groups findings by rule, who and day into `p`.
+    fn group(&self, findings: Vec<Finding<'_>>, p: &mut Pending) {
+        let mut days = DayCache::default();
         for f in findings {
             let who: &str = match f.group_by {
                 GroupBy::Actor => f.actor.as_deref().or(f.subject.as_deref()),
@@ -404,41 +539,23 @@ impl Engine {
                 GroupBy::Host => f.host.as_deref(),
             }
             .unwrap_or("unknown");
-            let day = self.day(f.occurred_at);
-            let i = *index.entry((f.rule, who, day)).or_insert_with(|| {
-                items.push(NewItem {
-                    kind: ItemKind::Finding,
-                    source_id: Some(f.source_id),
-                    occurred_at: f.occurred_at,
-                    actor: match f.group_by {
-                        GroupBy::Actor => f.actor.as_deref().map(String::from),
-                        GroupBy::Client | GroupBy::Host => None,
-                    },
-                    subject: f.subject.as_deref().map(String::from),
-                    title: format!("{}: {who} on {day}", f.title),
-                    severity: f.severity,
-                    group_key: Some(format!("{}|{who}|{day}", f.rule)),
-                    rules: vec![(f.rule.to_owned(), f.reason.clone())],
-                    event_ids: Vec::new(),
-                });
-                items.len() - 1
-            });
-            let item = &mut items[i];
-            item.severity = item.severity.max(f.severity);
-            item.occurred_at = item.occurred_at.min(f.occurred_at);
-            if item.subject.as_deref() != f.subject.as_deref() {
-                item.subject = None;
-            }
-            item.event_ids.extend(&f.event_ids);
+            let day = days.of(self, f.occurred_at);
+            let g = Group {
+                title: f.title,
+                source_id: f.source_id,
+                occurred_at: f.occurred_at,
+                actor: match f.group_by {
+                    GroupBy::Actor => f.actor.as_deref().map(String::from),
+                    GroupBy::Client | GroupBy::Host => None,
+                },
+                subject: f.subject.as_deref().map(String::from),
+                mixed_subjects: false,
+                severity: f.severity,
+                reason: f.reason,
+                event_ids: f.event_ids,
+            };
+            p.merge_group(f.rule, day, who, g);
         }
-        for i in &mut items {
-            i.event_ids.sort_unstable();
-            i.event_ids.dedup();
-            if i.event_ids.len() > 1 {
-                i.kind = ItemKind::Group;
-            }
-        }
-        items
     }
 
     fn sample_item(&self, source_id: i64, day: NaiveDate, ids: Vec<i64>, note: &str) -> NewItem {

@@ -323,9 +323,20 @@ fn run(
             std::thread::Builder::new()
                 .name("vigil-rules".into())
                 .spawn_scoped(scope, move || evaluate_batches(engine, rrx))?;
-            w.rules = Some(RulesLink { engine, tx: rtx });
+            w.rules = Some(RulesLink {
+                engine,
+                tx: rtx,
+                primed: None,
+                unapplied: None,
+            });
         }
-        let result = write_chunks(&mut w, store, rx, start, dirty);
+        let mut result = write_chunks(&mut w, store, rx, start, dirty);
+        // The findings of the last commit, once the rules have them.
+        if let (Ok(_), Some(link)) = (&result, w.rules.as_mut())
+            && let Err(e) = link.apply_unapplied(store, &mut w.report)
+        {
+            result = Err(e);
+        }
         // Hanging up lets the rules thread end, so the scope can.
         w.rules = None;
         result
@@ -504,6 +515,29 @@ struct Writer<'s> {
 struct RulesLink<'s> {
     engine: &'s Mutex<&'s mut Engine>,
     tx: SyncSender<ToRules>,
+    /// The earliest time the windowed rules have history from, as of the
+    /// last look (only this thread primes): a batch after it needs no
+    /// priming, and so never waits for the engine.
+    primed: Option<DateTime<Utc>>,
+    /// What the rules found up to the last commit, still being evaluated:
+    /// applied at the next commit (or the end), so the writer does not
+    /// wait for the rules to catch up at each commit.
+    unapplied: Option<std::sync::mpsc::Receiver<Pending>>,
+}
+
+impl RulesLink<'_> {
+    /// Applies what the rules found up to an earlier commit, waiting for it.
+    fn apply_unapplied(&mut self, store: &mut dyn Store, report: &mut FileReport) -> Result<()> {
+        if let Some(rx) = self.unapplied.take() {
+            let p = rx
+                .recv()
+                .map_err(|_| color_eyre::eyre::eyre!("the rules thread stopped"))?;
+            let mut e = self.engine.lock().unwrap_or_else(|p| p.into_inner());
+            let r = e.apply(store, p)?;
+            report.rules.add(&r);
+        }
+        Ok(())
+    }
 }
 
 enum ToRules {
@@ -550,13 +584,18 @@ impl Writer<'_> {
     /// last commit becomes durable together with the checkpoint.
     fn flush(&mut self, store: &mut dyn Store, commit: bool) -> Result<()> {
         let mut out = store.write_batch(&self.batch, commit)?;
-        if let Some(link) = &self.rules {
-            if let Some(first) = self.batch.events.iter().map(|e| e.occurred_at).min() {
-                // Waits for the rules thread to finish the previous batch;
-                // a no-op unless this batch reaches back before what the
-                // windowed rules have seen.
+        if let Some(link) = &mut self.rules {
+            if let Some(first) = self.batch.events.iter().map(|e| e.occurred_at).min()
+                && link.primed.is_none_or(|p| p > first)
+            {
+                // Waits for the rules thread to finish the batch it is on;
+                // only when this batch reaches back before what the windowed
+                // rules have seen (the first batch, or an older file).
                 let mut e = link.engine.lock().unwrap_or_else(|p| p.into_inner());
                 e.prime_before(store, first)?;
+                if !e.needs_prime(first) {
+                    link.primed = Some(link.primed.map_or(first, |p| p.min(first)));
+                }
             }
             let events = std::mem::take(&mut self.batch.events);
             let gone = || color_eyre::eyre::eyre!("the rules thread stopped");
@@ -568,12 +607,12 @@ impl Writer<'_> {
                 ))
                 .map_err(|_| gone())?;
             if commit {
+                // The findings up to the last commit are surely ready by
+                // now: they are written while the rules work on these.
+                link.apply_unapplied(store, &mut self.report)?;
                 let (reply, found) = std::sync::mpsc::sync_channel(1);
                 link.tx.send(ToRules::Drain(reply)).map_err(|_| gone())?;
-                let p = found.recv().map_err(|_| gone())?;
-                let mut e = link.engine.lock().unwrap_or_else(|p| p.into_inner());
-                let r = e.apply(store, p)?;
-                self.report.rules.add(&r);
+                link.unapplied = Some(found);
             }
         }
         let p = &mut self.uncommitted;

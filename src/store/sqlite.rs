@@ -186,6 +186,8 @@ impl SqliteStore {
         conn.execute_batch(
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
         )?;
+        // `rarray(?)`: a list of ids bound as one parameter.
+        rusqlite::vtab::array::load_module(&conn)?;
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
@@ -477,8 +479,9 @@ impl SqliteStore {
             let mut rule = tx.prepare_cached(
                 "INSERT OR IGNORE INTO item_rules (item_id, rule, reason) VALUES (?1, ?2, ?3)",
             )?;
+            // A burst links hundreds of events: they go in as one list.
             let mut ev = tx.prepare_cached(
-                "INSERT OR IGNORE INTO item_events (item_id, event_id) VALUES (?1, ?2)",
+                "INSERT OR IGNORE INTO item_events (item_id, event_id) SELECT ?1, value FROM rarray(?2)",
             )?;
             for it in items {
                 let existing: Option<i64> = match &it.group_key {
@@ -522,11 +525,13 @@ impl SqliteStore {
                 for (r, reason) in &it.rules {
                     rule.execute(params![id, r, reason])?;
                 }
-                // Positional binds: a burst links thousands of events.
-                ev.raw_bind_parameter(1, id)?;
-                for e in &it.event_ids {
-                    ev.raw_bind_parameter(2, *e)?;
-                    ev.raw_execute()?;
+                if !it.event_ids.is_empty() {
+                    let ids: Vec<rusqlite::types::Value> = it
+                        .event_ids
+                        .iter()
+                        .map(|e| rusqlite::types::Value::Integer(*e))
+                        .collect();
+                    ev.execute(params![id, std::rc::Rc::new(ids)])?;
                 }
                 ids.push(id);
             }
