@@ -448,7 +448,19 @@ impl Engine {
     /// Writes what `evaluate` found, after the rules that look at totals
     /// (which need the committed events) have had their say: items, the
     /// rules' memory, sample top-ups for finished days, and the cursor.
-    pub fn apply(&mut self, store: &mut dyn Store, mut p: Pending) -> Result<EvalReport> {
+    pub fn apply(&mut self, store: &mut dyn Store, p: Pending) -> Result<EvalReport> {
+        let mut p = Some(p);
+        let mut report = None;
+        store.replayable(&mut |s| {
+            if let Some(p) = p.take() {
+                report = Some(self.apply_now(s, p)?);
+            }
+            Ok(())
+        })?;
+        Ok(report.unwrap_or_default())
+    }
+
+    fn apply_now(&mut self, store: &mut dyn Store, mut p: Pending) -> Result<EvalReport> {
         let mut findings: Vec<Finding<'static>> = Vec::new();
         {
             let ctx = Ctx {

@@ -309,6 +309,11 @@ pub trait Store: Send {
     /// Adds review items; an item whose group key exists already gets the
     /// new rules and events merged into it. Returns the item ids.
     fn add_items(&mut self, items: &[NewItem]) -> Result<Vec<i64>>;
+    /// Runs `f`, whose writes can be recomputed from stored events (the
+    /// rules' items and memory, before the rules' cursor moves past them):
+    /// they need not wait for the disk at each commit, since a crash loses
+    /// them together with the cursor, in order, and the rules catch up.
+    fn replayable(&mut self, f: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()>;
     /// As `add_items`, but an item whose key is stored takes the new title,
     /// severity, actor, subject and reasons (rule by rule) rather than
     /// keeping the first: a ticket shown as it stands now.

@@ -522,7 +522,16 @@ impl SqliteStore {
                         tx.last_insert_rowid()
                     }
                 };
-                for (r, reason) in &it.rules {
+                // A key names its rule (`rule|who|day`): an item found by
+                // its key has that rule's reason already.
+                let has_rule = existing.is_some()
+                    && !replace
+                    && it.rules.len() == 1
+                    && it.group_key.as_deref().is_some_and(|k| {
+                        k.strip_prefix(it.rules[0].0.as_str())
+                            .is_some_and(|rest| rest.starts_with('|'))
+                    });
+                for (r, reason) in it.rules.iter().filter(|_| !has_rule) {
                     rule.execute(params![id, r, reason])?;
                 }
                 if !it.event_ids.is_empty() {
@@ -945,6 +954,18 @@ impl Store for SqliteStore {
 
     fn add_items(&mut self, items: &[super::NewItem]) -> Result<Vec<i64>> {
         self.put_items(items, false)
+    }
+
+    fn replayable(&mut self, f: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
+        // WAL keeps commits in order: losing these to a power cut loses
+        // everything after them too, the rules' cursor included.
+        if self.ingest_open {
+            return f(self);
+        }
+        self.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let r = f(self);
+        self.conn.execute_batch("PRAGMA synchronous = FULL")?;
+        r
     }
 
     fn refresh_items(&mut self, items: &[super::NewItem]) -> Result<Vec<i64>> {

@@ -1288,6 +1288,21 @@ impl Store for PgStore {
         self.put_items(items, false)
     }
 
+    fn replayable(&mut self, f: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
+        // The server's WAL keeps commits in order, as SQLite's does.
+        if self.ingest_open {
+            return f(self);
+        }
+        self.client()?
+            .batch_execute("SET synchronous_commit = off")?;
+        let r = f(self);
+        // (a connection made afresh meanwhile has the default already)
+        if let Ok(mut c) = self.client() {
+            let _ = c.batch_execute("SET synchronous_commit = on");
+        }
+        r
+    }
+
     fn refresh_items(&mut self, items: &[NewItem]) -> Result<Vec<i64>> {
         self.put_items(items, true)
     }
