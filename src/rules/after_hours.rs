@@ -11,6 +11,7 @@ pub struct AfterHours {
     severity: Severity,
     default: (NaiveTime, NaiveTime),
     weekends: bool,
+    told: super::Told,
 }
 
 impl AfterHours {
@@ -23,6 +24,7 @@ impl AfterHours {
                 NaiveTime::from_hms_opt(19, 0, 0).expect("valid"),
             )),
             weekends: c.weekends,
+            told: Default::default(),
         }
     }
 }
@@ -61,6 +63,12 @@ impl Rule for AfterHours {
         let weekend = matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
         let outside = !in_shift(local.time(), shift);
         if outside || (self.weekends && weekend && rostered.is_none()) {
+            // The day's item keeps its first reason; later findings only
+            // add their events.
+            if !self.told.first(actor, local.date()) {
+                out.push(Finding::of(self, e, self.severity, String::new()));
+                return;
+            }
             let why = if outside {
                 format!(
                     "outside shift {}-{}",

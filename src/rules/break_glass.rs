@@ -10,8 +10,10 @@ pub struct BreakGlass(pub Severity);
 pub fn is_break_glass(e: &RuleEvent<'_>) -> bool {
     e.action == "break-glass"
         || e.detail.is_some_and(|d| {
-            let d = d.to_ascii_lowercase();
-            d.contains("break-glass") || d.contains("break the glass") || d.contains("btg")
+            // (every event with a detail passes here: no lowercased copy)
+            super::contains_ci(d, "break-glass")
+                || super::contains_ci(d, "break the glass")
+                || super::contains_ci(d, "btg")
         })
 }
 

@@ -83,6 +83,11 @@ struct Group {
 
 impl Group {
     fn absorb(&mut self, o: Group) {
+        // (rules write a reason for the first finding of a day only; if
+        // that one was suppressed, a later one that has a reason serves)
+        if self.reason.is_empty() {
+            self.reason = o.reason;
+        }
         self.severity = self.severity.max(o.severity);
         self.occurred_at = self.occurred_at.min(o.occurred_at);
         if self.subject != o.subject || o.mixed_subjects {
@@ -113,7 +118,14 @@ impl Group {
             title: format!("{}: {who} on {day}", self.title),
             severity: self.severity,
             group_key: Some(format!("{rule}|{who}|{day}")),
-            rules: vec![(rule.to_owned(), self.reason)],
+            rules: vec![(
+                rule.to_owned(),
+                if self.reason.is_empty() {
+                    format!("{}: {who} on {day}", self.title)
+                } else {
+                    self.reason
+                },
+            )],
             event_ids,
         }
     }

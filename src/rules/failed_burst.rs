@@ -1,12 +1,8 @@
 //! Failed-login burst: N failures for one account, or from one address,
 //! within a window. Grouped per account (or address) and day.
 
-use std::collections::HashMap;
-
-use chrono::NaiveDate;
-
 use super::window::{Windows, is_auth_failure};
-use super::{Ctx, Finding, GroupBy, Rule, RuleEvent, hhmm};
+use super::{Ctx, Finding, GroupBy, Rule, RuleEvent, Told, hhmm};
 use crate::domain::Severity;
 use crate::rules::config::Burst;
 
@@ -18,21 +14,8 @@ pub struct FailedBurst {
     /// a reason: later failures that day only add themselves to the item,
     /// whose reason is the one written when the burst began, so no sentence
     /// is written for each of a scanner's hundred thousand failures.
-    told_actor: HashMap<String, NaiveDate, foldhash::fast::RandomState>,
-    told_client: HashMap<String, NaiveDate, foldhash::fast::RandomState>,
-}
-
-/// Whether `key`'s burst still needs its reason written on `day`.
-fn untold(
-    told: &mut HashMap<String, NaiveDate, foldhash::fast::RandomState>,
-    key: &str,
-    day: NaiveDate,
-) -> bool {
-    if told.get(key) == Some(&day) {
-        return false;
-    }
-    told.insert(key.to_owned(), day);
-    true
+    told_actor: Told,
+    told_client: Told,
 }
 
 impl FailedBurst {
@@ -41,8 +24,8 @@ impl FailedBurst {
             severity: c.severity.unwrap_or(Severity::High),
             threshold: c.threshold.max(1),
             w: Windows::new(c.window),
-            told_actor: HashMap::default(),
-            told_client: HashMap::default(),
+            told_actor: Told::default(),
+            told_client: Told::default(),
         }
     }
 }
@@ -85,8 +68,7 @@ impl Rule for FailedBurst {
                 vec![e.id]
             };
             // (`|`, not `||`: the day is recorded either way)
-            let reason = if untold(&mut self.told_actor, actor, day) | (by_actor == self.threshold)
-            {
+            let reason = if self.told_actor.first(actor, day) | (by_actor == self.threshold) {
                 format!(
                     "{by_actor} failed logins for account {actor} within {minutes} minutes, the latest at {at}{}",
                     e.client.map(|c| format!(" from {c}")).unwrap_or_default()
@@ -106,9 +88,7 @@ impl Rule for FailedBurst {
             } else {
                 vec![e.id]
             };
-            let reason = if untold(&mut self.told_client, client, day)
-                | (by_client == self.threshold)
-            {
+            let reason = if self.told_client.first(client, day) | (by_client == self.threshold) {
                 format!(
                     "{by_client} failed logins from {client} within {minutes} minutes, the latest at {at} (for {})",
                     e.actor.unwrap_or("an unnamed account")

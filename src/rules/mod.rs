@@ -257,7 +257,7 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
         Box::new(break_glass::BreakGlass(s))
     });
     simple(&mut r, &cfg.privileged, Severity::Medium, |s| {
-        Box::new(privileged::Privileged(s))
+        Box::new(privileged::Privileged::new(s))
     });
     if cfg.failed_burst.enabled {
         r.push(Box::new(failed_burst::FailedBurst::new(&cfg.failed_burst)));
@@ -349,4 +349,65 @@ fn changed(store: &dyn Store, key: &str, path: &std::path::Path) -> Result<bool>
 fn remember_hash(store: &mut dyn Store, key: &str, path: &std::path::Path) -> Result<()> {
     let h = file_hash(path)?;
     store.set_meta(key, &h)
+}
+
+/// The local day each actor (or address) was last given a reason by a
+/// rule: an item keeps the reason of its first finding of the day, so a
+/// rule need not write a sentence for each later one (a scanner's hundred
+/// thousand failures, a busy admin's every sudo).
+#[derive(Debug, Default)]
+pub struct Told(std::collections::HashMap<String, chrono::NaiveDate, foldhash::fast::RandomState>);
+
+impl Told {
+    /// Whether `who` still needs a reason on `day` (and now has one).
+    pub fn first(&mut self, who: &str, day: chrono::NaiveDate) -> bool {
+        match self.0.get_mut(who) {
+            Some(d) if *d == day => false,
+            Some(d) => {
+                *d = day;
+                true
+            }
+            None => {
+                self.0.insert(who.to_owned(), day);
+                true
+            }
+        }
+    }
+}
+
+/// Whether `hay` contains `needle` (lowercase ASCII), ignoring ASCII case,
+/// without making a lowercased copy: rules test every event's detail.
+pub fn contains_ci(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else {
+        return true;
+    };
+    let mut from = 0;
+    while let Some(i) = memchr::memchr2(first, first.to_ascii_uppercase(), &h[from..]) {
+        let at = from + i;
+        if h.len() - at >= n.len() && h[at..at + n.len()].eq_ignore_ascii_case(n) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_ci;
+
+    #[test]
+    fn contains_ignoring_ascii_case() {
+        assert!(contains_ci(
+            "Used Break-The-Glass for MRN 1",
+            "break-the-glass"
+        ));
+        assert!(contains_ci("reason: BTG", "btg"));
+        assert!(contains_ci("bbtg", "btg"));
+        assert!(!contains_ci("bt", "btg"));
+        assert!(!contains_ci("b t g", "btg"));
+        assert!(contains_ci("anything", ""));
+        assert!(!contains_ci("", "x"));
+    }
 }

@@ -4,7 +4,19 @@
 use super::{Ctx, Finding, Rule, RuleEvent, hhmm};
 use crate::domain::{Outcome, Severity};
 
-pub struct Privileged(pub Severity);
+pub struct Privileged {
+    severity: Severity,
+    told: super::Told,
+}
+
+impl Privileged {
+    pub fn new(severity: Severity) -> Self {
+        Privileged {
+            severity,
+            told: Default::default(),
+        }
+    }
+}
 
 /// CloudTrail event names that change who can do what.
 fn is_iam_change(action: &str) -> bool {
@@ -41,38 +53,53 @@ impl Rule for Privileged {
         if !interesting {
             return;
         }
-        let who = e.actor.unwrap_or("someone");
-        let at = hhmm(ctx.local(e.occurred_at));
-        let on = e.host.map(|h| format!(" on {h}")).unwrap_or_default();
-        let reason = match e.action {
-            "sudo" if e.subject == Some("root") => Some(format!(
-                "{who} ran a command as root with sudo{on} at {at}: {}",
-                e.detail.unwrap_or("")
-            )),
-            "su" if e.subject == Some("root") => {
-                Some(format!("{who} became root with su{on} at {at}"))
-            }
-            "login" if e.actor == Some("root") => Some(format!(
-                "direct root login{on}{} at {at}",
-                e.client.map(|c| format!(" from {c}")).unwrap_or_default()
-            )),
-            "account" => Some(format!(
-                "account change{on} at {at}: {}",
-                e.detail.unwrap_or(e.action)
-            )),
-            a if a.eq_ignore_ascii_case("ddl") || a.eq_ignore_ascii_case("role") => Some(format!(
-                "{who} ran a {} statement{} at {at}",
-                a.to_ascii_uppercase(),
-                e.subject.map(|s| format!(" on {s}")).unwrap_or_default()
-            )),
-            a if is_iam_change(a) => Some(format!(
-                "{who} made an IAM change ({a}){} at {at}",
-                e.subject.map(|s| format!(" to {s}")).unwrap_or_default()
-            )),
-            _ => None,
+        let flagged = match e.action {
+            "sudo" | "su" => e.subject == Some("root"),
+            "login" => e.actor == Some("root"),
+            _ => true,
         };
-        if let Some(r) = reason {
-            out.push(Finding::of(self, e, self.0, r));
+        if !flagged {
+            return;
         }
+        let local = ctx.local(e.occurred_at);
+        // The day's item (by actor, or subject when there is none) keeps
+        // its first reason: later findings only add their events.
+        let group = e.actor.or(e.subject).unwrap_or("unknown");
+        let reason = if self.told.first(group, local.date()) {
+            reason(e, &hhmm(local))
+        } else {
+            String::new()
+        };
+        out.push(Finding::of(self, e, self.severity, reason));
+    }
+}
+
+/// The sentence for a flagged privileged event.
+fn reason(e: &RuleEvent<'_>, at: &str) -> String {
+    let who = e.actor.unwrap_or("someone");
+    let on = e.host.map(|h| format!(" on {h}")).unwrap_or_default();
+    match e.action {
+        "sudo" => format!(
+            "{who} ran a command as root with sudo{on} at {at}: {}",
+            e.detail.unwrap_or("")
+        ),
+        "su" => format!("{who} became root with su{on} at {at}"),
+        "login" => format!(
+            "direct root login{on}{} at {at}",
+            e.client.map(|c| format!(" from {c}")).unwrap_or_default()
+        ),
+        "account" => format!(
+            "account change{on} at {at}: {}",
+            e.detail.unwrap_or(e.action)
+        ),
+        a if a.eq_ignore_ascii_case("ddl") || a.eq_ignore_ascii_case("role") => format!(
+            "{who} ran a {} statement{} at {at}",
+            a.to_ascii_uppercase(),
+            e.subject.map(|s| format!(" on {s}")).unwrap_or_default()
+        ),
+        a => format!(
+            "{who} made an IAM change ({a}){} at {at}",
+            e.subject.map(|s| format!(" to {s}")).unwrap_or_default()
+        ),
     }
 }

@@ -16,7 +16,11 @@ pub fn is_auth_failure(e: &RuleEvent<'_>) -> bool {
 
 /// sshd said the account does not exist.
 pub fn is_invalid_user(e: &RuleEvent<'_>) -> bool {
-    e.action == "invalid-user" || e.detail.is_some_and(|d| d.contains("invalid user"))
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("invalid user"));
+    e.action == "invalid-user"
+        || e.detail
+            .is_some_and(|d| FINDER.find(d.as_bytes()).is_some())
 }
 
 /// Failures by key: (time in microseconds, event id), sorted.
