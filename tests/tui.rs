@@ -911,9 +911,14 @@ fn overdue_and_silent_sources_show_on_the_queue_status_line() {
             ("bastion-auth".into(), "overdue".into()),
             ("ehr-access".into(), "overdue".into()),
             ("fhir-audit".into(), "silent".into()),
+            ("incident 4 to sec-jira".into(), "not pushed".into()),
         ]),
     );
-    let screen = text(&draw(&s, 160, 30));
+    let screen = text(&draw(&s, 220, 30));
+    assert!(
+        screen.contains("not pushed: incident 4 to sec-jira"),
+        "{screen}"
+    );
     assert!(
         screen.contains("overdue: bastion-auth, ehr-access"),
         "{screen}"
