@@ -806,6 +806,7 @@ fn vigil_sources_shows_health_with_the_status_code_and_next_retry() {
     let next: DateTime<Utc> = jira["next_retry"].as_str().unwrap().parse().unwrap();
     assert_eq!(next - last, chrono::Duration::minutes(5));
     assert_eq!(jira["stale"], true, "it never succeeded");
+    assert!(jira["checkpoint"].is_array());
     let auth = row("auth");
     assert_eq!(
         (auth["health"].as_str(), auth["stale"].as_bool()),
@@ -815,4 +816,9 @@ fn vigil_sources_shows_health_with_the_status_code_and_next_retry() {
     // the table says it too
     let o = vigil(dir, &["--config", c, "sources"]);
     assert!(stdout(&o).contains("error, stale"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("from the start, 0 records"),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -62,6 +62,20 @@ fn checkpoint_summary(streams: &[Stream]) -> String {
         .iter()
         .filter(|s| s.status == "active")
         .map(|s| {
+            if s.path.starts_with("http://") || s.path.starts_with("https://") {
+                // An API resumes from its watermark, or mid-search.
+                let v: serde_json::Value =
+                    serde_json::from_str(&s.parser_state).unwrap_or_default();
+                let since = v["watermark"]
+                    .as_str()
+                    .map(|w| format!("since {w}"))
+                    .unwrap_or_else(|| "from the start".into());
+                return if v["next"].is_null() {
+                    format!("{since}, {} records", s.records)
+                } else {
+                    format!("{since}, a search under way, {} records", s.records)
+                };
+            }
             if s.path.starts_with("command: ") {
                 // A command source resumes from the journal cursor.
                 return match crate::sources::journald::cursor_in(&s.parser_state) {
