@@ -749,14 +749,22 @@ on_both_stores!(
 #[test]
 fn vigil_sources_shows_health_with_the_status_code_and_next_retry() {
     let (rt, s) = server();
-    rt.block_on(
+    rt.block_on(async {
+        // one refusal that is retried (and logged), then the expired token
+        Mock::given(method("GET"))
+            .and(path("/rest/api/3/search/jql"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .mount(&s)
+            .await;
         Mock::given(method("GET"))
             .and(path("/rest/api/3/search/jql"))
             .respond_with(ResponseTemplate::new(401).set_body_json(
                 json!({"errorMessages": ["You are not authenticated."], "errors": {}}),
             ))
-            .mount(&s),
-    );
+            .mount(&s)
+            .await;
+    });
     let home = tempfile::tempdir().unwrap();
     let dir = home.path();
     write_private(&dir.join("token"), TOKEN);
@@ -783,6 +791,10 @@ fn vigil_sources_shows_health_with_the_status_code_and_next_retry() {
         stderr(&o)
     );
     assert!(!stdout(&o).contains(TOKEN) && !stderr(&o).contains(TOKEN));
+    // the log has the retry, and no secret
+    let log = std::fs::read_to_string(dir.join("state/vigil/vigil.log")).unwrap();
+    assert!(log.contains("retrying"), "{log}");
+    assert!(!log.contains(TOKEN), "{log}");
     let o = vigil(dir, &["--config", c, "sources", "--format", "json"]);
     let rows: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let row = |n: &str| {
