@@ -387,3 +387,49 @@ fn vigil_escalate_pushes_and_says_so() {
         stdout(&o)
     );
 }
+
+#[test]
+fn a_retry_finds_what_a_lost_answer_created_and_makes_no_second() {
+    let (rt, s) = server();
+    rt.block_on(async {
+        // the create is refused (or its answer lost) twice…
+        Mock::given(method("POST"))
+            .and(path("/rest/api/3/issue"))
+            .respond_with(ResponseTemplate::new(502))
+            .expect(2)
+            .mount(&s)
+            .await;
+        // …but the issue exists after all, with the incident's label
+        Mock::given(method("GET"))
+            .and(path("/rest/api/3/search/jql"))
+            .and(wiremock::matchers::query_param(
+                "jql",
+                "project = \"SEC\" AND labels = \"vigil-incident-1\"",
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "issues": [{"id": "10077", "key": "SEC-77", "fields": {"summary": "x"}}], "isLast": true
+            })))
+            .mount(&s)
+            .await;
+    });
+    let mut t = setup(
+        Backend::Sqlite,
+        &format!(
+            "[[escalation]]\nname = \"sec-jira\"\nkind = \"jira\"\nurl = \"{}\"\nproject = \"SEC\"\n",
+            s.uri()
+        ),
+    )
+    .unwrap();
+    assert_eq!(t.incident, 1);
+    let r = t.push(t0());
+    assert!(r[0].error.is_some());
+    let r = t.push(t0() + chrono::Duration::minutes(5));
+    assert_eq!(r[0].remote_key.as_deref(), Some("SEC-77"), "{r:?}");
+    assert!(
+        t.incident()
+            .remote_key
+            .is_some_and(|k| k.starts_with("SEC-77"))
+    );
+    // two POSTs in the first round, none in the second
+    rt.block_on(s.verify());
+}

@@ -239,6 +239,60 @@ fn created(d: &EscalationConfig, body: &[u8]) -> (Option<String>, Option<String>
     }
 }
 
+/// The record an earlier attempt may have made after all (its answer
+/// lost): looked up by the `vigil-incident-ID` label or correlation id,
+/// so a retry never makes a second one. `None` for a webhook.
+fn made_before(
+    d: &EscalationConfig,
+    client: &mut HttpClient,
+    incident: i64,
+) -> Result<Option<(Option<String>, Option<String>)>> {
+    let base = d.url.trim_end_matches('/');
+    let label = format!("vigil-incident-{incident}");
+    let url = match &d.kind {
+        EscalationKind::Jira { project, api, .. } => {
+            let path = if *api == 2 {
+                "rest/api/2/search"
+            } else {
+                "rest/api/3/search/jql"
+            };
+            super::tickets::with_query(
+                &format!("{base}/{path}"),
+                &[
+                    (
+                        "jql",
+                        format!("project = \"{project}\" AND labels = \"{label}\""),
+                    ),
+                    ("fields", "summary".into()),
+                ],
+            )?
+        }
+        EscalationKind::Github { repo } => super::tickets::with_query(
+            &format!("{base}/search/issues"),
+            &[("q", format!("repo:{repo} label:{label} is:issue"))],
+        )?,
+        EscalationKind::ServiceNow { table } => super::tickets::with_query(
+            &format!("{base}/api/now/table/{table}"),
+            &[
+                ("sysparm_query", format!("correlation_id={label}")),
+                ("sysparm_fields", "sys_id,number".into()),
+            ],
+        )?,
+        EscalationKind::Webhook => return Ok(None),
+    };
+    let v = client
+        .send(&Req::get(url), &[404])?
+        .json()
+        .unwrap_or(Value::Null);
+    let found = match &d.kind {
+        EscalationKind::Jira { .. } => v["issues"].get(0).map(|i| json!({"key": i["key"]})),
+        EscalationKind::Github { .. } => v["items"].get(0).cloned(),
+        EscalationKind::ServiceNow { .. } => v["result"].get(0).map(|r| json!({ "result": r })),
+        EscalationKind::Webhook => None,
+    };
+    Ok(found.map(|f| created(d, &serde_json::to_vec(&f).unwrap_or_default())))
+}
+
 /// What one push did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PushReport {
@@ -259,7 +313,19 @@ pub fn push(
     now: DateTime<Utc>,
 ) -> Result<PushReport> {
     let mut st = state(store, &d.name, incident.id)?;
-    let sent = request(store, d, incident).and_then(|req| client.send(&req, &[]));
+    // After a failure the record may exist regardless (a lost answer).
+    let before = if st.attempts > 0 {
+        made_before(d, client, incident.id)
+    } else {
+        Ok(None)
+    };
+    let landed = match before {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => request(store, d, incident)
+            .and_then(|req| client.send(&req, &[]))
+            .map(|resp| created(d, &resp.body)),
+        Err(e) => Err(e),
+    };
     let mut report = PushReport {
         destination: d.name.clone(),
         incident: incident.id,
@@ -270,9 +336,8 @@ pub fn push(
     };
     st.attempts += 1;
     st.last_try = Some(now);
-    match sent {
-        Ok(resp) => {
-            let (key, url) = created(d, &resp.body);
+    match landed {
+        Ok((key, url)) => {
             st.remote_key = key
                 .clone()
                 .or_else(|| Some(format!("{}: delivered", d.name)));
