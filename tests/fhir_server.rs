@@ -171,6 +171,9 @@ fn paged_search_resumes_after_a_failure_and_stores_every_record_once() {
 /// A token endpoint that checks the client assertion as a SMART server
 /// does: signed by the registered key, for this endpoint, by this client.
 struct TokenEndpoint {
+    /// Tokens handed out so far: the first is `smart-abc`, later ones
+    /// `smart-def`.
+    issued: std::sync::atomic::AtomicUsize,
     public_key: Vec<u8>,
     alg: jsonwebtoken::Algorithm,
     url: String,
@@ -210,8 +213,12 @@ impl wiremock::Respond for TokenEndpoint {
         v.set_issuer(&["vigil-audit"]);
         match jsonwebtoken::decode::<Value>(&form["client_assertion"], &key, &v) {
             Ok(t) if t.claims["sub"] == "vigil-audit" && t.header.kid.as_deref() == Some("k1") => {
+                let n = self
+                    .issued
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let token = if n == 0 { "smart-abc" } else { "smart-def" };
                 ResponseTemplate::new(200).set_body_json(
-                    json!({"access_token": "smart-abc", "token_type": "bearer", "expires_in": 300, "scope": "system/AuditEvent.rs"}),
+                    json!({"access_token": token, "token_type": "bearer", "expires_in": 300, "scope": "system/AuditEvent.rs"}),
                 )
             }
             Ok(_) => refuse("wrong subject or key id"),
@@ -220,7 +227,9 @@ impl wiremock::Respond for TokenEndpoint {
     }
 }
 
-fn smart_pull(alg: &str, registered: &str) -> (Option<String>, u64) {
+/// Pulls through SMART; with `expiring`, the first token expires after
+/// page 1 and page 2 needs a renewed one.
+fn smart_pull(alg: &str, registered: &str, expiring: bool) -> (Option<String>, u64) {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/smart");
     let (rt, server) = {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -248,6 +257,7 @@ fn smart_pull(alg: &str, registered: &str) -> (Option<String>, u64) {
         Mock::given(method("POST"))
             .and(path("/auth/token"))
             .respond_with(TokenEndpoint {
+                issued: Default::default(),
                 public_key: std::fs::read(fixtures.join(registered)).unwrap(),
                 alg: if alg == "ES384" {
                     jsonwebtoken::Algorithm::ES384
@@ -258,10 +268,26 @@ fn smart_pull(alg: &str, registered: &str) -> (Option<String>, u64) {
             })
             .mount(&server)
             .await;
+        let mut second = resource.clone();
+        second["id"] = json!("a2");
+        let next = expiring.then(|| format!("{base}/AuditEvent?page=2"));
+        Mock::given(method("GET"))
+            .and(path("/fhir/AuditEvent"))
+            .and(query_param("page", "2"))
+            .and(header("authorization", "Bearer smart-def"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(bundle(&[second], None)))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/fhir/AuditEvent"))
+            .and(query_param("page", "2"))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&server)
+            .await;
         Mock::given(method("GET"))
             .and(path("/fhir/AuditEvent"))
             .and(header("authorization", "Bearer smart-abc"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(bundle(&[resource], None)))
+            .respond_with(ResponseTemplate::new(200).set_body_json(bundle(&[resource], next)))
             .mount(&server)
             .await;
     });
@@ -286,10 +312,12 @@ fn smart_pull(alg: &str, registered: &str) -> (Option<String>, u64) {
 
 #[test]
 fn smart_backend_services_tokens_with_es384_and_rs384() {
-    assert_eq!(smart_pull("ES384", "es384.pub"), (None, 1));
-    assert_eq!(smart_pull("RS384", "rs384.pub"), (None, 1));
+    assert_eq!(smart_pull("ES384", "es384.pub", false), (None, 1));
+    assert_eq!(smart_pull("RS384", "rs384.pub", false), (None, 1));
+    // the token expires mid-pull: renewed once, and the pull goes on
+    assert_eq!(smart_pull("ES384", "es384.pub", true), (None, 2));
     // a key the server does not know: the server's words, and no token
-    let (err, events) = smart_pull("ES384", "rs384.pub");
+    let (err, events) = smart_pull("ES384", "rs384.pub", false);
     let err = err.unwrap();
     assert!(
         err.contains("SMART token endpoint refused: invalid_client"),

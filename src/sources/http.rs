@@ -302,7 +302,12 @@ pub struct HttpClient {
     /// A success that used up the rate limit: the next request waits for
     /// its reset rather than spending a refusal.
     hold_until: Option<DateTime<Utc>>,
+    /// Gets a new bearer token when the server says the one in use has
+    /// expired (SMART tokens live minutes; a long pull outlives them).
+    refresh: Option<Refresher>,
 }
+
+type Refresher = Box<dyn FnMut() -> Result<Secret> + Send>;
 
 impl std::fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -334,6 +339,7 @@ impl HttpClient {
             now: Box::new(Utc::now),
             rng: seed,
             hold_until: None,
+            refresh: None,
         })
     }
 
@@ -343,6 +349,13 @@ impl HttpClient {
         self.sleep = sleep;
         self.now = now;
         self.rng = seed | 1;
+        self
+    }
+
+    /// Renews the bearer token with `f` when a request is refused with 401,
+    /// once per request.
+    pub fn with_refresh(mut self, f: Refresher) -> HttpClient {
+        self.refresh = Some(f);
         self
     }
 
@@ -410,6 +423,7 @@ impl HttpClient {
         let shown = redact_url(url);
         let mut waited = Duration::ZERO;
         let mut attempt = 0;
+        let mut refreshed = false;
         if let Some(until) = self.hold_until.take() {
             let wait = (until - (self.now)()).to_std().unwrap_or(Duration::ZERO);
             if !wait.is_zero() {
@@ -435,6 +449,14 @@ impl HttpClient {
                         .and_then(|d| chrono::Duration::from_std(d).ok())
                         .map(|d| now + d);
                     return Ok(r);
+                }
+                Ok(r) if r.status.as_u16() == 401 && !refreshed && self.refresh.is_some() => {
+                    refreshed = true;
+                    let token = (self.refresh.as_mut().expect("checked"))()?;
+                    self.auth = Auth::Bearer(token);
+                    tracing::info!(url = %shown, "token expired; renewed it");
+                    attempt -= 1;
+                    continue;
                 }
                 Ok(r) => {
                     let code = r.status.as_u16();

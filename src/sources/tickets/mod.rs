@@ -207,10 +207,16 @@ pub fn client(s: &crate::config::SourceConfig, retry: super::http::Retry) -> Res
     use super::http::{Auth, Secret, secret_from};
     use crate::sources::SourceKind as K;
     let mut token = secret_from("token", s.token_env.as_deref(), s.token_file.as_deref())?;
+    let mut renew = None;
     if let Some(o) = &s.smart {
-        let mut plain = HttpClient::new(Auth::None, retry)?;
-        let base = s.url.as_deref().unwrap_or_default();
-        token = Some(super::smart::token(o, base, &mut plain, chrono::Utc::now())?.0);
+        let base = s.url.clone().unwrap_or_default();
+        let o = o.clone();
+        let fetch = move || -> Result<Secret> {
+            let mut plain = HttpClient::new(Auth::None, retry)?;
+            Ok(super::smart::token(&o, &base, &mut plain, chrono::Utc::now())?.0)
+        };
+        token = Some(fetch()?);
+        renew = Some(Box::new(fetch) as Box<dyn FnMut() -> Result<Secret> + Send>);
     }
     let user = match &s.user_env {
         Some(var) => Some(
@@ -235,6 +241,9 @@ pub fn client(s: &crate::config::SourceConfig, retry: super::http::Retry) -> Res
         (_, Some(t), None) => Auth::Bearer(t),
     };
     let mut c = HttpClient::new(auth, retry)?;
+    if let Some(f) = renew {
+        c = c.with_refresh(f);
+    }
     c = match s.kind {
         K::Github => c
             .with_header("accept", "application/vnd.github+json")?
