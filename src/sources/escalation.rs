@@ -5,8 +5,10 @@
 //! its error and next try, shown, and retried on later pulls with a growing
 //! pause; the local incident is never touched by a failure. A success
 //! stores the remote key and link on the incident, in its timeline and in
-//! the ledger. Payloads carry only counts and references unless the
-//! destination is marked `phi_allowed`.
+//! the ledger. A retry first looks for the record by its
+//! `vigil-incident-ID` label, so an answer lost after the record was made
+//! never makes a second one. Payloads carry only counts and references
+//! unless the destination is marked `phi_allowed`.
 
 use chrono::{DateTime, Duration, Utc};
 use color_eyre::eyre::{Result, eyre};
