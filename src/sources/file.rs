@@ -22,6 +22,10 @@ use crate::store::{Batch, CheckpointMoved, Gap, Quarantined, SourceId, Store, St
 const BATCH: usize = 5_000;
 /// Records per transaction: large enough that index upkeep is amortized.
 const COMMIT_EVERY: usize = 200_000;
+/// Records whose findings are gathered before their items are written (at
+/// a commit): one write per item for a million lines, rather than one per
+/// commit, with memory still bounded on a long import.
+const APPLY_EVERY: usize = 1_000_000;
 /// Raw bytes kept of a quarantined line.
 pub(crate) const MAX_QUARANTINE_RAW: usize = 64 * 1024;
 
@@ -328,12 +332,16 @@ fn run(
                 tx: rtx,
                 primed: None,
                 unapplied: None,
+                since_drain: 0,
             });
         }
         let mut result = write_chunks(&mut w, store, rx, start, dirty);
-        // The findings of the last commit, once the rules have them.
+        // What the rules found since the last drain, once they have it.
         if let (Ok(_), Some(link)) = (&result, w.rules.as_mut())
-            && let Err(e) = link.apply_unapplied(store, &mut w.report)
+            && let Err(e) = link
+                .apply_unapplied(store, &mut w.report)
+                .and_then(|_| link.drain())
+                .and_then(|_| link.apply_unapplied(store, &mut w.report))
         {
             result = Err(e);
         }
@@ -523,9 +531,22 @@ struct RulesLink<'s> {
     /// applied at the next commit (or the end), so the writer does not
     /// wait for the rules to catch up at each commit.
     unapplied: Option<std::sync::mpsc::Receiver<Pending>>,
+    /// Events handed to the rules since the last drain.
+    since_drain: usize,
 }
 
 impl RulesLink<'_> {
+    /// Asks the rules thread for everything found so far, to apply later.
+    fn drain(&mut self) -> Result<()> {
+        let (reply, found) = std::sync::mpsc::sync_channel(1);
+        self.tx
+            .send(ToRules::Drain(reply))
+            .map_err(|_| color_eyre::eyre::eyre!("the rules thread stopped"))?;
+        self.unapplied = Some(found);
+        self.since_drain = 0;
+        Ok(())
+    }
+
     /// Applies what the rules found up to an earlier commit, waiting for it.
     fn apply_unapplied(&mut self, store: &mut dyn Store, report: &mut FileReport) -> Result<()> {
         if let Some(rx) = self.unapplied.take() {
@@ -598,6 +619,7 @@ impl Writer<'_> {
                 }
             }
             let events = std::mem::take(&mut self.batch.events);
+            link.since_drain += events.len();
             let gone = || color_eyre::eyre::eyre!("the rules thread stopped");
             link.tx
                 .send(ToRules::Batch(
@@ -606,13 +628,11 @@ impl Writer<'_> {
                     std::mem::take(&mut out.ids),
                 ))
                 .map_err(|_| gone())?;
-            if commit {
-                // The findings up to the last commit are surely ready by
+            if commit && link.since_drain >= APPLY_EVERY {
+                // The findings up to the last drain are surely ready by
                 // now: they are written while the rules work on these.
                 link.apply_unapplied(store, &mut self.report)?;
-                let (reply, found) = std::sync::mpsc::sync_channel(1);
-                link.tx.send(ToRules::Drain(reply)).map_err(|_| gone())?;
-                link.unapplied = Some(found);
+                link.drain()?;
             }
         }
         let p = &mut self.uncommitted;
