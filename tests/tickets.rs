@@ -83,7 +83,7 @@ impl Setup {
             max_attempts: 3,
             ..Retry::default()
         };
-        let mut client = tickets::client(&sc, retry)?.with_time(
+        let mut client = vigil::sources::pull::client(&sc, retry)?.with_time(
             Box::new(move |d| log.lock().unwrap().push(d)),
             Box::new(now),
             11,

@@ -352,7 +352,7 @@ fn every_api_through_every_trial() {
         let slept = Arc::new(Mutex::new(Vec::new()));
         let pull = |store: &mut dyn Store| {
             let log = slept.clone();
-            let mut client = tickets::client(
+            let mut client = vigil::sources::pull::client(
                 &sc,
                 Retry {
                     max_attempts: 3,

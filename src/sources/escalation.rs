@@ -11,11 +11,11 @@
 //! unless the destination is marked `phi_allowed`.
 
 use chrono::{DateTime, Duration, Utc};
-use color_eyre::eyre::{Result, eyre};
+use color_eyre::eyre::Result;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::http::{Auth, HttpClient, Req, Retry, secret_from};
+use super::http::{HttpClient, Req, Retry, auth_from, secret_from};
 use crate::config::{EscalationConfig, EscalationKind};
 use crate::review::Reviewer;
 use crate::store::{Incident, IncidentStatus, Store};
@@ -55,27 +55,11 @@ pub fn state(store: &dyn Store, dest: &str, incident: i64) -> Result<PushState> 
 /// The client for a destination, its credentials as the API wants them.
 pub fn client(d: &EscalationConfig, retry: Retry) -> Result<HttpClient> {
     let token = secret_from("token", d.token_env.as_deref(), d.token_file.as_deref())?;
-    let user = match &d.user_env {
-        Some(var) => Some(
-            std::env::var(var)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| eyre!("user_env names {var}, which is not set"))?,
-        ),
-        None => None,
-    };
-    let auth = match (token, user) {
-        (None, _) => Auth::None,
-        (Some(t), Some(user)) => Auth::Basic { user, token: t },
-        (Some(t), None) => Auth::Bearer(t),
-    };
-    let c = HttpClient::new(auth, retry)?;
-    Ok(match d.kind {
-        EscalationKind::Github { .. } => c
-            .with_header("accept", "application/vnd.github+json")?
-            .with_header("x-github-api-version", "2022-11-28")?,
-        _ => c,
-    })
+    let c = HttpClient::new(auth_from(token, d.user_env.as_deref())?, retry)?;
+    match d.kind {
+        EscalationKind::Github { .. } => c.for_github(),
+        _ => Ok(c),
+    }
 }
 
 /// What the payload says about an incident: without PHI, counts and

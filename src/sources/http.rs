@@ -58,6 +58,28 @@ pub fn secret_from(what: &str, env: Option<&str>, file: Option<&Path>) -> Result
     Ok(None)
 }
 
+/// How a source or destination authenticates: HTTP Basic when `user_env`
+/// names the user (Jira, ServiceNow), else the token as a bearer token.
+pub fn auth_from(token: Option<Secret>, user_env: Option<&str>) -> Result<Auth> {
+    let Some(token) = token else {
+        return Ok(Auth::None);
+    };
+    Ok(match user_env {
+        Some(var) => Auth::Basic {
+            user: std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    eyre!(
+                        "user_env names {var}, which is not set: export it with the API user's name"
+                    )
+                })?,
+            token,
+        },
+        None => Auth::Bearer(token),
+    })
+}
+
 /// How a request proves who it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
@@ -357,6 +379,12 @@ impl HttpClient {
     pub fn with_refresh(mut self, f: Refresher) -> HttpClient {
         self.refresh = Some(f);
         self
+    }
+
+    /// The headers GitHub's REST API asks for.
+    pub fn for_github(self) -> Result<HttpClient> {
+        self.with_header("accept", "application/vnd.github+json")?
+            .with_header("x-github-api-version", "2022-11-28")
     }
 
     /// Adds a header every request carries (replacing `Accept` if named).

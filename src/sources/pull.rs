@@ -6,9 +6,52 @@ use chrono::Utc;
 use color_eyre::eyre::Result;
 use serde::Serialize;
 
+use super::SourceKind;
 use super::file::{FileReport, FileSource, pull};
+use super::http::{Auth, HttpClient, Retry, Secret, auth_from, secret_from};
 use crate::config::{Config, SourceConfig};
 use crate::store::Store;
+
+/// The HTTP client for a source over HTTP: its credentials as the API
+/// wants them (a static token, or one from SMART backend services, renewed
+/// when it expires; HTTP Basic with `user_env`; PagerDuty's `Token
+/// token=`), and the headers the API asks for.
+pub fn client(s: &SourceConfig, retry: Retry) -> Result<HttpClient> {
+    let mut token = secret_from("token", s.token_env.as_deref(), s.token_file.as_deref())?;
+    let mut renew = None;
+    if let Some(o) = &s.smart {
+        let base = s.url.clone().unwrap_or_default();
+        let o = o.clone();
+        let fetch = move || -> Result<Secret> {
+            let mut plain = HttpClient::new(Auth::None, retry)?;
+            Ok(super::smart::token(&o, &base, &mut plain, Utc::now())?.0)
+        };
+        token = Some(fetch()?);
+        renew = Some(Box::new(fetch) as Box<dyn FnMut() -> Result<Secret> + Send>);
+    }
+    let auth = match (s.kind, auth_from(token, s.user_env.as_deref())?) {
+        (SourceKind::PagerDuty, Auth::Bearer(t)) => Auth::Header {
+            name: "authorization".into(),
+            value: Secret::new(format!("Token token={}", t.expose())),
+        },
+        (_, a) => a,
+    };
+    let mut c = HttpClient::new(auth, retry)?;
+    if let Some(f) = renew {
+        c = c.with_refresh(f);
+    }
+    match s.kind {
+        SourceKind::Github => c.for_github(),
+        SourceKind::PagerDuty => {
+            c.with_header("accept", "application/vnd.pagerduty+json;version=2")
+        }
+        SourceKind::TheHive => match &s.tracker.organisation {
+            Some(o) => c.with_header("x-organisation", o),
+            None => Ok(c),
+        },
+        _ => Ok(c),
+    }
+}
 
 /// One source's pull, summed over its files.
 #[derive(Debug, Clone, Serialize)]
@@ -56,7 +99,7 @@ pub fn pull_source(
         if !s.kind.is_file() {
             // A server that is down costs the other sources at most half a
             // minute; it is tried again on the next pull.
-            let retry = crate::sources::http::Retry {
+            let retry = Retry {
                 max_attempts: 4,
                 max_total: std::time::Duration::from_secs(30),
                 ..Default::default()
@@ -65,7 +108,7 @@ pub fn pull_source(
                 let url = s.url.as_deref().ok_or_else(|| {
                     color_eyre::eyre::eyre!("source {} needs a url (the API's base)", s.name)
                 })?;
-                let mut client = crate::sources::tickets::client(s, retry)?;
+                let mut client = client(s, retry)?;
                 if s.kind.is_tracker() {
                     let tracker = crate::sources::tickets::tracker(s)?;
                     let r = crate::sources::tickets::pull(

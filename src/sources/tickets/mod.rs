@@ -199,65 +199,6 @@ pub fn tracker(s: &crate::config::SourceConfig) -> Result<Box<dyn Tracker>> {
     })
 }
 
-/// The HTTP client for a source over HTTP: its credentials as the API
-/// wants them (Basic with `user_env`, else a bearer token, from SMART
-/// backend services when configured; PagerDuty's `Token token=`), and the
-/// headers the API asks for.
-pub fn client(s: &crate::config::SourceConfig, retry: super::http::Retry) -> Result<HttpClient> {
-    use super::http::{Auth, Secret, secret_from};
-    use crate::sources::SourceKind as K;
-    let mut token = secret_from("token", s.token_env.as_deref(), s.token_file.as_deref())?;
-    let mut renew = None;
-    if let Some(o) = &s.smart {
-        let base = s.url.clone().unwrap_or_default();
-        let o = o.clone();
-        let fetch = move || -> Result<Secret> {
-            let mut plain = HttpClient::new(Auth::None, retry)?;
-            Ok(super::smart::token(&o, &base, &mut plain, chrono::Utc::now())?.0)
-        };
-        token = Some(fetch()?);
-        renew = Some(Box::new(fetch) as Box<dyn FnMut() -> Result<Secret> + Send>);
-    }
-    let user = match &s.user_env {
-        Some(var) => Some(
-            std::env::var(var)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| {
-                    eyre!(
-                        "user_env names {var}, which is not set: export it with the API user's name"
-                    )
-                })?,
-        ),
-        None => None,
-    };
-    let auth = match (s.kind, token, user) {
-        (_, None, _) => Auth::None,
-        (K::PagerDuty, Some(t), _) => Auth::Header {
-            name: "authorization".into(),
-            value: Secret::new(format!("Token token={}", t.expose())),
-        },
-        (_, Some(t), Some(user)) => Auth::Basic { user, token: t },
-        (_, Some(t), None) => Auth::Bearer(t),
-    };
-    let mut c = HttpClient::new(auth, retry)?;
-    if let Some(f) = renew {
-        c = c.with_refresh(f);
-    }
-    c = match s.kind {
-        K::Github => c
-            .with_header("accept", "application/vnd.github+json")?
-            .with_header("x-github-api-version", "2022-11-28")?,
-        K::PagerDuty => c.with_header("accept", "application/vnd.pagerduty+json;version=2")?,
-        K::TheHive => match &s.tracker.organisation {
-            Some(o) => c.with_header("x-organisation", o)?,
-            None => c,
-        },
-        _ => c,
-    };
-    Ok(c)
-}
-
 /// What a pull did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TicketReport {
@@ -368,10 +309,10 @@ pub fn pull(
 /// A ticket version as an event: when it changed, who it is assigned to,
 /// which ticket, and the tracker's own JSON kept as the raw record.
 fn event(t: &Ticket, tracker: &str, host: Option<&str>, offset: u64) -> NewEvent {
-    let mut detail = format!("{}: {}", t.status, t.title);
-    if let Some(p) = &t.priority {
-        detail = format!("{} ({p}): {}", t.status, t.title);
-    }
+    let detail = match &t.priority {
+        Some(p) => format!("{} ({p}): {}", t.status, t.title),
+        None => format!("{}: {}", t.status, t.title),
+    };
     NewEvent {
         occurred_at: t.updated,
         time_basis: TimeBasis {
