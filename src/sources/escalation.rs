@@ -195,9 +195,9 @@ pub fn request(store: &dyn Store, d: &EscalationConfig, i: &Incident) -> Result<
     })
 }
 
-/// The remote key and link from a create response.
-fn created(d: &EscalationConfig, body: &[u8]) -> (Option<String>, Option<String>) {
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+/// The remote key and link from a create response (or a search hit of
+/// the same shape).
+fn created(d: &EscalationConfig, v: &Value) -> (Option<String>, Option<String>) {
     let s = |v: &Value| {
         v.as_str()
             .map(|s| crate::domain::SafeText::new(s).into_string())
@@ -207,7 +207,9 @@ fn created(d: &EscalationConfig, body: &[u8]) -> (Option<String>, Option<String>
     match &d.kind {
         EscalationKind::Jira { .. } => {
             let key = s(&v["key"]);
-            let url = key.as_ref().map(|k| format!("{base}/browse/{k}"));
+            let url = key
+                .as_ref()
+                .map(|k| super::tickets::jira::browse_url(base, k));
             (key, url)
         }
         EscalationKind::Github { repo } => (
@@ -218,7 +220,7 @@ fn created(d: &EscalationConfig, body: &[u8]) -> (Option<String>, Option<String>
             let r = &v["result"];
             (
                 s(&r["number"]).or_else(|| s(&r["sys_id"])),
-                s(&r["sys_id"]).map(|id| format!("{base}/nav_to.do?uri={table}.do?sys_id={id}")),
+                s(&r["sys_id"]).map(|id| super::tickets::servicenow::record_url(base, table, &id)),
             )
         }
         EscalationKind::Webhook => (s(&v["id"]), None),
@@ -242,7 +244,7 @@ fn made_before(
             } else {
                 "rest/api/3/search/jql"
             };
-            super::tickets::with_query(
+            super::http::with_query(
                 &format!("{base}/{path}"),
                 &[
                     (
@@ -253,11 +255,11 @@ fn made_before(
                 ],
             )?
         }
-        EscalationKind::Github { repo } => super::tickets::with_query(
+        EscalationKind::Github { repo } => super::http::with_query(
             &format!("{base}/search/issues"),
             &[("q", format!("repo:{repo} label:{label} is:issue"))],
         )?,
-        EscalationKind::ServiceNow { table } => super::tickets::with_query(
+        EscalationKind::ServiceNow { table } => super::http::with_query(
             &format!("{base}/api/now/table/{table}"),
             &[
                 ("sysparm_query", format!("correlation_id={label}")),
@@ -276,7 +278,7 @@ fn made_before(
         EscalationKind::ServiceNow { .. } => v["result"].get(0).map(|r| json!({ "result": r })),
         EscalationKind::Webhook => None,
     };
-    Ok(found.map(|f| created(d, &serde_json::to_vec(&f).unwrap_or_default())))
+    Ok(found.map(|f| created(d, &f)))
 }
 
 /// What one push did.
@@ -309,7 +311,7 @@ pub fn push(
         Ok(Some(found)) => Ok(found),
         Ok(None) => request(store, d, incident)
             .and_then(|req| client.send(&req, &[]))
-            .map(|resp| created(d, &resp.body)),
+            .map(|resp| created(d, &resp.json().unwrap_or(Value::Null))),
         Err(e) => Err(e),
     };
     let mut report = PushReport {

@@ -555,6 +555,21 @@ fn without_url(e: &reqwest::Error) -> String {
     e2
 }
 
+/// `url` with `pairs` set in its query (replacing any of the same name).
+pub fn with_query(url: &str, pairs: &[(&str, String)]) -> Result<String> {
+    let mut u = reqwest::Url::parse(url).map_err(|e| eyre!("not a URL: {e}"))?;
+    let kept: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| !pairs.iter().any(|(n, _)| n == k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    u.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    Ok(u.to_string())
+}
+
 /// A URL with any user info and query values that look secret removed.
 pub fn redact_url(url: &str) -> String {
     let Ok(mut u) = reqwest::Url::parse(url) else {
@@ -651,6 +666,12 @@ mod tests {
             Some("https://fhir/AuditEvent?_count=2&_getpages=abc")
         );
         assert!(fhir_next(b"not json").is_err());
+    }
+
+    #[test]
+    fn queries_are_replaced_not_doubled() {
+        let u = with_query("https://x/a?b=1&startAt=0", &[("startAt", "100".into())]).unwrap();
+        assert_eq!(u, "https://x/a?b=1&startAt=100");
     }
 
     #[test]

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use serde_json::Value;
 
-use super::{PAGE, Page, Ticket, Tracker, body, severity_of, text, time, with_query};
-use crate::sources::http::{Req, Response, next_link};
+use super::{PAGE, Page, Ticket, Tracker, body, severity_of, text, time};
+use crate::sources::http::{Req, Response, next_link, with_query};
 
 pub struct Github {
     /// `https://api.github.com`, or an Enterprise server's `/api/v3`.

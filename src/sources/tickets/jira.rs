@@ -9,10 +9,15 @@ use chrono_tz::Tz;
 use color_eyre::eyre::Result;
 use serde_json::Value;
 
-use super::{PAGE, Page, Ticket, Tracker, body, severity_of, text, time, with_query};
-use crate::sources::http::{Req, Response};
+use super::{PAGE, Page, Ticket, Tracker, body, severity_of, text, time};
+use crate::sources::http::{Req, Response, with_query};
 
 const FIELDS: &str = "summary,status,priority,assignee,created,updated,issuetype";
+
+/// Where people see an issue.
+pub fn browse_url(base: &str, key: &str) -> String {
+    format!("{}/browse/{key}", base.trim_end_matches('/'))
+}
 
 pub struct Jira {
     pub base: String,
@@ -65,7 +70,7 @@ impl Jira {
                 .unwrap_or(crate::domain::Severity::Medium),
             priority,
             assignee,
-            url: Some(format!("{}/browse/{key}", self.base.trim_end_matches('/'))),
+            url: Some(browse_url(&self.base, &key)),
             created: time(&f["created"]).unwrap_or(updated),
             updated,
             key,

@@ -143,21 +143,6 @@ pub fn time(v: &Value) -> Option<DateTime<Utc>> {
     }
 }
 
-/// `url` with `pairs` set in its query (replacing any of the same name).
-pub fn with_query(url: &str, pairs: &[(&str, String)]) -> Result<String> {
-    let mut u = reqwest::Url::parse(url).map_err(|e| eyre!("not a URL: {e}"))?;
-    let kept: Vec<(String, String)> = u
-        .query_pairs()
-        .filter(|(k, _)| !pairs.iter().any(|(n, _)| n == k))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    u.query_pairs_mut()
-        .clear()
-        .extend_pairs(kept)
-        .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
-    Ok(u.to_string())
-}
-
 /// A JSON body, or an error naming the tracker and the page.
 pub fn body(name: &str, req: &Req, resp: &Response) -> Result<Value> {
     serde_json::from_slice(&resp.body).map_err(|e| {
@@ -404,11 +389,5 @@ mod tests {
         ] {
             assert_eq!(severity_of(p), s, "{p}");
         }
-    }
-
-    #[test]
-    fn queries_are_replaced_not_doubled() {
-        let u = with_query("https://x/a?b=1&startAt=0", &[("startAt", "100".into())]).unwrap();
-        assert_eq!(u, "https://x/a?b=1&startAt=100");
     }
 }

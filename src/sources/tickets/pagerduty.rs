@@ -7,9 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use color_eyre::eyre::Result;
 use serde_json::Value;
 
-use super::{PAGE, Page, Ticket, Tracker, body, severity_of, text, time, with_query};
+use super::{PAGE, Page, Ticket, Tracker, body, severity_of, text, time};
 use crate::domain::Severity;
-use crate::sources::http::{Req, Response};
+use crate::sources::http::{Req, Response, with_query};
 
 /// Incidents created this long ago still have their updates pulled.
 pub const LOOKBACK_DAYS: i64 = 30;

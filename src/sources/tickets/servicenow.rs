@@ -9,8 +9,16 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use serde_json::Value;
 
-use super::{PAGE, Page, Ticket, Tracker, body, severity_of, text, time, with_query};
-use crate::sources::http::{Req, Response};
+use super::{PAGE, Page, Ticket, Tracker, body, severity_of, text, time};
+use crate::sources::http::{Req, Response, with_query};
+
+/// Where people see a record.
+pub fn record_url(base: &str, table: &str, sys_id: &str) -> String {
+    format!(
+        "{}/nav_to.do?uri={table}.do?sys_id={sys_id}",
+        base.trim_end_matches('/')
+    )
+}
 
 pub struct ServiceNow {
     pub base: String,
@@ -82,10 +90,7 @@ impl ServiceNow {
                 .unwrap_or(crate::domain::Severity::Medium),
             priority,
             assignee: value(&row["assigned_to"]),
-            url: Some(format!(
-                "{base}/nav_to.do?uri={}.do?sys_id={id}",
-                self.table
-            )),
+            url: Some(record_url(base, &self.table, &id)),
             created: time(&row["sys_created_on"])
                 .or_else(|| time(&row["opened_at"]))
                 .unwrap_or(updated),
