@@ -314,56 +314,47 @@ pub fn push(
             .map(|resp| created(d, &resp.json().unwrap_or(Value::Null))),
         Err(e) => Err(e),
     };
-    let mut report = PushReport {
-        destination: d.name.clone(),
-        incident: incident.id,
-        remote_key: None,
-        url: None,
-        error: None,
-        next_try: None,
-    };
     st.attempts += 1;
     st.last_try = Some(now);
     match landed {
         Ok((key, url)) => {
-            st.remote_key = key
-                .clone()
-                .or_else(|| Some(format!("{}: delivered", d.name)));
-            st.url = url.clone();
+            st.remote_key = key.or_else(|| Some(format!("{}: delivered", d.name)));
+            st.url = url;
             st.done_at = Some(now);
             st.last_error = None;
             st.next_try = None;
-            store.set_meta(
-                &state_key(&d.name, incident.id),
-                &serde_json::to_string(&st)?,
-            )?;
-            crate::review::incident::record_push(
-                store,
-                &Reviewer::current(),
-                now,
-                incident.id,
-                &d.name,
-                st.remote_key.as_deref().unwrap_or(""),
-                url.as_deref(),
-                !matches!(d.kind, EscalationKind::Webhook),
-            )?;
-            report.remote_key = st.remote_key;
-            report.url = url;
         }
         Err(e) => {
             let msg = format!("{e:#}");
-            st.last_error = Some(msg.clone());
-            st.next_try = Some(now + pause(st.attempts));
-            store.set_meta(
-                &state_key(&d.name, incident.id),
-                &serde_json::to_string(&st)?,
-            )?;
             tracing::warn!(destination = %d.name, incident = incident.id, error = %msg, "escalation push failed");
-            report.error = Some(msg);
-            report.next_try = st.next_try;
+            st.last_error = Some(msg);
+            st.next_try = Some(now + pause(st.attempts));
         }
     }
-    Ok(report)
+    store.set_meta(
+        &state_key(&d.name, incident.id),
+        &serde_json::to_string(&st)?,
+    )?;
+    if st.done_at.is_some() {
+        crate::review::incident::record_push(
+            store,
+            &Reviewer::current(),
+            now,
+            incident.id,
+            &d.name,
+            st.remote_key.as_deref().unwrap_or(""),
+            st.url.as_deref(),
+            !matches!(d.kind, EscalationKind::Webhook),
+        )?;
+    }
+    Ok(PushReport {
+        destination: d.name.clone(),
+        incident: incident.id,
+        remote_key: st.remote_key,
+        url: st.url,
+        error: st.last_error,
+        next_try: st.next_try,
+    })
 }
 
 /// Pushes every open incident a destination has not received and whose
