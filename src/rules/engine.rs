@@ -101,6 +101,7 @@ impl Group {
         let mut event_ids = self.event_ids;
         event_ids.sort_unstable();
         event_ids.dedup();
+        let title = format!("{}: {who} on {day}", self.title);
         NewItem {
             kind: if event_ids.len() > 1 {
                 ItemKind::Group
@@ -115,17 +116,18 @@ impl Group {
             } else {
                 self.subject
             },
-            title: format!("{}: {who} on {day}", self.title),
-            severity: self.severity,
-            group_key: Some(format!("{rule}|{who}|{day}")),
+            // (a group whose findings carry no sentence says what it is)
             rules: vec![(
                 rule.to_owned(),
                 if self.reason.is_empty() {
-                    format!("{}: {who} on {day}", self.title)
+                    title.clone()
                 } else {
                     self.reason
                 },
             )],
+            title,
+            severity: self.severity,
+            group_key: Some(format!("{rule}|{who}|{day}")),
             event_ids,
         }
     }
@@ -374,12 +376,6 @@ impl Engine {
             self.prime(store, first)?;
         }
         Ok(self.evaluate_primed(events))
-    }
-
-    /// Whether `prime_before(start)` would have anything to do: lets a
-    /// caller skip taking the engine from the thread evaluating with it.
-    pub fn needs_prime(&self, start: DateTime<Utc>) -> bool {
-        self.max_window.is_some() && self.history_from.is_none_or(|h| h > start)
     }
 
     /// Shows windowed rules the stored history before `start`, if they have

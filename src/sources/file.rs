@@ -614,9 +614,7 @@ impl Writer<'_> {
                 // rules have seen (the first batch, or an older file).
                 let mut e = link.engine.lock().unwrap_or_else(|p| p.into_inner());
                 e.prime_before(store, first)?;
-                if !e.needs_prime(first) {
-                    link.primed = Some(link.primed.map_or(first, |p| p.min(first)));
-                }
+                link.primed = Some(link.primed.map_or(first, |p| p.min(first)));
             }
             let events = std::mem::take(&mut self.batch.events);
             link.since_drain += events.len();
