@@ -127,10 +127,12 @@ pub fn rows(ctx: &Context) -> Result<Vec<SourceRow>> {
             health: h.state,
             next_retry: h.next_retry,
             stale: h.stale,
-            path: c.path.as_deref().or(c.url.as_deref()).map(|p| match c.url {
-                Some(_) if c.path.is_none() => text(crate::sources::http::redact_url(p)),
-                _ => SafeText::new(p),
-            }),
+            // (an API source's address, without anything secret in it)
+            path: match (&c.path, &c.url) {
+                (Some(p), _) => Some(SafeText::new(p)),
+                (None, Some(u)) => Some(text(crate::sources::http::redact_url(u))),
+                (None, None) => None,
+            },
             cadence: Some(cadence.to_string()),
             last_pull_at: s.and_then(|s| s.last_pull_at),
             last_success_at: s.and_then(|s| s.last_success_at),

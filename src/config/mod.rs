@@ -441,6 +441,25 @@ impl SourceConfig {
     }
 }
 
+/// A name for a source or destination: letters, digits, `-`, `_`, `.`.
+fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// A Jira REST version (3, Cloud, unless set), or the fix.
+fn jira_api(api: Option<u8>) -> Result<u8, String> {
+    match api {
+        None => Ok(3),
+        Some(a @ (2 | 3)) => Ok(a),
+        Some(a) => Err(format!(
+            "api = {a} is not a Jira REST version: use 3 (Cloud) or 2 (Data Center)"
+        )),
+    }
+}
+
 /// One `[[escalation]]` checked, or what is wrong with it and the fix.
 fn escalation(
     e: &RawEscalation,
@@ -449,11 +468,7 @@ fn escalation(
     before: &[EscalationConfig],
 ) -> Result<EscalationConfig, String> {
     let name = &e.name;
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
+    if !is_name(name) {
         return Err(format!(
             "escalation name {:?} must be letters, digits, '-', '_' or '.', such as \"sec-jira\"",
             SafeText::new(name).as_str()
@@ -476,15 +491,7 @@ fn escalation(
         "jira" => EscalationKind::Jira {
             project: need(&e.project, "project", "SEC")?,
             issue_type: e.issue_type.clone().unwrap_or_else(|| "Task".into()),
-            api: match e.api {
-                None => 3,
-                Some(a @ (2 | 3)) => a,
-                Some(a) => {
-                    return Err(format!(
-                        "api = {a} is not a Jira REST version: use 3 (Cloud) or 2 (Data Center)"
-                    ));
-                }
-            },
+            api: jira_api(e.api)?,
         },
         "github" => EscalationKind::Github {
             repo: need(&e.repo, "repo", "acme/security")?,
@@ -515,7 +522,6 @@ fn escalation(
                 .into(),
         );
     }
-    let _ = line;
     Ok(EscalationConfig {
         name: name.clone(),
         kind,
@@ -562,13 +568,8 @@ fn tracker_problem(s: &RawSource) -> Option<String> {
     if t.api.is_some() && k != SourceKind::Jira {
         return Some("`api` in [source.tracker] is for jira only: remove it".into());
     }
-    if let Some(a) = t.api
-        && a != 2
-        && a != 3
-    {
-        return Some(format!(
-            "api = {a} is not a Jira REST version: use 3 (Cloud) or 2 (Data Center)"
-        ));
+    if let Err(e) = jira_api(t.api) {
+        return Some(e);
     }
     if t.table.is_some() && k != SourceKind::ServiceNow {
         return Some("`table` in [source.tracker] is for servicenow only: remove it".into());
@@ -796,12 +797,7 @@ impl Config {
         for spanned in &raw.sources {
             let line = Some(line_of(text, spanned.span().start));
             let s = spanned.get_ref();
-            if s.name.is_empty()
-                || !s
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            {
+            if !is_name(&s.name) {
                 return Err(err(
                     line,
                     format!(
