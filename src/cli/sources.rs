@@ -117,9 +117,8 @@ pub fn rows(ctx: &Context) -> Result<Vec<SourceRow>> {
             .iter()
             .filter(mine)
             .find(|s| s.name.as_str() == c.name);
-        let cadence =
-            crate::review::coverage::effective(c, &risks, &ctx.config.risk_scales).cadence;
-        let h = crate::sources::pull::health(s, Some(c.interval), Some(cadence.every()), now);
+        let (h, cadence) =
+            crate::sources::pull::health_of(c, s, &risks, &ctx.config.risk_scales, now);
         rows.push(SourceRow {
             name: SafeText::new(&c.name),
             kind: text(c.kind.as_str()),

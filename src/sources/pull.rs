@@ -220,6 +220,33 @@ pub struct Health {
     pub stale: bool,
 }
 
+impl Health {
+    /// `ok`, `error, stale`, …: as the table and the screen show it.
+    pub fn label(&self) -> String {
+        if self.stale {
+            format!("{}, stale", self.state)
+        } else {
+            self.state.to_owned()
+        }
+    }
+}
+
+/// The health of a configured source, with the review cadence its risks
+/// give it (stale is measured against that cadence).
+pub fn health_of(
+    c: &SourceConfig,
+    status: Option<&crate::store::SourceStatus>,
+    risks: &[crate::store::Risk],
+    scales: &crate::review::risk::Scales,
+    now: chrono::DateTime<Utc>,
+) -> (Health, crate::config::Cadence) {
+    let cadence = crate::review::coverage::effective(c, risks, scales).cadence;
+    (
+        health(status, Some(c.interval), Some(cadence.every()), now),
+        cadence,
+    )
+}
+
 /// The health of a source from what the store recorded, its pull interval
 /// and its review cadence.
 pub fn health(

@@ -237,16 +237,14 @@ pub fn listing(
                     .into_iter()
                     .map(|s| {
                         let c = config.source(s.name.as_str());
-                        let cadence = c.map(|c| {
-                            crate::review::coverage::effective(c, &risks, &config.risk_scales)
-                                .cadence
-                                .every()
-                        });
-                        let h = crate::sources::pull::health(Some(&s), c.map(|c| c.interval), cadence, now);
+                        let h = match c {
+                            Some(c) => crate::sources::pull::health_of(c, Some(&s), &risks, &config.risk_scales, now).0,
+                            None => crate::sources::pull::health(Some(&s), None, None, now),
+                        };
                         vec![
                             s.name.into_string(),
                             s.kind.into_string(),
-                            if h.stale { format!("{}, stale", h.state) } else { h.state.to_owned() },
+                            h.label(),
                             when(s.last_success_at),
                             when(h.next_retry),
                             s.events.to_string(),
