@@ -29,16 +29,6 @@ fn t0() -> DateTime<Utc> {
     "2026-11-26T12:00:00Z".parse().unwrap()
 }
 
-fn server() -> (tokio::runtime::Runtime, MockServer) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let s = rt.block_on(MockServer::start());
-    (rt, s)
-}
-
 struct Setup {
     _dir: tempfile::TempDir,
     store: Box<dyn Store>,
@@ -129,7 +119,7 @@ fn bodies(rt: &tokio::runtime::Runtime, s: &MockServer) -> Vec<String> {
 }
 
 fn jira_creates_an_issue_and_the_key_is_stored(b: Backend) {
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(
         Mock::given(method("POST"))
             .and(path("/rest/api/3/issue"))
@@ -183,7 +173,7 @@ fn jira_creates_an_issue_and_the_key_is_stored(b: Backend) {
 }
 
 fn a_failed_push_keeps_the_incident_and_is_retried(b: Backend) {
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(
         Mock::given(method("POST"))
             .and(path("/repos/acme/security/issues"))
@@ -256,7 +246,7 @@ fn servicenow_record_from_the_corpus_response() {
     )
     .unwrap();
     let cap = if cap.is_array() { cap[0].clone() } else { cap };
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(
         Mock::given(method("POST"))
             .and(path("/api/now/table/sn_si_incident"))
@@ -286,7 +276,7 @@ fn servicenow_record_from_the_corpus_response() {
 
 #[test]
 fn a_webhook_marked_for_phi_gets_the_details() {
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(
         Mock::given(method("POST"))
             .and(path("/hooks/sec"))
@@ -335,7 +325,7 @@ fn escalations_are_checked_in_the_config() {
 
 #[test]
 fn vigil_escalate_pushes_and_says_so() {
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(
         Mock::given(method("POST"))
             .and(path("/hooks/sec"))
@@ -390,7 +380,7 @@ fn vigil_escalate_pushes_and_says_so() {
 
 #[test]
 fn a_retry_finds_what_a_lost_answer_created_and_makes_no_second() {
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(async {
         // the create is refused (or its answer lost) twice…
         Mock::given(method("POST"))

@@ -17,7 +17,7 @@ use vigil::sources::file::FileSource;
 use vigil::sources::http::{Auth, HttpClient, Retry, Secret};
 use vigil::store::Store;
 use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 fn examples() -> Option<Vec<Value>> {
     let dir = corpus()?.join("fhir");
@@ -65,12 +65,7 @@ fn client() -> HttpClient {
 fn paged_search_resumes_after_a_failure_and_stores_every_record_once() {
     let Some(all) = examples() else { return };
     assert!(all.len() >= 8);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = rt.block_on(MockServer::start());
+    let (rt, server) = mock_server();
     let base = format!("{}/baseR4", server.uri());
     // page 1 from the search; pages 2 and 3 by HAPI-style links at the
     // base; page 2 repeats page 1's last record; page 3 is empty
@@ -231,15 +226,7 @@ impl wiremock::Respond for TokenEndpoint {
 /// page 1 and page 2 needs a renewed one.
 fn smart_pull(alg: &str, registered: &str, expiring: bool) -> (Option<String>, u64) {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/smart");
-    let (rt, server) = {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let s = rt.block_on(MockServer::start());
-        (rt, s)
-    };
+    let (rt, server) = mock_server();
     let base = format!("{}/fhir", server.uri());
     let token_url = format!("{}/auth/token", server.uri());
     let resource = json!({"resourceType": "AuditEvent", "id": "a1", "recorded": "2026-11-26T10:00:00Z",

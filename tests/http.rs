@@ -3,23 +3,16 @@
 //! an expired token, Link paging with an empty last page, and secrets that
 //! never reach an error. Sleeping and the clock are injected: nothing waits.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use common::mock_server;
 use vigil::sources::http::{Auth, HttpClient, Retry, Secret, next_link};
 use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn server() -> (tokio::runtime::Runtime, MockServer) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let s = rt.block_on(MockServer::start());
-    (rt, s)
-}
+use wiremock::{Mock, ResponseTemplate};
 
 fn client(auth: Auth, retry: Retry) -> (HttpClient, Arc<Mutex<Vec<Duration>>>) {
     let slept = Arc::new(Mutex::new(Vec::new()));
@@ -35,7 +28,7 @@ fn client(auth: Auth, retry: Retry) -> (HttpClient, Arc<Mutex<Vec<Duration>>>) {
 
 #[test]
 fn retry_after_is_honoured_in_seconds_and_as_a_date() {
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(async {
         Mock::given(method("GET"))
             .and(path("/a"))
@@ -73,7 +66,7 @@ fn retry_after_is_honoured_in_seconds_and_as_a_date() {
 
 #[test]
 fn server_errors_back_off_with_jitter_until_the_attempts_run_out() {
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(
         Mock::given(method("GET"))
             .respond_with(ResponseTemplate::new(500).set_body_string("upstream \u{1b}[31mfailed"))
@@ -108,7 +101,7 @@ fn server_errors_back_off_with_jitter_until_the_attempts_run_out() {
 
 #[test]
 fn an_expired_token_is_a_clear_error_and_never_shown() {
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(async {
         Mock::given(method("GET"))
             .and(header("authorization", "Bearer s3cret-token"))
@@ -135,7 +128,7 @@ fn an_expired_token_is_a_clear_error_and_never_shown() {
 
 #[test]
 fn link_paging_reads_every_page_once() {
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     let base = s.uri();
     rt.block_on(async {
         for page in 1..=3 {
@@ -175,7 +168,7 @@ fn link_paging_reads_every_page_once() {
 
 #[test]
 fn a_used_up_rate_limit_waits_for_its_reset_before_the_next_request() {
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     // 12:00:00 now; the limit resets 40 s later (GitHub: epoch seconds)
     let reset = ("2026-11-26T12:00:40Z".parse::<DateTime<Utc>>().unwrap())
         .timestamp()

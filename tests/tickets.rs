@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,22 +22,12 @@ use vigil::sources::http::Retry;
 use vigil::sources::tickets;
 use vigil::store::Store;
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 const TOKEN: &str = "tkn-7f3a9c-secret";
 
 fn now() -> DateTime<Utc> {
     "2026-11-26T12:00:00Z".parse().unwrap()
-}
-
-fn server() -> (tokio::runtime::Runtime, MockServer) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let s = rt.block_on(MockServer::start());
-    (rt, s)
 }
 
 fn corpus_json(rel: &str) -> Option<Value> {
@@ -156,7 +145,7 @@ fn jira_cloud_pages_by_token_until_it_is_absent() {
         return;
     };
     let issues = search["issues"].as_array().unwrap().clone();
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     // page 1: two issues and a token; page 2: the second again (a
     // duplicate) and the third, and no token at all (JRACLOUD-92184);
     // page 2 is refused once with 429 Retry-After: 2
@@ -226,7 +215,7 @@ fn jira_updates_flow_into_the_same_item(b: Backend) {
     };
     let mut issue = search["issues"][1].clone();
     issue["id"] = json!("10002");
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(
         Mock::given(method("GET"))
             .and(path("/rest/api/3/search/jql"))
@@ -298,7 +287,7 @@ fn jira_data_center_pages_by_offset_and_resumes_after_page_2(b: Backend) {
         i["id"] = json!(format!("{}", 20_000 + n));
         issues.push(i);
     }
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     // short pages mid-way (2 of maxResults 100): startAt moves by what came
     rt.block_on(async {
         for (start, range, fail) in [(0, 0..2, 0), (2, 2..4, 0), (4, 4..5, 3)] {
@@ -364,7 +353,7 @@ fn github_follows_link_headers_exactly_and_leaves_out_pull_requests() {
         .filter(|x| x["method"] == "get")
         .collect();
     assert_eq!(gets.len(), 5);
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     let repo = "octokit-fixture-org/tmp-scenario-paginate-issues-20220719043836917-izyoe";
     rt.block_on(async {
         for (n, x) in gets.iter().enumerate() {
@@ -439,26 +428,6 @@ fn github_follows_link_headers_exactly_and_leaves_out_pull_requests() {
     t.assert_no_secret();
 }
 
-/// A server that answers each connection with the next canned response,
-/// written raw: a body can be cut short and the connection closed.
-fn raw_server(responses: Vec<Vec<u8>>) -> (String, std::thread::JoinHandle<usize>) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = format!("http://{}", l.local_addr().unwrap());
-    let h = std::thread::spawn(move || {
-        let mut served = 0;
-        for r in responses {
-            let (mut c, _) = l.accept().unwrap();
-            let mut buf = [0u8; 8192];
-            let _ = c.read(&mut buf);
-            c.write_all(&r).unwrap();
-            served += 1;
-            drop(c);
-        }
-        served
-    });
-    (addr, h)
-}
-
 #[test]
 fn a_connection_cut_mid_body_is_retried() {
     let Some(fixture) =
@@ -466,30 +435,25 @@ fn a_connection_cut_mid_body_is_retried() {
     else {
         return;
     };
-    let body = serde_json::to_vec(
-        &fixture
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["method"] == "get")
-            .unwrap()["response"],
-    )
-    .unwrap();
-    let head = |len: usize| {
-        format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len}\r\nconnection: close\r\n\r\n")
-            .into_bytes()
+    let body = fixture
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["method"] == "get")
+        .unwrap()["response"]
+        .clone();
+    let cut = Canned {
+        cut: true,
+        ..Canned::ok(body.clone())
     };
-    let mut cut = head(body.len());
-    cut.extend_from_slice(&body[..body.len() / 2]);
-    let mut whole = head(body.len());
-    whole.extend_from_slice(&body);
-    let (addr, h) = raw_server(vec![cut, whole]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (addr, seen) = serve_canned(listener, vec![cut, Canned::ok(body)]);
     let mut t = setup(&format!(
         "kind = \"github\"\nurl = \"{addr}\"\nquery = \"octo/repo\"\n"
     ));
     let r = t.pull().unwrap();
     assert_eq!(r.file.events, 3);
-    assert_eq!(h.join().unwrap(), 2, "asked twice");
+    assert_eq!(seen.lock().unwrap().len(), 2, "asked twice");
     assert_eq!(t.slept.lock().unwrap().len(), 1);
 }
 
@@ -509,7 +473,7 @@ fn servicenow_pages_past_short_pages_to_the_total() {
         r["priority"] = json!(["1", "3", "4"][n]);
         rows.push(r);
     }
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(async {
         // page 1 is short (ACLs filtered it) yet the total says more; the
         // first try is a 503 with an HTTP-date Retry-After
@@ -606,7 +570,7 @@ fn pagerduty_pages_while_more_and_an_expired_token_is_a_clear_error() {
     second["priority"] = Value::Null;
     second["assignments"] =
         json!([{"assignee": {"summary": "Earline Greenholt", "type": "user_reference"}}]);
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(async {
         Mock::given(method("GET"))
             .and(path("/incidents"))
@@ -671,7 +635,7 @@ fn thehive_reads_alerts_then_cases_through_the_query_api() {
     else {
         return;
     };
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(async {
         Mock::given(method("POST"))
             .and(path("/api/v1/query"))
@@ -748,7 +712,7 @@ on_both_stores!(
 
 #[test]
 fn vigil_sources_shows_health_with_the_status_code_and_next_retry() {
-    let (rt, s) = server();
+    let (rt, s) = mock_server();
     rt.block_on(async {
         // one refusal that is retried (and logged), then the expired token
         Mock::given(method("GET"))

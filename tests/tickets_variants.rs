@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,93 +29,18 @@ fn now() -> DateTime<Utc> {
     "2026-11-26T12:00:00Z".parse().unwrap()
 }
 
-/// One canned answer: status line and headers, the body, and whether the
-/// body is cut in half (the connection then closes).
-struct Canned {
-    status: &'static str,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    cut: bool,
-}
-
-fn ok(body: Value) -> Canned {
-    Canned {
-        status: "200 OK",
-        headers: vec![],
-        body: serde_json::to_vec(&body).unwrap(),
-        cut: false,
-    }
-}
-
-fn status(s: &'static str, headers: &[(&str, &str)], body: &str) -> Canned {
-    Canned {
-        status: s,
-        headers: headers
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect(),
-        body: body.as_bytes().to_vec(),
-        cut: false,
-    }
-}
-
-/// Serves `script` one connection per answer; returns the address and the
-/// request lines (`METHOD /path?query`) it saw.
-fn serve(l: TcpListener, script: Vec<Canned>) -> (String, Arc<Mutex<Vec<String>>>) {
-    let addr = format!("http://{}", l.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for c in script {
-            let Ok((mut conn, _)) = l.accept() else {
-                return;
-            };
-            // read the whole request (headers, then any body) first
-            let mut req = Vec::new();
-            let mut buf = [0u8; 8192];
-            loop {
-                let n = conn.read(&mut buf).unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                req.extend_from_slice(&buf[..n]);
-                if let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&req[..end]).to_ascii_lowercase();
-                    let len: usize = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    if req.len() >= end + 4 + len {
-                        break;
-                    }
-                }
-            }
-            let text = String::from_utf8_lossy(&req).into_owned();
-            let line = text.lines().next().unwrap_or("").to_owned();
-            let auth_ok = text
+/// What the server saw: each request's first line, and whether it carried
+/// the token.
+fn lines(seen: &[String]) -> Vec<String> {
+    seen.iter()
+        .map(|req| {
+            let line = req.lines().next().unwrap_or("");
+            let auth_ok = req
                 .to_ascii_lowercase()
                 .contains(&TOKEN.to_ascii_lowercase());
-            log.lock().unwrap().push(format!("{line} auth={auth_ok}"));
-            let mut out = format!(
-                "HTTP/1.1 {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-                c.status,
-                c.body.len()
-            );
-            for (k, v) in &c.headers {
-                out.push_str(&format!("{k}: {v}\r\n"));
-            }
-            out.push_str("\r\n");
-            let mut bytes = out.into_bytes();
-            if c.cut {
-                bytes.extend_from_slice(&c.body[..c.body.len() / 2]);
-            } else {
-                bytes.extend_from_slice(&c.body);
-            }
-            let _ = conn.write_all(&bytes);
-        }
-    });
-    (addr, seen)
+            format!("{line} auth={auth_ok}")
+        })
+        .collect()
 }
 
 /// Page `n` (0-based) at a server address, holding records, with or
@@ -177,7 +101,7 @@ fn apis() -> Vec<(&'static str, Api)> {
                         v["nextPageToken"] = json!(format!("tok{}", n + 1));
                         v["isLast"] = json!(false);
                     }
-                    ok(v)
+                    Canned::ok(v)
                 }),
                 record: Box::new(jira_rec),
                 per_page: 2,
@@ -198,7 +122,9 @@ fn apis() -> Vec<(&'static str, Api)> {
                     } else {
                         start + recs.len()
                     };
-                    ok(json!({"startAt": start, "maxResults": 100, "total": total, "issues": recs}))
+                    Canned::ok(
+                        json!({"startAt": start, "maxResults": 100, "total": total, "issues": recs}),
+                    )
                 }),
                 record: Box::new(jira_rec2),
                 per_page: 2,
@@ -211,7 +137,7 @@ fn apis() -> Vec<(&'static str, Api)> {
             Api {
                 toml: "kind = \"github\"\nquery = \"acme/security\"\n".into(),
                 page: Box::new(|addr, n, recs, more| {
-                    let mut c = ok(Value::Array(recs));
+                    let mut c = Canned::ok(Value::Array(recs));
                     if more {
                         c.headers.push((
                             "link".into(),
@@ -247,7 +173,7 @@ fn apis() -> Vec<(&'static str, Api)> {
                     } else {
                         n * 100 + recs.len()
                     };
-                    let mut c = ok(json!({ "result": recs }));
+                    let mut c = Canned::ok(json!({ "result": recs }));
                     c.headers.push(("x-total-count".into(), total.to_string()));
                     c
                 }),
@@ -268,7 +194,7 @@ fn apis() -> Vec<(&'static str, Api)> {
             Api {
                 toml: "kind = \"pagerduty\"\n".into(),
                 page: Box::new(|_, n, recs, more| {
-                    ok(
+                    Canned::ok(
                         json!({"incidents": recs, "limit": 2, "offset": n * 2, "more": more, "total": null}),
                     )
                 }),
@@ -290,7 +216,7 @@ fn apis() -> Vec<(&'static str, Api)> {
             Api {
                 toml: "kind = \"thehive\"\n[source.tracker]\nobjects = [\"alert\"]\n".into(),
                 // a page is full (100) when more follow
-                page: Box::new(|_, _, recs, _| ok(Value::Array(recs))),
+                page: Box::new(|_, _, recs, _| Canned::ok(Value::Array(recs))),
                 record: Box::new(move |i| {
                     let mut v = hive_alert.clone();
                     v["_id"] = json!(format!("~{i}"));
@@ -325,21 +251,21 @@ fn every_api_through_every_trial() {
         let script = vec![
             (api.page)(&addr, 0, p1, true),
             cut,
-            status("429 Too Many Requests", &[("retry-after", "2")], "{}"),
+            Canned::status("429 Too Many Requests", &[("retry-after", "2")], "{}"),
             (api.page)(&addr, 1, p2, true),
-            status(
+            Canned::status(
                 "503 Service Unavailable",
                 &[("retry-after", "Thu, 26 Nov 2026 12:00:05 GMT")],
                 "{}",
             ),
             (api.page)(&addr, 2, vec![], false),
-            status(
+            Canned::status(
                 "401 Unauthorized",
                 &[],
                 "{\"errorMessages\":[\"token expired\"]}",
             ),
         ];
-        let (url, seen) = serve(listener, script);
+        let (url, seen) = serve_canned(listener, script);
         let dir = tempfile::tempdir().unwrap();
         write_private(&dir.path().join("token"), TOKEN);
         let text = format!(
@@ -404,7 +330,7 @@ fn every_api_through_every_trial() {
             [Duration::from_secs(2), Duration::from_secs(5)],
             "{name}"
         );
-        let lines = seen.lock().unwrap().clone();
+        let lines = lines(&seen.lock().unwrap());
         assert_eq!(lines.len(), 6, "{name}: {lines:#?}");
         assert!(
             lines[0].starts_with(api.first_request),

@@ -231,3 +231,108 @@ macro_rules! on_both_stores {
         }
     };
 }
+
+/// A local HTTP server speaking whatever the test mounts, with the runtime
+/// that drives it (kept alive as long as the server is used).
+pub fn mock_server() -> (tokio::runtime::Runtime, wiremock::MockServer) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let s = rt.block_on(wiremock::MockServer::start());
+    (rt, s)
+}
+
+/// One canned answer: status line and headers, the body, and whether the
+/// body is cut in half (the connection then closes mid-body).
+pub struct Canned {
+    pub status: &'static str,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub cut: bool,
+}
+
+impl Canned {
+    pub fn ok(body: serde_json::Value) -> Canned {
+        Canned {
+            status: "200 OK",
+            headers: vec![],
+            body: serde_json::to_vec(&body).unwrap(),
+            cut: false,
+        }
+    }
+
+    pub fn status(s: &'static str, headers: &[(&str, &str)], body: &str) -> Canned {
+        Canned {
+            status: s,
+            headers: headers
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+            cut: false,
+        }
+    }
+}
+
+/// Serves `script` on `l`, one connection per answer, each written raw
+/// (so a body can be cut short); returns the address and every request
+/// as received (headers and body).
+pub fn serve_canned(
+    l: std::net::TcpListener,
+    script: Vec<Canned>,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let addr = format!("http://{}", l.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for c in script {
+            let Ok((mut conn, _)) = l.accept() else {
+                return;
+            };
+            // read the whole request (headers, then any body) first
+            let mut req = Vec::new();
+            let mut buf = [0u8; 8192];
+            loop {
+                let n = conn.read(&mut buf).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                req.extend_from_slice(&buf[..n]);
+                if let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&req[..end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if req.len() >= end + 4 + len {
+                        break;
+                    }
+                }
+            }
+            log.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&req).into_owned());
+            let mut out = format!(
+                "HTTP/1.1 {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+                c.status,
+                c.body.len()
+            );
+            for (k, v) in &c.headers {
+                out.push_str(&format!("{k}: {v}\r\n"));
+            }
+            out.push_str("\r\n");
+            let mut bytes = out.into_bytes();
+            if c.cut {
+                bytes.extend_from_slice(&c.body[..c.body.len() / 2]);
+            } else {
+                bytes.extend_from_slice(&c.body);
+            }
+            let _ = conn.write_all(&bytes);
+        }
+    });
+    (addr, seen)
+}
