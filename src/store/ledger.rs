@@ -215,6 +215,25 @@ impl Verifier {
 /// each review act must be the row its entry recorded, and no row may lack an
 /// entry. One pass, constant memory, at a million entries. `entries` and
 /// `decisions` yield rows in `seq` and `ledger_seq` order.
+/// What a walk found, as `verify_ledger` reports it: the chain's own break,
+/// or else what `reconcile` finds (review tables that disagree with it).
+pub fn verification(
+    v: &Verifier,
+    broken: Option<Break>,
+    reconcile: impl FnOnce() -> color_eyre::Result<Option<Break>>,
+) -> color_eyre::Result<super::Verification> {
+    let (head_seq, head_hash) = v.head();
+    Ok(super::Verification {
+        entries: v.count,
+        head_seq,
+        head_hash: head_hash.to_owned(),
+        broken: match broken {
+            Some(b) => Some(b),
+            None => reconcile()?,
+        },
+    })
+}
+
 pub fn walk(
     entries: &mut dyn FnMut() -> color_eyre::Result<Option<LedgerEntry>>,
     decisions: &mut dyn FnMut() -> color_eyre::Result<Option<super::DecisionRow>>,

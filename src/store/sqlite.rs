@@ -908,18 +908,7 @@ impl Store for SqliteStore {
             &mut || Ok(rows.next()?.map(ledger_row).transpose()?),
             &mut || Ok(drows.next()?.map(decision_row).transpose()?),
         )?;
-        let (head_seq, head_hash) = v.head();
-        let head_hash = head_hash.to_owned();
-        let broken = match broken {
-            Some(b) => Some(b),
-            None => self.reconcile_items()?,
-        };
-        Ok(Verification {
-            entries: v.count,
-            head_seq,
-            head_hash,
-            broken,
-        })
+        super::ledger::verification(&v, broken, || self.reconcile_items())
     }
 
     fn ledger_entry(&self, seq: i64) -> Result<Option<LedgerEntry>> {

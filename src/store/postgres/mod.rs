@@ -1239,18 +1239,7 @@ impl Store for PgStore {
                 Ok(decisions.next())
             },
         )?;
-        let (head_seq, head_hash) = v.head();
-        let head_hash = head_hash.to_owned();
-        let broken = match broken {
-            Some(b) => Some(b),
-            None => self.reconcile_items()?,
-        };
-        Ok(Verification {
-            entries: v.count,
-            head_seq,
-            head_hash,
-            broken,
-        })
+        crate::store::ledger::verification(&v, broken, || self.reconcile_items())
     }
 
     fn ledger_entry(&self, seq: i64) -> Result<Option<LedgerEntry>> {
