@@ -288,11 +288,9 @@ pub fn pull(
                             state.seen.insert(key, t.timestamp());
                         }
                     }
-                    Err(reason) => got.quarantined.push(Quarantined {
-                        offset: Some(st.offset),
-                        reason,
-                        raw: raw[..raw.len().min(super::file::MAX_QUARANTINE_RAW)].to_vec(),
-                    }),
+                    Err(reason) => got
+                        .quarantined
+                        .push(super::file::quarantined(st.offset, reason, raw)),
                 }
             }
             // keep only the ids the next overlap can bring back

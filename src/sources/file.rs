@@ -29,6 +29,15 @@ const APPLY_EVERY: usize = 1_000_000;
 /// Raw bytes kept of a quarantined line.
 pub(crate) const MAX_QUARANTINE_RAW: usize = 64 * 1024;
 
+/// A record that could not be read, for quarantine, its bytes capped.
+pub(crate) fn quarantined(offset: u64, reason: String, raw: &[u8]) -> Quarantined {
+    Quarantined {
+        offset: Some(offset),
+        reason,
+        raw: raw[..raw.len().min(MAX_QUARANTINE_RAW)].to_vec(),
+    }
+}
+
 /// A file source as the reader needs it.
 #[derive(Debug, Clone)]
 pub struct FileSource {
@@ -440,11 +449,7 @@ fn parse_chunks(
         let (offset, line) = line;
         chunk.records += 1;
         if let Err(reason) = parser.parse(line, offset, &mut chunk.events) {
-            chunk.quarantined.push(Quarantined {
-                offset: Some(offset),
-                reason,
-                raw: line[..line.len().min(MAX_QUARANTINE_RAW)].to_vec(),
-            });
+            chunk.quarantined.push(quarantined(offset, reason, line));
         }
         take_rejects(parser.as_mut(), &mut chunk.quarantined, &mut chunk.gaps);
         if let Some(fatal) = parser.fatal() {

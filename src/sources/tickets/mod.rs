@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::file::{FileReport, FileSource};
 use super::http::{HttpClient, Req, Response};
 use crate::domain::{ItemKind, NewEvent, Outcome, SafeText, Severity, TimeBasis, ZoneBasis};
-use crate::store::{Batch, NewItem, Quarantined, Store};
+use crate::store::{Batch, NewItem, Store};
 
 /// How far before the watermark each search starts again: trackers commit
 /// late, and Jira's JQL dates have minute resolution in the user's zone.
@@ -231,11 +231,7 @@ pub fn pull(
             let t = match t {
                 Ok(t) => t,
                 Err((reason, raw)) => {
-                    quarantined.push(Quarantined {
-                        offset: Some(st.offset),
-                        reason,
-                        raw: raw[..raw.len().min(super::file::MAX_QUARANTINE_RAW)].to_vec(),
-                    });
+                    quarantined.push(super::file::quarantined(st.offset, reason, &raw));
                     continue;
                 }
             };
