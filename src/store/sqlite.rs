@@ -522,16 +522,7 @@ impl SqliteStore {
                         tx.last_insert_rowid()
                     }
                 };
-                // A key names its rule (`rule|who|day`): an item found by
-                // its key has that rule's reason already.
-                let has_rule = existing.is_some()
-                    && !replace
-                    && it.rules.len() == 1
-                    && it.group_key.as_deref().is_some_and(|k| {
-                        k.strip_prefix(it.rules[0].0.as_str())
-                            .is_some_and(|rest| rest.starts_with('|'))
-                    });
-                for (r, reason) in it.rules.iter().filter(|_| !has_rule) {
+                for (r, reason) in &it.rules {
                     rule.execute(params![id, r, reason])?;
                 }
                 if !it.event_ids.is_empty() {
