@@ -520,7 +520,7 @@ struct Writer<'s> {
     uncommitted: FileReport,
     report: FileReport,
     /// Rules run on each batch once it is written, on their own thread;
-    /// their findings are stored once the batch has committed.
+    /// their findings are stored after their batches have committed.
     rules: Option<RulesLink<'s>>,
 }
 
@@ -532,9 +532,9 @@ struct RulesLink<'s> {
     /// last look (only this thread primes): a batch after it needs no
     /// priming, and so never waits for the engine.
     primed: Option<DateTime<Utc>>,
-    /// What the rules found up to the last commit, still being evaluated:
-    /// applied at the next commit (or the end), so the writer does not
-    /// wait for the rules to catch up at each commit.
+    /// What the rules found up to the last drain (every `APPLY_EVERY`
+    /// records), still being evaluated: applied at the next drain or the
+    /// end, so the writer never waits for the rules to catch up.
     unapplied: Option<std::sync::mpsc::Receiver<Pending>>,
     /// Events handed to the rules since the last drain.
     since_drain: usize,
@@ -552,7 +552,7 @@ impl RulesLink<'_> {
         Ok(())
     }
 
-    /// Applies what the rules found up to an earlier commit, waiting for it.
+    /// Applies what the rules found up to the last drain, waiting for it.
     fn apply_unapplied(&mut self, store: &mut dyn Store, report: &mut FileReport) -> Result<()> {
         if let Some(rx) = self.unapplied.take() {
             let p = rx
