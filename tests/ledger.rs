@@ -19,12 +19,14 @@ fn entry(n: i64) -> NewLedgerEntry {
     }
 }
 
-/// A store with `n` entries, and its URL for the attacker.
+/// A store with `n` entries (the first is the store's own creation), and
+/// its URL for the attacker.
 fn ledger_of(b: Backend, n: i64) -> (tempfile::TempDir, Box<dyn Store>, Attacker) {
     let dir = tempfile::tempdir().unwrap();
     let url = store_url_on(b, dir.path()).unwrap();
     let mut s = open_url(&url);
-    for i in 1..=n {
+    assert_eq!(s.ledger_entry(1).unwrap().unwrap().action, "store.create");
+    for i in 2..=n {
         let e = s.append_ledger(&entry(i)).unwrap();
         assert_eq!(e.seq, i);
     }

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::{Policy, Refusal, Reviewer, record, record_refusal};
 use crate::domain::{Disposition, Status};
+use crate::store::ledger::with_state;
 use crate::store::{DecisionRow, ItemState, ReviewTx, Store};
 
 /// What to do to each item.
@@ -127,12 +128,15 @@ fn is_self(tx: &mut dyn ReviewTx, who: &Reviewer, actor: &str) -> Result<bool> {
     Ok(theirs.iter().any(|p| mine.contains(p)))
 }
 
+/// Records one review act on `item`, which leaves it as `after` (saved
+/// here too, so the entry and the row cannot drift apart).
 #[allow(clippy::too_many_arguments)]
 fn write_decision(
     tx: &mut dyn ReviewTx,
     who: &Reviewer,
     now: DateTime<Utc>,
     item: &ItemState,
+    after: &ItemState,
     id: &str,
     kind: &str,
     disposition: Option<Disposition>,
@@ -145,7 +149,7 @@ fn write_decision(
         now,
         kind,
         format!("item:{}", item.id),
-        json!({
+        with_state(json!({
             "decision": id,
             "item": item.id,
             "kind": kind,
@@ -154,8 +158,9 @@ fn write_decision(
             "reverts": reverts,
             "session": who.session,
             "prior_status": item.status.as_str(),
-        }),
+        }), after),
     )?;
+    tx.put_item(after)?;
     tx.add_decision(&DecisionRow {
         id: id.to_owned(),
         item_id: item.id,
@@ -274,31 +279,35 @@ fn act_on(
                     return Ok(refused(item_id, already(tx, &item)?));
                 }
                 let reopen_id = uuid::Uuid::new_v4().to_string();
-                write_decision(tx, who, now, &item, &reopen_id, "reopen", None, note, None)?;
-                clear_decision(&mut item, Status::Reopened);
+                let after = cleared(&item, Status::Reopened);
+                write_decision(
+                    tx, who, now, &item, &after, &reopen_id, "reopen", None, note, None,
+                )?;
+                item = saved(after);
             }
+            let mut after = item.clone();
+            after.status = Status::Decided;
+            after.disposition = Some(*disposition);
+            after.decision_id = Some(id.to_owned());
+            after.approval = policy
+                .second_approval
+                .contains(disposition)
+                .then(|| "pending".to_owned());
+            after.claimed_by = None;
+            after.claim_expires = None;
             write_decision(
                 tx,
                 who,
                 now,
                 &item,
+                &after,
                 id,
                 "decide",
                 Some(*disposition),
                 note,
                 None,
             )?;
-            item.status = Status::Decided;
-            item.disposition = Some(*disposition);
-            item.decision_id = Some(id.to_owned());
-            item.approval = policy
-                .second_approval
-                .contains(disposition)
-                .then(|| "pending".to_owned());
-            item.claimed_by = None;
-            item.claim_expires = None;
-            tx.put_item(&item)?;
-            Ok(done(&item, Some(id)))
+            Ok(done(&after, Some(id)))
         }
         Act::Undo => {
             let Some(current) = item.decision_id.clone() else {
@@ -315,20 +324,20 @@ fn act_on(
             if !mine || item.approval.as_deref() == Some("approved") {
                 return Ok(refused(item_id, Refusal::NothingToUndo));
             }
+            let after = cleared(&item, d.prior_status.unwrap_or(Status::New));
             write_decision(
                 tx,
                 who,
                 now,
                 &item,
+                &after,
                 id,
                 "revert",
                 None,
                 None,
                 Some(&current),
             )?;
-            clear_decision(&mut item, d.prior_status.unwrap_or(Status::New));
-            tx.put_item(&item)?;
-            Ok(done(&item, Some(id)))
+            Ok(done(&after, Some(id)))
         }
         Act::Approve { note } | Act::Reject { note } => {
             if item.approval.as_deref() != Some("pending") {
@@ -347,54 +356,59 @@ fn act_on(
                 return Ok(refused(item_id, r));
             }
             let note = note.as_deref();
-            if matches!(act, Act::Approve { .. }) {
+            let after = if matches!(act, Act::Approve { .. }) {
+                let mut after = item.clone();
+                after.approval = Some("approved".into());
+                let disposition = item.disposition;
                 write_decision(
                     tx,
                     who,
                     now,
                     &item,
+                    &after,
                     id,
                     "approve",
-                    item.disposition,
+                    disposition,
                     note,
                     None,
                 )?;
-                item.approval = Some("approved".into());
+                after
             } else {
+                let after = cleared(&item, Status::Reopened);
                 write_decision(
                     tx,
                     who,
                     now,
                     &item,
+                    &after,
                     id,
                     "reject",
                     None,
                     note,
                     Some(&current),
                 )?;
-                clear_decision(&mut item, Status::Reopened);
-            }
-            tx.put_item(&item)?;
-            Ok(done(&item, Some(id)))
+                after
+            };
+            Ok(done(&after, Some(id)))
         }
         Act::Reopen { note } => {
             if open {
                 return Ok(done(&item, None));
             }
+            let after = cleared(&item, Status::Reopened);
             write_decision(
                 tx,
                 who,
                 now,
                 &item,
+                &after,
                 id,
                 "reopen",
                 None,
                 note.as_deref(),
                 None,
             )?;
-            clear_decision(&mut item, Status::Reopened);
-            tx.put_item(&item)?;
-            Ok(done(&item, Some(id)))
+            Ok(done(&after, Some(id)))
         }
         Act::Note { note } => {
             record(
@@ -410,12 +424,21 @@ fn act_on(
     }
 }
 
-/// Takes the decision in force off an item, leaving it in `status`.
-fn clear_decision(item: &mut ItemState, status: Status) {
-    item.status = status;
-    item.disposition = None;
-    item.decision_id = None;
-    item.approval = None;
+/// The item with the decision in force taken off, left in `status`.
+fn cleared(item: &ItemState, status: Status) -> ItemState {
+    ItemState {
+        status,
+        disposition: None,
+        decision_id: None,
+        approval: None,
+        ..item.clone()
+    }
+}
+
+/// The item as it stands once `put_item` has saved it.
+fn saved(mut item: ItemState) -> ItemState {
+    item.version += 1;
+    item
 }
 
 /// The refusal for acting on an item that is no longer open.

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use serde_json::json;
 
+use crate::store::ledger::with_state;
+
 use super::{Policy, Refusal, Refused, Reviewer, record};
 use crate::domain::{SafeText, Status};
 use crate::store::{Incident, IncidentNote, IncidentStatus, Store};
@@ -122,7 +124,7 @@ pub fn escalate(
             now,
             "incident.open",
             format!("incident:{}", incident.id),
-            json!({
+            with_state(json!({
                 "incident": incident.id,
                 "title": incident.title,
                 "severity": incident.severity,
@@ -130,7 +132,7 @@ pub fn escalate(
                 "items": incident.item_ids,
                 "events": incident.event_ids.len(),
                 "note": new.note,
-            }),
+            }), &incident),
         )?;
         if let Some(note) = &new.note {
             tx.add_incident_note(
@@ -143,17 +145,17 @@ pub fn escalate(
             )?;
         }
         for mut item in states {
+            item.status = Status::Escalated;
+            item.claimed_by = None;
+            item.claim_expires = None;
             record(
                 tx,
                 who,
                 now,
                 "escalate",
                 format!("item:{}", item.id),
-                json!({ "item": item.id, "incident": incident.id }),
+                with_state(json!({ "item": item.id, "incident": incident.id }), &item),
             )?;
-            item.status = Status::Escalated;
-            item.claimed_by = None;
-            item.claim_expires = None;
             tx.put_item(&item)?;
         }
         opened = Some(incident);
@@ -227,14 +229,17 @@ pub fn update(
             now,
             "incident.update",
             format!("incident:{id}"),
-            json!({
-                "incident": id,
-                "status": change.status.map(|s| s.as_str()),
-                "assignee": change.assignee,
-                "outcome": change.outcome,
-                "note": change.note,
-                "risk_update_needed": change.risk_update_needed,
-            }),
+            with_state(
+                json!({
+                    "incident": id,
+                    "status": change.status.map(|s| s.as_str()),
+                    "assignee": change.assignee,
+                    "outcome": change.outcome,
+                    "note": change.note,
+                    "risk_update_needed": change.risk_update_needed,
+                }),
+                &i,
+            ),
         )?;
         result = Some(i);
         Ok(())
@@ -285,7 +290,10 @@ pub fn record_push(
             now,
             "incident.push",
             format!("incident:{id}"),
-            json!({ "incident": id, "destination": destination, "remote_key": remote_key, "url": url }),
+            with_state(
+                json!({ "incident": id, "destination": destination, "remote_key": remote_key, "url": url }),
+                &i,
+            ),
         )?;
         Ok(())
     })

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::{Refused, Reviewer, record};
 use crate::domain::SafeText;
+use crate::store::ledger::with_state;
 use crate::store::{Risk, Safeguard, Store};
 
 /// The likelihood and impact scales, lowest first (`[risk]` in the config).
@@ -241,7 +242,7 @@ pub fn add(
             now,
             "risk.add",
             format!("risk:{id}"),
-            serde_json::to_value(&stored)?,
+            with_state(serde_json::to_value(&stored)?, &stored),
         )?;
         Ok(())
     })?;
@@ -276,7 +277,7 @@ pub fn update(
             now,
             action,
             format!("risk:{id}"),
-            serde_json::to_value(&r)?,
+            with_state(serde_json::to_value(&r)?, &r),
         )?;
         out = Some(r);
         Ok(())

@@ -10,6 +10,8 @@ use color_eyre::eyre::Result;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::store::ledger::with_state;
+
 use super::{Policy, Refused, Reviewer, record};
 use crate::domain::SafeText;
 use crate::store::{Sanction, Store};
@@ -133,7 +135,7 @@ pub fn add(
             now,
             "sanction.add",
             format!("sanction:{}", s.id),
-            json!({
+            with_state(json!({
                 "sanction": s.id,
                 "member": s.member,
                 "category": s.category,
@@ -144,7 +146,7 @@ pub fn add(
                 "decisions": s.decision_ids,
                 "notice_sent": s.notice_sent,
                 "differs_from_earlier": differs,
-            }),
+            }), &s),
         )?;
         recorded = Some(s);
         Ok(())

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use serde_json::json;
 
+use crate::store::ledger::with_state;
+
 use crate::review::{Refused, Reviewer};
 use crate::store::{NewLedgerEntry, Store, Suppression};
 
@@ -34,14 +36,14 @@ pub fn add(
             actor: who.name.clone(),
             action: "suppression.add".into(),
             entity: format!("suppression:{}", saved.id),
-            payload: json!({
+            payload: with_state(json!({
                 "suppression": saved.id,
                 "actor": saved.actor,
                 "subject": saved.subject,
                 "rule": saved.rule,
                 "until": saved.until.to_rfc3339(),
                 "reason": saved.reason,
-            }),
+            }), &saved),
         })?;
         Ok(())
     })?;

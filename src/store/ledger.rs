@@ -3,6 +3,7 @@
 //! encoding of the entry, so changing, deleting, inserting or reordering any
 //! row behind vigil's back breaks the chain at that row.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -11,6 +12,52 @@ use sha2::{Digest, Sha256};
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The action of entry 1, which every store's creation writes.
+pub const GENESIS_ACTION: &str = "store.create";
+
+/// The meta key holding the store's id, which the genesis entry names.
+pub const STORE_ID_KEY: &str = "store_id";
+
+/// The genesis entry for a new store with id `store`.
+pub fn genesis_entry(store: &str, at: DateTime<Utc>) -> NewLedgerEntry {
+    NewLedgerEntry {
+        at,
+        actor: "vigil".into(),
+        action: GENESIS_ACTION.into(),
+        entity: "store".into(),
+        payload: serde_json::json!({ "store": store }),
+    }
+}
+
+/// A review row whose whole state the ledger holds: the entry that changes
+/// it carries `"state": digest`, and `verify` recomputes the digest from the
+/// row as stored. Every field counts, so no edit behind vigil's back passes.
+pub trait Recorded {
+    /// The ledger entity, e.g. `incident:3`.
+    fn entity(&self) -> String;
+    /// The row's fields, canonically: times at microseconds (as stored),
+    /// lists sorted.
+    fn fields(&self) -> serde_json::Value;
+    fn digest(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.fields().to_string().as_bytes());
+        hex::encode(h.finalize())
+    }
+}
+
+/// A time as the stores keep it.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// `payload` with the row's state digest added.
+pub fn with_state(mut payload: serde_json::Value, row: &dyn Recorded) -> serde_json::Value {
+    if let Some(m) = payload.as_object_mut() {
+        m.insert("state".into(), row.digest().into());
+    }
+    payload
+}
 
 /// A change to record: who did what to which entity, with its details.
 #[derive(Debug, Clone)]
@@ -109,6 +156,10 @@ pub enum Break {
     Mismatch { seq: i64, what: String },
     /// Review state exists that no entry recorded.
     Unrecorded { what: String },
+    /// The ledger does not begin with the entry that created this store.
+    Genesis { what: String },
+    /// A checkpoint kept outside the store no longer matches the ledger.
+    Witnessed { seq: i64, what: String },
 }
 
 impl Break {
@@ -117,9 +168,11 @@ impl Break {
             Break::Altered { seq }
             | Break::Unlinked { seq }
             | Break::MissingHead { seq, .. }
-            | Break::Mismatch { seq, .. } => *seq,
+            | Break::Mismatch { seq, .. }
+            | Break::Witnessed { seq, .. } => *seq,
             Break::Sequence { found, .. } => *found,
             Break::Unrecorded { .. } => 0,
+            Break::Genesis { .. } => 1,
         }
     }
 }
@@ -150,6 +203,11 @@ impl fmt::Display for Break {
             Break::Unrecorded { what } => {
                 write!(f, "review record changed behind the ledger's back: {what}")
             }
+            Break::Genesis { what } => write!(f, "ledger has lost its beginning: {what}"),
+            Break::Witnessed { seq, what } => write!(
+                f,
+                "the witnessed checkpoint at entry {seq} no longer matches the ledger: {what}"
+            ),
             Break::MissingHead { seq, hash } => write!(
                 f,
                 "ledger no longer holds checkpointed entry {seq} with hash {hash}: the tail was truncated or rewritten"
@@ -164,6 +222,10 @@ pub struct Verifier {
     next_seq: i64,
     prev_hash: String,
     pub count: u64,
+    /// Entity -> (seq, digest) of the last entry that recorded its state.
+    pub states: HashMap<String, (i64, String)>,
+    /// The store id entry 1 says it created, if entry 1 is the genesis.
+    pub genesis: Option<String>,
 }
 
 impl Default for Verifier {
@@ -172,6 +234,8 @@ impl Default for Verifier {
             next_seq: 1,
             prev_hash: GENESIS.to_owned(),
             count: 0,
+            states: HashMap::new(),
+            genesis: None,
         }
     }
 }
@@ -202,6 +266,21 @@ impl Verifier {
         self.next_seq += 1;
         self.prev_hash = h;
         self.count += 1;
+        if e.seq == 1 && e.action == GENESIS_ACTION {
+            self.genesis = serde_json::from_str::<serde_json::Value>(&e.payload)
+                .ok()
+                .and_then(|p| p.get("store")?.as_str().map(str::to_owned));
+        }
+        // Most entries record no row state; the byte search skips parsing them.
+        if memchr::memmem::find(e.payload.as_bytes(), b"\"state\":\"").is_some() {
+            #[derive(serde::Deserialize)]
+            struct State {
+                state: String,
+            }
+            if let Ok(p) = serde_json::from_str::<State>(&e.payload) {
+                self.states.insert(e.entity.clone(), (e.seq, p.state));
+            }
+        }
         Ok(())
     }
 
@@ -211,27 +290,110 @@ impl Verifier {
     }
 }
 
-/// Walks the chain and, alongside it in ledger order, the decisions table:
-/// each review act must be the row its entry recorded, and no row may lack an
-/// entry. One pass, constant memory, at a million entries. `entries` and
-/// `decisions` yield rows in `seq` and `ledger_seq` order.
 /// What a walk found, as `verify_ledger` reports it: the chain's own break,
 /// or else what `reconcile` finds (review tables that disagree with it).
 pub fn verification(
-    v: &Verifier,
+    mut v: Verifier,
     broken: Option<Break>,
-    reconcile: impl FnOnce() -> color_eyre::Result<Option<Break>>,
+    store: &dyn super::Store,
 ) -> color_eyre::Result<super::Verification> {
+    let broken = match broken {
+        Some(b) => Some(b),
+        None => reconcile(store, &mut v)?,
+    };
     let (head_seq, head_hash) = v.head();
     Ok(super::Verification {
         entries: v.count,
         head_seq,
         head_hash: head_hash.to_owned(),
-        broken: match broken {
-            Some(b) => Some(b),
-            None => reconcile()?,
-        },
+        broken,
     })
+}
+
+/// Holds every review table to the chain: the genesis entry must name this
+/// store, and each item, incident, sanction, suppression and risk must be
+/// exactly what the last entry about it recorded. A row no entry recorded
+/// (other than an item as the rules raised it), or a recorded row that is
+/// gone, is a break too.
+fn reconcile(store: &dyn super::Store, v: &mut Verifier) -> color_eyre::Result<Option<Break>> {
+    let id = store.meta(STORE_ID_KEY)?;
+    match (&v.genesis, &id) {
+        _ if v.count == 0 => {
+            return Ok(Some(Break::Genesis {
+                what: "the ledger is empty, but every store's first entry records its creation"
+                    .into(),
+            }));
+        }
+        (None, _) => {
+            return Ok(Some(Break::Genesis {
+                what: "entry 1 is not the entry that created this store".into(),
+            }));
+        }
+        (Some(g), Some(id)) if g == id => {}
+        (Some(g), _) => {
+            return Ok(Some(Break::Genesis {
+                what: format!(
+                    "entry 1 created store {g}, but this store's id is {}",
+                    id.as_deref().unwrap_or("missing")
+                ),
+            }));
+        }
+    }
+    let mut states = std::mem::take(&mut v.states);
+    let mut check = |row: &dyn Recorded, untouched: bool| -> Option<Break> {
+        let entity = row.entity();
+        match states.remove(&entity) {
+            Some((seq, digest)) if digest != row.digest() => Some(Break::Mismatch {
+                seq,
+                what: format!("{} differs from what this entry recorded", describe(&entity)),
+            }),
+            Some(_) => None,
+            None if untouched => None,
+            None => Some(Break::Unrecorded {
+                what: format!("{} has review state no ledger entry recorded", describe(&entity)),
+            }),
+        }
+    };
+    let mut found = None;
+    store.for_each_item_state(&mut |s| {
+        if found.is_none() {
+            found = check(&s, s.untouched());
+        }
+        Ok(())
+    })?;
+    let rows: [&dyn Fn() -> color_eyre::Result<Vec<Box<dyn Recorded>>>; 4] = [
+        &|| Ok(boxed(store.incidents()?)),
+        &|| Ok(boxed(store.sanctions()?)),
+        &|| Ok(boxed(store.suppressions()?)),
+        &|| Ok(boxed(store.risks()?)),
+    ];
+    for table in rows {
+        if found.is_some() {
+            break;
+        }
+        found = table()?.iter().find_map(|r| check(r.as_ref(), false));
+    }
+    if found.is_some() {
+        return Ok(found);
+    }
+    // What is left was recorded and is no longer there.
+    Ok(states
+        .into_iter()
+        .filter(|(entity, _)| entity.contains(':'))
+        .min_by_key(|(_, (seq, _))| *seq)
+        .map(|(entity, (seq, _))| Break::Mismatch {
+            seq,
+            what: format!("{} this entry recorded is missing", describe(&entity)),
+        }))
+}
+
+fn boxed<T: Recorded + 'static>(rows: Vec<T>) -> Vec<Box<dyn Recorded>> {
+    rows.into_iter().map(|r| Box::new(r) as Box<dyn Recorded>).collect()
+}
+
+/// `item:5` as `item 5`.
+fn describe(entity: &str) -> String {
+    entity.replacen(':', " ", 1)
 }
 
 pub fn walk(
@@ -259,7 +421,7 @@ pub fn walk(
         }
         match next_decision.take() {
             Some(d) if d.ledger_seq == e.seq => {
-                if !decision_matches(&d, &e.payload) {
+                if !decision_matches(&d, &e) {
                     let what = format!(
                         "decision {} on item {} differs from its ledger entry",
                         d.id, d.item_id
@@ -285,22 +447,32 @@ pub fn walk(
 }
 
 /// Whether a decision row says what its ledger entry recorded.
-fn decision_matches(d: &super::DecisionRow, payload: &str) -> bool {
+/// Every field counts: the reviewer is the entry's actor and the time its
+/// time, so crediting another reviewer or backdating is a mismatch.
+fn decision_matches(d: &super::DecisionRow, e: &LedgerEntry) -> bool {
     #[derive(serde::Deserialize)]
-    struct Recorded<'a> {
+    struct Decision<'a> {
         decision: &'a str,
         item: i64,
         kind: &'a str,
         disposition: Option<&'a str>,
         note: Option<String>,
+        reverts: Option<String>,
+        session: Option<String>,
+        prior_status: Option<&'a str>,
     }
-    match serde_json::from_str::<Recorded<'_>>(payload) {
+    match serde_json::from_str::<Decision<'_>>(&e.payload) {
         Ok(p) => {
             p.decision == d.id
                 && p.item == d.item_id
                 && p.kind == d.kind
                 && p.disposition == d.disposition.map(|x| x.as_str())
                 && p.note == d.note
+                && p.reverts == d.reverts
+                && p.session == d.session
+                && p.prior_status == d.prior_status.map(|s| s.as_str())
+                && e.actor == d.reviewer
+                && e.at == ts(d.decided_at)
         }
         Err(_) => false,
     }

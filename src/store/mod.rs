@@ -295,8 +295,11 @@ pub trait Store: Send {
 
     /// Appends one entry to the ledger and returns it sealed.
     fn append_ledger(&mut self, entry: &NewLedgerEntry) -> Result<LedgerEntry>;
-    /// Walks the whole chain; stops at the first break.
+    /// Walks the whole chain and holds every review table to it; stops at
+    /// the first break.
     fn verify_ledger(&self) -> Result<Verification>;
+    /// Every item's review state, in id order (verify reads them all).
+    fn for_each_item_state(&self, f: &mut dyn FnMut(ItemState) -> Result<()>) -> Result<()>;
     /// The entry with this sequence number, if it exists.
     fn ledger_entry(&self, seq: i64) -> Result<Option<LedgerEntry>>;
     /// Ledger entries about one entity (`item:42`), oldest first.

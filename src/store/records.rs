@@ -238,3 +238,140 @@ impl Risk {
         self.residual().unwrap_or_else(|| self.inherent())
     }
 }
+
+impl crate::store::ledger::Recorded for ItemState {
+    fn entity(&self) -> String {
+        format!("item:{}", self.id)
+    }
+    /// The review fields only: a claim is a lease that lapses by itself, and
+    /// title and actor belong to the finding, not to the review.
+    fn fields(&self) -> serde_json::Value {
+        serde_json::json!([
+            self.status.as_str(),
+            self.disposition.map(|d| d.as_str()),
+            self.decision_id,
+            self.approval,
+        ])
+    }
+}
+
+/// An item row's review columns, as a store reads them.
+pub struct ItemColumns {
+    pub id: i64,
+    pub title: String,
+    pub actor: Option<String>,
+    pub status: String,
+    pub disposition: Option<String>,
+    pub decision_id: Option<String>,
+    pub approval: Option<String>,
+    pub claimed_by: Option<String>,
+    pub claim_expires: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+impl ItemState {
+    /// Decodes a row, refusing values vigil never writes: a corrupt row must
+    /// not read as an undecided item.
+    pub fn decode(c: ItemColumns) -> color_eyre::Result<ItemState> {
+        let corrupt = |what: &str, v: &str| {
+            color_eyre::eyre::eyre!(
+                "item {} has {what} {v:?}, which vigil never writes: the store was changed outside vigil (run `vigil verify`)",
+                c.id
+            )
+        };
+        let status = c.status.parse().map_err(|_| corrupt("status", &c.status))?;
+        let disposition = match &c.disposition {
+            Some(d) => Some(d.parse().map_err(|_| corrupt("disposition", d))?),
+            None => None,
+        };
+        if let Some(a) = c.approval.as_deref().filter(|a| !matches!(*a, "pending" | "approved")) {
+            return Err(corrupt("approval", a));
+        }
+        Ok(ItemState {
+            id: c.id,
+            title: c.title,
+            actor: c.actor,
+            status,
+            disposition,
+            decision_id: c.decision_id,
+            approval: c.approval,
+            claimed_by: c.claimed_by,
+            claim_expires: c.claim_expires,
+            version: c.version,
+        })
+    }
+
+    /// Whether the item is as the rules raised it: never reviewed, so no
+    /// ledger entry need record it.
+    pub fn untouched(&self) -> bool {
+        self.status == Status::New
+            && self.disposition.is_none()
+            && self.decision_id.is_none()
+            && self.approval.is_none()
+    }
+}
+
+impl crate::store::ledger::Recorded for Incident {
+    fn entity(&self) -> String {
+        format!("incident:{}", self.id)
+    }
+    fn fields(&self) -> serde_json::Value {
+        use crate::store::ledger::ts;
+        let mut items = self.item_ids.clone();
+        items.sort_unstable();
+        let mut events = self.event_ids.clone();
+        events.sort_unstable();
+        serde_json::json!([
+            self.id,
+            self.title,
+            self.severity,
+            self.status.as_str(),
+            self.assignee,
+            self.outcome,
+            self.opened_by,
+            ts(self.opened_at),
+            self.closed_at.map(ts),
+            self.risk_update_needed,
+            self.remote_key,
+            items,
+            events,
+        ])
+    }
+}
+
+impl crate::store::ledger::Recorded for Sanction {
+    fn entity(&self) -> String {
+        format!("sanction:{}", self.id)
+    }
+    fn fields(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+impl crate::store::ledger::Recorded for Suppression {
+    fn entity(&self) -> String {
+        format!("suppression:{}", self.id)
+    }
+    fn fields(&self) -> serde_json::Value {
+        serde_json::json!([
+            self.id,
+            self.actor,
+            self.subject,
+            self.rule,
+            crate::store::ledger::ts(self.until),
+            self.reason,
+            self.owner,
+        ])
+    }
+}
+
+impl crate::store::ledger::Recorded for Risk {
+    fn entity(&self) -> String {
+        format!("risk:{}", self.id)
+    }
+    fn fields(&self) -> serde_json::Value {
+        let mut r = self.clone();
+        r.sources.sort_unstable();
+        serde_json::to_value(&r).unwrap_or_default()
+    }
+}

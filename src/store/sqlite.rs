@@ -15,13 +15,13 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
 use super::checkpointer::Checkpointer;
-use super::ledger::{Break, LedgerEntry, NewLedgerEntry, walk};
+use super::ledger::{LedgerEntry, NewLedgerEntry, walk};
 use super::sqlite_review::{
     DECISION_COLS, INCIDENT_COLS, LEDGER_COLS, SANCTION_COLS, SqliteReviewTx, append_ledger,
     decision_row, from_micros, incident_links, incident_row, ledger_row, micros, sanction_row,
 };
 use super::{
-    Batch, BatchOutcome, CheckpointMoved, Gap, GapRow, MigrationReport, QuarantineRow, SourceId,
+    Batch, BatchOutcome, CheckpointMoved, Gap, GapRow, ItemState, MigrationReport, QuarantineRow, SourceId,
     SourceStatus, Store, Stream, Verification,
 };
 use crate::domain::{
@@ -205,32 +205,6 @@ impl SqliteStore {
     }
 
     /// Each item's disposition must be that of the decision in force.
-    fn reconcile_items(&self) -> Result<Option<Break>> {
-        // Each item's disposition is that of the decision in force.
-        let mut st = self.conn.prepare(
-            "SELECT i.id, i.disposition, d.disposition, d.ledger_seq FROM items i LEFT JOIN decisions d ON d.id = i.decision_id
-             WHERE i.decision_id IS NOT NULL OR i.disposition IS NOT NULL",
-        )?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let item: i64 = r.get(0)?;
-            let on_item: Option<String> = r.get(1)?;
-            let in_decision: Option<String> = r.get(2)?;
-            let seq: Option<i64> = r.get(3)?;
-            if on_item != in_decision {
-                return Ok(Some(Break::Mismatch {
-                    seq: seq.unwrap_or(0),
-                    what: format!(
-                        "item {item} shows disposition {} but its recorded decision says {}",
-                        on_item.as_deref().unwrap_or("none"),
-                        in_decision.as_deref().unwrap_or("none")
-                    ),
-                }));
-            }
-        }
-        Ok(None)
-    }
-
     fn items_where(&self, clause: &str, params: &[Param], limit: u64) -> Result<Vec<Item>> {
         self.items_window(clause, params, 0, limit)
     }
@@ -570,6 +544,15 @@ impl Store for SqliteStore {
                 .wrap_err_with(|| format!("migration {} failed", i + 1))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         }
+        if current == 0 {
+            // A new store: its id and the ledger's first entry, together.
+            let id = uuid::Uuid::new_v4().to_string();
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                params![super::ledger::STORE_ID_KEY, id],
+            )?;
+            append_ledger(&tx, &super::ledger::genesis_entry(&id, Utc::now()))?;
+        }
         tx.commit()?;
         Ok(MigrationReport { from, to: known })
     }
@@ -899,7 +882,19 @@ impl Store for SqliteStore {
             &mut || Ok(rows.next()?.map(ledger_row).transpose()?),
             &mut || Ok(drows.next()?.map(decision_row).transpose()?),
         )?;
-        super::ledger::verification(&v, broken, || self.reconcile_items())
+        super::ledger::verification(v, broken, self)
+    }
+
+    fn for_each_item_state(&self, f: &mut dyn FnMut(ItemState) -> Result<()>) -> Result<()> {
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {} FROM items ORDER BY id",
+            super::sqlite_review::ITEM_STATE_COLS
+        ))?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            f(ItemState::decode(super::sqlite_review::item_columns(r)?)?)?;
+        }
+        Ok(())
     }
 
     fn ledger_entry(&self, seq: i64) -> Result<Option<LedgerEntry>> {

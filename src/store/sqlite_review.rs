@@ -9,7 +9,6 @@ use super::ledger::{GENESIS, LedgerEntry, NewLedgerEntry};
 use super::{
     DecisionRow, Incident, IncidentNote, IncidentStatus, ItemState, ReviewTx, Risk, Sanction,
 };
-use crate::domain::{Disposition, Status};
 
 pub(super) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
@@ -63,6 +62,23 @@ pub(super) fn ledger_row(r: &Row<'_>) -> rusqlite::Result<LedgerEntry> {
         payload: r.get(5)?,
         prev_hash: r.get(6)?,
         hash: r.get(7)?,
+    })
+}
+
+pub(super) const ITEM_STATE_COLS: &str = "id, title, actor, status, disposition, decision_id, approval, claimed_by, claim_expires, version";
+
+pub(super) fn item_columns(r: &Row<'_>) -> rusqlite::Result<crate::store::records::ItemColumns> {
+    Ok(crate::store::records::ItemColumns {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        actor: r.get(2)?,
+        status: r.get(3)?,
+        disposition: r.get(4)?,
+        decision_id: r.get(5)?,
+        approval: r.get(6)?,
+        claimed_by: r.get(7)?,
+        claim_expires: r.get::<_, Option<i64>>(8)?.map(from_micros),
+        version: r.get(9)?,
     })
 }
 
@@ -150,26 +166,11 @@ impl ReviewTx for SqliteReviewTx<'_> {
     fn item(&mut self, id: i64) -> Result<Option<ItemState>> {
         Ok(self
             .conn
-            .prepare_cached(
-                "SELECT id, title, actor, status, disposition, decision_id, approval, claimed_by, claim_expires, version FROM items WHERE id = ?1",
-            )?
-            .query_row([id], |r| {
-                let status: String = r.get(3)?;
-                let disposition: Option<String> = r.get(4)?;
-                Ok(ItemState {
-                    id: r.get(0)?,
-                    title: r.get(1)?,
-                    actor: r.get(2)?,
-                    status: status.parse().unwrap_or(Status::New),
-                    disposition: disposition.and_then(|d| d.parse::<Disposition>().ok()),
-                    decision_id: r.get(5)?,
-                    approval: r.get(6)?,
-                    claimed_by: r.get(7)?,
-                    claim_expires: r.get::<_, Option<i64>>(8)?.map(from_micros),
-                    version: r.get(9)?,
-                })
-            })
-            .optional()?)
+            .prepare_cached(&format!("SELECT {ITEM_STATE_COLS} FROM items WHERE id = ?1"))?
+            .query_row([id], item_columns)
+            .optional()?
+            .map(ItemState::decode)
+            .transpose()?)
     }
 
     fn put_item(&mut self, i: &ItemState) -> Result<()> {

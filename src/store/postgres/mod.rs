@@ -17,7 +17,7 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, GenericClient, Row};
 
-use super::ledger::{Break, GENESIS, LedgerEntry, NewLedgerEntry, walk};
+use super::ledger::{GENESIS, LedgerEntry, NewLedgerEntry, walk};
 use super::pg_connect::{Connector, PgTarget};
 // The column lists are the schema's, the same on both stores.
 use super::sqlite::EVENT_COLS;
@@ -25,7 +25,7 @@ use super::sqlite_review::{
     DECISION_COLS, INCIDENT_COLS, LEDGER_COLS, SANCTION_COLS, from_micros, micros,
 };
 use super::{
-    Batch, BatchOutcome, CheckpointMoved, DecisionRow, Gap, GapRow, Incident, IncidentNote,
+    Batch, BatchOutcome, CheckpointMoved, DecisionRow, Gap, GapRow, Incident, IncidentNote, ItemState,
     IncidentStatus, MigrationReport, NewItem, QuarantineRow, ReviewTx, Sanction, Seen, SourceId,
     SourceStatus, Store, Stream, Suppression, Verification,
 };
@@ -701,30 +701,6 @@ impl PgStore {
     }
 
     /// Each item's disposition must be that of the decision in force.
-    fn reconcile_items(&self) -> Result<Option<Break>> {
-        let row = self.read(|c| {
-            Ok(c.query_opt(
-                "SELECT i.id, i.disposition, d.disposition, d.ledger_seq FROM items i LEFT JOIN decisions d ON d.id = i.decision_id
-                 WHERE (i.decision_id IS NOT NULL OR i.disposition IS NOT NULL) AND i.disposition IS DISTINCT FROM d.disposition
-                 ORDER BY i.id LIMIT 1",
-                &[],
-            )?)
-        })?;
-        Ok(row.map(|r| {
-            let item: i64 = r.get(0);
-            let on_item: Option<String> = r.get(1);
-            let in_decision: Option<String> = r.get(2);
-            Break::Mismatch {
-                seq: r.get::<_, Option<i64>>(3).unwrap_or(0),
-                what: format!(
-                    "item {item} shows disposition {} but its recorded decision says {}",
-                    on_item.as_deref().unwrap_or("none"),
-                    in_decision.as_deref().unwrap_or("none")
-                ),
-            }
-        }))
-    }
-
     /// The schema version, 0 before any migration.
     fn version_of(c: &mut impl GenericClient) -> Result<i64> {
         let exists: bool = c
@@ -892,6 +868,15 @@ impl Store for PgStore {
                 "INSERT INTO vigil_schema (version) VALUES ($1)",
                 &[&((i + 1) as i32)],
             )?;
+        }
+        if current == 0 {
+            // A new store: its id and the ledger's first entry, together.
+            let id = uuid::Uuid::new_v4().to_string();
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2)",
+                &[&crate::store::ledger::STORE_ID_KEY, &id],
+            )?;
+            append_ledger(&mut tx, &crate::store::ledger::genesis_entry(&id, Utc::now()))?;
         }
         tx.commit()?;
         Ok(MigrationReport { from, to: known })
@@ -1239,7 +1224,30 @@ impl Store for PgStore {
                 Ok(decisions.next())
             },
         )?;
-        crate::store::ledger::verification(&v, broken, || self.reconcile_items())
+        crate::store::ledger::verification(v, broken, self)
+    }
+
+    fn for_each_item_state(&self, f: &mut dyn FnMut(ItemState) -> Result<()>) -> Result<()> {
+        let mut last = i64::MIN;
+        loop {
+            let page = self.read(|c| {
+                Ok(c.query(
+                    &format!(
+                        "SELECT {} FROM items WHERE id > $1 ORDER BY id LIMIT {PAGE}",
+                        review::ITEM_STATE_COLS
+                    ),
+                    &[&last],
+                )?)
+            })?;
+            for r in &page {
+                let s = review::item_state_row(r)?;
+                last = s.id;
+                f(s)?;
+            }
+            if (page.len() as i64) < PAGE {
+                return Ok(());
+            }
+        }
     }
 
     fn ledger_entry(&self, seq: i64) -> Result<Option<LedgerEntry>> {

@@ -14,7 +14,6 @@ use super::super::{
     DecisionRow, Incident, IncidentNote, ItemState, ReviewTx, Sanction, Suppression,
 };
 use super::{DECISION_COLS, INCIDENT_COLS, decision_row, incident_links, incident_row};
-use crate::domain::{Disposition, Status};
 use crate::store::Risk;
 
 /// The review service's view of one open PostgreSQL transaction. The items
@@ -37,23 +36,21 @@ pub(super) struct PgReviewTx<'a, 'b> {
     new_ledger: Vec<LedgerEntry>,
 }
 
-const ITEM_STATE_COLS: &str = "id, title, actor, status, disposition, decision_id, approval, claimed_by, claim_expires, version";
+pub(super) const ITEM_STATE_COLS: &str = "id, title, actor, status, disposition, decision_id, approval, claimed_by, claim_expires, version";
 
-fn item_state_row(r: &Row) -> ItemState {
-    let status: String = r.get(3);
-    let disposition: Option<String> = r.get(4);
-    ItemState {
+pub(super) fn item_state_row(r: &Row) -> Result<ItemState> {
+    ItemState::decode(crate::store::records::ItemColumns {
         id: r.get(0),
         title: r.get(1),
         actor: r.get(2),
-        status: status.parse().unwrap_or(Status::New),
-        disposition: disposition.and_then(|d| d.parse::<Disposition>().ok()),
+        status: r.get(3),
+        disposition: r.get(4),
         decision_id: r.get(5),
         approval: r.get(6),
         claimed_by: r.get(7),
         claim_expires: r.get::<_, Option<i64>>(8).map(from_micros),
         version: r.get(9),
-    }
+    })
 }
 
 impl<'a, 'b> PgReviewTx<'a, 'b> {
@@ -166,7 +163,7 @@ impl ReviewTx for PgReviewTx<'_, '_> {
                 ),
                 &[&want],
             )? {
-                let i = item_state_row(&r);
+                let i = item_state_row(&r)?;
                 self.items.insert(i.id, Some(i));
             }
             for id in want {
@@ -205,7 +202,8 @@ impl ReviewTx for PgReviewTx<'_, '_> {
                 &[&id],
             )?
             .as_ref()
-            .map(item_state_row);
+            .map(item_state_row)
+            .transpose()?;
         self.items.insert(id, i.clone());
         Ok(i)
     }
