@@ -52,14 +52,7 @@ pub fn run(ctx: &Context, a: &ReportArgs) -> Result<ExitCode> {
     };
     match &a.output {
         Some(path) => {
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(path)
-                .wrap_err_with(|| format!("cannot write the report to {}", path.display()))?;
+            let mut f = crate::config::perms::create_private(path).wrap_err_with(|| format!("cannot write the report to {}", path.display()))?;
             f.write_all(body.as_bytes())?;
             eprintln!("vigil: report written to {}", path.display());
         }

@@ -8,7 +8,7 @@ mod systems;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, NaiveTime, Timelike, Utc};
@@ -372,13 +372,7 @@ impl Log {
 }
 
 fn create_private(path: &Path) -> Result<File> {
-    OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .wrap_err_with(|| format!("cannot write {}", path.display()))
+    crate::config::perms::create_private(path).wrap_err_with(|| format!("cannot write {}", path.display()))
 }
 
 /// `h:m` on the hospital's calendar day that `day` falls in (the staff
