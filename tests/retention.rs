@@ -119,9 +119,12 @@ fn pruning_keeps_what_it_must(b: Backend) {
         .into_iter()
         .map(|e| e.action)
         .collect();
-    assert_eq!(acts, ["hold.place", "hold.release", "store.prune"]);
+    assert_eq!(
+        acts,
+        ["store.create", "hold.place", "hold.release", "store.prune"]
+    );
     assert!(
-        s.ledger_for("store").unwrap()[2]
+        s.ledger_for("store").unwrap()[3]
             .payload
             .contains("\"events_removed\":2")
     );

@@ -82,6 +82,10 @@ pub struct LedgerEntry {
     pub payload: String,
     pub prev_hash: String,
     pub hash: String,
+    /// `KEYID:SIGNATURE` of `hash` by the writer's ledger key, if it had
+    /// one. Outside the hash: the chain says where an entry stands, the
+    /// seal who wrote it.
+    pub seal: Option<String>,
 }
 
 impl NewLedgerEntry {
@@ -108,6 +112,7 @@ impl NewLedgerEntry {
             entity: self.entity.clone(),
             payload,
             prev_hash: prev_hash.to_owned(),
+            seal: super::keys::sealer().map(|k| k.seal(&hash)),
             hash,
         }
     }

@@ -5,6 +5,7 @@
 //! from worker threads, never from the UI thread.
 
 mod checkpointer;
+pub mod keys;
 pub mod ledger;
 pub mod pg_connect;
 pub mod pg_grants;
@@ -298,6 +299,8 @@ pub trait Store: Send {
     /// Walks the whole chain and holds every review table to it; stops at
     /// the first break.
     fn verify_ledger(&self) -> Result<Verification>;
+    /// Up to `limit` entries after `seq`, in order (a tail, page by page).
+    fn ledger_after(&self, seq: i64, limit: u64) -> Result<Vec<LedgerEntry>>;
     /// Every item's review state, in id order (verify reads them all).
     fn for_each_item_state(&self, f: &mut dyn FnMut(ItemState) -> Result<()>) -> Result<()>;
     /// The entry with this sequence number, if it exists.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use color_eyre::eyre::{Result, WrapErr, bail};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0001_init.sql"),
     include_str!("migrations/sqlite/0002_no_event_to_item_index.sql"),
     include_str!("migrations/sqlite/0003_risk_register.sql"),
+    include_str!("migrations/sqlite/0004_ledger_seal.sql"),
 ];
 
 pub struct SqliteStore {
@@ -141,8 +142,16 @@ impl Drop for SqliteStore {
     }
 }
 
+/// SQLite's write-ahead log beside the store: it holds recent rows too.
+fn wal_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push("-wal");
+    PathBuf::from(p)
+}
+
 impl SqliteStore {
-    /// Opens (creating if needed) the store file. Does not migrate.
+    /// Opens (creating if needed) the store file, refusing one that others
+    /// could read or write. Does not migrate.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -161,7 +170,14 @@ impl SqliteStore {
                 path.display()
             );
         }
-        if !path.exists() {
+        if path.exists() {
+            // The store holds ePHI and the ledger: as private as a key file.
+            for p in [path.to_path_buf(), wal_path(path)] {
+                if p.exists() {
+                    crate::config::perms::check_private(&p, "store").map_err(|m| eyre!(m))?;
+                }
+            }
+        } else {
             // The store holds ePHI: only its owner may read it.
             OpenOptions::new()
                 .write(true)
@@ -883,6 +899,14 @@ impl Store for SqliteStore {
             &mut || Ok(drows.next()?.map(decision_row).transpose()?),
         )?;
         super::ledger::verification(v, broken, self)
+    }
+
+    fn ledger_after(&self, seq: i64, limit: u64) -> Result<Vec<LedgerEntry>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {LEDGER_COLS} FROM ledger WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+        ))?;
+        let rows = st.query_map(params![seq, limit as i64], ledger_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn for_each_item_state(&self, f: &mut dyn FnMut(ItemState) -> Result<()>) -> Result<()> {

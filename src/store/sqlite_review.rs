@@ -35,7 +35,7 @@ pub(super) fn append_ledger(conn: &Connection, entry: &NewLedgerEntry) -> Result
     let (seq, prev) = ledger_head(conn)?;
     let sealed = entry.seal(seq + 1, &prev);
     conn.prepare_cached(
-        "INSERT INTO ledger (seq, at, actor, action, entity, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO ledger (seq, at, actor, action, entity, payload, prev_hash, hash, seal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         sealed.seq,
@@ -45,12 +45,13 @@ pub(super) fn append_ledger(conn: &Connection, entry: &NewLedgerEntry) -> Result
         sealed.entity,
         sealed.payload,
         sealed.prev_hash,
-        sealed.hash
+        sealed.hash,
+        sealed.seal
     ])?;
     Ok(sealed)
 }
 
-pub(super) const LEDGER_COLS: &str = "seq, at, actor, action, entity, payload, prev_hash, hash";
+pub(super) const LEDGER_COLS: &str = "seq, at, actor, action, entity, payload, prev_hash, hash, seal";
 
 pub(super) fn ledger_row(r: &Row<'_>) -> rusqlite::Result<LedgerEntry> {
     Ok(LedgerEntry {
@@ -62,6 +63,7 @@ pub(super) fn ledger_row(r: &Row<'_>) -> rusqlite::Result<LedgerEntry> {
         payload: r.get(5)?,
         prev_hash: r.get(6)?,
         hash: r.get(7)?,
+        seal: r.get(8)?,
     })
 }
 

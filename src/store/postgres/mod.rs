@@ -36,7 +36,10 @@ use crate::query::{Dialect, Param, Query, Target};
 use review::PgReviewTx;
 
 /// Schema migrations, in order; `vigil_schema` records the last applied.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_init.sql"),
+    include_str!("../migrations/postgres/0002_ledger_seal.sql"),
+];
 
 /// The advisory lock every review transaction and ledger append holds: the
 /// ledger is one chain, so its appends are serialized, and taking the lock
@@ -212,6 +215,7 @@ fn ledger_row(r: &Row) -> LedgerEntry {
         payload: r.get(5),
         prev_hash: r.get(6),
         hash: r.get(7),
+        seal: r.get(8),
     }
 }
 
@@ -300,7 +304,7 @@ fn append_ledger(c: &mut impl GenericClient, entry: &NewLedgerEntry) -> Result<L
     };
     let sealed = entry.seal(seq + 1, &prev);
     c.execute(
-        "INSERT INTO ledger (seq, at, actor, action, entity, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO ledger (seq, at, actor, action, entity, payload, prev_hash, hash, seal) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
             &sealed.seq,
             &sealed.at,
@@ -310,6 +314,7 @@ fn append_ledger(c: &mut impl GenericClient, entry: &NewLedgerEntry) -> Result<L
             &sealed.payload,
             &sealed.prev_hash,
             &sealed.hash,
+            &sealed.seal,
         ],
     )?;
     Ok(sealed)
@@ -1225,6 +1230,18 @@ impl Store for PgStore {
             },
         )?;
         crate::store::ledger::verification(v, broken, self)
+    }
+
+    fn ledger_after(&self, seq: i64, limit: u64) -> Result<Vec<LedgerEntry>> {
+        self.read(|c| {
+            Ok(c.query(
+                &format!("SELECT {LEDGER_COLS} FROM ledger WHERE seq > $1 ORDER BY seq LIMIT $2"),
+                &[&seq, &(limit as i64)],
+            )?
+            .iter()
+            .map(ledger_row)
+            .collect())
+        })
     }
 
     fn for_each_item_state(&self, f: &mut dyn FnMut(ItemState) -> Result<()>) -> Result<()> {

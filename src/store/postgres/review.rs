@@ -105,8 +105,8 @@ impl<'a, 'b> PgReviewTx<'a, 'b> {
             let seqs: Vec<i64> = l.iter().map(|e| e.seq).collect();
             let col = |f: fn(&LedgerEntry) -> &str| -> Vec<&str> { l.iter().map(f).collect() };
             self.tx.execute(
-                "INSERT INTO ledger (seq, at, actor, action, entity, payload, prev_hash, hash)
-                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])",
+                "INSERT INTO ledger (seq, at, actor, action, entity, payload, prev_hash, hash, seal)
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])",
                 &[
                     &seqs,
                     &col(|e| &e.at),
@@ -116,6 +116,7 @@ impl<'a, 'b> PgReviewTx<'a, 'b> {
                     &col(|e| &e.payload),
                     &col(|e| &e.prev_hash),
                     &col(|e| &e.hash),
+                    &l.iter().map(|e| e.seal.as_deref()).collect::<Vec<_>>(),
                 ],
             )?;
         }
