@@ -219,4 +219,318 @@ on_both_stores!(
     an_inserted_row_is_named,
     reordered_rows_are_named,
     verify_through_the_binary_exits_1_naming_the_entry_and_checkpoints_catch_truncation,
+    every_field_of_every_review_table_is_held_to_the_chain,
+    a_wiped_ledger_or_a_swapped_genesis_is_broken,
+    a_status_vigil_never_writes_fails_loudly,
 );
+
+// ---------------------------------------------------------------------------
+// Review tables held to the chain: an attacker who edits any field of any
+// review row, and leaves the ledger alone, is named by `verify`.
+
+use vigil::domain::{Disposition, ItemKind, Severity};
+use vigil::review::risk::{self, RiskChange, Scales};
+use vigil::review::{Act, IncidentChange, NewIncident, NewSanction, Policy, Reviewer, ops};
+use vigil::store::{IncidentStatus, NewItem, Suppression};
+
+fn who(name: &str) -> Reviewer {
+    Reviewer {
+        name: name.into(),
+        session: format!("session-{name}"),
+    }
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// A store with every kind of review row: items decided, approved, undone
+/// and escalated, an incident closed, a sanction, a suppression, a risk.
+fn reviewed(b: Backend) -> (tempfile::TempDir, Box<dyn Store>, Attacker) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = store_url_on(b, dir.path()).unwrap();
+    let mut s = open_url(&url);
+    let items: Vec<NewItem> = (0..6)
+        .map(|i| NewItem {
+            kind: ItemKind::Finding,
+            source_id: None,
+            occurred_at: t("2026-11-20T10:00:00Z"),
+            actor: Some(format!("user{i}")),
+            subject: Some("MRN 100234".into()),
+            title: format!("finding {i}"),
+            severity: Severity::Medium,
+            group_key: Some(format!("test:{i}")),
+            rules: vec![("after-hours".into(), format!("user{i} at 23:14"))],
+            event_ids: vec![],
+        })
+        .collect();
+    s.add_items(&items).unwrap();
+    let policy = Policy {
+        sanction_viewers: vec!["hr".into()],
+        second_approval: vec![Disposition::Violation],
+        ..Policy::default()
+    };
+    let now = t("2026-11-21T09:00:00.123456789Z");
+    let act = |s: &mut dyn Store, r: &str, item: i64, act: Act| {
+        ops::apply(s, &policy, &who(r), now, &[item], &act, None).unwrap();
+    };
+    let decide = |d: Disposition, note: &str| Act::Decide {
+        disposition: d,
+        note: Some(note.into()),
+        reopen: false,
+    };
+    act(&mut *s, "root", 1, decide(Disposition::Benign, "on call"));
+    act(
+        &mut *s,
+        "alice",
+        2,
+        decide(Disposition::Violation, "snooping"),
+    );
+    act(&mut *s, "bob", 2, Act::Approve { note: None });
+    act(
+        &mut *s,
+        "alice",
+        3,
+        decide(Disposition::FalsePositive, "test account"),
+    );
+    act(&mut *s, "alice", 3, Act::Undo);
+    act(
+        &mut *s,
+        "alice",
+        3,
+        decide(Disposition::Benign, "second look"),
+    );
+    let inc = ops::escalate(
+        &mut *s,
+        &policy,
+        &who("carol"),
+        now,
+        &[4, 5],
+        &NewIncident {
+            title: Some("two VIP charts".into()),
+            severity: "high".into(),
+            assignee: Some("carol".into()),
+            note: Some("opened".into()),
+        },
+    )
+    .unwrap();
+    ops::update_incident(
+        &mut *s,
+        &who("carol"),
+        now,
+        inc.id,
+        &IncidentChange {
+            status: Some(IncidentStatus::Closed),
+            outcome: Some("retrained".into()),
+            risk_update_needed: Some(false),
+            ..IncidentChange::default()
+        },
+    )
+    .unwrap();
+    ops::add_sanction(
+        &mut *s,
+        &policy,
+        &who("hr"),
+        now,
+        &NewSanction {
+            member: "user1".into(),
+            category: policy.sanction_categories[0].clone(),
+            tier: policy.sanction_tiers[0].clone(),
+            sanction: "written warning".into(),
+            decided_on: "2026-11-21".into(),
+            incident_id: Some(inc.id),
+            decision_ids: vec![],
+            notice_sent: false,
+            note: None,
+            confirm_inconsistent: false,
+        },
+    )
+    .unwrap();
+    vigil::rules::suppression::add(
+        &mut *s,
+        &who("alice"),
+        now,
+        &Suppression {
+            id: 0,
+            actor: "backup".into(),
+            subject: None,
+            rule: Some("after-hours".into()),
+            until: t("2027-01-01T00:00:00Z"),
+            reason: "nightly backup job".into(),
+            owner: String::new(),
+        },
+    )
+    .unwrap();
+    risk::add(
+        &mut *s,
+        &Scales::default(),
+        &who("po"),
+        now,
+        &RiskChange {
+            asset: Some("EHR database".into()),
+            threat: Some("insider snooping".into()),
+            vulnerability: Some("broad read grants".into()),
+            likelihood: Some("likely".into()),
+            impact: Some("5".into()),
+            ..RiskChange::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(s.verify_ledger().unwrap().broken, None);
+    (dir, s, Attacker { b, url })
+}
+
+fn every_field_of_every_review_table_is_held_to_the_chain(b: Backend) {
+    // (what the attacker does, the break verify must name)
+    let later = t("2026-10-22T09:00:00Z").timestamp_micros();
+    let tamperings: Vec<(String, &str)> = vec![
+        (
+            "UPDATE decisions SET reviewer = 'alice' WHERE item_id = 1".into(),
+            "decision",
+        ),
+        (
+            format!("UPDATE decisions SET decided_at = {later} WHERE item_id = 1"),
+            "decision",
+        ),
+        (
+            "UPDATE decisions SET session = 'other' WHERE item_id = 1".into(),
+            "decision",
+        ),
+        (
+            "UPDATE decisions SET note = 'nothing' WHERE item_id = 1".into(),
+            "decision",
+        ),
+        (
+            "UPDATE decisions SET disposition = 'violation' WHERE item_id = 1".into(),
+            "decision",
+        ),
+        (
+            "UPDATE decisions SET prior_status = 'reopened' WHERE item_id = 1".into(),
+            "decision",
+        ),
+        (
+            "UPDATE decisions SET reverts = NULL WHERE kind = 'revert'".into(),
+            "decision",
+        ),
+        (
+            "DELETE FROM decisions WHERE item_id = 1".into(),
+            "missing from the decisions",
+        ),
+        (
+            "UPDATE items SET status = 'new', disposition = NULL, decision_id = NULL WHERE id = 1"
+                .into(),
+            "item 1 differs",
+        ),
+        (
+            "UPDATE items SET disposition = 'violation' WHERE id = 1".into(),
+            "item 1 differs",
+        ),
+        (
+            "UPDATE items SET approval = NULL WHERE id = 2".into(),
+            "item 2 differs",
+        ),
+        (
+            "UPDATE items SET approval = 'pending' WHERE id = 2".into(),
+            "item 2 differs",
+        ),
+        (
+            "UPDATE items SET status = 'new' WHERE id = 4".into(),
+            "item 4 differs",
+        ),
+        (
+            "UPDATE items SET status = 'decided', disposition = 'benign' WHERE id = 6".into(),
+            "item 6 has review state no ledger entry recorded",
+        ),
+        (
+            "UPDATE incidents SET title = 'nothing' WHERE id = 1".into(),
+            "incident 1 differs",
+        ),
+        (
+            "UPDATE incidents SET status = 'open', closed_at = NULL WHERE id = 1".into(),
+            "incident 1 differs",
+        ),
+        (
+            "UPDATE incidents SET outcome = 'none' WHERE id = 1".into(),
+            "incident 1 differs",
+        ),
+        (
+            "UPDATE incidents SET assignee = 'mallory' WHERE id = 1".into(),
+            "incident 1 differs",
+        ),
+        (
+            "DELETE FROM incident_items WHERE item_id = 5".into(),
+            "incident 1 differs",
+        ),
+        (
+            "UPDATE sanctions SET member = 'user2' WHERE id = 1".into(),
+            "sanction 1 differs",
+        ),
+        (
+            "UPDATE sanctions SET tier = 'x' WHERE id = 1".into(),
+            "sanction 1 differs",
+        ),
+        (
+            "DELETE FROM sanctions".into(),
+            "sanction 1 this entry recorded is missing",
+        ),
+        (
+            format!(
+                "UPDATE suppressions SET until = {} WHERE id = 1",
+                t("2030-01-01T00:00:00Z").timestamp_micros()
+            ),
+            "suppression 1 differs",
+        ),
+        (
+            "UPDATE suppressions SET reason = 'x' WHERE id = 1".into(),
+            "suppression 1 differs",
+        ),
+        // the register reads a risk from its data; the columns only sort
+        (
+            "UPDATE risks SET data = replace(data, '\"likelihood\":4', '\"likelihood\":1')".into(),
+            "risk 1 differs",
+        ),
+        (
+            "DELETE FROM risk_sources; DELETE FROM risks".into(),
+            "risk 1 this entry recorded is missing",
+        ),
+        (
+            format!(
+                "INSERT INTO suppressions (actor, until, reason, owner, created_at) VALUES ('mallory', {later}0, 'x', 'alice', 0)"
+            ),
+            "suppression 2 has review state no ledger entry",
+        ),
+    ];
+    for (sql, expect) in tamperings {
+        let (_d, s, a) = reviewed(b);
+        a.sql(&sql);
+        let found = s.verify_ledger().unwrap().broken;
+        let text = found.as_ref().map(|b| b.to_string()).unwrap_or_default();
+        assert!(
+            text.contains(expect),
+            "{sql}: expected {expect:?}, verify said {text:?}"
+        );
+    }
+}
+
+fn a_wiped_ledger_or_a_swapped_genesis_is_broken(b: Backend) {
+    let (_d, s, a) = reviewed(b);
+    a.sql("DELETE FROM ledger; DELETE FROM decisions; UPDATE items SET status = 'new', disposition = NULL, decision_id = NULL, approval = NULL");
+    let found = s.verify_ledger().unwrap().broken.unwrap();
+    assert!(matches!(found, Break::Genesis { .. }), "{found}");
+    assert!(found.to_string().contains("empty"), "{found}");
+
+    let (_d, s, a) = reviewed(b);
+    a.sql("UPDATE meta SET value = 'another-store' WHERE key = 'store_id'");
+    let found = s.verify_ledger().unwrap().broken.unwrap();
+    assert!(
+        found.to_string().contains("entry 1 created store"),
+        "{found}"
+    );
+}
+
+fn a_status_vigil_never_writes_fails_loudly(b: Backend) {
+    let (_d, s, a) = reviewed(b);
+    a.sql("UPDATE items SET status = 'whatever' WHERE id = 6");
+    let e = s.verify_ledger().unwrap_err().to_string();
+    assert!(e.contains("never writes"), "{e}");
+}

@@ -169,6 +169,9 @@ impl Context {
             None => (paths::config_file(), false),
         };
         let config = Config::load(&file, explicit)?;
+        if let Some(path) = &config.ledger.key_file {
+            crate::store::keys::install(load_or_create_key(path)?);
+        }
         let store_url = match &cli.store {
             Some(s) => {
                 let from_env = std::env::var("VIGIL_STORE").is_ok_and(|v| v == *s);
@@ -199,7 +202,38 @@ impl Context {
     }
 
     pub fn open_store(&self) -> Result<Box<dyn Store>> {
-        self.store_url.open()
+        let mut store = self.store_url.open()?;
+        if let Some(key) = crate::store::keys::sealer() {
+            crate::review::witness::register(
+                store.as_mut(),
+                key,
+                &crate::review::Reviewer::current(),
+            )?;
+        }
+        Ok(store)
+    }
+
+    /// After a command: a checkpoint to the witness if one is due. A ledger
+    /// that does not hold up is said loudly, and nothing is signed.
+    fn checkpoint_if_due(&self) {
+        if !self.config.ledger.enabled() || crate::store::keys::sealer().is_none() {
+            return;
+        }
+        let done = self.store_url.open().and_then(|s| {
+            crate::review::witness::maybe_checkpoint(
+                s.as_ref(),
+                &self.config.ledger,
+                chrono::Utc::now(),
+            )
+        });
+        match done {
+            Ok(Some(cp)) => tracing::info!(seq = cp.seq, "checkpoint witnessed"),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!("checkpoint: {e:#}");
+                eprintln!("vigil: WARNING: {e:#}");
+            }
+        }
     }
 
     /// The store, for commands that run the review (pull, ingest, the
@@ -237,7 +271,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         return demo::run(args);
     }
     let ctx = Context::load(&cli)?;
-    match command {
+    let code = match command {
         Command::Demo(_) => unreachable!("handled above"),
         Command::Tui => {
             if !crate::tui::interactive() {
@@ -272,7 +306,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::CheckCase(a) => case::check(&ctx, a),
         Command::Sources(a) => sources::run(&ctx, a),
         Command::Quarantine(a) => sources::quarantine(&ctx, a),
-        Command::Verify(a) => verify::run(&ctx, a),
+        Command::Verify(a) => return verify::run(&ctx, a),
         Command::Store(c) => store_cmd::run(&ctx, c),
+    };
+    ctx.checkpoint_if_due();
+    code
+}
+
+/// The ledger key at `path`; a new one is made (0600) the first time, and
+/// the user is told to keep a copy offline.
+fn load_or_create_key(path: &std::path::Path) -> Result<crate::store::keys::LedgerKey> {
+    use crate::store::keys::LedgerKey;
+    if path.exists() {
+        return LedgerKey::load(path);
     }
+    let key = LedgerKey::generate()?;
+    key.save(path)?;
+    eprintln!(
+        "vigil: created the ledger key {} (key {}); keep a copy offline: it proves which checkpoints are vigil's",
+        path.display(),
+        key.id()
+    );
+    Ok(key)
 }

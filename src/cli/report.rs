@@ -52,7 +52,8 @@ pub fn run(ctx: &Context, a: &ReportArgs) -> Result<ExitCode> {
     };
     match &a.output {
         Some(path) => {
-            let mut f = crate::config::perms::create_private(path).wrap_err_with(|| format!("cannot write the report to {}", path.display()))?;
+            let mut f = crate::config::perms::create_private(path)
+                .wrap_err_with(|| format!("cannot write the report to {}", path.display()))?;
             f.write_all(body.as_bytes())?;
             eprintln!("vigil: report written to {}", path.display());
         }

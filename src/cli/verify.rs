@@ -1,70 +1,184 @@
-//! `vigil verify`: walk the ledger's hash chain; exit 1 naming the first bad
-//! entry. `--checkpoint` prints the head to keep off-host; `--against
-//! HASH@SEQ` proves the ledger still holds a head printed earlier, which
-//! catches a truncated tail that the chain alone cannot.
+//! `vigil verify`: walk the ledger's hash chain, hold every review table to
+//! it, check it against every checkpoint the witness kept and the seal of
+//! every entry since; exit 1 naming the first thing that does not hold.
+//! `--checkpoint` signs the head (with the ledger key) and hands it to the
+//! witness; `--against` proves the ledger still holds a head printed
+//! earlier, signed or as HASH@SEQ, which catches a rewritten or truncated
+//! tail that the chain alone cannot.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use color_eyre::eyre::Result;
+use color_eyre::eyre::{Result, bail};
 
 use super::{Context, UsageError};
+use crate::review::witness::{self, Checkpoint, WitnessReport};
 use crate::store::Break;
+use crate::store::keys::{self, LedgerKey};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Print the current head as HASH@SEQ (after verifying the chain)
+    /// Print the current head (after verifying): a signed checkpoint, also
+    /// handed to the witness, when a ledger key is configured; HASH@SEQ
+    /// otherwise
     #[arg(long)]
     pub checkpoint: bool,
-    /// Also prove the ledger still contains this earlier head (HASH@SEQ)
-    #[arg(long, value_name = "HASH@SEQ")]
+    /// Also prove the ledger still holds this earlier head: a signed
+    /// checkpoint line, or HASH@SEQ
+    #[arg(long, value_name = "CHECKPOINT")]
     pub against: Option<String>,
+    /// Make a new ledger key at this path and rotate to it: the current key
+    /// endorses it in the ledger, and older checkpoints stay verifiable
+    #[arg(long, value_name = "NEW_KEY_FILE")]
+    pub rotate_key: Option<PathBuf>,
+}
+
+enum Against {
+    Signed(Result<Checkpoint, String>),
+    Plain(String, i64),
+}
+
+fn against(s: &str) -> Result<Against> {
+    if s.trim_start().starts_with("vigil-checkpoint") {
+        return Ok(Against::Signed(Checkpoint::parse(s)));
+    }
+    s.split_once('@')
+        .and_then(|(h, n)| Some((h.to_ascii_lowercase(), n.parse::<i64>().ok()?)))
+        .filter(|(h, _)| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|(h, n)| Against::Plain(h, n))
+        .ok_or_else(|| {
+            UsageError(
+                "--against takes a checkpoint as printed by `vigil verify --checkpoint` (a signed line, or HASH@SEQ)".into(),
+            )
+            .into()
+        })
+}
+
+fn broken(entries: u64, b: &Break) -> ExitCode {
+    println!("ledger BROKEN after {entries} good entries: {b}");
+    ExitCode::from(1)
 }
 
 pub fn run(ctx: &Context, a: &VerifyArgs) -> Result<ExitCode> {
-    let against = match &a.against {
-        Some(s) => {
-            let (hash, seq) = s
-                .split_once('@')
-                .and_then(|(h, n)| Some((h.to_ascii_lowercase(), n.parse::<i64>().ok()?)))
-                .filter(|(h, _)| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-                .ok_or_else(|| {
-                    UsageError(
-                        "--against takes HASH@SEQ as printed by `vigil verify --checkpoint`".into(),
-                    )
-                })?;
-            Some((hash, seq))
-        }
-        None => None,
-    };
-    let store = ctx.open_store()?;
+    let against = a.against.as_deref().map(against).transpose()?;
+    // Opened as it is: a broken key history must be reported, not refused.
+    let mut store = ctx.store_url.open()?;
+    if let Some(new_path) = &a.rotate_key {
+        return rotate(ctx, store.as_mut(), new_path);
+    }
     let v = store.verify_ledger()?;
     if let Some(b) = &v.broken {
-        println!("ledger BROKEN after {} good entries: {b}", v.entries);
-        return Ok(ExitCode::from(1));
+        return Ok(broken(v.entries, b));
     }
-    if let Some((hash, seq)) = against {
-        let ok = store.ledger_entry(seq)?.is_some_and(|e| e.hash == hash);
-        if !ok {
-            println!(
-                "ledger BROKEN: {}",
-                Break::MissingHead {
-                    seq,
-                    hash: hash.clone()
-                }
-            );
-            return Ok(ExitCode::from(1));
+    if let Some(key) = keys::sealer()
+        && witness::key_history(store.as_ref())?.is_ok()
+    {
+        // A key's first use registers it, here as at any other command.
+        witness::register(store.as_mut(), key, &crate::review::Reviewer::current())?;
+    }
+    let v = store.verify_ledger()?;
+    let report = match witness::check_configured(store.as_ref(), &ctx.config.ledger)? {
+        Ok(r) => r,
+        Err(b) => return Ok(broken(v.entries, &b)),
+    };
+    match against {
+        Some(Against::Plain(hash, seq)) => {
+            if !store.ledger_entry(seq)?.is_some_and(|e| e.hash == hash) {
+                println!("ledger BROKEN: {}", Break::MissingHead { seq, hash });
+                return Ok(ExitCode::from(1));
+            }
         }
+        Some(Against::Signed(cp)) => {
+            let given = [("the checkpoint given".to_owned(), cp)];
+            if let Err(b) = witness::check(store.as_ref(), &given)? {
+                return Ok(broken(v.entries, &b));
+            }
+        }
+        None => {}
     }
     if a.checkpoint {
-        println!("{}@{}", v.head_hash, v.head_seq);
-    } else if v.entries == 0 {
-        println!("ledger intact: no entries yet");
-    } else {
-        println!(
-            "ledger intact: {} entries, head {} at entry {}",
-            v.entries, v.head_hash, v.head_seq
-        );
+        match keys::sealer() {
+            Some(key) => {
+                let cp = witness::checkpoint(
+                    store.as_ref(),
+                    &ctx.config.ledger,
+                    key,
+                    (v.head_seq, &v.head_hash),
+                    chrono::Utc::now(),
+                )?;
+                println!("{}", cp.line());
+            }
+            None => println!("{}@{}", v.head_hash, v.head_seq),
+        }
+        return Ok(ExitCode::SUCCESS);
     }
+    println!(
+        "ledger intact: {} entries, head {} at entry {}",
+        v.entries, v.head_hash, v.head_seq
+    );
+    println!("{}", witnessed(&report, ctx.config.ledger.file.is_some()));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the witness covers, and what it does not: never more than it checked.
+fn witnessed(r: &WitnessReport, has_file: bool) -> String {
+    let mut out = match r.witnessed {
+        Some(seq) => format!(
+            "witnessed: {} checkpoint{} match, the last at entry {seq}",
+            r.checkpoints,
+            if r.checkpoints == 1 { "" } else { "s" }
+        ),
+        None if has_file => "witnessed: no checkpoint yet".to_owned(),
+        None => "not witnessed: with no [ledger] witness_file, a rewrite of the whole chain by someone holding the store would pass".to_owned(),
+    };
+    if r.sealed_after > 0 {
+        out.push_str(&format!(
+            "; {} entries after it carry a valid seal",
+            r.sealed_after
+        ));
+    }
+    if r.unsealed_after > 0 {
+        out.push_str(&format!(
+            "; {} entries were written before the ledger had a key and are chained only",
+            r.unsealed_after
+        ));
+    }
+    out
+}
+
+fn rotate(
+    ctx: &Context,
+    store: &mut dyn crate::store::Store,
+    new_path: &PathBuf,
+) -> Result<ExitCode> {
+    let Some(current) = keys::sealer() else {
+        bail!("--rotate-key needs the current key: set [ledger] key_file");
+    };
+    let v = store.verify_ledger()?;
+    if let Some(b) = &v.broken {
+        println!("refusing to rotate the key of a broken ledger");
+        return Ok(broken(v.entries, b));
+    }
+    let new = LedgerKey::generate()?;
+    new.save(new_path)?;
+    let e = witness::rotate(store, current, &new, &crate::review::Reviewer::current())?;
+    // The head the old key last vouches for goes to the witness too.
+    if ctx.config.ledger.enabled() {
+        witness::checkpoint(
+            store,
+            &ctx.config.ledger,
+            current,
+            (e.seq, &e.hash),
+            chrono::Utc::now(),
+        )?;
+    }
+    println!(
+        "rotated the ledger key: {} endorses {} in entry {}. Point [ledger] key_file at {} now; keep the old key offline (its checkpoints stay verifiable without it)",
+        current.id(),
+        new.id(),
+        e.seq,
+        new_path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -182,6 +182,8 @@ struct RawConfig {
     patients: Option<RawPatients>,
     #[serde(default)]
     tui: RawTui,
+    #[serde(default)]
+    ledger: RawLedger,
     /// Command name → key or keys for the review screen.
     keys: Option<toml::Spanned<std::collections::HashMap<String, KeyList>>>,
 }
@@ -205,6 +207,17 @@ struct RawTui {
     theme: Option<String>,
     /// Fields masked on screen until revealed: subject, actor, client.
     mask: Option<Vec<String>>,
+}
+
+/// `[ledger]`: the ledger key and the witness of its checkpoints.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLedger {
+    key_file: Option<toml::Spanned<String>>,
+    witness_file: Option<String>,
+    #[serde(default)]
+    witness_syslog: bool,
+    checkpoint_every: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -659,6 +672,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// Where opened incidents are pushed (`[[escalation]]`).
     pub escalations: Vec<EscalationConfig>,
+    /// The ledger key and its checkpoints' witness (`[ledger]`).
+    pub ledger: crate::review::witness::WitnessConfig,
     /// Things to tell the user (running on defaults, say).
     pub notices: Vec<String>,
 }
@@ -1042,6 +1057,32 @@ impl Config {
             }
             crate::tui::keymap::Keymap::with(&keys).map_err(|m| err(line, m))?;
         }
+        let key_file = raw.ledger.key_file.as_ref().map(|k| base.join(k.get_ref()));
+        if let (Some(path), Some(k)) = (&key_file, &raw.ledger.key_file)
+            && path.exists()
+        {
+            perms::check_private(path, "ledger key")
+                .map_err(|m| err(Some(line_of(text, k.span().start)), m))?;
+        }
+        if raw.ledger.checkpoint_every == Some(0) {
+            return Err(err(
+                None,
+                "[ledger] checkpoint_every must be at least 1 (entries between checkpoints)".into(),
+            ));
+        }
+        if key_file.is_none() && (raw.ledger.witness_file.is_some() || raw.ledger.witness_syslog) {
+            return Err(err(
+                None,
+                "[ledger] a witness needs key_file: checkpoints are signed with the ledger key"
+                    .into(),
+            ));
+        }
+        let ledger = crate::review::witness::WitnessConfig {
+            key_file,
+            file: raw.ledger.witness_file.map(|f| base.join(f)),
+            syslog: raw.ledger.witness_syslog,
+            every: raw.ledger.checkpoint_every.unwrap_or(100),
+        };
         Ok(Config {
             file: file.map(Path::to_path_buf),
             store: StoreConfig {
@@ -1063,6 +1104,7 @@ impl Config {
             keys,
             sources,
             escalations,
+            ledger,
             notices: Vec::new(),
         })
     }
@@ -1124,6 +1166,7 @@ impl Config {
             keys: Default::default(),
             sources,
             escalations: Vec::new(),
+            ledger: Default::default(),
             notices,
         }
     }

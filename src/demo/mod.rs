@@ -372,7 +372,8 @@ impl Log {
 }
 
 fn create_private(path: &Path) -> Result<File> {
-    crate::config::perms::create_private(path).wrap_err_with(|| format!("cannot write {}", path.display()))
+    crate::config::perms::create_private(path)
+        .wrap_err_with(|| format!("cannot write {}", path.display()))
 }
 
 /// `h:m` on the hospital's calendar day that `day` falls in (the staff

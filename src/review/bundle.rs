@@ -108,7 +108,8 @@ pub fn export_case(
     let manifest_bytes = pretty(&serde_json::to_value(&manifest)?)?;
     let digest = sha256_hex(&manifest_bytes);
 
-    let file = crate::config::perms::create_private(output).wrap_err_with(|| format!("cannot write {}", output.display()))?;
+    let file = crate::config::perms::create_private(output)
+        .wrap_err_with(|| format!("cannot write {}", output.display()))?;
     let mut tar = tar::Builder::new(file);
     let mut add = |path: &str, bytes: &[u8]| -> Result<()> {
         let mut h = tar::Header::new_ustar();

@@ -149,16 +149,19 @@ fn write_decision(
         now,
         kind,
         format!("item:{}", item.id),
-        with_state(json!({
-            "decision": id,
-            "item": item.id,
-            "kind": kind,
-            "disposition": disposition.map(|d| d.as_str()),
-            "note": note,
-            "reverts": reverts,
-            "session": who.session,
-            "prior_status": item.status.as_str(),
-        }), after),
+        with_state(
+            json!({
+                "decision": id,
+                "item": item.id,
+                "kind": kind,
+                "disposition": disposition.map(|d| d.as_str()),
+                "note": note,
+                "reverts": reverts,
+                "session": who.session,
+                "prior_status": item.status.as_str(),
+            }),
+            after,
+        ),
     )?;
     tx.put_item(after)?;
     tx.add_decision(&DecisionRow {

@@ -124,15 +124,18 @@ pub fn escalate(
             now,
             "incident.open",
             format!("incident:{}", incident.id),
-            with_state(json!({
-                "incident": incident.id,
-                "title": incident.title,
-                "severity": incident.severity,
-                "assignee": incident.assignee,
-                "items": incident.item_ids,
-                "events": incident.event_ids.len(),
-                "note": new.note,
-            }), &incident),
+            with_state(
+                json!({
+                    "incident": incident.id,
+                    "title": incident.title,
+                    "severity": incident.severity,
+                    "assignee": incident.assignee,
+                    "items": incident.item_ids,
+                    "events": incident.event_ids.len(),
+                    "note": new.note,
+                }),
+                &incident,
+            ),
         )?;
         if let Some(note) = &new.note {
             tx.add_incident_note(

@@ -16,6 +16,7 @@ pub mod report;
 pub mod retention;
 pub mod risk;
 mod sanction;
+pub mod witness;
 
 use std::fmt;
 use std::time::Duration;

@@ -135,18 +135,21 @@ pub fn add(
             now,
             "sanction.add",
             format!("sanction:{}", s.id),
-            with_state(json!({
-                "sanction": s.id,
-                "member": s.member,
-                "category": s.category,
-                "tier": s.tier,
-                "applied": s.sanction,
-                "decided_on": s.decided_on,
-                "incident": s.incident_id,
-                "decisions": s.decision_ids,
-                "notice_sent": s.notice_sent,
-                "differs_from_earlier": differs,
-            }), &s),
+            with_state(
+                json!({
+                    "sanction": s.id,
+                    "member": s.member,
+                    "category": s.category,
+                    "tier": s.tier,
+                    "applied": s.sanction,
+                    "decided_on": s.decided_on,
+                    "incident": s.incident_id,
+                    "decisions": s.decision_ids,
+                    "notice_sent": s.notice_sent,
+                    "differs_from_earlier": differs,
+                }),
+                &s,
+            ),
         )?;
         recorded = Some(s);
         Ok(())

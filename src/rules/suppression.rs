@@ -36,14 +36,17 @@ pub fn add(
             actor: who.name.clone(),
             action: "suppression.add".into(),
             entity: format!("suppression:{}", saved.id),
-            payload: with_state(json!({
-                "suppression": saved.id,
-                "actor": saved.actor,
-                "subject": saved.subject,
-                "rule": saved.rule,
-                "until": saved.until.to_rfc3339(),
-                "reason": saved.reason,
-            }), &saved),
+            payload: with_state(
+                json!({
+                    "suppression": saved.id,
+                    "actor": saved.actor,
+                    "subject": saved.subject,
+                    "rule": saved.rule,
+                    "until": saved.until.to_rfc3339(),
+                    "reason": saved.reason,
+                }),
+                &saved,
+            ),
         })?;
         Ok(())
     })?;

@@ -246,6 +246,15 @@ impl Default for Verifier {
 }
 
 impl Verifier {
+    /// Goes on from an entry already trusted (a witnessed checkpoint).
+    pub fn resume(seq: i64, hash: &str) -> Verifier {
+        Verifier {
+            next_seq: seq + 1,
+            prev_hash: hash.to_owned(),
+            ..Verifier::default()
+        }
+    }
+
     pub fn check(&mut self, e: &LedgerEntry) -> Result<(), Break> {
         if e.seq != self.next_seq {
             return Err(Break::Sequence {
@@ -350,12 +359,18 @@ fn reconcile(store: &dyn super::Store, v: &mut Verifier) -> color_eyre::Result<O
         match states.remove(&entity) {
             Some((seq, digest)) if digest != row.digest() => Some(Break::Mismatch {
                 seq,
-                what: format!("{} differs from what this entry recorded", describe(&entity)),
+                what: format!(
+                    "{} differs from what this entry recorded",
+                    describe(&entity)
+                ),
             }),
             Some(_) => None,
             None if untouched => None,
             None => Some(Break::Unrecorded {
-                what: format!("{} has review state no ledger entry recorded", describe(&entity)),
+                what: format!(
+                    "{} has review state no ledger entry recorded",
+                    describe(&entity)
+                ),
             }),
         }
     };
@@ -393,7 +408,9 @@ fn reconcile(store: &dyn super::Store, v: &mut Verifier) -> color_eyre::Result<O
 }
 
 fn boxed<T: Recorded + 'static>(rows: Vec<T>) -> Vec<Box<dyn Recorded>> {
-    rows.into_iter().map(|r| Box::new(r) as Box<dyn Recorded>).collect()
+    rows.into_iter()
+        .map(|r| Box::new(r) as Box<dyn Recorded>)
+        .collect()
 }
 
 /// `item:5` as `item 5`.

@@ -284,7 +284,11 @@ impl ItemState {
             Some(d) => Some(d.parse().map_err(|_| corrupt("disposition", d))?),
             None => None,
         };
-        if let Some(a) = c.approval.as_deref().filter(|a| !matches!(*a, "pending" | "approved")) {
+        if let Some(a) = c
+            .approval
+            .as_deref()
+            .filter(|a| !matches!(*a, "pending" | "approved"))
+        {
             return Err(corrupt("approval", a));
         }
         Ok(ItemState {

@@ -21,8 +21,8 @@ use super::sqlite_review::{
     decision_row, from_micros, incident_links, incident_row, ledger_row, micros, sanction_row,
 };
 use super::{
-    Batch, BatchOutcome, CheckpointMoved, Gap, GapRow, ItemState, MigrationReport, QuarantineRow, SourceId,
-    SourceStatus, Store, Stream, Verification,
+    Batch, BatchOutcome, CheckpointMoved, Gap, GapRow, ItemState, MigrationReport, QuarantineRow,
+    SourceId, SourceStatus, Store, Stream, Verification,
 };
 use crate::domain::{
     Disposition, Event, Item, ItemKind, ItemRule, Outcome, SafeText, Severity, Status, TimeBasis,

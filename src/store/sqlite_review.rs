@@ -51,7 +51,8 @@ pub(super) fn append_ledger(conn: &Connection, entry: &NewLedgerEntry) -> Result
     Ok(sealed)
 }
 
-pub(super) const LEDGER_COLS: &str = "seq, at, actor, action, entity, payload, prev_hash, hash, seal";
+pub(super) const LEDGER_COLS: &str =
+    "seq, at, actor, action, entity, payload, prev_hash, hash, seal";
 
 pub(super) fn ledger_row(r: &Row<'_>) -> rusqlite::Result<LedgerEntry> {
     Ok(LedgerEntry {
@@ -168,7 +169,9 @@ impl ReviewTx for SqliteReviewTx<'_> {
     fn item(&mut self, id: i64) -> Result<Option<ItemState>> {
         Ok(self
             .conn
-            .prepare_cached(&format!("SELECT {ITEM_STATE_COLS} FROM items WHERE id = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {ITEM_STATE_COLS} FROM items WHERE id = ?1"
+            ))?
             .query_row([id], item_columns)
             .optional()?
             .map(ItemState::decode)

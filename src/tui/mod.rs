@@ -399,6 +399,7 @@ fn puller(url: StoreUrl, config: Config, tx: Sender<Action>) {
     // minutes, not after every pull.
     let mut attention_at: Option<std::time::Instant> = None;
     let mut push_at: Option<std::time::Instant> = None;
+    let mut witness_at: Option<std::time::Instant> = None;
     let mut last_new: std::collections::HashMap<String, chrono::DateTime<Utc>> =
         std::collections::HashMap::new();
     loop {
@@ -494,6 +495,17 @@ fn puller(url: StoreUrl, config: Config, tx: Sender<Action>) {
             );
             if pushed.is_ok_and(|r| r.iter().any(|p| p.error.is_some())) {
                 attention_at = None;
+            }
+        }
+        // The day's decisions reach the witness while the screen is open.
+        if config.ledger.enabled()
+            && witness_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(60))
+        {
+            witness_at = Some(std::time::Instant::now());
+            if let Err(e) =
+                crate::review::witness::maybe_checkpoint(store.as_ref(), &config.ledger, Utc::now())
+            {
+                tracing::error!("checkpoint: {e:#}");
             }
         }
         if attention_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(300)) {

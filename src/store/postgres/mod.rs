@@ -25,9 +25,9 @@ use super::sqlite_review::{
     DECISION_COLS, INCIDENT_COLS, LEDGER_COLS, SANCTION_COLS, from_micros, micros,
 };
 use super::{
-    Batch, BatchOutcome, CheckpointMoved, DecisionRow, Gap, GapRow, Incident, IncidentNote, ItemState,
-    IncidentStatus, MigrationReport, NewItem, QuarantineRow, ReviewTx, Sanction, Seen, SourceId,
-    SourceStatus, Store, Stream, Suppression, Verification,
+    Batch, BatchOutcome, CheckpointMoved, DecisionRow, Gap, GapRow, Incident, IncidentNote,
+    IncidentStatus, ItemState, MigrationReport, NewItem, QuarantineRow, ReviewTx, Sanction, Seen,
+    SourceId, SourceStatus, Store, Stream, Suppression, Verification,
 };
 use crate::domain::{
     Disposition, Event, Item, ItemKind, ItemRule, Outcome, SafeText, Severity, Status, TimeBasis,
@@ -881,7 +881,10 @@ impl Store for PgStore {
                 "INSERT INTO meta (key, value) VALUES ($1, $2)",
                 &[&crate::store::ledger::STORE_ID_KEY, &id],
             )?;
-            append_ledger(&mut tx, &crate::store::ledger::genesis_entry(&id, Utc::now()))?;
+            append_ledger(
+                &mut tx,
+                &crate::store::ledger::genesis_entry(&id, Utc::now()),
+            )?;
         }
         tx.commit()?;
         Ok(MigrationReport { from, to: known })
