@@ -7,7 +7,7 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use common::*;
-use vigil::store::{Break, NewLedgerEntry, Store};
+use vigil::store::{Break, LedgerEntry, NewLedgerEntry, Store};
 
 fn entry(n: i64) -> NewLedgerEntry {
     NewLedgerEntry {
@@ -222,6 +222,8 @@ on_both_stores!(
     every_field_of_every_review_table_is_held_to_the_chain,
     a_wiped_ledger_or_a_swapped_genesis_is_broken,
     a_status_vigil_never_writes_fails_loudly,
+    checkpoints_are_witnessed_and_catch_a_recomputed_chain_and_a_forged_tail,
+    signed_checkpoints_are_checked_and_survive_a_key_rotation,
 );
 
 // ---------------------------------------------------------------------------
@@ -533,4 +535,275 @@ fn a_status_vigil_never_writes_fails_loudly(b: Backend) {
     a.sql("UPDATE items SET status = 'whatever' WHERE id = 6");
     let e = s.verify_ledger().unwrap_err().to_string();
     assert!(e.contains("never writes"), "{e}");
+}
+
+// ---------------------------------------------------------------------------
+// Signed checkpoints and their witness, through the binary as users run it.
+
+/// A reviewer's setup: a config with a ledger key and a witness file on
+/// another path, six items to review, and a way to run vigil on it.
+struct Witnessed {
+    dir: tempfile::TempDir,
+    url: String,
+    attacker: Attacker,
+}
+
+impl Witnessed {
+    fn new(b: Backend) -> Witnessed {
+        let dir = tempfile::tempdir().unwrap();
+        let url = store_url_on(b, dir.path()).unwrap();
+        let mut s = open_url(&url);
+        let items: Vec<NewItem> = (0..6)
+            .map(|i| NewItem {
+                kind: ItemKind::Finding,
+                source_id: None,
+                occurred_at: t("2026-11-20T10:00:00Z"),
+                actor: Some(format!("user{i}")),
+                subject: None,
+                title: format!("finding {i}"),
+                severity: Severity::Medium,
+                group_key: Some(format!("test:{i}")),
+                rules: vec![("after-hours".into(), "late".into())],
+                event_ids: vec![],
+            })
+            .collect();
+        s.add_items(&items).unwrap();
+        let w = Witnessed {
+            attacker: Attacker {
+                b,
+                url: url.clone(),
+            },
+            url,
+            dir,
+        };
+        w.config("ledger.key");
+        w
+    }
+
+    fn config(&self, key: &str) {
+        std::fs::create_dir_all(self.dir.path().join("witness")).unwrap();
+        write_private(
+            &self.dir.path().join("vigil.toml"),
+            &format!(
+                "[ledger]\nkey_file = \"{key}\"\nwitness_file = \"witness/checkpoints\"\ncheckpoint_every = 2\n"
+            ),
+        );
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let cfg = self.dir.path().join("vigil.toml");
+        let mut all = vec!["--config", cfg.to_str().unwrap(), "--store", &self.url];
+        all.extend_from_slice(args);
+        vigil(self.dir.path(), &all)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args:?}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        stdout(&o)
+    }
+
+    fn witness_lines(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("witness/checkpoints"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn verify_fails(&self, args: &[&str], expect: &str) {
+        let o = self.run(args);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{args:?}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        assert!(
+            stdout(&o).contains(expect),
+            "{args:?}: expected {expect:?} in {}",
+            stdout(&o)
+        );
+    }
+}
+
+fn checkpoints_are_witnessed_and_catch_a_recomputed_chain_and_a_forged_tail(b: Backend) {
+    let w = Witnessed::new(b);
+    for i in ["1", "2", "3", "4"] {
+        w.ok(&["decide", i, "-d", "benign"]);
+    }
+    w.ok(&["note", "5", "-n", "asked the charge nurse"]);
+    let key = std::fs::metadata(w.dir.path().join("ledger.key")).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(key.mode() & 0o777, 0o600, "the key is created private");
+    let lines = w.witness_lines();
+    assert!(
+        lines.len() >= 2,
+        "a checkpoint every two entries: {lines:?}"
+    );
+    let out = w.ok(&["verify"]);
+    assert!(out.contains("checkpoints match"), "{out}");
+
+    // Every entry vigil wrote carries its seal.
+    let s = open_url(&w.url);
+    let head = s.verify_ledger().unwrap();
+    assert_eq!(head.broken, None);
+    for seq in 2..=head.head_seq {
+        assert!(
+            s.ledger_entry(seq).unwrap().unwrap().seal.is_some(),
+            "entry {seq}"
+        );
+    }
+
+    // A forged entry after the last checkpoint, hashed right: only the
+    // missing seal shows, in verify and at the next checkpoint, which is
+    // then not written.
+    let last = s.ledger_entry(head.head_seq).unwrap().unwrap();
+    let forged = NewLedgerEntry {
+        at: Utc::now(),
+        actor: "root".into(),
+        action: "phi.reveal".into(),
+        entity: "item:1".into(),
+        payload: serde_json::json!({"item": 1}),
+    }
+    .seal(last.seq + 1, &last.hash);
+    w.attacker.sql(&format!(
+        "INSERT INTO ledger (seq, at, actor, action, entity, payload, prev_hash, hash) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
+        forged.seq, q(&forged.at), q(&forged.actor), q(&forged.action), q(&forged.entity), q(&forged.payload), q(&forged.prev_hash), q(&forged.hash)
+    ));
+    let chain_only = s.verify_ledger().unwrap();
+    assert_eq!(chain_only.broken, None, "the chain alone cannot see it");
+    w.verify_fails(
+        &["verify"],
+        &format!("ledger entry {} no longer matches", forged.seq),
+    );
+    w.verify_fails(&["verify"], "no valid seal");
+    let before = w.witness_lines().len();
+    let o = w.run(&["decide", "6", "-d", "benign"]);
+    assert!(
+        stderr(&o).contains("no checkpoint written"),
+        "{}",
+        stderr(&o)
+    );
+    let o = w.run(&["decide", "5", "-d", "benign"]);
+    assert!(
+        stderr(&o).contains("no checkpoint written"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        w.witness_lines().len(),
+        before,
+        "vigil never signs a forgery"
+    );
+
+    // A whole chain recomputed after an edit: every hash links, but the
+    // witnessed checkpoints no longer match; the first is named.
+    let w = Witnessed::new(b);
+    w.ok(&["note", "5", "-n", "asked the charge nurse"]);
+    for i in ["1", "2", "3", "4"] {
+        w.ok(&["decide", i, "-d", "benign"]);
+    }
+    let s = open_url(&w.url);
+    let all: Vec<LedgerEntry> = s.ledger_after(0, 1000).unwrap();
+    let note = all.iter().find(|e| e.action == "note").unwrap().seq;
+    let mut prev = all[(note - 2) as usize].hash.clone();
+    for e in all.iter().filter(|e| e.seq >= note) {
+        let payload = e
+            .payload
+            .replace("asked the charge nurse", "nothing to see");
+        let h = vigil::store::ledger::entry_hash(
+            &prev, e.seq, &e.at, &e.actor, &e.action, &e.entity, &payload,
+        );
+        w.attacker.sql(&format!(
+            "UPDATE ledger SET payload = {}, prev_hash = {}, hash = {} WHERE seq = {}",
+            q(&payload),
+            q(&prev),
+            q(&h),
+            e.seq
+        ));
+        prev = h;
+    }
+    assert_eq!(
+        s.verify_ledger().unwrap().broken,
+        None,
+        "the chain alone is fooled"
+    );
+    let first = w
+        .witness_lines()
+        .iter()
+        .filter_map(|l| vigil::review::witness::Checkpoint::parse(l).ok())
+        .map(|c| c.seq)
+        .find(|seq| *seq >= note)
+        .unwrap();
+    w.verify_fails(
+        &["verify"],
+        &format!("the witnessed checkpoint at entry {first} no longer matches"),
+    );
+}
+
+fn signed_checkpoints_are_checked_and_survive_a_key_rotation(b: Backend) {
+    let w = Witnessed::new(b);
+    w.ok(&["decide", "1", "-d", "benign"]);
+    let signed = w.ok(&["verify", "--checkpoint"]).trim().to_owned();
+    assert!(signed.starts_with("vigil-checkpoint v1 "), "{signed}");
+    assert!(w.witness_lines().contains(&signed), "handed to the witness");
+    w.ok(&["verify", "--against", &signed]);
+
+    // a signature that does not hold, a cut-off line, another key
+    let flip = |c: char| if c == '0' { '1' } else { '0' };
+    let mut bad = signed.clone();
+    let last = bad.pop().unwrap();
+    bad.push(flip(last));
+    w.verify_fails(&["verify", "--against", &bad], "signature does not hold");
+    w.verify_fails(
+        &["verify", "--against", &signed[..signed.len() - 20]],
+        "cannot be read",
+    );
+    let cp = vigil::review::witness::Checkpoint::parse(&signed).unwrap();
+    let stranger = vigil::store::keys::LedgerKey::generate().unwrap();
+    let foreign = vigil::review::witness::Checkpoint::sign(
+        &stranger,
+        &cp.store,
+        cp.seq,
+        &cp.head,
+        Utc::now(),
+    );
+    w.verify_fails(
+        &["verify", "--against", &foreign.line()],
+        "never registered",
+    );
+
+    // Rotation: the old key endorses the new one; old checkpoints verify.
+    let new_key = w.dir.path().join("ledger-2.key");
+    let out = w.ok(&["verify", "--rotate-key", new_key.to_str().unwrap()]);
+    assert!(out.contains("rotated the ledger key"), "{out}");
+    let o = w.run(&["decide", "2", "-d", "benign"]);
+    assert_eq!(o.status.code(), Some(1), "the retired key is refused");
+    assert!(stderr(&o).contains("rotated out"), "{}", stderr(&o));
+    w.config("ledger-2.key");
+    w.ok(&["decide", "2", "-d", "benign"]);
+    w.ok(&["decide", "3", "-d", "benign"]);
+    let out = w.ok(&["verify"]);
+    assert!(out.contains("checkpoints match"), "{out}");
+    w.ok(&["verify", "--against", &signed]);
+    let now = w.ok(&["verify", "--checkpoint"]).trim().to_owned();
+    assert_ne!(
+        vigil::review::witness::Checkpoint::parse(&now).unwrap().key,
+        cp.key,
+        "signed with the new key"
+    );
+
+    // An edited witness line is caught, and named by its place.
+    let path = w.dir.path().join("witness/checkpoints");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("seq=", "seq=1", 1)).unwrap();
+    w.verify_fails(&["verify"], "witness/checkpoints line 1");
 }

@@ -133,8 +133,13 @@ fn witnessed(r: &WitnessReport, has_file: bool) -> String {
         None => "not witnessed: with no [ledger] witness_file, a rewrite of the whole chain by someone holding the store would pass".to_owned(),
     };
     if r.sealed_after > 0 {
+        let since = if r.witnessed.is_some() {
+            "after it"
+        } else {
+            "so far"
+        };
         out.push_str(&format!(
-            "; {} entries after it carry a valid seal",
+            "; {} entries {since} carry a valid seal, awaiting the next checkpoint",
             r.sealed_after
         ));
     }
