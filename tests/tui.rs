@@ -284,6 +284,7 @@ fn hostile_text_never_reaches_a_cell_as_a_control() {
             decisions: vec![],
             history: vec![],
             related: vec![],
+            phi: vec![],
         })),
     );
     for (w, h) in [(80, 24), (160, 48), (40, 10)] {
@@ -315,6 +316,7 @@ fn the_queue_and_detail_render_at_80x24() {
             decisions: vec![],
             history: vec![],
             related: vec![],
+            phi: vec![],
         })),
     );
     let t = text(&draw(&s, 80, 24));
@@ -466,6 +468,7 @@ fn patient_identifiers_are_masked_until_revealed_with_a_reason() {
             decisions: vec![],
             history: vec![],
             related: vec![],
+            phi: vec![],
         })),
     );
     let masked = text(&draw(&s, 120, 30));
@@ -787,6 +790,7 @@ fn tab_gives_the_detail_pane_the_keys_and_masked_fields_follow_the_config() {
             decisions: vec![],
             history: vec![],
             related: vec![],
+            phi: vec![],
         })),
     );
     let t = text(&draw(&s, 200, 30));
@@ -940,6 +944,7 @@ fn a_review_session_is_recorded_with_what_it_covered() {
         item: item(id, &format!("user{id}"), "x"),
         events: vec![],
         related: vec![],
+        phi: vec![],
         decisions: vec![],
         history: vec![],
     };
@@ -976,4 +981,49 @@ fn a_review_session_is_recorded_with_what_it_covered() {
     // a session that looked at nothing leaves nothing
     vigil::tui::record_session(&url, &who, &Default::default(), began, began).unwrap();
     assert_eq!(store.ledger_for("session:tui-1").unwrap().len(), 1);
+}
+
+#[test]
+fn no_patient_identifier_or_name_reaches_the_screen_unless_revealed() {
+    // Every item of the demo, with its events, the same actor's other
+    // activity and its history, drawn whole: no MRN or name from the
+    // demographics shows until the item is revealed.
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = vigil::demo::load(dir.path(), Utc::now()).unwrap();
+    let patients = store.patients().unwrap();
+    assert!(patients.len() > 5);
+    let known = vigil::tui::Patients::of(store.as_ref()).unwrap();
+    let items = store.items(&vigil::query::Query::default(), 0).unwrap();
+    assert!(items.len() > 20, "{}", items.len());
+    let mut shown_when_revealed = 0;
+    for it in &items {
+        let d = vigil::tui::load_detail(store.as_ref(), &known, it.id)
+            .unwrap()
+            .unwrap();
+        let mut s = State::new("alice".into(), "sqlite:demo".into(), vec![]);
+        s.mask = config.mask.clone();
+        update(&mut s, Action::Resized(10));
+        update(
+            &mut s,
+            Action::Loaded {
+                offset: 0,
+                total: 1,
+                items: vec![it.clone()],
+            },
+        );
+        update(&mut s, Action::DetailLoaded(Box::new(d)));
+        let screen = text(&draw(&s, 200, 160));
+        for p in &patients {
+            assert!(
+                !screen.contains(&p.mrn) && !screen.contains(&p.name),
+                "item {} shows patient {} in clear:\n{screen}",
+                it.id,
+                p.mrn
+            );
+        }
+        s.revealed.insert(it.id);
+        let screen = text(&draw(&s, 200, 160));
+        shown_when_revealed += patients.iter().filter(|p| screen.contains(&p.mrn)).count();
+    }
+    assert!(shown_when_revealed > 0, "revealing shows the identifiers");
 }

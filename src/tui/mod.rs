@@ -30,6 +30,87 @@ pub fn interactive() -> bool {
     std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
 }
 
+/// Patient names by identifier, from the store's demographics.
+pub struct Patients(std::collections::HashMap<String, String>);
+
+impl Patients {
+    pub fn of(store: &dyn crate::store::Store) -> Result<Patients> {
+        Ok(Patients(
+            store
+                .patients()?
+                .into_iter()
+                .map(|p| (p.mrn, p.name))
+                .collect(),
+        ))
+    }
+}
+
+/// An item with what the detail pane shows of it: its events, the same
+/// actor's other activity within an hour, its decisions and history, and
+/// the patient identifiers and names all of that may show.
+pub fn load_detail(
+    store: &dyn crate::store::Store,
+    patients: &Patients,
+    id: i64,
+) -> Result<Option<Detail>> {
+    let Some(item) = store.item(id)? else {
+        return Ok(None);
+    };
+    let ids: Vec<i64> = item.event_ids.iter().take(50).copied().collect();
+    let events: Vec<crate::domain::Event> = store
+        .events_by_id(&ids)?
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
+    let related = match &item.actor {
+        Some(a) => {
+            let hour = chrono::Duration::hours(1);
+            let q = Query::default()
+                .field("actor", a.as_str())
+                .after(item.occurred_at - hour)
+                .before(item.occurred_at + hour);
+            let mut v = Vec::new();
+            store.for_each_event(&q, 40, &mut |e| {
+                if !item.event_ids.contains(&e.id) {
+                    v.push(e);
+                }
+                Ok(())
+            })?;
+            v
+        }
+        None => Vec::new(),
+    };
+    let mut phi = Vec::new();
+    let subjects = item.subject.iter().chain(
+        events
+            .iter()
+            .chain(&related)
+            .filter_map(|e| e.subject.as_ref()),
+    );
+    for s in subjects {
+        if let Some(name) = patients.0.get(s.as_str()) {
+            phi.push(s.as_str().to_owned());
+            phi.push(name.clone());
+            // a surname or given name alone, as a reason or a raw line names it
+            phi.extend(
+                name.split([' ', ','])
+                    .filter(|w| w.chars().count() > 2)
+                    .map(str::to_owned),
+            );
+        }
+    }
+    phi.sort_unstable();
+    phi.dedup();
+    Ok(Some(Detail {
+        decisions: store.decisions(id)?,
+        history: store.ledger_for(&format!("item:{id}"))?,
+        item,
+        events,
+        related,
+        phi,
+    }))
+}
+
 /// Runs effects against its own store connection; a newer page or detail
 /// request replaces an older one still waiting.
 fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx: Sender<Action>) {
@@ -40,6 +121,8 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
             return;
         }
     };
+    // The demographics, read once: a detail masks the names it may show.
+    let mut patients: Option<Patients> = None;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
@@ -75,40 +158,14 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                     })
                 })(),
                 Effect::LoadDetail(id) => (|| -> Result<Action> {
-                    let Some(item) = store.item(id)? else {
-                        return Ok(Action::Failed(format!("item {id} is gone")));
-                    };
-                    let ids: Vec<i64> = item.event_ids.iter().take(50).copied().collect();
-                    let events = store
-                        .events_by_id(&ids)?
-                        .into_iter()
-                        .map(|(e, _)| e)
-                        .collect();
-                    let related = match &item.actor {
-                        Some(a) => {
-                            let hour = chrono::Duration::hours(1);
-                            let q = Query::default()
-                                .field("actor", a.as_str())
-                                .after(item.occurred_at - hour)
-                                .before(item.occurred_at + hour);
-                            let mut v = Vec::new();
-                            store.for_each_event(&q, 40, &mut |e| {
-                                if !item.event_ids.contains(&e.id) {
-                                    v.push(e);
-                                }
-                                Ok(())
-                            })?;
-                            v
-                        }
-                        None => Vec::new(),
-                    };
-                    Ok(Action::DetailLoaded(Box::new(Detail {
-                        decisions: store.decisions(id)?,
-                        history: store.ledger_for(&format!("item:{id}"))?,
-                        item,
-                        events,
-                        related,
-                    })))
+                    if patients.is_none() {
+                        patients = Some(Patients::of(store.as_ref())?);
+                    }
+                    let known = patients.as_ref().expect("loaded above");
+                    Ok(match load_detail(store.as_ref(), known, id)? {
+                        Some(d) => Action::DetailLoaded(Box::new(d)),
+                        None => Action::Failed(format!("item {id} is gone")),
+                    })
                 })(),
                 Effect::Escalate { ids } => (|| -> Result<Action> {
                     let severity = ops::default_severity(store.as_ref(), &config.policy, &ids)?;

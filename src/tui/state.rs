@@ -21,6 +21,9 @@ pub struct Detail {
     pub history: Vec<LedgerEntry>,
     /// The same actor's other activity within an hour of the item.
     pub related: Vec<Event>,
+    /// Patients' identifiers and names this detail may show (from the
+    /// store's demographics): masked with the subject until revealed.
+    pub phi: Vec<String>,
 }
 
 /// The screens, in the order `1..6` and `[` `]` reach them.

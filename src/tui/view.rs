@@ -280,6 +280,17 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         let mut m = Vec::new();
         if s.mask.iter().any(|f| f == "subject") {
             m.extend(phi_subjects(d));
+            // Every patient the pane may name, the same actor's other
+            // records included: one mask for the whole pane.
+            m.extend(d.phi.iter().map(String::as_str));
+            m.extend(
+                d.related
+                    .iter()
+                    .filter(|e| is_patient_record(e))
+                    .filter_map(|e| e.subject.as_ref())
+                    .map(|x| x.as_str())
+                    .filter(|x| x.len() > 1),
+            );
             // A relationship rule's reason names the shared surname: a
             // patient's name, masked with the identifiers.
             for r in &i.rules {
@@ -326,7 +337,7 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             .fold(text.to_owned(), |t, m| t.replace(m, &masked(m)))
     };
     let mut lines = vec![
-        Line::styled(i.title.as_str().to_owned(), t.title()),
+        Line::styled(show(i.title.as_str()), t.title()),
         Line::from(format!(
             "#{} {} · {} · {}{} · source {}",
             i.id,
@@ -398,12 +409,12 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         lines.push(Line::from(""));
         lines.push(Line::styled("history", t.muted()));
         for h in &d.history {
-            lines.push(Line::from(format!(
+            lines.push(Line::from(show(&format!(
                 "{} {} {}",
                 safe(&h.at),
                 safe(&h.actor),
                 safe(&h.action)
-            )));
+            ))));
         }
     }
     f.render_widget(
@@ -436,9 +447,7 @@ fn phi_subjects(d: &super::state::Detail) -> Vec<&str> {
         .rules
         .iter()
         .any(|r| PATIENT_RULES.contains(&r.rule.as_str()))
-        || d.events
-            .iter()
-            .any(|e| matches!(e.kind.as_str(), "access-csv" | "fhir" | "fhir-auditevent"));
+        || d.events.iter().any(is_patient_record);
     if !about_patient {
         return Vec::new();
     }
@@ -453,6 +462,11 @@ fn phi_subjects(d: &super::state::Detail) -> Vec<&str> {
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+/// A record of access to a patient's chart: its subject is a patient.
+fn is_patient_record(e: &crate::domain::Event) -> bool {
+    matches!(e.kind.as_str(), "access-csv" | "fhir" | "fhir-auditevent")
 }
 
 /// `100234` -> `••••34`.
