@@ -1027,3 +1027,114 @@ fn no_patient_identifier_or_name_reaches_the_screen_unless_revealed() {
     }
     assert!(shown_when_revealed > 0, "revealing shows the identifiers");
 }
+
+/// Whether a process is still running (a zombie waiting for its parent to
+/// reap it has ended).
+fn running(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit(')').next().map(|r| r.trim().chars().next()))
+        .flatten()
+        .is_some_and(|state| state != 'Z' && state != 'X')
+}
+
+/// A demo screen started from an interactive shell in tmux, as a user on a
+/// bastion starts it; returns the screen's pid.
+fn screen_in_shell(home: &std::path::Path, sock: &str, session: &str) -> String {
+    let dir = home.join("demo");
+    let o = vigil(home, &["demo", "--no-tui", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    tmux(&[
+        "-S",
+        sock,
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        "120",
+        "-y",
+        "32",
+        "bash --norc --noprofile -i",
+    ]);
+    let cmd = format!(
+        "env HOME={h} XDG_STATE_HOME={h}/state {bin} --config {cfg} tui",
+        h = home.display(),
+        bin = env!("CARGO_BIN_EXE_vigil"),
+        cfg = dir.join("config.toml").display()
+    );
+    tmux(&["-S", sock, "send-keys", "-t", session, "-l", &cmd]);
+    tmux(&["-S", sock, "send-keys", "-t", session, "Enter"]);
+    let start = Instant::now();
+    loop {
+        let screen = tmux(&["-S", sock, "capture-pane", "-p", "-t", session]);
+        if screen.contains("items") && screen.contains("vigil ·") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no screen: {screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let shell = tmux(&["-S", sock, "list-panes", "-t", session, "-F", "#{pane_pid}"]);
+    let kids = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&kids.stdout).trim().to_owned();
+    assert!(
+        !pid.is_empty() && running(&pid),
+        "the screen runs under the shell"
+    );
+    pid
+}
+
+fn gone_within(pid: &str, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if !running(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    !running(pid)
+}
+
+#[test]
+fn the_screen_ends_when_its_terminal_hangs_up_or_it_is_told_to() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    // The terminal goes away (an SSH connection drops): the server dies
+    // while the screen is in the middle of typing a filter.
+    let home = tempfile::tempdir().unwrap();
+    let sock = home.path().join("tmux.sock");
+    let sock = sock.to_str().unwrap();
+    let pid = screen_in_shell(home.path(), sock, "hangup");
+    tmux(&["-S", sock, "send-keys", "-t", "hangup", "/"]);
+    tmux(&["-S", sock, "send-keys", "-t", "hangup", "-l", "actor:nu"]);
+    tmux(&["-S", sock, "kill-server"]);
+    let ended = gone_within(&pid, Duration::from_secs(1));
+    if !ended {
+        let _ = Command::new("kill").args(["-9", &pid]).status();
+    }
+    assert!(ended, "the screen outlived its terminal");
+
+    // SIGTERM in a state where q is just a letter (a note being typed).
+    let home = tempfile::tempdir().unwrap();
+    let sock = home.path().join("tmux.sock");
+    let sock = sock.to_str().unwrap();
+    let pid = screen_in_shell(home.path(), sock, "term");
+    tmux(&["-S", sock, "send-keys", "-t", "term", "/"]);
+    tmux(&["-S", sock, "send-keys", "-t", "term", "-l", "q"]);
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let ended = gone_within(&pid, Duration::from_secs(1));
+    if !ended {
+        let _ = Command::new("kill").args(["-9", &pid]).status();
+    }
+    tmux(&["-S", sock, "kill-server"]);
+    assert!(ended, "SIGTERM did not end the screen");
+}

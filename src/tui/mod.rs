@@ -639,17 +639,39 @@ fn watch_signals(tx: Sender<Action>) {
             ) else {
                 return;
             };
+            // Once the handlers are in, the default action (exit) is gone:
+            // every signal that comes must end the screen, whatever state
+            // it is in (a note half typed, a confirmation open).
+            let code = tokio::select! {
+                _ = term.recv() => 128 + libc::SIGTERM,
+                _ = hup.recv() => 128 + libc::SIGHUP,
+            };
+            QUIT.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = tx.send(Action::Tick(0));
+            // The screen's loop sees the flag within one poll; if it is
+            // stuck (a write to a terminal that is gone), leave anyway.
+            // Decisions are committed before they are shown, so none is
+            // lost; an open transaction rolls back.
             tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(700)) => {}
                 _ = term.recv() => {}
                 _ = hup.recv() => {}
             }
-            let quit = crossterm::event::KeyEvent::new(
-                crossterm::event::KeyCode::Char('q'),
-                crossterm::event::KeyModifiers::NONE,
-            );
-            let _ = tx.send(Action::Key(quit));
+            std::process::exit(code);
         });
     });
+}
+
+/// Set by SIGTERM or SIGHUP: the screen ends at once.
+static QUIT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the terminal is gone: a hung-up terminal fails its attributes
+/// (EIO), or answers every poll at once with nothing to read.
+fn terminal_gone(fast_empty_polls: u32) -> bool {
+    // SAFETY: tcgetattr only writes the struct it is given.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    let attrs_fail = unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut t) } != 0;
+    attrs_fail || fast_empty_polls > 100
 }
 
 /// Opens the review screen on a store until the reviewer quits.
@@ -704,6 +726,7 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
             filter: String::new(),
             offset: 0,
         }];
+        let mut fast_empty_polls = 0u32;
         loop {
             for fx in pending.drain(..) {
                 let _ = fx_tx.send(fx);
@@ -719,16 +742,28 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
                 &mut state,
                 Action::Tick(started.elapsed().as_secs()),
             ));
-            if event::poll(Duration::from_millis(50))?
-                && let TermEvent::Key(k) = event::read()?
-                && k.kind == KeyEventKind::Press
-            {
-                pending.extend(update::update(&mut state, Action::Key(k)));
+            let polled = std::time::Instant::now();
+            let ready = event::poll(Duration::from_millis(50))?;
+            if ready {
+                fast_empty_polls = 0;
+                if let TermEvent::Key(k) = event::read()?
+                    && k.kind == KeyEventKind::Press
+                {
+                    pending.extend(update::update(&mut state, Action::Key(k)));
+                }
+            } else if polled.elapsed() < Duration::from_millis(5) {
+                fast_empty_polls += 1;
+            } else {
+                fast_empty_polls = 0;
             }
             for a in act_rx.try_iter() {
                 pending.extend(update::update(&mut state, a));
             }
-            if state.quit {
+            if state.quit || QUIT.load(std::sync::atomic::Ordering::SeqCst) {
+                return Ok(());
+            }
+            if terminal_gone(fast_empty_polls) {
+                tracing::warn!("the terminal hung up; the review screen ends");
                 return Ok(());
             }
         }
