@@ -14,7 +14,7 @@ use vigil::query::Query;
 use vigil::tui::state::WINDOW;
 use vigil::tui::update::update;
 use vigil::tui::view::{Theme, render};
-use vigil::tui::{Action, Detail, State};
+use vigil::tui::{Action, State};
 
 fn rgb(c: Color, fg: bool) -> &'static str {
     match c {
@@ -103,21 +103,11 @@ fn main() -> color_eyre::Result<()> {
             },
         );
         if let Some(first) = s.items.first().cloned() {
-            let events = store
-                .events_by_id(&first.event_ids)?
-                .into_iter()
-                .map(|(e, _)| e)
-                .collect();
-            update(
-                &mut s,
-                Action::DetailLoaded(Box::new(Detail {
-                    decisions: store.decisions(first.id)?,
-                    history: store.ledger_for(&format!("item:{}", first.id))?,
-                    item: first,
-                    events,
-                    related: Vec::new(),
-                })),
-            );
+            let patients = vigil::tui::Patients::of(store.as_ref())?;
+            // the detail pane as the screen's worker loads it, masks and all
+            if let Some(d) = vigil::tui::load_detail(store.as_ref(), &patients, first.id)? {
+                update(&mut s, Action::DetailLoaded(Box::new(d)));
+            }
         }
         if help {
             s.mode = vigil::tui::Mode::Help;

@@ -48,6 +48,7 @@ fn run(store: &dyn Store, fx: &Effect) -> Option<Action> {
                 item,
                 events,
                 related: Vec::new(),
+                phi: Vec::new(),
             })))
         }
         Effect::CountFilter(f) => {

@@ -16,6 +16,14 @@ fn main() -> ExitCode {
     {
         eprintln!("vigil: cannot install error hooks: {e}");
     }
+    // A closed stdout (`vigil show 5 | head`) ends the command quietly with
+    // 141, as other Unix tools do, instead of a panic in println!. Sockets
+    // are unaffected: Rust writes to them with MSG_NOSIGNAL.
+    // SAFETY: restoring the default disposition of one signal, before any
+    // thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     vigil::logging::init();
     let cli = Cli::parse();
     match cli::run(cli) {

@@ -89,6 +89,11 @@ struct Term {
     kind: TermKind,
 }
 
+/// The most terms a filter may have.
+pub const MAX_TERMS: usize = 200;
+/// The longest a filter term may be.
+pub const MAX_TERM_CHARS: usize = 1000;
+
 /// A parsed query, ready to compile for a target and dialect.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Query {
@@ -114,8 +119,23 @@ pub const ITEM_FIELDS: &[&str] = &[
 
 impl Query {
     pub fn parse(text: &str) -> Result<Query, QueryError> {
+        let tokens = tokenize(text)?;
+        // The databases' own limits (expression depth, LIKE pattern length)
+        // would otherwise answer in their words, at run time.
+        if tokens.len() > MAX_TERMS {
+            return Err(QueryError(format!(
+                "the filter has {} terms; at most {MAX_TERMS} are allowed: narrow it (a time range, a source) instead of listing values",
+                tokens.len()
+            )));
+        }
+        if let Some(t) = tokens.iter().find(|t| t.chars().count() > MAX_TERM_CHARS) {
+            return Err(QueryError(format!(
+                "a filter term is {} characters long; at most {MAX_TERM_CHARS} are allowed",
+                t.chars().count()
+            )));
+        }
         let mut terms = Vec::new();
-        for token in tokenize(text)? {
+        for token in tokens {
             terms.push(parse_term(&token)?);
         }
         Ok(Query {

@@ -86,7 +86,7 @@ fn with_no_config_vigil_uses_a_local_store_and_says_how_to_configure() {
     assert!(stderr(&o).contains("Configuration"), "{}", stderr(&o));
     assert!(home.path().join("data/vigil/vigil.db").exists());
     let o = vigil(home.path(), &["store", "migrate"]);
-    assert!(stdout(&o).contains("schema version 3"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("schema version 4"), "{}", stdout(&o));
 }
 
 #[test]
@@ -542,4 +542,78 @@ fn a_fhir_source_needs_its_server_url() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn knowledge_and_theme_files_are_checked_when_the_config_loads() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("config.toml");
+    let run = |text: &str| {
+        write_private(&cfg, text);
+        vigil(home.path(), &["--config", cfg.to_str().unwrap(), "sources"])
+    };
+    let o = run("[store]\nurl = \"sqlite:v.db\"\n\n[roster]\npath = \"missing-roster.csv\"\n");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("config error in {}, line 4", cfg.display())),
+        "{err}"
+    );
+    assert!(err.contains("missing-roster.csv"), "{err}");
+
+    std::fs::write(
+        home.path().join("patients.csv"),
+        "mrn,name,date_of_death\n100,Ann Lee,\n101,Bo Park,last tuesday\n",
+    )
+    .unwrap();
+    let o = run("[patients]\npath = \"patients.csv\"\n");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("line 3") && err.contains("not a date"),
+        "{err}"
+    );
+
+    std::fs::write(home.path().join("patients.csv"), "mrn,name\n100,Ann Lee\n").unwrap();
+    let o = run("[patients]\npath = \"patients.csv\"\nwatchlist = \"nowhere.txt\"\n");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nowhere.txt"), "{}", stderr(&o));
+
+    let o = run("[tui]\ntheme = \"solarized\"\n");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("line 2"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("neither built in"), "{}", stderr(&o));
+}
+
+#[test]
+fn plain_http_is_accepted_only_for_this_host() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("config.toml");
+    let run = |url: &str| {
+        write_private(
+            &cfg,
+            &format!(
+                "[[source]]\nname = \"ehr\"\nkind = \"fhir\"\nurl = \"{url}\"\ntoken_env = \"T\"\n"
+            ),
+        );
+        vigil(home.path(), &["--config", cfg.to_str().unwrap(), "sources"])
+    };
+    let o = run("http://fhir.example.org/baseR4");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("in clear"), "{}", stderr(&o));
+    for ok in [
+        "http://127.0.0.1:8080/fhir",
+        "http://localhost/fhir",
+        "http://[::1]:9/fhir",
+        "https://fhir.example.org/baseR4",
+    ] {
+        let o = run(ok);
+        assert_eq!(o.status.code(), Some(0), "{ok}: {}", stderr(&o));
+    }
+    write_private(
+        &cfg,
+        "[[escalation]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"http://hooks.example.org/x\"\n",
+    );
+    let o = vigil(home.path(), &["--config", cfg.to_str().unwrap(), "sources"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }

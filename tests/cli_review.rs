@@ -163,6 +163,9 @@ fn claims_escalation_incident_and_bundle() {
     let tar = home.path().join("case-1.tar");
     let o = v(&["export-case", "1", "--output", tar.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&tar).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the bundle holds PHI: owner only");
     let digest = stdout(&o).split_whitespace().next().unwrap().to_owned();
     assert_eq!(
         v(&["check-case", tar.to_str().unwrap()]).status.code(),
@@ -242,4 +245,104 @@ fn sanctions_need_a_configured_viewer() {
     let o = vigil(home.path(), &["--store", &url, "sanction", "list"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("restricted"));
+}
+
+#[test]
+fn a_decision_id_reused_for_another_item_is_an_error_naming_both() {
+    let home = tempfile::tempdir().unwrap();
+    let url = seeded(home.path(), 6);
+    let v = |args: &[&str]| {
+        let mut all = vec!["--store", url.as_str()];
+        all.extend_from_slice(args);
+        vigil(home.path(), &all)
+    };
+    let id = "0d5b4f7e-8a0c-4d55-9d35-5c1a2b3c4d5e";
+    let o = v(&["decide", "5", "-d", "benign", "--decision-id", id]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // the same id for the same item: a retry, recorded once
+    let o = v(&["decide", "5", "-d", "benign", "--decision-id", id]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = v(&["decide", "6", "-d", "benign", "--decision-id", id]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("item 5") && err.contains("item 6"), "{err}");
+    let q = json(&v(&["queue", "--status", "new", "--format", "json"]));
+    assert!(
+        q.as_array().unwrap().iter().any(|i| i["id"] == 6),
+        "item 6 stays undecided"
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_a_command_quietly_and_huge_filters_are_usage_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let url = seeded(home.path(), 3);
+    for args in [vec!["show", "1"], vec!["queue"], vec!["verify"]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(["--store", url.as_str()])
+            .args(&args)
+            .env("HOME", home.path())
+            .env("XDG_STATE_HOME", home.path().join("state"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // the reader goes away before vigil writes a byte
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let code = out.status.code();
+        let signal = std::os::unix::process::ExitStatusExt::signal(&out.status);
+        assert!(
+            code == Some(0) || signal == Some(libc::SIGPIPE),
+            "{args:?}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    }
+    let many: Vec<String> = (0..3000).map(|i| format!("actor:a{i}")).collect();
+    let o = vigil(
+        home.path(),
+        &["--store", &url, "queue", "--filter", &many.join(" ")],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("at most 200"), "{}", stderr(&o));
+    let long = format!("actor:{}", "x".repeat(60_000));
+    let o = vigil(home.path(), &["--store", &url, "events", "--filter", &long]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn a_store_others_can_read_or_write_is_refused_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let url = seeded(home.path(), 1);
+    let db = home.path().join("vigil.db");
+    assert_eq!(
+        std::fs::metadata(&db).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "a new store is private"
+    );
+    for mode in [0o644, 0o660, 0o606] {
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(mode)).unwrap();
+        let o = vigil(home.path(), &["--store", &url, "queue"]);
+        assert_eq!(o.status.code(), Some(1), "{mode:o}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("chmod 600 {}", db.display())),
+            "{}",
+            stderr(&o)
+        );
+    }
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let wal = home
+        .path()
+        .join(format!("{}-wal", db.file_name().unwrap().to_str().unwrap()));
+    if wal.exists() {
+        std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let o = vigil(home.path(), &["--store", &url, "queue"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let o = vigil(home.path(), &["--store", &url, "queue"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

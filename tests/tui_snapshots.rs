@@ -111,6 +111,7 @@ fn every_screen_at_two_sizes_in_two_themes() {
         item: first,
         events,
         related: Vec::new(),
+        phi: Vec::new(),
     };
     for theme in ["dark", "light"] {
         let th = Theme::builtin(theme).unwrap();

@@ -83,11 +83,11 @@ pub fn run(ctx: &Context, a: &VerifyArgs) -> Result<ExitCode> {
         Err(b) => return Ok(broken(v.entries, &b)),
     };
     match against {
-        Some(Against::Plain(hash, seq)) => {
-            if !store.ledger_entry(seq)?.is_some_and(|e| e.hash == hash) {
-                println!("ledger BROKEN: {}", Break::MissingHead { seq, hash });
-                return Ok(ExitCode::from(1));
-            }
+        Some(Against::Plain(hash, seq))
+            if store.ledger_entry(seq)?.is_none_or(|e| e.hash != hash) =>
+        {
+            println!("ledger BROKEN: {}", Break::MissingHead { seq, hash });
+            return Ok(ExitCode::from(1));
         }
         Some(Against::Signed(cp)) => {
             let given = [("the checkpoint given".to_owned(), cp)];
@@ -95,7 +95,7 @@ pub fn run(ctx: &Context, a: &VerifyArgs) -> Result<ExitCode> {
                 return Ok(broken(v.entries, &b));
             }
         }
-        None => {}
+        _ => {}
     }
     if a.checkpoint {
         match keys::sealer() {
@@ -155,7 +155,7 @@ fn witnessed(r: &WitnessReport, has_file: bool) -> String {
 fn rotate(
     ctx: &Context,
     store: &mut dyn crate::store::Store,
-    new_path: &PathBuf,
+    new_path: &std::path::Path,
 ) -> Result<ExitCode> {
     let Some(current) = keys::sealer() else {
         bail!("--rotate-key needs the current key: set [ledger] key_file");

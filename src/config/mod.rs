@@ -522,7 +522,12 @@ fn escalation(
     };
     let url = match (&kind, &e.url) {
         (EscalationKind::Github { .. }, None) => "https://api.github.com".to_owned(),
-        (_, Some(u)) if u.starts_with("http://") || u.starts_with("https://") => u.clone(),
+        (_, Some(u)) if u.starts_with("http://") || u.starts_with("https://") => {
+            if let Some(problem) = crate::sources::http::cleartext_problem(u) {
+                return Err(format!("escalation {name:?}: {problem}"));
+            }
+            u.clone()
+        }
         _ => {
             return Err(format!(
                 "escalation {name:?} needs url = \"https://…\" (the tracker's base, or the webhook's address)"
@@ -807,6 +812,27 @@ impl Config {
                 .map(|w| base.join(w)),
             patients: raw.patients.map(|p| (base.join(p.path), p.columns)),
         };
+        // The rules read these at every pull: a missing or malformed file is
+        // a config error now, not a failed pull later.
+        let section_line = |name: &str| text.find(name).map(|at| line_of(text, at));
+        let knowledge_err = |section: &str, e: color_eyre::Report| {
+            err(
+                section_line(section),
+                format!("{section} {e:#}; fix the file, or the path in {section}"),
+            )
+        };
+        if let Some((path, columns)) = &knowledge.roster {
+            crate::rules::knowledge::load_roster(path, columns)
+                .map_err(|e| knowledge_err("[roster]", e))?;
+        }
+        if let Some((path, columns)) = &knowledge.patients {
+            crate::rules::knowledge::load_patients(path, columns)
+                .map_err(|e| knowledge_err("[patients]", e))?;
+        }
+        if let Some(path) = &knowledge.watchlist {
+            crate::rules::knowledge::load_watchlist(path)
+                .map_err(|e| knowledge_err("[patients]", e))?;
+        }
 
         let mut sources: Vec<SourceConfig> = Vec::new();
         for spanned in &raw.sources {
@@ -870,6 +896,12 @@ impl Config {
                 }
             }
             if let Some(problem) = tracker_problem(s) {
+                return Err(err(line, format!("source {:?}: {problem}", s.name)));
+            }
+            if let Some(problem) = url
+                .as_deref()
+                .and_then(crate::sources::http::cleartext_problem)
+            {
                 return Err(err(line, format!("source {:?}: {problem}", s.name)));
             }
             if !s.kind.is_file() && url.as_deref().is_none_or(|u| !u.starts_with("http")) {
@@ -1083,6 +1115,9 @@ impl Config {
             syslog: raw.ledger.witness_syslog,
             every: raw.ledger.checkpoint_every.unwrap_or(100),
         };
+        let theme = raw.tui.theme.unwrap_or_else(|| "dark".into());
+        crate::tui::theme::Theme::load(&theme, Some(base), false)
+            .map_err(|m| err(section_line("theme"), m))?;
         Ok(Config {
             file: file.map(Path::to_path_buf),
             store: StoreConfig {
@@ -1099,7 +1134,7 @@ impl Config {
             rules,
             knowledge,
             idle_timeout: raw.tui.idle_timeout.unwrap_or(Duration::from_secs(15 * 60)),
-            theme: raw.tui.theme.unwrap_or_else(|| "dark".into()),
+            theme,
             mask,
             keys,
             sources,

@@ -201,6 +201,13 @@ fn act_on(
         return Ok(refused(item_id, Refusal::NotFound));
     };
     if let Some(prior) = tx.decision(id)? {
+        if prior.item_id != item_id {
+            return Err(super::Refused(format!(
+                "decision id {id} was already used for item {}; item {item_id} is not decided: give it a decision id of its own",
+                prior.item_id
+            ))
+            .into());
+        }
         return Ok(ActOutcome::AlreadyRecorded {
             item: prior.item_id,
             decision: prior.id,

@@ -324,15 +324,21 @@ fn list(v: Option<&str>) -> Vec<String> {
     .unwrap_or_default()
 }
 
-fn date(v: Option<&str>, what: &str, path: &Path) -> Result<Option<NaiveDate>> {
+fn date(
+    v: Option<&str>,
+    what: &str,
+    path: &Path,
+    row: &csv::StringRecord,
+) -> Result<Option<NaiveDate>> {
     match v {
         None => Ok(None),
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map(Some)
             .map_err(|_| {
                 eyre!(
-                    "{}: {what} {d:?} is not a date like 2026-11-26",
-                    path.display()
+                    "{}, line {}: {what} {d:?} is not a date like 2026-11-26",
+                    path.display(),
+                    row.position().map_or(0, |p| p.line())
                 )
             }),
     }
@@ -349,7 +355,7 @@ pub fn load_roster(path: &Path, c: &RosterColumns) -> Result<Vec<Person>> {
                 accounts: list(f(&c.accounts)),
                 department: f(&c.department).map(String::from),
                 status: f(&c.status).unwrap_or("active").to_ascii_lowercase(),
-                terminated_on: date(f(&c.terminated_on), "termination date", path)?,
+                terminated_on: date(f(&c.terminated_on), "termination date", path, r)?,
                 address: f(&c.address).map(String::from),
                 supervisor: f(&c.supervisor).map(String::from),
                 shift: f(&c.shift).map(String::from),
@@ -368,7 +374,7 @@ pub fn load_patients(path: &Path, c: &PatientColumns) -> Result<Vec<Patient>> {
                 mrn: f(&c.mrn).unwrap_or_default().to_owned(),
                 name: f(&c.name).unwrap_or_default().to_owned(),
                 address: f(&c.address).map(String::from),
-                date_of_death: date(f(&c.date_of_death), "date of death", path)?,
+                date_of_death: date(f(&c.date_of_death), "date of death", path, r)?,
                 vip: matches!(
                     f(&c.vip).map(str::to_ascii_lowercase).as_deref(),
                     Some("1" | "y" | "yes" | "true" | "vip")

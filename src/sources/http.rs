@@ -449,6 +449,10 @@ impl HttpClient {
     pub fn send(&mut self, req: &Req, accept: &[u16]) -> Result<Response> {
         let url = req.url.as_str();
         let shown = redact_url(url);
+        // A next-page link or a discovered endpoint can point anywhere.
+        if let Some(problem) = cleartext_problem(url) {
+            bail!("{problem}");
+        }
         let mut waited = Duration::ZERO;
         let mut attempt = 0;
         let mut refreshed = false;
@@ -553,6 +557,26 @@ fn without_url(e: &reqwest::Error) -> String {
         e2 = e2.replace(u.as_str(), &redact_url(u.as_str()));
     }
     e2
+}
+
+/// Why `url` may not be used: plain http:// to another host would carry a
+/// token and PHI in clear. Loopback (a local proxy or test server) may.
+pub fn cleartext_problem(url: &str) -> Option<String> {
+    let u = reqwest::Url::parse(url).ok()?;
+    if u.scheme() != "http" {
+        return None;
+    }
+    let host = u.host_str()?.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback());
+    (!loopback).then(|| {
+        format!(
+            "{} is plain http:// to another host: tokens and patient data would cross the network in clear. Use https:// (http:// is accepted only for this host: localhost, 127.0.0.1, [::1])",
+            redact_url(url)
+        )
+    })
 }
 
 /// `url` with `pairs` set in its query (replacing any of the same name).

@@ -381,17 +381,24 @@ fn reconcile(store: &dyn super::Store, v: &mut Verifier) -> color_eyre::Result<O
         }
         Ok(())
     })?;
-    let rows: [&dyn Fn() -> color_eyre::Result<Vec<Box<dyn Recorded>>>; 4] = [
-        &|| Ok(boxed(store.incidents()?)),
-        &|| Ok(boxed(store.sanctions()?)),
-        &|| Ok(boxed(store.suppressions()?)),
-        &|| Ok(boxed(store.risks()?)),
-    ];
-    for table in rows {
-        if found.is_some() {
-            break;
-        }
-        found = table()?.iter().find_map(|r| check(r.as_ref(), false));
+    // The registers are small: read whole, one table after another.
+    fn first<T: Recorded>(
+        rows: Vec<T>,
+        check: &mut impl FnMut(&dyn Recorded, bool) -> Option<Break>,
+    ) -> Option<Break> {
+        rows.iter().find_map(|r| check(r, false))
+    }
+    if found.is_none() {
+        found = first(store.incidents()?, &mut check);
+    }
+    if found.is_none() {
+        found = first(store.sanctions()?, &mut check);
+    }
+    if found.is_none() {
+        found = first(store.suppressions()?, &mut check);
+    }
+    if found.is_none() {
+        found = first(store.risks()?, &mut check);
     }
     if found.is_some() {
         return Ok(found);
@@ -405,12 +412,6 @@ fn reconcile(store: &dyn super::Store, v: &mut Verifier) -> color_eyre::Result<O
             seq,
             what: format!("{} this entry recorded is missing", describe(&entity)),
         }))
-}
-
-fn boxed<T: Recorded + 'static>(rows: Vec<T>) -> Vec<Box<dyn Recorded>> {
-    rows.into_iter()
-        .map(|r| Box::new(r) as Box<dyn Recorded>)
-        .collect()
 }
 
 /// `item:5` as `item 5`.

@@ -167,15 +167,14 @@ pub(super) struct SqliteReviewTx<'c> {
 
 impl ReviewTx for SqliteReviewTx<'_> {
     fn item(&mut self, id: i64) -> Result<Option<ItemState>> {
-        Ok(self
-            .conn
+        self.conn
             .prepare_cached(&format!(
                 "SELECT {ITEM_STATE_COLS} FROM items WHERE id = ?1"
             ))?
             .query_row([id], item_columns)
             .optional()?
             .map(ItemState::decode)
-            .transpose()?)
+            .transpose()
     }
 
     fn put_item(&mut self, i: &ItemState) -> Result<()> {
