@@ -255,6 +255,75 @@ fn truncation_is_recorded_as_a_possible_gap(b: Backend) {
     assert_eq!(s.gaps(Some("h")).unwrap().len(), 2);
 }
 
+fn copytruncate_rotation_reads_the_copy_or_records_a_gap(b: Backend) {
+    let line = |n: u32| {
+        format!(
+            "Nov 20 10:{:02}:{:02} h sshd[{n}]: Accepted password for u{n} from 10.0.0.1 port {n} ssh2\n",
+            n / 60,
+            n % 60
+        )
+    };
+    let lines = |r: std::ops::RangeInclusive<u32>| r.map(line).collect::<String>();
+    // Both orders a glob can list the files in, and a glob that does not
+    // reach the copy at all.
+    // After the truncation the file gets a few lines, or more than it had.
+    for (glob_of, copy_name, last) in [
+        ("auth.log*", "auth.log.1", 39),
+        ("auth.log*", "auth.log-a", 39),
+        ("auth.log", "auth.log.1", 39),
+        ("auth.log*", "auth.log.1", 99),
+        ("auth.log*", "auth.log-a", 99),
+        ("auth.log", "auth.log.1", 99),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let url = store_url_on(b, dir.path()).unwrap();
+        let log = dir.path().join("auth.log");
+        fs::write(&log, lines(1..=30)).unwrap();
+        let mut s = open_url(&url);
+        let src = source(&mut *s, "h");
+        let glob = dir.path().join(glob_of).display().to_string();
+        pull(&mut *s, &src, &glob, None).unwrap();
+        assert_eq!(count(&*s, ""), 30);
+        // written after the last pull; then logrotate copies and truncates
+        append(&log, &lines(31..=37));
+        fs::copy(&log, dir.path().join(copy_name)).unwrap();
+        OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&log)
+            .unwrap();
+        append(&log, &lines(38..=last));
+        pull(&mut *s, &src, &glob, None).unwrap();
+        pull(&mut *s, &src, &glob, None).unwrap();
+        let mut actors: Vec<u32> = events(&*s, "")
+            .iter()
+            .map(|e| e.actor.as_ref().unwrap().as_str()[1..].parse().unwrap())
+            .collect();
+        actors.sort_unstable();
+        let mut once = actors.clone();
+        once.dedup();
+        assert_eq!(once, actors, "{glob_of} {copy_name}: no line twice");
+        let missing = (1..=last).filter(|n| !actors.contains(n)).count();
+        let gaps = s.gaps(Some("h")).unwrap();
+        assert!(
+            missing == 0 || !gaps.is_empty(),
+            "{glob_of} {copy_name}: {missing} lines lost with no gap recorded"
+        );
+        assert!(
+            (38..=last).all(|n| actors.contains(&n)),
+            "the new lines are read"
+        );
+        if glob_of == "auth.log" {
+            assert_eq!(missing, 7, "the copy is out of reach");
+            assert!(
+                gaps[0].reason.as_str().contains("copytruncate"),
+                "{}",
+                gaps[0].reason
+            );
+        }
+    }
+}
+
 fn two_readers_of_one_file_store_it_once(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let url = store_url_on(b, dir.path()).unwrap();
@@ -322,6 +391,7 @@ on_both_stores!(
     a_live_file_holds_its_unfinished_line_until_the_newline_comes,
     rotation_by_rename_reads_every_line_once,
     truncation_is_recorded_as_a_possible_gap,
+    copytruncate_rotation_reads_the_copy_or_records_a_gap,
     two_readers_of_one_file_store_it_once,
     the_store_file_survives_a_reopen_with_its_checkpoints,
 );
