@@ -346,3 +346,60 @@ fn a_store_others_can_read_or_write_is_refused_with_the_fix() {
     let o = vigil(home.path(), &["--store", &url, "queue"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn an_item_links_at_most_a_thousand_events_however_the_log_is_split() {
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", home.path().join("vigil.db").display());
+    let log = home.path().join("auth.log");
+    let line = |n: u32| {
+        format!(
+            "Nov 20 10:{:02}:{:02} h sshd[{n}]: Invalid user ghost from 203.0.113.9 port {n}\n",
+            (n / 60) % 60,
+            n % 60
+        )
+    };
+    // one scanner's day, read in two halves by two runs
+    std::fs::write(&log, (1..=900).map(line).collect::<String>()).unwrap();
+    let ingest = || {
+        vigil(
+            home.path(),
+            &[
+                "--store",
+                &url,
+                "ingest",
+                "--kind",
+                "syslog",
+                log.to_str().unwrap(),
+            ],
+        )
+    };
+    let o = ingest();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        (901..=2000).map(line).collect::<String>().as_bytes(),
+    )
+    .unwrap();
+    let o = ingest();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = open_url(&url);
+    let items = s.items(&vigil::query::Query::default(), 0).unwrap();
+    assert!(!items.is_empty());
+    for i in &items {
+        let it = s.item(i.id).unwrap().unwrap();
+        assert!(
+            it.event_ids.len() <= 1000,
+            "item {} links {}",
+            i.id,
+            it.event_ids.len()
+        );
+    }
+    assert!(
+        items
+            .iter()
+            .any(|i| s.item(i.id).unwrap().unwrap().event_ids.len() == 1000),
+        "the scanner's item is full"
+    );
+}

@@ -484,18 +484,24 @@ impl Engine {
         let days = std::mem::take(&mut p.days);
         let max_id = p.max_id;
         let linked = &mut self.linked;
-        let items: Vec<NewItem> = p
-            .into_items()
-            .into_iter()
-            .map(|mut i| {
-                let have = linked
-                    .entry(i.group_key.clone().unwrap_or_default())
-                    .or_insert(0);
-                i.event_ids.truncate(MAX_LINKED.saturating_sub(*have));
-                *have += i.event_ids.len();
-                i
-            })
-            .collect();
+        let mut items: Vec<NewItem> = p.into_items();
+        for i in &mut items {
+            let key = i.group_key.clone().unwrap_or_default();
+            let have = match linked.get_mut(&key) {
+                Some(n) => n,
+                None => {
+                    // An item from an earlier run (the first half of a log,
+                    // read yesterday) counts toward the cap too.
+                    let before = match &i.group_key {
+                        Some(k) => store.item_by_key(k)?.map_or(0, |it| it.event_ids.len()),
+                        None => 0,
+                    };
+                    linked.entry(key).or_insert(before)
+                }
+            };
+            i.event_ids.truncate(MAX_LINKED.saturating_sub(*have));
+            *have += i.event_ids.len();
+        }
         report.items = items.len() as u64;
         if !items.is_empty() {
             store.add_items(&items)?;
