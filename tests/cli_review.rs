@@ -403,3 +403,92 @@ fn an_item_links_at_most_a_thousand_events_however_the_log_is_split() {
         "the scanner's item is full"
     );
 }
+
+/// What an item is, for comparing two stores' queues.
+fn queue_of(url: &str) -> Vec<String> {
+    let s = open_url(url);
+    let mut out: Vec<String> = s
+        .items(&vigil::query::Query::default(), 0)
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let it = s.item(i.id).unwrap().unwrap();
+            let rules: Vec<String> = it
+                .rules
+                .iter()
+                .map(|r| format!("{}={}", r.rule, r.reason.as_str()))
+                .collect();
+            format!(
+                "{} {} {} {:?} {:?} events={} rules={rules:?}",
+                it.kind,
+                it.severity,
+                it.title.as_str(),
+                it.actor.as_ref().map(|a| a.as_str().to_owned()),
+                it.subject.as_ref().map(|a| a.as_str().to_owned()),
+                it.event_ids.len(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn items_after_crashes_and_resumes_equal_those_of_an_uninterrupted_run() {
+    let home = tempfile::tempdir().unwrap();
+    let log = home.path().join("auth.log");
+    let mut f = std::fs::File::create(&log).unwrap();
+    vigil::demo::authlog::write_bench_log(
+        &mut f,
+        30_000,
+        7,
+        "2026-11-20T00:00:00Z".parse().unwrap(),
+        vigil::demo::authlog::Header::Rfc3339,
+    )
+    .unwrap();
+    drop(f);
+    let run = |url: &str| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"));
+        c.args([
+            "--store",
+            url,
+            "ingest",
+            "--kind",
+            "syslog",
+            log.to_str().unwrap(),
+        ])
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        c
+    };
+    let whole = format!("sqlite:{}", home.path().join("whole.db").display());
+    let started = std::time::Instant::now();
+    assert!(run(&whole).status().unwrap().success());
+    let took = started.elapsed().as_micros() as u64;
+    let expected = queue_of(&whole);
+    assert!(expected.len() > 20, "{expected:?}");
+
+    let mut rng = vigil::demo::authlog::Rng::new(20261201);
+    for trial in 0..3 {
+        let url = format!(
+            "sqlite:{}",
+            home.path().join(format!("crash{trial}.db")).display()
+        );
+        for _ in 0..4 {
+            let mut child = run(&url).spawn().unwrap();
+            std::thread::sleep(std::time::Duration::from_micros(rng.below(took.max(1))));
+            let _ = child.kill(); // SIGKILL
+            let _ = child.wait();
+        }
+        assert!(run(&url).status().unwrap().success());
+        let got = queue_of(&url);
+        let missing: Vec<&String> = expected.iter().filter(|i| !got.contains(i)).collect();
+        let extra: Vec<&String> = got.iter().filter(|i| !expected.contains(i)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "trial {trial}: after crashes the queue differs.\nmissing: {missing:#?}\nextra: {extra:#?}"
+        );
+    }
+}

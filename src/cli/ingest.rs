@@ -148,6 +148,9 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
         };
         listing.row(&r, report_cells(&r))?;
     }
+    if let Some((e, _)) = engine.as_mut() {
+        e.finish(store.as_mut())?;
+    }
     listing.finish()?;
     let at = chrono::Utc::now();
     store.record_pull(src.id, at, failed.then_some("a file could not be read"))?;

@@ -90,7 +90,8 @@ pub fn run(ctx: &Context, c: &RulesCommand) -> Result<ExitCode> {
                 eprintln!("vigil: rules are switched off ([rules] enabled = false)");
                 return Ok(ExitCode::SUCCESS);
             };
-            let r = engine.catch_up(store.as_mut(), since)?;
+            let mut r = engine.catch_up(store.as_mut(), since)?;
+            r.sampled += engine.finish(store.as_mut())?;
             let mut l = Listing::stdout(
                 format.format,
                 &["events", "findings", "suppressed", "sampled", "items"],

@@ -19,6 +19,15 @@ use crate::query::Query;
 use crate::store::{NewItem, Store, Suppression};
 
 const CURSOR: &str = "rules.cursor";
+/// Source days read whose sample is still to be drawn.
+const SAMPLE_DAYS: &str = "sampling.pending";
+
+fn pending_days(store: &dyn Store) -> Result<HashSet<(i64, NaiveDate)>> {
+    Ok(match store.meta(SAMPLE_DAYS)? {
+        Some(v) if !v.is_empty() => serde_json::from_str(&v)?,
+        _ => HashSet::new(),
+    })
+}
 
 /// Most events one item links to. A scanner's burst can run to hundreds of
 /// thousands of lines in a day: the item is one decision either way, its
@@ -233,8 +242,6 @@ pub struct Engine {
     /// Windowed rules have seen everything from here on.
     history_from: Option<DateTime<Utc>>,
     max_window: Option<Duration>,
-    /// Source days whose sample minimum is already topped up.
-    topped_up: HashSet<(i64, NaiveDate)>,
     today: NaiveDate,
     /// Events linked per group key in this run, to hold items to MAX_LINKED.
     linked: std::collections::HashMap<String, usize>,
@@ -323,7 +330,6 @@ impl Engine {
             suppressions: suppression::active(store, now)?,
             history_from: None,
             max_window,
-            topped_up: HashSet::new(),
             today,
             linked: std::collections::HashMap::new(),
         })
@@ -509,8 +515,15 @@ impl Engine {
         for r in &mut self.rules {
             r.save(store)?;
         }
-        if self.sampling.enabled {
-            report.sampled += self.top_up(store, &days)?;
+        if self.sampling.enabled && !days.is_empty() {
+            // Remembered in the store: a run that dies before `finish`
+            // leaves them for the next one.
+            let mut pending = pending_days(store)?;
+            let before = pending.len();
+            pending.extend(days);
+            if pending.len() != before {
+                store.set_meta(SAMPLE_DAYS, &serde_json::to_string(&pending)?)?;
+            }
         }
         let cursor: i64 = store
             .meta(CURSOR)?
@@ -609,9 +622,11 @@ impl Engine {
     /// one item per source-day.
     fn sample(&self, events: &[&RuleEvent<'_>], findings: &[Finding<'_>]) -> (Vec<NewItem>, u64) {
         let s = &self.sampling;
+        // Only today's: a finished day is drawn whole by `finish`.
         let mut chosen: HashSet<i64> = events
             .iter()
             .filter(|e| sampling::chosen(s.seed, s.rate, e.source_id, e.id))
+            .filter(|e| self.day(e.occurred_at) >= self.today)
             .map(|e| e.id)
             .collect();
         if chosen.is_empty() {
@@ -637,23 +652,28 @@ impl Engine {
         (items, n)
     }
 
-    /// For finished days, draws more until the sample has its minimum: the
-    /// unflagged events with the lowest draws, so the top-up is as blind as
-    /// the sample.
-    fn top_up(&mut self, store: &mut dyn Store, days: &HashSet<(i64, NaiveDate)>) -> Result<u64> {
+    /// Draws the sample of every finished day this run or an interrupted
+    /// one read: once a run has read all it will, from the stored events
+    /// and the items every rule raised, so where a batch (or a crash)
+    /// happened to fall changes nothing. The events the keyed hash draws
+    /// that no rule flagged, then, up to the daily minimum, the unflagged
+    /// events with the lowest draws, so the top-up is as blind as the
+    /// sample. A day already sampled (today's, drawn as events arrived) is
+    /// only topped up.
+    pub fn finish(&mut self, store: &mut dyn Store) -> Result<u64> {
+        if !self.sampling.enabled {
+            return Ok(0);
+        }
+        let pending = pending_days(store)?;
+        let (done, later): (Vec<_>, Vec<_>) =
+            pending.into_iter().partition(|(_, d)| *d < self.today);
+        if done.is_empty() {
+            return Ok(0);
+        }
         let mut added = 0;
-        for &(src, day) in days {
-            if !self.topped_up.insert((src, day)) {
-                continue;
-            }
+        for &(src, day) in &done {
             let key = format!("sample|{src}|{day}");
-            let existing = store
-                .item_by_key(&key)?
-                .map(|i| i.event_ids.len())
-                .unwrap_or(0);
-            if existing >= self.sampling.minimum {
-                continue;
-            }
+            let existing = store.item_by_key(&key)?.map(|i| i.event_ids.len());
             let mut pool: Vec<(f64, i64)> = store
                 .unflagged_events(
                     src,
@@ -663,19 +683,34 @@ impl Engine {
                 .into_iter()
                 .map(|id| (sampling::draw(self.sampling.seed, src, id), id))
                 .collect();
-            pool.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let ids: Vec<i64> = pool
-                .into_iter()
-                .take(self.sampling.minimum - existing)
-                .map(|(_, id)| id)
-                .collect();
+            pool.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let have = existing.unwrap_or(0);
+            let drawn = if existing.is_none() {
+                pool.iter()
+                    .take_while(|(d, _)| *d < self.sampling.rate)
+                    .count()
+            } else {
+                0
+            };
+            let take = drawn
+                .max(self.sampling.minimum.saturating_sub(have))
+                .min(MAX_LINKED);
+            let mut ids: Vec<i64> = pool.into_iter().take(take).map(|(_, id)| id).collect();
             if ids.is_empty() {
                 continue;
             }
+            ids.sort_unstable();
             added += ids.len() as u64;
-            let item = self.sample_item(src, day, ids, "topped up to the daily minimum");
+            let note = if existing.is_some() {
+                "topped up to the daily minimum"
+            } else {
+                "drawn once the day's events were all read"
+            };
+            let item = self.sample_item(src, day, ids, note);
             store.add_items(&[item])?;
         }
+        let later: HashSet<(i64, NaiveDate)> = later.into_iter().collect();
+        store.set_meta(SAMPLE_DAYS, &serde_json::to_string(&later)?)?;
         Ok(added)
     }
 }

@@ -204,6 +204,10 @@ pub fn pull_sources<'a>(
         let r = pull_source(store, s, engine.as_mut().map(|(e, _)| e));
         each(s, r)?;
     }
+    // The finished days' samples, once everything there is has been read.
+    if let Some((e, _)) = engine.as_mut() {
+        e.finish(store)?;
+    }
     Ok(())
 }
 
