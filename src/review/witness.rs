@@ -343,15 +343,25 @@ pub fn check(
         report.checkpoints += 1;
         report.witnessed = report.witnessed.max(Some(cp.seq));
     }
-    let mut chain = match report.witnessed {
-        Some(seq) => {
-            let e = store.ledger_entry(seq)?.expect("checked above");
+    // Seals are checked from the last checkpoint on; with none, from the
+    // ledger's first key (nothing before it was sealed). A ledger with
+    // neither has nothing more to check than its chain.
+    let from = match (report.witnessed, spans.first()) {
+        (Some(seq), _) => seq,
+        (None, Some(k)) => k.from - 1,
+        (None, None) => return Ok(Ok(report)),
+    };
+    let mut chain = match from {
+        0 => crate::store::ledger::Verifier::default(),
+        seq => {
+            let e = store
+                .ledger_entry(seq)?
+                .expect("checked above, or before a key entry");
             report.head = Some((seq, e.hash.clone()));
             crate::store::ledger::Verifier::resume(seq, &e.hash)
         }
-        None => crate::store::ledger::Verifier::default(),
     };
-    let mut after = report.witnessed.unwrap_or(0);
+    let mut after = from;
     loop {
         let page = store.ledger_after(after, 10_000)?;
         let Some(last) = page.last() else { break };
@@ -472,6 +482,12 @@ pub fn maybe_checkpoint(
             .max_by_key(|c| c.seq),
         None => None,
     };
+    if last.is_none()
+        && let Some(b) = store.verify_ledger()?.broken
+    {
+        // The first checkpoint vouches for everything before it.
+        bail!("no checkpoint written: the ledger does not hold up: {b}");
+    }
     let report = match check_configured(store, cfg)? {
         Ok(r) => r,
         Err(b) => bail!("no checkpoint written: the ledger does not hold up: {b}"),
