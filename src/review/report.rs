@@ -260,7 +260,11 @@ pub fn build(
             reason: s.reason,
         })
         .collect();
-    let v = store.verify_ledger()?;
+    let mut v = store.verify_ledger()?;
+    if v.broken.is_none() {
+        // as `vigil verify` holds it: the witness's checkpoints and the seals
+        v.broken = super::witness::check_configured(store, &config.ledger)?.err();
+    }
     let policy = super::policy::in_force(store, end)?.map(|(hash, since, ledger_seq)| PolicyLine {
         hash,
         since,
