@@ -2,7 +2,9 @@
 //! `cargo run --release --example seed-review -- STORE ITEMS [DECIDED]` (a
 //! SQLite path or a postgres:// URL) adds
 //! ITEMS open items, then decides the first DECIDED of them in batches of
-//! 10,000 (each decision with its ledger entry).
+//! 10,000 (each decision with its ledger entry). With a fourth argument,
+//! a ledger key file (made if missing), every entry is sealed with it, as
+//! a vigil with `[ledger] key_file` seals them.
 
 use chrono::Utc;
 use vigil::domain::{Disposition, ItemKind, Severity};
@@ -15,7 +17,26 @@ fn main() -> color_eyre::Result<()> {
     let db = args.next().expect(usage);
     let items: usize = args.next().and_then(|n| n.parse().ok()).expect(usage);
     let decided: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let key = args.next().map(std::path::PathBuf::from);
+    if let Some(path) = &key {
+        use vigil::store::keys::{LedgerKey, install};
+        let k = if path.exists() {
+            LedgerKey::load(path)?
+        } else {
+            let k = LedgerKey::generate()?;
+            k.save(path)?;
+            k
+        };
+        install(k);
+    }
     let mut s = StoreUrl::parse(&db, None)?.open()?;
+    if let Some(k) = vigil::store::keys::sealer() {
+        let who = Reviewer {
+            name: "bench".into(),
+            session: "bench".into(),
+        };
+        vigil::review::witness::register(&mut *s, k, &who)?;
+    }
     let now = Utc::now();
     for chunk in (0..items).collect::<Vec<_>>().chunks(50_000) {
         let batch: Vec<NewItem> = chunk

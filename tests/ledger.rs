@@ -531,9 +531,30 @@ fn a_wiped_ledger_or_a_swapped_genesis_is_broken(b: Backend) {
 }
 
 fn a_status_vigil_never_writes_fails_loudly(b: Backend) {
-    let (_d, s, a) = reviewed(b);
+    let (_d, mut s, a) = reviewed(b);
     a.sql("UPDATE items SET status = 'whatever' WHERE id = 6");
-    let e = s.verify_ledger().unwrap_err().to_string();
+    let found = s.verify_ledger().unwrap().broken.unwrap().to_string();
+    assert!(
+        found.contains("item 6 has review state no ledger entry"),
+        "{found}"
+    );
+    // and reviewing it is refused, not read as a new item
+    let act = Act::Decide {
+        disposition: Disposition::Benign,
+        note: None,
+        reopen: false,
+    };
+    let e = ops::apply(
+        &mut *s,
+        &Policy::default(),
+        &who("root"),
+        Utc::now(),
+        &[6],
+        &act,
+        None,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("never writes"), "{e}");
 }
 

@@ -67,17 +67,17 @@ pub fn run(ctx: &Context, a: &VerifyArgs) -> Result<ExitCode> {
     if let Some(new_path) = &a.rotate_key {
         return rotate(ctx, store.as_mut(), new_path);
     }
+    if let Some(key) = keys::sealer()
+        && witness::key_history(store.as_ref())?.is_ok()
+    {
+        // A key's first use registers it, here as at any other command (an
+        // entry appended to a broken chain hides nothing: it still breaks).
+        witness::register(store.as_mut(), key, &crate::review::Reviewer::current())?;
+    }
     let v = store.verify_ledger()?;
     if let Some(b) = &v.broken {
         return Ok(broken(v.entries, b));
     }
-    if let Some(key) = keys::sealer()
-        && witness::key_history(store.as_ref())?.is_ok()
-    {
-        // A key's first use registers it, here as at any other command.
-        witness::register(store.as_mut(), key, &crate::review::Reviewer::current())?;
-    }
-    let v = store.verify_ledger()?;
     let report = match witness::check_configured(store.as_ref(), &ctx.config.ledger)? {
         Ok(r) => r,
         Err(b) => return Ok(broken(v.entries, &b)),

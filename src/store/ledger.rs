@@ -155,6 +155,21 @@ pub fn entry_hash(
     entity: &str,
     payload: &str,
 ) -> String {
+    hex::encode(entry_digest(
+        prev_hash, seq, at, actor, action, entity, payload,
+    ))
+}
+
+/// `entry_hash` as bytes.
+fn entry_digest(
+    prev_hash: &str,
+    seq: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    payload: &str,
+) -> [u8; 32] {
     // The same bytes as `json!([seq, at, actor, action, entity, payload])`,
     // written straight into one buffer: verify hashes a million of these.
     let mut buf = Vec::with_capacity(96 + at.len() + actor.len() + entity.len() + payload.len());
@@ -169,7 +184,7 @@ pub fn entry_hash(
     h.update(prev_hash.as_bytes());
     h.update(b"\n");
     h.update(&buf);
-    hex::encode(h.finalize())
+    h.finalize().into()
 }
 
 /// Why the chain is broken at an entry.
@@ -253,7 +268,10 @@ pub struct Verifier {
     next_seq: i64,
     prev_hash: String,
     pub count: u64,
-    /// Entity -> (seq, digest) of the last entry that recorded its state.
+    /// Items' recorded states in ledger order: (item, seq, digest prefix).
+    /// A flat list sorted once is a third of a map's memory at a million.
+    pub items: Vec<(i64, i64, u128)>,
+    /// The other rows' last recorded state: (seq, digest).
     pub states: HashMap<RowKey, (i64, [u8; 32])>,
     /// The store id entry 1 says it created, if entry 1 is the genesis.
     pub genesis: Option<String>,
@@ -265,6 +283,7 @@ impl Default for Verifier {
             next_seq: 1,
             prev_hash: GENESIS.to_owned(),
             count: 0,
+            items: Vec::new(),
             states: HashMap::new(),
             genesis: None,
         }
@@ -272,6 +291,21 @@ impl Default for Verifier {
 }
 
 impl Verifier {
+    /// Notes that entry `seq` leaves the row `entity` with this state digest.
+    fn record_state(&mut self, seq: i64, entity: &str, state: &str) {
+        let mut digest = [0u8; 32];
+        if hex::decode_to_slice(state, &mut digest).is_err() {
+            return;
+        }
+        match row_key(entity) {
+            Some((RowKind::Item, id)) => self.items.push((id, seq, prefix(&digest))),
+            Some(key) => {
+                self.states.insert(key, (seq, digest));
+            }
+            None => {}
+        }
+    }
+
     /// Goes on from an entry already trusted (a witnessed checkpoint).
     pub fn resume(seq: i64, hash: &str) -> Verifier {
         Verifier {
@@ -291,7 +325,7 @@ impl Verifier {
         if e.prev_hash != self.prev_hash {
             return Err(Break::Unlinked { seq: e.seq });
         }
-        let h = entry_hash(
+        let d = entry_digest(
             &e.prev_hash,
             e.seq,
             &e.at,
@@ -300,29 +334,20 @@ impl Verifier {
             &e.entity,
             &e.payload,
         );
-        if h != e.hash {
+        // Compared as hex without allocating: this runs a million times.
+        let mut hex = [0u8; 64];
+        hex::encode_to_slice(d, &mut hex).expect("64 bytes hold 32 in hex");
+        if hex[..] != *e.hash.as_bytes() {
             return Err(Break::Altered { seq: e.seq });
         }
         self.next_seq += 1;
-        self.prev_hash = h;
+        self.prev_hash.clear();
+        self.prev_hash.push_str(&e.hash);
         self.count += 1;
         if e.seq == 1 && e.action == GENESIS_ACTION {
             self.genesis = serde_json::from_str::<serde_json::Value>(&e.payload)
                 .ok()
                 .and_then(|p| p.get("store")?.as_str().map(str::to_owned));
-        }
-        // Most entries record no row state; the byte search skips parsing them.
-        if memchr::memmem::find(e.payload.as_bytes(), b"\"state\":\"").is_some() {
-            #[derive(serde::Deserialize)]
-            struct State {
-                state: String,
-            }
-            let digest = serde_json::from_str::<State>(&e.payload)
-                .ok()
-                .and_then(|p| <[u8; 32]>::try_from(hex::decode(p.state).ok()?).ok());
-            if let (Some(key), Some(d)) = (row_key(&e.entity), digest) {
-                self.states.insert(key, (e.seq, d));
-            }
         }
         Ok(())
     }
@@ -404,13 +429,48 @@ fn reconcile(store: &dyn super::Store, v: &mut Verifier) -> color_eyre::Result<O
             }),
         }
     };
-    let mut found = None;
-    store.for_each_item_state(&mut |s| {
-        if found.is_none() {
-            found = check(&s, s.untouched());
+    // Items: the last recorded state of each, sorted by item, against the
+    // table read in id order, in step.
+    let mut items = std::mem::take(&mut v.items);
+    items.sort_unstable_by_key(|&(id, seq, _)| (id, seq));
+    let mut last: Vec<(i64, i64, u128)> = Vec::with_capacity(items.len());
+    for x in items {
+        match last.last_mut() {
+            Some(l) if l.0 == x.0 => *l = x,
+            _ => last.push(x),
         }
+    }
+    let mut next = last.iter().peekable();
+    let mut found = None;
+    store.for_each_item_review(&mut |r| {
+        if found.is_some() {
+            return Ok(());
+        }
+        if let Some(&&(id, seq, _)) = next.peek()
+            && id < r.id
+        {
+            found = Some(gone("item", id, seq));
+            return Ok(());
+        }
+        let recorded = next.next_if(|x| x.0 == r.id);
+        found = match recorded {
+            Some(&(_, seq, d)) if d != prefix(&r.digest()) => Some(Break::Mismatch {
+                seq,
+                what: format!("item {} differs from what this entry recorded", r.id),
+            }),
+            Some(_) => None,
+            None if r.untouched() => None,
+            None => Some(Break::Unrecorded {
+                what: format!("item {} has review state no ledger entry recorded", r.id),
+            }),
+        };
         Ok(())
     })?;
+    if found.is_none()
+        && let Some(&(id, seq, _)) = next.next()
+    {
+        found = Some(gone("item", id, seq));
+    }
     // The registers are small: read whole, one table after another.
     fn first<T: Recorded>(
         rows: Vec<T>,
@@ -437,13 +497,15 @@ fn reconcile(store: &dyn super::Store, v: &mut Verifier) -> color_eyre::Result<O
     Ok(states
         .into_iter()
         .min_by_key(|(_, (seq, _))| *seq)
-        .map(|((kind, id), (seq, _))| Break::Mismatch {
-            seq,
-            what: format!(
-                "{} {id} this entry recorded is missing",
-                format!("{kind:?}").to_lowercase()
-            ),
-        }))
+        .map(|((kind, id), (seq, _))| gone(&format!("{kind:?}").to_lowercase(), id, seq)))
+}
+
+/// A row entry `seq` recorded that the table no longer has.
+fn gone(kind: &str, id: i64, seq: i64) -> Break {
+    Break::Mismatch {
+        seq,
+        what: format!("{kind} {id} this entry recorded is missing"),
+    }
 }
 
 /// `item:5` as `item 5`.
@@ -451,60 +513,144 @@ fn describe(entity: &str) -> String {
     entity.replacen(':', " ", 1)
 }
 
+/// Walks the chain and, alongside it in ledger order, the decisions table:
+/// each review act must be the row its entry recorded, and no row may lack
+/// an entry; the row states entries record are collected for `reconcile`.
+/// `entries` and `decisions` yield rows in `seq` and `ledger_seq` order.
+///
+/// Two threads, as verify at a million entries is worth two cores: this
+/// one reads the rows and matches decisions; the other recomputes every
+/// hash, in order. A break in the chain wins over what the tables say.
 pub fn walk(
     entries: &mut dyn FnMut() -> color_eyre::Result<Option<LedgerEntry>>,
     decisions: &mut dyn FnMut() -> color_eyre::Result<Option<super::DecisionRow>>,
 ) -> color_eyre::Result<(Verifier, Option<Break>)> {
-    let mut next_decision = decisions()?;
-    let mut v = Verifier::default();
-    while let Some(e) = entries()? {
-        if let Err(b) = v.check(&e) {
-            return Ok((v, Some(b)));
-        }
-        if !matches!(
-            e.action.as_str(),
-            "decide" | "revert" | "approve" | "reject" | "reopen"
-        ) {
-            continue;
-        }
-        if let Some(d) = next_decision.as_ref().filter(|d| d.ledger_seq < e.seq) {
-            let what = format!(
-                "decision {} on item {} has no ledger entry",
-                d.id, d.item_id
-            );
-            return Ok((v, Some(Break::Unrecorded { what })));
-        }
-        match next_decision.take() {
-            Some(d) if d.ledger_seq == e.seq => {
-                if !decision_matches(&d, &e) {
-                    let what = format!(
-                        "decision {} on item {} differs from its ledger entry",
-                        d.id, d.item_id
-                    );
-                    return Ok((v, Some(Break::Mismatch { seq: e.seq, what })));
+    const BATCH: usize = 512;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<LedgerEntry>>(8);
+        let hasher = scope.spawn(move || {
+            let mut chain = Verifier::default();
+            for batch in rx {
+                for e in &batch {
+                    if let Err(b) = chain.check(e) {
+                        return (chain, Some(b));
+                    }
                 }
-                next_decision = decisions()?;
             }
-            _ => {
-                let what =
-                    "the decision this entry records is missing from the decisions table".into();
-                return Ok((v, Some(Break::Mismatch { seq: e.seq, what })));
+            (chain, None)
+        });
+        let mut tables = Verifier::default();
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut found = None;
+        let mut read = 0u64;
+        let result = (|| -> color_eyre::Result<()> {
+            let mut next_decision = decisions()?;
+            while let Some(e) = entries()? {
+                read += 1;
+                if let Err(b) = reconcile_entry(&mut tables, &e, &mut next_decision, decisions)? {
+                    found = Some(b);
+                    batch.push(e);
+                    return Ok(());
+                }
+                batch.push(e);
+                if batch.len() == BATCH
+                    && tx
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_err()
+                {
+                    // the chain broke: nothing more to read
+                    return Ok(());
+                }
             }
+            found = next_decision.map(|d| Break::Unrecorded {
+                what: format!(
+                    "decision {} on item {} has no ledger entry",
+                    d.id, d.item_id
+                ),
+            });
+            Ok(())
+        })();
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
         }
+        drop(tx);
+        let (chain, broken) = hasher.join().expect("the hashing thread does not panic");
+        result?;
+        let mut v = Verifier {
+            items: tables.items,
+            states: tables.states,
+            ..chain
+        };
+        Ok(match (broken, found) {
+            (Some(b), _) => (v, Some(b)),
+            (None, Some(b)) => {
+                v.count = v.count.min(read.saturating_sub(1));
+                (v, Some(b))
+            }
+            (None, None) => (v, None),
+        })
+    })
+}
+
+/// Holds one entry to the decisions table and notes the row state it
+/// records; the chain itself is checked elsewhere.
+fn reconcile_entry(
+    v: &mut Verifier,
+    e: &LedgerEntry,
+    next_decision: &mut Option<super::DecisionRow>,
+    decisions: &mut dyn FnMut() -> color_eyre::Result<Option<super::DecisionRow>>,
+) -> color_eyre::Result<Result<(), Break>> {
+    #[derive(serde::Deserialize)]
+    struct State<'a> {
+        #[serde(borrow)]
+        state: &'a str,
     }
-    let broken = next_decision.map(|d| Break::Unrecorded {
-        what: format!(
+    if !matches!(
+        e.action.as_str(),
+        "decide" | "revert" | "approve" | "reject" | "reopen"
+    ) {
+        // Most entries record no row state; the byte search skips them.
+        if memchr::memmem::find(e.payload.as_bytes(), b"\"state\":\"").is_some()
+            && let Ok(p) = serde_json::from_str::<State<'_>>(&e.payload)
+        {
+            v.record_state(e.seq, &e.entity, p.state);
+        }
+        return Ok(Ok(()));
+    }
+    if let Some(d) = next_decision.as_ref().filter(|d| d.ledger_seq < e.seq) {
+        let what = format!(
             "decision {} on item {} has no ledger entry",
             d.id, d.item_id
-        ),
-    });
-    Ok((v, broken))
+        );
+        return Ok(Err(Break::Unrecorded { what }));
+    }
+    match next_decision.take() {
+        Some(d) if d.ledger_seq == e.seq => {
+            let Some(state) = decision_matches(&d, e) else {
+                let what = format!(
+                    "decision {} on item {} differs from its ledger entry",
+                    d.id, d.item_id
+                );
+                return Ok(Err(Break::Mismatch { seq: e.seq, what }));
+            };
+            if let Some(state) = state {
+                v.record_state(e.seq, &e.entity, &state);
+            }
+            *next_decision = decisions()?;
+            Ok(Ok(()))
+        }
+        _ => {
+            let what = "the decision this entry records is missing from the decisions table".into();
+            Ok(Err(Break::Mismatch { seq: e.seq, what }))
+        }
+    }
 }
 
 /// Whether a decision row says what its ledger entry recorded.
 /// Every field counts: the reviewer is the entry's actor and the time its
-/// time, so crediting another reviewer or backdating is a mismatch.
-fn decision_matches(d: &super::DecisionRow, e: &LedgerEntry) -> bool {
+/// time, so crediting another reviewer or backdating is a mismatch. On a
+/// match, the item state the entry recorded, if any.
+fn decision_matches(d: &super::DecisionRow, e: &LedgerEntry) -> Option<Option<String>> {
     #[derive(serde::Deserialize)]
     struct Decision<'a> {
         decision: &'a str,
@@ -515,22 +661,25 @@ fn decision_matches(d: &super::DecisionRow, e: &LedgerEntry) -> bool {
         reverts: Option<String>,
         session: Option<String>,
         prior_status: Option<&'a str>,
+        state: Option<String>,
     }
-    match serde_json::from_str::<Decision<'_>>(&e.payload) {
-        Ok(p) => {
-            p.decision == d.id
-                && p.item == d.item_id
-                && p.kind == d.kind
-                && p.disposition == d.disposition.map(|x| x.as_str())
-                && p.note == d.note
-                && p.reverts == d.reverts
-                && p.session == d.session
-                && p.prior_status == d.prior_status.map(|s| s.as_str())
-                && e.actor == d.reviewer
-                && e.at == ts(d.decided_at)
-        }
-        Err(_) => false,
-    }
+    let p = serde_json::from_str::<Decision<'_>>(&e.payload).ok()?;
+    let matches = p.decision == d.id
+        && p.item == d.item_id
+        && p.kind == d.kind
+        && p.disposition == d.disposition.map(|x| x.as_str())
+        && p.note == d.note
+        && p.reverts == d.reverts
+        && p.session == d.session
+        && p.prior_status == d.prior_status.map(|s| s.as_str())
+        && e.actor == d.reviewer
+        && e.at == ts(d.decided_at);
+    matches.then_some(p.state)
+}
+
+/// The first 16 bytes of a digest: enough to tell states apart.
+fn prefix(d: &[u8; 32]) -> u128 {
+    u128::from_be_bytes(d[..16].try_into().expect("16 of 32 bytes"))
 }
 
 #[cfg(test)]

@@ -27,8 +27,8 @@ pub use ledger::{Break, LedgerEntry, NewLedgerEntry};
 pub use pg_connect::PgTarget;
 pub use postgres::{PgStore, host_name, is_transient};
 pub use records::{
-    DecisionRow, Incident, IncidentNote, IncidentStatus, ItemState, NewItem, Risk, Safeguard,
-    Sanction, Seen, Suppression,
+    DecisionRow, Incident, IncidentNote, IncidentStatus, ItemReview, ItemState, NewItem, Risk,
+    Safeguard, Sanction, Seen, Suppression,
 };
 pub use sqlite::{SqliteStore, network_fs_name};
 
@@ -301,8 +301,8 @@ pub trait Store: Send {
     fn verify_ledger(&self) -> Result<Verification>;
     /// Up to `limit` entries after `seq`, in order (a tail, page by page).
     fn ledger_after(&self, seq: i64, limit: u64) -> Result<Vec<LedgerEntry>>;
-    /// Every item's review state, in id order (verify reads them all).
-    fn for_each_item_state(&self, f: &mut dyn FnMut(ItemState) -> Result<()>) -> Result<()>;
+    /// Every item's review columns, in id order (verify reads them all).
+    fn for_each_item_review(&self, f: &mut dyn FnMut(ItemReview) -> Result<()>) -> Result<()>;
     /// The entry with this sequence number, if it exists.
     fn ledger_entry(&self, seq: i64) -> Result<Option<LedgerEntry>>;
     /// Ledger entries about one entity (`item:42`), oldest first.

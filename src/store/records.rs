@@ -239,12 +239,55 @@ impl Risk {
     }
 }
 
+/// An item's review columns as stored, for `verify` (which reads every
+/// item): raw, so a value vigil never writes shows as a difference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemReview {
+    pub id: i64,
+    pub status: String,
+    pub disposition: Option<String>,
+    pub decision_id: Option<String>,
+    pub approval: Option<String>,
+}
+
+impl ItemReview {
+    /// The review fields only: a claim is a lease that lapses by itself, and
+    /// title and actor belong to the finding, not to the review. Hashed
+    /// directly (no JSON): verify does this for every item.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for f in [
+            Some(self.status.as_str()),
+            self.disposition.as_deref(),
+            self.decision_id.as_deref(),
+            self.approval.as_deref(),
+        ] {
+            match f {
+                Some(v) => {
+                    h.update(b"\x01");
+                    h.update(v.as_bytes());
+                }
+                None => h.update(b"\x00"),
+            }
+            h.update(b"\x1f");
+        }
+        h.finalize().into()
+    }
+
+    /// As the rules raised it: never reviewed, so no entry need record it.
+    pub fn untouched(&self) -> bool {
+        self.status == "new"
+            && self.disposition.is_none()
+            && self.decision_id.is_none()
+            && self.approval.is_none()
+    }
+}
+
 impl crate::store::ledger::Recorded for ItemState {
     fn entity(&self) -> String {
         format!("item:{}", self.id)
     }
-    /// The review fields only: a claim is a lease that lapses by itself, and
-    /// title and actor belong to the finding, not to the review.
     fn fields(&self) -> serde_json::Value {
         serde_json::json!([
             self.status.as_str(),
@@ -252,6 +295,16 @@ impl crate::store::ledger::Recorded for ItemState {
             self.decision_id,
             self.approval,
         ])
+    }
+    fn digest(&self) -> [u8; 32] {
+        ItemReview {
+            id: self.id,
+            status: self.status.as_str().to_owned(),
+            disposition: self.disposition.map(|d| d.as_str().to_owned()),
+            decision_id: self.decision_id.clone(),
+            approval: self.approval.clone(),
+        }
+        .digest()
     }
 }
 

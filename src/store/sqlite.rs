@@ -21,7 +21,7 @@ use super::sqlite_review::{
     decision_row, from_micros, incident_links, incident_row, ledger_row, micros, sanction_row,
 };
 use super::{
-    Batch, BatchOutcome, CheckpointMoved, Gap, GapRow, ItemState, MigrationReport, QuarantineRow,
+    Batch, BatchOutcome, CheckpointMoved, Gap, GapRow, ItemReview, MigrationReport, QuarantineRow,
     SourceId, SourceStatus, Store, Stream, Verification,
 };
 use crate::domain::{
@@ -909,14 +909,19 @@ impl Store for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn for_each_item_state(&self, f: &mut dyn FnMut(ItemState) -> Result<()>) -> Result<()> {
-        let mut st = self.conn.prepare(&format!(
-            "SELECT {} FROM items ORDER BY id",
-            super::sqlite_review::ITEM_STATE_COLS
-        ))?;
+    fn for_each_item_review(&self, f: &mut dyn FnMut(ItemReview) -> Result<()>) -> Result<()> {
+        let mut st = self.conn.prepare(
+            "SELECT id, status, disposition, decision_id, approval FROM items ORDER BY id",
+        )?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
-            f(ItemState::decode(super::sqlite_review::item_columns(r)?)?)?;
+            f(ItemReview {
+                id: r.get(0)?,
+                status: r.get(1)?,
+                disposition: r.get(2)?,
+                decision_id: r.get(3)?,
+                approval: r.get(4)?,
+            })?;
         }
         Ok(())
     }

@@ -26,7 +26,7 @@ use super::sqlite_review::{
 };
 use super::{
     Batch, BatchOutcome, CheckpointMoved, DecisionRow, Gap, GapRow, Incident, IncidentNote,
-    IncidentStatus, ItemState, MigrationReport, NewItem, QuarantineRow, ReviewTx, Sanction, Seen,
+    IncidentStatus, ItemReview, MigrationReport, NewItem, QuarantineRow, ReviewTx, Sanction, Seen,
     SourceId, SourceStatus, Store, Stream, Suppression, Verification,
 };
 use crate::domain::{
@@ -1247,22 +1247,26 @@ impl Store for PgStore {
         })
     }
 
-    fn for_each_item_state(&self, f: &mut dyn FnMut(ItemState) -> Result<()>) -> Result<()> {
+    fn for_each_item_review(&self, f: &mut dyn FnMut(ItemReview) -> Result<()>) -> Result<()> {
         let mut last = i64::MIN;
         loop {
             let page = self.read(|c| {
                 Ok(c.query(
                     &format!(
-                        "SELECT {} FROM items WHERE id > $1 ORDER BY id LIMIT {PAGE}",
-                        review::ITEM_STATE_COLS
+                        "SELECT id, status, disposition, decision_id, approval FROM items WHERE id > $1 ORDER BY id LIMIT {PAGE}"
                     ),
                     &[&last],
                 )?)
             })?;
             for r in &page {
-                let s = review::item_state_row(r)?;
-                last = s.id;
-                f(s)?;
+                last = r.get(0);
+                f(ItemReview {
+                    id: last,
+                    status: r.get(1),
+                    disposition: r.get(2),
+                    decision_id: r.get(3),
+                    approval: r.get(4),
+                })?;
             }
             if (page.len() as i64) < PAGE {
                 return Ok(());
