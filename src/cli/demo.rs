@@ -34,10 +34,7 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
     };
     let ws = write_workspace(&dir, Utc::now())?;
     let config = Config::load(&ws.config, true)?;
-    let ctx = Context {
-        store_url: config.store.url.clone(),
-        config,
-    };
+    let ctx = Context::new(config.clone(), config.store.url.clone())?;
     let mut store = ctx.open_store_for_review()?;
     println!("vigil demo: workspace in {}", ws.dir.display());
     let all: Vec<_> = ctx.config.sources.iter().collect();
@@ -54,13 +51,14 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
         Ok(())
     })?;
     crate::demo::seed_risks(store.as_mut(), &ctx.config, Utc::now())?;
+    drop(store);
+    ctx.checkpoint_if_due();
     let cfg = ws.config.display();
     println!(
         "\nTry:\n  vigil --config {cfg} sources\n  vigil --config {cfg} events --filter 'outcome:failure client:203.0.113.45'\n  vigil --config {cfg} events --filter 'action:sudo'\n  vigil --config {cfg} quarantine\n  vigil --config {cfg} risk list\n  vigil --config {cfg} verify"
     );
     if !a.no_tui {
         if crate::tui::interactive() {
-            drop(store);
             crate::tui::run(&ctx.store_url, &ctx.config)?;
         } else {
             println!("\n(not a terminal: the review screen opens with `vigil --config {cfg}`)");

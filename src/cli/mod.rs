@@ -169,9 +169,6 @@ impl Context {
             None => (paths::config_file(), false),
         };
         let config = Config::load(&file, explicit)?;
-        if let Some(path) = &config.ledger.key_file {
-            crate::store::keys::install(load_or_create_key(path)?);
-        }
         let store_url = match &cli.store {
             Some(s) => {
                 let from_env = std::env::var("VIGIL_STORE").is_ok_and(|v| v == *s);
@@ -191,6 +188,15 @@ impl Context {
             }
             None => config.store.url.clone(),
         };
+        Context::new(config, store_url)
+    }
+
+    /// A context for a loaded config: its ledger key, if it names one,
+    /// seals every entry this process writes.
+    pub fn new(config: Config, store_url: StoreUrl) -> Result<Context> {
+        if let Some(path) = &config.ledger.key_file {
+            crate::store::keys::install(load_or_create_key(path)?);
+        }
         Ok(Context { config, store_url })
     }
 
@@ -215,7 +221,7 @@ impl Context {
 
     /// After a command: a checkpoint to the witness if one is due. A ledger
     /// that does not hold up is said loudly, and nothing is signed.
-    fn checkpoint_if_due(&self) {
+    pub fn checkpoint_if_due(&self) {
         if !self.config.ledger.enabled() || crate::store::keys::sealer().is_none() {
             return;
         }
@@ -316,16 +322,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// The ledger key at `path`; a new one is made (0600) the first time, and
 /// the user is told to keep a copy offline.
 fn load_or_create_key(path: &std::path::Path) -> Result<crate::store::keys::LedgerKey> {
-    use crate::store::keys::LedgerKey;
-    if path.exists() {
-        return LedgerKey::load(path);
+    let (key, created) = crate::store::keys::LedgerKey::load_or_create(path)?;
+    if created {
+        eprintln!(
+            "vigil: created the ledger key {} (key {}); keep a copy offline: it proves which checkpoints are vigil's",
+            path.display(),
+            key.id()
+        );
     }
-    let key = LedgerKey::generate()?;
-    key.save(path)?;
-    eprintln!(
-        "vigil: created the ledger key {} (key {}); keep a copy offline: it proves which checkpoints are vigil's",
-        path.display(),
-        key.id()
-    );
     Ok(key)
 }

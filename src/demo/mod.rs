@@ -126,6 +126,13 @@ learning_days = 0      # the demo has only three days of history
 
 [sanctions]
 viewers = []           # add your account name to see and record sanctions
+
+# The ledger key seals every entry, and signed checkpoints of the ledger's
+# head go to the witness (in real use on another host, append-only).
+[ledger]
+key_file = "ledger.key"
+witness_file = "witness/checkpoints"
+checkpoint_every = 50
 "#;
 
 /// Writes the demo workspace as of `end` and reads every source into its
@@ -137,12 +144,30 @@ pub fn load(
 ) -> Result<(crate::config::Config, Box<dyn crate::store::Store>)> {
     let ws = write_workspace(dir, end)?;
     let config = crate::config::Config::load(&ws.config, true)?;
+    if let Some(path) = &config.ledger.key_file {
+        use crate::store::keys::{LedgerKey, install, sealer};
+        match sealer() {
+            // One process, one ledger key (tests load several demos): the
+            // workspace gets the key this process already seals with.
+            Some(k) if LedgerKey::load(path).ok().map(|f| f.public()) != Some(k.public()) => {
+                let _ = fs::remove_file(path);
+                k.save(path)?;
+            }
+            Some(_) => {}
+            None => {
+                install(LedgerKey::load_or_create(path)?.0);
+            }
+        }
+    }
     let mut store = config.store.url.open()?;
     let all: Vec<_> = config.sources.iter().collect();
     let admin = crate::review::Reviewer {
         name: "vigil-admin".into(),
         session: "demo".into(),
     };
+    if let Some(key) = crate::store::keys::sealer() {
+        crate::review::witness::register(store.as_mut(), key, &admin)?;
+    }
     crate::review::policy::record_if_changed(
         store.as_mut(),
         &config,
@@ -151,6 +176,8 @@ pub fn load(
     )?;
     crate::sources::pull::pull_sources(store.as_mut(), &config, &all, end, |_, _| Ok(()))?;
     seed_risks(store.as_mut(), &config, end)?;
+    // the first checkpoint, so `vigil verify` shows what a witness adds
+    crate::review::witness::maybe_checkpoint(store.as_ref(), &config.ledger, end)?;
     Ok((config, store))
 }
 
@@ -678,6 +705,7 @@ pub fn write_workspace(dir: &Path, end: DateTime<Utc>) -> Result<Workspace> {
             "vigil.db",
             "vigil.db-wal",
             "vigil.db-shm",
+            "witness",
             ehr::ROSTER,
             ehr::PATIENTS,
             ehr::WATCHLIST,
@@ -690,6 +718,10 @@ pub fn write_workspace(dir: &Path, end: DateTime<Utc>) -> Result<Workspace> {
             }
         }
     }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir.join("witness"))?;
     let bastion_dir = dir.join("logs/bastion");
     let ehr_dir = dir.join("logs/ehr-app");
     let access_dir = dir.join("logs/ehr");

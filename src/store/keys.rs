@@ -54,6 +54,17 @@ impl LedgerKey {
         Ok(LedgerKey { key })
     }
 
+    /// The key at `path`, or a new one written there (0600) when there is
+    /// none yet; says which.
+    pub fn load_or_create(path: &Path) -> Result<(LedgerKey, bool)> {
+        if path.exists() {
+            return Ok((LedgerKey::load(path)?, false));
+        }
+        let key = LedgerKey::generate()?;
+        key.save(path)?;
+        Ok((key, true))
+    }
+
     /// Writes the key as PKCS#8 PEM to a new file, mode 0600.
     pub fn save(&self, path: &Path) -> Result<()> {
         if path.exists() {
