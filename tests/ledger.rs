@@ -246,12 +246,8 @@ fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-/// A store with every kind of review row: items decided, approved, undone
-/// and escalated, an incident closed, a sanction, a suppression, a risk.
-fn reviewed(b: Backend) -> (tempfile::TempDir, Box<dyn Store>, Attacker) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = store_url_on(b, dir.path()).unwrap();
-    let mut s = open_url(&url);
+/// Six open items, for user0..user5.
+fn six_items(s: &mut dyn Store) {
     let items: Vec<NewItem> = (0..6)
         .map(|i| NewItem {
             kind: ItemKind::Finding,
@@ -267,6 +263,15 @@ fn reviewed(b: Backend) -> (tempfile::TempDir, Box<dyn Store>, Attacker) {
         })
         .collect();
     s.add_items(&items).unwrap();
+}
+
+/// A store with every kind of review row: items decided, approved, undone
+/// and escalated, an incident closed, a sanction, a suppression, a risk.
+fn reviewed(b: Backend) -> (tempfile::TempDir, Box<dyn Store>, Attacker) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = store_url_on(b, dir.path()).unwrap();
+    let mut s = open_url(&url);
+    six_items(&mut *s);
     let policy = Policy {
         sanction_viewers: vec!["hr".into()],
         second_approval: vec![Disposition::Violation],
@@ -573,22 +578,7 @@ impl Witnessed {
     fn new(b: Backend) -> Witnessed {
         let dir = tempfile::tempdir().unwrap();
         let url = store_url_on(b, dir.path()).unwrap();
-        let mut s = open_url(&url);
-        let items: Vec<NewItem> = (0..6)
-            .map(|i| NewItem {
-                kind: ItemKind::Finding,
-                source_id: None,
-                occurred_at: t("2026-11-20T10:00:00Z"),
-                actor: Some(format!("user{i}")),
-                subject: None,
-                title: format!("finding {i}"),
-                severity: Severity::Medium,
-                group_key: Some(format!("test:{i}")),
-                rules: vec![("after-hours".into(), "late".into())],
-                event_ids: vec![],
-            })
-            .collect();
-        s.add_items(&items).unwrap();
+        six_items(&mut *open_url(&url));
         let w = Witnessed {
             attacker: Attacker {
                 b,

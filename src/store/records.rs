@@ -308,15 +308,12 @@ impl crate::store::ledger::Recorded for ItemState {
     }
 }
 
-/// An item row's review columns, as a store reads them.
+/// An item row as a store reads it for review: the review columns raw,
+/// and the rest.
 pub struct ItemColumns {
-    pub id: i64,
+    pub review: ItemReview,
     pub title: String,
     pub actor: Option<String>,
-    pub status: String,
-    pub disposition: Option<String>,
-    pub decision_id: Option<String>,
-    pub approval: Option<String>,
     pub claimed_by: Option<String>,
     pub claim_expires: Option<DateTime<Utc>>,
     pub version: i64,
@@ -326,18 +323,19 @@ impl ItemState {
     /// Decodes a row, refusing values vigil never writes: a corrupt row must
     /// not read as an undecided item.
     pub fn decode(c: ItemColumns) -> color_eyre::Result<ItemState> {
+        let r = c.review;
         let corrupt = |what: &str, v: &str| {
             color_eyre::eyre::eyre!(
                 "item {} has {what} {v:?}, which vigil never writes: the store was changed outside vigil (run `vigil verify`)",
-                c.id
+                r.id
             )
         };
-        let status = c.status.parse().map_err(|_| corrupt("status", &c.status))?;
-        let disposition = match &c.disposition {
+        let status = r.status.parse().map_err(|_| corrupt("status", &r.status))?;
+        let disposition = match &r.disposition {
             Some(d) => Some(d.parse().map_err(|_| corrupt("disposition", d))?),
             None => None,
         };
-        if let Some(a) = c
+        if let Some(a) = r
             .approval
             .as_deref()
             .filter(|a| !matches!(*a, "pending" | "approved"))
@@ -345,13 +343,13 @@ impl ItemState {
             return Err(corrupt("approval", a));
         }
         Ok(ItemState {
-            id: c.id,
+            id: r.id,
             title: c.title,
             actor: c.actor,
             status,
             disposition,
-            decision_id: c.decision_id,
-            approval: c.approval,
+            decision_id: r.decision_id,
+            approval: r.approval,
             claimed_by: c.claimed_by,
             claim_expires: c.claim_expires,
             version: c.version,

@@ -40,13 +40,15 @@ pub(super) const ITEM_STATE_COLS: &str = "id, title, actor, status, disposition,
 
 pub(super) fn item_state_row(r: &Row) -> Result<ItemState> {
     ItemState::decode(crate::store::records::ItemColumns {
-        id: r.get(0),
+        review: crate::store::ItemReview {
+            id: r.get(0),
+            status: r.get(3),
+            disposition: r.get(4),
+            decision_id: r.get(5),
+            approval: r.get(6),
+        },
         title: r.get(1),
         actor: r.get(2),
-        status: r.get(3),
-        disposition: r.get(4),
-        decision_id: r.get(5),
-        approval: r.get(6),
         claimed_by: r.get(7),
         claim_expires: r.get::<_, Option<i64>>(8).map(from_micros),
         version: r.get(9),
