@@ -146,17 +146,15 @@ pub fn load(
     let config = crate::config::Config::load(&ws.config, true)?;
     if let Some(path) = &config.ledger.key_file {
         use crate::store::keys::{LedgerKey, install, sealer};
-        match sealer() {
-            // One process, one ledger key (tests load several demos): the
-            // workspace gets the key this process already seals with.
-            Some(k) if LedgerKey::load(path).ok().map(|f| f.public()) != Some(k.public()) => {
-                let _ = fs::remove_file(path);
-                k.save(path)?;
-            }
-            Some(_) => {}
-            None => {
-                install(LedgerKey::load_or_create(path)?.0);
-            }
+        let k = match sealer() {
+            Some(k) => k,
+            None => install(LedgerKey::load_or_create(path)?.0),
+        };
+        // One process, one ledger key (tests load several demos, at once):
+        // the workspace gets the key this process seals with.
+        if LedgerKey::load(path).ok().map(|f| f.public()) != Some(k.public()) {
+            let _ = fs::remove_file(path);
+            k.save(path)?;
         }
     }
     let mut store = config.store.url.open()?;
