@@ -268,6 +268,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         let ctx = Context::load(&cli)?;
         if crate::tui::interactive() {
             crate::tui::run(&ctx.store_url, &ctx.config)?;
+            ctx.checkpoint_if_due();
             return Ok(ExitCode::SUCCESS);
         }
         ctx.print_notices();
