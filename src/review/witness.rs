@@ -488,7 +488,13 @@ pub fn maybe_checkpoint(
         // The first checkpoint vouches for everything before it.
         bail!("no checkpoint written: the ledger does not hold up: {b}");
     }
-    let report = match check_configured(store, cfg)? {
+    // The tail from the last checkpoint on is what a new one vouches for;
+    // every older one is `verify`'s to check (this runs after any command).
+    let from_last: Vec<(String, Result<Checkpoint, String>)> = last
+        .iter()
+        .map(|c| ("the witness's last checkpoint".to_owned(), Ok(c.clone())))
+        .collect();
+    let report = match check(store, &from_last)? {
         Ok(r) => r,
         Err(b) => bail!("no checkpoint written: the ledger does not hold up: {b}"),
     };
