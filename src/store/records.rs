@@ -355,15 +355,6 @@ impl ItemState {
             version: c.version,
         })
     }
-
-    /// Whether the item is as the rules raised it: never reviewed, so no
-    /// ledger entry need record it.
-    pub fn untouched(&self) -> bool {
-        self.status == Status::New
-            && self.disposition.is_none()
-            && self.decision_id.is_none()
-            && self.approval.is_none()
-    }
 }
 
 impl crate::store::ledger::Recorded for Incident {
