@@ -8,10 +8,10 @@
 use std::io::{BufRead, Write};
 use std::time::Instant;
 
-use vigil::sources::SourceKind;
-use vigil::sources::file::{FileSource, read_file};
-use vigil::sources::http::{Auth, HttpClient, Retry};
-use vigil::store::{SqliteStore, Store};
+use vigil_app::ingest::{FileSource, read_file};
+use vigil_sources::SourceKind;
+use vigil_sources::http::{Auth, HttpClient, Retry};
+use vigil_store::{SqliteStore, Store};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -94,7 +94,7 @@ fn main() -> color_eyre::Result<()> {
     let src = source(&mut s, SourceKind::Fhir);
     let mut client = HttpClient::new(Auth::None, Retry::default())?;
     let t = Instant::now();
-    let r = vigil::sources::fhir_server::pull(&mut s, &src, &base, &mut client, None)?;
+    let r = vigil_app::fhir_server::pull(&mut s, &src, &base, &mut client, None)?;
     let pull_secs = t.elapsed().as_secs_f64();
     assert_eq!(r.events as usize, n, "every record once");
 

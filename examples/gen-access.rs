@@ -11,7 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
-use vigil::demo::authlog::Rng;
+use vigil_app::demo::authlog::Rng;
 
 const PEOPLE: u64 = 10_000;
 const PATIENTS: u64 = 100_000;

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::BufWriter;
 
 use chrono::{DateTime, Utc};
-use vigil::demo::authlog::{Header, write_bench_log};
+use vigil_app::demo::authlog::{Header, write_bench_log};
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);

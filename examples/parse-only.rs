@@ -4,8 +4,8 @@
 
 use std::time::Instant;
 
-use vigil::sources::tail::LineReader;
-use vigil::sources::{ParserOptions, SourceKind};
+use vigil_sources::tail::LineReader;
+use vigil_sources::{ParserOptions, SourceKind};
 
 // The same allocator as the binary, so the figures are comparable.
 #[global_allocator]

@@ -5,10 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use vigil::rules::{Engine, RulesConfig, view_new};
-use vigil::sources::tail::LineReader;
-use vigil::sources::{ParserOptions, SourceKind};
-use vigil::store::{SqliteStore, Store};
+use vigil_rules::{Engine, RulesConfig, view_new};
+use vigil_sources::tail::LineReader;
+use vigil_sources::{ParserOptions, SourceKind};
+use vigil_store::{SqliteStore, Store};
 
 // The same allocator as the binary, so the figures are comparable.
 #[global_allocator]
@@ -29,7 +29,7 @@ fn main() -> color_eyre::Result<()> {
     let mut spent = Duration::ZERO;
     let mut found = 0u64;
     let mut events = 0u64;
-    let mut run = |batch: &mut Vec<vigil::domain::NewEvent>, engine: &mut Engine| {
+    let mut run = |batch: &mut Vec<vigil_domain::NewEvent>, engine: &mut Engine| {
         let ids: Vec<i64> = (0..batch.len() as i64).map(|i| id + i + 1).collect();
         id += batch.len() as i64;
         let t = Instant::now();

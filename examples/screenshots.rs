@@ -10,11 +10,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
-use vigil::query::Query;
-use vigil::tui::state::WINDOW;
-use vigil::tui::update::update;
-use vigil::tui::view::{Theme, render};
-use vigil::tui::{Action, State};
+use vigil_domain::query::Query;
+use vigil_tui::state::WINDOW;
+use vigil_tui::update::update;
+use vigil_tui::view::{Theme, render};
+use vigil_tui::{Action, State};
 
 fn rgb(c: Color, fg: bool) -> &'static str {
     match c {
@@ -81,7 +81,7 @@ fn svg(b: &Buffer) -> String {
 
 fn main() -> color_eyre::Result<()> {
     let dir = tempfile_dir()?;
-    let (_config, store) = vigil::demo::load(&dir, Utc::now())?;
+    let (_config, store) = vigil_app::demo::load(&dir, Utc::now())?;
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     std::fs::create_dir_all(&out)?;
     for (name, filter, w, h, help) in [
@@ -103,14 +103,14 @@ fn main() -> color_eyre::Result<()> {
             },
         );
         if let Some(first) = s.items.first().cloned() {
-            let patients = vigil::tui::Patients::of(store.as_ref())?;
+            let patients = vigil_app::screens::Patients::of(store.as_ref())?;
             // the detail pane as the screen's worker loads it, masks and all
-            if let Some(d) = vigil::tui::load_detail(store.as_ref(), &patients, first.id)? {
+            if let Some(d) = vigil_app::screens::load_detail(store.as_ref(), &patients, first.id)? {
                 update(&mut s, Action::DetailLoaded(Box::new(d)));
             }
         }
         if help {
-            s.mode = vigil::tui::Mode::Help;
+            s.mode = vigil_tui::Mode::Help;
         }
         let mut t = Terminal::new(TestBackend::new(w, h))?;
         t.draw(|f| render(&s, &Theme::default(), f))?;

@@ -7,9 +7,9 @@
 //! a vigil with `[ledger] key_file` seals them.
 
 use chrono::Utc;
-use vigil::domain::{Disposition, ItemKind, Severity};
-use vigil::review::{Act, Policy, Reviewer, ops};
-use vigil::store::{NewItem, StoreUrl};
+use vigil_domain::{Disposition, ItemKind, Severity};
+use vigil_review::{Act, Policy, Reviewer, ops};
+use vigil_store::{NewItem, StoreUrl};
 
 fn main() -> color_eyre::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -19,7 +19,7 @@ fn main() -> color_eyre::Result<()> {
     let decided: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(0);
     let key = args.next().map(std::path::PathBuf::from);
     if let Some(path) = &key {
-        use vigil::store::keys::{LedgerKey, install};
+        use vigil_store::keys::{LedgerKey, install};
         let k = if path.exists() {
             LedgerKey::load(path)?
         } else {
@@ -30,12 +30,12 @@ fn main() -> color_eyre::Result<()> {
         install(k);
     }
     let mut s = StoreUrl::parse(&db, None)?.open()?;
-    if let Some(k) = vigil::store::keys::sealer() {
+    if let Some(k) = vigil_store::keys::sealer() {
         let who = Reviewer {
             name: "bench".into(),
             session: "bench".into(),
         };
-        vigil::review::witness::register(&mut *s, k, &who)?;
+        vigil_review::witness::register(&mut *s, k, &who)?;
     }
     let now = Utc::now();
     for chunk in (0..items).collect::<Vec<_>>().chunks(50_000) {

@@ -7,10 +7,10 @@
 use std::time::Instant;
 
 use chrono::Utc;
-use vigil::domain::Disposition;
-use vigil::query::Query;
-use vigil::review::{Act, ActOutcome, Policy, Reviewer, ops};
-use vigil::store::StoreUrl;
+use vigil_domain::Disposition;
+use vigil_domain::query::Query;
+use vigil_review::{Act, ActOutcome, Policy, Reviewer, ops};
+use vigil_store::StoreUrl;
 
 fn main() -> color_eyre::Result<()> {
     let mut args = std::env::args().skip(1);

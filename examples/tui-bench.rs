@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use vigil::query::Query;
-use vigil::store::{Store, StoreUrl};
-use vigil::tui::state::WINDOW;
-use vigil::tui::update::update;
-use vigil::tui::view::{Theme, render};
-use vigil::tui::{Action, Detail, Effect, State};
+use vigil_domain::query::Query;
+use vigil_store::{Store, StoreUrl};
+use vigil_tui::state::WINDOW;
+use vigil_tui::update::update;
+use vigil_tui::view::{Theme, render};
+use vigil_tui::{Action, Detail, Effect, State};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

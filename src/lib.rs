@@ -1,17 +1,11 @@
 //! Vigil: HIPAA information system activity review in the terminal.
 //!
-//! Data flows one way: sources -> normalize -> rules -> store <- review
-//! service <- TUI / CLI. See DESIGN.md for the map.
+//! This is the `vigil` binary's own crate: the command line (`cli`, one
+//! file per command and the output renderers) and logging. Everything else
+//! lives in the workspace's crates, layered so each can only reach down:
+//! `vigil-domain` <- `vigil-store` <- `vigil-sources`, `vigil-rules`,
+//! `vigil-review` <- `vigil-app` <- `vigil-tui` <- this crate.
+//! `ARCHITECTURE.md` is the map.
 
 pub mod cli;
-pub mod config;
-pub mod demo;
-pub mod domain;
-pub mod identity;
 pub mod logging;
-pub mod query;
-pub mod review;
-pub mod rules;
-pub mod sources;
-pub mod store;
-pub mod tui;

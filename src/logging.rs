@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::paths;
+use vigil_app::config::paths;
 
 /// Starts file logging at the level in `VIGIL_LOG` (default `info`). A log
 /// file that cannot be opened leaves logging off rather than failing.

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use vigil::cli::{self, Cli, UsageError};
-use vigil::config::ConfigError;
-use vigil::domain::SafeText;
-use vigil::query::QueryError;
+use vigil_app::config::ConfigError;
+use vigil_domain::SafeText;
+use vigil_domain::query::QueryError;
 
 fn main() -> ExitCode {
     if let Err(e) = color_eyre::config::HookBuilder::default()

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use vigil_domain::ledger::Entity;
 
 use chrono::{SecondsFormat, Utc};
 use clap::Args;
@@ -11,7 +12,7 @@ use serde_json::json;
 
 use super::output::text;
 use super::{Context, FormatArg, UsageError};
-use crate::review::{Reviewer, check_bundle, export_case};
+use vigil_review::{Reviewer, check_bundle, export_case};
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -45,7 +46,7 @@ pub fn show(ctx: &Context, a: &ShowArgs) -> Result<ExitCode> {
     };
     let events = store.events_by_id(&item.event_ids)?;
     let decisions = store.decisions(a.id)?;
-    let history = store.ledger_for(&format!("item:{}", a.id))?;
+    let history = store.ledger_for(&Entity::Item(a.id).to_string())?;
     if a.format.format == super::Format::Json {
         let evs: Vec<_> = events.iter().map(|(e, _)| e).collect();
         println!(
@@ -117,7 +118,7 @@ pub fn check(ctx: &Context, a: &CheckArgs) -> Result<ExitCode> {
         let store = ctx.open_store()?;
         let recorded = match first.case {
             Some(case) => store
-                .ledger_for(&format!("item:{case}"))?
+                .ledger_for(&Entity::Item(case).to_string())?
                 .iter()
                 .any(|e| e.action == "export" && e.payload.contains(&first.digest)),
             None => false,

@@ -9,7 +9,7 @@ use color_eyre::eyre::Result;
 
 use super::output::{Listing, text};
 use super::{Context, FormatArg, UsageError};
-use crate::review::coverage;
+use vigil_review::coverage;
 
 #[derive(Debug, Args)]
 pub struct CoverageArgs {

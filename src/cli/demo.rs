@@ -8,9 +8,9 @@ use clap::Args;
 use color_eyre::eyre::Result;
 
 use super::Context;
-use crate::config::{Config, paths};
-use crate::demo::write_workspace;
-use crate::sources::pull::pull_sources;
+use vigil_app::config::{Config, paths};
+use vigil_app::demo::write_workspace;
+use vigil_app::pull::pull_sources;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -50,7 +50,7 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
         );
         Ok(())
     })?;
-    crate::demo::seed_risks(store.as_mut(), &ctx.config, Utc::now())?;
+    vigil_app::demo::seed_risks(store.as_mut(), &ctx.config, Utc::now())?;
     drop(store);
     ctx.checkpoint_if_due();
     let cfg = ws.config.display();
@@ -58,8 +58,8 @@ pub fn run(a: &DemoArgs) -> Result<ExitCode> {
         "\nTry:\n  vigil --config {cfg} sources\n  vigil --config {cfg} events --filter 'outcome:failure client:203.0.113.45'\n  vigil --config {cfg} events --filter 'action:sudo'\n  vigil --config {cfg} quarantine\n  vigil --config {cfg} risk list\n  vigil --config {cfg} verify"
     );
     if !a.no_tui {
-        if crate::tui::interactive() {
-            crate::tui::run(&ctx.store_url, &ctx.config)?;
+        if vigil_tui::interactive() {
+            vigil_tui::run(&ctx.store_url, &ctx.config)?;
         } else {
             println!("\n(not a terminal: the review screen opens with `vigil --config {cfg}`)");
         }

@@ -8,7 +8,7 @@ use color_eyre::eyre::Result;
 
 use super::output::{Listing, cell, text};
 use super::{Context, FormatArg, UsageError};
-use crate::query::Query;
+use vigil_domain::query::Query;
 
 #[derive(Debug, Args)]
 pub struct EventsArgs {
@@ -47,8 +47,8 @@ pub fn run(ctx: &Context, a: &EventsArgs) -> Result<ExitCode> {
     let q = parse_filter(&a.filter)?;
     // Compile once up front so a bad field is a usage error, not a store one.
     q.to_sql(
-        crate::query::Target::Events,
-        crate::query::Dialect::Sqlite,
+        vigil_domain::query::Target::Events,
+        vigil_domain::query::Dialect::Sqlite,
         1,
     )
     .map_err(|e| UsageError(format!("--filter: {e}")))?;

@@ -2,6 +2,7 @@
 //! incidents opened from review items, and their timeline.
 
 use std::process::ExitCode;
+use vigil_domain::ledger::Entity;
 
 use chrono::{SecondsFormat, Utc};
 use clap::{Args, Subcommand};
@@ -11,8 +12,8 @@ use serde_json::json;
 use super::output::{Listing, text};
 use super::review::{Selection, resolve};
 use super::{Context, FormatArg, UsageError};
-use crate::review::{IncidentChange, NewIncident, Reviewer, ops};
-use crate::store::{Incident, IncidentStatus};
+use vigil_review::{IncidentChange, NewIncident, Reviewer, ops};
+use vigil_store::{Incident, IncidentStatus};
 
 #[derive(Debug, Args)]
 pub struct EscalateArgs {
@@ -150,7 +151,7 @@ pub fn escalate(ctx: &Context, a: &EscalateArgs) -> Result<ExitCode> {
 }
 
 /// Retries of a push made while someone waits at the prompt.
-pub const PUSH_RETRY: crate::sources::http::Retry = crate::sources::http::Retry {
+pub const PUSH_RETRY: vigil_sources::http::Retry = vigil_sources::http::Retry {
     max_attempts: 3,
     max_total: std::time::Duration::from_secs(20),
     base: std::time::Duration::from_millis(500),
@@ -159,13 +160,13 @@ pub const PUSH_RETRY: crate::sources::http::Retry = crate::sources::http::Retry 
 
 /// Pushes incidents that are due to the configured destinations and says
 /// on stderr how each went; the incident stays whatever happens.
-pub fn push_now(ctx: &Context, store: &mut dyn crate::store::Store) {
+pub fn push_now(ctx: &Context, store: &mut dyn vigil_store::Store) {
     if ctx.config.escalations.is_empty() {
         return;
     }
     let pushed =
-        crate::sources::escalation::push_pending(store, &ctx.config.escalations, Utc::now(), |d| {
-            crate::sources::escalation::client(d, PUSH_RETRY)
+        vigil_app::escalation::push_pending(store, &ctx.config.escalations, Utc::now(), |d| {
+            vigil_app::escalation::client(d, PUSH_RETRY)
         });
     match pushed {
         Ok(reports) => {
@@ -217,7 +218,7 @@ pub fn run(ctx: &Context, c: &IncidentCommand) -> Result<ExitCode> {
             if format.format == super::Format::Json {
                 println!(
                     "{}",
-                    json!({ "incident": i, "timeline": notes, "ledger": store.ledger_for(&format!("incident:{id}"))? })
+                    json!({ "incident": i, "timeline": notes, "ledger": store.ledger_for(&Entity::Incident(*id).to_string())? })
                 );
                 return Ok(ExitCode::SUCCESS);
             }
@@ -234,7 +235,7 @@ pub fn run(ctx: &Context, c: &IncidentCommand) -> Result<ExitCode> {
             );
             println!("events: {}", i.event_ids.len());
             for d in &ctx.config.escalations {
-                let st = crate::sources::escalation::state(store.as_ref(), &d.name, i.id)?;
+                let st = vigil_app::escalation::state(store.as_ref(), &d.name, i.id)?;
                 let line = match (&st.done_at, &st.last_error) {
                     (Some(at), _) => format!(
                         "pushed {} as {}",

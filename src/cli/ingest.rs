@@ -9,8 +9,8 @@ use color_eyre::eyre::Result;
 
 use super::output::{Listing, text};
 use super::{Context, FormatArg, UsageError};
-use crate::sources::SourceKind;
-use crate::sources::file::{FileReport, FileSource, read_file};
+use vigil_app::ingest::{FileReport, FileSource, read_file};
+use vigil_sources::SourceKind;
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
@@ -60,7 +60,7 @@ pub const REPORT_COLUMNS: &[&str] = &[
     "note",
 ];
 
-pub fn report_cells(r: &FileReport) -> Vec<crate::domain::SafeText> {
+pub fn report_cells(r: &FileReport) -> Vec<vigil_domain::SafeText> {
     vec![
         text(&r.path),
         text(r.events.to_string()),
@@ -124,7 +124,7 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
     let mut engine = if a.no_rules {
         None
     } else {
-        crate::rules::prepare(&ctx.config, store.as_mut(), chrono::Utc::now())?
+        vigil_app::rules::prepare(&ctx.config, store.as_mut(), chrono::Utc::now())?
     };
     let mut listing = Listing::stdout(a.format.format, REPORT_COLUMNS);
     let mut failed = false;

@@ -27,9 +27,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::Result;
 
-use crate::config::{Config, paths};
-use crate::store::{Store, StoreUrl};
 pub use output::Format;
+use vigil_app::config::{Config, paths};
+use vigil_store::{Store, StoreUrl};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -139,7 +139,7 @@ pub fn parse_day(what: &str, s: &str) -> Result<chrono::NaiveDate, UsageError> {
     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
         UsageError(format!(
             "{what} {:?} is not a date: write it as 2026-11-26",
-            crate::domain::SafeText::new(s).as_str()
+            vigil_domain::SafeText::new(s).as_str()
         ))
     })
 }
@@ -172,7 +172,7 @@ impl Context {
         let store_url = match &cli.store {
             Some(s) => {
                 let from_env = std::env::var("VIGIL_STORE").is_ok_and(|v| v == *s);
-                if !from_env && crate::store::pg_connect::url_has_password(s) {
+                if !from_env && vigil_store::pg_connect::url_has_password(s) {
                     // Any user on the host can read another's argv.
                     return Err(UsageError(
                         "--store: a password on the command line is visible to every user of this host; leave it out of the URL and set [store] password_env or password_file, PGPASSWORD, or ~/.pgpass".into(),
@@ -195,7 +195,7 @@ impl Context {
     /// seals every entry this process writes.
     pub fn new(config: Config, store_url: StoreUrl) -> Result<Context> {
         if let Some(path) = &config.ledger.key_file {
-            crate::store::keys::install(load_or_create_key(path)?);
+            vigil_store::keys::install(load_or_create_key(path)?);
         }
         Ok(Context { config, store_url })
     }
@@ -203,17 +203,17 @@ impl Context {
     /// Tells the user what they should know about the config (on stderr).
     pub fn print_notices(&self) {
         for n in &self.config.notices {
-            eprintln!("vigil: {}", crate::domain::SafeText::new(n));
+            eprintln!("vigil: {}", vigil_domain::SafeText::new(n));
         }
     }
 
     pub fn open_store(&self) -> Result<Box<dyn Store>> {
         let mut store = self.store_url.open()?;
-        if let Some(key) = crate::store::keys::sealer() {
-            crate::review::witness::register(
+        if let Some(key) = vigil_store::keys::sealer() {
+            vigil_review::witness::register(
                 store.as_mut(),
                 key,
-                &crate::review::Reviewer::current(),
+                &vigil_review::Reviewer::current(),
             )?;
         }
         Ok(store)
@@ -222,11 +222,11 @@ impl Context {
     /// After a command: a checkpoint to the witness if one is due. A ledger
     /// that does not hold up is said loudly, and nothing is signed.
     pub fn checkpoint_if_due(&self) {
-        if !self.config.ledger.enabled() || crate::store::keys::sealer().is_none() {
+        if !self.config.ledger.enabled() || vigil_store::keys::sealer().is_none() {
             return;
         }
         let done = self.store_url.open().and_then(|s| {
-            crate::review::witness::maybe_checkpoint(
+            vigil_review::witness::maybe_checkpoint(
                 s.as_ref(),
                 &self.config.ledger,
                 chrono::Utc::now(),
@@ -249,10 +249,10 @@ impl Context {
     pub fn open_store_for_review(&self) -> Result<Box<dyn Store>> {
         let mut store = self.open_store()?;
         if self.config.file.is_some()
-            && let Err(e) = crate::review::policy::record_if_changed(
+            && let Err(e) = vigil_review::policy::record_if_changed(
                 store.as_mut(),
                 &self.config,
-                &crate::review::Reviewer::current(),
+                &vigil_review::Reviewer::current(),
                 chrono::Utc::now(),
             )
         {
@@ -264,10 +264,12 @@ impl Context {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // `[keys]` and `[tui] theme` are checked by the screen that reads them.
+    vigil_app::config::install_ui_checks(vigil_tui::config_checks());
     let Some(command) = &cli.command else {
         let ctx = Context::load(&cli)?;
-        if crate::tui::interactive() {
-            crate::tui::run(&ctx.store_url, &ctx.config)?;
+        if vigil_tui::interactive() {
+            vigil_tui::run(&ctx.store_url, &ctx.config)?;
             ctx.checkpoint_if_due();
             return Ok(ExitCode::SUCCESS);
         }
@@ -281,10 +283,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let code = match command {
         Command::Demo(_) => unreachable!("handled above"),
         Command::Tui => {
-            if !crate::tui::interactive() {
+            if !vigil_tui::interactive() {
                 return Err(UsageError("the review screen needs a terminal; use the commands (`vigil queue`, `vigil decide` …) in scripts".into()).into());
             }
-            crate::tui::run(&ctx.store_url, &ctx.config)?;
+            vigil_tui::run(&ctx.store_url, &ctx.config)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest(a) => ingest::run(&ctx, a),
@@ -322,8 +324,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// The ledger key at `path`; a new one is made (0600) the first time, and
 /// the user is told to keep a copy offline.
-fn load_or_create_key(path: &std::path::Path) -> Result<crate::store::keys::LedgerKey> {
-    let (key, created) = crate::store::keys::LedgerKey::load_or_create(path)?;
+fn load_or_create_key(path: &std::path::Path) -> Result<vigil_store::keys::LedgerKey> {
+    let (key, created) = vigil_store::keys::LedgerKey::load_or_create(path)?;
     if created {
         eprintln!(
             "vigil: created the ledger key {} (key {}); keep a copy offline: it proves which checkpoints are vigil's",

@@ -24,14 +24,14 @@ pub enum PolicyCommand {
 pub fn run(ctx: &Context, c: &PolicyCommand) -> Result<ExitCode> {
     match c {
         PolicyCommand::Show { as_of: None } => {
-            let v = crate::review::policy::current(&ctx.config)?;
+            let v = vigil_review::policy::current(&ctx.config)?;
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
         PolicyCommand::Show { as_of: Some(d) } => {
             let day = super::parse_day("--as-of", d)?;
-            let end = crate::rules::day_start(None, day + chrono::Duration::days(1));
+            let end = vigil_domain::time::day_start(None, day + chrono::Duration::days(1));
             let store = ctx.open_store()?;
-            match crate::review::policy::in_force(store.as_ref(), end)? {
+            match vigil_review::policy::in_force(store.as_ref(), end)? {
                 Some((_, _, seq)) => {
                     let e = store.ledger_entry(seq)?.expect("the entry just found");
                     let v: serde_json::Value = serde_json::from_str(&e.payload)?;

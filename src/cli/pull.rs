@@ -7,9 +7,9 @@ use color_eyre::eyre::Result;
 
 use super::output::{Listing, text};
 use super::{Context, FormatArg, UsageError};
-use crate::config::SourceConfig;
-use crate::domain::SafeText;
-use crate::sources::pull::pull_sources;
+use vigil_app::config::SourceConfig;
+use vigil_app::pull::pull_sources;
+use vigil_domain::SafeText;
 
 #[derive(Debug, Args)]
 pub struct PullArgs {

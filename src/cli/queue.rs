@@ -9,7 +9,7 @@ use color_eyre::eyre::Result;
 use super::events::parse_filter;
 use super::output::{Listing, cell, text};
 use super::{Context, FormatArg, UsageError};
-use crate::domain::Status;
+use vigil_domain::Status;
 
 #[derive(Debug, Args)]
 pub struct QueueArgs {
@@ -31,7 +31,7 @@ pub struct QueueArgs {
 
 fn parse_status(s: &str) -> Result<Status, String> {
     s.parse()
-        .map_err(|e: crate::domain::UnknownValue| e.to_string())
+        .map_err(|e: vigil_domain::UnknownValue| e.to_string())
 }
 
 pub fn run(ctx: &Context, a: &QueueArgs) -> Result<ExitCode> {
@@ -42,8 +42,8 @@ pub fn run(ctx: &Context, a: &QueueArgs) -> Result<ExitCode> {
     let mut q = parse_filter(&q)?;
     q.show_suppressed = a.all;
     q.to_sql(
-        crate::query::Target::Items,
-        crate::query::Dialect::Sqlite,
+        vigil_domain::query::Target::Items,
+        vigil_domain::query::Dialect::Sqlite,
         1,
     )
     .map_err(|e| UsageError(format!("--filter: {e}")))?;

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr};
 
 use super::{Context, UsageError};
-use crate::review::report;
+use vigil_review::report;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ReportFormat {
@@ -52,7 +52,7 @@ pub fn run(ctx: &Context, a: &ReportArgs) -> Result<ExitCode> {
     };
     match &a.output {
         Some(path) => {
-            let mut f = crate::config::perms::create_private(path)
+            let mut f = vigil_domain::perms::create_private(path)
                 .wrap_err_with(|| format!("cannot write the report to {}", path.display()))?;
             f.write_all(body.as_bytes())?;
             eprintln!("vigil: report written to {}", path.display());

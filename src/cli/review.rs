@@ -12,9 +12,9 @@ use color_eyre::eyre::Result;
 use super::events::parse_filter;
 use super::output::{Listing, text};
 use super::{Context, FormatArg, UsageError};
-use crate::domain::{Disposition, UnknownValue};
-use crate::review::{Act, ActOutcome, Reviewer, ops};
-use crate::store::Store;
+use vigil_domain::{Disposition, UnknownValue};
+use vigil_review::{Act, ActOutcome, Reviewer, ops};
+use vigil_store::Store;
 
 /// Which items: ids, or everything a filter matches.
 #[derive(Debug, Clone, Args)]
@@ -80,8 +80,8 @@ pub fn resolve(store: &dyn Store, sel: &Selection) -> Result<Vec<i64>> {
     if let Some(f) = &sel.filter {
         let q = parse_filter(f)?;
         q.to_sql(
-            crate::query::Target::Items,
-            crate::query::Dialect::Sqlite,
+            vigil_domain::query::Target::Items,
+            vigil_domain::query::Dialect::Sqlite,
             1,
         )
         .map_err(|e| UsageError(format!("--filter: {e}")))?;
@@ -106,7 +106,7 @@ fn print_outcomes(format: super::Format, outcomes: &[ActOutcome]) -> Result<Exit
     Ok(exit_for(outcomes))
 }
 
-fn cells(o: &ActOutcome) -> Vec<crate::domain::SafeText> {
+fn cells(o: &ActOutcome) -> Vec<vigil_domain::SafeText> {
     match o {
         ActOutcome::Done {
             item,

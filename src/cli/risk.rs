@@ -3,6 +3,7 @@
 //! stood then.
 
 use std::process::ExitCode;
+use vigil_domain::ledger::Entity;
 
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -10,8 +11,8 @@ use color_eyre::eyre::Result;
 
 use super::output::{Listing, text};
 use super::{Context, FormatArg, UsageError};
-use crate::review::Reviewer;
-use crate::review::risk::{self, RiskChange, RiskRow};
+use vigil_review::Reviewer;
+use vigil_review::risk::{self, RiskChange, RiskRow};
 
 #[derive(Debug, Subcommand)]
 pub enum RiskCommand {
@@ -178,7 +179,7 @@ pub fn run(ctx: &Context, c: &RiskCommand) -> Result<ExitCode> {
     let who = Reviewer::current();
     let scales = &ctx.config.risk_scales;
     let now = Utc::now();
-    let rows = |list: &[crate::store::Risk]| -> Vec<RiskRow> {
+    let rows = |list: &[vigil_store::Risk]| -> Vec<RiskRow> {
         list.iter().map(|r| risk::row(r, scales)).collect()
     };
     match c {
@@ -212,7 +213,7 @@ pub fn run(ctx: &Context, c: &RiskCommand) -> Result<ExitCode> {
         RiskCommand::History { id, format } => {
             let store = ctx.open_store()?;
             let mut l = Listing::stdout(format.format, &["seq", "at", "actor", "action", "entry"]);
-            for e in store.ledger_for(&format!("risk:{id}"))? {
+            for e in store.ledger_for(&Entity::Risk(*id).to_string())? {
                 l.row(
                     &e,
                     vec![

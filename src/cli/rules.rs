@@ -9,9 +9,10 @@ use color_eyre::eyre::Result;
 
 use super::output::{Listing, text};
 use super::{Context, FormatArg, UsageError};
-use crate::review::Reviewer;
-use crate::rules::{enabled, rule_ids, suppression};
-use crate::store::Suppression;
+use vigil_review::Reviewer;
+use vigil_review::suppression;
+use vigil_rules::{enabled, rule_ids};
+use vigil_store::Suppression;
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
@@ -85,7 +86,7 @@ pub fn run(ctx: &Context, c: &RulesCommand) -> Result<ExitCode> {
             };
             let mut store = ctx.open_store()?;
             let Some((mut engine, _)) =
-                crate::rules::prepare(&ctx.config, store.as_mut(), Utc::now())?
+                vigil_app::rules::prepare(&ctx.config, store.as_mut(), Utc::now())?
             else {
                 eprintln!("vigil: rules are switched off ([rules] enabled = false)");
                 return Ok(ExitCode::SUCCESS);

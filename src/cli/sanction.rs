@@ -9,8 +9,8 @@ use color_eyre::eyre::Result;
 
 use super::output::{Listing, text};
 use super::{Context, FormatArg};
-use crate::review::{NewSanction, Reviewer, SanctionOutcome, ops};
-use crate::store::Sanction;
+use vigil_review::{NewSanction, Reviewer, SanctionOutcome, ops};
+use vigil_store::Sanction;
 
 #[derive(Debug, Subcommand)]
 pub enum SanctionCommand {

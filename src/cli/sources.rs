@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::output::{Listing, cell, text};
 use super::{Context, FormatArg};
-use crate::domain::SafeText;
-use crate::store::{SourceStatus, Stream};
+use vigil_domain::SafeText;
+use vigil_store::{SourceStatus, Stream};
 
 #[derive(Debug, Args)]
 pub struct SourcesArgs {
@@ -54,7 +54,7 @@ pub struct SourceRow {
 }
 
 fn health(s: Option<&SourceStatus>) -> &'static str {
-    crate::sources::pull::health(s, None, None, Utc::now()).state
+    vigil_app::pull::health(s, None, None, Utc::now()).state
 }
 
 fn checkpoint_summary(streams: &[Stream]) -> String {
@@ -78,7 +78,7 @@ fn checkpoint_summary(streams: &[Stream]) -> String {
             }
             if s.path.starts_with("command: ") {
                 // A command source resumes from the journal cursor.
-                return match crate::sources::journald::cursor_in(&s.parser_state) {
+                return match vigil_sources::journald::cursor_in(&s.parser_state) {
                     Some(c) => format!("cursor {c}"),
                     None => "cursor (none yet)".to_owned(),
                 };
@@ -105,8 +105,8 @@ pub fn rows(ctx: &Context) -> Result<Vec<SourceRow>> {
     let stored = store.source_status()?;
     // A shared store holds every host's sources: the configured ones are
     // this host's; the others are shown with their host.
-    let here = crate::store::host_name();
-    let mine = |s: &&crate::store::SourceStatus| {
+    let here = vigil_store::host_name();
+    let mine = |s: &&vigil_store::SourceStatus| {
         s.collector.as_str().is_empty() || s.collector.as_str() == here
     };
     let risks = store.risks()?;
@@ -117,8 +117,7 @@ pub fn rows(ctx: &Context) -> Result<Vec<SourceRow>> {
             .iter()
             .filter(mine)
             .find(|s| s.name.as_str() == c.name);
-        let (h, cadence) =
-            crate::sources::pull::health_of(c, s, &risks, &ctx.config.risk_scales, now);
+        let (h, cadence) = vigil_app::pull::health_of(c, s, &risks, &ctx.config.risk_scales, now);
         rows.push(SourceRow {
             name: SafeText::new(&c.name),
             kind: text(c.kind.as_str()),
@@ -129,7 +128,7 @@ pub fn rows(ctx: &Context) -> Result<Vec<SourceRow>> {
             // (an API source's address, without anything secret in it)
             path: match (&c.path, &c.url) {
                 (Some(p), _) => Some(SafeText::new(p)),
-                (None, Some(u)) => Some(text(crate::sources::http::redact_url(u))),
+                (None, Some(u)) => Some(text(vigil_sources::http::redact_url(u))),
                 (None, None) => None,
             },
             cadence: Some(cadence.to_string()),

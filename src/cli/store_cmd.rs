@@ -50,7 +50,7 @@ pub enum StoreCommand {
 }
 
 pub fn run(ctx: &Context, c: &StoreCommand) -> Result<ExitCode> {
-    use crate::review::{Reviewer, retention};
+    use vigil_review::{Reviewer, retention};
     match c {
         StoreCommand::Prune { before } => {
             let day = super::parse_day("--before", before)?;
@@ -80,7 +80,7 @@ pub fn run(ctx: &Context, c: &StoreCommand) -> Result<ExitCode> {
                 )?;
                 println!(
                     "legal hold in force: {} (recorded in the ledger)",
-                    crate::domain::SafeText::new(&h.reason)
+                    vigil_domain::SafeText::new(&h.reason)
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -94,7 +94,7 @@ pub fn run(ctx: &Context, c: &StoreCommand) -> Result<ExitCode> {
         } => {
             print!(
                 "{}",
-                crate::store::pg_grants::grants_sql(&crate::store::pg_grants::Roles {
+                vigil_store::pg_grants::grants_sql(&vigil_store::pg_grants::Roles {
                     schema: schema.clone(),
                     app: app.clone(),
                     reviewers: reviewers.clone(),

@@ -13,9 +13,9 @@ use clap::Args;
 use color_eyre::eyre::{Result, bail};
 
 use super::{Context, UsageError};
-use crate::review::witness::{self, Checkpoint, WitnessReport};
-use crate::store::Break;
-use crate::store::keys::{self, LedgerKey};
+use vigil_review::witness::{self, Checkpoint, WitnessReport};
+use vigil_store::Break;
+use vigil_store::keys::{self, LedgerKey};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, a: &VerifyArgs) -> Result<ExitCode> {
     {
         // A key's first use registers it, here as at any other command (an
         // entry appended to a broken chain hides nothing: it still breaks).
-        witness::register(store.as_mut(), key, &crate::review::Reviewer::current())?;
+        witness::register(store.as_mut(), key, &vigil_review::Reviewer::current())?;
     }
     let v = store.verify_ledger()?;
     if let Some(b) = &v.broken {
@@ -154,7 +154,7 @@ fn witnessed(r: &WitnessReport, has_file: bool) -> String {
 
 fn rotate(
     ctx: &Context,
-    store: &mut dyn crate::store::Store,
+    store: &mut dyn vigil_store::Store,
     new_path: &std::path::Path,
 ) -> Result<ExitCode> {
     let Some(current) = keys::sealer() else {
@@ -167,7 +167,7 @@ fn rotate(
     }
     let new = LedgerKey::generate()?;
     new.save(new_path)?;
-    let e = witness::rotate(store, current, &new, &crate::review::Reviewer::current())?;
+    let e = witness::rotate(store, current, &new, &vigil_review::Reviewer::current())?;
     // The head the old key last vouches for goes to the witness too.
     if ctx.config.ledger.enabled() {
         witness::checkpoint(

@@ -6,11 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use vigil::domain::Event;
-use vigil::query::Query;
-use vigil::sources::SourceKind;
-use vigil::sources::file::{FileReport, FileSource, read_file};
-use vigil::store::{SqliteStore, Store};
+use vigil_app::ingest::{FileReport, FileSource, read_file};
+use vigil_domain::Event;
+use vigil_domain::query::Query;
+use vigil_sources::SourceKind;
+use vigil_store::{SqliteStore, Store};
 
 /// `../shared/corpus`, or `None` (test skipped) when it is absent. With
 /// `VIGIL_CORPUS_REQUIRED=1` (as `.ci/run` sets) a missing corpus fails.
@@ -192,8 +192,8 @@ pub fn pg_url() -> Option<String> {
 /// on the test server. `None` when PostgreSQL is not there (skipped).
 pub fn store_on(b: Backend, dir: &Path) -> Option<Box<dyn Store>> {
     let url = match b {
-        Backend::Sqlite => vigil::store::StoreUrl::Sqlite(dir.join("vigil.db")),
-        Backend::Postgres => vigil::store::StoreUrl::parse(&pg_url()?, None).unwrap(),
+        Backend::Sqlite => vigil_store::StoreUrl::Sqlite(dir.join("vigil.db")),
+        Backend::Postgres => vigil_store::StoreUrl::parse(&pg_url()?, None).unwrap(),
     };
     Some(url.open().expect("open store"))
 }
@@ -208,7 +208,7 @@ pub fn store_url_on(b: Backend, dir: &Path) -> Option<String> {
 
 /// Opens (and migrates) the store at a URL or path.
 pub fn open_url(url: &str) -> Box<dyn Store> {
-    vigil::store::StoreUrl::parse(url, None)
+    vigil_store::StoreUrl::parse(url, None)
         .unwrap()
         .open()
         .unwrap()

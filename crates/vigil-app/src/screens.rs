@@ -1,0 +1,369 @@
+//! The data of each screen: a queue item's detail (with the patient names
+//! it may show, for masking), and the rows of the screens other than the
+//! queue, already neutralized for display. Front ends draw these and never
+//! query the store themselves.
+
+use chrono::Utc;
+use color_eyre::eyre::Result;
+
+use crate::config::Config;
+use vigil_domain::ledger::Entity;
+use vigil_domain::query::Query;
+use vigil_domain::{Event, Item};
+use vigil_review::{Reviewer, ops};
+use vigil_store::{DecisionRow, LedgerEntry};
+
+/// Everything about one item the detail pane shows.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub item: Item,
+    pub events: Vec<Event>,
+    pub decisions: Vec<DecisionRow>,
+    pub history: Vec<LedgerEntry>,
+    /// The same actor's other activity within an hour of the item.
+    pub related: Vec<Event>,
+    /// Patients' identifiers and names this detail may show (from the
+    /// store's demographics): masked with the subject until revealed.
+    pub phi: Vec<String>,
+}
+
+/// The screens, in the order `1..6` and `[` `]` reach them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Queue,
+    Incidents,
+    Sources,
+    Sanctions,
+    Coverage,
+    Risks,
+    /// The effectiveness measures of the last 30 days.
+    Dashboard,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 7] = [
+        Screen::Queue,
+        Screen::Incidents,
+        Screen::Sources,
+        Screen::Sanctions,
+        Screen::Coverage,
+        Screen::Risks,
+        Screen::Dashboard,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Queue => "queue",
+            Screen::Incidents => "incidents",
+            Screen::Sources => "sources",
+            Screen::Sanctions => "sanctions",
+            Screen::Coverage => "coverage",
+            Screen::Risks => "risks",
+            Screen::Dashboard => "dashboard",
+        }
+    }
+}
+
+/// What the screens other than the queue show: rows of text, already safe.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Listing {
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+    /// Said instead of rows when there is nothing (or nothing yet).
+    pub empty: String,
+}
+
+/// Patient names by identifier, from the store's demographics.
+pub struct Patients(std::collections::HashMap<String, String>);
+
+impl Patients {
+    pub fn of(store: &dyn vigil_store::Store) -> Result<Patients> {
+        Ok(Patients(
+            store
+                .patients()?
+                .into_iter()
+                .map(|p| (p.mrn, p.name))
+                .collect(),
+        ))
+    }
+}
+
+/// An item with what the detail pane shows of it: its events, the same
+/// actor's other activity within an hour, its decisions and history, and
+/// the patient identifiers and names all of that may show.
+pub fn load_detail(
+    store: &dyn vigil_store::Store,
+    patients: &Patients,
+    id: i64,
+) -> Result<Option<Detail>> {
+    let Some(item) = store.item(id)? else {
+        return Ok(None);
+    };
+    let ids: Vec<i64> = item.event_ids.iter().take(50).copied().collect();
+    let events: Vec<vigil_domain::Event> = store
+        .events_by_id(&ids)?
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
+    let related = match &item.actor {
+        Some(a) => {
+            let hour = chrono::Duration::hours(1);
+            let q = Query::default()
+                .field("actor", a.as_str())
+                .after(item.occurred_at - hour)
+                .before(item.occurred_at + hour);
+            let mut v = Vec::new();
+            store.for_each_event(&q, 40, &mut |e| {
+                if !item.event_ids.contains(&e.id) {
+                    v.push(e);
+                }
+                Ok(())
+            })?;
+            v
+        }
+        None => Vec::new(),
+    };
+    let mut phi = Vec::new();
+    let subjects = item.subject.iter().chain(
+        events
+            .iter()
+            .chain(&related)
+            .filter_map(|e| e.subject.as_ref()),
+    );
+    for s in subjects {
+        if let Some(name) = patients.0.get(s.as_str()) {
+            phi.push(s.as_str().to_owned());
+            phi.push(name.clone());
+            // a surname or given name alone, as a reason or a raw line names it
+            phi.extend(
+                name.split([' ', ','])
+                    .filter(|w| w.chars().count() > 2)
+                    .map(str::to_owned),
+            );
+        }
+    }
+    phi.sort_unstable();
+    phi.dedup();
+    Ok(Some(Detail {
+        decisions: store.decisions(id)?,
+        history: store.ledger_for(&Entity::Item(id).to_string())?,
+        item,
+        events,
+        related,
+        phi,
+    }))
+}
+
+/// The rows of a screen other than the queue, neutralized for display.
+pub fn listing(
+    store: &dyn vigil_store::Store,
+    config: &Config,
+    who: &Reviewer,
+    screen: Screen,
+    now: chrono::DateTime<Utc>,
+) -> Result<Listing> {
+    use vigil_domain::SafeText;
+    let t = |s: &str| SafeText::new(s).into_string();
+    let when = |d: Option<chrono::DateTime<Utc>>| {
+        d.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    Ok(match screen {
+        Screen::Queue => Listing::default(),
+        Screen::Incidents => Listing {
+            columns: vec!["ID", "SEVERITY", "STATUS", "OPENED", "ASSIGNEE", "ITEMS", "TITLE", "OUTCOME", "REMOTE"],
+            rows: store
+                .incidents()?
+                .into_iter()
+                .map(|i| {
+                    vec![
+                        i.id.to_string(),
+                        t(&i.severity),
+                        i.status.as_str().to_owned(),
+                        when(Some(i.opened_at)),
+                        t(i.assignee.as_deref().unwrap_or("-")),
+                        i.item_ids.len().to_string(),
+                        t(&i.title),
+                        t(i.outcome.as_deref().unwrap_or("")),
+                        t(i.remote_key.as_deref().unwrap_or("")),
+                    ]
+                })
+                .collect(),
+            empty: "No incidents. `e` on queue items opens one.".into(),
+        },
+        Screen::Sources => {
+            let risks = store.risks()?;
+            Listing {
+                columns: vec!["SOURCE", "KIND", "HEALTH", "LAST SUCCESS", "NEXT RETRY", "EVENTS", "QUARANTINED", "GAPS", "LAST ERROR"],
+                rows: store
+                    .source_status()?
+                    .into_iter()
+                    .map(|s| {
+                        let c = config.source(s.name.as_str());
+                        let h = match c {
+                            Some(c) => crate::pull::health_of(c, Some(&s), &risks, &config.risk_scales, now).0,
+                            None => crate::pull::health(Some(&s), None, None, now),
+                        };
+                        vec![
+                            s.name.into_string(),
+                            s.kind.into_string(),
+                            h.label(),
+                            when(s.last_success_at),
+                            when(h.next_retry),
+                            s.events.to_string(),
+                            s.quarantined.to_string(),
+                            s.gaps.to_string(),
+                            s.last_error.map(|e| e.into_string()).unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+                empty: "No source has been read yet: `vigil pull` reads the configured ones.".into(),
+            }
+        }
+        Screen::Sanctions => match ops::list_sanctions(store, &config.policy, who) {
+            Ok(list) => Listing {
+                columns: vec!["ID", "MEMBER", "CATEGORY", "TIER", "SANCTION", "DECIDED BY", "ON", "NOTICE"],
+                rows: list
+                    .into_iter()
+                    .map(|x| {
+                        vec![
+                            x.id.to_string(),
+                            t(&x.member),
+                            t(&x.category),
+                            t(&x.tier),
+                            t(&x.sanction),
+                            t(&x.decided_by),
+                            t(&x.decided_on),
+                            if x.notice_sent { "sent" } else { "not sent" }.into(),
+                        ]
+                    })
+                    .collect(),
+                empty: "No sanctions recorded.".into(),
+            },
+            Err(e) => Listing {
+                columns: vec![],
+                rows: vec![],
+                empty: t(&e.to_string()),
+            },
+        },
+        Screen::Coverage => {
+            // the last week, newest day first, as `vigil coverage` shows it
+            let to = now.date_naive();
+            let mut days = vigil_review::coverage::days(
+                store,
+                config,
+                to - chrono::Duration::days(6),
+                to,
+                now,
+            )?;
+            days.sort_by(|a, b| b.day.cmp(&a.day).then_with(|| a.source.cmp(&b.source)));
+            Listing {
+                columns: vec!["DAY", "SOURCE", "STATUS", "EVENTS", "ITEMS", "DECIDED", "CADENCE", "WHY"],
+                rows: days
+                    .into_iter()
+                    .map(|d| {
+                        vec![
+                            d.day.to_string(),
+                            t(&d.source),
+                            d.status.to_owned(),
+                            d.events.to_string(),
+                            d.items.to_string(),
+                            d.decided.to_string(),
+                            d.cadence.cadence.to_string(),
+                            t(&d.cadence.why),
+                        ]
+                    })
+                    .collect(),
+                empty: "No sources: configure [[source]] entries to see their review coverage.".into(),
+            }
+        }
+        Screen::Dashboard => {
+            // the report's measures over the last 30 days
+            let to = now.date_naive();
+            let r = vigil_review::report::build(store, config, to - chrono::Duration::days(29), to, now)?;
+            let opt = |v: Option<f64>, unit: &str| v.map(|x| format!("{x}{unit}")).unwrap_or_else(|| "-".into());
+            let m = &r.measures;
+            let mut rows = vec![
+                vec!["review coverage".into(), opt(m.coverage_pct, "%"), "of source-days with findings, fully reviewed".into()],
+                vec!["activity to decision".into(), opt(m.median_hours_event_to_decision, " h"), "median".into()],
+                vec!["escalation to closing".into(), opt(m.median_hours_incident_to_close, " h"), "median".into()],
+                vec!["exceptions".into(), r.exceptions.len().to_string(), "overdue, silent or down source-days".into()],
+                vec![
+                    "ledger".into(),
+                    if r.ledger.verified { "verified".into() } else { "BROKEN".into() },
+                    format!("{} entries", r.ledger.entries),
+                ],
+            ];
+            for x in &r.rules {
+                rows.push(vec![
+                    format!("rule {}", t(&x.rule)),
+                    format!("{} items, {} decided", x.items, x.decided),
+                    format!("false positives {}", opt(x.false_positive_pct, "%")),
+                ]);
+            }
+            Listing {
+                columns: vec!["LAST 30 DAYS", "VALUE", "DETAIL"],
+                rows,
+                empty: String::new(),
+            }
+        }
+        Screen::Risks => Listing {
+            columns: vec!["ID", "ASSET", "THREAT", "INHERENT", "RESIDUAL", "TREATMENT", "ACCEPTED", "SAFEGUARDS", "OWNER", "NEXT REVIEW"],
+            rows: store
+                .risks()?
+                .iter()
+                .map(|r| {
+                    let x = vigil_review::risk::row(r, &config.risk_scales);
+                    vec![
+                        x.id.to_string(),
+                        x.asset.into_string(),
+                        x.threat.into_string(),
+                        x.inherent,
+                        x.residual,
+                        x.treatment,
+                        t(&x.accepted),
+                        x.safeguards,
+                        x.owner.into_string(),
+                        x.next_review,
+                    ]
+                })
+                .collect(),
+            empty: "The risk register is empty: `vigil risk add --asset … --threat … --vulnerability … --likelihood … --impact …` adds one.".into(),
+        },
+    })
+}
+
+/// Sources the last week's coverage says need attention: overdue for
+/// review, silent when activity was expected (the last two days), or down;
+/// and incidents whose push to a destination keeps failing.
+pub fn attention(store: &dyn vigil_store::Store, config: &Config) -> Vec<(String, String)> {
+    let now = Utc::now();
+    let today = now.date_naive();
+    let Ok(days) =
+        vigil_review::coverage::days(store, config, today - chrono::Duration::days(6), today, now)
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for d in &days {
+        let recent = today - d.day <= chrono::Duration::days(2);
+        let what = match d.status {
+            "overdue" => "overdue",
+            "silent" if recent => "silent",
+            "source down" => "source down",
+            _ => continue,
+        };
+        if !out.iter().any(|(n, w)| *n == d.source && w == what) {
+            out.push((d.source.clone(), what.to_owned()));
+        }
+    }
+    if let Ok(failing) = crate::escalation::failing(store, &config.escalations) {
+        for (dest, incident, _) in failing {
+            out.push((
+                format!("incident {incident} to {dest}"),
+                "not pushed".into(),
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,725 @@
+//! The rules engine: runs the enabled rules over stored events in time
+//! order, feeds windowed rules the history before a batch, drops what a
+//! suppression covers, draws the random sample, and turns findings into
+//! review items grouped by rule, actor (or address) and day.
+//!
+//! It remembers the last event id it evaluated (`rules.cursor`), so after a
+//! crash between an ingest commit and the rules, the next run catches up.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use color_eyre::eyre::Result;
+
+use super::config::{RulesConfig, Sampling};
+use super::{Ctx, Finding, GroupBy, Knowledge, Rule, RuleEvent, enabled, sampling};
+use vigil_domain::query::Query;
+use vigil_domain::{Event, ItemKind, Severity};
+use vigil_store::{NewItem, Store, Suppression};
+
+const CURSOR: &str = "rules.cursor";
+/// Source days read whose sample is still to be drawn.
+const SAMPLE_DAYS: &str = "sampling.pending";
+
+fn pending_days(store: &dyn Store) -> Result<HashSet<(i64, NaiveDate)>> {
+    Ok(match store.meta(SAMPLE_DAYS)? {
+        Some(v) if !v.is_empty() => serde_json::from_str(&v)?,
+        _ => HashSet::new(),
+    })
+}
+
+/// Most events one item links to. A scanner's burst can run to hundreds of
+/// thousands of lines in a day: the item is one decision either way, its
+/// reason says what happened, and the filter in its reason lists them all.
+pub const MAX_LINKED: usize = 1000;
+
+/// What one evaluation did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct EvalReport {
+    pub events: u64,
+    pub findings: u64,
+    pub suppressed: u64,
+    pub sampled: u64,
+    pub items: u64,
+}
+
+impl EvalReport {
+    pub fn add(&mut self, o: &EvalReport) {
+        self.events += o.events;
+        self.findings += o.findings;
+        self.suppressed += o.suppressed;
+        self.sampled += o.sampled;
+        self.items += o.items;
+    }
+}
+
+/// Findings not yet written, grouped: by rule and day, then by who (an
+/// actor, an address or a host). Two levels, so a finding finds its group
+/// by borrowed text, and titles and keys are written once per commit
+/// rather than once per batch.
+#[derive(Debug, Default)]
+pub struct Pending {
+    pub report: EvalReport,
+    groups: Groups,
+    /// Samples, by group key.
+    samples: BTreeMap<String, NewItem>,
+    max_id: i64,
+    days: HashSet<(i64, NaiveDate)>,
+}
+
+type Groups = std::collections::HashMap<
+    (&'static str, NaiveDate),
+    std::collections::HashMap<String, Group, foldhash::fast::RandomState>,
+    foldhash::fast::RandomState,
+>;
+
+/// One rule's findings about one actor (or address, or host) on one day.
+#[derive(Debug)]
+struct Group {
+    title: &'static str,
+    source_id: i64,
+    occurred_at: DateTime<Utc>,
+    actor: Option<String>,
+    /// The subject all its findings share, if they do.
+    subject: Option<String>,
+    mixed_subjects: bool,
+    severity: Severity,
+    /// The reason of its first finding.
+    reason: String,
+    event_ids: Vec<i64>,
+}
+
+impl Group {
+    fn absorb(&mut self, o: Group) {
+        // (rules write a reason for the first finding of a day only; if
+        // that one was suppressed, a later one that has a reason serves)
+        if self.reason.is_empty() {
+            self.reason = o.reason;
+        }
+        self.severity = self.severity.max(o.severity);
+        self.occurred_at = self.occurred_at.min(o.occurred_at);
+        if self.subject != o.subject || o.mixed_subjects {
+            self.mixed_subjects = true;
+        }
+        // sorted and deduplicated once, in `apply`
+        self.event_ids.extend(o.event_ids);
+    }
+
+    fn item(self, rule: &str, who: &str, day: NaiveDate) -> NewItem {
+        let mut event_ids = self.event_ids;
+        event_ids.sort_unstable();
+        event_ids.dedup();
+        let title = format!("{}: {who} on {day}", self.title);
+        NewItem {
+            kind: if event_ids.len() > 1 {
+                ItemKind::Group
+            } else {
+                ItemKind::Finding
+            },
+            source_id: Some(self.source_id),
+            occurred_at: self.occurred_at,
+            actor: self.actor,
+            subject: if self.mixed_subjects {
+                None
+            } else {
+                self.subject
+            },
+            // (a group whose findings carry no sentence says what it is)
+            rules: vec![(
+                rule.to_owned(),
+                if self.reason.is_empty() {
+                    title.clone()
+                } else {
+                    self.reason
+                },
+            )],
+            title,
+            severity: self.severity,
+            group_key: Some(format!("{rule}|{who}|{day}")),
+            event_ids,
+        }
+    }
+}
+
+impl Pending {
+    fn merge_samples(&mut self, items: Vec<NewItem>) {
+        for it in items {
+            match self
+                .samples
+                .get_mut(it.group_key.as_deref().unwrap_or_default())
+            {
+                Some(have) => have.event_ids.extend(it.event_ids),
+                None => {
+                    self.samples
+                        .insert(it.group_key.clone().unwrap_or_default(), it);
+                }
+            }
+        }
+    }
+
+    fn merge_group(&mut self, rule: &'static str, day: NaiveDate, who: &str, g: Group) {
+        let by_who = self.groups.entry((rule, day)).or_default();
+        match by_who.get_mut(who) {
+            Some(have) => have.absorb(g),
+            None => {
+                by_who.insert(who.to_owned(), g);
+            }
+        }
+    }
+
+    /// Folds a later evaluation into this one.
+    pub fn absorb(&mut self, other: Pending) {
+        self.report.add(&other.report);
+        self.max_id = self.max_id.max(other.max_id);
+        self.days.extend(other.days);
+        self.merge_samples(other.samples.into_values().collect());
+        for ((rule, day), by_who) in other.groups {
+            for (who, g) in by_who {
+                self.merge_group(rule, day, &who, g);
+            }
+        }
+    }
+
+    /// The items to write, in group-key order (so ids come out the same
+    /// run after run).
+    fn into_items(self) -> Vec<NewItem> {
+        let mut items: Vec<NewItem> = self
+            .groups
+            .into_iter()
+            .flat_map(|((rule, day), by_who)| {
+                by_who
+                    .into_iter()
+                    .map(move |(who, g)| g.item(rule, &who, day))
+            })
+            .collect();
+        items.extend(self.samples.into_values().map(|mut i| {
+            i.event_ids.sort_unstable();
+            i.event_ids.dedup();
+            i
+        }));
+        items.sort_by(|a, b| a.group_key.cmp(&b.group_key));
+        items
+    }
+}
+
+/// The local day of times that mostly come in order: the zone conversion
+/// is done once per day rather than once per time.
+#[derive(Default)]
+struct DayCache {
+    /// The day last worked out, and its start and end in UTC.
+    span: Option<(DateTime<Utc>, DateTime<Utc>, NaiveDate)>,
+}
+
+impl DayCache {
+    fn of(&mut self, engine: &Engine, t: DateTime<Utc>) -> NaiveDate {
+        if engine.zone.is_none() {
+            return t.date_naive();
+        }
+        if let Some((from, to, d)) = self.span
+            && t >= from
+            && t < to
+        {
+            return d;
+        }
+        let d = engine.day(t);
+        let from = engine.day_start(d);
+        let to = d.succ_opt().map_or(from, |n| engine.day_start(n));
+        // (a day whose bounds a zone change leaves unclear is not cached)
+        if from <= t && t < to {
+            self.span = Some((from, to, d));
+        }
+        d
+    }
+}
+
+pub struct Engine {
+    rules: Vec<Box<dyn Rule>>,
+    knowledge: Knowledge,
+    zone: Option<Tz>,
+    sampling: Sampling,
+    suppressions: Vec<Suppression>,
+    /// Windowed rules have seen everything from here on.
+    history_from: Option<DateTime<Utc>>,
+    max_window: Option<Duration>,
+    today: NaiveDate,
+    /// Events linked per group key in this run, to hold items to MAX_LINKED.
+    linked: std::collections::HashMap<String, usize>,
+}
+
+/// A parsed event, just stored under `id`, as the rules see it.
+pub fn view_new(source_id: i64, id: i64, e: &vigil_domain::NewEvent) -> RuleEvent<'_> {
+    RuleEvent {
+        id,
+        ..view_fields(
+            source_id,
+            e.occurred_at,
+            e.outcome,
+            &e.action,
+            [&e.actor, &e.subject, &e.client, &e.host, &e.detail],
+        )
+    }
+}
+
+/// A stored event as the rules see it.
+pub fn view<'a>(source_id: i64, e: &'a Event) -> RuleEvent<'a> {
+    RuleEvent {
+        id: e.id,
+        ..view_fields(
+            source_id,
+            e.occurred_at,
+            e.outcome,
+            &e.action,
+            [&e.actor, &e.subject, &e.client, &e.host, &e.detail],
+        )
+    }
+}
+
+/// The shared part of the two views: the text fields, borrowed.
+fn view_fields<'a>(
+    source_id: i64,
+    occurred_at: DateTime<Utc>,
+    outcome: vigil_domain::Outcome,
+    action: &'a vigil_domain::SafeText,
+    [actor, subject, client, host, detail]: [&'a Option<vigil_domain::SafeText>; 5],
+) -> RuleEvent<'a> {
+    let s = |t: &'a Option<vigil_domain::SafeText>| t.as_ref().map(|s| s.as_str());
+    RuleEvent {
+        id: 0,
+        source_id,
+        occurred_at,
+        actor: s(actor),
+        subject: s(subject),
+        action: action.as_str(),
+        outcome,
+        client: s(client),
+        host: s(host),
+        detail: s(detail),
+    }
+}
+
+impl Engine {
+    /// Loads the rules' memory, the roster and patients (from the store) and
+    /// the suppressions in force at `now`.
+    pub fn new(
+        cfg: &RulesConfig,
+        watch: HashSet<String>,
+        store: &dyn Store,
+        now: DateTime<Utc>,
+    ) -> Result<Engine> {
+        let zone = cfg.timezone.as_deref().and_then(|z| z.parse::<Tz>().ok());
+        let knowledge = Knowledge::new(store.people()?, store.patients()?, watch);
+        let mut rules = enabled(cfg);
+        for r in &mut rules {
+            r.load(store)?;
+        }
+        let max_window = rules
+            .iter()
+            .filter_map(|r| r.window())
+            .max()
+            .and_then(|w| Duration::from_std(w).ok());
+        let today = match zone {
+            Some(z) => now.with_timezone(&z).date_naive(),
+            None => now.date_naive(),
+        };
+        Ok(Engine {
+            rules,
+            knowledge,
+            zone,
+            sampling: cfg.sampling.clone(),
+            suppressions: active_suppressions(store, now)?,
+            history_from: None,
+            max_window,
+            today,
+            linked: std::collections::HashMap::new(),
+        })
+    }
+
+    fn day(&self, t: DateTime<Utc>) -> NaiveDate {
+        match self.zone {
+            Some(z) => t.with_timezone(&z).date_naive(),
+            None => t.date_naive(),
+        }
+    }
+
+    fn day_start(&self, d: NaiveDate) -> DateTime<Utc> {
+        super::day_start(self.zone, d)
+    }
+
+    /// Shows windowed rules the failures before `start` they need.
+    fn prime(&mut self, store: &dyn Store, start: DateTime<Utc>) -> Result<()> {
+        let Some(window) = self.max_window else {
+            return Ok(());
+        };
+        if self.history_from.is_some_and(|h| h <= start) {
+            return Ok(());
+        }
+        let until = self.history_from.unwrap_or(start).min(start);
+        let q = Query::default()
+            .field("outcome", "failure")
+            .after(start - window)
+            .before(until);
+        let mut history = Vec::new();
+        store.for_each_event(&q, 0, &mut |e| {
+            history.push(e);
+            Ok(())
+        })?;
+        for e in &history {
+            let v = view(0, e);
+            for r in &mut self.rules {
+                r.remember(&v);
+            }
+        }
+        self.history_from = Some(start);
+        Ok(())
+    }
+
+    /// Evaluates stored events (any order; they are sorted by time) without
+    /// writing anything: the result is applied with `apply`, after the
+    /// events' own transaction has committed.
+    pub fn evaluate(&mut self, store: &dyn Store, events: &[RuleEvent<'_>]) -> Result<Pending> {
+        if let Some(first) = events.iter().map(|e| e.occurred_at).min() {
+            self.prime(store, first)?;
+        }
+        Ok(self.evaluate_primed(events))
+    }
+
+    /// Shows windowed rules the stored history before `start`, if they have
+    /// not seen it: what `evaluate_primed` needs before a batch.
+    pub fn prime_before(&mut self, store: &dyn Store, start: DateTime<Utc>) -> Result<()> {
+        self.prime(store, start)
+    }
+
+    /// `evaluate` for a batch whose history `prime_before` has supplied: no
+    /// store needed, so it can run on another thread while the store writes.
+    pub fn evaluate_primed(&mut self, events: &[RuleEvent<'_>]) -> Pending {
+        let mut p = Pending {
+            report: EvalReport {
+                events: events.len() as u64,
+                ..EvalReport::default()
+            },
+            ..Pending::default()
+        };
+        if events.is_empty() {
+            return p;
+        }
+        let mut order: Vec<&RuleEvent<'_>> = events.iter().collect();
+        order.sort_by_key(|e| (e.occurred_at, e.id));
+
+        // Sized up front: growing a vector of large structs batch after
+        // batch costs more than the rules themselves.
+        let mut findings = Vec::with_capacity(events.len());
+        let ctx = Ctx {
+            knowledge: &self.knowledge,
+            zone: self.zone,
+        };
+        for e in &order {
+            for r in &mut self.rules {
+                r.check(e, &ctx, &mut findings);
+            }
+        }
+        self.settle(findings, &order, &mut p);
+        p.max_id = events.iter().map(|e| e.id).max().unwrap_or(0);
+        // Events come in time order: the day is worked out again only when
+        // one leaves the day before (a zone conversion per event costs more
+        // than some rules).
+        let mut days = DayCache::default();
+        let mut last = None;
+        for e in &order {
+            let d = days.of(self, e.occurred_at);
+            if d < self.today && last != Some((e.source_id, d)) {
+                last = Some((e.source_id, d));
+                p.days.insert((e.source_id, d));
+            }
+        }
+        p
+    }
+
+    /// Drops what suppressions cover, draws the sample, groups the rest.
+    fn settle(&self, mut findings: Vec<Finding<'_>>, events: &[&RuleEvent<'_>], p: &mut Pending) {
+        let before = findings.len();
+        let sup = &self.suppressions;
+        findings.retain(|f: &Finding<'_>| {
+            !sup.iter().any(|s| {
+                s.covers(
+                    f.actor.as_deref(),
+                    f.subject.as_deref(),
+                    f.rule,
+                    f.occurred_at,
+                )
+            })
+        });
+        p.report.suppressed += (before - findings.len()) as u64;
+        p.report.findings += findings.len() as u64;
+        if self.sampling.enabled && !events.is_empty() {
+            let (samples, n) = self.sample(events, &findings);
+            p.report.sampled += n;
+            p.merge_samples(samples);
+        }
+        self.group(findings, p);
+    }
+
+    /// Writes what `evaluate` found, after the rules that look at totals
+    /// (which need the committed events) have had their say: items, the
+    /// rules' memory, sample top-ups for finished days, and the cursor.
+    pub fn apply(&mut self, store: &mut dyn Store, p: Pending) -> Result<EvalReport> {
+        let mut p = Some(p);
+        let mut report = None;
+        store.replayable(&mut |s| {
+            if let Some(p) = p.take() {
+                report = Some(self.apply_now(s, p)?);
+            }
+            Ok(())
+        })?;
+        Ok(report.unwrap_or_default())
+    }
+
+    fn apply_now(&mut self, store: &mut dyn Store, mut p: Pending) -> Result<EvalReport> {
+        let mut findings: Vec<Finding<'static>> = Vec::new();
+        {
+            let ctx = Ctx {
+                knowledge: &self.knowledge,
+                zone: self.zone,
+            };
+            for r in &mut self.rules {
+                r.finish(store, &ctx, &mut findings)?;
+            }
+        }
+        self.settle(findings, &[], &mut p);
+        let mut report = p.report;
+        let days = std::mem::take(&mut p.days);
+        let max_id = p.max_id;
+        let linked = &mut self.linked;
+        let mut items: Vec<NewItem> = p.into_items();
+        for i in &mut items {
+            let key = i.group_key.clone().unwrap_or_default();
+            let have = match linked.get_mut(&key) {
+                Some(n) => n,
+                None => {
+                    // An item from an earlier run (the first half of a log,
+                    // read yesterday) counts toward the cap too.
+                    let before = match &i.group_key {
+                        Some(k) => store.item_by_key(k)?.map_or(0, |it| it.event_ids.len()),
+                        None => 0,
+                    };
+                    linked.entry(key).or_insert(before)
+                }
+            };
+            i.event_ids.truncate(MAX_LINKED.saturating_sub(*have));
+            *have += i.event_ids.len();
+        }
+        report.items = items.len() as u64;
+        if !items.is_empty() {
+            store.add_items(&items)?;
+        }
+        for r in &mut self.rules {
+            r.save(store)?;
+        }
+        if self.sampling.enabled && !days.is_empty() {
+            // Remembered in the store: a run that dies before `finish`
+            // leaves them for the next one.
+            let mut pending = pending_days(store)?;
+            let before = pending.len();
+            pending.extend(days);
+            if pending.len() != before {
+                store.set_meta(SAMPLE_DAYS, &serde_json::to_string(&pending)?)?;
+            }
+        }
+        let cursor: i64 = store
+            .meta(CURSOR)?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        if max_id > cursor {
+            store.set_meta(CURSOR, &max_id.to_string())?;
+        }
+        Ok(report)
+    }
+
+    /// `evaluate` and `apply` in one go, for events already committed.
+    pub fn run(&mut self, store: &mut dyn Store, events: &[RuleEvent<'_>]) -> Result<EvalReport> {
+        let p = self.evaluate(store, events)?;
+        self.apply(store, p)
+    }
+
+    /// Evaluates stored events the rules have not seen (after a crash), or,
+    /// with `since`, every event from that time on (a rerun after a config
+    /// change: items are matched by their group keys, so none is doubled).
+    pub fn catch_up(
+        &mut self,
+        store: &mut dyn Store,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<EvalReport> {
+        let mut after: i64 = match since {
+            Some(_) => 0,
+            None => store
+                .meta(CURSOR)?
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0),
+        };
+        let mut total = EvalReport::default();
+        loop {
+            let batch = store.events_after(after, since, 50_000)?;
+            let Some((_, last)) = batch.last() else { break };
+            after = last.id;
+            let views: Vec<RuleEvent<'_>> = batch.iter().map(|(s, e)| view(*s, e)).collect();
+            total.add(&self.run(store, &views)?);
+        }
+        Ok(total)
+    }
+
+    /// Findings with the same rule, actor (or address) and day become one item.
+    /// Groups findings by rule, who and day into `p`.
+    fn group(&self, findings: Vec<Finding<'_>>, p: &mut Pending) {
+        let mut days = DayCache::default();
+        for f in findings {
+            let who: &str = match f.group_by {
+                GroupBy::Actor => f.actor.as_deref().or(f.subject.as_deref()),
+                GroupBy::Client => f.client.as_deref(),
+                GroupBy::Host => f.host.as_deref(),
+            }
+            .unwrap_or("unknown");
+            let day = days.of(self, f.occurred_at);
+            let g = Group {
+                title: f.title,
+                source_id: f.source_id,
+                occurred_at: f.occurred_at,
+                actor: match f.group_by {
+                    GroupBy::Actor => f.actor.as_deref().map(String::from),
+                    GroupBy::Client | GroupBy::Host => None,
+                },
+                subject: f.subject.as_deref().map(String::from),
+                mixed_subjects: false,
+                severity: f.severity,
+                reason: f.reason,
+                event_ids: f.event_ids,
+            };
+            p.merge_group(f.rule, day, who, g);
+        }
+    }
+
+    fn sample_item(&self, source_id: i64, day: NaiveDate, ids: Vec<i64>, note: &str) -> NewItem {
+        NewItem {
+            kind: ItemKind::Sample,
+            source_id: Some(source_id),
+            occurred_at: self.day_start(day),
+            actor: None,
+            subject: None,
+            title: format!("Random sample of unflagged activity on {day}"),
+            severity: Severity::Low,
+            group_key: Some(format!("sample|{source_id}|{day}")),
+            rules: vec![(
+                "sample".into(),
+                format!(
+                    "random sample of events no rule flagged, {note}: rate {}, seed {}, day {day}; each event is drawn by a keyed hash of (seed, source, event id), so anyone can recompute the sample",
+                    self.sampling.rate, self.sampling.seed
+                ),
+            )],
+            event_ids: ids,
+        }
+    }
+
+    /// The events of this batch the sample draws (and no rule flagged), as
+    /// one item per source-day.
+    fn sample(&self, events: &[&RuleEvent<'_>], findings: &[Finding<'_>]) -> (Vec<NewItem>, u64) {
+        let s = &self.sampling;
+        // Only today's: a finished day is drawn whole by `finish`.
+        let mut chosen: HashSet<i64> = events
+            .iter()
+            .filter(|e| sampling::chosen(s.seed, s.rate, e.source_id, e.id))
+            .filter(|e| self.day(e.occurred_at) >= self.today)
+            .map(|e| e.id)
+            .collect();
+        if chosen.is_empty() {
+            return (Vec::new(), 0);
+        }
+        for f in findings {
+            for id in &f.event_ids {
+                chosen.remove(id);
+            }
+        }
+        let mut by_day: BTreeMap<(i64, NaiveDate), Vec<i64>> = BTreeMap::new();
+        for e in events.iter().filter(|e| chosen.contains(&e.id)) {
+            by_day
+                .entry((e.source_id, self.day(e.occurred_at)))
+                .or_default()
+                .push(e.id);
+        }
+        let n = by_day.values().map(|v| v.len() as u64).sum();
+        let items = by_day
+            .into_iter()
+            .map(|((src, day), ids)| self.sample_item(src, day, ids, "drawn as the events arrived"))
+            .collect();
+        (items, n)
+    }
+
+    /// Draws the sample of every finished day this run or an interrupted
+    /// one read: once a run has read all it will, from the stored events
+    /// and the items every rule raised, so where a batch (or a crash)
+    /// happened to fall changes nothing. The events the keyed hash draws
+    /// that no rule flagged, then, up to the daily minimum, the unflagged
+    /// events with the lowest draws, so the top-up is as blind as the
+    /// sample. A day already sampled (today's, drawn as events arrived) is
+    /// only topped up.
+    pub fn finish(&mut self, store: &mut dyn Store) -> Result<u64> {
+        if !self.sampling.enabled {
+            return Ok(0);
+        }
+        let pending = pending_days(store)?;
+        let (done, later): (Vec<_>, Vec<_>) =
+            pending.into_iter().partition(|(_, d)| *d < self.today);
+        if done.is_empty() {
+            return Ok(0);
+        }
+        let mut added = 0;
+        for &(src, day) in &done {
+            let key = format!("sample|{src}|{day}");
+            let existing = store.item_by_key(&key)?.map(|i| i.event_ids.len());
+            let mut pool: Vec<(f64, i64)> = store
+                .unflagged_events(
+                    src,
+                    self.day_start(day),
+                    self.day_start(day + Duration::days(1)),
+                )?
+                .into_iter()
+                .map(|id| (sampling::draw(self.sampling.seed, src, id), id))
+                .collect();
+            pool.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let have = existing.unwrap_or(0);
+            let drawn = if existing.is_none() {
+                pool.iter()
+                    .take_while(|(d, _)| *d < self.sampling.rate)
+                    .count()
+            } else {
+                0
+            };
+            let take = drawn
+                .max(self.sampling.minimum.saturating_sub(have))
+                .min(MAX_LINKED);
+            let mut ids: Vec<i64> = pool.into_iter().take(take).map(|(_, id)| id).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            ids.sort_unstable();
+            added += ids.len() as u64;
+            let note = if existing.is_some() {
+                "topped up to the daily minimum"
+            } else {
+                "drawn once the day's events were all read"
+            };
+            let item = self.sample_item(src, day, ids, note);
+            store.add_items(&[item])?;
+        }
+        let later: HashSet<(i64, NaiveDate)> = later.into_iter().collect();
+        store.set_meta(SAMPLE_DAYS, &serde_json::to_string(&later)?)?;
+        Ok(added)
+    }
+}
+
+/// The suppressions still in force at `now`.
+fn active_suppressions(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<Suppression>> {
+    Ok(store
+        .suppressions()?
+        .into_iter()
+        .filter(|s| s.until > now)
+        .collect())
+}

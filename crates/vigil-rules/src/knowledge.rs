@@ -1,0 +1,424 @@
+//! What the rules know about people: the workforce roster (accounts across
+//! systems, shift, status, address, relatives) and patient demographics
+//! (name, address, date of death, VIP, employee id), plus watch lists.
+//! Loaded from CSV into the store (they are ePHI: never logged) and from
+//! there into memory for the rules.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use chrono::{NaiveDate, NaiveTime};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use serde::Deserialize;
+
+pub use vigil_domain::{Patient, Person};
+
+/// Lowercases, strips accents and punctuation, folds whitespace: "José
+/// García-López" and "jose garcia lopez" compare equal.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        let c = fold_accent(c);
+        if c.is_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            space = true;
+        }
+    }
+    out
+}
+
+/// The common Latin accents, folded to their base letter.
+fn fold_accent(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
+        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' => 'A',
+        'ç' | 'č' | 'ć' => 'c',
+        'Ç' | 'Č' | 'Ć' => 'C',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ě' => 'e',
+        'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ě' => 'E',
+        'ì' | 'í' | 'î' | 'ï' | 'ī' => 'i',
+        'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' => 'I',
+        'ñ' | 'ń' | 'ň' => 'n',
+        'Ñ' | 'Ń' | 'Ň' => 'N',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => 'o',
+        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' => 'O',
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' => 'u',
+        'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' => 'U',
+        'ý' | 'ÿ' => 'y',
+        'Ý' => 'Y',
+        'š' | 'ś' => 's',
+        'Š' | 'Ś' => 'S',
+        'ž' | 'ź' | 'ż' => 'z',
+        'Ž' | 'Ź' | 'Ż' => 'Z',
+        'ł' => 'l',
+        'Ł' => 'L',
+        c => c,
+    }
+}
+
+/// Surname parts of a name: "Lopez, Maria" or "Maria Garcia-Lopez". A
+/// hyphenated surname counts each part.
+pub fn surnames(name: &str) -> Vec<String> {
+    let surname = match name.split_once(',') {
+        Some((last, _)) => last.to_owned(),
+        None => name.split_whitespace().last().unwrap_or("").to_owned(),
+    };
+    surname
+        .split(['-', ' '])
+        .map(normalize)
+        .filter(|s| s.len() > 1)
+        .collect()
+}
+
+/// `07:00-19:00` (a night shift may wrap midnight: `19:00-07:00`).
+pub fn parse_shift(s: &str) -> Option<(NaiveTime, NaiveTime)> {
+    let (a, b) = s.trim().split_once('-')?;
+    Some((
+        NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?,
+        NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?,
+    ))
+}
+
+/// Whether `t` falls inside a shift (start inclusive, end exclusive).
+pub fn in_shift(t: NaiveTime, (start, end): (NaiveTime, NaiveTime)) -> bool {
+    if start <= end {
+        t >= start && t < end
+    } else {
+        t >= start || t < end
+    }
+}
+
+/// A fast, non-cryptographic hash for the rules' lookup tables (FxHash, as
+/// rustc uses): keys are account names and MRNs, looked up per event.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write(&[i]);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        // Multiplication only carries entropy upwards, and the table indexes
+        // by the low bits: rotate the well-mixed high bits down.
+        self.0.rotate_left(26)
+    }
+}
+
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+pub type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// Interns strings to small numbers, so per-event comparisons are integer
+/// comparisons.
+#[derive(Debug, Default, Clone)]
+struct Interner(FastMap<String, u32>);
+
+impl Interner {
+    fn id(&mut self, s: String) -> u32 {
+        let n = self.0.len() as u32;
+        *self.0.entry(s).or_insert(n)
+    }
+}
+
+/// Everything the rules consult, indexed for per-event lookups.
+#[derive(Debug, Default, Clone)]
+pub struct Knowledge {
+    people: Vec<Person>,
+    by_account: FastMap<String, usize>,
+    patients: FastMap<String, (Patient, Vec<u32>, Option<u32>)>,
+    person_surnames: Vec<Vec<u32>>,
+    person_address: Vec<Option<u32>>,
+    person_shift: Vec<Option<(NaiveTime, NaiveTime)>>,
+    /// Surname ids back to text, for reasons.
+    surname_text: Vec<String>,
+    /// MRNs on the watch list (besides patients flagged VIP).
+    pub watch: HashSet<String>,
+}
+
+impl Knowledge {
+    pub fn new(people: Vec<Person>, patients: Vec<Patient>, watch: HashSet<String>) -> Self {
+        let mut k = Knowledge {
+            watch,
+            ..Knowledge::default()
+        };
+        let mut names = Interner::default();
+        let mut places = Interner::default();
+        let address = |a: &Option<String>, places: &mut Interner| {
+            a.as_deref()
+                .map(normalize)
+                .filter(|a| !a.is_empty())
+                .map(|a| places.id(a))
+        };
+        for (i, p) in people.iter().enumerate() {
+            for a in &p.accounts {
+                k.by_account.insert(a.clone(), i);
+            }
+            k.by_account.entry(p.id.clone()).or_insert(i);
+            k.person_surnames
+                .push(surnames(&p.name).into_iter().map(|s| names.id(s)).collect());
+            k.person_address.push(address(&p.address, &mut places));
+            k.person_shift
+                .push(p.shift.as_deref().and_then(parse_shift));
+        }
+        for p in patients {
+            let sn: Vec<u32> = surnames(&p.name).into_iter().map(|s| names.id(s)).collect();
+            let addr = address(&p.address, &mut places);
+            k.patients.insert(p.mrn.clone(), (p, sn, addr));
+        }
+        k.surname_text = vec![String::new(); names.0.len()];
+        for (text, id) in names.0 {
+            k.surname_text[id as usize] = text;
+        }
+        k.people = people;
+        k
+    }
+
+    pub fn has_roster(&self) -> bool {
+        !self.people.is_empty()
+    }
+
+    /// The roster entry an account belongs to.
+    pub fn person(&self, account: &str) -> Option<(usize, &Person)> {
+        self.by_account.get(account).map(|&i| (i, &self.people[i]))
+    }
+
+    pub fn patient(&self, mrn: &str) -> Option<&Patient> {
+        self.patients.get(mrn).map(|(p, _, _)| p)
+    }
+
+    /// A surname the person and the patient share, if any.
+    pub fn shared_surname(&self, person: usize, mrn: &str) -> Option<&str> {
+        let (_, theirs, _) = self.patients.get(mrn)?;
+        self.person_surnames[person]
+            .iter()
+            .find(|s| theirs.contains(s))
+            .map(|id| self.surname_text[*id as usize].as_str())
+    }
+
+    /// The person's shift from the roster, parsed once.
+    pub fn shift(&self, person: usize) -> Option<(NaiveTime, NaiveTime)> {
+        self.person_shift[person]
+    }
+
+    pub fn same_address(&self, person: usize, mrn: &str) -> bool {
+        match (self.person_address[person], self.patients.get(mrn)) {
+            (Some(a), Some((_, _, Some(b)))) => a == *b,
+            _ => false,
+        }
+    }
+}
+
+/// Column names of the roster CSV (config `[roster.columns]` may rename).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RosterColumns {
+    pub id: String,
+    pub accounts: String,
+    pub name: String,
+    pub department: String,
+    pub status: String,
+    pub terminated_on: String,
+    pub address: String,
+    pub supervisor: String,
+    pub shift: String,
+    pub relatives: String,
+}
+
+impl Default for RosterColumns {
+    fn default() -> Self {
+        RosterColumns {
+            id: "id".into(),
+            accounts: "accounts".into(),
+            name: "name".into(),
+            department: "department".into(),
+            status: "status".into(),
+            terminated_on: "terminated_on".into(),
+            address: "address".into(),
+            supervisor: "supervisor".into(),
+            shift: "shift".into(),
+            relatives: "relatives".into(),
+        }
+    }
+}
+
+/// Column names of the patient demographics CSV.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PatientColumns {
+    pub mrn: String,
+    pub name: String,
+    pub address: String,
+    pub date_of_death: String,
+    pub vip: String,
+    pub employee_id: String,
+}
+
+impl Default for PatientColumns {
+    fn default() -> Self {
+        PatientColumns {
+            mrn: "mrn".into(),
+            name: "name".into(),
+            address: "address".into(),
+            date_of_death: "date_of_death".into(),
+            vip: "vip".into(),
+            employee_id: "employee_id".into(),
+        }
+    }
+}
+
+/// Reads a CSV with a header row; `required` columns must be present. The
+/// error lists the columns found, so a mapping can be fixed.
+fn read_csv(path: &Path, required: &[&str]) -> Result<(Vec<String>, Vec<csv::StringRecord>)> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .wrap_err_with(|| format!("cannot read {}", path.display()))?;
+    let headers: Vec<String> = r
+        .headers()?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    for need in required {
+        if !headers.iter().any(|h| h == need) {
+            return Err(eyre!(
+                "{} has no column {need:?}; columns found: {}",
+                path.display(),
+                headers.join(", ")
+            ));
+        }
+    }
+    let rows = r.records().collect::<Result<Vec<_>, _>>()?;
+    Ok((headers, rows))
+}
+
+fn field<'a>(headers: &[String], row: &'a csv::StringRecord, name: &str) -> Option<&'a str> {
+    let i = headers.iter().position(|h| h == name)?;
+    row.get(i).map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn list(v: Option<&str>) -> Vec<String> {
+    v.map(|v| {
+        v.split([';', '|'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn date(
+    v: Option<&str>,
+    what: &str,
+    path: &Path,
+    row: &csv::StringRecord,
+) -> Result<Option<NaiveDate>> {
+    match v {
+        None => Ok(None),
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                eyre!(
+                    "{}, line {}: {what} {d:?} is not a date like 2026-11-26",
+                    path.display(),
+                    row.position().map_or(0, |p| p.line())
+                )
+            }),
+    }
+}
+
+pub fn load_roster(path: &Path, c: &RosterColumns) -> Result<Vec<Person>> {
+    let (h, rows) = read_csv(path, &[&c.id, &c.name])?;
+    rows.iter()
+        .map(|r| {
+            let f = |n: &str| field(&h, r, n);
+            Ok(Person {
+                id: f(&c.id).unwrap_or_default().to_owned(),
+                name: f(&c.name).unwrap_or_default().to_owned(),
+                accounts: list(f(&c.accounts)),
+                department: f(&c.department).map(String::from),
+                status: f(&c.status).unwrap_or("active").to_ascii_lowercase(),
+                terminated_on: date(f(&c.terminated_on), "termination date", path, r)?,
+                address: f(&c.address).map(String::from),
+                supervisor: f(&c.supervisor).map(String::from),
+                shift: f(&c.shift).map(String::from),
+                relatives: list(f(&c.relatives)),
+            })
+        })
+        .collect()
+}
+
+pub fn load_patients(path: &Path, c: &PatientColumns) -> Result<Vec<Patient>> {
+    let (h, rows) = read_csv(path, &[&c.mrn, &c.name])?;
+    rows.iter()
+        .map(|r| {
+            let f = |n: &str| field(&h, r, n);
+            Ok(Patient {
+                mrn: f(&c.mrn).unwrap_or_default().to_owned(),
+                name: f(&c.name).unwrap_or_default().to_owned(),
+                address: f(&c.address).map(String::from),
+                date_of_death: date(f(&c.date_of_death), "date of death", path, r)?,
+                vip: matches!(
+                    f(&c.vip).map(str::to_ascii_lowercase).as_deref(),
+                    Some("1" | "y" | "yes" | "true" | "vip")
+                ),
+                employee_id: f(&c.employee_id).map(String::from),
+            })
+        })
+        .collect()
+}
+
+/// A watch list: one MRN (or account) per line, `#` comments.
+pub fn load_watchlist(path: &Path) -> Result<HashSet<String>> {
+    let text = std::fs::read_to_string(path)
+        .wrap_err_with(|| format!("cannot read {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_normalized_for_matching() {
+        assert_eq!(normalize("  José  GARCÍA-López "), "jose garcia lopez");
+        assert_eq!(surnames("Maria Garcia-Lopez"), ["garcia", "lopez"]);
+        assert_eq!(surnames("LÓPEZ, Ana"), ["lopez"]);
+        assert_eq!(surnames("Ng"), ["ng"]);
+    }
+
+    #[test]
+    fn shifts_wrap_midnight() {
+        let day = parse_shift("07:00-19:00").unwrap();
+        let night = parse_shift("19:00-07:00").unwrap();
+        let t = |s| NaiveTime::parse_from_str(s, "%H:%M").unwrap();
+        assert!(in_shift(t("07:00"), day));
+        assert!(!in_shift(t("19:00"), day));
+        assert!(in_shift(t("18:59"), day));
+        assert!(in_shift(t("23:00"), night));
+        assert!(in_shift(t("06:59"), night));
+        assert!(!in_shift(t("07:00"), night));
+    }
+}

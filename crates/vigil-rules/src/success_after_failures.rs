@@ -1,0 +1,82 @@
+//! Success after a burst of failures: a login that worked right after
+//! repeated failures for the same account or from the same address (a
+//! guessed password looks exactly like this).
+
+use super::window::{Windows, is_auth_failure};
+use super::{Ctx, Finding, Rule, RuleEvent, hhmm};
+use crate::config::Burst;
+use vigil_domain::{Outcome, Severity};
+
+pub struct SuccessAfterFailures {
+    severity: Severity,
+    threshold: usize,
+    w: Windows,
+}
+
+impl SuccessAfterFailures {
+    pub fn new(c: &Burst) -> Self {
+        SuccessAfterFailures {
+            severity: c.severity.unwrap_or(Severity::Critical),
+            threshold: c.threshold.max(1),
+            w: Windows::new(c.window),
+        }
+    }
+}
+
+impl Rule for SuccessAfterFailures {
+    fn id(&self) -> &'static str {
+        "success-after-failures"
+    }
+    fn title(&self) -> &'static str {
+        "Login after repeated failures"
+    }
+    fn window(&self) -> Option<std::time::Duration> {
+        self.w.window().to_std().ok()
+    }
+    fn remember(&mut self, e: &RuleEvent<'_>) {
+        if is_auth_failure(e) {
+            self.w.add(e);
+        }
+    }
+    fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
+        if is_auth_failure(e) {
+            self.w.add(e);
+            return;
+        }
+        if e.outcome != Outcome::Success || e.action != "login" {
+            return;
+        }
+        let w = self.w.window();
+        let by_actor = e
+            .actor
+            .map(|a| Windows::recent(&self.w.by_actor, a, e.occurred_at, w))
+            .unwrap_or_default();
+        let by_client = e
+            .client
+            .map(|c| Windows::recent(&self.w.by_client, c, e.occurred_at, w))
+            .unwrap_or_default();
+        let (failures, whose) = if by_actor.len() >= by_client.len() {
+            (by_actor, "for this account")
+        } else {
+            (by_client, "from this address")
+        };
+        if failures.len() < self.threshold {
+            return;
+        }
+        let mut f = Finding::of(
+            self,
+            e,
+            self.severity,
+            format!(
+                "{} logged in{} at {} after {} failed attempts {whose} in the previous {} minutes",
+                e.actor.unwrap_or("someone"),
+                e.client.map(|c| format!(" from {c}")).unwrap_or_default(),
+                hhmm(ctx.local(e.occurred_at)),
+                failures.len(),
+                w.num_minutes()
+            ),
+        );
+        f.event_ids.extend(failures);
+        out.push(f);
+    }
+}

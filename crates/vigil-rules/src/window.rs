@@ -1,0 +1,142 @@
+//! A sliding window of failed authentications per account and per address,
+//! shared by the burst rules.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::RuleEvent;
+use vigil_domain::Outcome;
+
+/// Whether an event is a failed attempt to authenticate.
+pub fn is_auth_failure(e: &RuleEvent<'_>) -> bool {
+    e.outcome == Outcome::Failure && matches!(e.action, "login" | "auth" | "invalid-user")
+}
+
+/// sshd said the account does not exist.
+pub fn is_invalid_user(e: &RuleEvent<'_>) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("invalid user"));
+    e.action == "invalid-user"
+        || e.detail
+            .is_some_and(|d| FINDER.find(d.as_bytes()).is_some())
+}
+
+/// Failures by key: (time in microseconds, event id), sorted.
+pub type Queues = HashMap<String, VecDeque<(i64, i64)>, foldhash::fast::RandomState>;
+
+/// An hour, in microseconds: the margin kept for late arrivals.
+const HOUR_US: i64 = 3_600_000_000;
+
+#[derive(Debug, Default)]
+pub struct Windows {
+    window: chrono::Duration,
+    /// The window in microseconds: times are compared as integers here,
+    /// as the store keeps them, which costs far less than date arithmetic
+    /// at a million failures.
+    window_us: i64,
+    // A seeded hash: keys are user names and addresses from the logs.
+    pub by_actor: Queues,
+    pub by_client: Queues,
+    seen: u64,
+}
+
+fn push(map: &mut Queues, key: &str, t: i64, id: i64, window: i64) -> usize {
+    let q = match map.get_mut(key) {
+        Some(q) => q,
+        None => map.entry(key.to_owned()).or_default(),
+    };
+    // Kept sorted by time: sources are read one after another, so events
+    // do not always arrive in time order. Ids stay unique: an event
+    // remembered from history may come again.
+    if q.back().is_none_or(|last| *last < (t, id)) {
+        // The common case, in time order: no search, and what has left the
+        // window (with `prune`'s hour of margin) goes now, so a scanner's
+        // queue stays short.
+        q.push_back((t, id));
+        let horizon = t - window - HOUR_US;
+        while q.front().is_some_and(|(ft, _)| *ft < horizon) {
+            q.pop_front();
+        }
+        let lo = q.partition_point(|(ft, _)| *ft <= t - window);
+        return q.len() - lo;
+    } else {
+        let at = q.partition_point(|e| *e < (t, id));
+        if q.get(at) != Some(&(t, id)) {
+            q.insert(at, (t, id));
+        }
+    }
+    count_in(q, t - window, t)
+}
+
+/// Entries with time in (from, to]: two binary searches.
+fn count_in(q: &VecDeque<(i64, i64)>, from: i64, to: i64) -> usize {
+    let lo = q.partition_point(|(ft, _)| *ft <= from);
+    let hi = q.partition_point(|(ft, _)| *ft <= to);
+    hi.saturating_sub(lo)
+}
+
+impl Windows {
+    pub fn new(window: Duration) -> Self {
+        let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::minutes(10));
+        Windows {
+            window,
+            window_us: window.num_microseconds().unwrap_or(i64::MAX / 4),
+            ..Windows::default()
+        }
+    }
+
+    /// Adds a failure; returns how many failures the account and the
+    /// address have within the window, this one included.
+    pub fn add(&mut self, e: &RuleEvent<'_>) -> (usize, usize) {
+        self.seen += 1;
+        let t = e.occurred_at.timestamp_micros();
+        if self.seen.is_multiple_of(50_000) {
+            self.prune(t);
+        }
+        // A name that does not exist is no one's account under attack: such
+        // failures count for their address only.
+        let a = e
+            .actor
+            .filter(|_| !is_invalid_user(e))
+            .map(|k| push(&mut self.by_actor, k, t, e.id, self.window_us))
+            .unwrap_or(0);
+        let c = e
+            .client
+            .map(|k| push(&mut self.by_client, k, t, e.id, self.window_us))
+            .unwrap_or(0);
+        (a, c)
+    }
+
+    /// Failures within the window before `t` for a key.
+    pub fn recent(map: &Queues, key: &str, t: DateTime<Utc>, window: chrono::Duration) -> Vec<i64> {
+        let t = t.timestamp_micros();
+        let from = t - window.num_microseconds().unwrap_or(i64::MAX / 4);
+        map.get(key)
+            .map(|q| {
+                let lo = q.partition_point(|(ft, _)| *ft <= from);
+                let hi = q.partition_point(|(ft, _)| *ft <= t);
+                q.range(lo..hi).map(|(_, id)| *id).collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn window(&self) -> chrono::Duration {
+        self.window
+    }
+
+    /// Forgets what has left the window: memory stays flat on a long run.
+    /// (An hour's margin is kept for events that arrive a little late.)
+    fn prune(&mut self, now: i64) {
+        let horizon = now - self.window_us - HOUR_US;
+        for map in [&mut self.by_actor, &mut self.by_client] {
+            map.retain(|_, q| {
+                while q.front().is_some_and(|(t, _)| *t < horizon) {
+                    q.pop_front();
+                }
+                !q.is_empty()
+            });
+        }
+    }
+}

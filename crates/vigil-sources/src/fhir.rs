@@ -1,0 +1,428 @@
+//! The `fhir-auditevent` kind: FHIR R4 AuditEvent resources, one per line
+//! (NDJSON bulk export), one per file, or in a Bundle (searchset or
+//! collection; only `match` entries count). The mapping (FORMATS.md §5):
+//! actor from the requesting agent's `who`, patient from the entity whose
+//! `what` is a Patient (or a Patient agent), action from `subtype`/`action`,
+//! outcome from `outcome`; a break-the-glass purpose is kept in the detail
+//! where the break-glass rule sees it. Resources that break cardinality are
+//! kept and marked partial, never rejected for it.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::Reject;
+use super::json_frame::JsonKind;
+use vigil_domain::{NewEvent, Outcome, SafeText, TimeBasis};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Coding<'a> {
+    #[serde(borrow)]
+    code: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    display: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Concept<'a> {
+    #[serde(borrow)]
+    coding: Vec<Coding<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Identifier<'a> {
+    #[serde(borrow)]
+    value: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Reference<'a> {
+    #[serde(borrow)]
+    reference: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    identifier: Option<Identifier<'a>>,
+    #[serde(borrow)]
+    display: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Network<'a> {
+    #[serde(borrow)]
+    address: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Agent<'a> {
+    #[serde(borrow)]
+    who: Option<Reference<'a>>,
+    #[serde(borrow, rename = "altId")]
+    alt_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    requestor: Option<bool>,
+    #[serde(borrow)]
+    network: Option<Network<'a>>,
+    #[serde(borrow, rename = "purposeOfUse")]
+    purpose_of_use: Vec<Concept<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Entity<'a> {
+    #[serde(borrow)]
+    what: Option<Reference<'a>>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<Coding<'a>>,
+    #[serde(borrow)]
+    role: Option<Coding<'a>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Source<'a> {
+    #[serde(borrow)]
+    site: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    observer: Option<Reference<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AuditEvent<'a> {
+    #[serde(borrow, rename = "resourceType")]
+    resource_type: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<Coding<'a>>,
+    #[serde(borrow)]
+    subtype: Vec<Coding<'a>>,
+    #[serde(borrow)]
+    action: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    recorded: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    outcome: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "outcomeDesc")]
+    outcome_desc: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "purposeOfEvent")]
+    purpose_of_event: Vec<Concept<'a>>,
+    #[serde(borrow)]
+    agent: Vec<Agent<'a>>,
+    #[serde(borrow)]
+    source: Option<Source<'a>>,
+    #[serde(borrow)]
+    entity: Vec<Entity<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Bundle<'a> {
+    #[serde(borrow, default)]
+    entry: Vec<Entry<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Entry<'a> {
+    #[serde(borrow)]
+    resource: Option<&'a RawValue>,
+    search: Option<SearchMode>,
+}
+
+#[derive(Deserialize)]
+struct SearchMode {
+    mode: Option<String>,
+}
+
+/// Purposes of use that mean emergency access (HL7 v3 PurposeOfUse).
+const EMERGENCY: &[&str] = &["ETREAT", "BTG", "ERTREAT", "EMERGENCY"];
+
+/// One AuditEvent resource to a normalized event (shared with the FHIR
+/// server source).
+pub fn normalize(resource: &[u8], offset: u64, seq: u32) -> Result<NewEvent, String> {
+    let text = std::str::from_utf8(resource).map_err(|_| "resource is not UTF-8")?;
+    let ae: AuditEvent<'_> =
+        serde_json::from_str(text).map_err(|e| format!("not a valid AuditEvent: {e}"))?;
+    match ae.resource_type.as_deref() {
+        Some("AuditEvent") => {}
+        Some(other) => return Err(format!("resourceType is {other}, not AuditEvent")),
+        None => return Err("no resourceType".into()),
+    }
+    let recorded = ae
+        .recorded
+        .as_deref()
+        .ok_or("AuditEvent.recorded is missing (it is required)")?;
+    let at = DateTime::parse_from_rfc3339(recorded)
+        .map_err(|_| format!("AuditEvent.recorded {recorded:?} is not an instant"))?
+        .with_timezone(&Utc);
+    let mut partial = Vec::new();
+    let requestor = match ae.agent.iter().find(|a| a.requestor == Some(true)) {
+        Some(a) => Some(a),
+        None => {
+            if !ae.agent.is_empty() {
+                partial.push("no agent has requestor=true; the first agent is taken");
+            }
+            ae.agent.first()
+        }
+    };
+    if ae.agent.is_empty() {
+        partial.push("no agent (it is required)");
+    }
+    if ae
+        .source
+        .as_ref()
+        .and_then(|s| s.observer.as_ref())
+        .is_none()
+    {
+        partial.push("no source.observer (it is required)");
+    }
+    let actor = requestor.and_then(|a| {
+        a.who
+            .as_ref()
+            .and_then(|w| {
+                w.identifier
+                    .as_ref()
+                    .and_then(|i| i.value.clone())
+                    .or_else(|| w.reference.clone())
+                    .or_else(|| w.display.clone())
+            })
+            .or_else(|| a.alt_id.clone())
+            .or_else(|| a.name.clone())
+    });
+    let client = requestor
+        .and_then(|a| a.network.as_ref())
+        .filter(|n| n.kind.as_deref() == Some("2"))
+        .or_else(|| {
+            ae.agent
+                .iter()
+                .filter_map(|a| a.network.as_ref())
+                .find(|n| n.kind.as_deref() == Some("2"))
+        })
+        .and_then(|n| n.address.clone());
+    let subject = ae
+        .entity
+        .iter()
+        .filter_map(|e| {
+            let what = e.what.as_ref()?;
+            let is_patient = what
+                .reference
+                .as_deref()
+                .is_some_and(|r| r.starts_with("Patient/"))
+                || what.kind.as_deref() == Some("Patient")
+                || e.role.as_ref().and_then(|r| r.code.as_deref()) == Some("1")
+                    && e.kind.as_ref().and_then(|t| t.code.as_deref()) == Some("1");
+            is_patient.then(|| patient_id(what)).flatten()
+        })
+        .next()
+        .or_else(|| {
+            // A patient acting for themselves (a portal), as the `patient`
+            // search parameter also reads it.
+            ae.agent
+                .iter()
+                .filter_map(|a| a.who.as_ref())
+                .find(|w| {
+                    w.reference
+                        .as_deref()
+                        .is_some_and(|r| r.starts_with("Patient/"))
+                })
+                .and_then(patient_id)
+        });
+    let sub = ae.subtype.iter().find_map(|s| s.code.as_deref());
+    let action = match (sub, ae.action.as_deref()) {
+        (Some("read" | "vread" | "history-instance" | "history-type" | "history-system"), _) => {
+            "read"
+        }
+        (Some(s), _) if s.starts_with("search") => "query",
+        (Some("create" | "update" | "patch"), _) => "write",
+        (Some("delete"), _) => "delete",
+        (Some("110122"), _) => "login",
+        (Some("110123"), _) => "logout",
+        (Some("110106" | "ITI-32"), _) => "export",
+        (_, Some("C")) => "create",
+        (_, Some("R")) => "read",
+        (_, Some("U")) => "write",
+        (_, Some("D")) => "delete",
+        (_, Some("E")) => "execute",
+        _ => "other",
+    };
+    let outcome = match ae.outcome.as_deref() {
+        Some("0") => Outcome::Success,
+        Some("4" | "8" | "12") => Outcome::Failure,
+        _ => Outcome::Unknown,
+    };
+    let mut detail = Vec::new();
+    let kind = ae
+        .kind
+        .as_ref()
+        .and_then(|k| k.display.as_deref().or(k.code.as_deref()))
+        .unwrap_or("?");
+    let subs: Vec<&str> = ae
+        .subtype
+        .iter()
+        .filter_map(|s| s.display.as_deref().or(s.code.as_deref()))
+        .collect();
+    detail.push(format!(
+        "{kind}{}{}",
+        if subs.is_empty() { "" } else { " / " },
+        subs.join(", ")
+    ));
+    if let Some(d) = &ae.outcome_desc {
+        detail.push(format!("outcome: {d}"));
+    }
+    let purposes: Vec<&str> = ae
+        .purpose_of_event
+        .iter()
+        .chain(ae.agent.iter().flat_map(|a| a.purpose_of_use.iter()))
+        .flat_map(|c| c.coding.iter().filter_map(|x| x.code.as_deref()))
+        .collect();
+    if !purposes.is_empty() {
+        detail.push(format!("purpose of use: {}", purposes.join(", ")));
+    }
+    if purposes
+        .iter()
+        .any(|p| EMERGENCY.contains(&p.to_ascii_uppercase().as_str()))
+        || ae.subtype.iter().any(|s| {
+            s.code
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case("btg"))
+        })
+    {
+        detail.push("break-glass: emergency access declared".into());
+    }
+    if let Some(n) = ae.entity.iter().find_map(|e| e.name.as_deref()) {
+        detail.push(format!("entity {n}"));
+    }
+    for p in &partial {
+        detail.push(format!("[partial: {p}]"));
+    }
+    let host = ae.source.as_ref().and_then(|s| {
+        s.observer
+            .as_ref()
+            .and_then(|o| {
+                o.display
+                    .clone()
+                    .or_else(|| o.identifier.as_ref().and_then(|i| i.value.clone()))
+            })
+            .or_else(|| s.site.clone())
+    });
+    Ok(NewEvent {
+        occurred_at: at,
+        time_basis: TimeBasis::default(),
+        host: host.as_deref().map(SafeText::new),
+        program: Some(SafeText::from_static("fhir")),
+        actor: actor.as_deref().map(SafeText::new),
+        subject: subject.as_deref().map(SafeText::new),
+        action: SafeText::from_static(action),
+        outcome,
+        client: client.as_deref().map(SafeText::new),
+        detail: Some(SafeText::new(&detail.join("; "))),
+        raw: resource.to_vec(),
+        offset,
+        seq,
+    })
+}
+
+/// The patient an entity names: its identifier, else the id in its
+/// reference (`Patient/123/_history/2` → `123`).
+fn patient_id(what: &Reference<'_>) -> Option<String> {
+    if let Some(v) = what.identifier.as_ref().and_then(|i| i.value.as_deref()) {
+        return Some(v.to_owned());
+    }
+    let r = what.reference.as_deref()?;
+    let id = r.strip_prefix("Patient/").unwrap_or(r);
+    Some(id.split('/').next().unwrap_or(id).to_owned())
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(hay, needle).is_some()
+}
+
+/// The `fhir-auditevent` kind's handling of each framed document.
+pub struct Fhir;
+
+impl JsonKind for Fhir {
+    fn document(
+        &mut self,
+        doc: &[u8],
+        offset: u64,
+        out: &mut Vec<NewEvent>,
+        rejects: &mut Vec<Reject>,
+    ) {
+        document(doc, offset, out, rejects);
+    }
+}
+
+/// One framed document: an AuditEvent, or a Bundle of them.
+fn document(doc: &[u8], offset: u64, out: &mut Vec<NewEvent>, rejects: &mut Vec<Reject>) {
+    {
+        // Most documents are single AuditEvents (NDJSON): parse as one first;
+        // only when that fails is the document asked whether it is a Bundle
+        // (whose keys may come in any order).
+        let head = &doc[..doc.len().min(4096)];
+        if !contains(head, b"\"Bundle\"") {
+            let err = match normalize(doc, offset, 0) {
+                Ok(e) => {
+                    out.push(e);
+                    return;
+                }
+                Err(e) => e,
+            };
+            #[derive(Deserialize)]
+            struct Top<'a> {
+                #[serde(borrow, rename = "resourceType")]
+                resource_type: Option<Cow<'a, str>>,
+            }
+            let top: Option<Top<'_>> = std::str::from_utf8(doc)
+                .ok()
+                .and_then(|t| serde_json::from_str(t).ok());
+            if top.and_then(|t| t.resource_type).as_deref() != Some("Bundle") {
+                rejects.push(Reject::record(offset, err, doc.to_vec()));
+                return;
+            }
+        }
+        let b: Bundle<'_> = match std::str::from_utf8(doc)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(t).map_err(|e| e.to_string()))
+        {
+            Ok(b) => b,
+            Err(e) => {
+                rejects.push(Reject::record(
+                    offset,
+                    format!("not a valid Bundle: {e}"),
+                    doc.to_vec(),
+                ));
+                return;
+            }
+        };
+        for (i, entry) in b.entry.iter().enumerate() {
+            let mode = entry.search.as_ref().and_then(|s| s.mode.as_deref());
+            if mode.is_some_and(|m| m != "match") {
+                continue; // `include` and `outcome` entries are not hits
+            }
+            let Some(res) = entry.resource else { continue };
+            let raw = res.get().as_bytes();
+            if !contains(raw, b"\"AuditEvent\"") {
+                continue; // other resource types in a collection
+            }
+            match normalize(raw, offset, i as u32) {
+                Ok(e) => out.push(e),
+                Err(reason) => rejects.push(Reject::record(
+                    offset,
+                    format!("entry {i}: {reason}"),
+                    raw.to_vec(),
+                )),
+            }
+        }
+    }
+}

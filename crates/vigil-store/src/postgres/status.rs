@@ -1,0 +1,195 @@
+//! PostgreSQL: Source health, quarantine, gaps and the activity and review counts coverage and reports read; pruning old events.
+
+use super::*;
+
+impl PgStore {
+    pub(super) fn do_activity(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::Activity15>> {
+        let q = crate::QUARTER_US;
+        let (events, items) = self.read(|c| {
+            let events = c.query(
+                "SELECT s.name, e.occurred_at / $3, count(*) FROM events e JOIN sources s ON s.id = e.source_id
+                 WHERE e.occurred_at >= $1 AND e.occurred_at < $2 GROUP BY 1, 2",
+                &[&micros(from), &micros(to), &q],
+            )?;
+            let items = c.query(
+                "SELECT s.name, i.occurred_at / $3, count(*), count(*) FILTER (WHERE i.status NOT IN ('new', 'reopened'))
+                 FROM items i JOIN sources s ON s.id = i.source_id
+                 WHERE i.occurred_at >= $1 AND i.occurred_at < $2 GROUP BY 1, 2",
+                &[&micros(from), &micros(to), &q],
+            )?;
+            Ok((events, items))
+        })?;
+        let mut out: std::collections::BTreeMap<(String, i64), crate::Activity15> =
+            Default::default();
+        for r in &events {
+            let (name, b): (String, i64) = (r.get(0), r.get(1));
+            out.entry((name.clone(), b))
+                .or_insert_with(|| crate::Activity15::empty(name, from_micros(b * q)))
+                .events = r.get::<_, i64>(2) as u64;
+        }
+        for r in &items {
+            let (name, b): (String, i64) = (r.get(0), r.get(1));
+            let a = out
+                .entry((name.clone(), b))
+                .or_insert_with(|| crate::Activity15::empty(name, from_micros(b * q)));
+            a.items = r.get::<_, i64>(2) as u64;
+            a.decided = r.get::<_, i64>(3) as u64;
+        }
+        Ok(out.into_values().collect())
+    }
+
+    pub(super) fn do_review_stats(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<crate::ReviewStats> {
+        let (from, to) = (micros(from), micros(to));
+        self.read(|c| {
+            let mut out = crate::ReviewStats::default();
+            for r in c.query(
+                "SELECT r.rule, count(*), count(*) FILTER (WHERE i.disposition IS NOT NULL), count(*) FILTER (WHERE i.disposition = 'false-positive')
+                 FROM items i JOIN item_rules r ON r.item_id = i.id
+                 WHERE i.occurred_at >= $1 AND i.occurred_at < $2 GROUP BY r.rule ORDER BY r.rule",
+                &[&from, &to],
+            )? {
+                out.rules.push((r.get(0), r.get::<_, i64>(1) as u64, r.get::<_, i64>(2) as u64, r.get::<_, i64>(3) as u64));
+            }
+            for r in c.query(
+                "SELECT disposition, count(*) FROM items WHERE occurred_at >= $1 AND occurred_at < $2 AND disposition IS NOT NULL GROUP BY 1 ORDER BY 1",
+                &[&from, &to],
+            )? {
+                out.dispositions.push((r.get(0), r.get::<_, i64>(1) as u64));
+            }
+            for r in c.query(
+                "SELECT d.reviewer, count(*) FROM decisions d JOIN items i ON i.id = d.item_id WHERE i.occurred_at >= $1 AND i.occurred_at < $2 GROUP BY 1 ORDER BY 1",
+                &[&from, &to],
+            )? {
+                out.reviewers.push((r.get(0), r.get::<_, i64>(1) as u64));
+            }
+            for r in c.query(
+                "SELECT min(d.decided_at) - i.occurred_at FROM decisions d JOIN items i ON i.id = d.item_id
+                 WHERE d.kind = 'decide' AND i.occurred_at >= $1 AND i.occurred_at < $2 GROUP BY i.id, i.occurred_at",
+                &[&from, &to],
+            )? {
+                out.to_decision_us.push(r.get(0));
+            }
+            Ok(out)
+        })
+    }
+
+    pub(super) fn do_prune_events(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        let before = micros(before);
+        self.write(|c| {
+            let mut tx = c.transaction()?;
+            let n = tx.execute(
+                "DELETE FROM events e WHERE e.occurred_at < $1
+                 AND NOT EXISTS (SELECT 1 FROM item_events ie WHERE ie.event_id = e.id)
+                 AND NOT EXISTS (SELECT 1 FROM incident_events x WHERE x.event_id = e.id)",
+                &[&before],
+            )?;
+            // The runs that reach back before the cut are rebuilt from the
+            // events that stay.
+            let cut: Option<i64> = tx
+                .query_one(
+                    "SELECT min(first_at) FROM actor_runs WHERE first_at < $1",
+                    &[&before],
+                )?
+                .get(0);
+            if let Some(from) = cut {
+                tx.execute("DELETE FROM actor_runs WHERE first_at < $1", &[&before])?;
+                tx.execute(
+                    "INSERT INTO actor_runs (actor_id, first_at, last_at, times, ids)
+                     SELECT u.actor_id, min(u.occurred_at), max(u.occurred_at), array_agg(u.occurred_at ORDER BY u.occurred_at, u.event_id), array_agg(u.event_id ORDER BY u.occurred_at, u.event_id)
+                     FROM (SELECT actor_id, occurred_at, id AS event_id FROM events
+                           WHERE actor_id IS NOT NULL AND occurred_at >= $1
+                           AND id NOT IN (SELECT event_id FROM actor_events)) u
+                     GROUP BY u.actor_id",
+                    &[&from],
+                )?;
+            }
+            tx.execute(
+                "UPDATE sources SET events = (SELECT count(*) FROM events e WHERE e.source_id = sources.id)",
+                &[],
+            )?;
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+
+    pub(super) fn do_source_status(&self) -> Result<Vec<SourceStatus>> {
+        let rows = self.read(|c| {
+            Ok(c.query(
+                "SELECT s.id, s.name, s.kind, s.last_pull_at, s.last_success_at, s.last_error, s.events,
+                        (SELECT count(*) FROM quarantine q WHERE q.source_id = s.id),
+                        (SELECT count(*) FROM gaps g WHERE g.source_id = s.id), s.collector
+                 FROM sources s ORDER BY s.name, s.collector",
+                &[],
+            )?)
+        })?;
+        rows.iter()
+            .map(|r| {
+                Ok(SourceStatus {
+                    name: SafeText::new(r.get::<_, &str>(1)),
+                    collector: SafeText::new(r.get::<_, &str>(9)),
+                    kind: SafeText::new(r.get::<_, &str>(2)),
+                    last_pull_at: r.get::<_, Option<i64>>(3).map(from_micros),
+                    last_success_at: r.get::<_, Option<i64>>(4).map(from_micros),
+                    last_error: opt_text(r.get(5)),
+                    events: r.get::<_, i64>(6) as u64,
+                    quarantined: r.get::<_, i64>(7) as u64,
+                    gaps: r.get::<_, i64>(8) as u64,
+                    streams: self.streams(r.get(0))?,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) fn do_quarantine(
+        &self,
+        source: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<QuarantineRow>> {
+        let limit = if limit == 0 { None } else { Some(limit as i64) };
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT s.name, t.path, q.\"offset\", q.reason, q.raw
+                 FROM quarantine q JOIN sources s ON s.id = q.source_id LEFT JOIN streams t ON t.id = q.stream_id
+                 WHERE ($1::text IS NULL OR s.name = $1) ORDER BY q.id LIMIT $2",
+                &[&source, &limit],
+            )?
+            .iter()
+            .map(|r| QuarantineRow {
+                source: SafeText::new(r.get::<_, &str>(0)),
+                path: opt_text(r.get(1)),
+                offset: r.get::<_, Option<i64>>(2).map(|o| o as u64),
+                reason: SafeText::new(r.get::<_, &str>(3)),
+                raw: SafeText::from_bytes(r.get::<_, &[u8]>(4)),
+            })
+            .collect())
+        })
+    }
+
+    pub(super) fn do_gaps(&self, source: Option<&str>) -> Result<Vec<GapRow>> {
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT s.name, t.path, g.detected_at, g.\"offset\", g.reason
+                 FROM gaps g JOIN sources s ON s.id = g.source_id LEFT JOIN streams t ON t.id = g.stream_id
+                 WHERE ($1::text IS NULL OR s.name = $1) ORDER BY g.id",
+                &[&source],
+            )?
+            .iter()
+            .map(|r| GapRow {
+                source: SafeText::new(r.get::<_, &str>(0)),
+                path: opt_text(r.get(1)),
+                detected_at: from_micros(r.get(2)),
+                offset: r.get::<_, Option<i64>>(3).map(|o| o as u64),
+                reason: SafeText::new(r.get::<_, &str>(4)),
+            })
+            .collect())
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! SQLite: The roster, demographics and first-seen pairs the rules read.
+
+use super::*;
+
+impl SqliteStore {
+    pub(super) fn do_replace_people(&mut self, people: &[vigil_domain::Person]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch("DELETE FROM person_accounts; DELETE FROM people;")?;
+        {
+            let mut p = tx.prepare(
+                "INSERT OR REPLACE INTO people (id, name, department, status, terminated_on, address, supervisor, shift, relatives) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            let mut a = tx.prepare(
+                "INSERT OR REPLACE INTO person_accounts (account, person_id) VALUES (?1, ?2)",
+            )?;
+            for x in people {
+                p.execute(params![
+                    x.id,
+                    x.name,
+                    x.department,
+                    x.status,
+                    x.terminated_on.map(|d| d.to_string()),
+                    x.address,
+                    x.supervisor,
+                    x.shift,
+                    serde_json::to_string(&x.relatives)?
+                ])?;
+                for acct in &x.accounts {
+                    a.execute(params![acct, x.id])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(super) fn do_replace_patients(&mut self, patients: &[vigil_domain::Patient]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM patients", [])?;
+        {
+            let mut st = tx.prepare(
+                "INSERT OR REPLACE INTO patients (mrn, name, address, date_of_death, vip, employee_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for p in patients {
+                st.execute(params![
+                    p.mrn,
+                    p.name,
+                    p.address,
+                    p.date_of_death.map(|d| d.to_string()),
+                    p.vip,
+                    p.employee_id
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(super) fn do_people(&self) -> Result<Vec<vigil_domain::Person>> {
+        let mut accounts: HashMap<String, Vec<String>> = HashMap::new();
+        let mut st = self
+            .conn
+            .prepare("SELECT account, person_id FROM person_accounts ORDER BY account")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            accounts
+                .entry(r.get::<_, String>(1)?)
+                .or_default()
+                .push(r.get(0)?);
+        }
+        let mut st = self.conn.prepare(
+            "SELECT id, name, department, status, terminated_on, address, supervisor, shift, relatives FROM people ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            let id: String = r.get(0)?;
+            let relatives: String = r.get(8)?;
+            Ok(vigil_domain::Person {
+                accounts: accounts.get(&id).cloned().unwrap_or_default(),
+                id,
+                name: r.get(1)?,
+                department: r.get(2)?,
+                status: r.get(3)?,
+                terminated_on: r.get::<_, Option<String>>(4)?.and_then(|d| d.parse().ok()),
+                address: r.get(5)?,
+                supervisor: r.get(6)?,
+                shift: r.get(7)?,
+                relatives: serde_json::from_str(&relatives).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub(super) fn do_patients(&self) -> Result<Vec<vigil_domain::Patient>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT mrn, name, address, date_of_death, vip, employee_id FROM patients")?;
+        let rows = st.query_map([], |r| {
+            Ok(vigil_domain::Patient {
+                mrn: r.get(0)?,
+                name: r.get(1)?,
+                address: r.get(2)?,
+                date_of_death: r.get::<_, Option<String>>(3)?.and_then(|d| d.parse().ok()),
+                vip: r.get::<_, i64>(4)? != 0,
+                employee_id: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub(super) fn do_seen(&self) -> Result<Vec<crate::Seen>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT actor, what, value, first_at FROM seen")?;
+        let rows = st.query_map([], |r| {
+            Ok(crate::Seen {
+                actor: r.get(0)?,
+                what: r.get(1)?,
+                value: r.get(2)?,
+                first_at: from_micros(r.get(3)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub(super) fn do_add_seen(&mut self, rows: &[crate::Seen]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT OR IGNORE INTO seen (actor, what, value, first_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for s in rows {
+                st.execute(params![s.actor, s.what, s.value, micros(s.first_at)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

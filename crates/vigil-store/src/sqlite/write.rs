@@ -1,0 +1,208 @@
+//! SQLite: Writing a parsed batch (events, the checkpoint, quarantine and gaps in one transaction) and the rules' items.
+
+use super::*;
+
+impl SqliteStore {
+    pub(super) fn do_write_batch_rows(&mut self, b: &Batch, commit: bool) -> Result<BatchOutcome> {
+        let tx = &self.conn;
+        let actors = &mut self.actor_ids;
+        let actor_rows = &mut self.actor_rows;
+        let ingest_events = &mut self.ingest_events;
+        let mut out = BatchOutcome::default();
+        let now = micros(Utc::now());
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO events (source_id, stream_id, offset, seq, occurred_at, time_basis, host, program, actor_id, subject, action, outcome, client, detail, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+",
+        )?;
+        for e in &b.events {
+            let actor = match &e.actor {
+                Some(a) => Some(intern_actor(tx, actors, a.as_str())?),
+                None => None,
+            };
+            // Positional binds skip the dynamic dispatch of `params!`: this
+            // loop runs millions of times a day.
+            ins.raw_bind_parameter(1, b.source_id)?;
+            ins.raw_bind_parameter(2, b.stream.id)?;
+            ins.raw_bind_parameter(3, e.offset as i64)?;
+            ins.raw_bind_parameter(4, e.seq)?;
+            ins.raw_bind_parameter(5, micros(e.occurred_at))?;
+            ins.raw_bind_parameter(6, e.time_basis.to_bits())?;
+            ins.raw_bind_parameter(7, e.host.as_ref().map(SafeText::as_str))?;
+            ins.raw_bind_parameter(8, e.program.as_ref().map(SafeText::as_str))?;
+            ins.raw_bind_parameter(9, actor)?;
+            ins.raw_bind_parameter(10, e.subject.as_ref().map(SafeText::as_str))?;
+            ins.raw_bind_parameter(11, e.action.as_str())?;
+            ins.raw_bind_parameter(12, e.outcome.as_str())?;
+            ins.raw_bind_parameter(13, e.client.as_ref().map(SafeText::as_str))?;
+            ins.raw_bind_parameter(14, e.detail.as_ref().map(SafeText::as_str))?;
+            ins.raw_bind_parameter(15, &e.raw)?;
+            let n = ins.raw_execute()?;
+            if n == 1 {
+                out.events += 1;
+                let id = tx.last_insert_rowid();
+                out.ids.push(id);
+                if let Some(a) = actor {
+                    actor_rows.push((a, micros(e.occurred_at), id));
+                }
+            } else {
+                out.duplicates += 1;
+            }
+        }
+        let mut q = tx.prepare_cached(
+            "INSERT INTO quarantine (source_id, stream_id, offset, reason, raw, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for r in &b.quarantined {
+            q.execute(params![
+                b.source_id,
+                b.stream.id,
+                r.offset.map(|o| o as i64),
+                r.reason,
+                r.raw,
+                now
+            ])?;
+            out.quarantined += 1;
+        }
+        let mut g = tx.prepare_cached(
+            "INSERT INTO gaps (source_id, stream_id, detected_at, offset, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for gap in &b.gaps {
+            g.execute(params![
+                b.source_id,
+                gap.stream_id,
+                now,
+                gap.offset.map(|o| o as i64),
+                gap.reason
+            ])?;
+        }
+        if commit {
+            actor_rows.sort_unstable();
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO actor_events (actor_id, occurred_at, event_id) VALUES (?1, ?2, ?3)",
+            )?;
+            for (a, t, id) in actor_rows.drain(..) {
+                ins.execute(params![a, t, id])?;
+            }
+            tx.execute(
+                "UPDATE sources SET events = events + ?1 WHERE id = ?2",
+                params![*ingest_events + out.events as i64, b.source_id],
+            )?;
+            *ingest_events = 0;
+            let s = &b.stream;
+            let updated = tx.execute(
+                "UPDATE streams SET path = ?1, dev = ?2, inode = ?3, head_len = ?4, head_hash = ?5, offset = ?6, records = ?7, parser_state = ?8, status = ?9, updated_at = ?10 WHERE id = ?11 AND offset = ?12",
+                params![
+                    s.path,
+                    s.dev.map(|v| v as i64),
+                    s.inode.map(|v| v as i64),
+                    s.head_len as i64,
+                    s.head_hash,
+                    s.offset as i64,
+                    s.records as i64,
+                    s.parser_state,
+                    s.status,
+                    now,
+                    s.id,
+                    b.since as i64
+                ],
+            )?;
+            if updated != 1 {
+                return Err(CheckpointMoved { stream_id: s.id }.into());
+            }
+            tx.execute_batch("COMMIT")?;
+        } else {
+            *ingest_events += out.events as i64;
+        }
+        Ok(out)
+    }
+
+    /// Adds items, or for a key already stored: raises its severity and
+    /// adds to its reasons and events, or with `replace` (a ticket's latest
+    /// state) takes the new title, severity, actor, subject and reasons.
+    pub(super) fn do_put_items(
+        &mut self,
+        items: &[crate::NewItem],
+        replace: bool,
+    ) -> Result<Vec<i64>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = micros(Utc::now());
+        let mut ids = Vec::with_capacity(items.len());
+        {
+            let mut find = tx.prepare_cached("SELECT id FROM items WHERE group_key = ?1")?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO items (kind, source_id, occurred_at, actor, subject, title, severity, group_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            )?;
+            let mut bump = tx.prepare_cached(
+                "UPDATE items SET severity = max(severity, ?1), title = ?2, updated_at = ?3 WHERE id = ?4",
+            )?;
+            let mut replace_item = tx.prepare_cached(
+                "UPDATE items SET severity = ?1, title = ?2, updated_at = ?3, actor = ?5, subject = ?6, version = version + 1 WHERE id = ?4",
+            )?;
+            let mut drop_rule =
+                tx.prepare_cached("DELETE FROM item_rules WHERE item_id = ?1 AND rule = ?2")?;
+            let mut rule = tx.prepare_cached(
+                "INSERT OR IGNORE INTO item_rules (item_id, rule, reason) VALUES (?1, ?2, ?3)",
+            )?;
+            // A burst links hundreds of events: they go in as one list.
+            let mut ev = tx.prepare_cached(
+                "INSERT OR IGNORE INTO item_events (item_id, event_id) SELECT ?1, value FROM rarray(?2)",
+            )?;
+            for it in items {
+                let existing: Option<i64> = match &it.group_key {
+                    Some(k) => find.query_row([k], |r| r.get(0)).optional()?,
+                    None => None,
+                };
+                let id = match existing {
+                    Some(id) if replace => {
+                        replace_item.execute(params![
+                            it.severity.rank(),
+                            it.title,
+                            now,
+                            id,
+                            it.actor,
+                            it.subject
+                        ])?;
+                        for (r, _) in &it.rules {
+                            drop_rule.execute(params![id, r])?;
+                        }
+                        id
+                    }
+                    Some(id) => {
+                        bump.execute(params![it.severity.rank(), it.title, now, id])?;
+                        id
+                    }
+                    None => {
+                        ins.execute(params![
+                            it.kind.as_str(),
+                            it.source_id,
+                            micros(it.occurred_at),
+                            it.actor,
+                            it.subject,
+                            it.title,
+                            it.severity.rank(),
+                            it.group_key,
+                            now
+                        ])?;
+                        tx.last_insert_rowid()
+                    }
+                };
+                for (r, reason) in &it.rules {
+                    rule.execute(params![id, r, reason])?;
+                }
+                if !it.event_ids.is_empty() {
+                    let ids: Vec<rusqlite::types::Value> = it
+                        .event_ids
+                        .iter()
+                        .map(|e| rusqlite::types::Value::Integer(*e))
+                        .collect();
+                    ev.execute(params![id, std::rc::Rc::new(ids)])?;
+                }
+                ids.push(id);
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+}

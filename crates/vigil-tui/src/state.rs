@@ -1,0 +1,240 @@
+//! What the review screen shows and what it asks of the outside world. No
+//! I/O and no clock in here: the runtime turns `Effect`s into work and feeds
+//! the results back as `Action`s.
+
+use std::collections::BTreeSet;
+
+use vigil_app::model::{Act, ActOutcome};
+use vigil_domain::{Disposition, Item};
+
+/// Items kept in memory around the cursor; the queue itself stays in the
+/// store, however long it is.
+pub const WINDOW: u64 = 200;
+
+pub use vigil_app::screens::{Detail, Listing, Screen};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    /// Typing a filter (the text so far).
+    Filter(String),
+    /// Typing the note a decision needs.
+    Note {
+        disposition: Disposition,
+        ids: Vec<i64>,
+        text: String,
+    },
+    Help,
+    /// Typing the reason for revealing an item's patient identifiers.
+    Reveal {
+        item: i64,
+        text: String,
+    },
+    /// The command palette: a command name being typed.
+    Palette(String),
+    /// Typing a note for the items' history.
+    Comment {
+        ids: Vec<i64>,
+        text: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Keys in force (defaults with the config's `[keys]`).
+    pub keys: crate::keymap::Keymap,
+    /// Queue position of the last item marked with Mark: where `V` starts.
+    pub mark_anchor: Option<u64>,
+    /// Each configured source's background pull.
+    pub pulls: std::collections::BTreeMap<String, Pull>,
+    /// The item under the cursor when a background refresh was asked for:
+    /// the cursor stays on it when the new page arrives.
+    pub keep: Option<i64>,
+    /// Since when (on `clock`) the store has not answered: the screen keeps
+    /// its place and asks again every few seconds.
+    pub store_down: Option<u64>,
+    /// Sources needing attention from the coverage: (source, "overdue",
+    /// "silent" or "source down"), shown on the status line.
+    pub attention: Vec<(String, String)>,
+    /// This session's review, recorded in the ledger when the screen
+    /// closes: the items looked at (source, time), the filters used, and
+    /// how many items were decided.
+    pub session: Session,
+    /// The queue's share of the width (or height) beside the detail pane.
+    pub split: u16,
+    /// The live count for the filter being typed: the text it is for, and
+    /// the count or why the filter is bad.
+    pub filter_count: Option<(String, Result<u64, String>)>,
+    /// Keys move the detail pane's text rather than the queue's cursor.
+    pub detail_focus: bool,
+    /// Lines the detail pane is scrolled by.
+    pub detail_scroll: u16,
+    /// Fields masked until revealed (`[tui] mask`): `subject` (patient
+    /// identifiers), `actor`, `client`.
+    pub mask: Vec<String>,
+    pub reviewer: String,
+    pub store_label: String,
+    /// The window of items loaded, starting at queue position `offset`.
+    pub items: Vec<Item>,
+    pub offset: u64,
+    pub total: u64,
+    /// Queue position of the cursor.
+    pub cursor: u64,
+    pub marked: BTreeSet<i64>,
+    pub filter: String,
+    pub mode: Mode,
+    pub detail: Option<Detail>,
+    pub show_detail: bool,
+    /// A line for the status bar, and whether it is an error.
+    pub message: Option<(String, bool)>,
+    /// What `.` repeats.
+    pub last_act: Option<Act>,
+    pub notes_required: Vec<Disposition>,
+    pub loading: bool,
+    pub quit: bool,
+    /// Rows the table shows: how far PageDown moves.
+    pub page_rows: u64,
+    /// Seconds of no input after which the screen blanks (0: never).
+    pub idle_after: u64,
+    /// The runtime's clock as of the last tick (seconds).
+    pub clock: u64,
+    /// When the last key came, on that clock.
+    pub last_input: u64,
+    /// The screen is blanked until a key is pressed.
+    pub blanked: bool,
+    pub screen: Screen,
+    /// The non-queue screen's rows, when loaded.
+    pub listing: Option<Listing>,
+    /// Items whose patient identifiers the reviewer revealed (with a reason,
+    /// in the ledger); all others are masked on screen.
+    pub revealed: BTreeSet<i64>,
+}
+
+impl State {
+    pub fn new(reviewer: String, store_label: String, notes_required: Vec<Disposition>) -> State {
+        State {
+            reviewer,
+            store_label,
+            items: Vec::new(),
+            offset: 0,
+            total: 0,
+            cursor: 0,
+            marked: BTreeSet::new(),
+            filter: String::new(),
+            mode: Mode::Normal,
+            detail: None,
+            show_detail: true,
+            message: None,
+            last_act: None,
+            notes_required,
+            loading: true,
+            quit: false,
+            page_rows: 20,
+            revealed: BTreeSet::new(),
+            screen: Screen::Queue,
+            listing: None,
+            idle_after: 15 * 60,
+            clock: 0,
+            last_input: 0,
+            blanked: false,
+            keys: crate::keymap::Keymap::default(),
+            mark_anchor: None,
+            pulls: Default::default(),
+            keep: None,
+            store_down: None,
+            attention: Vec::new(),
+            session: Session::default(),
+            split: 55,
+            filter_count: None,
+            detail_focus: false,
+            detail_scroll: 0,
+            mask: vec!["subject".into()],
+        }
+    }
+
+    /// The item under the cursor, if it is loaded.
+    pub fn current(&self) -> Option<&Item> {
+        let i = self.cursor.checked_sub(self.offset)?;
+        self.items.get(i as usize)
+    }
+
+    /// The items an action applies to: the marked ones, else the current.
+    pub fn targets(&self) -> Vec<i64> {
+        if self.marked.is_empty() {
+            self.current().map(|i| vec![i.id]).unwrap_or_default()
+        } else {
+            self.marked.iter().copied().collect()
+        }
+    }
+}
+
+/// Something that happened: a key, or a result from the outside.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(crate::keymap::Key),
+    /// A page of the queue arrived.
+    Loaded {
+        offset: u64,
+        total: u64,
+        items: Vec<Item>,
+    },
+    DetailLoaded(Box<Detail>),
+    /// The review service answered (after the store committed).
+    Acted(Vec<ActOutcome>),
+    /// An incident was opened (after the store committed).
+    Escalated {
+        incident: i64,
+        items: usize,
+    },
+    /// The reveal is in the ledger: show the item unmasked.
+    Revealed(i64),
+    /// A screen's rows arrived.
+    Listed(Screen, Listing),
+    Failed(String),
+    /// The store did not answer (a server restarting, a network drop): the
+    /// request is tried again; a decision being saved is held and retried.
+    StoreDown(String),
+    /// Others changed these items (empty: some items) in the store.
+    Changed(Vec<i64>),
+    /// Sources overdue for review, silent, or down (from the coverage).
+    Attention(Vec<(String, String)>),
+    /// The screen has this many rows for the table.
+    Resized(u64),
+    /// Time passes (seconds on the runtime's clock): the reducer reads no
+    /// clock of its own.
+    Tick(u64),
+    /// A background pull of a source started, finished or failed.
+    Pull(String, Pull),
+    /// How many items a filter being typed keeps, or why it is not valid.
+    FilterCounted(String, Result<u64, String>),
+}
+
+pub use vigil_app::background::Pull;
+pub use vigil_app::model::Session;
+
+/// Work for the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadPage {
+        filter: String,
+        offset: u64,
+    },
+    LoadDetail(i64),
+    Act {
+        ids: Vec<i64>,
+        act: Act,
+    },
+    /// Open an incident for these items (severity: the items' highest).
+    Escalate {
+        ids: Vec<i64>,
+    },
+    /// Record why the reviewer needs to see an item's patient identifiers.
+    Reveal {
+        item: i64,
+        reason: String,
+    },
+    /// Load the rows of a screen other than the queue.
+    LoadScreen(Screen),
+    /// Count the items a filter being typed would keep.
+    CountFilter(String),
+}

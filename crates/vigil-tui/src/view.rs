@@ -1,0 +1,604 @@
+//! Drawing the review screen from a read-only `State`. Every string from a
+//! source reaches the buffer as `SafeText`.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+
+use super::state::{Mode, State};
+use super::update::status_text;
+use vigil_domain::SafeText;
+
+pub use super::theme::Theme;
+
+fn safe(s: &str) -> String {
+    SafeText::new(s).into_string()
+}
+
+/// Rows the table can show in an area of this height.
+pub fn table_rows(height: u16) -> u64 {
+    u64::from(height.saturating_sub(3))
+}
+
+fn areas(s: &State, area: Rect) -> (Rect, Rect, Option<Rect>, Rect) {
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    if !s.show_detail || body.height < 8 {
+        return (top, body, None, bottom);
+    }
+    let dir = if body.width >= 120 {
+        Direction::Horizontal
+    } else {
+        Direction::Vertical
+    };
+    let parts = Layout::default()
+        .direction(dir)
+        .constraints([
+            Constraint::Percentage(s.split),
+            Constraint::Percentage(100 - s.split),
+        ])
+        .split(body);
+    (top, parts[0], Some(parts[1]), bottom)
+}
+
+/// The table's height for a terminal of this size (for PageDown).
+pub fn table_height(s: &State, area: Rect) -> u16 {
+    areas(s, area).1.height
+}
+
+pub fn render(s: &State, t: &Theme, f: &mut Frame) {
+    if s.blanked {
+        let area = f.area();
+        let msg = Rect {
+            y: area.y + area.height / 2,
+            height: 1.min(area.height),
+            ..area
+        };
+        f.render_widget(
+            Paragraph::new("vigil — screen blanked after inactivity; press any key")
+                .style(t.muted()),
+            msg,
+        );
+        return;
+    }
+    let (top, table, detail, bottom) = areas(s, f.area());
+    let title = format!(
+        " vigil · {} · {} · {} item{}{}{} ",
+        safe(&s.reviewer),
+        safe(&s.store_label),
+        s.total,
+        if s.total == 1 { "" } else { "s" },
+        if s.filter.is_empty() {
+            String::new()
+        } else {
+            format!(" · filter {}", safe(&s.filter))
+        },
+        if s.marked.is_empty() {
+            String::new()
+        } else {
+            format!(" · {} marked", s.marked.len())
+        }
+    );
+    let mut spans = vec![Span::styled(title, t.title())];
+    for (n, sc) in super::state::Screen::ALL.iter().enumerate() {
+        let label = format!(" {}:{} ", n + 1, sc.name());
+        spans.push(if *sc == s.screen {
+            Span::styled(label, t.tab_active())
+        } else {
+            Span::styled(label, t.muted())
+        });
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), top);
+    if s.screen != super::state::Screen::Queue {
+        let body = Rect {
+            height: area_below(top, bottom),
+            y: top.y + 1,
+            ..top
+        };
+        render_listing(s, t, f, body);
+    } else {
+        render_table(s, t, f, table);
+        if let Some(d) = detail {
+            render_detail(s, t, f, d);
+        }
+    }
+    render_bottom(s, t, f, bottom);
+    if s.mode == Mode::Help {
+        render_help(s, t, f);
+    }
+}
+
+fn area_below(top: Rect, bottom: Rect) -> u16 {
+    bottom.y.saturating_sub(top.y + 1)
+}
+
+fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(Line::from(format!(" {} ", s.screen.name())));
+    let Some(l) = &s.listing else {
+        f.render_widget(
+            Paragraph::new("loading…").style(t.muted()).block(block),
+            area,
+        );
+        return;
+    };
+    if l.rows.is_empty() {
+        f.render_widget(
+            Paragraph::new(l.empty.clone())
+                .style(t.muted())
+                .wrap(Wrap { trim: true })
+                .block(block),
+            area,
+        );
+        return;
+    }
+    let widths: Vec<Constraint> = (0..l.columns.len())
+        .map(|i| {
+            let w = l
+                .rows
+                .iter()
+                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+                .max(l.columns[i].len())
+                .min(40);
+            Constraint::Length(w as u16)
+        })
+        .collect();
+    let rows = l
+        .rows
+        .iter()
+        .map(|r| Row::new(r.iter().map(|c| Cell::from(c.clone()))));
+    f.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(l.columns.clone()).style(t.muted()))
+            .block(block),
+        area,
+    );
+}
+
+fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
+    let rows_fit = table_rows(area.height).max(1);
+    // the rows on screen: a page of the loaded window that holds the cursor
+    let rel = s.cursor.saturating_sub(s.offset);
+    let first = rel.saturating_sub(rel % rows_fit);
+    let shown: Vec<_> = s
+        .items
+        .iter()
+        .skip(first as usize)
+        .take(rows_fit as usize)
+        .collect();
+    // Wider screens show more columns: source and who holds the item, then
+    // the subject (masked like the detail pane until revealed).
+    let wide = area.width >= 100;
+    let wider = area.width >= 120;
+    let mask_subject = s.mask.iter().any(|f| f == "subject");
+    let rows = shown.iter().map(|i| {
+        let mark = if s.marked.contains(&i.id) { "●" } else { " " };
+        let opt = |x: &Option<SafeText>| x.as_ref().map_or("-", |v| v.as_str()).to_owned();
+        let mut cells = vec![
+            Cell::from(mark).style(t.marked()),
+            Cell::from(i.severity.as_str()).style(t.severity(i.severity)),
+            Cell::from(i.occurred_at.format("%m-%d %H:%M").to_string()),
+        ];
+        if wide {
+            cells.push(Cell::from(opt(&i.source)));
+        }
+        cells.push(Cell::from(opt(&i.actor)));
+        if wider {
+            let subject = match &i.subject {
+                Some(x) if mask_subject && !s.revealed.contains(&i.id) => masked(x.as_str()),
+                other => opt(other),
+            };
+            cells.push(Cell::from(subject));
+        }
+        cells.push(Cell::from(i.status.as_str()));
+        if wide {
+            cells.push(Cell::from(opt(&i.claimed_by)));
+        }
+        cells.push(Cell::from(i.title.as_str().to_owned()));
+        Row::new(cells)
+    });
+    let selected =
+        (s.cursor >= s.offset).then(|| (s.cursor - s.offset).saturating_sub(first) as usize);
+    let mut widths = vec![
+        Constraint::Length(1),
+        Constraint::Length(8),
+        Constraint::Length(11),
+    ];
+    let mut header = vec!["", "SEVERITY", "TIME (UTC)"];
+    if wide {
+        widths.push(Constraint::Length(14));
+        header.push("SOURCE");
+    }
+    widths.push(Constraint::Length(12));
+    header.push("ACTOR");
+    if wider {
+        widths.push(Constraint::Length(10));
+        header.push("SUBJECT");
+    }
+    widths.push(Constraint::Length(9));
+    header.push("STATUS");
+    if wide {
+        widths.push(Constraint::Length(10));
+        header.push("CLAIMED");
+    }
+    widths.push(Constraint::Min(10));
+    header.push("TITLE");
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(t.muted()))
+        .row_highlight_style(t.selection())
+        .block(
+            Block::default()
+                .borders(Borders::TOP)
+                .title(Line::from(" queue ")),
+        );
+    let mut state = ratatui::widgets::TableState::default().with_selected(selected);
+    f.render_stateful_widget(table, area, &mut state);
+    if s.total == 0 && !s.loading {
+        let msg = if s.filter.is_empty() {
+            "The queue is empty. `vigil pull` reads the sources; the rules fill the queue."
+        } else {
+            "Nothing matches this filter. Press / to change it."
+        };
+        let inner = Rect {
+            y: area.y + 2,
+            height: area.height.saturating_sub(2),
+            ..area
+        };
+        f.render_widget(Paragraph::new(msg).style(t.muted()), inner);
+    }
+}
+
+fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::TOP | Borders::LEFT)
+        .title(if s.detail_focus {
+            Line::styled(" detail (Tab: back to the queue) ", t.title())
+        } else {
+            Line::from(" detail ")
+        });
+    let Some(d) = s
+        .detail
+        .as_ref()
+        .filter(|d| s.current().is_some_and(|i| i.id == d.item.id))
+    else {
+        f.render_widget(Paragraph::new("").block(block), area);
+        return;
+    };
+    let i = &d.item;
+    // On a shared screen patient identifiers stay masked until revealed.
+    let mask: Vec<&str> = if s.revealed.contains(&i.id) {
+        Vec::new()
+    } else {
+        let mut m = Vec::new();
+        if s.mask.iter().any(|f| f == "subject") {
+            m.extend(phi_subjects(d));
+            // Every patient the pane may name, the same actor's other
+            // records included: one mask for the whole pane.
+            m.extend(d.phi.iter().map(String::as_str));
+            m.extend(
+                d.related
+                    .iter()
+                    .filter(|e| is_patient_record(e))
+                    .filter_map(|e| e.subject.as_ref())
+                    .map(|x| x.as_str())
+                    .filter(|x| x.len() > 1),
+            );
+            // A relationship rule's reason names the shared surname: a
+            // patient's name, masked with the identifiers.
+            for r in &i.rules {
+                let reason = r.reason.as_str();
+                if let Some(at) = reason.find("the surname ") {
+                    let rest = &reason[at + "the surname ".len()..];
+                    let name = rest.split([',', ' ']).next().unwrap_or("");
+                    if name.chars().count() > 1 {
+                        m.push(name);
+                    }
+                }
+            }
+        }
+        // Workforce names and addresses, where the config asks for it.
+        for (field, pick) in [
+            (
+                "actor",
+                (|e: &vigil_domain::Event| e.actor.as_ref())
+                    as fn(&vigil_domain::Event) -> Option<&SafeText>,
+            ),
+            ("client", |e: &vigil_domain::Event| e.client.as_ref()),
+        ] {
+            if s.mask.iter().any(|f| f == field) {
+                m.extend(
+                    d.events
+                        .iter()
+                        .filter_map(pick)
+                        .map(|x| x.as_str())
+                        .filter(|x| x.len() > 1),
+                );
+                if field == "actor"
+                    && let Some(a) = &i.actor
+                {
+                    m.push(a.as_str());
+                }
+            }
+        }
+        m.sort_unstable_by_key(|x| std::cmp::Reverse(x.len()));
+        m.dedup();
+        m
+    };
+    let show = |text: &str| -> String {
+        mask.iter()
+            .fold(text.to_owned(), |t, m| t.replace(m, &masked(m)))
+    };
+    let mut lines = vec![
+        Line::styled(show(i.title.as_str()), t.title()),
+        Line::from(format!(
+            "#{} {} · {} · {}{} · source {}",
+            i.id,
+            i.kind,
+            i.severity,
+            i.status,
+            i.disposition.map(|d| format!(" ({d})")).unwrap_or_default(),
+            i.source.as_ref().map(|x| x.as_str()).unwrap_or("-")
+        )),
+        Line::from(""),
+    ];
+    for r in &i.rules {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", safe(&r.rule)), t.muted()),
+            Span::raw(show(r.reason.as_str())),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        format!("events ({} linked)", i.event_ids.len()),
+        t.muted(),
+    ));
+    for e in d.events.iter().take(12) {
+        // The parsed fields, then the record as the source wrote it.
+        fn opt(x: &Option<SafeText>) -> &str {
+            x.as_ref().map_or("-", |v| v.as_str())
+        }
+        lines.push(Line::styled(
+            show(&format!(
+                "{} {} {} · {} → {} · from {} · on {}",
+                e.occurred_at.format("%m-%d %H:%M:%S"),
+                e.action.as_str(),
+                e.outcome.as_str(),
+                opt(&e.actor),
+                opt(&e.subject),
+                opt(&e.client),
+                opt(&e.host),
+            )),
+            t.muted(),
+        ));
+        lines.push(Line::from(show(e.raw.as_str())));
+    }
+    if !mask.is_empty() {
+        lines.push(Line::styled(
+            "patient identifiers masked: r reveals them (asks why, recorded)",
+            t.muted(),
+        ));
+    }
+    if !d.related.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            format!(
+                "related: the same actor within an hour ({})",
+                d.related.len()
+            ),
+            t.muted(),
+        ));
+        for e in d.related.iter().take(10) {
+            lines.push(Line::from(format!(
+                "{} {} {} {}",
+                e.occurred_at.format("%m-%d %H:%M"),
+                e.source.as_str(),
+                e.action.as_str(),
+                show(e.subject.as_ref().map_or("", |x| x.as_str()))
+            )));
+        }
+    }
+    if !d.history.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled("history", t.muted()));
+        for h in &d.history {
+            lines.push(Line::from(show(&format!(
+                "{} {} {}",
+                safe(&h.at),
+                safe(&h.actor),
+                safe(&h.action)
+            ))));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((s.detail_scroll, 0)),
+        area,
+    );
+}
+
+/// Rules about a patient's record: their subject is a patient identifier.
+const PATIENT_RULES: &[&str] = &[
+    "self-access",
+    "family",
+    "same-surname",
+    "same-address",
+    "coworker",
+    "vip",
+    "deceased",
+    "volume-spike",
+    "break-glass",
+];
+
+/// The patient identifiers an item is about (its subject and its events'),
+/// if it is about patients.
+fn phi_subjects(d: &super::state::Detail) -> Vec<&str> {
+    let about_patient = d
+        .item
+        .rules
+        .iter()
+        .any(|r| PATIENT_RULES.contains(&r.rule.as_str()))
+        || d.events.iter().any(is_patient_record);
+    if !about_patient {
+        return Vec::new();
+    }
+    let mut ids: Vec<&str> = d
+        .item
+        .subject
+        .iter()
+        .chain(d.events.iter().filter_map(|e| e.subject.as_ref()))
+        .map(|s| s.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// A record of access to a patient's chart: its subject is a patient.
+fn is_patient_record(e: &vigil_domain::Event) -> bool {
+    matches!(e.kind.as_str(), "access-csv" | "fhir" | "fhir-auditevent")
+}
+
+/// `100234` -> `••••34`.
+fn masked(id: &str) -> String {
+    let n = id.chars().count();
+    let keep: String = id.chars().skip(n.saturating_sub(2)).collect();
+    format!("{}{keep}", "•".repeat(n.saturating_sub(2).max(2)))
+}
+
+fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
+    let line = match &s.mode {
+        Mode::Filter(text) => {
+            let count = match &s.filter_count {
+                Some((f, Ok(n))) if f == text => Span::styled(
+                    format!("  {n} item{}", if *n == 1 { "" } else { "s" }),
+                    t.muted(),
+                ),
+                Some((f, Err(e))) if f == text => Span::styled(format!("  {}", safe(e)), t.error()),
+                _ => Span::styled("  …", t.muted()),
+            };
+            Line::from(vec![Span::raw(format!("/{}", safe(text))), count])
+        }
+        Mode::Palette(text) => {
+            let c = super::keymap::Keymap::complete(text);
+            let hint = if text.is_empty() {
+                "type a command; Tab completes, Enter runs, Esc cancels".to_owned()
+            } else {
+                c.iter().take(6).copied().collect::<Vec<_>>().join("  ")
+            };
+            Line::from(vec![
+                Span::raw(format!(":{}  ", safe(text))),
+                Span::styled(hint, t.muted()),
+            ])
+        }
+        Mode::Reveal { item, text } => Line::from(format!(
+            "why do you need item {item}'s patient identifiers? (recorded; Enter, Esc cancels): {}",
+            safe(text)
+        )),
+        Mode::Comment { ids, text } => Line::from(format!(
+            "note for {} item(s) (Enter saves, Esc cancels): {}",
+            ids.len(),
+            safe(text)
+        )),
+        Mode::Note {
+            disposition, text, ..
+        } => Line::from(format!(
+            "note for {disposition} (Enter saves, Esc cancels): {}",
+            safe(text)
+        )),
+        _ => match &s.message {
+            Some((_, true)) => Line::styled(status_text(s).into_string(), t.error()),
+            Some(_) => Line::from(status_text(s).into_string()),
+            None => Line::styled(
+                if area.width >= 110 {
+                    "j/k move  Space mark  a benign  x violation  f false-pos  F follow-up  C claim  u undo  / filter  ? help  q quit"
+                } else {
+                    "j/k move  Space mark  a benign  x violation  / filter  ? help  q quit"
+                },
+                t.muted(),
+            ),
+        },
+    };
+    let pulls = super::update::pulls_text(s);
+    let w = (pulls.chars().count() as u16 + 1).min(area.width / 2);
+    if pulls.is_empty() || w < 12 || !matches!(s.mode, Mode::Normal | Mode::Help) {
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(w)]).areas(area);
+    f.render_widget(Paragraph::new(line), left);
+    let style = if s
+        .pulls
+        .values()
+        .any(|p| matches!(p, super::state::Pull::Error { .. }))
+        || !s.attention.is_empty()
+    {
+        t.error()
+    } else {
+        t.muted()
+    };
+    f.render_widget(
+        Paragraph::new(Line::styled(pulls, style)).alignment(ratatui::layout::Alignment::Right),
+        right,
+    );
+}
+
+fn render_help(s: &State, t: &Theme, f: &mut Frame) {
+    let area = f.area();
+    let all = &s.keys.bindings;
+    // As many columns as it takes to fit the screen (two at 80x24).
+    let rows = usize::from(area.height.saturating_sub(2)).max(1);
+    let cols = all.len().div_ceil(rows).max(1);
+    let per = all.len().div_ceil(cols);
+    let col_w = usize::from(area.width.saturating_sub(2)) / cols;
+    let kw = all
+        .iter()
+        .map(|b| b.keys.chars().count())
+        .max()
+        .unwrap_or(8)
+        .min(14);
+    let lines: Vec<Line> = (0..per)
+        .map(|r| {
+            let mut text = String::new();
+            for c in 0..cols {
+                if let Some(b) = all.get(c * per + r) {
+                    let cell = format!("{:<kw$} {}", b.keys, b.description);
+                    let cell: String = cell.chars().take(col_w.saturating_sub(1)).collect();
+                    text.push_str(&format!("{cell:<col_w$}"));
+                }
+            }
+            Line::from(text.trim_end().to_owned())
+        })
+        .collect();
+    let h = (per as u16 + 2).min(area.height);
+    let w = if cols == 1 {
+        area.width.min(72)
+    } else {
+        area.width
+    };
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Line::styled(" keys (any key closes) ", t.title())),
+        ),
+        r,
+    );
+}

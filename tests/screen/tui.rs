@@ -1,0 +1,1148 @@
+//! The review screen: key sequences through the reducer (no terminal, no
+//! I/O), rendering through ratatui's TestBackend (hostile text never reaches
+//! a cell as a control), and the real binary driven in tmux.
+
+use crate::common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use vigil_domain::{Disposition, Item, ItemKind, ItemRule, SafeText, Severity, Status};
+use vigil_review::Act;
+use vigil_tui::update::update;
+use vigil_tui::view::{Theme, render};
+use vigil_tui::{Action, Effect, Mode, State};
+
+fn item(id: i64, actor: &str, title: &str) -> Item {
+    Item {
+        id,
+        kind: ItemKind::Finding,
+        source: Some(SafeText::new("bastion-auth")),
+        occurred_at: Utc::now(),
+        actor: Some(SafeText::new(actor)),
+        subject: None,
+        title: SafeText::new(title),
+        severity: Severity::High,
+        rules: vec![ItemRule {
+            rule: "failed-burst".into(),
+            reason: SafeText::new(&format!("{actor} failed 5 times")),
+        }],
+        status: Status::New,
+        disposition: None,
+        claimed_by: None,
+        event_ids: vec![],
+    }
+}
+
+fn loaded(n: i64) -> State {
+    let mut s = State::new(
+        "alice".into(),
+        "sqlite:test".into(),
+        vec![Disposition::Violation],
+    );
+    let items = (1..=n)
+        .map(|i| item(i, &format!("user{i}"), &format!("finding {i}")))
+        .collect();
+    update(&mut s, Action::Resized(10));
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: n as u64,
+            items,
+        },
+    );
+    s
+}
+
+fn key(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn keys(s: &mut State, text: &str) -> Vec<Effect> {
+    text.chars().flat_map(|c| update(s, key(c))).collect()
+}
+
+#[test]
+fn moving_asks_for_the_detail_of_the_item_under_the_cursor() {
+    let mut s = loaded(30);
+    assert_eq!(keys(&mut s, "j"), vec![Effect::LoadDetail(2)]);
+    assert_eq!(keys(&mut s, "k"), vec![Effect::LoadDetail(1)]);
+    keys(&mut s, "k");
+    assert_eq!(s.cursor, 0, "the top stops the cursor");
+    keys(&mut s, "G");
+    assert_eq!(s.cursor, 29);
+    keys(&mut s, "g");
+    assert_eq!(s.cursor, 0);
+    update(&mut s, code(KeyCode::PageDown));
+    assert_eq!(s.cursor, 10);
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(s.cursor, 5);
+}
+
+#[test]
+fn leaving_the_loaded_window_pages_from_the_store() {
+    let mut s = State::new("alice".into(), "x".into(), vec![]);
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: 100_000,
+            items: (1..=200).map(|i| item(i, "u", "t")).collect(),
+        },
+    );
+    let fx = keys(&mut s, "G");
+    assert_eq!(
+        fx,
+        vec![Effect::LoadPage {
+            filter: String::new(),
+            offset: 99_999 - 50
+        }]
+    );
+    assert!(s.items.len() <= 200, "never the whole queue in memory");
+}
+
+#[test]
+fn filter_mark_decide_and_repeat() {
+    let mut s = loaded(5);
+    keys(&mut s, "/");
+    assert!(matches!(s.mode, Mode::Filter(_)));
+    keys(&mut s, "actor:user*");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        fx,
+        vec![Effect::LoadPage {
+            filter: "actor:user*".into(),
+            offset: 0
+        }]
+    );
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: 5,
+            items: (1..=5).map(|i| item(i, "user", "t")).collect(),
+        },
+    );
+    // mark two, decide them benign in one action
+    keys(&mut s, "  ");
+    assert_eq!(s.marked.iter().copied().collect::<Vec<_>>(), vec![1, 2]);
+    let fx = keys(&mut s, "a");
+    assert_eq!(
+        fx,
+        vec![Effect::Act {
+            ids: vec![1, 2],
+            act: Act::Decide {
+                disposition: Disposition::Benign,
+                note: None,
+                reopen: false
+            }
+        }]
+    );
+    // the screen says saved only after the store answered
+    assert!(s.message.as_ref().unwrap().0.starts_with("saving"));
+    let fx = update(&mut s, Action::Acted(vec![]));
+    assert!(s.message.as_ref().unwrap().0.contains("committed"));
+    assert!(s.marked.is_empty());
+    assert_eq!(
+        fx,
+        vec![Effect::LoadPage {
+            filter: "actor:user*".into(),
+            offset: 0
+        }]
+    );
+    // `.` repeats the last action on what is under the cursor now
+    let fx = keys(&mut s, ".");
+    assert!(matches!(
+        &fx[0],
+        Effect::Act {
+            act: Act::Decide {
+                disposition: Disposition::Benign,
+                ..
+            },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_violation_asks_for_a_note_first() {
+    let mut s = loaded(3);
+    assert!(keys(&mut s, "x").is_empty());
+    assert!(matches!(s.mode, Mode::Note { .. }));
+    // Enter on an empty note does nothing
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    keys(&mut s, "looked at a neighbour");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        fx,
+        vec![Effect::Act {
+            ids: vec![1],
+            act: Act::Decide {
+                disposition: Disposition::Violation,
+                note: Some("looked at a neighbour".into()),
+                reopen: false
+            }
+        }]
+    );
+    // Esc cancels a note
+    keys(&mut s, "x");
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.mode, Mode::Normal);
+}
+
+#[test]
+fn a_bad_filter_is_a_message_not_a_query() {
+    let mut s = loaded(3);
+    keys(&mut s, "/colour:red");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    let (msg, error) = s.message.clone().unwrap();
+    assert!(error && msg.contains("unknown field"), "{msg}");
+    assert_eq!(s.filter, "");
+}
+
+#[test]
+fn help_claim_undo_and_quit() {
+    let mut s = loaded(3);
+    keys(&mut s, "?");
+    assert_eq!(s.mode, Mode::Help);
+    keys(&mut s, "j");
+    assert_eq!(s.mode, Mode::Normal, "any key closes help");
+    assert!(matches!(
+        &keys(&mut s, "C")[0],
+        Effect::Act {
+            act: Act::Claim,
+            ..
+        }
+    ));
+    assert!(matches!(
+        &keys(&mut s, "u")[0],
+        Effect::Act { act: Act::Undo, .. }
+    ));
+    keys(&mut s, "q");
+    assert!(s.quit);
+}
+
+fn draw(s: &State, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| render(s, &Theme::default(), f)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(b: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            out.push_str(b[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn hostile_text_never_reaches_a_cell_as_a_control() {
+    let mut s = State::new("alice".into(), "sqlite:x".into(), vec![]);
+    let hostile = [
+        "\u{1b}]0;owned\u{7}",
+        "\u{1b}[2J\u{1b}[H",
+        "\u{9b}2J",
+        "\u{1b}]52;c;cm0gLXJmIH4=\u{7}",
+        "\u{202e}nimda",
+        "a\rb\u{8}c\0",
+    ];
+    let items: Vec<Item> = hostile
+        .iter()
+        .enumerate()
+        .map(|(i, h)| item(i as i64 + 1, h, h))
+        .collect();
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: items.len() as u64,
+            items: items.clone(),
+        },
+    );
+    update(
+        &mut s,
+        Action::DetailLoaded(Box::new(vigil_tui::Detail {
+            item: items[0].clone(),
+            events: vec![],
+            decisions: vec![],
+            history: vec![],
+            related: vec![],
+            phi: vec![],
+        })),
+    );
+    for (w, h) in [(80, 24), (160, 48), (40, 10)] {
+        let b = draw(&s, w, h);
+        for cell in b.content() {
+            assert!(
+                !cell
+                    .symbol()
+                    .chars()
+                    .any(|c| c.is_control() || c == '\u{9b}' || c == '\u{202e}'),
+                "control character in a cell: {:?}",
+                cell.symbol()
+            );
+        }
+        if w >= 80 {
+            assert!(text(&b).contains("^[]0;owned^G"), "{}", text(&b));
+        }
+    }
+}
+
+#[test]
+fn the_queue_and_detail_render_at_80x24() {
+    let mut s = loaded(3);
+    update(
+        &mut s,
+        Action::DetailLoaded(Box::new(vigil_tui::Detail {
+            item: item(1, "user1", "finding 1"),
+            events: vec![],
+            decisions: vec![],
+            history: vec![],
+            related: vec![],
+            phi: vec![],
+        })),
+    );
+    let t = text(&draw(&s, 80, 24));
+    assert!(t.contains("vigil · alice · sqlite:test · 3 items"), "{t}");
+    assert!(t.contains("finding 2"));
+    assert!(t.contains("failed-burst: user1 failed 5 times"), "{t}");
+    assert!(t.contains("q quit"));
+    // the severity carries its colour
+    let b = draw(&s, 80, 24);
+    let high = (0..80)
+        .map(|x| &b[(x, 3)])
+        .find(|c| c.symbol() == "h")
+        .unwrap();
+    assert_eq!(high.fg, ratatui::style::Color::LightRed);
+    let mono = {
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| render(&s, &Theme::builtin("mono").unwrap(), f))
+            .unwrap();
+        t.backend().buffer().clone()
+    };
+    assert!((0..80).all(|x| mono[(x, 3)].fg == ratatui::style::Color::Reset));
+}
+
+fn tmux(args: &[&str]) -> String {
+    let o = Command::new("tmux").args(args).output().expect("tmux");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn end_to_end_in_tmux_filter_mark_decide_quit() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("demo");
+    let o = vigil(
+        home.path(),
+        &["demo", "--no-tui", "--dir", dir.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cfg = dir.join("config.toml");
+    let session = format!("vigil-e2e-{}", std::process::id());
+    let socket = home.path().join("tmux.sock");
+    let sock = socket.to_str().unwrap();
+    let cmd = format!(
+        "env HOME={h} XDG_STATE_HOME={h}/state {bin} --config {cfg}",
+        h = home.path().display(),
+        bin = env!("CARGO_BIN_EXE_vigil"),
+        cfg = cfg.display()
+    );
+    let t = |args: &[&str]| {
+        let mut all = vec!["-S", sock];
+        all.extend_from_slice(args);
+        tmux(&all)
+    };
+    t(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "32",
+        &cmd,
+    ]);
+    let wait = |needle: &str| {
+        let start = Instant::now();
+        loop {
+            let screen = t(&["capture-pane", "-p", "-t", &session]);
+            if screen.contains(needle) || start.elapsed() > Duration::from_secs(20) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let screen = wait("items");
+    assert!(screen.contains("vigil ·"), "{screen}");
+    t(&["send-keys", "-t", &session, "/"]);
+    t(&["send-keys", "-t", &session, "-l", "actor:nurse1"]);
+    t(&["send-keys", "-t", &session, "Enter"]);
+    let screen = wait("filter actor:nurse1");
+    assert!(screen.contains("filter actor:nurse1"), "{screen}");
+    // The filtered page arrives from the worker after the status line
+    // changes: mark only once nurse1's items are on the screen.
+    let screen = wait("Opened a relative");
+    assert!(screen.contains("Opened a relative"), "{screen}");
+    t(&["send-keys", "-t", &session, "Space"]);
+    wait("1 marked");
+    t(&["send-keys", "-t", &session, "Space"]);
+    let screen = wait("2 marked");
+    assert!(screen.contains("2 marked"), "{screen}");
+    t(&["send-keys", "-t", &session, "a"]);
+    let screen = wait("committed");
+    assert!(screen.contains("saved 2 (committed)"), "{screen}");
+    t(&["send-keys", "-t", &session, "q"]);
+    // the program exits, and its session with it
+    let start = Instant::now();
+    while Command::new("tmux")
+        .args(["-S", sock, "has-session", "-t", &session])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && start.elapsed() < Duration::from_secs(10)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("tmux")
+        .args(["-S", sock, "kill-server"])
+        .status();
+
+    let c = cfg.to_str().unwrap();
+    let o = vigil(
+        home.path(),
+        &[
+            "--config",
+            c,
+            "queue",
+            "--filter",
+            "actor:nurse1 status:decided",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let decided = v.as_array().unwrap();
+    assert_eq!(decided.len(), 2, "{v}");
+    assert!(decided.iter().all(|i| i["disposition"] == "benign"));
+    let o = vigil(home.path(), &["--config", c, "verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn patient_identifiers_are_masked_until_revealed_with_a_reason() {
+    let mut s = loaded(2);
+    let mut it = item(1, "nurse1", "Same surname as the patient: nurse1");
+    it.subject = Some(SafeText::new("100234"));
+    it.rules = vec![ItemRule {
+        rule: "same-surname".into(),
+        reason: SafeText::new(
+            "nurse1 opened the chart of MRN 100234, who shares the surname Lopez",
+        ),
+    }];
+    update(
+        &mut s,
+        Action::DetailLoaded(Box::new(vigil_tui::Detail {
+            item: it,
+            events: vec![],
+            decisions: vec![],
+            history: vec![],
+            related: vec![],
+            phi: vec![],
+        })),
+    );
+    let masked = text(&draw(&s, 120, 30));
+    assert!(!masked.contains("100234"), "{masked}");
+    assert!(masked.contains("MRN ••••34"), "{masked}");
+    // The patient's surname in the reason is masked with the identifier.
+    assert!(!masked.contains("Lopez"), "{masked}");
+    // r asks why; the reason goes to the ledger before anything is shown
+    keys(&mut s, "r");
+    assert!(matches!(s.mode, Mode::Reveal { item: 1, .. }));
+    assert!(
+        update(&mut s, code(KeyCode::Enter)).is_empty(),
+        "a reason is required"
+    );
+    keys(&mut s, "incident 7 follow-up");
+    assert_eq!(
+        update(&mut s, code(KeyCode::Enter)),
+        vec![Effect::Reveal {
+            item: 1,
+            reason: "incident 7 follow-up".into()
+        }]
+    );
+    assert!(
+        !text(&draw(&s, 120, 30)).contains("100234"),
+        "not before the ledger has it"
+    );
+    update(&mut s, Action::Revealed(1));
+    assert!(text(&draw(&s, 120, 30)).contains("MRN 100234"));
+    assert!(text(&draw(&s, 120, 30)).contains("surname Lopez"));
+}
+
+#[test]
+fn an_idle_screen_blanks_and_the_waking_key_does_nothing_else() {
+    let mut s = loaded(3);
+    s.idle_after = 900;
+    update(&mut s, Action::Tick(10));
+    keys(&mut s, "j");
+    assert_eq!(s.cursor, 1);
+    update(&mut s, Action::Tick(909));
+    assert!(!s.blanked, "one second short");
+    update(&mut s, Action::Tick(910));
+    assert!(s.blanked);
+    let t = text(&draw(&s, 80, 24));
+    assert!(t.contains("screen blanked"), "{t}");
+    assert!(!t.contains("finding 1"), "nothing of the queue shows");
+    // the key that wakes it is not acted on
+    assert!(keys(&mut s, "a").is_empty());
+    assert!(!s.blanked);
+    assert_eq!(s.cursor, 1);
+    update(&mut s, Action::Tick(1500));
+    assert!(!s.blanked, "the waking key counts as input");
+}
+
+#[test]
+fn other_screens_load_their_rows_and_say_what_is_not_there() {
+    use vigil_tui::state::{Listing, Screen};
+    let mut s = loaded(3);
+    assert_eq!(
+        keys(&mut s, "2"),
+        vec![Effect::LoadScreen(Screen::Incidents)]
+    );
+    assert_eq!(s.screen, Screen::Incidents);
+    // queue keys do nothing here
+    assert!(keys(&mut s, "a").is_empty());
+    update(
+        &mut s,
+        Action::Listed(
+            Screen::Incidents,
+            Listing {
+                columns: vec!["ID", "TITLE"],
+                rows: vec![vec!["7".into(), "Chart snooping".into()]],
+                empty: String::new(),
+            },
+        ),
+    );
+    let t = text(&draw(&s, 100, 20));
+    assert!(t.contains("Chart snooping"), "{t}");
+    assert_eq!(keys(&mut s, "]"), vec![Effect::LoadScreen(Screen::Sources)]);
+    keys(&mut s, "5");
+    update(
+        &mut s,
+        Action::Listed(
+            Screen::Coverage,
+            Listing {
+                empty: "not built yet (issue #9)".into(),
+                ..Listing::default()
+            },
+        ),
+    );
+    assert!(text(&draw(&s, 100, 20)).contains("not built yet"));
+    // back to the queue, where the cursor is where it was
+    keys(&mut s, "1");
+    assert_eq!(s.screen, Screen::Queue);
+    assert!(text(&draw(&s, 100, 20)).contains("finding 1"));
+}
+
+#[test]
+fn v_marks_a_range_from_the_last_mark_and_the_palette_runs_commands() {
+    let mut s = loaded(10);
+    keys(&mut s, " "); // marks item 1, cursor to 2
+    keys(&mut s, "jjj"); // cursor on item 5
+    keys(&mut s, "V");
+    assert_eq!(
+        s.marked.iter().copied().collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
+    assert!(s.message.as_ref().unwrap().0.starts_with("5 marked"));
+    // `:` then a prefix, Tab completes, Enter runs it.
+    keys(&mut s, ":decide_b");
+    assert!(matches!(s.mode, Mode::Palette(_)));
+    update(&mut s, code(KeyCode::Tab));
+    assert!(matches!(&s.mode, Mode::Palette(t) if t == "decide_benign"));
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(
+        matches!(&fx[..], [Effect::Act { ids, act: Act::Decide { disposition: Disposition::Benign, .. } }] if ids.len() == 5),
+        "{fx:?}"
+    );
+    keys(&mut s, ":nonsense");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(s.message.as_ref().unwrap().0.contains("no command"));
+}
+
+#[test]
+fn rebound_keys_work_and_the_help_shows_them() {
+    let mut s = loaded(5);
+    let mut o = std::collections::HashMap::new();
+    o.insert("decide_benign".to_owned(), vec!["b".to_owned()]);
+    s.keys = vigil_tui::keymap::Keymap::with(&o).unwrap();
+    assert!(keys(&mut s, "a").is_empty());
+    assert!(matches!(
+        &keys(&mut s, "b")[..],
+        [Effect::Act {
+            act: Act::Decide { .. },
+            ..
+        }]
+    ));
+    keys(&mut s, "?");
+    let b = draw(&s, 80, 24);
+    let t = text(&b);
+    assert!(t.contains("decide: benign / expected"), "{t}");
+    // Every command fits on an 80x24 help screen.
+    for c in vigil_tui::keymap::COMMANDS {
+        assert!(
+            t.contains(c.3.chars().take(20).collect::<String>().as_str()),
+            "{} missing:\n{t}",
+            c.1
+        );
+    }
+}
+
+#[test]
+fn a_background_pull_with_new_items_reloads_without_moving_the_reviewer() {
+    use vigil_tui::state::Pull;
+    let mut s = loaded(10);
+    keys(&mut s, "jjj"); // on item 4
+    let fx = update(&mut s, Action::Pull("bastion-auth".into(), Pull::Pulling));
+    assert!(fx.is_empty());
+    let b = draw(&s, 120, 30);
+    assert!(text(&b).contains("bastion-auth pulling"));
+    let fx = update(
+        &mut s,
+        Action::Pull(
+            "bastion-auth".into(),
+            Pull::Ok {
+                at: "12:03".into(),
+                events: 40,
+                items: 2,
+                stale: false,
+            },
+        ),
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::LoadPage {
+            filter: String::new(),
+            offset: 0
+        }]
+    );
+    // Two new items sort in front: the cursor follows item 4 to row 6.
+    let mut items = vec![item(100, "new1", "new one"), item(101, "new2", "new two")];
+    items.extend((1..=10).map(|i| item(i, &format!("user{i}"), &format!("finding {i}"))));
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: 12,
+            items,
+        },
+    );
+    assert_eq!(s.current().map(|i| i.id), Some(4));
+    assert!(text(&draw(&s, 120, 30)).contains("sources ok 12:03"));
+    update(
+        &mut s,
+        Action::Pull(
+            "ehr".into(),
+            Pull::Error {
+                message: "no readable file".into(),
+                retry: "12:05".into(),
+            },
+        ),
+    );
+    assert!(text(&draw(&s, 120, 30)).contains("ehr error, retry 12:05"));
+    // A failed source is retried with backoff, never sooner than its interval.
+    let i = Duration::from_secs(60);
+    assert_eq!(vigil_app::background::next_pull(i, 0), i);
+    assert_eq!(
+        vigil_app::background::next_pull(i, 1),
+        Duration::from_secs(120)
+    );
+    assert_eq!(
+        vigil_app::background::next_pull(i, 9),
+        Duration::from_secs(900)
+    );
+}
+
+#[test]
+fn every_theme_renders_the_queue_with_its_own_styles() {
+    let mut s = loaded(5);
+    update(&mut s, Action::Resized(20));
+    let mut seen = Vec::new();
+    for (name, _) in vigil_tui::theme::BUILTIN {
+        let th = Theme::builtin(name).unwrap();
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| render(&s, &th, f)).unwrap();
+        let b = t.backend().buffer().clone();
+        assert!(text(&b).contains("finding 1"), "{name}");
+        // the severity column of the first row carries the theme's style
+        let cell = &b[(2, 3)];
+        seen.push((cell.fg, cell.bg, cell.modifier));
+    }
+    seen.dedup();
+    assert!(seen.len() >= 3, "themes look alike: {seen:?}");
+}
+
+#[test]
+fn note_claim_release_next_undecided_and_resizing() {
+    let mut s = loaded(6);
+    // `c` asks for a note and files it for the item.
+    keys(&mut s, "c");
+    assert!(matches!(s.mode, Mode::Comment { .. }));
+    keys(&mut s, "called the ward");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(
+        matches!(&fx[..], [Effect::Act { ids, act: Act::Note { note } }] if ids == &vec![1] && note == "called the ward"),
+        "{fx:?}"
+    );
+    // `C` claims, and on an item I hold, releases.
+    assert!(matches!(
+        &keys(&mut s, "C")[..],
+        [Effect::Act {
+            act: Act::Claim,
+            ..
+        }]
+    ));
+    s.items[0].claimed_by = Some(SafeText::new("alice"));
+    assert!(matches!(
+        &keys(&mut s, "C")[..],
+        [Effect::Act {
+            act: Act::Release,
+            ..
+        }]
+    ));
+    // `n`/`N` skip what is already decided.
+    s.items[1].status = Status::Decided;
+    s.items[2].status = Status::Decided;
+    keys(&mut s, "n");
+    assert_eq!(s.current().map(|i| i.id), Some(4));
+    keys(&mut s, "N");
+    assert_eq!(s.current().map(|i| i.id), Some(1));
+    // `>`/`<` move the split between the queue and the detail pane.
+    let before = s.split;
+    keys(&mut s, ">>");
+    assert_eq!(s.split, before + 10);
+    keys(&mut s, "<<<<<<<<<<<<");
+    assert_eq!(s.split, 25);
+}
+
+#[test]
+fn the_filter_counts_as_it_is_typed_and_says_why_a_query_is_bad() {
+    let mut s = loaded(3);
+    keys(&mut s, "/");
+    let fx = keys(&mut s, "actor:u");
+    assert_eq!(fx.last(), Some(&Effect::CountFilter("actor:u".into())));
+    update(&mut s, Action::FilterCounted("actor:u".into(), Ok(42)));
+    assert!(text(&draw(&s, 80, 24)).contains("/actor:u  42 items"));
+    // A stale count (for an older text) is not shown as this one's.
+    keys(&mut s, "s");
+    assert!(text(&draw(&s, 80, 24)).contains("/actor:us  …"));
+    let fx = keys(&mut s, " colour:red");
+    // Once the field name is known to be wrong, nothing is sent to count.
+    assert!(
+        fx.iter()
+            .all(|f| !matches!(f, Effect::CountFilter(t) if t.contains("colour:")))
+    );
+    let t = text(&draw(&s, 120, 24));
+    assert!(t.contains("unknown field"), "{t}");
+}
+
+#[test]
+fn tab_gives_the_detail_pane_the_keys_and_masked_fields_follow_the_config() {
+    let mut s = loaded(3);
+    let mut ev_item = item(1, "user1", "finding 1");
+    ev_item.event_ids = vec![7];
+    let ev = vigil_domain::Event {
+        id: 7,
+        source: SafeText::new("bastion-auth"),
+        kind: SafeText::new("syslog"),
+        occurred_at: Utc::now(),
+        host: Some(SafeText::new("bastion")),
+        actor: Some(SafeText::new("user1")),
+        subject: None,
+        action: SafeText::new("login"),
+        outcome: vigil_domain::Outcome::Failure,
+        client: Some(SafeText::new("203.0.113.9")),
+        raw: SafeText::new("Failed password for user1 from 203.0.113.9 port 22 ssh2"),
+        program: None,
+        detail: None,
+        time_basis: "explicit".into(),
+    };
+    update(
+        &mut s,
+        Action::DetailLoaded(Box::new(vigil_tui::Detail {
+            item: ev_item,
+            events: vec![ev],
+            decisions: vec![],
+            history: vec![],
+            related: vec![],
+            phi: vec![],
+        })),
+    );
+    let t = text(&draw(&s, 200, 30));
+    assert!(
+        t.contains("login failure · user1 → - · from 203.0.113.9 · on bastion"),
+        "{t}"
+    );
+    update(&mut s, code(KeyCode::Tab));
+    assert!(s.detail_focus);
+    keys(&mut s, "jj");
+    assert_eq!(
+        (s.detail_scroll, s.cursor),
+        (2, 0),
+        "j scrolls the pane, not the queue"
+    );
+    update(&mut s, code(KeyCode::Tab));
+    keys(&mut s, "j");
+    assert_eq!(s.cursor, 1);
+    keys(&mut s, "k");
+    // With `[tui] mask = ["subject", "client"]` the address is masked too.
+    s.mask = vec!["subject".into(), "client".into()];
+    let t = text(&draw(&s, 200, 30));
+    assert!(!t.contains("203.0.113.9"), "{t}");
+    assert!(t.contains("from •••"), "{t}");
+}
+
+#[test]
+fn wide_screens_show_source_subject_and_claims_with_the_subject_masked() {
+    let mut s = loaded(2);
+    s.items[0].subject = Some(SafeText::new("100234"));
+    s.items[0].claimed_by = Some(SafeText::new("bob"));
+    let narrow = text(&draw(&s, 80, 24));
+    assert!(!narrow.contains("SOURCE"), "{narrow}");
+    // With the detail pane hidden the queue has the whole width.
+    update(&mut s, code(KeyCode::Enter));
+    let wide = text(&draw(&s, 200, 30));
+    for col in [
+        "SOURCE",
+        "SUBJECT",
+        "CLAIMED",
+        "bastion-auth",
+        "bob",
+        "••••34",
+    ] {
+        assert!(wide.contains(col), "{col}:\n{wide}");
+    }
+    assert!(!wide.contains("100234"), "{wide}");
+}
+
+#[test]
+fn another_reviewers_decision_reloads_in_place_and_a_store_outage_keeps_the_place() {
+    let mut s = loaded(10);
+    keys(&mut s, "jjjj"); // on item 5
+    // bob decided item 2 elsewhere: the page reloads, the cursor stays on 5
+    let fx = update(&mut s, Action::Changed(vec![2]));
+    assert_eq!(
+        fx,
+        vec![Effect::LoadPage {
+            filter: String::new(),
+            offset: 0
+        }]
+    );
+    let items: Vec<Item> = [1, 3, 4, 5, 6, 7, 8, 9, 10]
+        .iter()
+        .map(|i| item(*i, &format!("user{i}"), &format!("finding {i}")))
+        .collect();
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: 9,
+            items: items.clone(),
+        },
+    );
+    assert_eq!(s.current().map(|i| i.id), Some(5));
+
+    // the server restarts: the screen says so and keeps everything
+    update(&mut s, Action::Tick(100));
+    update(
+        &mut s,
+        Action::StoreDown("store unavailable: connection refused".into()),
+    );
+    assert_eq!(s.current().map(|i| i.id), Some(5));
+    assert!(text(&draw(&s, 120, 30)).contains("store unavailable"));
+    // changes are not chased while it is down; a few seconds on it asks again
+    assert!(update(&mut s, Action::Changed(vec![])).is_empty());
+    assert!(update(&mut s, Action::Tick(101)).is_empty());
+    assert_eq!(
+        update(&mut s, Action::Tick(103)),
+        vec![Effect::LoadPage {
+            filter: String::new(),
+            offset: 0
+        }]
+    );
+    // still down: it waits again before the next try
+    update(
+        &mut s,
+        Action::StoreDown("store unavailable: connection refused".into()),
+    );
+    assert!(update(&mut s, Action::Tick(104)).is_empty());
+    assert_eq!(update(&mut s, Action::Tick(106)).len(), 1);
+    // back: the page arrives and the reviewer is where they were
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: 9,
+            items,
+        },
+    );
+    assert_eq!(s.current().map(|i| i.id), Some(5));
+    assert!(s.store_down.is_none());
+    assert!(text(&draw(&s, 120, 30)).contains("store is back"));
+}
+
+#[test]
+fn overdue_and_silent_sources_show_on_the_queue_status_line() {
+    let mut s = loaded(5);
+    update(
+        &mut s,
+        Action::Attention(vec![
+            ("bastion-auth".into(), "overdue".into()),
+            ("ehr-access".into(), "overdue".into()),
+            ("fhir-audit".into(), "silent".into()),
+            ("incident 4 to sec-jira".into(), "not pushed".into()),
+        ]),
+    );
+    let screen = text(&draw(&s, 220, 30));
+    assert!(
+        screen.contains("not pushed: incident 4 to sec-jira"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("overdue: bastion-auth, ehr-access"),
+        "{screen}"
+    );
+    assert!(screen.contains("silent: fhir-audit"), "{screen}");
+
+    // from a real store: the demo's first day is not reviewed, so overdue
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = vigil_app::demo::load(dir.path(), Utc::now()).unwrap();
+    let list = vigil_app::screens::attention(store.as_ref(), &config);
+    assert!(list.iter().any(|(_, w)| w == "overdue"), "{list:?}");
+}
+
+#[test]
+fn a_review_session_is_recorded_with_what_it_covered() {
+    use vigil_review::ActOutcome;
+    let mut s = loaded(5);
+    let detail = |id: i64| vigil_tui::Detail {
+        item: item(id, &format!("user{id}"), "x"),
+        events: vec![],
+        related: vec![],
+        phi: vec![],
+        decisions: vec![],
+        history: vec![],
+    };
+    update(&mut s, Action::DetailLoaded(Box::new(detail(1))));
+    update(&mut s, Action::DetailLoaded(Box::new(detail(2))));
+    update(
+        &mut s,
+        Action::Acted(vec![ActOutcome::Done {
+            item: 1,
+            status: Status::Decided,
+            decision: Some("d1".into()),
+            awaiting_approval: false,
+        }]),
+    );
+    assert_eq!(s.session.seen.len(), 2);
+    assert_eq!(s.session.decided, 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = vigil_store::StoreUrl::Sqlite(dir.path().join("v.db"));
+    let who = vigil_review::Reviewer {
+        name: "alice".into(),
+        session: "tui-1".into(),
+    };
+    let began = Utc::now();
+    vigil_tui::record_session(&url, &who, &s.session, began, began).unwrap();
+    let store = url.open().unwrap();
+    let e = store.ledger_for("session:tui-1").unwrap();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].action, "review.session");
+    let p: serde_json::Value = serde_json::from_str(&e[0].payload).unwrap();
+    assert_eq!(p["items_seen"], 2);
+    assert_eq!(p["items_decided"], 1);
+    assert_eq!(p["sources"], serde_json::json!(["bastion-auth"]));
+    // a session that looked at nothing leaves nothing
+    vigil_tui::record_session(&url, &who, &Default::default(), began, began).unwrap();
+    assert_eq!(store.ledger_for("session:tui-1").unwrap().len(), 1);
+}
+
+#[test]
+fn no_patient_identifier_or_name_reaches_the_screen_unless_revealed() {
+    // Every item of the demo, with its events, the same actor's other
+    // activity and its history, drawn whole: no MRN or name from the
+    // demographics shows until the item is revealed.
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store) = vigil_app::demo::load(dir.path(), Utc::now()).unwrap();
+    let patients = store.patients().unwrap();
+    assert!(patients.len() > 5);
+    let known = vigil_app::screens::Patients::of(store.as_ref()).unwrap();
+    let items = store
+        .items(&vigil_domain::query::Query::default(), 0)
+        .unwrap();
+    assert!(items.len() > 20, "{}", items.len());
+    let mut shown_when_revealed = 0;
+    for it in &items {
+        let d = vigil_app::screens::load_detail(store.as_ref(), &known, it.id)
+            .unwrap()
+            .unwrap();
+        let mut s = State::new("alice".into(), "sqlite:demo".into(), vec![]);
+        s.mask = config.mask.clone();
+        update(&mut s, Action::Resized(10));
+        update(
+            &mut s,
+            Action::Loaded {
+                offset: 0,
+                total: 1,
+                items: vec![it.clone()],
+            },
+        );
+        update(&mut s, Action::DetailLoaded(Box::new(d)));
+        let screen = text(&draw(&s, 200, 160));
+        for p in &patients {
+            assert!(
+                !screen.contains(&p.mrn) && !screen.contains(&p.name),
+                "item {} shows patient {} in clear:\n{screen}",
+                it.id,
+                p.mrn
+            );
+        }
+        s.revealed.insert(it.id);
+        let screen = text(&draw(&s, 200, 160));
+        shown_when_revealed += patients.iter().filter(|p| screen.contains(&p.mrn)).count();
+    }
+    assert!(shown_when_revealed > 0, "revealing shows the identifiers");
+}
+
+/// Whether a process is still running (a zombie waiting for its parent to
+/// reap it has ended).
+fn running(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit(')').next().map(|r| r.trim().chars().next()))
+        .flatten()
+        .is_some_and(|state| state != 'Z' && state != 'X')
+}
+
+/// A demo screen started from an interactive shell in tmux, as a user on a
+/// bastion starts it; returns the screen's pid.
+fn screen_in_shell(home: &std::path::Path, sock: &str, session: &str) -> String {
+    let dir = home.join("demo");
+    let o = vigil(home, &["demo", "--no-tui", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    tmux(&[
+        "-S",
+        sock,
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        "120",
+        "-y",
+        "32",
+        "bash --norc --noprofile -i",
+    ]);
+    let cmd = format!(
+        "env HOME={h} XDG_STATE_HOME={h}/state {bin} --config {cfg} tui",
+        h = home.display(),
+        bin = env!("CARGO_BIN_EXE_vigil"),
+        cfg = dir.join("config.toml").display()
+    );
+    tmux(&["-S", sock, "send-keys", "-t", session, "-l", &cmd]);
+    tmux(&["-S", sock, "send-keys", "-t", session, "Enter"]);
+    let start = Instant::now();
+    loop {
+        let screen = tmux(&["-S", sock, "capture-pane", "-p", "-t", session]);
+        if screen.contains("items") && screen.contains("vigil ·") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no screen: {screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let shell = tmux(&["-S", sock, "list-panes", "-t", session, "-F", "#{pane_pid}"]);
+    let kids = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&kids.stdout).trim().to_owned();
+    assert!(
+        !pid.is_empty() && running(&pid),
+        "the screen runs under the shell"
+    );
+    pid
+}
+
+fn gone_within(pid: &str, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if !running(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    !running(pid)
+}
+
+#[test]
+fn the_screen_ends_when_its_terminal_hangs_up_or_it_is_told_to() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    // The terminal goes away (an SSH connection drops): the server dies
+    // while the screen is in the middle of typing a filter.
+    let home = tempfile::tempdir().unwrap();
+    let sock = home.path().join("tmux.sock");
+    let sock = sock.to_str().unwrap();
+    let pid = screen_in_shell(home.path(), sock, "hangup");
+    tmux(&["-S", sock, "send-keys", "-t", "hangup", "/"]);
+    tmux(&["-S", sock, "send-keys", "-t", "hangup", "-l", "actor:nu"]);
+    tmux(&["-S", sock, "kill-server"]);
+    let ended = gone_within(&pid, Duration::from_secs(1));
+    if !ended {
+        let _ = Command::new("kill").args(["-9", &pid]).status();
+    }
+    assert!(ended, "the screen outlived its terminal");
+
+    // SIGTERM in a state where q is just a letter (a note being typed).
+    let home = tempfile::tempdir().unwrap();
+    let sock = home.path().join("tmux.sock");
+    let sock = sock.to_str().unwrap();
+    let pid = screen_in_shell(home.path(), sock, "term");
+    tmux(&["-S", sock, "send-keys", "-t", "term", "/"]);
+    tmux(&["-S", sock, "send-keys", "-t", "term", "-l", "q"]);
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let ended = gone_within(&pid, Duration::from_secs(1));
+    if !ended {
+        let _ = Command::new("kill").args(["-9", &pid]).status();
+    }
+    tmux(&["-S", sock, "kill-server"]);
+    assert!(ended, "SIGTERM did not end the screen");
+}

@@ -1,0 +1,867 @@
+//! Every rule against events that must fire it and near misses that must
+//! not; grouping and incremental runs; suppressions; the real sshd corpus.
+
+use crate::common;
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use common::*;
+use vigil_domain::{Outcome, Patient, Person};
+use vigil_rules::{Ctx, Engine, Finding, Knowledge, Rule, RuleEvent, RulesConfig, enabled};
+use vigil_store::{Store, Suppression};
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn ev<'a>(
+    id: i64,
+    at: &str,
+    actor: &'a str,
+    subject: Option<&'a str>,
+    action: &'a str,
+    outcome: Outcome,
+) -> RuleEvent<'a> {
+    RuleEvent {
+        id,
+        source_id: 1,
+        occurred_at: t(at),
+        actor: Some(actor),
+        subject,
+        action,
+        outcome,
+        client: Some("10.0.0.9"),
+        host: Some("ehr"),
+        detail: None,
+    }
+}
+
+fn view<'a>(id: i64, at: &str, actor: &'a str, mrn: &'a str) -> RuleEvent<'a> {
+    ev(id, at, actor, Some(mrn), "view chart", Outcome::Success)
+}
+
+fn person(id: &str, name: &str, accounts: &[&str]) -> Person {
+    Person {
+        id: id.into(),
+        name: name.into(),
+        accounts: accounts.iter().map(|a| a.to_string()).collect(),
+        status: "active".into(),
+        ..Person::default()
+    }
+}
+
+fn patient(mrn: &str, name: &str) -> Patient {
+    Patient {
+        mrn: mrn.into(),
+        name: name.into(),
+        ..Patient::default()
+    }
+}
+
+fn knowledge() -> Knowledge {
+    let mut nina = person("E200", "Nina López", &["nurse1"]);
+    nina.address = Some("44 Oak Ave, Apt 2, Springfield".into());
+    nina.relatives = vec!["100900".into()];
+    nina.shift = Some("07:00-19:00".into());
+    let mut raj = person("E201", "Raj Patel", &["nurse2"]);
+    raj.shift = Some("19:00-07:00".into());
+    let mary = person("E202", "Mary Kim", &["nurse3"]);
+    let mut frank = person("E204", "Frank Miller", &["frank"]);
+    frank.status = "terminated".into();
+    frank.terminated_on = Some(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
+    let mut sue = person("E205", "Sue Park", &["spark"]);
+    sue.status = "suspended".into();
+    let bob = person("E101", "Bob Okafor", &["bob"]);
+
+    let mut self_rec = patient("100311", "Mary Kim");
+    self_rec.employee_id = Some("E202".into());
+    let mut coworker = patient("100512", "Bob Okafor");
+    coworker.employee_id = Some("E101".into());
+    let mut neighbour = patient("100455", "John Smith");
+    neighbour.address = Some("44 oak ave apt 2 springfield".into());
+    let mut other_unit = patient("100456", "Jane Smith");
+    other_unit.address = Some("44 Oak Ave Apt 3 Springfield".into());
+    let mut vip = patient("100777", "Jordan Blake");
+    vip.vip = true;
+    let mut dead = patient("100888", "Ed Harris");
+    dead.date_of_death = Some(NaiveDate::from_ymd_opt(2026, 11, 10).unwrap());
+    Knowledge::new(
+        vec![nina, raj, mary, frank, sue, bob],
+        vec![
+            patient("100234", "LOPEZ, Ana"),
+            patient("100235", "Ana Lopes"),
+            patient("100900", "Carlos Garcia-Lopez"),
+            patient("100901", "Carla Garcia"),
+            self_rec,
+            coworker,
+            neighbour,
+            other_unit,
+            vip,
+            dead,
+            patient("101000", "James Walker"),
+        ],
+        HashSet::from(["100999".to_string()]),
+    )
+}
+
+/// Runs one rule over events, as the engine would (in order).
+fn run<'a>(id: &str, cfg: &RulesConfig, events: &[RuleEvent<'a>]) -> Vec<Finding<'a>> {
+    let k = knowledge();
+    let mut rule: Box<dyn Rule> = enabled(cfg)
+        .into_iter()
+        .find(|r| r.id() == id)
+        .unwrap_or_else(|| panic!("no rule {id}"));
+    let ctx = Ctx {
+        knowledge: &k,
+        zone: None,
+    };
+    let mut out = Vec::new();
+    for e in events {
+        rule.check(e, &ctx, &mut out);
+    }
+    out
+}
+
+fn fires(id: &str, events: &[RuleEvent<'_>]) -> Vec<String> {
+    run(id, &RulesConfig::default(), events)
+        .into_iter()
+        .map(|f| f.reason)
+        .collect()
+}
+
+#[test]
+fn self_access() {
+    let r = fires(
+        "self-access",
+        &[view(1, "2026-11-25T10:00:00Z", "nurse3", "100311")],
+    );
+    assert_eq!(
+        r,
+        ["nurse3 opened the record of MRN 100311, which is their own (employee E202), at 10:00"]
+    );
+    assert!(
+        fires(
+            "self-access",
+            &[view(1, "2026-11-25T10:00:00Z", "nurse1", "100311")]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn same_surname_matches_case_accents_and_hyphens_only() {
+    let r = fires(
+        "same-surname",
+        &[view(1, "2026-11-25T23:14:00Z", "nurse1", "100234")],
+    );
+    assert_eq!(
+        r,
+        ["nurse1 opened the chart of MRN 100234, who shares the surname Lopez, at 23:14"]
+    );
+    assert_eq!(
+        fires(
+            "same-surname",
+            &[view(2, "2026-11-25T10:00:00Z", "nurse1", "100900")]
+        )
+        .len(),
+        1
+    );
+    // "Lopes" is not "López"; "Garcia" alone is not either
+    assert!(
+        fires(
+            "same-surname",
+            &[view(3, "2026-11-25T10:00:00Z", "nurse1", "100235")]
+        )
+        .is_empty()
+    );
+    assert!(
+        fires(
+            "same-surname",
+            &[view(4, "2026-11-25T10:00:00Z", "nurse1", "100901")]
+        )
+        .is_empty()
+    );
+    // a failed access is not an access
+    let failed = ev(
+        5,
+        "2026-11-25T10:00:00Z",
+        "nurse1",
+        Some("100234"),
+        "view chart",
+        Outcome::Failure,
+    );
+    assert!(fires("same-surname", &[failed]).is_empty());
+}
+
+#[test]
+fn same_address_normalizes_punctuation_but_not_the_unit() {
+    assert_eq!(
+        fires(
+            "same-address",
+            &[view(1, "2026-11-25T10:00:00Z", "nurse1", "100455")]
+        )
+        .len(),
+        1
+    );
+    assert!(
+        fires(
+            "same-address",
+            &[view(2, "2026-11-25T10:00:00Z", "nurse1", "100456")]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn family_from_the_roster() {
+    let r = fires(
+        "family",
+        &[view(1, "2026-11-25T10:00:00Z", "nurse1", "100900")],
+    );
+    assert!(r[0].contains("family member"), "{r:?}");
+    assert!(
+        fires(
+            "family",
+            &[view(2, "2026-11-25T10:00:00Z", "nurse3", "100900")]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn coworker_but_not_self() {
+    let r = fires(
+        "coworker",
+        &[view(1, "2026-11-25T10:00:00Z", "nurse2", "100512")],
+    );
+    assert_eq!(
+        r,
+        ["nurse2 opened the chart of MRN 100512, who is employee E101, at 10:00"]
+    );
+    assert!(
+        fires(
+            "coworker",
+            &[view(2, "2026-11-25T10:00:00Z", "nurse3", "100311")]
+        )
+        .is_empty()
+    );
+    assert!(
+        fires(
+            "coworker",
+            &[view(3, "2026-11-25T10:00:00Z", "nurse2", "101000")]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn vip_and_watch_list() {
+    assert!(
+        fires(
+            "vip",
+            &[view(1, "2026-11-25T10:00:00Z", "nurse2", "100777")]
+        )[0]
+        .contains("a VIP patient")
+    );
+    assert!(
+        fires(
+            "vip",
+            &[view(2, "2026-11-25T10:00:00Z", "nurse2", "100999")]
+        )[0]
+        .contains("watch-listed")
+    );
+    assert!(
+        fires(
+            "vip",
+            &[view(3, "2026-11-25T10:00:00Z", "nurse2", "101000")]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn deceased_after_the_date_of_death_only() {
+    assert!(
+        fires(
+            "deceased",
+            &[view(1, "2026-11-10T23:59:00Z", "nurse2", "100888")]
+        )
+        .is_empty()
+    );
+    let r = fires(
+        "deceased",
+        &[view(2, "2026-11-11T00:00:00Z", "nurse2", "100888")],
+    );
+    assert!(
+        r[0].contains("1 days after the patient's death on 2026-11-10"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn terminated_after_the_date_and_suspended_always() {
+    assert!(
+        fires(
+            "terminated",
+            &[view(1, "2026-11-20T17:00:00Z", "frank", "101000")]
+        )
+        .is_empty()
+    );
+    let r = fires(
+        "terminated",
+        &[view(2, "2026-11-21T08:00:00Z", "frank", "101000")],
+    );
+    assert!(r[0].contains("terminated on 2026-11-20"), "{r:?}");
+    assert_eq!(
+        fires(
+            "terminated",
+            &[view(3, "2026-11-01T08:00:00Z", "spark", "101000")]
+        )
+        .len(),
+        1
+    );
+}
+
+#[test]
+fn after_hours_at_the_shift_boundary_minute() {
+    // Wednesday 2026-11-25; nurse1 works 07:00-19:00
+    let at = |id, hm: &str| {
+        view(
+            id,
+            Box::leak(format!("2026-11-25T{hm}:00Z").into_boxed_str()),
+            "nurse1",
+            "101000",
+        )
+    };
+    assert!(fires("after-hours", &[at(1, "07:00")]).is_empty());
+    assert!(fires("after-hours", &[at(2, "18:59")]).is_empty());
+    assert_eq!(
+        fires("after-hours", &[at(3, "06:59")]),
+        ["nurse1 did view chart on 101000 at 06:59, outside shift 07:00-19:00"]
+    );
+    assert_eq!(fires("after-hours", &[at(4, "19:00")]).len(), 1);
+    // a night shift from the roster
+    assert!(
+        fires(
+            "after-hours",
+            &[view(5, "2026-11-25T02:00:00Z", "nurse2", "101000")]
+        )
+        .is_empty()
+    );
+    // weekends (Saturday 2026-11-28) count against the default office
+    // hours, not against a shift from the roster (wards run all week)
+    assert!(
+        fires(
+            "after-hours",
+            &[view(6, "2026-11-28T10:00:00Z", "nurse3", "101000")]
+        )[0]
+        .contains("on a Saturday")
+    );
+    assert!(
+        fires(
+            "after-hours",
+            &[view(8, "2026-11-28T10:00:00Z", "nurse1", "101000")]
+        )
+        .is_empty()
+    );
+    let mut cfg = RulesConfig::default();
+    cfg.after_hours.weekends = false;
+    assert!(
+        run(
+            "after-hours",
+            &cfg,
+            &[view(7, "2026-11-28T10:00:00Z", "nurse3", "101000")]
+        )
+        .is_empty()
+    );
+}
+
+fn failure<'a>(id: i64, at: &'a str, actor: &'a str, client: &'a str) -> RuleEvent<'a> {
+    RuleEvent {
+        client: Some(client),
+        ..ev(id, at, actor, None, "login", Outcome::Failure)
+    }
+}
+
+#[test]
+fn failed_burst_one_short_and_exact() {
+    let times = [
+        "10:00:00", "10:01:00", "10:02:00", "10:03:00", "10:09:59", "10:20:00",
+    ];
+    let ts: Vec<String> = times.iter().map(|h| format!("2026-11-25T{h}Z")).collect();
+    let evs: Vec<_> = ts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| failure(i as i64, t, "root", "203.0.113.9"))
+        .collect();
+    // four failures: one short
+    assert!(fires("failed-burst", &evs[..4]).is_empty());
+    // the fifth, within ten minutes, makes a burst by account and by address
+    let f = run("failed-burst", &RulesConfig::default(), &evs[..5]);
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].event_ids, vec![0, 1, 2, 3, 4]);
+    assert!(
+        f[0].reason
+            .starts_with("5 failed logins for account root within 10 minutes"),
+        "{}",
+        f[0].reason
+    );
+    assert!(f[1].reason.starts_with("5 failed logins from 203.0.113.9"));
+    // the sixth, ten minutes later, stands alone
+    let late = run(
+        "failed-burst",
+        &RulesConfig::default(),
+        &[evs[0], evs[1], evs[2], evs[3], evs[5]],
+    );
+    assert!(late.is_empty());
+}
+
+#[test]
+fn success_after_failures() {
+    let evs = [
+        failure(1, "2026-11-25T03:40:00Z", "backup", "198.51.100.23"),
+        failure(2, "2026-11-25T03:40:20Z", "backup", "198.51.100.23"),
+        failure(3, "2026-11-25T03:40:40Z", "backup", "198.51.100.23"),
+        RuleEvent {
+            client: Some("198.51.100.23"),
+            ..ev(
+                4,
+                "2026-11-25T03:42:30Z",
+                "backup",
+                None,
+                "login",
+                Outcome::Success,
+            )
+        },
+    ];
+    let f = run("success-after-failures", &RulesConfig::default(), &evs);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].event_ids, vec![4, 1, 2, 3]);
+    assert_eq!(
+        f[0].reason,
+        "backup logged in from 198.51.100.23 at 03:42 after 3 failed attempts for this account in the previous 30 minutes"
+    );
+    assert!(
+        run(
+            "success-after-failures",
+            &RulesConfig::default(),
+            &[evs[1], evs[2], evs[3]]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn unknown_accounts_and_privilege() {
+    let probe = RuleEvent {
+        client: Some("45.1.2.3"),
+        ..ev(
+            1,
+            "2026-11-25T03:00:00Z",
+            "oracle",
+            None,
+            "invalid-user",
+            Outcome::Failure,
+        )
+    };
+    assert!(fires("unknown-account", &[probe])[0].contains("does not exist"));
+    // with a roster, a login by an account nobody holds
+    let stranger = ev(
+        2,
+        "2026-11-25T10:00:00Z",
+        "tempvendor",
+        None,
+        "login",
+        Outcome::Success,
+    );
+    assert!(fires("unknown-account", &[stranger])[0].contains("no one on the workforce roster"));
+    let known = ev(
+        3,
+        "2026-11-25T10:00:00Z",
+        "nurse1",
+        None,
+        "login",
+        Outcome::Success,
+    );
+    assert!(fires("unknown-account", &[known]).is_empty());
+
+    let sudo = |id, target| RuleEvent {
+        detail: Some("/bin/cat /etc/shadow"),
+        ..ev(
+            id,
+            "2026-11-25T10:00:00Z",
+            "alice",
+            Some(target),
+            "sudo",
+            Outcome::Success,
+        )
+    };
+    assert!(fires("privileged", &[sudo(4, "root")])[0].contains("as root with sudo"));
+    assert!(fires("privileged", &[sudo(5, "postgres")]).is_empty());
+    let ddl = ev(
+        6,
+        "2026-11-25T10:00:00Z",
+        "dba",
+        Some("public.patients"),
+        "ddl",
+        Outcome::Success,
+    );
+    assert!(fires("privileged", &[ddl])[0].contains("DDL statement on public.patients"));
+    let iam = ev(
+        7,
+        "2026-11-25T10:00:00Z",
+        "arn:aws:iam::1:user/x",
+        None,
+        "AttachUserPolicy",
+        Outcome::Success,
+    );
+    assert_eq!(fires("privileged", &[iam]).len(), 1);
+    let read = ev(
+        8,
+        "2026-11-25T10:00:00Z",
+        "arn:aws:iam::1:user/x",
+        None,
+        "GetUser",
+        Outcome::Success,
+    );
+    assert!(fires("privileged", &[read]).is_empty());
+}
+
+#[test]
+fn break_glass() {
+    let btg = RuleEvent {
+        detail: Some("Break the glass: trauma"),
+        ..view(1, "2026-11-25T03:20:00Z", "drreyes", "100777")
+    };
+    assert!(fires("break-glass", &[btg])[0].contains("break-the-glass"));
+    assert!(
+        fires(
+            "break-glass",
+            &[view(2, "2026-11-25T03:20:00Z", "drreyes", "100777")]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn first_seen_after_the_learning_period() {
+    let login = |id, at, client| RuleEvent {
+        client: Some(client),
+        ..ev(id, at, "dave", None, "login", Outcome::Success)
+    };
+    let evs = [
+        login(1, "2026-11-01T10:00:00Z", "10.20.1.40"),
+        login(2, "2026-11-03T10:00:00Z", "10.20.1.41"), // still learning (7 days)
+        login(3, "2026-11-20T10:00:00Z", "10.20.1.40"), // known
+        login(4, "2026-11-20T11:00:00Z", "185.220.101.7"),
+    ];
+    let r = fires("first-seen", &evs);
+    assert_eq!(
+        r,
+        [
+            "dave logged in from address 185.220.101.7 for the first time, at 11:00 (known since 2026-11-01)"
+        ]
+    );
+}
+
+/// A day of auth traffic with bursts, written as one file or in two halves.
+fn day_of_auth() -> Vec<String> {
+    let mut lines = Vec::new();
+    for i in 0..200u32 {
+        let (h, m, s) = (i / 60 % 24, i % 60, (i * 7) % 60);
+        let line = match i % 10 {
+            0..=5 => format!(
+                "Nov 25 {h:02}:{m:02}:{s:02} bastion sshd[{i}]: Failed password for root from 203.0.113.{} port {i} ssh2",
+                i % 3
+            ),
+            6 => format!(
+                "Nov 25 {h:02}:{m:02}:{s:02} bastion sshd[{i}]: Accepted password for root from 203.0.113.{} port {i} ssh2",
+                i % 3
+            ),
+            7 => format!(
+                "Nov 25 {h:02}:{m:02}:{s:02} bastion sudo: alice : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/id"
+            ),
+            _ => format!(
+                "Nov 25 {h:02}:{m:02}:{s:02} bastion sshd[{i}]: Invalid user u{i} from 198.51.100.{} port {i}",
+                i % 5
+            ),
+        };
+        lines.push(line);
+    }
+    lines
+}
+
+fn items_of(s: &dyn Store) -> BTreeMap<String, Vec<i64>> {
+    s.items(&vigil_domain::query::Query::default(), 0)
+        .unwrap()
+        .into_iter()
+        .map(|i| {
+            let key = format!(
+                "{}|{}",
+                i.title,
+                i.rules
+                    .iter()
+                    .map(|r| r.rule.clone())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            (key, i.event_ids)
+        })
+        .collect()
+}
+
+fn engine_for(s: &dyn Store) -> Engine {
+    let mut cfg = RulesConfig::default();
+    cfg.sampling.enabled = false;
+    Engine::new(&cfg, HashSet::new(), s, t("2026-11-27T00:00:00Z")).unwrap()
+}
+
+fn a_day_in_two_halves_gives_the_same_items_as_whole_and_rerun_adds_nothing(b: Backend) {
+    let lines = day_of_auth();
+    let whole_dir = tempfile::tempdir().unwrap();
+    let halves_dir = tempfile::tempdir().unwrap();
+    let mtime = "2026-11-26T00:00:00Z";
+    let write = |path: &std::path::Path, ls: &[String]| {
+        std::fs::write(path, ls.join("\n") + "\n").unwrap();
+        let t: DateTime<Utc> = mtime.parse().unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(t.into())
+            .unwrap();
+    };
+
+    let mut whole = store_on(b, whole_dir.path()).unwrap();
+    let src = source(&mut *whole, "bastion");
+    let log = whole_dir.path().join("auth.log");
+    write(&log, &lines);
+    let mut e = engine_for(&*whole);
+    vigil_app::ingest::read_file(&mut *whole, &src, &log, true, Some(&mut e)).unwrap();
+
+    let mut halves = store_on(b, halves_dir.path()).unwrap();
+    let src2 = source(&mut *halves, "bastion");
+    let log2 = halves_dir.path().join("auth.log");
+    write(&log2, &lines[..97]);
+    let mut e2 = engine_for(&*halves);
+    vigil_app::ingest::read_file(&mut *halves, &src2, &log2, true, Some(&mut e2)).unwrap();
+    write(&log2, &lines);
+    // a new process for the second half: history comes from the store
+    let mut e3 = engine_for(&*halves);
+    vigil_app::ingest::read_file(&mut *halves, &src2, &log2, true, Some(&mut e3)).unwrap();
+
+    let a = items_of(&*whole);
+    assert!(a.keys().any(|k| k.contains("failed-burst")), "{a:?}");
+    assert_eq!(a, items_of(&*halves));
+
+    // a rerun over everything finds the same items, and doubles nothing
+    let links = |s: &dyn Store| -> usize { items_of(s).values().map(Vec::len).sum() };
+    let n_links = links(&*halves);
+    let mut again = engine_for(&*halves);
+    again
+        .catch_up(&mut *halves, Some(t("2026-01-01T00:00:00Z")))
+        .unwrap();
+    assert_eq!(a, items_of(&*halves));
+    assert_eq!(n_links, links(&*halves));
+}
+
+fn suppressions_apply_until_they_expire(b: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store_on(b, dir.path()).unwrap();
+    let src = source(&mut *s, "bastion");
+    let who = vigil_review::Reviewer {
+        name: "alice".into(),
+        session: "s".into(),
+    };
+    let now = t("2026-11-26T12:00:00Z");
+    // expected: alice's sudo, until next week; an expired one for bob
+    vigil_review::suppression::add(
+        &mut *s,
+        &who,
+        now,
+        &Suppression {
+            id: 0,
+            actor: "alice".into(),
+            subject: None,
+            rule: Some("privileged".into()),
+            until: t("2026-12-01T00:00:00Z"),
+            reason: "patch window".into(),
+            owner: String::new(),
+        },
+    )
+    .unwrap();
+    let past = vigil_review::suppression::add(
+        &mut *s,
+        &who,
+        now,
+        &Suppression {
+            id: 0,
+            actor: "bob".into(),
+            subject: None,
+            rule: Some("privileged".into()),
+            until: t("2026-11-26T13:00:00Z"),
+            reason: "was expected yesterday".into(),
+            owner: String::new(),
+        },
+    );
+    assert!(past.is_ok());
+    let log = dir.path().join("auth.log");
+    std::fs::write(
+        &log,
+        "Nov 27 10:00:00 bastion sudo: alice : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/id\nNov 27 10:00:01 bastion sudo: bob : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/id\n",
+    )
+    .unwrap();
+    let mut cfg = RulesConfig::default();
+    cfg.sampling.enabled = false;
+    // a day later: bob's suppression expired, alice's still runs
+    let mut e = Engine::new(&cfg, HashSet::new(), &*s, t("2026-11-27T12:00:00Z")).unwrap();
+    let r = vigil_app::ingest::read_file(&mut *s, &src, &log, true, Some(&mut e)).unwrap();
+    assert_eq!(r.rules.suppressed, 1);
+    // (the queue's own hiding uses the real clock: show everything here)
+    let mut q = vigil_domain::query::Query::parse("rule:privileged").unwrap();
+    q.show_suppressed = true;
+    let items = s.items(&q, 0).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].actor.as_ref().unwrap().as_str(), "bob");
+    let ledger = s.ledger_for("suppression:1").unwrap();
+    assert_eq!(ledger[0].action, "suppression.add");
+    // an expiry in the past is refused
+    let refused = vigil_review::suppression::add(
+        &mut *s,
+        &who,
+        now,
+        &Suppression {
+            id: 0,
+            actor: "x".into(),
+            subject: None,
+            rule: None,
+            until: t("2026-11-01T00:00:00Z"),
+            reason: "r".into(),
+            owner: String::new(),
+        },
+    );
+    assert!(refused.is_err());
+}
+
+fn the_openssh_guessing_bursts_are_flagged_with_their_accounts_and_addresses(b: Backend) {
+    let Some(corpus) = corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store_on(b, dir.path()).unwrap();
+    let src = source(&mut *s, "labsz");
+    let mut e = engine_for(&*s);
+    vigil_app::ingest::read_file(
+        &mut *s,
+        &src,
+        &corpus.join("openssh/OpenSSH_2k.log"),
+        true,
+        Some(&mut e),
+    )
+    .unwrap();
+    let bursts = s
+        .items(
+            &vigil_domain::query::Query::parse("rule:failed-burst").unwrap(),
+            0,
+        )
+        .unwrap();
+    let titles: Vec<String> = bursts.iter().map(|i| i.title.to_string()).collect();
+    for who in [
+        "183.62.140.253",
+        "187.141.143.180",
+        "103.99.0.122",
+        "112.95.230.3",
+        "root",
+    ] {
+        assert!(
+            titles.iter().any(|t| t.contains(&format!(": {who} on "))),
+            "no burst item for {who}: {titles:?}"
+        );
+    }
+    // the biggest one lists its failures: all of them, as one decision
+    let big = bursts
+        .iter()
+        .find(|i| i.title.as_str().contains("183.62.140.253"))
+        .unwrap();
+    assert!(big.event_ids.len() >= 280, "{}", big.event_ids.len());
+    assert!(
+        big.rules[0]
+            .reason
+            .as_str()
+            .contains("failed logins from 183.62.140.253")
+    );
+}
+
+fn volume_spike_against_the_actors_own_baseline(b: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store_on(b, dir.path()).unwrap();
+    let patients: Vec<Patient> = (0..100)
+        .map(|i| patient(&format!("{}", 200_000 + i), "P Q"))
+        .collect();
+    s.replace_patients(&patients).unwrap();
+    s.replace_people(&[person("E1", "Tom Brown", &["nurse7"])])
+        .unwrap();
+    let cols = vigil_sources::access_csv::CsvColumns {
+        actor: "user".into(),
+        subject: "mrn".into(),
+        occurred_at: "time".into(),
+        action: None,
+        outcome: None,
+        client: None,
+        host: None,
+        detail: None,
+        time_format: None,
+    };
+    let id = s.ensure_source("ehr", "access-csv").unwrap();
+    let src = vigil_app::ingest::FileSource {
+        id,
+        name: "ehr".into(),
+        kind: vigil_sources::SourceKind::AccessCsv,
+        zone: None,
+        options: vigil_sources::ParserOptions {
+            columns: Some(cols),
+            ..Default::default()
+        },
+    };
+    let mut csv = String::from("user,mrn,time\n");
+    // a baseline of 5 records a day, then 19 (one short of the minimum), then 40
+    for d in 10..20 {
+        for p in 0..5 {
+            csv.push_str(&format!(
+                "nurse7,{},2026-11-{d} 10:{p:02}:00\n",
+                200_000 + p
+            ));
+        }
+    }
+    for p in 0..19 {
+        csv.push_str(&format!("nurse7,{},2026-11-20 11:{p:02}:00\n", 200_000 + p));
+    }
+    for p in 0..40 {
+        csv.push_str(&format!("nurse7,{},2026-11-21 11:{p:02}:00\n", 200_000 + p));
+    }
+    let f = dir.path().join("access.csv");
+    std::fs::write(&f, csv).unwrap();
+    let mut e = engine_for(&*s);
+    vigil_app::ingest::read_file(&mut *s, &src, &f, true, Some(&mut e)).unwrap();
+    let spikes = s
+        .items(
+            &vigil_domain::query::Query::parse("rule:volume-spike").unwrap(),
+            0,
+        )
+        .unwrap();
+    assert_eq!(spikes.len(), 1, "{spikes:?}");
+    assert!(
+        spikes[0].rules[0]
+            .reason
+            .as_str()
+            .contains("nurse7 opened 40 patient records on 2026-11-21"),
+        "{}",
+        spikes[0].rules[0].reason
+    );
+}
+
+on_both_stores!(
+    a_day_in_two_halves_gives_the_same_items_as_whole_and_rerun_adds_nothing,
+    suppressions_apply_until_they_expire,
+    the_openssh_guessing_bursts_are_flagged_with_their_accounts_and_addresses,
+    volume_spike_against_the_actors_own_baseline,
+);
