@@ -93,7 +93,7 @@ fn main() -> color_eyre::Result<()> {
         let mut s = State::new("alice".into(), "sqlite:demo/vigil.db".into(), vec![]);
         let q = Query::parse(filter)?;
         update(&mut s, Action::Resized(u64::from(h)));
-        s.filter = filter.to_owned();
+        s.queue.filter = filter.to_owned();
         update(
             &mut s,
             Action::Loaded {
@@ -102,7 +102,7 @@ fn main() -> color_eyre::Result<()> {
                 items: store.items_page(&q, 0, WINDOW)?,
             },
         );
-        if let Some(first) = s.items.first().cloned() {
+        if let Some(first) = s.queue.items.first().cloned() {
             let patients = vigil_app::screens::Patients::of(store.as_ref())?;
             // the detail pane as the screen's worker loads it, masks and all
             if let Some(d) = vigil_app::screens::load_detail(store.as_ref(), &patients, first.id)? {

@@ -110,8 +110,8 @@ fn main() -> color_eyre::Result<()> {
     println!(
         "first full frame: {:.1} ms ({} items in the queue, {} loaded)",
         first.as_secs_f64() * 1000.0,
-        s.total,
-        s.items.len()
+        s.queue.total,
+        s.queue.items.len()
     );
 
     let key = |c: KeyCode| Action::Key(KeyEvent::new(c, KeyModifiers::NONE));

@@ -139,11 +139,7 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
             Ok(r) => r,
             Err(e) => {
                 failed = true;
-                FileReport {
-                    path: f.display().to_string(),
-                    note: Some(format!("error: {e:#}")),
-                    ..FileReport::default()
-                }
+                FileReport::failed(f.display().to_string(), format!("{e:#}"))
             }
         };
         listing.row(&r, report_cells(&r))?;

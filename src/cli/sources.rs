@@ -54,7 +54,9 @@ pub struct SourceRow {
 }
 
 fn health(s: Option<&SourceStatus>) -> &'static str {
-    vigil_app::pull::health(s, None, None, Utc::now()).state
+    vigil_app::pull::health(s, None, None, Utc::now())
+        .state
+        .as_str()
 }
 
 fn checkpoint_summary(streams: &[Stream]) -> String {
@@ -122,7 +124,7 @@ pub fn rows(ctx: &Context) -> Result<Vec<SourceRow>> {
             name: SafeText::new(&c.name),
             kind: text(c.kind.as_str()),
             configured: true,
-            health: h.state,
+            health: h.state.as_str(),
             next_retry: h.next_retry,
             stale: h.stale,
             // (an API source's address, without anything secret in it)

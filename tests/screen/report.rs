@@ -5,6 +5,7 @@
 use crate::common;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use vigil::cli::report::{csv, html, markdown};
 use vigil_domain::Disposition;
 use vigil_review::report;
 use vigil_review::{Act, IncidentChange, NewIncident, Policy, Reviewer, ops};
@@ -123,10 +124,10 @@ fn the_report_says_what_an_auditor_asks_and_no_patient_names() {
         "the demo's corrupted line"
     );
 
-    let md = stable(&report::markdown(&r), &head);
-    let csv = stable(&report::csv(&r), &head);
+    let md = stable(&markdown::markdown(&r), &head);
+    let csv = stable(&csv::csv(&r), &head);
     let json = stable(&serde_json::to_string_pretty(&r).unwrap(), &head);
-    let html = stable(&report::html(&r), &head);
+    let html = stable(&html::html(&r), &head);
 
     // no patient name or MRN from the demographics, in any format
     let patients = store.patients().unwrap();

@@ -131,7 +131,7 @@ fn every_screen_at_two_sizes_in_two_themes() {
                 let name = match screen {
                     Some(sc) => {
                         if sc != Screen::Queue {
-                            s.screen = sc;
+                            s.screens.screen = sc;
                             let l = vigil_app::screens::listing(
                                 store.as_ref(),
                                 &config,

@@ -61,9 +61,23 @@ pub struct FileReport {
     /// What the rules made of the new events.
     #[serde(skip)]
     pub rules: EvalReport,
+    /// Why the file could not be read (its `note` says so too): the pull
+    /// reports the source as failing.
+    #[serde(skip)]
+    pub error: Option<String>,
 }
 
 impl FileReport {
+    /// A file that could not be read, for the reason given.
+    pub fn failed(path: String, why: String) -> FileReport {
+        FileReport {
+            path,
+            note: Some(format!("error: {why}")),
+            error: Some(why),
+            ..FileReport::default()
+        }
+    }
+
     pub fn add(&mut self, other: &FileReport) {
         self.events += other.events;
         self.duplicates += other.duplicates;
@@ -280,10 +294,12 @@ pub fn read_command(
     let mut report = result?;
     if !status.success() {
         let text = String::from_utf8_lossy(&errs);
-        report.note = Some(format!(
-            "error: {prog} exited with {status}: {}",
+        let why = format!(
+            "{prog} exited with {status}: {}",
             vigil_domain::SafeText::new(text.trim()).as_str()
-        ));
+        );
+        report.note = Some(format!("error: {why}"));
+        report.error = Some(why);
     }
     Ok(report)
 }
@@ -707,11 +723,10 @@ pub fn pull(
     for (i, (path, _)) in files.iter().enumerate() {
         match read_file(store, src, path, i != newest, rules.as_deref_mut()) {
             Ok(r) => reports.push(r),
-            Err(e) => reports.push(FileReport {
-                path: path.display().to_string(),
-                note: Some(format!("error: {e:#}")),
-                ..FileReport::default()
-            }),
+            Err(e) => reports.push(FileReport::failed(
+                path.display().to_string(),
+                format!("{e:#}"),
+            )),
         }
     }
     Ok(reports)

@@ -148,11 +148,7 @@ pub fn pull_source(
         let files = match &s.command {
             Some(argv) => vec![
                 crate::ingest::read_command(store, &src, argv, rules).unwrap_or_else(|e| {
-                    crate::ingest::FileReport {
-                        path: format!("command: {}", argv.join(" ")),
-                        note: Some(format!("error: {e:#}")),
-                        ..Default::default()
-                    }
+                    FileReport::failed(format!("command: {}", argv.join(" ")), format!("{e:#}"))
                 }),
             ],
             None => pull(store, &src, pattern, rules)?,
@@ -161,7 +157,7 @@ pub fn pull_source(
         let mut errors = Vec::new();
         for f in &files {
             sum.add(f);
-            if let Some(n) = f.note.as_deref().filter(|n| n.starts_with("error")) {
+            if let Some(n) = f.note.as_deref().filter(|_| f.error.is_some()) {
                 errors.push(format!("{}: {n}", f.path));
             }
         }
@@ -214,8 +210,7 @@ pub fn pull_sources<'a>(
 /// How a source is doing, as `vigil sources` and the screen show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Health {
-    /// `ok`, `error` or `never pulled`.
-    pub state: &'static str,
+    pub state: HealthState,
     /// When a failing source is tried again: its last pull plus its
     /// interval (the screen and a cron `vigil pull` both keep to it).
     pub next_retry: Option<chrono::DateTime<Utc>>,
@@ -224,13 +219,40 @@ pub struct Health {
     pub stale: bool,
 }
 
+/// Whether a source's last pull worked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthState {
+    Ok,
+    Error,
+    #[serde(rename = "never pulled")]
+    NeverPulled,
+}
+
+impl HealthState {
+    /// As the table, the screen and the JSON output write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthState::Ok => "ok",
+            HealthState::Error => "error",
+            HealthState::NeverPulled => "never pulled",
+        }
+    }
+}
+
+impl std::fmt::Display for HealthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Health {
     /// `ok`, `error, stale`, …: as the table and the screen show it.
     pub fn label(&self) -> String {
         if self.stale {
             format!("{}, stale", self.state)
         } else {
-            self.state.to_owned()
+            self.state.to_string()
         }
     }
 }
@@ -261,12 +283,14 @@ pub fn health(
 ) -> Health {
     let (ok, pulled) = status.map_or((None, None), |s| (s.last_success_at, s.last_pull_at));
     let state = match (ok, pulled) {
-        (_, None) => "never pulled",
-        (Some(ok), Some(p)) if ok >= p => "ok",
-        _ => "error",
+        (_, None) => HealthState::NeverPulled,
+        (Some(ok), Some(p)) if ok >= p => HealthState::Ok,
+        _ => HealthState::Error,
     };
     let next_retry = match (state, pulled, interval) {
-        ("error", Some(p), Some(i)) => Some(p + chrono::Duration::from_std(i).unwrap_or_default()),
+        (HealthState::Error, Some(p), Some(i)) => {
+            Some(p + chrono::Duration::from_std(i).unwrap_or_default())
+        }
         _ => None,
     };
     let stale = match (pulled, cadence) {
@@ -311,16 +335,19 @@ mod tests {
         let h = health(None, five, day, now);
         assert_eq!(
             (h.state, h.next_retry, h.stale),
-            ("never pulled", None, false)
+            (HealthState::NeverPulled, None, false)
         );
         let s = status(Some("2026-11-26T11:00:00Z"), Some("2026-11-26T11:00:00Z"));
         let h = health(Some(&s), five, day, now);
-        assert_eq!((h.state, h.next_retry, h.stale), ("ok", None, false));
+        assert_eq!(
+            (h.state, h.next_retry, h.stale),
+            (HealthState::Ok, None, false)
+        );
         // failing since yesterday morning: retried five minutes after the
         // last try, and stale as a daily source
         let s = status(Some("2026-11-25T09:00:00Z"), Some("2026-11-26T11:58:00Z"));
         let h = health(Some(&s), five, day, now);
-        assert_eq!(h.state, "error");
+        assert_eq!(h.state, HealthState::Error);
         assert_eq!(h.next_retry, Some("2026-11-26T12:03:00Z".parse().unwrap()));
         assert!(h.stale);
         // the same on a weekly cadence is not stale yet

@@ -124,15 +124,36 @@ pub fn load_detail(
         None => Vec::new(),
     };
     let mut phi = Vec::new();
-    let subjects = item.subject.iter().chain(
-        events
-            .iter()
-            .chain(&related)
-            .filter_map(|e| e.subject.as_ref()),
-    );
+    // A patient's identifier may be in the text as well as the subject (a
+    // logged statement's `WHERE mrn = 100478`): every token of the text the
+    // detail shows is looked up too.
+    let shown = events
+        .iter()
+        .chain(&related)
+        .flat_map(|e| [Some(&e.raw), e.detail.as_ref()].into_iter().flatten())
+        .chain([&item.title]);
+    let mut mentioned: Vec<&str> = Vec::new();
+    for text in shown {
+        mentioned.extend(
+            text.as_str()
+                .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '_')
+                .filter(|w| patients.0.contains_key(*w)),
+        );
+    }
+    let subjects = item
+        .subject
+        .iter()
+        .chain(
+            events
+                .iter()
+                .chain(&related)
+                .filter_map(|e| e.subject.as_ref()),
+        )
+        .map(|s| s.as_str())
+        .chain(mentioned);
     for s in subjects {
-        if let Some(name) = patients.0.get(s.as_str()) {
-            phi.push(s.as_str().to_owned());
+        if let Some(name) = patients.0.get(s) {
+            phi.push(s.to_owned());
             phi.push(name.clone());
             // a surname or given name alone, as a reason or a raw line names it
             phi.extend(

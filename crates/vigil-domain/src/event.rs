@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Outcome, SafeText};
 
-/// How an event's instant was worked out (FORMATS.md rule 4): from an explicit
+/// How an event's instant was worked out (parser rule 4 in ARCHITECTURE.md): from an explicit
 /// offset, from the source's configured zone, or by assuming UTC; and whether
 /// the year was inferred because the header had none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,7 +59,7 @@ impl TimeBasis {
 }
 
 /// An event as a parser hands it to the store. Text fields are already
-/// neutralized; `raw` keeps the source bytes exactly (FORMATS.md rule 2).
+/// neutralized; `raw` keeps the source bytes exactly (parser rule 2 in ARCHITECTURE.md).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
     pub occurred_at: DateTime<Utc>,

@@ -270,138 +270,43 @@ fn act_on(
             disposition,
             note,
             reopen,
-        } => {
-            if let Some(r) = held_by_other {
-                return Ok(refused(item_id, r));
-            }
-            if let Some(actor) = item.actor.clone()
-                && is_self(tx, who, &actor)?
-            {
-                let r = Refusal::SelfReview { actor };
-                record_refusal(tx, who, now, item_id, &r)?;
-                return Ok(refused(item_id, r));
-            }
-            let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-            if policy.notes_required.contains(disposition) && note.is_none() {
-                return Ok(refused(item_id, Refusal::NoteRequired(*disposition)));
-            }
-            if !open {
-                if !reopen {
-                    return Ok(refused(item_id, already(tx, &item)?));
-                }
-                let reopen_id = uuid::Uuid::new_v4().to_string();
-                let after = cleared(&item, Status::Reopened);
-                write_decision(
-                    tx, who, now, &item, &after, &reopen_id, "reopen", None, note, None,
-                )?;
-                item = saved(after);
-            }
-            let mut after = item.clone();
-            after.status = Status::Decided;
-            after.disposition = Some(*disposition);
-            after.decision_id = Some(id.to_owned());
-            after.approval = policy
-                .second_approval
-                .contains(disposition)
-                .then(|| "pending".to_owned());
-            after.claimed_by = None;
-            after.claim_expires = None;
-            write_decision(
+        } => decide(
+            On {
                 tx,
+                policy,
                 who,
                 now,
-                &item,
-                &after,
                 id,
-                "decide",
-                Some(*disposition),
-                note,
-                None,
-            )?;
-            Ok(done(&after, Some(id)))
-        }
-        Act::Undo => {
-            let Some(current) = item.decision_id.clone() else {
-                return Ok(refused(item_id, Refusal::NothingToUndo));
-            };
-            let Some(d) = tx.decision(&current)? else {
-                return Ok(refused(item_id, Refusal::NothingToUndo));
-            };
-            let window = chrono::Duration::from_std(policy.undo_window)?;
-            let mine = d.reviewer == who.name
-                && d.kind == "decide"
-                && (d.session.as_deref() == Some(who.session.as_str())
-                    || now - d.decided_at <= window);
-            if !mine || item.approval.as_deref() == Some("approved") {
-                return Ok(refused(item_id, Refusal::NothingToUndo));
-            }
-            let after = cleared(&item, d.prior_status.unwrap_or(Status::New));
-            write_decision(
+            },
+            item,
+            held_by_other,
+            open,
+            disposition,
+            note,
+            reopen,
+        ),
+        Act::Undo => undo(
+            On {
                 tx,
+                policy,
                 who,
                 now,
-                &item,
-                &after,
                 id,
-                "revert",
-                None,
-                None,
-                Some(&current),
-            )?;
-            Ok(done(&after, Some(id)))
-        }
-        Act::Approve { note } | Act::Reject { note } => {
-            if item.approval.as_deref() != Some("pending") {
-                return Ok(refused(item_id, Refusal::NotAwaitingApproval));
-            }
-            let current = item.decision_id.clone().unwrap_or_default();
-            let first = tx.decision(&current)?;
-            if first.as_ref().is_some_and(|d| d.reviewer == who.name) {
-                return Ok(refused(item_id, Refusal::OwnDecision));
-            }
-            if let Some(actor) = item.actor.clone()
-                && is_self(tx, who, &actor)?
-            {
-                let r = Refusal::SelfReview { actor };
-                record_refusal(tx, who, now, item_id, &r)?;
-                return Ok(refused(item_id, r));
-            }
-            let note = note.as_deref();
-            let after = if matches!(act, Act::Approve { .. }) {
-                let mut after = item.clone();
-                after.approval = Some("approved".into());
-                let disposition = item.disposition;
-                write_decision(
-                    tx,
-                    who,
-                    now,
-                    &item,
-                    &after,
-                    id,
-                    "approve",
-                    disposition,
-                    note,
-                    None,
-                )?;
-                after
-            } else {
-                let after = cleared(&item, Status::Reopened);
-                write_decision(
-                    tx,
-                    who,
-                    now,
-                    &item,
-                    &after,
-                    id,
-                    "reject",
-                    None,
-                    note,
-                    Some(&current),
-                )?;
-                after
-            };
-            Ok(done(&after, Some(id)))
-        }
+            },
+            item,
+        ),
+        Act::Approve { note } | Act::Reject { note } => approve_or_reject(
+            On {
+                tx,
+                policy,
+                who,
+                now,
+                id,
+            },
+            item,
+            act,
+            note,
+        ),
         Act::Reopen { note } => {
             if open {
                 return Ok(done(&item, None));
@@ -433,6 +338,188 @@ fn act_on(
             Ok(done(&item, None))
         }
     }
+}
+
+/// What every act is done with: the open transaction, the policy, who and
+/// when, and the act's decision id.
+struct On<'a> {
+    tx: &'a mut dyn ReviewTx,
+    policy: &'a Policy,
+    who: &'a Reviewer,
+    now: DateTime<Utc>,
+    id: &'a str,
+}
+
+/// A disposition for an open item (or a decided one, with `reopen`), for
+/// approval first when the policy asks for a second reviewer.
+fn decide(
+    on: On<'_>,
+    mut item: ItemState,
+    held_by_other: Option<Refusal>,
+    open: bool,
+    disposition: &Disposition,
+    note: &Option<String>,
+    reopen: &bool,
+) -> Result<ActOutcome> {
+    let On {
+        tx,
+        policy,
+        who,
+        now,
+        id,
+    } = on;
+    let item_id = item.id;
+    if let Some(r) = held_by_other {
+        return Ok(refused(item_id, r));
+    }
+    if let Some(actor) = item.actor.clone()
+        && is_self(tx, who, &actor)?
+    {
+        let r = Refusal::SelfReview { actor };
+        record_refusal(tx, who, now, item_id, &r)?;
+        return Ok(refused(item_id, r));
+    }
+    let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if policy.notes_required.contains(disposition) && note.is_none() {
+        return Ok(refused(item_id, Refusal::NoteRequired(*disposition)));
+    }
+    if !open {
+        if !reopen {
+            return Ok(refused(item_id, already(tx, &item)?));
+        }
+        let reopen_id = uuid::Uuid::new_v4().to_string();
+        let after = cleared(&item, Status::Reopened);
+        write_decision(
+            tx, who, now, &item, &after, &reopen_id, "reopen", None, note, None,
+        )?;
+        item = saved(after);
+    }
+    let mut after = item.clone();
+    after.status = Status::Decided;
+    after.disposition = Some(*disposition);
+    after.decision_id = Some(id.to_owned());
+    after.approval = policy
+        .second_approval
+        .contains(disposition)
+        .then(|| "pending".to_owned());
+    after.claimed_by = None;
+    after.claim_expires = None;
+    write_decision(
+        tx,
+        who,
+        now,
+        &item,
+        &after,
+        id,
+        "decide",
+        Some(*disposition),
+        note,
+        None,
+    )?;
+    Ok(done(&after, Some(id)))
+}
+
+/// Takes back the reviewer's own decision, within the undo window or the
+/// session that made it.
+fn undo(on: On<'_>, item: ItemState) -> Result<ActOutcome> {
+    let On {
+        tx,
+        policy,
+        who,
+        now,
+        id,
+    } = on;
+    let item_id = item.id;
+    let Some(current) = item.decision_id.clone() else {
+        return Ok(refused(item_id, Refusal::NothingToUndo));
+    };
+    let Some(d) = tx.decision(&current)? else {
+        return Ok(refused(item_id, Refusal::NothingToUndo));
+    };
+    let window = chrono::Duration::from_std(policy.undo_window)?;
+    let mine = d.reviewer == who.name
+        && d.kind == "decide"
+        && (d.session.as_deref() == Some(who.session.as_str()) || now - d.decided_at <= window);
+    if !mine || item.approval.as_deref() == Some("approved") {
+        return Ok(refused(item_id, Refusal::NothingToUndo));
+    }
+    let after = cleared(&item, d.prior_status.unwrap_or(Status::New));
+    write_decision(
+        tx,
+        who,
+        now,
+        &item,
+        &after,
+        id,
+        "revert",
+        None,
+        None,
+        Some(&current),
+    )?;
+    Ok(done(&after, Some(id)))
+}
+
+/// A second reviewer's approval or rejection of a decision awaiting it.
+fn approve_or_reject(
+    on: On<'_>,
+    item: ItemState,
+    act: &Act,
+    note: &Option<String>,
+) -> Result<ActOutcome> {
+    let On {
+        tx, who, now, id, ..
+    } = on;
+    let item_id = item.id;
+    if item.approval.as_deref() != Some("pending") {
+        return Ok(refused(item_id, Refusal::NotAwaitingApproval));
+    }
+    let current = item.decision_id.clone().unwrap_or_default();
+    let first = tx.decision(&current)?;
+    if first.as_ref().is_some_and(|d| d.reviewer == who.name) {
+        return Ok(refused(item_id, Refusal::OwnDecision));
+    }
+    if let Some(actor) = item.actor.clone()
+        && is_self(tx, who, &actor)?
+    {
+        let r = Refusal::SelfReview { actor };
+        record_refusal(tx, who, now, item_id, &r)?;
+        return Ok(refused(item_id, r));
+    }
+    let note = note.as_deref();
+    let after = if matches!(act, Act::Approve { .. }) {
+        let mut after = item.clone();
+        after.approval = Some("approved".into());
+        let disposition = item.disposition;
+        write_decision(
+            tx,
+            who,
+            now,
+            &item,
+            &after,
+            id,
+            "approve",
+            disposition,
+            note,
+            None,
+        )?;
+        after
+    } else {
+        let after = cleared(&item, Status::Reopened);
+        write_decision(
+            tx,
+            who,
+            now,
+            &item,
+            &after,
+            id,
+            "reject",
+            None,
+            note,
+            Some(&current),
+        )?;
+        after
+    };
+    Ok(done(&after, Some(id)))
 }
 
 /// The item with the decision in force taken off, left in `status`.

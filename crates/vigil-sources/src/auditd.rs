@@ -341,7 +341,7 @@ fn parse_record(line: &[u8], offset: u64) -> Result<Record, String> {
     Ok(rec)
 }
 
-/// `key=value` pairs with the audit quirks (FORMATS.md §3.2), from
+/// `key=value` pairs with the audit quirks (ARCHITECTURE.md, "Formats"), from
 /// `rec.text[from..to]`; `enriched` names keys `@KEY`.
 fn split_fields(rec: &mut Record, from: usize, to: usize, depth: u8, enriched: bool) {
     let execve = rec.kind == "EXECVE";

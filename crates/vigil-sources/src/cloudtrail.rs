@@ -1,5 +1,5 @@
 //! The `cloudtrail` kind: AWS CloudTrail events in each delivery shape
-//! (FORMATS.md §6.1): S3 log files `{"Records":[…]}` (gzip read whole), one
+//! (ARCHITECTURE.md, "Formats"): S3 log files `{"Records":[…]}` (gzip read whole), one
 //! event per document or per line (CloudWatch Logs, Lake exports), an
 //! EventBridge wrapper (`detail`), and `LookupEvents` pages whose events are
 //! JSON strings. Actor from `userIdentity`, action from `eventName`, outcome
@@ -58,7 +58,7 @@ fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     cur.as_str().filter(|x| !x.is_empty())
 }
 
-/// Who did it, by identity type (FORMATS.md §6.2).
+/// Who did it, by identity type (ARCHITECTURE.md, "Formats").
 fn actor(ui: &Value) -> Option<String> {
     let kind = s(ui, &["type"]).unwrap_or("");
     let session = || {

@@ -1,6 +1,6 @@
 //! The `fhir-auditevent` kind: FHIR R4 AuditEvent resources, one per line
 //! (NDJSON bulk export), one per file, or in a Bundle (searchset or
-//! collection; only `match` entries count). The mapping (FORMATS.md §5):
+//! collection; only `match` entries count). The mapping (ARCHITECTURE.md, "Formats"):
 //! actor from the requesting agent's `who`, patient from the entity whose
 //! `what` is a Patient (or a Patient agent), action from `subtype`/`action`,
 //! outcome from `outcome`; a break-the-glass purpose is kept in the detail

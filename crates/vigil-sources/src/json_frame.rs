@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use super::{RecordParser, Reject};
 use vigil_domain::NewEvent;
 
-/// Largest document held while waiting for it to close (FORMATS.md rule 3
+/// Largest document held while waiting for it to close (parser rule 3 in ARCHITECTURE.md
 /// caps a JSON document at 1 MiB; CloudTrail delivery files are bigger, so
 /// the whole-file cap is generous).
 pub const MAX_DOCUMENT: usize = 256 * 1024 * 1024;
@@ -139,7 +139,7 @@ impl JsonFrame {
         self.buf.extend_from_slice(line);
         // A raw newline inside a string is invalid JSON, but scanning on
         // keeps the document whole so it is quarantined as one record
-        // (FORMATS.md §6.3) rather than as a heap of fragments.
+        // (ARCHITECTURE.md, "Formats") rather than as a heap of fragments.
         match self.depth_after(line) {
             Some(0) if !self.in_str => Ok(true),
             Some(_) => Ok(false),

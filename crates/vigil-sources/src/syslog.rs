@@ -4,7 +4,7 @@
 //! and no zone), RFC 3339 (`2026-11-26T06:09:25.943276+00:00 host …`, with or
 //! without an offset) or RFC 5424 (`<PRI>1 TS host app procid msgid sd msg`).
 //! The year of an RFC 3164 line is inferred from the file's own time, walking
-//! forward across New Year (FORMATS.md 1.3); the zone of a zone-less header is
+//! forward across New Year (ARCHITECTURE.md, "Formats"); the zone of a zone-less header is
 //! the source's configured one, and the event says it was assumed.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -14,7 +14,7 @@ use super::RecordParser;
 use super::auth;
 use vigil_domain::{NewEvent, SafeText, TimeBasis, ZoneBasis};
 
-/// Longest line kept whole (FORMATS.md rule 3); longer ones are cut.
+/// Longest line kept whole (parser rule 3 in ARCHITECTURE.md); longer ones are cut.
 pub const MAX_LINE: usize = 64 * 1024;
 /// Most events one `message repeated N times` line may expand into.
 const MAX_REPEAT: u32 = 100_000;

@@ -206,8 +206,8 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
         url.to_string(),
         config.policy.notes_required.clone(),
     );
-    state.idle_after = config.idle_timeout.as_secs();
-    state.mask = config.mask.clone();
+    state.idle.idle_after = config.idle_timeout.as_secs();
+    state.pane.mask = config.mask.clone();
     state.keys = keymap::Keymap::with(&config.keys).map_err(|e| color_eyre::eyre::eyre!(e))?;
     let started = std::time::Instant::now();
     let began = Utc::now();
@@ -228,7 +228,7 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
             let size = terminal.size()?;
             let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
             let rows = view::table_rows(view::table_height(&state, area));
-            if rows != state.page_rows {
+            if rows != state.queue.page_rows {
                 pending.extend(update::update(&mut state, Action::Resized(rows)));
             }
             terminal.draw(|f| view::render(&state, &theme, f))?;

@@ -43,37 +43,40 @@ pub enum Mode {
 pub struct State {
     /// Keys in force (defaults with the config's `[keys]`).
     pub keys: crate::keymap::Keymap,
-    /// Queue position of the last item marked with Mark: where `V` starts.
-    pub mark_anchor: Option<u64>,
-    /// Each configured source's background pull.
-    pub pulls: std::collections::BTreeMap<String, Pull>,
-    /// The item under the cursor when a background refresh was asked for:
-    /// the cursor stays on it when the new page arrives.
-    pub keep: Option<i64>,
-    /// Since when (on `clock`) the store has not answered: the screen keeps
-    /// its place and asks again every few seconds.
-    pub store_down: Option<u64>,
-    /// Sources needing attention from the coverage: (source, "overdue",
-    /// "silent" or "source down"), shown on the status line.
-    pub attention: Vec<(String, String)>,
     /// This session's review, recorded in the ledger when the screen
     /// closes: the items looked at (source, time), the filters used, and
     /// how many items were decided.
     pub session: Session,
-    /// The queue's share of the width (or height) beside the detail pane.
-    pub split: u16,
+    pub reviewer: String,
+    pub store_label: String,
+    pub mode: Mode,
+    /// A line for the status bar, and whether it is an error.
+    pub message: Option<(String, bool)>,
+    pub notes_required: Vec<Disposition>,
+    pub quit: bool,
+    /// The queue: the window of items loaded around the cursor, marks and the filter.
+    pub queue: Queue,
+    /// The detail pane beside the queue.
+    pub pane: Pane,
+    /// Which screen is shown, and its rows.
+    pub screens: Screens,
+    /// Blanking after no input.
+    pub idle: Idle,
+    /// What the background reports: pulls, coverage warnings, the store's health.
+    pub background: Background,
+}
+
+/// The queue: the window of items loaded around the cursor, marks and the filter.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    /// Queue position of the last item marked with Mark: where `V` starts.
+    pub mark_anchor: Option<u64>,
+    /// The item under the cursor when a background refresh was asked for:
+    /// the cursor stays on it when the new page arrives.
+    pub keep: Option<i64>,
     /// The live count for the filter being typed: the text it is for, and
     /// the count or why the filter is bad.
     pub filter_count: Option<(String, Result<u64, String>)>,
-    /// Keys move the detail pane's text rather than the queue's cursor.
-    pub detail_focus: bool,
-    /// Lines the detail pane is scrolled by.
-    pub detail_scroll: u16,
-    /// Fields masked until revealed (`[tui] mask`): `subject` (patient
-    /// identifiers), `actor`, `client`.
-    pub mask: Vec<String>,
-    pub reviewer: String,
-    pub store_label: String,
     /// The window of items loaded, starting at queue position `offset`.
     pub items: Vec<Item>,
     pub offset: u64,
@@ -82,18 +85,43 @@ pub struct State {
     pub cursor: u64,
     pub marked: BTreeSet<i64>,
     pub filter: String,
-    pub mode: Mode,
-    pub detail: Option<Detail>,
-    pub show_detail: bool,
-    /// A line for the status bar, and whether it is an error.
-    pub message: Option<(String, bool)>,
     /// What `.` repeats.
     pub last_act: Option<Act>,
-    pub notes_required: Vec<Disposition>,
     pub loading: bool,
-    pub quit: bool,
     /// Rows the table shows: how far PageDown moves.
     pub page_rows: u64,
+}
+
+/// The detail pane beside the queue.
+#[derive(Debug, Clone)]
+pub struct Pane {
+    /// The queue's share of the width (or height) beside the detail pane.
+    pub split: u16,
+    /// Keys move the detail pane's text rather than the queue's cursor.
+    pub detail_focus: bool,
+    /// Lines the detail pane is scrolled by.
+    pub detail_scroll: u16,
+    /// Fields masked until revealed (`[tui] mask`): `subject` (patient
+    /// identifiers), `actor`, `client`.
+    pub mask: Vec<String>,
+    pub detail: Option<Detail>,
+    pub show_detail: bool,
+    /// Items whose patient identifiers the reviewer revealed (with a reason,
+    /// in the ledger); all others are masked on screen.
+    pub revealed: BTreeSet<i64>,
+}
+
+/// Which screen is shown, and its rows.
+#[derive(Debug, Clone)]
+pub struct Screens {
+    pub screen: Screen,
+    /// The non-queue screen's rows, when loaded.
+    pub listing: Option<Listing>,
+}
+
+/// Blanking after no input.
+#[derive(Debug, Clone)]
+pub struct Idle {
     /// Seconds of no input after which the screen blanks (0: never).
     pub idle_after: u64,
     /// The runtime's clock as of the last tick (seconds).
@@ -102,68 +130,85 @@ pub struct State {
     pub last_input: u64,
     /// The screen is blanked until a key is pressed.
     pub blanked: bool,
-    pub screen: Screen,
-    /// The non-queue screen's rows, when loaded.
-    pub listing: Option<Listing>,
-    /// Items whose patient identifiers the reviewer revealed (with a reason,
-    /// in the ledger); all others are masked on screen.
-    pub revealed: BTreeSet<i64>,
+}
+
+/// What the background reports: pulls, coverage warnings, the store's health.
+#[derive(Debug, Clone)]
+pub struct Background {
+    /// Each configured source's background pull.
+    pub pulls: std::collections::BTreeMap<String, Pull>,
+    /// Since when (on `clock`) the store has not answered: the screen keeps
+    /// its place and asks again every few seconds.
+    pub store_down: Option<u64>,
+    /// Sources needing attention from the coverage: (source, "overdue",
+    /// "silent" or "source down"), shown on the status line.
+    pub attention: Vec<(String, String)>,
 }
 
 impl State {
     pub fn new(reviewer: String, store_label: String, notes_required: Vec<Disposition>) -> State {
         State {
+            keys: crate::keymap::Keymap::default(),
+            session: Session::default(),
             reviewer,
             store_label,
-            items: Vec::new(),
-            offset: 0,
-            total: 0,
-            cursor: 0,
-            marked: BTreeSet::new(),
-            filter: String::new(),
             mode: Mode::Normal,
-            detail: None,
-            show_detail: true,
             message: None,
-            last_act: None,
             notes_required,
-            loading: true,
             quit: false,
-            page_rows: 20,
-            revealed: BTreeSet::new(),
-            screen: Screen::Queue,
-            listing: None,
-            idle_after: 15 * 60,
-            clock: 0,
-            last_input: 0,
-            blanked: false,
-            keys: crate::keymap::Keymap::default(),
-            mark_anchor: None,
-            pulls: Default::default(),
-            keep: None,
-            store_down: None,
-            attention: Vec::new(),
-            session: Session::default(),
-            split: 55,
-            filter_count: None,
-            detail_focus: false,
-            detail_scroll: 0,
-            mask: vec!["subject".into()],
+            queue: Queue {
+                items: Vec::new(),
+                offset: 0,
+                total: 0,
+                cursor: 0,
+                marked: BTreeSet::new(),
+                filter: String::new(),
+                loading: true,
+                page_rows: 20,
+                mark_anchor: None,
+                keep: None,
+                filter_count: None,
+                last_act: None,
+            },
+            pane: Pane {
+                detail: None,
+                show_detail: true,
+                detail_focus: false,
+                detail_scroll: 0,
+                split: 55,
+                revealed: BTreeSet::new(),
+                mask: vec!["subject".into()],
+            },
+            screens: Screens {
+                screen: Screen::Queue,
+                listing: None,
+            },
+            idle: Idle {
+                idle_after: 15 * 60,
+                clock: 0,
+                last_input: 0,
+                blanked: false,
+            },
+            background: Background {
+                pulls: Default::default(),
+                attention: Vec::new(),
+                store_down: None,
+            },
         }
     }
 
     /// The item under the cursor, if it is loaded.
     pub fn current(&self) -> Option<&Item> {
-        let i = self.cursor.checked_sub(self.offset)?;
-        self.items.get(i as usize)
+        let i = self.queue.cursor.checked_sub(self.queue.offset)?;
+        self.queue.items.get(i as usize)
     }
 
     /// The items an action applies to: the marked ones, else the current.
     pub fn targets(&self) -> Vec<i64> {
-        if self.marked.is_empty() {
+        if self.queue.marked.is_empty() {
             self.current().map(|i| vec![i.id]).unwrap_or_default()
         } else {
-            self.marked.iter().copied().collect()
+            self.queue.marked.iter().copied().collect()
         }
     }
 }

@@ -11,17 +11,17 @@ use vigil_domain::{Disposition, SafeText};
 /// Loads the window around the cursor when the cursor has left it.
 fn follow_cursor(s: &mut State) -> Vec<Effect> {
     let mut fx = Vec::new();
-    let loaded = s.offset..s.offset + s.items.len() as u64;
-    if !loaded.contains(&s.cursor) && s.total > 0 {
-        s.loading = true;
+    let loaded = s.queue.offset..s.queue.offset + s.queue.items.len() as u64;
+    if !loaded.contains(&s.queue.cursor) && s.queue.total > 0 {
+        s.queue.loading = true;
         fx.push(Effect::LoadPage {
-            filter: s.filter.clone(),
-            offset: s.cursor.saturating_sub(WINDOW / 4),
+            filter: s.queue.filter.clone(),
+            offset: s.queue.cursor.saturating_sub(WINDOW / 4),
         });
     } else if let Some(i) = s.current() {
         let id = i.id;
-        if s.show_detail && s.detail.as_ref().is_none_or(|d| d.item.id != id) {
-            s.detail_scroll = 0;
+        if s.pane.show_detail && s.pane.detail.as_ref().is_none_or(|d| d.item.id != id) {
+            s.pane.detail_scroll = 0;
             fx.push(Effect::LoadDetail(id));
         }
     }
@@ -29,8 +29,8 @@ fn follow_cursor(s: &mut State) -> Vec<Effect> {
 }
 
 fn move_to(s: &mut State, to: i64) -> Vec<Effect> {
-    let last = s.total.saturating_sub(1) as i64;
-    s.cursor = to.clamp(0, last.max(0)) as u64;
+    let last = s.queue.total.saturating_sub(1) as i64;
+    s.queue.cursor = to.clamp(0, last.max(0)) as u64;
     follow_cursor(s)
 }
 
@@ -59,7 +59,7 @@ fn decide(s: &mut State, d: Disposition) -> Vec<Effect> {
 }
 
 fn act(s: &mut State, ids: Vec<i64>, a: Act) -> Vec<Effect> {
-    s.last_act = Some(a.clone());
+    s.queue.last_act = Some(a.clone());
     s.message = Some((format!("saving {} item(s)…", ids.len()), false));
     vec![Effect::Act { ids, act: a }]
 }
@@ -67,7 +67,7 @@ fn act(s: &mut State, ids: Vec<i64>, a: Act) -> Vec<Effect> {
 pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
     match a {
         Action::Resized(rows) => {
-            s.page_rows = rows.max(1);
+            s.queue.page_rows = rows.max(1);
             Vec::new()
         }
         Action::Loaded {
@@ -75,39 +75,39 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             total,
             items,
         } => {
-            s.loading = false;
-            s.session.filters.insert(s.filter.clone());
-            if s.store_down.take().is_some() {
+            s.queue.loading = false;
+            s.session.filters.insert(s.queue.filter.clone());
+            if s.background.store_down.take().is_some() {
                 s.message = Some(("store is back".into(), false));
             }
-            s.offset = offset;
-            s.total = total;
-            s.items = items;
+            s.queue.offset = offset;
+            s.queue.total = total;
+            s.queue.items = items;
             // After a background refresh the reviewer stays on their item,
             // wherever new items put it.
-            if let Some(id) = s.keep.take()
-                && let Some(i) = s.items.iter().position(|it| it.id == id)
+            if let Some(id) = s.queue.keep.take()
+                && let Some(i) = s.queue.items.iter().position(|it| it.id == id)
             {
-                s.cursor = offset + i as u64;
+                s.queue.cursor = offset + i as u64;
             }
-            if s.cursor >= total {
-                s.cursor = total.saturating_sub(1);
+            if s.queue.cursor >= total {
+                s.queue.cursor = total.saturating_sub(1);
             }
             follow_cursor(s)
         }
         Action::FilterCounted(f, n) => {
-            s.filter_count = Some((f, n));
+            s.queue.filter_count = Some((f, n));
             Vec::new()
         }
         Action::Pull(name, p) => {
             let new_items = matches!(p, Pull::Ok { items, .. } if items > 0);
-            s.pulls.insert(name, p);
-            if new_items && s.screen == Screen::Queue && !s.loading {
-                s.keep = s.current().map(|i| i.id);
-                s.loading = true;
+            s.background.pulls.insert(name, p);
+            if new_items && s.screens.screen == Screen::Queue && !s.queue.loading {
+                s.queue.keep = s.current().map(|i| i.id);
+                s.queue.loading = true;
                 return vec![Effect::LoadPage {
-                    filter: s.filter.clone(),
-                    offset: s.offset,
+                    filter: s.queue.filter.clone(),
+                    offset: s.queue.offset,
                 }];
             }
             Vec::new()
@@ -121,7 +121,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 ),
             );
             if s.current().is_some_and(|i| i.id == d.item.id) {
-                s.detail = Some(*d);
+                s.pane.detail = Some(*d);
             }
             Vec::new()
         }
@@ -139,13 +139,13 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 ),
                 _ => (format!("saved {saved} (committed)"), false),
             });
-            s.marked.clear();
-            s.detail = None;
+            s.queue.marked.clear();
+            s.pane.detail = None;
             // Reload in place: the cursor keeps its position in the queue.
-            s.loading = true;
+            s.queue.loading = true;
             vec![Effect::LoadPage {
-                filter: s.filter.clone(),
-                offset: s.offset,
+                filter: s.queue.filter.clone(),
+                offset: s.queue.offset,
             }]
         }
         Action::Escalated { incident, items } => {
@@ -153,16 +153,16 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 format!("incident {incident} opened for {items} item(s) (committed)"),
                 false,
             ));
-            s.marked.clear();
-            s.detail = None;
-            s.loading = true;
+            s.queue.marked.clear();
+            s.pane.detail = None;
+            s.queue.loading = true;
             vec![Effect::LoadPage {
-                filter: s.filter.clone(),
-                offset: s.offset,
+                filter: s.queue.filter.clone(),
+                offset: s.queue.offset,
             }]
         }
         Action::Revealed(id) => {
-            s.revealed.insert(id);
+            s.pane.revealed.insert(id);
             s.message = Some((
                 format!("item {id} revealed (recorded in the ledger)"),
                 false,
@@ -170,19 +170,19 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Listed(screen, listing) => {
-            if s.screen == screen {
-                s.listing = Some(listing);
+            if s.screens.screen == screen {
+                s.screens.listing = Some(listing);
             }
             Vec::new()
         }
         Action::Failed(e) => {
-            s.loading = false;
+            s.queue.loading = false;
             s.message = Some((e, true));
             Vec::new()
         }
         Action::StoreDown(e) => {
-            s.loading = false;
-            s.store_down.get_or_insert(s.clock);
+            s.queue.loading = false;
+            s.background.store_down.get_or_insert(s.idle.clock);
             s.message = Some((
                 format!("store unavailable, trying again (your place is kept): {e}"),
                 true,
@@ -190,30 +190,30 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Attention(list) => {
-            s.attention = list;
+            s.background.attention = list;
             Vec::new()
         }
         Action::Changed(ids) => {
             // Someone else decided or claimed: show it where the reviewer
             // is, without moving them.
-            if s.loading || s.store_down.is_some() {
+            if s.queue.loading || s.background.store_down.is_some() {
                 return Vec::new();
             }
-            match s.screen {
+            match s.screens.screen {
                 Screen::Queue => {
                     let mut fx = Vec::new();
-                    if let Some(d) = &s.detail
+                    if let Some(d) = &s.pane.detail
                         && (ids.is_empty() || ids.contains(&d.item.id))
                     {
                         fx.push(Effect::LoadDetail(d.item.id));
                     }
                     // Items outside the window change the count and the
                     // order too: the page is always reloaded.
-                    s.keep = s.current().map(|i| i.id);
-                    s.loading = true;
+                    s.queue.keep = s.current().map(|i| i.id);
+                    s.queue.loading = true;
                     fx.push(Effect::LoadPage {
-                        filter: s.filter.clone(),
-                        offset: s.offset,
+                        filter: s.queue.filter.clone(),
+                        offset: s.queue.offset,
                     });
                     fx
                 }
@@ -221,34 +221,37 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             }
         }
         Action::Tick(now) => {
-            s.clock = now;
-            if let Some(since) = s.store_down
-                && !s.loading
+            s.idle.clock = now;
+            if let Some(since) = s.background.store_down
+                && !s.queue.loading
                 && now.saturating_sub(since) >= 3
             {
-                s.store_down = Some(now);
-                s.keep = s.current().map(|i| i.id);
-                s.loading = true;
+                s.background.store_down = Some(now);
+                s.queue.keep = s.current().map(|i| i.id);
+                s.queue.loading = true;
                 return vec![Effect::LoadPage {
-                    filter: s.filter.clone(),
-                    offset: s.offset,
+                    filter: s.queue.filter.clone(),
+                    offset: s.queue.offset,
                 }];
             }
-            if s.idle_after > 0 && !s.blanked && now.saturating_sub(s.last_input) >= s.idle_after {
+            if s.idle.idle_after > 0
+                && !s.idle.blanked
+                && now.saturating_sub(s.idle.last_input) >= s.idle.idle_after
+            {
                 // a shared screen left alone shows nothing
-                s.blanked = true;
+                s.idle.blanked = true;
                 tracing::info!(reviewer = %s.reviewer, "review screen blanked after idle timeout");
             }
             Vec::new()
         }
-        Action::Key(_) if s.blanked => {
+        Action::Key(_) if s.idle.blanked => {
             // the key that wakes the screen does nothing else
-            s.last_input = s.clock;
-            s.blanked = false;
+            s.idle.last_input = s.idle.clock;
+            s.idle.blanked = false;
             Vec::new()
         }
         Action::Key(k) => {
-            s.last_input = s.clock;
+            s.idle.last_input = s.idle.clock;
             key(s, k)
         }
     }
@@ -268,177 +271,187 @@ fn check_filter(f: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// What a key did to a line being typed into a prompt.
+enum Edit {
+    Cancel,
+    Submit,
+    Changed,
+    /// Not a line-editing key: the prompt's own (Tab in the palette).
+    Other,
+}
+
+/// The editing every prompt shares: Esc cancels, Enter submits, Backspace
+/// and printable keys change the line.
+fn edit_line(text: &mut String, k: &super::keymap::Key) -> Edit {
+    match k.code {
+        KeyCode::Esc => Edit::Cancel,
+        KeyCode::Enter => Edit::Submit,
+        KeyCode::Backspace => {
+            text.pop();
+            Edit::Changed
+        }
+        KeyCode::Char(c) => {
+            text.push(c);
+            Edit::Changed
+        }
+        _ => Edit::Other,
+    }
+}
+
+/// Completes a palette entry to the longest prefix its candidates share.
+fn complete(text: &mut String) {
+    let c = Keymap::complete(text);
+    if let Some(first) = c.first() {
+        let mut common = first.to_string();
+        for n in &c[1..] {
+            while !n.starts_with(common.as_str()) {
+                common.pop();
+            }
+        }
+        *text = common;
+    }
+}
+
 fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
     match &mut s.mode {
         Mode::Help => {
             s.mode = Mode::Normal;
-            return Vec::new();
+            Vec::new()
         }
-        Mode::Filter(text) => {
-            match k.code {
-                KeyCode::Esc => s.mode = Mode::Normal,
-                KeyCode::Enter => {
-                    let f = std::mem::take(text);
-                    s.mode = Mode::Normal;
-                    if let Err(e) = check_filter(&f) {
-                        s.message = Some((format!("filter: {e}"), true));
-                        return Vec::new();
-                    }
-                    s.filter = f;
-                    s.cursor = 0;
-                    s.offset = 0;
-                    s.items.clear();
-                    s.detail = None;
-                    s.marked.clear();
-                    s.loading = true;
-                    return vec![Effect::LoadPage {
-                        filter: s.filter.clone(),
-                        offset: 0,
-                    }];
+        Mode::Filter(text) => match edit_line(text, &k) {
+            Edit::Cancel => {
+                s.mode = Mode::Normal;
+                Vec::new()
+            }
+            Edit::Submit => {
+                let f = std::mem::take(text);
+                s.mode = Mode::Normal;
+                if let Err(e) = check_filter(&f) {
+                    s.message = Some((format!("filter: {e}"), true));
+                    return Vec::new();
                 }
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                KeyCode::Char(c) => text.push(c),
-                _ => return Vec::new(),
+                s.queue.filter = f;
+                s.queue.cursor = 0;
+                s.queue.offset = 0;
+                s.queue.items.clear();
+                s.pane.detail = None;
+                s.queue.marked.clear();
+                s.queue.loading = true;
+                vec![Effect::LoadPage {
+                    filter: s.queue.filter.clone(),
+                    offset: 0,
+                }]
             }
             // Live count as the filter is typed: a bad query says why at
             // once, a good one how many items it keeps (counted off the UI
             // thread; only the latest count is run).
-            if let Mode::Filter(text) = &s.mode {
+            Edit::Changed => {
                 let f = text.clone();
-                return match check_filter(&f) {
+                match check_filter(&f) {
                     Err(e) => {
-                        s.filter_count = Some((f, Err(e)));
+                        s.queue.filter_count = Some((f, Err(e)));
                         Vec::new()
                     }
                     Ok(()) => vec![Effect::CountFilter(f)],
-                };
+                }
             }
-            return Vec::new();
-        }
+            Edit::Other => Vec::new(),
+        },
         Mode::Note {
             disposition,
             ids,
             text,
-        } => {
-            match k.code {
-                KeyCode::Esc => {
-                    s.mode = Mode::Normal;
-                    s.message = Some(("decision cancelled".into(), false));
-                }
-                KeyCode::Enter if !text.trim().is_empty() => {
-                    let (d, ids, note) = (*disposition, std::mem::take(ids), std::mem::take(text));
-                    s.mode = Mode::Normal;
-                    return act(
-                        s,
-                        ids,
-                        Act::Decide {
-                            disposition: d,
-                            note: Some(note),
-                            reopen: false,
-                        },
-                    );
-                }
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                KeyCode::Char(c) => text.push(c),
-                _ => {}
+        } => match edit_line(text, &k) {
+            Edit::Cancel => {
+                s.mode = Mode::Normal;
+                s.message = Some(("decision cancelled".into(), false));
+                Vec::new()
             }
-            return Vec::new();
-        }
-        Mode::Reveal { item, text } => {
-            match k.code {
-                KeyCode::Esc => s.mode = Mode::Normal,
-                KeyCode::Enter if !text.trim().is_empty() => {
-                    let (item, reason) = (*item, std::mem::take(text));
-                    s.mode = Mode::Normal;
-                    return vec![Effect::Reveal { item, reason }];
-                }
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                KeyCode::Char(c) => text.push(c),
-                _ => {}
+            Edit::Submit if !text.trim().is_empty() => {
+                let (d, ids, note) = (*disposition, std::mem::take(ids), std::mem::take(text));
+                s.mode = Mode::Normal;
+                act(
+                    s,
+                    ids,
+                    Act::Decide {
+                        disposition: d,
+                        note: Some(note),
+                        reopen: false,
+                    },
+                )
             }
-            return Vec::new();
-        }
-        Mode::Comment { ids, text } => {
-            match k.code {
-                KeyCode::Esc => {
-                    s.mode = Mode::Normal;
-                    s.message = Some(("note cancelled".into(), false));
-                }
-                KeyCode::Enter if !text.trim().is_empty() => {
-                    let (ids, note) = (std::mem::take(ids), std::mem::take(text));
-                    s.mode = Mode::Normal;
-                    return act(s, ids, Act::Note { note });
-                }
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                KeyCode::Char(c) => text.push(c),
-                _ => {}
+            _ => Vec::new(),
+        },
+        Mode::Reveal { item, text } => match edit_line(text, &k) {
+            Edit::Cancel => {
+                s.mode = Mode::Normal;
+                Vec::new()
             }
-            return Vec::new();
+            Edit::Submit if !text.trim().is_empty() => {
+                let (item, reason) = (*item, std::mem::take(text));
+                s.mode = Mode::Normal;
+                vec![Effect::Reveal { item, reason }]
+            }
+            _ => Vec::new(),
+        },
+        Mode::Comment { ids, text } => match edit_line(text, &k) {
+            Edit::Cancel => {
+                s.mode = Mode::Normal;
+                s.message = Some(("note cancelled".into(), false));
+                Vec::new()
+            }
+            Edit::Submit if !text.trim().is_empty() => {
+                let (ids, note) = (std::mem::take(ids), std::mem::take(text));
+                s.mode = Mode::Normal;
+                act(s, ids, Act::Note { note })
+            }
+            _ => Vec::new(),
+        },
+        Mode::Palette(text) if k.code == KeyCode::Tab => {
+            complete(text);
+            Vec::new()
         }
-        Mode::Palette(text) => {
-            match k.code {
-                KeyCode::Esc => s.mode = Mode::Normal,
-                KeyCode::Tab => {
-                    // Complete to the longest prefix the candidates share.
-                    let c = Keymap::complete(text);
-                    if let Some(first) = c.first() {
-                        let mut common = first.to_string();
-                        for n in &c[1..] {
-                            while !n.starts_with(common.as_str()) {
-                                common.pop();
-                            }
-                        }
-                        *text = common;
+        Mode::Palette(text) => match edit_line(text, &k) {
+            Edit::Cancel => {
+                s.mode = Mode::Normal;
+                Vec::new()
+            }
+            Edit::Submit => {
+                let name = std::mem::take(text);
+                s.mode = Mode::Normal;
+                match Command::from_name(name.trim()) {
+                    Some(cmd) => exec(s, cmd),
+                    None => {
+                        s.message = Some((
+                            format!(
+                                "no command {:?}; Tab completes, ? lists them",
+                                SafeText::new(name.trim()).as_str()
+                            ),
+                            true,
+                        ));
+                        Vec::new()
                     }
                 }
-                KeyCode::Enter => {
-                    let name = std::mem::take(text);
-                    s.mode = Mode::Normal;
-                    return match Command::from_name(name.trim()) {
-                        Some(cmd) => exec(s, cmd),
-                        None => {
-                            s.message = Some((
-                                format!(
-                                    "no command {:?}; Tab completes, ? lists them",
-                                    SafeText::new(name.trim()).as_str()
-                                ),
-                                true,
-                            ));
-                            Vec::new()
-                        }
-                    };
-                }
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                KeyCode::Char(c) => text.push(c),
-                _ => {}
             }
-            return Vec::new();
-        }
-        Mode::Normal => {}
+            _ => Vec::new(),
+        },
+        Mode::Normal => match s.keys.command(&k) {
+            Some(cmd) => exec(s, cmd),
+            None => Vec::new(),
+        },
     }
-    let Some(cmd) = s.keys.command(&k) else {
-        return Vec::new();
-    };
-    exec(s, cmd)
 }
 
 /// Carries out a command, from a key or the palette.
 fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
     let screen_at = |i: usize| Screen::ALL[i % Screen::ALL.len()];
-    let here = Screen::ALL.iter().position(|x| *x == s.screen).unwrap_or(0);
+    let here = Screen::ALL
+        .iter()
+        .position(|x| *x == s.screens.screen)
+        .unwrap_or(0);
     let go = |s: &mut State, to: Screen| -> Vec<Effect> {
-        s.screen = to;
-        s.listing = None;
+        s.screens.screen = to;
+        s.screens.listing = None;
         if to == Screen::Queue {
             follow_cursor(s)
         } else {
@@ -450,57 +463,57 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
         Command::PrevScreen => return go(s, screen_at(here + Screen::ALL.len() - 1)),
         Command::Screen(n) => return go(s, screen_at(usize::from(n.max(1)) - 1)),
         Command::Quit | Command::Help => {}
-        _ if s.screen != Screen::Queue => return Vec::new(),
+        _ if s.screens.screen != Screen::Queue => return Vec::new(),
         _ => {}
     }
-    if s.detail_focus && s.show_detail {
+    if s.pane.detail_focus && s.pane.show_detail {
         // The detail pane has the keys: movement scrolls its text.
-        let page = s.page_rows as u16;
+        let page = s.queue.page_rows as u16;
         let by = |s: &mut State, d: i32| {
-            s.detail_scroll = (i32::from(s.detail_scroll) + d).clamp(0, 2000) as u16;
+            s.pane.detail_scroll = (i32::from(s.pane.detail_scroll) + d).clamp(0, 2000) as u16;
         };
         match cmd {
             Command::Down => by(s, 1),
             Command::Up => by(s, -1),
             Command::PageDown | Command::HalfDown => by(s, i32::from(page.max(2) / 2)),
             Command::PageUp | Command::HalfUp => by(s, -i32::from(page.max(2) / 2)),
-            Command::Top => s.detail_scroll = 0,
+            Command::Top => s.pane.detail_scroll = 0,
             Command::FocusDetail | Command::ToggleDetail => {
-                s.detail_focus = false;
+                s.pane.detail_focus = false;
                 if cmd == Command::ToggleDetail {
-                    s.show_detail = false;
+                    s.pane.show_detail = false;
                 }
             }
             _ => {
-                s.detail_focus = false;
+                s.pane.detail_focus = false;
                 return exec(s, cmd);
             }
         }
         return Vec::new();
     }
-    let cur = s.cursor as i64;
-    let page = s.page_rows as i64;
+    let cur = s.queue.cursor as i64;
+    let page = s.queue.page_rows as i64;
     match cmd {
         Command::FocusDetail => {
-            if s.show_detail {
-                s.detail_focus = true;
+            if s.pane.show_detail {
+                s.pane.detail_focus = true;
             }
             Vec::new()
         }
         Command::Down => move_to(s, cur + 1),
         Command::Up => move_to(s, cur - 1),
         Command::Top => move_to(s, 0),
-        Command::Bottom => move_to(s, s.total as i64 - 1),
+        Command::Bottom => move_to(s, s.queue.total as i64 - 1),
         Command::PageDown => move_to(s, cur + page),
         Command::PageUp => move_to(s, cur - page),
         Command::HalfDown => move_to(s, cur + page / 2),
         Command::HalfUp => move_to(s, cur - page / 2),
         Command::ToggleDetail => {
-            s.show_detail = !s.show_detail;
+            s.pane.show_detail = !s.pane.show_detail;
             follow_cursor(s)
         }
         Command::Filter => {
-            s.mode = Mode::Filter(s.filter.clone());
+            s.mode = Mode::Filter(s.queue.filter.clone());
             Vec::new()
         }
         Command::Help => {
@@ -509,27 +522,32 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
         }
         Command::Mark => {
             if let Some(id) = s.current().map(|i| i.id)
-                && !s.marked.remove(&id)
+                && !s.queue.marked.remove(&id)
             {
-                s.marked.insert(id);
-                s.mark_anchor = Some(s.cursor);
+                s.queue.marked.insert(id);
+                s.queue.mark_anchor = Some(s.queue.cursor);
             }
             move_to(s, cur + 1)
         }
         Command::MarkRange => {
-            let from = s.mark_anchor.unwrap_or(s.cursor);
-            let (lo, hi) = (from.min(s.cursor), from.max(s.cursor));
-            let end = s.offset + s.items.len() as u64;
-            let ids: Vec<i64> = (lo.max(s.offset)..=hi.min(end.saturating_sub(1)))
-                .filter_map(|p| s.items.get((p - s.offset) as usize).map(|i| i.id))
+            let from = s.queue.mark_anchor.unwrap_or(s.queue.cursor);
+            let (lo, hi) = (from.min(s.queue.cursor), from.max(s.queue.cursor));
+            let end = s.queue.offset + s.queue.items.len() as u64;
+            let ids: Vec<i64> = (lo.max(s.queue.offset)..=hi.min(end.saturating_sub(1)))
+                .filter_map(|p| {
+                    s.queue
+                        .items
+                        .get((p - s.queue.offset) as usize)
+                        .map(|i| i.id)
+                })
                 .collect();
-            let short = lo < s.offset || hi >= end;
-            s.marked.extend(ids);
-            s.mark_anchor = Some(s.cursor);
+            let short = lo < s.queue.offset || hi >= end;
+            s.queue.marked.extend(ids);
+            s.queue.mark_anchor = Some(s.queue.cursor);
             s.message = Some((
                 format!(
                     "{} marked{}",
-                    s.marked.len(),
+                    s.queue.marked.len(),
                     if short {
                         " (only the loaded part of the range)"
                     } else {
@@ -545,9 +563,9 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::MarkAll => {
-            let ids: Vec<i64> = s.items.iter().map(|i| i.id).collect();
-            s.marked.extend(ids);
-            s.message = Some((format!("{} marked", s.marked.len()), false));
+            let ids: Vec<i64> = s.queue.items.iter().map(|i| i.id).collect();
+            s.queue.marked.extend(ids);
+            s.message = Some((format!("{} marked", s.queue.marked.len()), false));
             Vec::new()
         }
         Command::DecideBenign => decide(s, Disposition::Benign),
@@ -599,22 +617,23 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::NextNew | Command::PrevNew => {
-            let here = (s.cursor - s.offset) as usize;
+            let here = (s.queue.cursor - s.queue.offset) as usize;
             let undecided = |i: &vigil_domain::Item| i.status == vigil_domain::Status::New;
             let found = if cmd == Command::NextNew {
-                s.items
+                s.queue
+                    .items
                     .iter()
                     .enumerate()
                     .skip(here + 1)
                     .find(|(_, i)| undecided(i))
                     .map(|(n, _)| n)
             } else {
-                s.items[..here.min(s.items.len())]
+                s.queue.items[..here.min(s.queue.items.len())]
                     .iter()
                     .rposition(undecided)
             };
             match found {
-                Some(n) => move_to(s, (s.offset + n as u64) as i64),
+                Some(n) => move_to(s, (s.queue.offset + n as u64) as i64),
                 None => {
                     s.message = Some((
                         "no undecided item that way in the loaded page".into(),
@@ -625,10 +644,10 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
             }
         }
         Command::Wider | Command::Narrower => {
-            s.split = if cmd == Command::Wider {
-                (s.split + 5).min(80)
+            s.pane.split = if cmd == Command::Wider {
+                (s.pane.split + 5).min(80)
             } else {
-                s.split.saturating_sub(5).max(25)
+                s.pane.split.saturating_sub(5).max(25)
             };
             Vec::new()
         }
@@ -639,7 +658,7 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
             }
             act(s, ids, Act::Undo)
         }
-        Command::Repeat => match (s.last_act.clone(), s.targets()) {
+        Command::Repeat => match (s.queue.last_act.clone(), s.targets()) {
             (Some(a), ids) if !ids.is_empty() => act(s, ids, a),
             _ => {
                 s.message = Some(("nothing to repeat".into(), false));
@@ -660,7 +679,7 @@ pub fn pulls_text(s: &State) -> String {
     let mut bad = Vec::new();
     let mut stale = Vec::new();
     let mut last_ok: Option<&str> = None;
-    for (name, p) in &s.pulls {
+    for (name, p) in &s.background.pulls {
         match p {
             Pull::Pulling => busy.push(format!("{name} pulling")),
             Pull::Error { retry, .. } => bad.push(format!("{name} error, retry {retry}")),
@@ -671,6 +690,7 @@ pub fn pulls_text(s: &State) -> String {
     let mut parts: Vec<String> = busy.into_iter().chain(bad).collect();
     for what in ["overdue", "silent", "source down", "not pushed"] {
         let names: Vec<&str> = s
+            .background
             .attention
             .iter()
             .filter(|(_, w)| w == what)

@@ -28,7 +28,7 @@ fn areas(s: &State, area: Rect) -> (Rect, Rect, Option<Rect>, Rect) {
         Constraint::Length(1),
     ])
     .areas(area);
-    if !s.show_detail || body.height < 8 {
+    if !s.pane.show_detail || body.height < 8 {
         return (top, body, None, bottom);
     }
     let dir = if body.width >= 120 {
@@ -39,8 +39,8 @@ fn areas(s: &State, area: Rect) -> (Rect, Rect, Option<Rect>, Rect) {
     let parts = Layout::default()
         .direction(dir)
         .constraints([
-            Constraint::Percentage(s.split),
-            Constraint::Percentage(100 - s.split),
+            Constraint::Percentage(s.pane.split),
+            Constraint::Percentage(100 - s.pane.split),
         ])
         .split(body);
     (top, parts[0], Some(parts[1]), bottom)
@@ -52,7 +52,7 @@ pub fn table_height(s: &State, area: Rect) -> u16 {
 }
 
 pub fn render(s: &State, t: &Theme, f: &mut Frame) {
-    if s.blanked {
+    if s.idle.blanked {
         let area = f.area();
         let msg = Rect {
             y: area.y + area.height / 2,
@@ -71,30 +71,30 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
         " vigil · {} · {} · {} item{}{}{} ",
         safe(&s.reviewer),
         safe(&s.store_label),
-        s.total,
-        if s.total == 1 { "" } else { "s" },
-        if s.filter.is_empty() {
+        s.queue.total,
+        if s.queue.total == 1 { "" } else { "s" },
+        if s.queue.filter.is_empty() {
             String::new()
         } else {
-            format!(" · filter {}", safe(&s.filter))
+            format!(" · filter {}", safe(&s.queue.filter))
         },
-        if s.marked.is_empty() {
+        if s.queue.marked.is_empty() {
             String::new()
         } else {
-            format!(" · {} marked", s.marked.len())
+            format!(" · {} marked", s.queue.marked.len())
         }
     );
     let mut spans = vec![Span::styled(title, t.title())];
     for (n, sc) in super::state::Screen::ALL.iter().enumerate() {
         let label = format!(" {}:{} ", n + 1, sc.name());
-        spans.push(if *sc == s.screen {
+        spans.push(if *sc == s.screens.screen {
             Span::styled(label, t.tab_active())
         } else {
             Span::styled(label, t.muted())
         });
     }
     f.render_widget(Paragraph::new(Line::from(spans)), top);
-    if s.screen != super::state::Screen::Queue {
+    if s.screens.screen != super::state::Screen::Queue {
         let body = Rect {
             height: area_below(top, bottom),
             y: top.y + 1,
@@ -120,8 +120,8 @@ fn area_below(top: Rect, bottom: Rect) -> u16 {
 fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::TOP)
-        .title(Line::from(format!(" {} ", s.screen.name())));
-    let Some(l) = &s.listing else {
+        .title(Line::from(format!(" {} ", s.screens.screen.name())));
+    let Some(l) = &s.screens.listing else {
         f.render_widget(
             Paragraph::new("loading…").style(t.muted()).block(block),
             area,
@@ -166,9 +166,10 @@ fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
 fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     let rows_fit = table_rows(area.height).max(1);
     // the rows on screen: a page of the loaded window that holds the cursor
-    let rel = s.cursor.saturating_sub(s.offset);
+    let rel = s.queue.cursor.saturating_sub(s.queue.offset);
     let first = rel.saturating_sub(rel % rows_fit);
     let shown: Vec<_> = s
+        .queue
         .items
         .iter()
         .skip(first as usize)
@@ -178,9 +179,13 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     // the subject (masked like the detail pane until revealed).
     let wide = area.width >= 100;
     let wider = area.width >= 120;
-    let mask_subject = s.mask.iter().any(|f| f == "subject");
+    let mask_subject = s.pane.mask.iter().any(|f| f == "subject");
     let rows = shown.iter().map(|i| {
-        let mark = if s.marked.contains(&i.id) { "●" } else { " " };
+        let mark = if s.queue.marked.contains(&i.id) {
+            "●"
+        } else {
+            " "
+        };
         let opt = |x: &Option<SafeText>| x.as_ref().map_or("-", |v| v.as_str()).to_owned();
         let mut cells = vec![
             Cell::from(mark).style(t.marked()),
@@ -193,7 +198,7 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         cells.push(Cell::from(opt(&i.actor)));
         if wider {
             let subject = match &i.subject {
-                Some(x) if mask_subject && !s.revealed.contains(&i.id) => masked(x.as_str()),
+                Some(x) if mask_subject && !s.pane.revealed.contains(&i.id) => masked(x.as_str()),
                 other => opt(other),
             };
             cells.push(Cell::from(subject));
@@ -205,8 +210,8 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         cells.push(Cell::from(i.title.as_str().to_owned()));
         Row::new(cells)
     });
-    let selected =
-        (s.cursor >= s.offset).then(|| (s.cursor - s.offset).saturating_sub(first) as usize);
+    let selected = (s.queue.cursor >= s.queue.offset)
+        .then(|| (s.queue.cursor - s.queue.offset).saturating_sub(first) as usize);
     let mut widths = vec![
         Constraint::Length(1),
         Constraint::Length(8),
@@ -241,8 +246,8 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         );
     let mut state = ratatui::widgets::TableState::default().with_selected(selected);
     f.render_stateful_widget(table, area, &mut state);
-    if s.total == 0 && !s.loading {
-        let msg = if s.filter.is_empty() {
+    if s.queue.total == 0 && !s.queue.loading {
+        let msg = if s.queue.filter.is_empty() {
             "The queue is empty. `vigil pull` reads the sources; the rules fill the queue."
         } else {
             "Nothing matches this filter. Press / to change it."
@@ -259,12 +264,13 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
 fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::TOP | Borders::LEFT)
-        .title(if s.detail_focus {
+        .title(if s.pane.detail_focus {
             Line::styled(" detail (Tab: back to the queue) ", t.title())
         } else {
             Line::from(" detail ")
         });
     let Some(d) = s
+        .pane
         .detail
         .as_ref()
         .filter(|d| s.current().is_some_and(|i| i.id == d.item.id))
@@ -274,11 +280,11 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     };
     let i = &d.item;
     // On a shared screen patient identifiers stay masked until revealed.
-    let mask: Vec<&str> = if s.revealed.contains(&i.id) {
+    let mask: Vec<&str> = if s.pane.revealed.contains(&i.id) {
         Vec::new()
     } else {
         let mut m = Vec::new();
-        if s.mask.iter().any(|f| f == "subject") {
+        if s.pane.mask.iter().any(|f| f == "subject") {
             m.extend(phi_subjects(d));
             // Every patient the pane may name, the same actor's other
             // records included: one mask for the whole pane.
@@ -313,7 +319,7 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             ),
             ("client", |e: &vigil_domain::Event| e.client.as_ref()),
         ] {
-            if s.mask.iter().any(|f| f == field) {
+            if s.pane.mask.iter().any(|f| f == field) {
                 m.extend(
                     d.events
                         .iter()
@@ -421,7 +427,7 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false })
-            .scroll((s.detail_scroll, 0)),
+            .scroll((s.pane.detail_scroll, 0)),
         area,
     );
 }
@@ -479,7 +485,7 @@ fn masked(id: &str) -> String {
 fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     let line = match &s.mode {
         Mode::Filter(text) => {
-            let count = match &s.filter_count {
+            let count = match &s.queue.filter_count {
                 Some((f, Ok(n))) if f == text => Span::styled(
                     format!("  {n} item{}", if *n == 1 { "" } else { "s" }),
                     t.muted(),
@@ -538,10 +544,11 @@ fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(w)]).areas(area);
     f.render_widget(Paragraph::new(line), left);
     let style = if s
+        .background
         .pulls
         .values()
         .any(|p| matches!(p, super::state::Pull::Error { .. }))
-        || !s.attention.is_empty()
+        || !s.background.attention.is_empty()
     {
         t.error()
     } else {

@@ -8,6 +8,10 @@ use chrono::Utc;
 use clap::{Args, ValueEnum};
 use color_eyre::eyre::{Result, WrapErr};
 
+pub mod csv;
+pub mod html;
+pub mod markdown;
+
 use super::{Context, UsageError};
 use vigil_review::report;
 
@@ -45,9 +49,9 @@ pub fn run(ctx: &Context, a: &ReportArgs) -> Result<ExitCode> {
     let store = ctx.open_store()?;
     let r = report::build(store.as_ref(), &ctx.config, from, to, Utc::now())?;
     let body = match a.format {
-        ReportFormat::Md => report::markdown(&r),
-        ReportFormat::Html => report::html(&r),
-        ReportFormat::Csv => report::csv(&r),
+        ReportFormat::Md => markdown::markdown(&r),
+        ReportFormat::Html => html::html(&r),
+        ReportFormat::Csv => csv::csv(&r),
         ReportFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
     };
     match &a.output {
@@ -64,4 +68,10 @@ pub fn run(ctx: &Context, a: &ReportArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A measure with its unit, or `-` when there is none.
+pub(crate) fn opt(v: Option<f64>, unit: &str) -> String {
+    v.map(|x| format!("{x}{unit}"))
+        .unwrap_or_else(|| "-".into())
 }
