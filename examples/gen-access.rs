@@ -11,7 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
-use vigil_app::demo::authlog::Rng;
+use vigil_domain::rng::Rng;
 
 const PEOPLE: u64 = 10_000;
 const PATIENTS: u64 = 100_000;

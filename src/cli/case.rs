@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vigil_domain::ledger::Entity;
 
 use chrono::{SecondsFormat, Utc};
 use clap::Args;
@@ -12,6 +11,7 @@ use serde_json::json;
 
 use super::output::text;
 use super::{Context, FormatArg, UsageError};
+use vigil_domain::ledger::Entity;
 use vigil_review::{Reviewer, check_bundle, export_case};
 
 #[derive(Debug, Args)]

@@ -2,7 +2,6 @@
 //! incidents opened from review items, and their timeline.
 
 use std::process::ExitCode;
-use vigil_domain::ledger::Entity;
 
 use chrono::{SecondsFormat, Utc};
 use clap::{Args, Subcommand};
@@ -12,6 +11,7 @@ use serde_json::json;
 use super::output::{Listing, text};
 use super::review::{Selection, resolve};
 use super::{Context, FormatArg, UsageError};
+use vigil_domain::ledger::Entity;
 use vigil_review::{IncidentChange, NewIncident, Reviewer, ops};
 use vigil_store::{Incident, IncidentStatus};
 

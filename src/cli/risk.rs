@@ -3,7 +3,6 @@
 //! stood then.
 
 use std::process::ExitCode;
-use vigil_domain::ledger::Entity;
 
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -11,6 +10,7 @@ use color_eyre::eyre::Result;
 
 use super::output::{Listing, text};
 use super::{Context, FormatArg, UsageError};
+use vigil_domain::ledger::Entity;
 use vigil_review::Reviewer;
 use vigil_review::risk::{self, RiskChange, RiskRow};
 

@@ -470,7 +470,7 @@ fn items_after_crashes_and_resumes_equal_those_of_an_uninterrupted_run() {
     let expected = queue_of(&whole);
     assert!(expected.len() > 20, "{expected:?}");
 
-    let mut rng = vigil_app::demo::authlog::Rng::new(20261201);
+    let mut rng = vigil_domain::rng::Rng::new(20261201);
     for trial in 0..3 {
         let url = format!(
             "sqlite:{}",

@@ -7,7 +7,8 @@ use crate::common;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use common::*;
-use vigil_app::config::{Cadence, Config};
+use vigil_app::config::Config;
+use vigil_domain::time::Cadence;
 use vigil_domain::{Disposition, ItemKind, Severity};
 use vigil_review::coverage::{self, Day};
 use vigil_review::risk::{self, RiskChange};

@@ -630,7 +630,7 @@ fn decisions_survive_sigkill_at_random_points(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let db = seeded_url(b, dir.path(), 10_000);
     let go = dir.path().join("go");
-    let mut rng = vigil_app::demo::authlog::Rng::new(20261126);
+    let mut rng = vigil_domain::rng::Rng::new(20261126);
     let mut reported: Vec<(i64, String)> = Vec::new();
     for _run in 0..100 {
         let mut child = spawn_child("review::child_decide_loop", "alice", &db, &go);

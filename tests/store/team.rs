@@ -190,7 +190,7 @@ fn connections_dropped_during_decisions_leave_exactly_the_acknowledged_ones() {
         let db = pg_database().unwrap();
         std::thread::spawn(move || {
             let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
-            let mut rng = vigil_app::demo::authlog::Rng::new(7);
+            let mut rng = vigil_domain::rng::Rng::new(7);
             let mut killed = 0;
             while went.recv().is_ok() {
                 std::thread::sleep(std::time::Duration::from_micros(rng.below(4_000)));

@@ -166,7 +166,8 @@ pub fn record_session(
     began: chrono::DateTime<Utc>,
     ended: chrono::DateTime<Utc>,
 ) -> Result<()> {
-    if session.seen.is_empty() && session.decided == 0 {
+    // no connection is opened for a session with nothing to record
+    if session.is_empty() {
         return Ok(());
     }
     vigil_review::session::record(url.open()?.as_mut(), who, session, began, ended)

@@ -70,12 +70,18 @@ pub struct FileReport {
 impl FileReport {
     /// A file that could not be read, for the reason given.
     pub fn failed(path: String, why: String) -> FileReport {
-        FileReport {
+        let mut r = FileReport {
             path,
-            note: Some(format!("error: {why}")),
-            error: Some(why),
             ..FileReport::default()
-        }
+        };
+        r.fail(why);
+        r
+    }
+
+    /// Marks the file as not read for `why`, which its note says too.
+    pub fn fail(&mut self, why: String) {
+        self.note = Some(format!("error: {why}"));
+        self.error = Some(why);
     }
 
     pub fn add(&mut self, other: &FileReport) {
@@ -294,12 +300,10 @@ pub fn read_command(
     let mut report = result?;
     if !status.success() {
         let text = String::from_utf8_lossy(&errs);
-        let why = format!(
+        report.fail(format!(
             "{prog} exited with {status}: {}",
             vigil_domain::SafeText::new(text.trim()).as_str()
-        );
-        report.note = Some(format!("error: {why}"));
-        report.error = Some(why);
+        ));
     }
     Ok(report)
 }

@@ -157,8 +157,8 @@ pub fn pull_source(
         let mut errors = Vec::new();
         for f in &files {
             sum.add(f);
-            if let Some(n) = f.note.as_deref().filter(|_| f.error.is_some()) {
-                errors.push(format!("{}: {n}", f.path));
+            if let Some(why) = &f.error {
+                errors.push(format!("{}: error: {why}", f.path));
             }
         }
         report.files = files.len();
@@ -265,7 +265,7 @@ pub fn health_of(
     risks: &[vigil_store::Risk],
     scales: &vigil_review::risk::Scales,
     now: chrono::DateTime<Utc>,
-) -> (Health, crate::config::Cadence) {
+) -> (Health, vigil_domain::time::Cadence) {
     let cadence = vigil_review::coverage::effective(&c.policy(), risks, scales).cadence;
     (
         health(status, Some(c.interval), Some(cadence.every()), now),

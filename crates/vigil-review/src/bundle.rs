@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use vigil_domain::ledger::Entity;
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr, eyre};
@@ -16,6 +15,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{Refused, Reviewer, record};
+use vigil_domain::ledger::Entity;
 use vigil_store::Store;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

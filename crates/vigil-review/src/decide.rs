@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use serde::Serialize;
 use serde_json::json;
-use vigil_domain::ledger::Entity;
 
 use super::{Policy, Refusal, Reviewer, record, record_refusal};
+use vigil_domain::ledger::Entity;
 use vigil_domain::{Disposition, Status};
 use vigil_store::ledger::with_state;
 use vigil_store::{DecisionRow, ItemState, ReviewTx, Store};

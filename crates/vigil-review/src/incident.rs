@@ -6,11 +6,11 @@
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use serde_json::json;
-use vigil_domain::ledger::Entity;
 
 use vigil_store::ledger::with_state;
 
 use super::{Policy, Refusal, Refused, Reviewer, record};
+use vigil_domain::ledger::Entity;
 use vigil_domain::{SafeText, Status};
 use vigil_store::{Incident, IncidentNote, IncidentStatus, Store};
 

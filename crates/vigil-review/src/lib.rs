@@ -22,7 +22,6 @@ pub mod witness;
 
 use std::fmt;
 use std::time::Duration;
-use vigil_domain::ledger::Entity;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -32,6 +31,7 @@ pub use decide::{Act, ActOutcome};
 pub use incident::{IncidentChange, NewIncident};
 pub use sanction::{NewSanction, SanctionOutcome};
 use vigil_domain::Disposition;
+use vigil_domain::ledger::Entity;
 use vigil_store::{NewLedgerEntry, ReviewTx};
 
 /// Acting on items, opening and updating incidents, recording sanctions.

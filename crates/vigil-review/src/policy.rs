@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use vigil_domain::ledger::Entity;
 
 use super::Reviewer;
 use crate::Settings;
+use vigil_domain::ledger::Entity;
 use vigil_store::{NewLedgerEntry, Store};
 
 const META: &str = "policy.hash";

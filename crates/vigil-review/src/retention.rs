@@ -8,9 +8,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use color_eyre::eyre::Result;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use vigil_domain::ledger::Entity;
 
 use super::{Refused, Reviewer};
+use vigil_domain::ledger::Entity;
 use vigil_store::{NewLedgerEntry, Store};
 
 const HOLD: &str = "legal_hold";

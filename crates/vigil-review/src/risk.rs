@@ -7,10 +7,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use color_eyre::eyre::Result;
 use serde::Serialize;
-use vigil_domain::ledger::Entity;
 
 use super::{Refused, Reviewer, record};
 use vigil_domain::SafeText;
+use vigil_domain::ledger::Entity;
 use vigil_store::ledger::with_state;
 use vigil_store::{Risk, Safeguard, Store};
 

@@ -9,12 +9,12 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use serde::Serialize;
 use serde_json::json;
-use vigil_domain::ledger::Entity;
 
 use vigil_store::ledger::with_state;
 
 use super::{Policy, Refused, Reviewer, record};
 use vigil_domain::SafeText;
+use vigil_domain::ledger::Entity;
 use vigil_store::{Sanction, Store};
 
 /// What `sanction add` records.

@@ -20,6 +20,13 @@ pub struct Session {
     pub decided: u64,
 }
 
+impl Session {
+    /// Nothing looked at and nothing decided: no record to keep.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty() && self.decided == 0
+    }
+}
+
 /// The ledger entry for a review session: who looked at which sources'
 /// items over which time window, with which filters, and how many they
 /// decided. Nothing is recorded for a session that looked at nothing.
@@ -30,7 +37,7 @@ pub fn record(
     began: DateTime<Utc>,
     ended: DateTime<Utc>,
 ) -> Result<()> {
-    if session.seen.is_empty() && session.decided == 0 {
+    if session.is_empty() {
         return Ok(());
     }
     let mut sources: Vec<&str> = session

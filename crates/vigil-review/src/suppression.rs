@@ -5,11 +5,11 @@
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use serde_json::json;
-use vigil_domain::ledger::Entity;
 
 use vigil_store::ledger::with_state;
 
 use crate::{Refused, Reviewer};
+use vigil_domain::ledger::Entity;
 use vigil_store::{NewLedgerEntry, Store, Suppression};
 
 /// Records a suppression (after the caller has shown its impact).

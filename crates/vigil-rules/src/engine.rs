@@ -343,7 +343,7 @@ impl Engine {
     }
 
     fn day_start(&self, d: NaiveDate) -> DateTime<Utc> {
-        super::day_start(self.zone, d)
+        vigil_domain::time::day_start(self.zone, d)
     }
 
     /// Shows windowed rules the failures before `start` they need.

@@ -167,8 +167,6 @@ pub trait Rule: Send {
     }
 }
 
-pub use vigil_domain::time::day_start;
-
 /// The actor, the patient and the actor's roster entry of a successful
 /// access to a patient's record: what the relationship rules start from.
 pub fn patient_access<'e, 'k>(

@@ -96,7 +96,7 @@ impl Rule for VolumeSpike {
         ctx: &Ctx<'_>,
         out: &mut Vec<Finding<'static>>,
     ) -> Result<()> {
-        let day_start = |d: NaiveDate| super::day_start(ctx.zone, d);
+        let day_start = |d: NaiveDate| vigil_domain::time::day_start(ctx.zone, d);
         for (actor, day, source_id) in std::mem::take(&mut self.touched) {
             let from = day_start(day);
             let to = day_start(day + Duration::days(1));

@@ -27,8 +27,7 @@ impl StoreError {
             return Some(StoreError::Transient);
         }
         for c in e.chain() {
-            if let Some(k) = c.downcast_ref::<Corrupt>() {
-                let _ = k;
+            if c.is::<Corrupt>() {
                 return Some(StoreError::Corrupt);
             }
             if let Some(s) = c.downcast_ref::<rusqlite::Error>() {

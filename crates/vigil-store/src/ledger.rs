@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use vigil_domain::ledger::Entity;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use vigil_domain::ledger::Entity;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

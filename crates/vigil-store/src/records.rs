@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use vigil_domain::ledger::Entity;
 
+use vigil_domain::ledger::Entity;
 use vigil_domain::{Disposition, Status};
 
 /// An item's review state.

@@ -41,7 +41,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 use vigil_domain::perms;
-pub use vigil_domain::time::{Cadence, parse_duration};
+use vigil_domain::time::{Cadence, parse_duration};
 
 /// `[keys]`: command name to the keys that run it.
 pub type KeyOverrides = std::collections::HashMap<String, Vec<String>>;

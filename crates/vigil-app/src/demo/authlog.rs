@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-pub use vigil_domain::rng::Rng;
+use vigil_domain::rng::Rng;
 
 /// How line headers are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::New_York;
 
-use super::authlog::Rng;
+use vigil_domain::rng::Rng;
 
 pub const ROSTER: &str = "roster.csv";
 pub const PATIENTS: &str = "patients.csv";

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, NaiveTime, Timelike, Utc};
 use color_eyre::eyre::{Result, WrapErr, bail};
 
-use authlog::{Header, Rng, write_line};
+use authlog::{Header, write_line};
+use vigil_domain::rng::Rng;
 
 /// Marks a folder as a demo workspace vigil may overwrite.
 pub const MARKER: &str = ".vigil-demo";

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::America::New_York;
 use serde_json::json;
 
-use super::authlog::Rng;
+use vigil_domain::rng::Rng;
 
 pub const JOURNAL: &str = "logs/ehr-db/journal.json";
 pub const PGAUDIT: &str = "logs/ehr-db/postgresql.log";
