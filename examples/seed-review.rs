@@ -55,6 +55,8 @@ fn main() -> color_eyre::Result<()> {
                     format!("user{} after hours", i % 5000),
                 )],
                 event_ids: vec![],
+                score: 0,
+                score_note: None,
             })
             .collect();
         s.add_items(&batch)?;

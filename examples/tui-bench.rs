@@ -49,6 +49,7 @@ fn run(store: &dyn Store, fx: &Effect) -> Option<Action> {
                 events,
                 related: Vec::new(),
                 phi: Vec::new(),
+                explanations: Vec::new(),
             })))
         }
         Effect::CountFilter(f) => {

@@ -146,6 +146,7 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
     }
     if let Some((e, _)) = engine.as_mut() {
         e.finish(store.as_mut())?;
+        vigil_app::rules::close_explained(&ctx.config, store.as_mut(), e, chrono::Utc::now())?;
     }
     listing.finish()?;
     let at = chrono::Utc::now();

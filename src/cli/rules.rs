@@ -93,6 +93,12 @@ pub fn run(ctx: &Context, c: &RulesCommand) -> Result<ExitCode> {
             };
             let mut r = engine.catch_up(store.as_mut(), since)?;
             r.sampled += engine.finish(store.as_mut())?;
+            vigil_app::rules::close_explained(
+                &ctx.config,
+                store.as_mut(),
+                &mut engine,
+                Utc::now(),
+            )?;
             let mut l = Listing::stdout(
                 format.format,
                 &["events", "findings", "suppressed", "sampled", "items"],

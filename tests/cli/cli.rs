@@ -86,7 +86,7 @@ fn with_no_config_vigil_uses_a_local_store_and_says_how_to_configure() {
     assert!(stderr(&o).contains("Configuration"), "{}", stderr(&o));
     assert!(home.path().join("data/vigil/vigil.db").exists());
     let o = vigil(home.path(), &["store", "migrate"]);
-    assert!(stdout(&o).contains("schema version 4"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("schema version 5"), "{}", stdout(&o));
 }
 
 #[test]

@@ -28,6 +28,8 @@ fn seeded(dir: &std::path::Path, n: usize) -> String {
                 format!("nurse{i} opened the chart of a VIP patient"),
             )],
             event_ids: vec![],
+            score: 0,
+            score_note: None,
         })
         .collect();
     s.add_items(&items).unwrap();

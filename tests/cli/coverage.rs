@@ -71,6 +71,8 @@ fn item(src: i64, when: &str, n: usize) -> NewItem {
         group_key: Some(format!("cov:{n}")),
         rules: vec![("after-hours".into(), "late".into())],
         event_ids: vec![],
+        score: 0,
+        score_note: None,
     }
 }
 

@@ -11,6 +11,7 @@ mod architecture;
 mod cli;
 mod cli_review;
 mod coverage;
+mod explain;
 mod pg_roles;
 mod retention;
 mod risks;

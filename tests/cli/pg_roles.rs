@@ -83,6 +83,8 @@ fn roles_keep_the_ledger_append_only_and_sanctions_to_their_role() {
             group_key: Some(format!("roles:{i}")),
             rules: vec![("after-hours".into(), "at 23:14".into())],
             event_ids: vec![1],
+            score: 0,
+            score_note: None,
         })
         .collect();
     s.add_items(&items).unwrap();

@@ -52,6 +52,8 @@ fn pruning_keeps_what_it_must(b: Backend) {
         group_key: Some("ret:1".into()),
         rules: vec![("after-hours".into(), "late".into())],
         event_ids: vec![linked],
+        score: 0,
+        score_note: None,
     }])
     .unwrap();
     let now = at("2026-11-26T12:00:00Z");

@@ -336,3 +336,8 @@ pub fn serve_canned(
     });
     (addr, seen)
 }
+
+/// Opens an existing SQLite store file (a workspace's, after `vigil pull`).
+pub fn open_store(path: &Path) -> SqliteStore {
+    SqliteStore::open(path).expect("open store")
+}

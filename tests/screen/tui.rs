@@ -36,6 +36,8 @@ fn item(id: i64, actor: &str, title: &str) -> Item {
         disposition: None,
         claimed_by: None,
         event_ids: vec![],
+        score: 0,
+        score_note: None,
     }
 }
 
@@ -291,6 +293,7 @@ fn hostile_text_never_reaches_a_cell_as_a_control() {
             history: vec![],
             related: vec![],
             phi: vec![],
+            explanations: Vec::new(),
         })),
     );
     for (w, h) in [(80, 24), (160, 48), (40, 10)] {
@@ -323,6 +326,7 @@ fn the_queue_and_detail_render_at_80x24() {
             history: vec![],
             related: vec![],
             phi: vec![],
+            explanations: Vec::new(),
         })),
     );
     let t = text(&draw(&s, 80, 24));
@@ -403,14 +407,15 @@ fn end_to_end_in_tmux_filter_mark_decide_quit() {
     let screen = wait("items");
     assert!(screen.contains("vigil ·"), "{screen}");
     t(&["send-keys", "-t", &session, "/"]);
-    t(&["send-keys", "-t", &session, "-l", "actor:nurse1"]);
+    // (bob has two days of privileged activity: two cases)
+    t(&["send-keys", "-t", &session, "-l", "actor:bob"]);
     t(&["send-keys", "-t", &session, "Enter"]);
-    let screen = wait("filter actor:nurse1");
-    assert!(screen.contains("filter actor:nurse1"), "{screen}");
+    let screen = wait("filter actor:bob");
+    assert!(screen.contains("filter actor:bob"), "{screen}");
     // The filtered page arrives from the worker after the status line
-    // changes: mark only once nurse1's items are on the screen.
-    let screen = wait("Opened a relative");
-    assert!(screen.contains("Opened a relative"), "{screen}");
+    // changes: mark only once bob's items are on the screen.
+    let screen = wait("Privileged activity: bob");
+    assert!(screen.contains("Privileged activity: bob"), "{screen}");
     t(&["send-keys", "-t", &session, "Space"]);
     wait("1 marked");
     t(&["send-keys", "-t", &session, "Space"]);
@@ -442,7 +447,7 @@ fn end_to_end_in_tmux_filter_mark_decide_quit() {
             c,
             "queue",
             "--filter",
-            "actor:nurse1 status:decided",
+            "actor:bob status:decided",
             "--format",
             "json",
         ],
@@ -475,6 +480,7 @@ fn patient_identifiers_are_masked_until_revealed_with_a_reason() {
             history: vec![],
             related: vec![],
             phi: vec![],
+            explanations: Vec::new(),
         })),
     );
     let masked = text(&draw(&s, 120, 30));
@@ -803,6 +809,7 @@ fn tab_gives_the_detail_pane_the_keys_and_masked_fields_follow_the_config() {
             history: vec![],
             related: vec![],
             phi: vec![],
+            explanations: Vec::new(),
         })),
     );
     let t = text(&draw(&s, 200, 30));
@@ -957,6 +964,7 @@ fn a_review_session_is_recorded_with_what_it_covered() {
         events: vec![],
         related: vec![],
         phi: vec![],
+        explanations: Vec::new(),
         decisions: vec![],
         history: vec![],
     };

@@ -112,6 +112,7 @@ fn every_screen_at_two_sizes_in_two_themes() {
         events,
         related: Vec::new(),
         phi: Vec::new(),
+        explanations: Vec::new(),
     };
     for theme in ["dark", "light"] {
         let th = Theme::builtin(theme).unwrap();

@@ -58,6 +58,8 @@ fn setup(b: Backend, escalations: &str) -> Option<Setup> {
                 format!("nurse1 opened the chart of MRN {MRN}, who shares the surname {PATIENT}"),
             )],
             event_ids: vec![],
+            score: 0,
+            score_note: None,
         }])
         .unwrap();
     let inc = ops::escalate(

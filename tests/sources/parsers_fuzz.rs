@@ -38,6 +38,15 @@ fn seeds(kind: SourceKind) -> Vec<&'static [u8]> {
         | SourceKind::PagerDuty
         | SourceKind::TheHive => vec![br#"{"id":"1","key":"SEC-1","fields":{"summary":"x"}}"#],
         SourceKind::AccessCsv => vec![b"actor,subject,occurred_at", b"nurse1,100234,2024-01-01 10:00:00"],
+        SourceKind::FhirEncounter => vec![
+            br#"{"resourceType":"Encounter","id":"V1","subject":{"reference":"Patient/1"},"participant":[{"individual":{"identifier":{"value":"n\u009b1"}}}],"period":{"start":"2024-01-01T00:00:00Z"}}"#,
+            br#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"CareTeam","subject":{"reference":"Patient/1"}}}]}"#,
+        ],
+        SourceKind::AdtCsv => vec![b"patient,start,end", b"100234,2024-01-01 10:00:00,2024-01-02 10:00:00"],
+        SourceKind::Hl7Adt => vec![
+            b"MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\rEVN|A01|20240101\rPID|1||1^^^H^MR\rPV1|1|I|W3||||d1",
+            b"ROL|1|AD|AT|d2",
+        ],
         SourceKind::Cloudtrail => vec![
             br#"{"Records":[{"eventTime":"2024-01-01T00:00:00Z","eventName":"ConsoleLogin","userIdentity":{"type":"IAMUser","userName":"a\u001b]0;x\u0007"},"sourceIPAddress":"1.2.3.4"}]}"#,
         ],
@@ -63,6 +72,7 @@ fn check(e: &NewEvent) -> Result<(), TestCaseError> {
 fn run(kind: SourceKind, lines: &[Vec<u8>]) -> Result<(), TestCaseError> {
     let options = ParserOptions {
         columns: None,
+        context_columns: None,
         log_line_prefix: None,
         zone_abbreviations: Default::default(),
     };
@@ -247,6 +257,10 @@ fn seeds_parse_and_hostile_text_is_neutralized() {
             let _ = p.parse(l, i as u64 * 1000, &mut out);
         }
         p.finish(&mut out);
+        if kind.is_context() {
+            assert!(!p.context().is_empty(), "{kind}: no context from its seeds");
+            continue;
+        }
         assert!(!out.is_empty(), "{kind}: no event from its seeds");
         for e in &out {
             check(e).unwrap();

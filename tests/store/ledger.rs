@@ -260,6 +260,8 @@ fn six_items(s: &mut dyn Store) {
             group_key: Some(format!("test:{i}")),
             rules: vec![("after-hours".into(), format!("user{i} at 23:14"))],
             event_ids: vec![],
+            score: 0,
+            score_note: None,
         })
         .collect();
     s.add_items(&items).unwrap();

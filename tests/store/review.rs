@@ -63,6 +63,8 @@ fn seed(s: &mut dyn Store, n: usize) {
             group_key: Some(format!("test:{i}")),
             rules: vec![("after-hours".into(), format!("user{i} at 23:14"))],
             event_ids: vec![],
+            score: 0,
+            score_note: None,
         })
         .collect();
     s.add_items(&items).unwrap();
@@ -976,6 +978,8 @@ fn an_evidence_bundle_detects_a_changed_byte(b: Backend) {
             "nurse1 logged in at 23:14, outside 07:00-19:00".into(),
         )],
         event_ids: vec![1],
+        score: 0,
+        score_note: None,
     }])
     .unwrap();
     let p = policy();

@@ -195,7 +195,8 @@ fn every_filter_picks_the_same_rows_from_both_stores() {
     assert_eq!(n("50%"), 0, "a % in a value is literal, not a wildcard");
 
     let items = lite.count_items(&Query::default()).unwrap();
-    assert!(items > 4);
+    // (findings are filed as cases: an actor's day, an attack)
+    assert!(items > 2);
     for f in ITEM_FILTERS {
         let a = item_rows(&*lite, f);
         assert_eq!(a, item_rows(&*pg, f), "items for {f:?}");

@@ -31,6 +31,8 @@ fn seed(s: &mut dyn Store, n: usize) {
             group_key: Some(format!("team:{i}")),
             rules: vec![("after-hours".into(), format!("user{i} at 23:14"))],
             event_ids: vec![],
+            score: 0,
+            score_note: None,
         })
         .collect();
     s.add_items(&items).unwrap();

@@ -153,6 +153,7 @@ impl Gathered {
             stream: st.clone(),
             since: self.since,
             events: std::mem::take(&mut self.events),
+            context: Vec::new(),
             quarantined: std::mem::take(&mut self.quarantined),
             gaps: Vec::new(),
         };

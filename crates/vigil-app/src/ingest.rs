@@ -56,6 +56,8 @@ pub struct FileReport {
     pub duplicates: u64,
     pub quarantined: u64,
     pub gaps: u64,
+    /// Clinical context records (encounters…) stored.
+    pub context: u64,
     pub bytes: u64,
     pub note: Option<String>,
     /// What the rules made of the new events.
@@ -86,6 +88,7 @@ impl FileReport {
 
     pub fn add(&mut self, other: &FileReport) {
         self.events += other.events;
+        self.context += other.context;
         self.duplicates += other.duplicates;
         self.quarantined += other.quarantined;
         self.gaps += other.gaps;
@@ -331,6 +334,7 @@ fn run(
             since: start,
             stream: stream.clone(),
             events: Vec::new(),
+            context: Vec::new(),
             quarantined: Vec::new(),
             gaps: Vec::new(),
         },
@@ -408,6 +412,7 @@ fn write_chunks(
         end = chunk.end;
         w.records += chunk.records;
         w.batch.events = chunk.events;
+        w.batch.context = chunk.context;
         w.batch.quarantined = chunk.quarantined;
         w.batch.gaps = chunk
             .gaps
@@ -437,6 +442,7 @@ fn write_chunks(
 /// What the parsing thread hands over: records up to `end`.
 struct Chunk {
     events: Vec<NewEvent>,
+    context: Vec<vigil_domain::Encounter>,
     quarantined: Vec<Quarantined>,
     gaps: Vec<Gap>,
     records: usize,
@@ -451,6 +457,7 @@ fn parse_chunks(
 ) {
     let mut chunk = Chunk {
         events: Vec::with_capacity(BATCH),
+        context: Vec::new(),
         quarantined: Vec::new(),
         gaps: Vec::new(),
         records: 0,
@@ -472,13 +479,15 @@ fn parse_chunks(
             chunk.quarantined.push(quarantined(offset, reason, line));
         }
         take_rejects(parser.as_mut(), &mut chunk.quarantined, &mut chunk.gaps);
+        chunk.context.extend(parser.context());
         if let Some(fatal) = parser.fatal() {
             let _ = tx.send(Err(std::io::Error::other(fatal)));
             return;
         }
-        if chunk.events.len() + chunk.quarantined.len() >= BATCH {
+        if chunk.events.len() + chunk.context.len() + chunk.quarantined.len() >= BATCH {
             let next = Chunk {
                 events: Vec::with_capacity(BATCH),
+                context: Vec::new(),
                 quarantined: Vec::new(),
                 gaps: Vec::new(),
                 records: 0,
@@ -496,11 +505,14 @@ fn parse_chunks(
     if reader.is_complete() {
         parser.finish(&mut chunk.events);
         take_rejects(parser.as_mut(), &mut chunk.quarantined, &mut chunk.gaps);
+        chunk.context.extend(parser.context());
     }
     // What `finish` let go of comes without a line of its own, and its
     // parser state must be committed too.
-    let flushed =
-        !(chunk.events.is_empty() && chunk.quarantined.is_empty() && chunk.gaps.is_empty());
+    let flushed = !(chunk.events.is_empty()
+        && chunk.context.is_empty()
+        && chunk.quarantined.is_empty()
+        && chunk.gaps.is_empty());
     if chunk.records > 0 || flushed {
         chunk.end = reader.offset();
         chunk.parser_state = parser.state();
@@ -587,6 +599,9 @@ impl RulesLink<'_> {
 }
 
 enum ToRules {
+    /// Written clinical context: explains what comes after it, and
+    /// re-explains what came before.
+    Context(Vec<vigil_domain::Encounter>),
     /// Written events and their ids, to evaluate.
     Batch(i64, Vec<NewEvent>, Vec<i64>),
     /// Send back everything found since the last drain.
@@ -607,6 +622,10 @@ fn evaluate_batches(engine: &Mutex<&mut Engine>, rx: std::sync::mpsc::Receiver<T
                     .collect();
                 let mut e = engine.lock().unwrap_or_else(|p| p.into_inner());
                 found.absorb(e.evaluate_primed(&views));
+            }
+            ToRules::Context(context) => {
+                let mut e = engine.lock().unwrap_or_else(|p| p.into_inner());
+                found.absorb(e.learn(context));
             }
             ToRules::Drain(reply) => {
                 let _ = reply.send(std::mem::take(&mut found));
@@ -644,6 +663,11 @@ impl Writer<'_> {
             let events = std::mem::take(&mut self.batch.events);
             link.since_drain += events.len();
             let gone = || color_eyre::eyre::eyre!("the rules thread stopped");
+            if !self.batch.context.is_empty() {
+                link.tx
+                    .send(ToRules::Context(self.batch.context.clone()))
+                    .map_err(|_| gone())?;
+            }
             link.tx
                 .send(ToRules::Batch(
                     self.batch.source_id,
@@ -663,11 +687,13 @@ impl Writer<'_> {
         p.duplicates += out.duplicates;
         p.quarantined += out.quarantined;
         p.gaps += self.batch.gaps.len() as u64;
+        p.context += self.batch.context.len() as u64;
         if commit {
             // Only what is durable counts: a rolled-back read reports nothing.
             self.report.add(&std::mem::take(&mut self.uncommitted));
         }
         self.batch.events.clear();
+        self.batch.context.clear();
         self.batch.quarantined.clear();
         self.batch.gaps.clear();
         Ok(())

@@ -196,6 +196,10 @@ pub fn pull_sources<'a>(
     mut each: impl FnMut(&'a SourceConfig, PullReport) -> Result<()>,
 ) -> Result<()> {
     let mut engine = crate::rules::prepare(config, store, now)?;
+    // Context first: the accesses read after it are explained as they come,
+    // rather than raised and then withdrawn.
+    let mut sources: Vec<&'a SourceConfig> = sources.to_vec();
+    sources.sort_by_key(|s| !s.kind.is_context());
     for s in sources {
         let r = pull_source(store, s, engine.as_mut().map(|(e, _)| e));
         each(s, r)?;
@@ -203,6 +207,7 @@ pub fn pull_sources<'a>(
     // The finished days' samples, once everything there is has been read.
     if let Some((e, _)) = engine.as_mut() {
         e.finish(store)?;
+        crate::rules::close_explained(config, store, e, now)?;
     }
     Ok(())
 }

@@ -57,3 +57,45 @@ fn remember_hash(store: &mut dyn Store, key: &str, path: &std::path::Path) -> Re
     let h = file_hash(path)?;
     store.set_meta(key, &h)
 }
+
+/// The reviewer name vigil records its own closing of explained items
+/// under.
+pub const EXPLAINER: &str = "vigil-explain";
+
+/// Closes the items late clinical context explained: an undecided one is
+/// decided benign with a note naming the context, a decided one gets the
+/// note. Both are ledger entries, so "why did this item leave the queue" has
+/// an answer. Returns how many were closed.
+pub fn close_explained(
+    config: &crate::config::Config,
+    store: &mut dyn Store,
+    engine: &mut Engine,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let found = engine.take_withdrawals();
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let who = vigil_review::Reviewer {
+        name: EXPLAINER.into(),
+        session: uuid::Uuid::new_v4().to_string(),
+    };
+    let mut closed = 0;
+    for w in found {
+        let act = if w.decided {
+            vigil_review::Act::Note { note: w.note }
+        } else {
+            vigil_review::Act::Decide {
+                disposition: vigil_domain::Disposition::Benign,
+                note: Some(w.note),
+                reopen: false,
+            }
+        };
+        let out =
+            vigil_review::ops::apply(store, &config.policy, &who, now, &[w.item], &act, None)?;
+        if !w.decided && out.iter().all(|o| !o.is_refused()) {
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}

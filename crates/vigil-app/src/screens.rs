@@ -9,7 +9,7 @@ use color_eyre::eyre::Result;
 use crate::config::Config;
 use vigil_domain::ledger::Entity;
 use vigil_domain::query::Query;
-use vigil_domain::{Event, Item};
+use vigil_domain::{Event, Item, SafeText};
 use vigil_review::{Reviewer, ops};
 use vigil_store::{DecisionRow, LedgerEntry};
 
@@ -25,6 +25,8 @@ pub struct Detail {
     /// Patients' identifiers and names this detail may show (from the
     /// store's demographics): masked with the subject until revealed.
     pub phi: Vec<String>,
+    /// Each shown access's explanation (event id, the sentence).
+    pub explanations: Vec<(i64, SafeText)>,
 }
 
 /// The screens, in the order `1..6` and `[` `]` reach them.
@@ -165,7 +167,13 @@ pub fn load_detail(
     }
     phi.sort_unstable();
     phi.dedup();
+    let explanations = store
+        .explanations(&ids)?
+        .into_iter()
+        .map(|x| (x.event_id, SafeText::new(&x.note)))
+        .collect();
     Ok(Some(Detail {
+        explanations,
         decisions: store.decisions(id)?,
         history: store.ledger_for(&Entity::Item(id).to_string())?,
         item,

@@ -133,6 +133,7 @@ pub fn pull(
             stream: st.clone(),
             since,
             events,
+            context: Vec::new(),
             quarantined,
             gaps: Vec::new(),
         };
@@ -219,5 +220,7 @@ fn item(source: i64, tracker: &str, t: &Ticket, event: i64) -> NewItem {
         group_key: Some(format!("ticket:{source}:{}", t.id)),
         rules: vec![("ticket".into(), reason)],
         event_ids: vec![event],
+        score: 0,
+        score_note: None,
     }
 }

@@ -28,4 +28,7 @@ pub struct Item {
     pub disposition: Option<Disposition>,
     pub claimed_by: Option<SafeText>,
     pub event_ids: Vec<i64>,
+    /// The risk score the queue sorts by, and what it is made of.
+    pub score: i64,
+    pub score_note: Option<SafeText>,
 }

@@ -5,6 +5,7 @@
 //! the only system calls are the account lookup and the permission checks
 //! every layer shares.
 
+mod context;
 mod event;
 mod item;
 mod people;
@@ -18,6 +19,7 @@ pub mod query;
 pub mod rng;
 pub mod time;
 
+pub use context::{Encounter, Explained, Explanation};
 pub use event::{Event, NewEvent, TimeBasis, ZoneBasis};
 pub use item::{Item, ItemRule};
 pub use people::{Patient, Person};

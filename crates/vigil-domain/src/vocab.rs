@@ -64,6 +64,7 @@ macro_rules! vocabulary {
         }
     };
 }
+pub(crate) use vocabulary;
 
 vocabulary!(
     /// Whether the recorded activity succeeded.

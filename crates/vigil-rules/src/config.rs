@@ -25,6 +25,9 @@ fn shift_time<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 pub struct Toggle {
     pub enabled: bool,
     pub severity: Option<Severity>,
+    /// Raise nothing for an access clinical context explains (the rules
+    /// that look at relationships and times; others ignore it).
+    pub unless_explained: bool,
 }
 
 impl Default for Toggle {
@@ -32,6 +35,99 @@ impl Default for Toggle {
         Toggle {
             enabled: true,
             severity: None,
+            unless_explained: true,
+        }
+    }
+}
+
+fn day_duration(days: u64) -> Duration {
+    Duration::from_secs(days * 86_400)
+}
+
+/// A role whose work follows an encounter: billing, coding, registration,
+/// lab, radiology, pharmacy (`[[rules.explain.role]]`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub name: String,
+    /// Roster departments that hold this role (compared ignoring case).
+    pub departments: Vec<String>,
+    /// How long before an encounter starts, and after it ends, their work on
+    /// the patient's record is usual.
+    #[serde(deserialize_with = "duration")]
+    pub before: Duration,
+    #[serde(deserialize_with = "duration")]
+    pub after: Duration,
+}
+
+fn role(name: &str, departments: &[&str], before_days: u64, after_days: u64) -> Role {
+    Role {
+        name: name.into(),
+        departments: departments.iter().map(|d| (*d).into()).collect(),
+        before: day_duration(before_days),
+        after: day_duration(after_days),
+    }
+}
+
+/// `[rules.explain]`: how clinical context explains accesses.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Explain {
+    /// Set when a context source is configured (not read from the file):
+    /// only then is every patient access given an explanation.
+    #[serde(skip)]
+    pub active: bool,
+    /// An access this long before an encounter starts counts as within it
+    /// (pre-visit chart review)…
+    #[serde(deserialize_with = "duration")]
+    pub margin_before: Duration,
+    /// …and this long after it ends (notes, results, discharge summary).
+    #[serde(deserialize_with = "duration")]
+    pub margin_after: Duration,
+    /// An encounter with no end yet counts as open for this long.
+    #[serde(deserialize_with = "duration")]
+    pub open_for: Duration,
+    /// An actor's access within this long of an explained one to the same
+    /// patient is a repeat.
+    #[serde(deserialize_with = "duration")]
+    pub repeat: Duration,
+    #[serde(rename = "role")]
+    pub roles: Vec<Role>,
+    /// A curiosity sweep: this many distinct patients' records opened with
+    /// no explanation within `sweep_window` (0 switches it off).
+    pub sweep_patients: usize,
+    #[serde(deserialize_with = "duration")]
+    pub sweep_window: Duration,
+}
+
+impl Default for Explain {
+    fn default() -> Self {
+        Explain {
+            active: false,
+            margin_before: Duration::from_secs(2 * 3600),
+            margin_after: Duration::from_secs(24 * 3600),
+            open_for: day_duration(30),
+            repeat: day_duration(14),
+            roles: vec![
+                role("billing", &["billing", "patient financial services"], 1, 60),
+                role(
+                    "coding",
+                    &["coding", "health information management", "him"],
+                    0,
+                    30,
+                ),
+                role(
+                    "registration",
+                    &["registration", "patient access", "scheduling"],
+                    7,
+                    1,
+                ),
+                role("lab", &["lab", "laboratory", "pathology"], 1, 3),
+                role("radiology", &["radiology", "imaging"], 1, 3),
+                role("pharmacy", &["pharmacy"], 1, 3),
+            ],
+            sweep_patients: 10,
+            sweep_window: Duration::from_secs(3600),
         }
     }
 }
@@ -48,6 +144,7 @@ pub struct AfterHours {
     pub end: String,
     /// Saturdays and Sundays count as outside the shift.
     pub weekends: bool,
+    pub unless_explained: bool,
 }
 
 impl Default for AfterHours {
@@ -58,6 +155,7 @@ impl Default for AfterHours {
             start: "07:00".into(),
             end: "19:00".into(),
             weekends: true,
+            unless_explained: true,
         }
     }
 }
@@ -103,6 +201,7 @@ pub struct VolumeSpike {
     /// ...or above this many regardless of the baseline.
     pub ceiling: usize,
     pub baseline_days: u32,
+    pub unless_explained: bool,
 }
 
 impl Default for VolumeSpike {
@@ -114,6 +213,7 @@ impl Default for VolumeSpike {
             minimum: 20,
             ceiling: 200,
             baseline_days: 14,
+            unless_explained: true,
         }
     }
 }
@@ -186,6 +286,7 @@ pub struct RulesConfig {
     pub unknown_account: Toggle,
     pub success_after_failures: Burst,
     pub sampling: Sampling,
+    pub explain: Explain,
 }
 
 impl Default for RulesConfig {
@@ -210,6 +311,30 @@ impl Default for RulesConfig {
             unknown_account: Toggle::default(),
             success_after_failures: Burst::new(3, 30),
             sampling: Sampling::default(),
+            explain: Explain::default(),
         }
+    }
+}
+
+impl RulesConfig {
+    /// The rules that raise nothing for an explained access, as configured:
+    /// same-surname, same-address, co-worker, VIP, after-hours and
+    /// volume-spike may; self-access, family, deceased, terminated and
+    /// break-the-glass always raise.
+    pub fn explainable(&self) -> Vec<&'static str> {
+        let mut r = Vec::new();
+        for (id, on) in [
+            ("same-surname", self.same_surname.unless_explained),
+            ("same-address", self.same_address.unless_explained),
+            ("coworker", self.coworker.unless_explained),
+            ("vip", self.vip.unless_explained),
+            ("after-hours", self.after_hours.unless_explained),
+            ("volume-spike", self.volume_spike.unless_explained),
+        ] {
+            if on {
+                r.push(id);
+            }
+        }
+        r
     }
 }

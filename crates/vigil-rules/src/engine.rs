@@ -12,10 +12,12 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use color_eyre::eyre::Result;
 
+use super::cases::{Group, join_bursts, place};
 use super::config::{RulesConfig, Sampling};
-use super::{Ctx, Finding, GroupBy, Knowledge, Rule, RuleEvent, enabled, sampling};
+use super::explain::{Explainer, Sweep};
+use super::{Ctx, Finding, Knowledge, Rule, RuleEvent, enabled, is_access, sampling};
 use vigil_domain::query::Query;
-use vigil_domain::{Event, ItemKind, Severity};
+use vigil_domain::{Encounter, Event, Explained, ItemKind, Severity};
 use vigil_store::{NewItem, Store, Suppression};
 
 const CURSOR: &str = "rules.cursor";
@@ -42,6 +44,13 @@ pub struct EvalReport {
     pub suppressed: u64,
     pub sampled: u64,
     pub items: u64,
+    /// Accesses given an explanation, and how many of them were explained.
+    pub accesses: u64,
+    pub explained: u64,
+    /// Findings not raised because clinical context explains the access.
+    pub findings_explained: u64,
+    /// Earlier accesses a late encounter explained.
+    pub reexplained: u64,
 }
 
 impl EvalReport {
@@ -51,6 +60,10 @@ impl EvalReport {
         self.suppressed += o.suppressed;
         self.sampled += o.sampled;
         self.items += o.items;
+        self.accesses += o.accesses;
+        self.explained += o.explained;
+        self.findings_explained += o.findings_explained;
+        self.reexplained += o.reexplained;
     }
 }
 
@@ -66,6 +79,10 @@ pub struct Pending {
     samples: BTreeMap<String, NewItem>,
     max_id: i64,
     days: HashSet<(i64, NaiveDate)>,
+    /// The explanations this evaluation gave.
+    explained: Vec<Explained>,
+    /// Context learned since the last apply: earlier accesses it may explain.
+    context: Vec<Encounter>,
 }
 
 type Groups = std::collections::HashMap<
@@ -73,74 +90,6 @@ type Groups = std::collections::HashMap<
     std::collections::HashMap<String, Group, foldhash::fast::RandomState>,
     foldhash::fast::RandomState,
 >;
-
-/// One rule's findings about one actor (or address, or host) on one day.
-#[derive(Debug)]
-struct Group {
-    title: &'static str,
-    source_id: i64,
-    occurred_at: DateTime<Utc>,
-    actor: Option<String>,
-    /// The subject all its findings share, if they do.
-    subject: Option<String>,
-    mixed_subjects: bool,
-    severity: Severity,
-    /// The reason of its first finding.
-    reason: String,
-    event_ids: Vec<i64>,
-}
-
-impl Group {
-    fn absorb(&mut self, o: Group) {
-        // (rules write a reason for the first finding of a day only; if
-        // that one was suppressed, a later one that has a reason serves)
-        if self.reason.is_empty() {
-            self.reason = o.reason;
-        }
-        self.severity = self.severity.max(o.severity);
-        self.occurred_at = self.occurred_at.min(o.occurred_at);
-        if self.subject != o.subject || o.mixed_subjects {
-            self.mixed_subjects = true;
-        }
-        // sorted and deduplicated once, in `apply`
-        self.event_ids.extend(o.event_ids);
-    }
-
-    fn item(self, rule: &str, who: &str, day: NaiveDate) -> NewItem {
-        let mut event_ids = self.event_ids;
-        event_ids.sort_unstable();
-        event_ids.dedup();
-        let title = format!("{}: {who} on {day}", self.title);
-        NewItem {
-            kind: if event_ids.len() > 1 {
-                ItemKind::Group
-            } else {
-                ItemKind::Finding
-            },
-            source_id: Some(self.source_id),
-            occurred_at: self.occurred_at,
-            actor: self.actor,
-            subject: if self.mixed_subjects {
-                None
-            } else {
-                self.subject
-            },
-            // (a group whose findings carry no sentence says what it is)
-            rules: vec![(
-                rule.to_owned(),
-                if self.reason.is_empty() {
-                    title.clone()
-                } else {
-                    self.reason
-                },
-            )],
-            title,
-            severity: self.severity,
-            group_key: Some(format!("{rule}|{who}|{day}")),
-            event_ids,
-        }
-    }
-}
 
 impl Pending {
     fn merge_samples(&mut self, items: Vec<NewItem>) {
@@ -158,8 +107,8 @@ impl Pending {
         }
     }
 
-    fn merge_group(&mut self, rule: &'static str, day: NaiveDate, who: &str, g: Group) {
-        let by_who = self.groups.entry((rule, day)).or_default();
+    fn merge_group(&mut self, prefix: &'static str, day: NaiveDate, who: &str, g: Group) {
+        let by_who = self.groups.entry((prefix, day)).or_default();
         match by_who.get_mut(who) {
             Some(have) => have.absorb(g),
             None => {
@@ -173,6 +122,8 @@ impl Pending {
         self.report.add(&other.report);
         self.max_id = self.max_id.max(other.max_id);
         self.days.extend(other.days);
+        self.explained.extend(other.explained);
+        self.context.extend(other.context);
         self.merge_samples(other.samples.into_values().collect());
         for ((rule, day), by_who) in other.groups {
             for (who, g) in by_who {
@@ -184,13 +135,21 @@ impl Pending {
     /// The items to write, in group-key order (so ids come out the same
     /// run after run).
     fn into_items(self) -> Vec<NewItem> {
+        let accesses: HashSet<i64> = self.explained.iter().map(|e| e.event_id).collect();
+        let explained: HashSet<i64> = self
+            .explained
+            .iter()
+            .filter(|e| e.is_explained())
+            .map(|e| e.event_id)
+            .collect();
         let mut items: Vec<NewItem> = self
             .groups
             .into_iter()
-            .flat_map(|((rule, day), by_who)| {
+            .flat_map(|((prefix, day), by_who)| {
+                let (explained, accesses) = (&explained, &accesses);
                 by_who
                     .into_iter()
-                    .map(move |(who, g)| g.item(rule, &who, day))
+                    .map(move |(who, g)| g.item(prefix, &who, day, explained, accesses))
             })
             .collect();
         items.extend(self.samples.into_values().map(|mut i| {
@@ -245,6 +204,22 @@ pub struct Engine {
     today: NaiveDate,
     /// Events linked per group key in this run, to hold items to MAX_LINKED.
     linked: std::collections::HashMap<String, usize>,
+    explainer: Explainer,
+    /// Rules that raise nothing for an explained access.
+    explainable: Vec<&'static str>,
+    sweep_minutes: i64,
+    /// Items a late encounter explained, for the review service to close.
+    withdrawals: Vec<Withdrawal>,
+}
+
+/// An item whose every access clinical context now explains (documentation
+/// arrived after the accesses): closed as explained if undecided, noted if
+/// decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawal {
+    pub item: i64,
+    pub decided: bool,
+    pub note: String,
 }
 
 /// A parsed event, just stored under `id`, as the rules see it.
@@ -309,6 +284,10 @@ impl Engine {
     ) -> Result<Engine> {
         let zone = cfg.timezone.as_deref().and_then(|z| z.parse::<Tz>().ok());
         let knowledge = Knowledge::new(store.people()?, store.patients()?, watch);
+        let mut explainer = Explainer::new(&cfg.explain);
+        if explainer.active {
+            explainer.learn(&knowledge, &store.context()?);
+        }
         let mut rules = enabled(cfg);
         for r in &mut rules {
             r.load(store)?;
@@ -332,6 +311,10 @@ impl Engine {
             max_window,
             today,
             linked: std::collections::HashMap::new(),
+            explainer,
+            explainable: cfg.explainable(),
+            sweep_minutes: (cfg.explain.sweep_window.as_secs() / 60) as i64,
+            withdrawals: Vec::new(),
         })
     }
 
@@ -414,8 +397,68 @@ impl Engine {
             zone: self.zone,
         };
         for e in &order {
+            let from = findings.len();
             for r in &mut self.rules {
                 r.check(e, &ctx, &mut findings);
+            }
+            join_bursts(&mut findings[from..]);
+            if self.explainer.active
+                && is_access(e)
+                && let (Some(actor), Some(patient)) = (e.actor, e.subject)
+            {
+                let x = self.explainer.explain(
+                    &self.knowledge,
+                    self.zone,
+                    e.id,
+                    e.source_id,
+                    actor,
+                    patient,
+                    e.occurred_at,
+                );
+                p.report.accesses += 1;
+                if x.is_explained() {
+                    p.report.explained += 1;
+                    let before = findings.len();
+                    let explainable = &self.explainable;
+                    let mut i = from;
+                    while i < findings.len() {
+                        if explainable.contains(&findings[i].rule) {
+                            findings.swap_remove(i);
+                        } else {
+                            i += 1;
+                        }
+                    }
+                    p.report.findings_explained += (before - findings.len()) as u64;
+                }
+                let swept = match self.explainer.sweep(&x) {
+                    Sweep::No => None,
+                    Sweep::Started(ids, n) => Some((
+                        ids,
+                        format!(
+                            "{actor} opened {n} patients' records with no clinical explanation within {} minutes, the latest at {}",
+                            self.sweep_minutes,
+                            super::hhmm(ctx.local(e.occurred_at))
+                        ),
+                    )),
+                    Sweep::Continues => Some((vec![e.id], String::new())),
+                };
+                if let Some((event_ids, reason)) = swept {
+                    findings.push(Finding {
+                        rule: "curiosity-sweep",
+                        title: "Curiosity sweep",
+                        severity: Severity::High,
+                        reason,
+                        event_ids,
+                        source_id: e.source_id,
+                        occurred_at: e.occurred_at,
+                        actor: Some(std::borrow::Cow::Borrowed(actor)),
+                        subject: None,
+                        client: None,
+                        host: None,
+                        group_by: super::GroupBy::Actor,
+                    });
+                }
+                p.explained.push(x);
             }
         }
         self.settle(findings, &order, &mut p);
@@ -436,7 +479,12 @@ impl Engine {
     }
 
     /// Drops what suppressions cover, draws the sample, groups the rest.
-    fn settle(&self, mut findings: Vec<Finding<'_>>, events: &[&RuleEvent<'_>], p: &mut Pending) {
+    fn settle(
+        &mut self,
+        mut findings: Vec<Finding<'_>>,
+        events: &[&RuleEvent<'_>],
+        p: &mut Pending,
+    ) {
         let before = findings.len();
         let sup = &self.suppressions;
         findings.retain(|f: &Finding<'_>| {
@@ -474,7 +522,103 @@ impl Engine {
         Ok(report.unwrap_or_default())
     }
 
+    /// Takes in clinical context just stored: later accesses are explained
+    /// by it, and `apply` re-explains the earlier ones it covers.
+    pub fn learn(&mut self, context: Vec<Encounter>) -> Pending {
+        self.explainer.learn(&self.knowledge, &context);
+        Pending {
+            context,
+            ..Pending::default()
+        }
+    }
+
+    /// The items late context explained since the last call.
+    pub fn take_withdrawals(&mut self) -> Vec<Withdrawal> {
+        std::mem::take(&mut self.withdrawals)
+    }
+
+    /// Re-explains the stored unexplained accesses that new context covers,
+    /// and finds the items every access of which is now explained.
+    fn reexplain(&mut self, store: &mut dyn Store, context: &[Encounter]) -> Result<u64> {
+        if !self.explainer.active || context.is_empty() {
+            return Ok(0);
+        }
+        let mut now_explained = Vec::new();
+        let mut seen = HashSet::new();
+        for c in context {
+            let (from, to) = self.explainer.reach(c);
+            for old in store.unexplained(&c.patient, from, to)? {
+                if !seen.insert(old.event_id) {
+                    continue;
+                }
+                let x = self.explainer.explain(
+                    &self.knowledge,
+                    self.zone,
+                    old.event_id,
+                    old.source_id,
+                    &old.actor,
+                    &old.patient,
+                    old.occurred_at,
+                );
+                if x.is_explained() {
+                    now_explained.push(x);
+                }
+            }
+        }
+        store.put_explanations(&now_explained)?;
+        let mut keys: Vec<String> = now_explained
+            .iter()
+            .map(|x| {
+                format!(
+                    "{}|{}|{}",
+                    super::cases::CASE,
+                    x.actor,
+                    self.day(x.occurred_at)
+                )
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let Some(item) = store.item_by_key(&key)? else {
+                continue;
+            };
+            if !item
+                .rules
+                .iter()
+                .all(|r| self.explainable.contains(&r.rule.as_str()))
+            {
+                continue;
+            }
+            let why = store.explanations(&item.event_ids)?;
+            if why.len() != item.event_ids.len() || !why.iter().all(|x| x.is_explained()) {
+                continue;
+            }
+            let decided = !matches!(
+                item.status,
+                vigil_domain::Status::New | vigil_domain::Status::Reopened
+            );
+            let first = why
+                .iter()
+                .find(|x| x.encounter.is_some())
+                .unwrap_or(&why[0]);
+            self.withdrawals.push(Withdrawal {
+                item: item.id,
+                decided,
+                note: format!(
+                    "clinical context recorded after the review item explains all {} of its accesses ({})",
+                    why.len(),
+                    first.note
+                ),
+            });
+        }
+        Ok(now_explained.len() as u64)
+    }
+
     fn apply_now(&mut self, store: &mut dyn Store, mut p: Pending) -> Result<EvalReport> {
+        store.put_explanations(&p.explained)?;
+        let context = std::mem::take(&mut p.context);
+        p.report.reexplained += self.reexplain(store, &context)?;
         let mut findings: Vec<Finding<'static>> = Vec::new();
         {
             let ctx = Ctx {
@@ -484,6 +628,24 @@ impl Engine {
             for r in &mut self.rules {
                 r.finish(store, &ctx, &mut findings)?;
             }
+        }
+        // A total (a volume spike) made only of explained accesses is
+        // explained too.
+        if !p.explained.is_empty() && !findings.is_empty() {
+            let explained: HashSet<i64> = p
+                .explained
+                .iter()
+                .filter(|x| x.is_explained())
+                .map(|x| x.event_id)
+                .collect();
+            let before = findings.len();
+            let explainable = &self.explainable;
+            findings.retain(|f| {
+                !(explainable.contains(&f.rule)
+                    && !f.event_ids.is_empty()
+                    && f.event_ids.iter().all(|id| explained.contains(id)))
+            });
+            p.report.findings_explained += (before - findings.len()) as u64;
         }
         self.settle(findings, &[], &mut p);
         let mut report = p.report;
@@ -567,33 +729,17 @@ impl Engine {
         Ok(total)
     }
 
-    /// Findings with the same rule, actor (or address) and day become one item.
-    /// Groups findings by rule, who and day into `p`.
-    fn group(&self, findings: Vec<Finding<'_>>, p: &mut Pending) {
+    /// Groups findings into cases: one per actor and day across rules and
+    /// sources, one per attack, and one per rule and address (or host) for
+    /// the rest (see `cases`).
+    fn group(&mut self, findings: Vec<Finding<'_>>, p: &mut Pending) {
         let mut days = DayCache::default();
         for f in findings {
-            let who: &str = match f.group_by {
-                GroupBy::Actor => f.actor.as_deref().or(f.subject.as_deref()),
-                GroupBy::Client => f.client.as_deref(),
-                GroupBy::Host => f.host.as_deref(),
-            }
-            .unwrap_or("unknown");
             let day = days.of(self, f.occurred_at);
-            let g = Group {
-                title: f.title,
-                source_id: f.source_id,
-                occurred_at: f.occurred_at,
-                actor: match f.group_by {
-                    GroupBy::Actor => f.actor.as_deref().map(String::from),
-                    GroupBy::Client | GroupBy::Host => None,
-                },
-                subject: f.subject.as_deref().map(String::from),
-                mixed_subjects: false,
-                severity: f.severity,
-                reason: f.reason,
-                event_ids: f.event_ids,
-            };
-            p.merge_group(f.rule, day, who, g);
+            let at = place(&f);
+            let by_actor = f.group_by == super::GroupBy::Actor;
+            let g = Group::of(f, at.label, by_actor);
+            p.merge_group(at.prefix, day, &at.who, g);
         }
     }
 
@@ -615,6 +761,8 @@ impl Engine {
                 ),
             )],
             event_ids: ids,
+            score: 0,
+            score_note: None,
         }
     }
 

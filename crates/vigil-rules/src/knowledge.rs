@@ -141,6 +141,8 @@ impl Interner {
 pub struct Knowledge {
     people: Vec<Person>,
     by_account: FastMap<String, usize>,
+    /// Normalized names, for care teams that name people rather than accounts.
+    by_name: FastMap<String, usize>,
     patients: FastMap<String, (Patient, Vec<u32>, Option<u32>)>,
     person_surnames: Vec<Vec<u32>>,
     person_address: Vec<Option<u32>>,
@@ -170,6 +172,7 @@ impl Knowledge {
                 k.by_account.insert(a.clone(), i);
             }
             k.by_account.entry(p.id.clone()).or_insert(i);
+            k.by_name.entry(normalize(&p.name)).or_insert(i);
             k.person_surnames
                 .push(surnames(&p.name).into_iter().map(|s| names.id(s)).collect());
             k.person_address.push(address(&p.address, &mut places));
@@ -196,6 +199,15 @@ impl Knowledge {
     /// The roster entry an account belongs to.
     pub fn person(&self, account: &str) -> Option<(usize, &Person)> {
         self.by_account.get(account).map(|&i| (i, &self.people[i]))
+    }
+
+    /// The roster entry a care-team member names: an account, a roster id
+    /// or a name.
+    pub fn person_for(&self, member: &str) -> Option<usize> {
+        self.by_account
+            .get(member)
+            .or_else(|| self.by_name.get(&normalize(member)))
+            .copied()
     }
 
     pub fn patient(&self, mrn: &str) -> Option<&Patient> {

@@ -27,7 +27,9 @@ mod unknown_account;
 mod vip;
 mod volume_spike;
 
+mod cases;
 mod engine;
+pub mod explain;
 mod sampling;
 mod window;
 
@@ -39,7 +41,7 @@ use chrono_tz::Tz;
 use color_eyre::eyre::Result;
 
 pub use config::RulesConfig;
-pub use engine::{Engine, EvalReport, Pending, view, view_new};
+pub use engine::{Engine, EvalReport, Pending, Withdrawal, view, view_new};
 pub use knowledge::Knowledge;
 
 use vigil_domain::{Outcome, Severity};
@@ -261,10 +263,13 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
 /// Every rule id, in order, for `vigil rules list` and suppressions: the
 /// ids the rules themselves give (the default config switches all on).
 pub fn rule_ids() -> Vec<&'static str> {
-    enabled(&RulesConfig::default())
+    let mut ids: Vec<&'static str> = enabled(&RulesConfig::default())
         .iter()
         .map(|r| r.id())
-        .collect()
+        .collect();
+    // (the engine's own, from the explanations: no `Rule` of its own)
+    ids.push("curiosity-sweep");
+    ids
 }
 
 /// Whether an event is someone getting in or getting at something: what

@@ -211,6 +211,10 @@ pub trait JsonKind: Send {
     fn save(&self) -> Option<String> {
         None
     }
+    /// Clinical context found in the documents so far (context kinds).
+    fn context(&mut self) -> Vec<vigil_domain::Encounter> {
+        Vec::new()
+    }
 }
 
 /// A record parser for a JSON kind: frames documents across lines and hands
@@ -255,6 +259,10 @@ impl<K: JsonKind> RecordParser for JsonParser<K> {
 
     fn rejects(&mut self) -> Vec<Reject> {
         std::mem::take(&mut self.rejects)
+    }
+
+    fn context(&mut self) -> Vec<vigil_domain::Encounter> {
+        self.kind.context()
     }
 
     fn finish(&mut self, _out: &mut Vec<NewEvent>) {

@@ -8,6 +8,7 @@ pub mod access_csv;
 pub mod auditd;
 pub mod auth;
 pub mod cloudtrail;
+pub mod context;
 pub mod fhir;
 pub mod http;
 pub mod journald;
@@ -24,7 +25,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use vigil_domain::NewEvent;
+use vigil_domain::{Encounter, NewEvent};
 
 /// Turns one record (a line, for line-based kinds) into events.
 pub trait RecordParser: Send {
@@ -41,6 +42,11 @@ pub trait RecordParser: Send {
     /// Records this parser held and then gave up on (a multi-line record
     /// that never closed, say), for quarantine; and holes it noticed.
     fn rejects(&mut self) -> Vec<Reject> {
+        Vec::new()
+    }
+    /// Clinical context the records parsed so far held (context kinds
+    /// only), taken once.
+    fn context(&mut self) -> Vec<Encounter> {
         Vec::new()
     }
     /// The input is complete (a finished file, a command that exited):
@@ -86,6 +92,8 @@ impl Reject {
 pub struct ParserOptions {
     /// Column mapping (`access-csv`).
     pub columns: Option<access_csv::CsvColumns>,
+    /// Column mapping (`adt-csv`).
+    pub context_columns: Option<context::ContextColumns>,
     /// PostgreSQL's `log_line_prefix` (`pgaudit` in stderr format).
     pub log_line_prefix: Option<String>,
     /// Zone abbreviations the server writes, as offsets in seconds east of
@@ -103,6 +111,12 @@ pub enum SourceKind {
     FhirAuditEvent,
     AccessCsv,
     Cloudtrail,
+    /// Clinical context: FHIR Encounter, Appointment and CareTeam resources.
+    FhirEncounter,
+    /// Clinical context: an ADT or scheduling export as CSV.
+    AdtCsv,
+    /// Clinical context: HL7 v2 ADT messages.
+    Hl7Adt,
     /// A FHIR R4 server's AuditEvent search, over HTTP.
     Fhir,
     /// Ticket systems, over HTTP.
@@ -122,6 +136,9 @@ impl SourceKind {
         SourceKind::FhirAuditEvent,
         SourceKind::AccessCsv,
         SourceKind::Cloudtrail,
+        SourceKind::FhirEncounter,
+        SourceKind::AdtCsv,
+        SourceKind::Hl7Adt,
         SourceKind::Fhir,
         SourceKind::Jira,
         SourceKind::Github,
@@ -139,6 +156,9 @@ impl SourceKind {
             SourceKind::FhirAuditEvent => "fhir-auditevent",
             SourceKind::AccessCsv => "access-csv",
             SourceKind::Cloudtrail => "cloudtrail",
+            SourceKind::FhirEncounter => "fhir-encounter",
+            SourceKind::AdtCsv => "adt-csv",
+            SourceKind::Hl7Adt => "hl7-adt",
             SourceKind::Fhir => "fhir",
             SourceKind::Jira => "jira",
             SourceKind::Github => "github",
@@ -152,6 +172,14 @@ impl SourceKind {
     /// rather than skipped.
     pub fn reads_gzip(self) -> bool {
         matches!(self, SourceKind::Cloudtrail)
+    }
+
+    /// Whether it holds clinical context (encounters) rather than events.
+    pub fn is_context(self) -> bool {
+        matches!(
+            self,
+            SourceKind::FhirEncounter | SourceKind::AdtCsv | SourceKind::Hl7Adt
+        )
     }
 
     /// Whether it reads files (path, glob) rather than an API.
@@ -199,6 +227,27 @@ impl SourceKind {
             SourceKind::Cloudtrail => Box::new(json_frame::JsonParser::new(state, |_| {
                 cloudtrail::CloudtrailKind
             })),
+            SourceKind::FhirEncounter => Box::new(json_frame::JsonParser::new(state, |_| {
+                context::FhirContext::default()
+            })),
+            SourceKind::AdtCsv => Box::new(context::AdtCsv::new(
+                options
+                    .context_columns
+                    .clone()
+                    .unwrap_or(context::ContextColumns {
+                        patient: "patient".into(),
+                        start: "start".into(),
+                        end: Some("end".into()),
+                        department: None,
+                        team: None,
+                        encounter: None,
+                        class: None,
+                        time_format: None,
+                    }),
+                zone,
+                state,
+            )),
+            SourceKind::Hl7Adt => Box::new(context::Hl7Adt::new(zone, state)),
             SourceKind::AccessCsv => Box::new(access_csv::AccessCsvParser::new(
                 options.columns.clone().unwrap_or(access_csv::CsvColumns {
                     actor: "actor".into(),

@@ -84,7 +84,7 @@ pub struct ReviewStats {
 
 /// The queue's query: items matching `clause` (with `claimed` worked out
 /// from the lease), most severe and oldest first, `limit` from `offset`
-/// (0: all). Both stores read its columns in this order.
+/// (0: all), highest risk score first. Both stores read its columns in this order.
 fn items_sql(
     dialect: vigil_domain::query::Dialect,
     clause: &str,
@@ -101,9 +101,10 @@ fn items_sql(
         "SELECT i.id, i.kind, s.name, i.occurred_at, i.actor, i.subject, i.title, i.severity,
                 CASE WHEN i.status IN ('new', 'reopened') AND i.claimed_by IS NOT NULL AND i.claim_expires > {now} THEN 'claimed' ELSE i.status END,
                 i.disposition,
-                CASE WHEN i.claim_expires > {now} THEN i.claimed_by END
+                CASE WHEN i.claim_expires > {now} THEN i.claimed_by END,
+                i.score, i.score_note
          FROM items i LEFT JOIN sources s ON s.id = i.source_id
-         WHERE {clause} ORDER BY i.severity DESC, i.occurred_at, i.id {window}"
+         WHERE {clause} ORDER BY i.score DESC, i.occurred_at, i.id {window}"
     )
 }
 
@@ -141,6 +142,9 @@ pub struct Batch {
     /// is still that, so two readers of one file never both store it.
     pub since: u64,
     pub events: Vec<NewEvent>,
+    /// Clinical context (encounters…) the batch's records held: upserted by
+    /// key, apart from the events.
+    pub context: Vec<vigil_domain::Encounter>,
     pub quarantined: Vec<Quarantined>,
     pub gaps: Vec<Gap>,
 }
@@ -363,6 +367,26 @@ pub trait Store: Send {
     fn people(&self) -> Result<Vec<vigil_domain::Person>>;
     fn patients(&self) -> Result<Vec<vigil_domain::Patient>>;
     fn suppressions(&self) -> Result<Vec<Suppression>>;
+    /// All stored clinical context, for explaining accesses.
+    fn context(&self) -> Result<Vec<vigil_domain::Encounter>>;
+    /// Records (or replaces) the explanations of accesses.
+    fn put_explanations(&mut self, rows: &[vigil_domain::Explained]) -> Result<()>;
+    /// The explanations of these events (those that have one).
+    fn explanations(&self, event_ids: &[i64]) -> Result<Vec<vigil_domain::Explained>>;
+    /// Unexplained accesses to a patient's record between two times.
+    fn unexplained(
+        &self,
+        patient: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<vigil_domain::Explained>>;
+    /// How many accesses each explanation kind covers, per source, between
+    /// two times.
+    fn explanation_counts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(SourceId, vigil_domain::Explanation, u64)>>;
     /// Open and decided items a suppression would hide.
     fn items_covered(&self, s: &Suppression) -> Result<(u64, u64)>;
 }

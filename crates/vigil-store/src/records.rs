@@ -137,6 +137,18 @@ pub struct NewItem {
     pub group_key: Option<String>,
     pub rules: Vec<(String, String)>,
     pub event_ids: Vec<i64>,
+    /// The risk score the queue sorts by (at least the severity's rank
+    /// times 100), and the sentence that explains it.
+    pub score: i64,
+    pub score_note: Option<String>,
+}
+
+impl NewItem {
+    /// The score as stored: never below the severity's band, so an item
+    /// with no score of its own sorts where its severity puts it.
+    pub fn stored_score(&self) -> i64 {
+        self.score.max(self.severity.rank() * 100)
+    }
 }
 
 /// Something the first-seen rule has seen.

@@ -1,8 +1,8 @@
-//! The SQLite store: one file on one host, in WAL mode. Review state is
-//! written with `synchronous=FULL`; ingest batches use `NORMAL`, which WAL
-//! keeps consistent and which cannot double anything, because a batch and its
-//! checkpoint commit together.
+//! The SQLite store: one file on one host, in WAL mode. Review state is written
+//! with `synchronous=FULL`; ingest batches use `NORMAL` (a batch and its
+//! checkpoint commit together, so nothing can double).
 
+mod context;
 mod knowledge;
 mod status;
 mod write;
@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0002_no_event_to_item_index.sql"),
     include_str!("migrations/sqlite/0003_risk_register.sql"),
     include_str!("migrations/sqlite/0004_ledger_seal.sql"),
+    include_str!("migrations/sqlite/0005_context.sql"),
 ];
 
 pub struct SqliteStore {
@@ -52,8 +53,7 @@ pub struct SqliteStore {
     ingest_open: bool,
     /// Actor name -> id, for names this connection has interned or seen.
     actor_ids: HashMap<String, i64>,
-    /// (actor, time, event) rows of the open ingest transaction, written to
-    /// `actor_events` sorted at commit.
+    /// (actor, time, event) rows of the open ingest, sorted into `actor_events`.
     actor_rows: Vec<(i64, i64, i64)>,
     /// Events inserted by the open ingest transaction.
     ingest_events: i64,
@@ -261,6 +261,8 @@ impl SqliteStore {
                     disposition: disposition.and_then(|d| d.parse::<Disposition>().ok()),
                     claimed_by: opt_text(r.get(10)?),
                     event_ids: Vec::new(),
+                    score: r.get(11)?,
+                    score_note: opt_text(r.get(12)?),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -800,18 +802,7 @@ impl Store for SqliteStore {
     }
 
     fn risks(&self) -> Result<Vec<super::Risk>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT id, data FROM risks ORDER BY id")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, data) = row?;
-            let mut risk: super::Risk = serde_json::from_str(&data)?;
-            risk.id = id;
-            out.push(risk);
-        }
-        Ok(out)
+        self.do_risks()
     }
 
     fn events_after(
@@ -913,24 +904,38 @@ impl Store for SqliteStore {
         self.do_patients()
     }
 
-    fn suppressions(&self) -> Result<Vec<super::Suppression>> {
-        let mut st = self.conn.prepare(
-            "SELECT id, actor, subject, rule, until, reason, owner FROM suppressions ORDER BY id",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok(super::Suppression {
-                id: r.get(0)?,
-                actor: r.get(1)?,
-                subject: r.get(2)?,
-                rule: r.get(3)?,
-                until: from_micros(r.get(4)?),
-                reason: r.get(5)?,
-                owner: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    fn context(&self) -> Result<Vec<vigil_domain::Encounter>> {
+        self.do_context()
     }
 
+    fn put_explanations(&mut self, rows: &[vigil_domain::Explained]) -> Result<()> {
+        self.do_put_explanations(rows)
+    }
+
+    fn explanations(&self, ids: &[i64]) -> Result<Vec<vigil_domain::Explained>> {
+        self.do_explanations(ids)
+    }
+
+    fn unexplained(
+        &self,
+        patient: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<vigil_domain::Explained>> {
+        self.do_unexplained(patient, from, to)
+    }
+
+    fn explanation_counts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(SourceId, vigil_domain::Explanation, u64)>> {
+        self.do_explanation_counts(from, to)
+    }
+
+    fn suppressions(&self) -> Result<Vec<super::Suppression>> {
+        self.do_suppressions()
+    }
     fn items_covered(&self, s: &super::Suppression) -> Result<(u64, u64)> {
         let (open, past): (i64, i64) = self.conn.query_row(
             "SELECT coalesce(sum(i.status IN ('new', 'reopened')), 0), coalesce(sum(i.status NOT IN ('new', 'reopened')), 0)

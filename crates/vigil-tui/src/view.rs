@@ -361,6 +361,9 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             Span::raw(show(r.reason.as_str())),
         ]));
     }
+    if let Some(n) = &i.score_note {
+        lines.push(Line::styled(n.as_str().to_owned(), t.muted()));
+    }
     lines.push(Line::from(""));
     lines.push(Line::styled(
         format!("events ({} linked)", i.event_ids.len()),
@@ -385,6 +388,9 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             t.muted(),
         ));
         lines.push(Line::from(show(e.raw.as_str())));
+        if let Some((_, why)) = d.explanations.iter().find(|(id, _)| *id == e.id) {
+            lines.push(Line::styled(show(why.as_str()), t.muted()));
+        }
     }
     if !mask.is_empty() {
         lines.push(Line::styled(

@@ -158,6 +158,8 @@ pub struct SourceConfig {
     pub interval: Duration,
     /// Column mapping (`access-csv`).
     pub columns: Option<vigil_sources::access_csv::CsvColumns>,
+    /// Column mapping (`adt-csv`).
+    pub context_columns: Option<vigil_sources::context::ContextColumns>,
     /// The server's `log_line_prefix` (`pgaudit`).
     pub log_line_prefix: Option<String>,
     /// Zone abbreviation to offset in seconds east of UTC (`pgaudit`).
@@ -186,6 +188,7 @@ impl SourceConfig {
     pub fn parser_options(&self) -> vigil_sources::ParserOptions {
         vigil_sources::ParserOptions {
             columns: self.columns.clone(),
+            context_columns: self.context_columns.clone(),
             log_line_prefix: self.log_line_prefix.clone(),
             zone_abbreviations: self.zone_abbreviations.clone(),
         }
@@ -647,6 +650,8 @@ impl Config {
         if let Some(ui) = UI_CHECKS.get() {
             (ui.theme)(&theme, base).map_err(|m| err(section_line("theme"), m))?;
         }
+        let mut rules = rules;
+        rules.explain.active = sources.iter().any(|s| s.kind.is_context());
         Ok(Config {
             file: file.map(Path::to_path_buf),
             store: StoreConfig {
@@ -696,6 +701,7 @@ impl Config {
                 risk: None,
                 interval: Duration::from_secs(60),
                 columns: None,
+                context_columns: None,
                 log_line_prefix: None,
                 zone_abbreviations: Default::default(),
                 command: None,

@@ -196,7 +196,8 @@ pub(super) struct RawSource {
     pub(super) user_env: Option<String>,
     pub(super) token_env: Option<String>,
     pub(super) token_file: Option<String>,
-    pub(super) columns: Option<vigil_sources::access_csv::CsvColumns>,
+    /// Read as the kind's own mapping (access-csv or adt-csv).
+    pub(super) columns: Option<toml::Table>,
     pub(super) log_line_prefix: Option<String>,
     pub(super) zone_abbreviations: Option<std::collections::BTreeMap<String, String>>,
     pub(super) command: Option<Vec<String>>,

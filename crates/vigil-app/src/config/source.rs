@@ -132,21 +132,41 @@ pub(super) fn source(
         }
         _ => None,
     };
-    match (s.kind, &s.columns) {
+    let (columns, context_columns) = match (s.kind, &s.columns) {
         (SourceKind::AccessCsv, None) => {
             return Err(format!(
                 "source {:?} (kind access-csv) needs a [source.columns] table naming its columns, e.g. actor = \"User ID\", subject = \"MRN\", occurred_at = \"Access Time\"",
                 s.name
             ));
         }
-        (k, Some(_)) if k != SourceKind::AccessCsv => {
+        (SourceKind::AdtCsv, None) => {
             return Err(format!(
-                "source {:?} is of kind {k}: remove [source.columns], which only access-csv uses",
+                "source {:?} (kind adt-csv) needs a [source.columns] table naming its columns, e.g. patient = \"MRN\", start = \"Admit Time\", end = \"Discharge Time\", department = \"Unit\", team = \"Care Team\"",
                 s.name
             ));
         }
-        _ => {}
-    }
+        (SourceKind::AccessCsv, Some(t)) => (
+            Some(
+                vigil_sources::access_csv::CsvColumns::deserialize(toml::Value::Table(t.clone()))
+                    .map_err(|e| format!("source {:?}: [source.columns]: {}", s.name, e.message()))?,
+            ),
+            None,
+        ),
+        (SourceKind::AdtCsv, Some(t)) => (
+            None,
+            Some(
+                vigil_sources::context::ContextColumns::deserialize(toml::Value::Table(t.clone()))
+                    .map_err(|e| format!("source {:?}: [source.columns]: {} (adt-csv takes patient, start, end, department, team, encounter, type, time_format)", s.name, e.message()))?,
+            ),
+        ),
+        (k, Some(_)) => {
+            return Err(format!(
+                "source {:?} is of kind {k}: remove [source.columns], which only access-csv and adt-csv use",
+                s.name
+            ));
+        }
+        _ => (None, None),
+    };
     if let Some(p) = &path
         && let Err(e) = glob::Pattern::new(p)
     {
@@ -173,7 +193,8 @@ pub(super) fn source(
         },
         risk: s.risk,
         interval: s.interval.unwrap_or(Duration::from_secs(60)),
-        columns: s.columns.clone(),
+        columns,
+        context_columns,
         log_line_prefix: s.log_line_prefix.clone(),
         zone_abbreviations,
         command,

@@ -5,6 +5,7 @@
 //! transaction whose COMMIT was lost is run again, which its client-made
 //! decision ids make land exactly once.
 
+mod context;
 mod knowledge;
 mod reads;
 mod status;
@@ -44,6 +45,7 @@ use vigil_domain::{
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
     include_str!("../migrations/postgres/0002_ledger_seal.sql"),
+    include_str!("../migrations/postgres/0003_context.sql"),
 ];
 
 /// The advisory lock every review transaction and ledger append holds: the
@@ -326,6 +328,8 @@ impl PgStore {
                         disposition: disposition.and_then(|d| d.parse::<Disposition>().ok()),
                         claimed_by: opt_text(r.get(10)),
                         event_ids: Vec::new(),
+                        score: r.get(11),
+                        score_note: opt_text(r.get(12)),
                     }
                 })
                 .collect();
@@ -912,6 +916,35 @@ impl Store for PgStore {
 
     fn patients(&self) -> Result<Vec<vigil_domain::Patient>> {
         self.do_patients()
+    }
+
+    fn context(&self) -> Result<Vec<vigil_domain::Encounter>> {
+        self.do_context()
+    }
+
+    fn put_explanations(&mut self, rows: &[vigil_domain::Explained]) -> Result<()> {
+        self.do_put_explanations(rows)
+    }
+
+    fn explanations(&self, ids: &[i64]) -> Result<Vec<vigil_domain::Explained>> {
+        self.do_explanations(ids)
+    }
+
+    fn unexplained(
+        &self,
+        patient: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<vigil_domain::Explained>> {
+        self.do_unexplained(patient, from, to)
+    }
+
+    fn explanation_counts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(SourceId, vigil_domain::Explanation, u64)>> {
+        self.do_explanation_counts(from, to)
     }
 
     fn suppressions(&self) -> Result<Vec<Suppression>> {

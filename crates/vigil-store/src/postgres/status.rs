@@ -91,6 +91,10 @@ impl PgStore {
                  AND NOT EXISTS (SELECT 1 FROM incident_events x WHERE x.event_id = e.id)",
                 &[&before],
             )?;
+            tx.execute(
+                "DELETE FROM explanations x WHERE x.occurred_at < $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id)",
+                &[&before],
+            )?;
             // The runs that reach back before the cut are rebuilt from the
             // events that stay.
             let cut: Option<i64> = tx

@@ -114,6 +114,7 @@ impl PgStore {
             )?;
             out.quarantined += 1;
         }
+        super::context::write_context(&mut c, b, now)?;
         for gap in &b.gaps {
             c.execute(
                 "INSERT INTO gaps (source_id, stream_id, detected_at, \"offset\", reason) VALUES ($1, $2, $3, $4, $5)",
@@ -219,8 +220,8 @@ impl PgStore {
                 .into_iter();
             let mut ids = Vec::with_capacity(items.len());
             let mut inserted: Vec<(i64, &NewItem)> = Vec::new();
-            // existing id -> (highest severity, latest title)
-            let mut bumped: HashMap<i64, (i64, &str)> = HashMap::new();
+            // existing id -> (highest severity, latest title, highest score and its note)
+            let mut bumped: HashMap<i64, (i64, &str, i64, Option<&str>)> = HashMap::new();
             // existing id -> the item that replaces what it shows
             let mut replaced: HashMap<i64, &NewItem> = HashMap::new();
             let mut rules: (Vec<i64>, Vec<&str>, Vec<&str>) = Default::default();
@@ -233,8 +234,11 @@ impl PgStore {
                         id
                     }
                     Some(id) => {
-                        let e = bumped.entry(id).or_insert((it.severity.rank(), &it.title));
-                        *e = (e.0.max(it.severity.rank()), &it.title);
+                        let score = it.stored_score();
+                        let note = it.score_note.as_deref();
+                        let e = bumped.entry(id).or_insert((it.severity.rank(), &it.title, score, note));
+                        let (s, n) = if score >= e.2 { (score, note) } else { (e.2, e.3) };
+                        *e = (e.0.max(it.severity.rank()), &it.title, s, n);
                         id
                     }
                     None => {
@@ -270,25 +274,36 @@ impl PgStore {
                 let titles = col(&|i| Some(i.title.clone()));
                 let sevs: Vec<i64> = inserted.iter().map(|(_, i)| i.severity.rank()).collect();
                 let keys = col(&|i| i.group_key.clone());
+                let scores: Vec<i64> = inserted.iter().map(|(_, i)| i.stored_score()).collect();
+                let notes = col(&|i| i.score_note.clone());
                 tx.execute(
-                    "INSERT INTO items (id, kind, source_id, occurred_at, actor, subject, title, severity, group_key, created_at, updated_at)
-                     SELECT v.*, $10, $10 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS v",
-                    &[&item_ids, &kinds, &sources, &times, &actors, &subjects, &titles, &sevs, &keys, &now],
+                    "INSERT INTO items (id, kind, source_id, occurred_at, actor, subject, title, severity, group_key, score, score_note, created_at, updated_at)
+                     SELECT v.*, $12, $12 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::bigint[], $11::text[]) AS v",
+                    &[&item_ids, &kinds, &sources, &times, &actors, &subjects, &titles, &sevs, &keys, &scores, &notes, &now],
                 )?;
             }
             if !bumped.is_empty() {
-                let (ids_b, rest): (Vec<i64>, Vec<(i64, &str)>) = bumped.into_iter().unzip();
-                let (sevs, titles): (Vec<i64>, Vec<&str>) = rest.into_iter().unzip();
+                let mut ids_b = Vec::new();
+                let (mut sevs, mut titles, mut scores, mut notes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+                for (id, (sev, title, score, note)) in bumped {
+                    ids_b.push(id);
+                    sevs.push(sev);
+                    titles.push(title);
+                    scores.push(score);
+                    notes.push(note);
+                }
                 tx.execute(
-                    "UPDATE items SET severity = GREATEST(items.severity, v.sev), title = v.title, updated_at = $4
-                     FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS v(id, sev, title) WHERE items.id = v.id",
-                    &[&ids_b, &sevs, &titles, &now],
+                    "UPDATE items SET severity = GREATEST(items.severity, v.sev), title = v.title, updated_at = $4,
+                       score_note = CASE WHEN v.score >= items.score THEN v.note ELSE items.score_note END,
+                       score = GREATEST(items.score, v.score)
+                     FROM unnest($1::bigint[], $2::bigint[], $3::text[], $5::bigint[], $6::text[]) AS v(id, sev, title, score, note) WHERE items.id = v.id",
+                    &[&ids_b, &sevs, &titles, &now, &scores, &notes],
                 )?;
             }
             for (id, it) in &replaced {
                 tx.execute(
-                    "UPDATE items SET severity = $2, title = $3, actor = $4, subject = $5, updated_at = $6, version = version + 1 WHERE id = $1",
-                    &[id, &it.severity.rank(), &it.title, &it.actor, &it.subject, &now],
+                    "UPDATE items SET severity = $2, title = $3, actor = $4, subject = $5, updated_at = $6, version = version + 1, score = $7, score_note = $8 WHERE id = $1",
+                    &[id, &it.severity.rank(), &it.title, &it.actor, &it.subject, &now, &it.stored_score(), &it.score_note],
                 )?;
                 let names: Vec<&str> = it.rules.iter().map(|(r, _)| r.as_str()).collect();
                 tx.execute(

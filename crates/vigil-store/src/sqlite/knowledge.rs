@@ -3,6 +3,39 @@
 use super::*;
 
 impl SqliteStore {
+    pub(super) fn do_risks(&self) -> Result<Vec<crate::Risk>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, data FROM risks ORDER BY id")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, data) = row?;
+            let mut risk: crate::Risk = serde_json::from_str(&data)?;
+            risk.id = id;
+            out.push(risk);
+        }
+        Ok(out)
+    }
+
+    pub(super) fn do_suppressions(&self) -> Result<Vec<crate::Suppression>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, actor, subject, rule, until, reason, owner FROM suppressions ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(crate::Suppression {
+                id: r.get(0)?,
+                actor: r.get(1)?,
+                subject: r.get(2)?,
+                rule: r.get(3)?,
+                until: from_micros(r.get(4)?),
+                reason: r.get(5)?,
+                owner: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub(super) fn do_replace_people(&mut self, people: &[vigil_domain::Person]) -> Result<()> {
         let tx = self
             .conn

@@ -63,6 +63,7 @@ impl SqliteStore {
             ])?;
             out.quarantined += 1;
         }
+        super::context::write_context(tx, b, now)?;
         let mut g = tx.prepare_cached(
             "INSERT INTO gaps (source_id, stream_id, detected_at, offset, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
@@ -132,13 +133,14 @@ impl SqliteStore {
         {
             let mut find = tx.prepare_cached("SELECT id FROM items WHERE group_key = ?1")?;
             let mut ins = tx.prepare_cached(
-                "INSERT INTO items (kind, source_id, occurred_at, actor, subject, title, severity, group_key, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                "INSERT INTO items (kind, source_id, occurred_at, actor, subject, title, severity, group_key, created_at, updated_at, score, score_note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)",
             )?;
             let mut bump = tx.prepare_cached(
-                "UPDATE items SET severity = max(severity, ?1), title = ?2, updated_at = ?3 WHERE id = ?4",
+                "UPDATE items SET severity = max(severity, ?1), title = ?2, updated_at = ?3,
+                   score_note = CASE WHEN ?5 >= score THEN ?6 ELSE score_note END, score = max(score, ?5) WHERE id = ?4",
             )?;
             let mut replace_item = tx.prepare_cached(
-                "UPDATE items SET severity = ?1, title = ?2, updated_at = ?3, actor = ?5, subject = ?6, version = version + 1 WHERE id = ?4",
+                "UPDATE items SET severity = ?1, title = ?2, updated_at = ?3, actor = ?5, subject = ?6, version = version + 1, score = ?7, score_note = ?8 WHERE id = ?4",
             )?;
             let mut drop_rule =
                 tx.prepare_cached("DELETE FROM item_rules WHERE item_id = ?1 AND rule = ?2")?;
@@ -162,7 +164,9 @@ impl SqliteStore {
                             now,
                             id,
                             it.actor,
-                            it.subject
+                            it.subject,
+                            it.stored_score(),
+                            it.score_note
                         ])?;
                         for (r, _) in &it.rules {
                             drop_rule.execute(params![id, r])?;
@@ -170,7 +174,14 @@ impl SqliteStore {
                         id
                     }
                     Some(id) => {
-                        bump.execute(params![it.severity.rank(), it.title, now, id])?;
+                        bump.execute(params![
+                            it.severity.rank(),
+                            it.title,
+                            now,
+                            id,
+                            it.stored_score(),
+                            it.score_note
+                        ])?;
                         id
                     }
                     None => {
@@ -183,7 +194,9 @@ impl SqliteStore {
                             it.title,
                             it.severity.rank(),
                             it.group_key,
-                            now
+                            now,
+                            it.stored_score(),
+                            it.score_note
                         ])?;
                         tx.last_insert_rowid()
                     }

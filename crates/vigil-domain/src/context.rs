@@ -1,0 +1,78 @@
+//! Clinical context: the encounters, appointments and care teams that give
+//! an access to a patient's record a reason, and the explanation each such
+//! access was given. Context is stored apart from the events it explains,
+//! and may arrive after them (late documentation is normal).
+
+use chrono::{DateTime, Utc};
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::UnknownValue;
+
+/// One piece of clinical context: an encounter (a visit, a stay), an
+/// appointment or a care team, for one patient over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Encounter {
+    /// The source's own id (`Encounter/V123`, an HL7 visit number): a later
+    /// record with the same key replaces the earlier one.
+    pub key: String,
+    /// `encounter`, `appointment` or `care-team`.
+    pub kind: String,
+    /// The patient's MRN (or FHIR id, as the access logs name them).
+    pub patient: String,
+    pub start: DateTime<Utc>,
+    /// None while the encounter is open.
+    pub end: Option<DateTime<Utc>>,
+    pub department: Option<String>,
+    /// Encounter class or type (`inpatient`, `AMB`, `A01 admit`).
+    pub class: Option<String>,
+    /// Workforce on the encounter: accounts or roster ids, as the source
+    /// names them (mapped through the roster when explaining).
+    pub team: Vec<String>,
+    /// The record as it came, for evidence.
+    #[serde(skip)]
+    pub raw: Vec<u8>,
+    /// Byte offset of the record in its stream.
+    #[serde(skip)]
+    pub offset: u64,
+}
+
+crate::vocab::vocabulary!(
+    /// Why an access to a patient's record was (or was not) expected:
+    /// on the care team (`direct`), the department holds an encounter
+    /// (`department`), a role within its window (`role`), an explained
+    /// access shortly before (`repeat`), an approved mined template
+    /// (`template`), or none of these.
+    Explanation, "explanation", {
+        Direct = "direct",
+        Department = "department",
+        Role = "role",
+        Repeat = "repeat",
+        Template = "template",
+        Unexplained = "unexplained",
+    }
+);
+
+/// The explanation one access was given, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explained {
+    pub event_id: i64,
+    pub source_id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: String,
+    pub patient: String,
+    pub kind: Explanation,
+    /// The encounter it rests on, if any.
+    pub encounter: Option<String>,
+    /// A sentence: "on the care team of encounter V123, inpatient, Ward 3,
+    /// 11-02 07:00–11-05 14:00".
+    pub note: String,
+}
+
+impl Explained {
+    pub fn is_explained(&self) -> bool {
+        self.kind != Explanation::Unexplained
+    }
+}

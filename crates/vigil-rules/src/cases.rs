@@ -1,0 +1,276 @@
+//! Cases: findings become review items by what they are about, not by the
+//! rule that made them. All findings about one actor on one day, across
+//! rules and sources, are one case that lists every reason; one attack
+//! (bursts by account and by address, a success after failures, unknown
+//! accounts tried from the same address) is one item, titled by what it
+//! is. Each item carries a risk score, and a sentence saying what it is
+//! made of, that the queue sorts by.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Finding, GroupBy};
+use vigil_domain::{ItemKind, Severity};
+use vigil_store::NewItem;
+
+/// The rules whose findings make up an attack on logins.
+pub const ATTACK_RULES: &[&str] = &["failed-burst", "success-after-failures", "unknown-account"];
+
+/// Prefix of the group keys of an actor's case and of an attack.
+pub const CASE: &str = "case";
+pub const ATTACK: &str = "attack";
+
+/// Where a finding goes: the key's prefix (`case`, `attack`, or the rule's
+/// own id), who it is about, and how a title names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub prefix: &'static str,
+    pub who: String,
+    pub label: String,
+}
+
+/// The place of a finding from one of the `ATTACK_RULES`: the address a
+/// burst comes from (the engine files a finding whose event is part of an
+/// address's burst with that address), the account of a burst spread over
+/// many addresses, or the host scanners try unknown names on. Keyed by what
+/// the finding itself says, never by what came first, so a day read in two
+/// halves files it where a day read whole does.
+pub fn attack(f: &Finding<'_>) -> Place {
+    let client = f.client.as_deref();
+    let by_client =
+        f.group_by == GroupBy::Client || (f.rule == "success-after-failures" && client.is_some());
+    let (who, label) = match (by_client, client, f.actor.as_deref(), f.host.as_deref()) {
+        (true, Some(c), _, _) => (c.to_owned(), format!("from {c}")),
+        (_, _, Some(a), _) if f.group_by == GroupBy::Actor => {
+            (format!("account {a}"), format!("against account {a}"))
+        }
+        (_, _, _, Some(h)) => (format!("host {h}"), format!("on host {h}")),
+        _ => ("unknown".to_owned(), "from an unknown address".to_owned()),
+    };
+    Place {
+        prefix: ATTACK,
+        who,
+        label,
+    }
+}
+
+/// Files the login findings of an event that is part of an address's burst
+/// with that address: the account burst and the unknown names it tried
+/// are the same attack.
+pub fn join_bursts(findings: &mut [Finding<'_>]) {
+    let burst = findings
+        .iter()
+        .any(|f| f.group_by == GroupBy::Client && ATTACK_RULES.contains(&f.rule));
+    if burst {
+        for f in findings.iter_mut() {
+            if ATTACK_RULES.contains(&f.rule) && f.client.is_some() {
+                f.group_by = GroupBy::Client;
+            }
+        }
+    }
+}
+
+/// Where a finding goes.
+pub fn place(f: &Finding<'_>) -> Place {
+    if ATTACK_RULES.contains(&f.rule) {
+        return attack(f);
+    }
+    let who: &str = match f.group_by {
+        GroupBy::Actor => f.actor.as_deref().or(f.subject.as_deref()),
+        GroupBy::Client => f.client.as_deref(),
+        GroupBy::Host => f.host.as_deref(),
+    }
+    .unwrap_or("unknown");
+    Place {
+        prefix: if f.group_by == GroupBy::Actor {
+            CASE
+        } else {
+            f.rule
+        },
+        who: who.to_owned(),
+        label: who.to_owned(),
+    }
+}
+
+/// The findings about one actor (or attack) on one day.
+#[derive(Debug)]
+pub struct Group {
+    pub label: String,
+    pub source_id: i64,
+    /// More than one source contributed.
+    pub sources: HashSet<i64>,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: Option<String>,
+    /// The subjects its findings name (patients, for access cases).
+    pub subjects: HashSet<String>,
+    pub severity: Severity,
+    /// Each rule's title and the reason of its first finding.
+    pub rules: Vec<(&'static str, &'static str, String)>,
+    pub event_ids: Vec<i64>,
+}
+
+impl Group {
+    pub fn of(f: Finding<'_>, label: String, actor: bool) -> Group {
+        Group {
+            label,
+            source_id: f.source_id,
+            sources: HashSet::from([f.source_id]),
+            occurred_at: f.occurred_at,
+            actor: if actor {
+                f.actor.as_deref().map(String::from)
+            } else {
+                None
+            },
+            subjects: f.subject.as_deref().map(String::from).into_iter().collect(),
+            severity: f.severity,
+            rules: vec![(f.rule, f.title, f.reason)],
+            event_ids: f.event_ids,
+        }
+    }
+
+    pub fn absorb(&mut self, o: Group) {
+        for (rule, title, reason) in o.rules {
+            match self.rules.iter_mut().find(|(r, _, _)| *r == rule) {
+                // (rules write a reason for the first finding of a day only;
+                // if that one was suppressed, a later one that has a reason
+                // serves)
+                Some(have) if have.2.is_empty() => have.2 = reason,
+                Some(_) => {}
+                None => self.rules.push((rule, title, reason)),
+            }
+        }
+        self.severity = self.severity.max(o.severity);
+        if o.occurred_at < self.occurred_at {
+            self.occurred_at = o.occurred_at;
+            self.source_id = o.source_id;
+        }
+        self.sources.extend(o.sources);
+        // (a bounded set: a sweep over thousands of charts names 50 of them)
+        for s in o.subjects {
+            if self.subjects.len() < 50 {
+                self.subjects.insert(s);
+            }
+        }
+        if self.actor.is_none() {
+            self.actor = o.actor;
+        }
+        // sorted and deduplicated once, in `item`
+        self.event_ids.extend(o.event_ids);
+    }
+
+    fn title(&self, prefix: &str, day: NaiveDate) -> String {
+        let has = |r: &str| self.rules.iter().any(|(x, _, _)| *x == r);
+        if prefix == ATTACK {
+            let what = if has("success-after-failures") {
+                "Login after password guessing"
+            } else if has("failed-burst") {
+                "Password guessing"
+            } else if let Some(account) = self.label.strip_prefix("against account ") {
+                // (the roster check: a login by a name nobody holds)
+                return format!("Account no one on the roster holds: {account} on {day}");
+            } else {
+                "Unknown accounts tried"
+            };
+            return format!("{what} {} on {day}", self.label);
+        }
+        let mut titles: Vec<&str> = self.rules.iter().map(|(_, t, _)| *t).collect();
+        titles.dedup();
+        let what = match titles.len() {
+            0 => "Finding".to_owned(),
+            1 => titles[0].to_owned(),
+            2 => format!("{} and {}", titles[0], titles[1].to_lowercase()),
+            n => format!("{} and {} more", titles[0], n - 1),
+        };
+        format!("{what}: {} on {day}", self.label)
+    }
+
+    /// The review item, its score worked out: the severity's band (100 a
+    /// step), then up to 99 more for more reasons, more distinct patients,
+    /// more than one source, and an unexplained share of the accesses.
+    pub fn item(
+        self,
+        prefix: &str,
+        who: &str,
+        day: NaiveDate,
+        explained: &HashSet<i64>,
+        accesses: &HashSet<i64>,
+    ) -> NewItem {
+        let mut event_ids = self.event_ids.clone();
+        event_ids.sort_unstable();
+        event_ids.dedup();
+        let title = self.title(prefix, day);
+        let mut parts = vec![format!(
+            "{} severity {}",
+            self.severity,
+            self.severity.rank() * 100
+        )];
+        let mut extra = 0i64;
+        let reasons = self.rules.len() as i64;
+        if reasons > 1 {
+            let n = ((reasons - 1) * 15).min(45);
+            extra += n;
+            parts.push(format!("{reasons} reasons +{n}"));
+        }
+        let patients = self.subjects.len() as i64;
+        if prefix == CASE && patients > 1 {
+            let n = (patients.min(10) - 1) * 3;
+            extra += n;
+            parts.push(format!("{patients} distinct patients +{n}"));
+        }
+        if self.sources.len() > 1 {
+            extra += 10;
+            parts.push(format!("{} sources +10", self.sources.len()));
+        }
+        let linked_accesses: Vec<&i64> =
+            event_ids.iter().filter(|e| accesses.contains(e)).collect();
+        if !linked_accesses.is_empty() {
+            let unexplained = linked_accesses
+                .iter()
+                .filter(|e| !explained.contains(e))
+                .count();
+            let share = unexplained * 100 / linked_accesses.len();
+            let n = (share as i64 * 20 / 100).min(20);
+            extra += n;
+            parts.push(format!("{share}% of its accesses unexplained +{n}"));
+        }
+        let score = self.severity.rank() * 100 + extra.min(99);
+        let single = self.rules.len() == 1;
+        let rules = self
+            .rules
+            .into_iter()
+            .map(|(rule, t, reason)| {
+                (
+                    rule.to_owned(),
+                    if reason.is_empty() {
+                        format!("{t}: {who} on {day}")
+                    } else {
+                        reason
+                    },
+                )
+            })
+            .collect();
+        NewItem {
+            kind: if event_ids.len() > 1 || !single {
+                ItemKind::Group
+            } else {
+                ItemKind::Finding
+            },
+            source_id: Some(self.source_id),
+            occurred_at: self.occurred_at,
+            actor: self.actor,
+            subject: if self.subjects.len() == 1 {
+                self.subjects.into_iter().next()
+            } else {
+                None
+            },
+            rules,
+            title,
+            severity: self.severity,
+            group_key: Some(format!("{prefix}|{who}|{day}")),
+            event_ids,
+            score,
+            score_note: Some(format!("risk {score}: {}", parts.join(", "))),
+        }
+    }
+}

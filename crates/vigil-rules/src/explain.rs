@@ -1,0 +1,308 @@
+//! Explanations: why an access to a patient's record was expected, from
+//! clinical context. An access is explained when the actor is on the care
+//! team of one of the patient's encounters (`direct`), when the actor's
+//! department holds one (`department`), when the actor's role (billing,
+//! coding, lab…) works within its usual window around one (`role`), or when
+//! the actor had an explained access to the patient shortly before
+//! (`repeat`); otherwise it is unexplained. Each is a sentence a reviewer
+//! can check, and the rules that look at relationships and times raise
+//! nothing for an explained access.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+use crate::config::{Explain, Role};
+use crate::knowledge::{FastMap, Knowledge, normalize};
+use vigil_domain::{Encounter, Explained, Explanation};
+
+/// One encounter, indexed for per-access checks.
+#[derive(Debug, Clone)]
+struct Enc {
+    e: Encounter,
+    department: Option<String>,
+    /// Roster entries of the care team, where the roster knows them.
+    people: Vec<usize>,
+}
+
+/// A role template with its departments normalized.
+#[derive(Debug, Clone)]
+struct RoleIdx {
+    role: Role,
+    departments: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Explainer {
+    pub active: bool,
+    before: Duration,
+    after: Duration,
+    open_for: Duration,
+    repeat: Duration,
+    roles: Vec<RoleIdx>,
+    by_patient: FastMap<String, Vec<Enc>>,
+    /// (actor, patient) → the last explained access and how it was explained.
+    last: FastMap<(String, String), (DateTime<Utc>, Explanation)>,
+    sweep_patients: usize,
+    sweep_window: Duration,
+    /// Each actor's recent unexplained accesses: (time, patient, event id).
+    recent: FastMap<String, std::collections::VecDeque<(DateTime<Utc>, String, i64)>>,
+}
+
+/// What a curiosity sweep check found for one access.
+pub enum Sweep {
+    No,
+    /// The access that crossed the threshold: the sweep's events and size.
+    Started(Vec<i64>, usize),
+    /// A later access in the same sweep.
+    Continues,
+}
+
+fn dur(d: std::time::Duration) -> Duration {
+    Duration::from_std(d).unwrap_or(Duration::zero())
+}
+
+impl Explainer {
+    pub fn new(cfg: &Explain) -> Explainer {
+        Explainer {
+            active: cfg.active,
+            before: dur(cfg.margin_before),
+            after: dur(cfg.margin_after),
+            open_for: dur(cfg.open_for),
+            repeat: dur(cfg.repeat),
+            roles: cfg
+                .roles
+                .iter()
+                .map(|r| RoleIdx {
+                    role: r.clone(),
+                    departments: r.departments.iter().map(|d| normalize(d)).collect(),
+                })
+                .collect(),
+            sweep_patients: cfg.sweep_patients,
+            sweep_window: dur(cfg.sweep_window),
+            ..Explainer::default()
+        }
+    }
+
+    /// Whether an unexplained access makes (or continues) a curiosity sweep:
+    /// many distinct patients' records opened unexplained in a short time.
+    pub fn sweep(&mut self, x: &Explained) -> Sweep {
+        if self.sweep_patients == 0 || x.is_explained() {
+            return Sweep::No;
+        }
+        let window = self.sweep_window;
+        let q = self.recent.entry(x.actor.clone()).or_default();
+        while q
+            .front()
+            .is_some_and(|(t, _, _)| x.occurred_at - *t > window)
+        {
+            q.pop_front();
+        }
+        // (bounded: a sweep past the threshold needs no longer memory)
+        if q.len() > self.sweep_patients * 4 {
+            q.pop_front();
+        }
+        let before: HashSet<&str> = q.iter().map(|(_, p, _)| p.as_str()).collect();
+        let was = before.len();
+        let new = !before.contains(x.patient.as_str());
+        q.push_back((x.occurred_at, x.patient.clone(), x.event_id));
+        let now = was + usize::from(new);
+        if now == self.sweep_patients && new {
+            Sweep::Started(q.iter().map(|(_, _, id)| *id).collect(), now)
+        } else if now > self.sweep_patients && new {
+            Sweep::Continues
+        } else {
+            Sweep::No
+        }
+    }
+
+    /// Takes in context (a later record with the same key replaces the
+    /// earlier one).
+    pub fn learn(&mut self, k: &Knowledge, context: &[Encounter]) {
+        for e in context {
+            let list = self.by_patient.entry(e.patient.clone()).or_default();
+            // (merged as the store merges a later record for the same key)
+            let merged = match list.iter().position(|x| x.e.key == e.key) {
+                Some(i) => {
+                    let old = list.swap_remove(i).e;
+                    Encounter {
+                        start: old.start.min(e.start),
+                        end: e.end.or(old.end),
+                        department: e.department.clone().or(old.department),
+                        class: e.class.clone().or(old.class),
+                        team: if e.team.is_empty() {
+                            old.team
+                        } else {
+                            e.team.clone()
+                        },
+                        ..e.clone()
+                    }
+                }
+                None => e.clone(),
+            };
+            list.push(Enc {
+                department: merged.department.as_deref().map(normalize),
+                people: merged.team.iter().filter_map(|t| k.person_for(t)).collect(),
+                e: merged,
+            });
+        }
+    }
+
+    /// How far around an encounter an access may be and still be explained
+    /// by it: what a late encounter must look back over.
+    pub fn reach(&self, e: &Encounter) -> (DateTime<Utc>, DateTime<Utc>) {
+        let most_before = self
+            .roles
+            .iter()
+            .map(|r| dur(r.role.before))
+            .fold(self.before, Duration::max);
+        let most_after = self
+            .roles
+            .iter()
+            .map(|r| dur(r.role.after))
+            .fold(self.after, Duration::max);
+        (
+            e.start - most_before,
+            e.end.unwrap_or(e.start + self.open_for) + most_after,
+        )
+    }
+
+    /// The explanation of one access by `actor` to `patient` at `t`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn explain(
+        &mut self,
+        k: &Knowledge,
+        zone: Option<Tz>,
+        event_id: i64,
+        source_id: i64,
+        actor: &str,
+        patient: &str,
+        t: DateTime<Utc>,
+    ) -> Explained {
+        let person = k.person(actor);
+        let dept = person
+            .and_then(|(_, p)| p.department.as_deref())
+            .map(normalize);
+        let roles: Vec<&RoleIdx> = match &dept {
+            Some(d) => self
+                .roles
+                .iter()
+                .filter(|r| r.departments.iter().any(|x| x == d))
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut best: Option<(Explanation, &Enc, Option<&str>)> = None;
+        for enc in self.by_patient.get(patient).into_iter().flatten() {
+            if enc.e.kind == "cancelled" {
+                continue;
+            }
+            let end = enc.e.end.unwrap_or(enc.e.start + self.open_for);
+            let within = t >= enc.e.start - self.before && t <= end + self.after;
+            let on_team = enc.e.team.iter().any(|m| m == actor)
+                || person.is_some_and(|(i, _)| enc.people.contains(&i));
+            let found = if within && on_team {
+                Some((Explanation::Direct, None))
+            } else if within && dept.is_some() && enc.department == dept {
+                Some((Explanation::Department, None))
+            } else {
+                roles
+                    .iter()
+                    .find(|r| t >= enc.e.start - dur(r.role.before) && t <= end + dur(r.role.after))
+                    .map(|r| (Explanation::Role, Some(r.role.name.as_str())))
+            };
+            if let Some((kind, role)) = found
+                && best.as_ref().is_none_or(|(b, _, _)| rank(kind) < rank(*b))
+            {
+                best = Some((kind, enc, role));
+            }
+        }
+        let key = (actor.to_owned(), patient.to_owned());
+        let (kind, encounter, note) = match best {
+            Some((kind, enc, role)) => {
+                let what = describe(&enc.e, zone);
+                let note = match kind {
+                    Explanation::Direct => format!("explained: on the care team of {what}"),
+                    Explanation::Department => format!(
+                        "explained: the actor's department ({}) holds {what}",
+                        enc.e.department.as_deref().unwrap_or("?")
+                    ),
+                    _ => format!(
+                        "explained: {} work within its usual window around {what}",
+                        role.unwrap_or("role")
+                    ),
+                };
+                self.last.insert(key, (t, kind));
+                (kind, Some(enc.e.key.clone()), note)
+            }
+            None => match self.last.get(&key) {
+                Some((at, how)) if t >= *at && t - *at <= self.repeat => (
+                    Explanation::Repeat,
+                    None,
+                    format!(
+                        "explained: a repeat access; {} explained an access to this patient at {}",
+                        how,
+                        local(*at, zone)
+                    ),
+                ),
+                _ => {
+                    let n = self.by_patient.get(patient).map_or(0, Vec::len);
+                    let note = if n == 0 {
+                        "unexplained: no encounter, appointment or care team for this patient"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "unexplained: none of the patient's {n} encounters has the actor on its care team, in its department or in a role's window at this time"
+                        )
+                    };
+                    (Explanation::Unexplained, None, note)
+                }
+            },
+        };
+        Explained {
+            event_id,
+            source_id,
+            occurred_at: t,
+            actor: actor.to_owned(),
+            patient: patient.to_owned(),
+            kind,
+            encounter,
+            note,
+        }
+    }
+}
+
+fn rank(k: Explanation) -> u8 {
+    match k {
+        Explanation::Direct => 0,
+        Explanation::Department => 1,
+        Explanation::Template => 2,
+        Explanation::Role => 3,
+        Explanation::Repeat => 4,
+        Explanation::Unexplained => 5,
+    }
+}
+
+fn local(t: DateTime<Utc>, zone: Option<Tz>) -> String {
+    match zone {
+        Some(z) => t.with_timezone(&z).format("%m-%d %H:%M").to_string(),
+        None => t.format("%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+/// "encounter Encounter/V123, inpatient, Ward 3, 11-02 07:00–11-05 14:00".
+fn describe(e: &Encounter, zone: Option<Tz>) -> String {
+    // (a key made from the patient's identifier would show it unmasked)
+    let mut s = if e.key.contains(&e.patient) {
+        format!("an {}", e.kind)
+    } else {
+        format!("{} {}", e.kind, e.key)
+    };
+    for part in [&e.class, &e.department].into_iter().flatten() {
+        s.push_str(", ");
+        s.push_str(part);
+    }
+    let end = e.end.map_or("open".to_owned(), |t| local(t, zone));
+    s.push_str(&format!(", {}–{end}", local(e.start, zone)));
+    s
+}

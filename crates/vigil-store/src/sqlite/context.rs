@@ -1,0 +1,164 @@
+//! SQLite: clinical context (upserted by key with its ingest batch) and the
+//! explanation of each patient access.
+
+use super::*;
+use vigil_domain::{Encounter, Explained, Explanation};
+
+pub(super) const CONTEXT_COLS: &str =
+    "key, kind, patient, starts_at, ends_at, department, class, team";
+const EXPLAINED_COLS: &str =
+    "event_id, source_id, occurred_at, actor, patient, kind, encounter, note";
+
+fn encounter_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Encounter> {
+    let team: String = r.get(7)?;
+    Ok(Encounter {
+        key: r.get(0)?,
+        kind: r.get(1)?,
+        patient: r.get(2)?,
+        start: from_micros(r.get(3)?),
+        end: r.get::<_, Option<i64>>(4)?.map(from_micros),
+        department: r.get(5)?,
+        class: r.get(6)?,
+        team: team
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        raw: Vec::new(),
+        offset: 0,
+    })
+}
+
+fn explained_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Explained> {
+    let kind: String = r.get(5)?;
+    Ok(Explained {
+        event_id: r.get(0)?,
+        source_id: r.get(1)?,
+        occurred_at: from_micros(r.get(2)?),
+        actor: r.get(3)?,
+        patient: r.get(4)?,
+        kind: kind.parse().unwrap_or(Explanation::Unexplained),
+        encounter: r.get(6)?,
+        note: r.get(7)?,
+    })
+}
+
+/// Writes a batch's context inside the batch's transaction. A later record
+/// for a key adds to what is known (an HL7 discharge may carry only the
+/// discharge time): the earliest start, and the latest non-empty end,
+/// department, class and team.
+pub(super) fn write_context(conn: &Connection, b: &Batch, now: i64) -> Result<()> {
+    if b.context.is_empty() {
+        return Ok(());
+    }
+    let mut st = conn.prepare_cached(
+        "INSERT INTO context (source_id, key, kind, patient, starts_at, ends_at, department, class, team, stream_id, offset, raw, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (source_id, key) DO UPDATE SET kind = excluded.kind, patient = excluded.patient,
+           starts_at = min(context.starts_at, excluded.starts_at), ends_at = coalesce(excluded.ends_at, context.ends_at),
+           department = coalesce(excluded.department, context.department),
+           class = coalesce(excluded.class, context.class),
+           team = CASE WHEN excluded.team = '' THEN context.team ELSE excluded.team END, stream_id = excluded.stream_id,
+           offset = excluded.offset, raw = excluded.raw, updated_at = excluded.updated_at",
+    )?;
+    for c in &b.context {
+        st.execute(params![
+            b.source_id,
+            c.key,
+            c.kind,
+            c.patient,
+            micros(c.start),
+            c.end.map(micros),
+            c.department,
+            c.class,
+            c.team.join(";"),
+            b.stream.id,
+            c.offset as i64,
+            c.raw,
+            now
+        ])?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    pub(super) fn do_context(&self) -> Result<Vec<Encounter>> {
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {CONTEXT_COLS} FROM context ORDER BY patient, starts_at, key"
+        ))?;
+        let rows = st.query_map([], encounter_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub(super) fn do_put_explanations(&mut self, rows: &[Explained]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut st = tx.prepare_cached(&format!(
+                "INSERT OR REPLACE INTO explanations ({EXPLAINED_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))?;
+            for e in rows {
+                st.execute(params![
+                    e.event_id,
+                    e.source_id,
+                    micros(e.occurred_at),
+                    e.actor,
+                    e.patient,
+                    e.kind.as_str(),
+                    e.encounter,
+                    e.note
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(super) fn do_explanations(&self, ids: &[i64]) -> Result<Vec<Explained>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {EXPLAINED_COLS} FROM explanations WHERE event_id IN rarray(?1) ORDER BY event_id"
+        ))?;
+        let ids: Vec<Value> = ids.iter().map(|i| Value::Integer(*i)).collect();
+        let rows = st.query_map([std::rc::Rc::new(ids)], explained_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub(super) fn do_unexplained(
+        &self,
+        patient: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Explained>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {EXPLAINED_COLS} FROM explanations
+             WHERE kind = 'unexplained' AND patient = ?1 AND occurred_at >= ?2 AND occurred_at < ?3
+             ORDER BY occurred_at, event_id"
+        ))?;
+        let rows = st.query_map(params![patient, micros(from), micros(to)], explained_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub(super) fn do_explanation_counts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(SourceId, Explanation, u64)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT source_id, kind, count(*) FROM explanations
+             WHERE occurred_at >= ?1 AND occurred_at < ?2 GROUP BY source_id, kind ORDER BY source_id, kind",
+        )?;
+        let rows = st.query_map(params![micros(from), micros(to)], |r| {
+            let kind: String = r.get(1)?;
+            Ok((
+                r.get(0)?,
+                kind.parse().unwrap_or(Explanation::Unexplained),
+                r.get::<_, i64>(2)? as u64,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,434 @@
+//! Clinical context end to end through the real binary: each explanation
+//! kind with its near misses, context in three formats giving the same
+//! explanations, a late encounter closing an undecided item (and noting a
+//! decided one), cases that combine rules and sources, and one attack as
+//! one item.
+
+use crate::common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::*;
+use vigil_domain::{Explanation, Status};
+use vigil_store::Store;
+
+const ROSTER: &str = "id,name,accounts,department,shift
+E1,Dana Reyes,doc1,Cardiology,07:00-19:00
+E2,Ann Smith,nurse2,Cardiology,07:00-19:00
+E3,Omar Haddad,onc1,Oncology,07:00-19:00
+E4,Bea Lund,bill1,Billing,07:00-19:00
+E5,Lee Park,lab1,Laboratory,07:00-19:00
+";
+
+const PATIENTS: &str = "mrn,name
+P1,Carl Jensen
+P2,Ida Moss
+P3,Bob Smith
+";
+
+/// The accesses: (time, actor, patient, what the explanation must be).
+const CASES: &[(&str, &str, &str, Explanation)] = &[
+    (
+        "2026-11-02T06:59:00Z",
+        "doc1",
+        "P1",
+        Explanation::Unexplained,
+    ), // 1 min before the margin
+    ("2026-11-02T07:00:00Z", "doc1", "P1", Explanation::Direct),
+    (
+        "2026-11-02T10:00:00Z",
+        "nurse2",
+        "P1",
+        Explanation::Department,
+    ),
+    (
+        "2026-11-02T10:00:00Z",
+        "onc1",
+        "P1",
+        Explanation::Unexplained,
+    ), // wrong department
+    (
+        "2026-11-02T10:00:00Z",
+        "doc1",
+        "P2",
+        Explanation::Unexplained,
+    ), // another patient
+    ("2026-11-02T13:00:00Z", "doc1", "P1", Explanation::Direct), // the margin's last minute
+    ("2026-11-02T13:20:00Z", "doc1", "P1", Explanation::Repeat),
+    (
+        "2026-11-02T13:31:00Z",
+        "doc1",
+        "P1",
+        Explanation::Unexplained,
+    ), // past the repeat window
+    ("2026-11-20T10:00:00Z", "bill1", "P1", Explanation::Role),
+    (
+        "2026-11-10T10:00:00Z",
+        "lab1",
+        "P1",
+        Explanation::Unexplained,
+    ), // past the lab window
+];
+
+fn workspace(dir: &Path, context_kind: &str, context: &str, columns: &str) {
+    std::fs::write(dir.join("roster.csv"), ROSTER).unwrap();
+    std::fs::write(dir.join("patients.csv"), PATIENTS).unwrap();
+    std::fs::write(dir.join("context.dat"), context).unwrap();
+    let mut acc = String::from("user,mrn,time\n");
+    for (t, a, p, _) in CASES {
+        acc.push_str(&format!("{a},{p},{t}\n"));
+    }
+    std::fs::write(dir.join("access.csv"), acc).unwrap();
+    write_private(
+        &dir.join("vigil.toml"),
+        &format!(
+            r#"[store]
+url = "sqlite://{store}"
+[roster]
+path = "roster.csv"
+[patients]
+path = "patients.csv"
+[rules.sampling]
+enabled = false
+[rules.explain]
+margin_before = "1h"
+margin_after = "1h"
+repeat = "30m"
+
+[[source]]
+name = "context"
+kind = "{context_kind}"
+path = "context.dat"
+{columns}
+
+[[source]]
+name = "ehr"
+kind = "access-csv"
+path = "access.csv"
+[source.columns]
+actor = "user"
+subject = "mrn"
+occurred_at = "time"
+"#,
+            store = dir.join("v.db").display()
+        ),
+    );
+}
+
+const ADT_CSV: &str = "visit,mrn,admit,discharge,unit,team
+V1,P1,2026-11-02T08:00:00Z,2026-11-02T12:00:00Z,Cardiology,doc1
+";
+const ADT_COLUMNS: &str = r#"[source.columns]
+encounter = "visit"
+patient = "mrn"
+start = "admit"
+end = "discharge"
+department = "unit"
+team = "team""#;
+
+const FHIR: &str = r#"{"resourceType":"Encounter","id":"V1","status":"finished","class":{"code":"IMP","display":"inpatient"},"subject":{"reference":"Patient/P1"},"participant":[{"individual":{"identifier":{"value":"doc1"},"display":"Dana Reyes"}}],"period":{"start":"2026-11-02T08:00:00Z","end":"2026-11-02T12:00:00Z"},"serviceProvider":{"display":"Cardiology"}}
+"#;
+
+fn hl7() -> String {
+    // One message per line, segments separated by CR, as many exports are.
+    "MSH|^~\\&|ADT|HOSP|VIGIL|HOSP|20261102080000||ADT^A01^ADT_A01|1|P|2.5\rEVN|A01|20261102080000\rPID|1||P1^^^HOSP^MR||Jensen^Carl\rPV1|1|I|Cardiology^1^1||||doc1^Reyes^Dana||||||||||||V1\n\
+MSH|^~\\&|ADT|HOSP|VIGIL|HOSP|20261102120000||ADT^A03^ADT_A03|2|P|2.5\rEVN|A03|20261102120000\rPID|1||P1^^^HOSP^MR||Jensen^Carl\rPV1|1|I|Cardiology^1^1||||doc1^Reyes^Dana||||||||||||V1\n"
+        .to_owned()
+}
+
+/// Pulls the workspace and returns each access's explanation kind.
+fn explanations(dir: &Path) -> Vec<(String, String, String, Explanation)> {
+    let c = dir.join("vigil.toml");
+    let o = vigil(dir, &["--config", c.to_str().unwrap(), "pull"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let s = common::open_store(&dir.join("v.db"));
+    let ids: Vec<i64> = events(&s, "source:ehr").iter().map(|e| e.id).collect();
+    let by_id: BTreeMap<i64, _> = s
+        .explanations(&ids)
+        .unwrap()
+        .into_iter()
+        .map(|x| (x.event_id, x))
+        .collect();
+    events(&s, "source:ehr")
+        .into_iter()
+        .map(|e| {
+            let x = &by_id[&e.id];
+            (
+                e.occurred_at.to_rfc3339(),
+                x.actor.clone(),
+                x.patient.clone(),
+                x.kind,
+            )
+        })
+        .collect()
+}
+
+fn expected() -> Vec<(String, String, String, Explanation)> {
+    let mut v: Vec<_> = CASES
+        .iter()
+        .map(|(t, a, p, k)| {
+            (
+                t.parse::<chrono::DateTime<chrono::Utc>>()
+                    .unwrap()
+                    .to_rfc3339(),
+                a.to_string(),
+                p.to_string(),
+                *k,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn each_explanation_kind_and_its_near_misses_from_adt_csv() {
+    let d = tempfile::tempdir().unwrap();
+    workspace(d.path(), "adt-csv", ADT_CSV, ADT_COLUMNS);
+    let mut got = explanations(d.path());
+    got.sort();
+    assert_eq!(got, expected());
+}
+
+#[test]
+fn fhir_and_hl7_context_explain_as_the_csv_does() {
+    for (kind, text) in [("fhir-encounter", FHIR.to_owned()), ("hl7-adt", hl7())] {
+        let d = tempfile::tempdir().unwrap();
+        workspace(d.path(), kind, &text, "");
+        let mut got = explanations(d.path());
+        got.sort();
+        assert_eq!(got, expected(), "{kind}");
+    }
+}
+
+#[test]
+fn the_detail_of_an_explained_access_says_by_which_encounter() {
+    let d = tempfile::tempdir().unwrap();
+    workspace(d.path(), "fhir-encounter", FHIR, "");
+    explanations(d.path());
+    let s = common::open_store(&d.path().join("v.db"));
+    let ids: Vec<i64> = events(&s, "actor:doc1").iter().map(|e| e.id).collect();
+    let notes: Vec<String> = s
+        .explanations(&ids)
+        .unwrap()
+        .into_iter()
+        .filter(|x| x.kind == Explanation::Direct)
+        .map(|x| x.note)
+        .collect();
+    assert!(
+        notes[0].contains("on the care team of encounter Encounter/V1, inpatient, Cardiology, 11-02 08:00 UTC–11-02 12:00 UTC"),
+        "{notes:?}"
+    );
+}
+
+/// A relationship flag (same surname, after hours) for nurse2 opening Bob
+/// Smith's record at 23:00, first with no context, then with an encounter
+/// that puts her on the care team.
+#[test]
+fn a_late_encounter_closes_the_undecided_item_and_notes_the_decided_one() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    workspace(
+        dir,
+        "adt-csv",
+        "visit,mrn,admit,discharge,unit,team\n",
+        ADT_COLUMNS,
+    );
+    std::fs::write(
+        dir.join("access.csv"),
+        "user,mrn,time\nnurse2,P3,2026-11-02T23:00:00Z\nonc1,P3,2026-11-03T23:30:00Z\n",
+    )
+    .unwrap();
+    let c = dir.join("vigil.toml");
+    let c = c.to_str().unwrap();
+    assert!(vigil(dir, &["--config", c, "pull"]).status.success());
+    let open = || common::open_store(&dir.join("v.db"));
+    let items = open()
+        .items(&vigil_domain::query::Query::default(), 0)
+        .unwrap();
+    let nurse = items
+        .iter()
+        .find(|i| i.actor.as_ref().map(|a| a.as_str()) == Some("nurse2"))
+        .expect("nurse2's item");
+    let onc = items
+        .iter()
+        .find(|i| i.actor.as_ref().map(|a| a.as_str()) == Some("onc1"))
+        .expect("onc1's item");
+    // One access, two rules: one case.
+    let rules: Vec<&str> = nurse.rules.iter().map(|r| r.rule.as_str()).collect();
+    assert!(
+        rules.contains(&"same-surname") && rules.contains(&"after-hours"),
+        "{rules:?}"
+    );
+    assert!(
+        nurse
+            .score_note
+            .as_ref()
+            .unwrap()
+            .as_str()
+            .contains("2 reasons"),
+        "{:?}",
+        nurse.score_note
+    );
+    let o = vigil(
+        dir,
+        &[
+            "--config",
+            c,
+            "decide",
+            &onc.id.to_string(),
+            "-d",
+            "false-positive",
+            "--note",
+            "checked with the unit",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // The documentation arrives: both were on the care team.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("context.dat"))
+        .unwrap();
+    use std::io::Write;
+    writeln!(
+        f,
+        "V9,P3,2026-11-02T20:00:00Z,2026-11-04T08:00:00Z,Cardiology,nurse2;onc1"
+    )
+    .unwrap();
+    drop(f);
+    let o = vigil(dir, &["--config", c, "pull"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = open();
+    let nurse = s.item(nurse.id).unwrap().unwrap();
+    assert_eq!(nurse.status, Status::Decided);
+    assert_eq!(nurse.disposition, Some(vigil_domain::Disposition::Benign));
+    let by = s.decisions(nurse.id).unwrap();
+    assert_eq!(by[0].reviewer, "vigil-explain");
+    assert!(
+        by[0]
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("explains all 1 of its accesses"),
+        "{by:?}"
+    );
+    let onc_after = s.item(onc.id).unwrap().unwrap();
+    assert_eq!(
+        onc_after.disposition,
+        Some(vigil_domain::Disposition::FalsePositive)
+    );
+    let history = s.ledger_for(&format!("item:{}", onc.id)).unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|h| h.payload.contains("clinical context recorded after")),
+        "{history:?}"
+    );
+}
+
+#[test]
+fn one_brute_force_with_a_success_is_one_critical_item() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let mut log = String::new();
+    for i in 0..12 {
+        log.push_str(&format!(
+            "Nov  2 10:00:{i:02} bastion sshd[{}]: Failed password for admin from 203.0.113.9 port {} ssh2\n",
+            100 + i,
+            40000 + i
+        ));
+    }
+    log.push_str("Nov  2 10:00:30 bastion sshd[200]: Accepted password for admin from 203.0.113.9 port 41000 ssh2\n");
+    std::fs::write(dir.join("auth.log"), log).unwrap();
+    write_private(
+        &dir.join("vigil.toml"),
+        &format!(
+            "[store]\nurl = \"sqlite://{}\"\n[rules.sampling]\nenabled = false\n[[source]]\nname = \"bastion\"\nkind = \"syslog\"\npath = \"auth.log\"\n",
+            dir.join("v.db").display()
+        ),
+    );
+    let c = dir.join("vigil.toml");
+    let o = vigil(dir, &["--config", c.to_str().unwrap(), "pull"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = common::open_store(&dir.join("v.db"));
+    let items = s.items(&vigil_domain::query::Query::default(), 0).unwrap();
+    assert_eq!(
+        items.len(),
+        1,
+        "{:#?}",
+        items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>()
+    );
+    let i = &items[0];
+    assert_eq!(i.severity, vigil_domain::Severity::Critical);
+    assert!(
+        i.title
+            .as_str()
+            .starts_with("Login after password guessing from 203.0.113.9"),
+        "{}",
+        i.title.as_str()
+    );
+    let rules: Vec<&str> = i.rules.iter().map(|r| r.rule.as_str()).collect();
+    assert!(
+        rules.contains(&"failed-burst") && rules.contains(&"success-after-failures"),
+        "{rules:?}"
+    );
+    assert_eq!(i.event_ids.len(), 13);
+}
+
+#[test]
+fn a_case_combines_rules_and_sources() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    workspace(
+        dir,
+        "adt-csv",
+        "visit,mrn,admit,discharge,unit,team\n",
+        ADT_COLUMNS,
+    );
+    // Bob Smith's record from the EHR at 23:00, and from a second system
+    // (the FHIR server's audit trail, here a second access report).
+    std::fs::write(
+        dir.join("access.csv"),
+        "user,mrn,time\nnurse2,P3,2026-11-02T23:00:00Z\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("second.csv"),
+        "user,mrn,time\nnurse2,P2,2026-11-02T15:00:00Z\nnurse2,P3,2026-11-02T23:05:00Z\n",
+    )
+    .unwrap();
+    let mut cfg = std::fs::read_to_string(dir.join("vigil.toml")).unwrap();
+    cfg.push_str(
+        "\n[[source]]\nname = \"portal\"\nkind = \"access-csv\"\npath = \"second.csv\"\n[source.columns]\nactor = \"user\"\nsubject = \"mrn\"\noccurred_at = \"time\"\n",
+    );
+    write_private(&dir.join("vigil.toml"), &cfg);
+    let c = dir.join("vigil.toml");
+    assert!(
+        vigil(dir, &["--config", c.to_str().unwrap(), "pull"])
+            .status
+            .success()
+    );
+    let s = common::open_store(&dir.join("v.db"));
+    let items = s.items(&vigil_domain::query::Query::default(), 0).unwrap();
+    assert_eq!(
+        items.len(),
+        1,
+        "{:#?}",
+        items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>()
+    );
+    let i = &items[0];
+    let rules: Vec<&str> = i.rules.iter().map(|r| r.rule.as_str()).collect();
+    assert!(
+        rules.contains(&"same-surname") && rules.contains(&"after-hours"),
+        "{rules:?}"
+    );
+    let sources: std::collections::BTreeSet<String> = s
+        .events_by_id(&i.event_ids)
+        .unwrap()
+        .into_iter()
+        .map(|(e, _)| e.source.into_string())
+        .collect();
+    assert_eq!(sources.len(), 2, "{sources:?}");
+}
