@@ -41,7 +41,15 @@ pub fn run(ctx: &Context, a: &CoverageArgs) -> Result<ExitCode> {
     let mut l = Listing::stdout(
         a.format.format,
         &[
-            "source", "day", "events", "items", "decided", "status", "cadence", "why",
+            "source",
+            "day",
+            "events",
+            "items",
+            "decided",
+            "explained",
+            "status",
+            "cadence",
+            "why",
         ],
     );
     for d in &days {
@@ -53,6 +61,7 @@ pub fn run(ctx: &Context, a: &CoverageArgs) -> Result<ExitCode> {
                 text(d.events.to_string()),
                 text(d.items.to_string()),
                 text(d.decided.to_string()),
+                text(d.explained_pct()),
                 text(d.status),
                 text(d.cadence.cadence.to_string()),
                 text(&d.cadence.why),

@@ -8,6 +8,7 @@ use color_eyre::eyre::Result;
 
 use super::output::{Listing, cell, text};
 use super::{Context, FormatArg, UsageError};
+use vigil_domain::SafeText;
 use vigil_domain::query::Query;
 
 #[derive(Debug, Args)]
@@ -43,6 +44,26 @@ pub fn parse_filter(q: &str) -> Result<Query> {
     Query::parse(q).map_err(|e| UsageError(format!("--filter: {e}")).into())
 }
 
+/// Events whose explanations are looked up together.
+const PAGE: usize = 500;
+
+/// An event as `--format json` writes it: its fields, and the explanation
+/// of an access to a patient's record when clinical context gave one.
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    event: &'a vigil_domain::Event,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<Why>,
+}
+
+#[derive(serde::Serialize)]
+struct Why {
+    kind: vigil_domain::Explanation,
+    encounter: Option<SafeText>,
+    note: SafeText,
+}
+
 pub fn run(ctx: &Context, a: &EventsArgs) -> Result<ExitCode> {
     let q = parse_filter(&a.filter)?;
     // Compile once up front so a bad field is a usage error, not a store one.
@@ -58,7 +79,8 @@ pub fn run(ctx: &Context, a: &EventsArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut listing = Listing::stdout(a.format.format, COLUMNS);
-    store.for_each_event(&q, a.limit, &mut |e| {
+    let json = matches!(a.format.format, super::output::Format::Json);
+    let mut write = |e: &vigil_domain::Event, why: Option<&vigil_domain::Explained>| {
         let cells = vec![
             text(e.id.to_string()),
             text(e.occurred_at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
@@ -72,9 +94,45 @@ pub fn run(ctx: &Context, a: &EventsArgs) -> Result<ExitCode> {
             cell(&e.subject),
             e.raw.clone(),
         ];
-        listing.row(&e, cells)?;
-        Ok(())
-    })?;
+        let explanation = why.map(|x| Why {
+            kind: x.kind,
+            encounter: x.encounter.as_deref().map(SafeText::new),
+            note: SafeText::new(&x.note),
+        });
+        listing.row(
+            &Row {
+                event: e,
+                explanation,
+            },
+            cells,
+        )
+    };
+    if json {
+        // JSON carries each access's explanation: the events are read first
+        // (a store may not take a second query while one streams; --limit
+        // bounds them), then explained a page at a time.
+        let mut all = Vec::new();
+        store.for_each_event(&q, a.limit, &mut |e| {
+            all.push(e);
+            Ok(())
+        })?;
+        for page in all.chunks(PAGE) {
+            let ids: Vec<i64> = page.iter().map(|e| e.id).collect();
+            let why: std::collections::HashMap<i64, vigil_domain::Explained> = store
+                .explanations(&ids)?
+                .into_iter()
+                .map(|x| (x.event_id, x))
+                .collect();
+            for e in page {
+                write(e, why.get(&e.id))?;
+            }
+        }
+    } else {
+        store.for_each_event(&q, a.limit, &mut |e| {
+            write(&e, None)?;
+            Ok(())
+        })?;
+    }
     listing.finish()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -432,3 +432,115 @@ fn a_case_combines_rules_and_sources() {
         .collect();
     assert_eq!(sources.len(), 2, "{sources:?}");
 }
+
+/// nurse2 opens a namesake's record on two days; the first case is decided
+/// a violation, so the second is raised a severity and says why.
+#[test]
+fn a_repeat_offenders_case_is_raised_and_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    workspace(
+        dir,
+        "adt-csv",
+        "visit,mrn,admit,discharge,unit,team\n",
+        ADT_COLUMNS,
+    );
+    std::fs::write(
+        dir.join("access.csv"),
+        "user,mrn,time\nnurse2,P3,2026-11-02T10:00:00Z\n",
+    )
+    .unwrap();
+    let c = dir.join("vigil.toml");
+    let c = c.to_str().unwrap();
+    assert!(vigil(dir, &["--config", c, "pull"]).status.success());
+    let s = common::open_store(&dir.join("v.db"));
+    let first = s.items(&vigil_domain::query::Query::default(), 0).unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].severity, vigil_domain::Severity::Medium);
+    drop(s);
+    let o = vigil(
+        dir,
+        &[
+            "--config",
+            c,
+            "decide",
+            &first[0].id.to_string(),
+            "-d",
+            "violation",
+            "--note",
+            "no reason to open it",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("access.csv"))
+        .unwrap();
+    use std::io::Write;
+    writeln!(f, "nurse2,P3,2026-11-05T10:00:00Z").unwrap();
+    drop(f);
+    assert!(vigil(dir, &["--config", c, "pull"]).status.success());
+    let s = common::open_store(&dir.join("v.db"));
+    let q = vigil_domain::query::Query::parse("status:new").unwrap();
+    let second = s.items(&q, 0).unwrap();
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert_eq!(second[0].severity, vigil_domain::Severity::High);
+    let why = second[0]
+        .rules
+        .iter()
+        .find(|r| r.rule == "repeat-offender")
+        .expect("a repeat-offender reason");
+    assert!(
+        why.reason
+            .as_str()
+            .contains("1 earlier item(s) decided as violations"),
+        "{}",
+        why.reason.as_str()
+    );
+}
+
+/// Fifteen patients' records in forty-five minutes, none explained: a sweep.
+#[test]
+fn a_curiosity_sweep_over_unexplained_records_is_one_high_item() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    workspace(dir, "adt-csv", ADT_CSV, ADT_COLUMNS);
+    let mut pats = String::from("mrn,name\n");
+    let mut acc = String::from("user,mrn,time\n");
+    for i in 0..15 {
+        pats.push_str(&format!("Q{i},Pat Number{i}\n"));
+        acc.push_str(&format!("onc1,Q{i},2026-11-02T10:{:02}:00Z\n", i * 3));
+    }
+    // (nine is not a sweep: a near miss by another actor)
+    for i in 0..9 {
+        acc.push_str(&format!("lab1,Q{i},2026-11-02T11:{:02}:00Z\n", i * 3));
+    }
+    std::fs::write(dir.join("patients.csv"), pats).unwrap();
+    std::fs::write(dir.join("access.csv"), acc).unwrap();
+    let c = dir.join("vigil.toml");
+    assert!(
+        vigil(dir, &["--config", c.to_str().unwrap(), "pull"])
+            .status
+            .success()
+    );
+    let s = common::open_store(&dir.join("v.db"));
+    let items = s.items(&vigil_domain::query::Query::default(), 0).unwrap();
+    assert_eq!(
+        items.len(),
+        1,
+        "{:?}",
+        items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>()
+    );
+    let i = &items[0];
+    assert_eq!(i.actor.as_ref().map(|a| a.as_str()), Some("onc1"));
+    assert_eq!(i.severity, vigil_domain::Severity::High);
+    assert!(
+        i.rules[0]
+            .reason
+            .as_str()
+            .contains("opened 10 patients' records with no clinical explanation within 60 minutes"),
+        "{}",
+        i.rules[0].reason.as_str()
+    );
+    assert_eq!(i.event_ids.len(), 15);
+}

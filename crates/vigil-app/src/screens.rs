@@ -287,7 +287,7 @@ pub fn listing(
             )?;
             days.sort_by(|a, b| b.day.cmp(&a.day).then_with(|| a.source.cmp(&b.source)));
             Listing {
-                columns: vec!["DAY", "SOURCE", "STATUS", "EVENTS", "ITEMS", "DECIDED", "CADENCE", "WHY"],
+                columns: vec!["DAY", "SOURCE", "STATUS", "EVENTS", "ITEMS", "DECIDED", "EXPLAINED", "CADENCE", "WHY"],
                 rows: days
                     .into_iter()
                     .map(|d| {
@@ -298,6 +298,7 @@ pub fn listing(
                             d.events.to_string(),
                             d.items.to_string(),
                             d.decided.to_string(),
+                            d.explained_pct(),
                             d.cadence.cadence.to_string(),
                             t(&d.cadence.why),
                         ]
@@ -314,6 +315,7 @@ pub fn listing(
             let m = &r.measures;
             let mut rows = vec![
                 vec!["review coverage".into(), opt(m.coverage_pct, "%"), "of source-days with findings, fully reviewed".into()],
+                vec!["explained accesses".into(), opt(m.explained_pct, "%"), "of patient-record accesses, by clinical context".into()],
                 vec!["activity to decision".into(), opt(m.median_hours_event_to_decision, " h"), "median".into()],
                 vec!["escalation to closing".into(), opt(m.median_hours_incident_to_close, " h"), "median".into()],
                 vec!["exceptions".into(), r.exceptions.len().to_string(), "overdue, silent or down source-days".into()],

@@ -46,6 +46,9 @@ pub struct SourcePolicy {
     pub name: String,
     pub cadence: Cadence,
     pub cadence_reason: Option<String>,
+    /// Clinical context (encounters): what explains accesses, not activity
+    /// to review, so it has no coverage of its own.
+    pub context: bool,
 }
 
 pub fn effective(src: &SourcePolicy, risks: &[Risk], scales: &Scales) -> Effective {
@@ -94,6 +97,42 @@ pub struct Day {
     /// silent, no activity, or source down.
     pub status: &'static str,
     pub cadence: Effective,
+    /// Accesses to patients' records given an explanation, and how many of
+    /// them clinical context explained (both 0 without context sources).
+    pub accesses: u64,
+    pub explained: u64,
+}
+
+impl Day {
+    /// The share of the day's accesses clinical context explained, in
+    /// percent; `-` when none were given an explanation.
+    pub fn explained_pct(&self) -> String {
+        if self.accesses == 0 {
+            "-".into()
+        } else {
+            format!(
+                "{:.1}%",
+                self.explained as f64 * 100.0 / self.accesses as f64
+            )
+        }
+    }
+}
+
+/// Accesses and explained accesses per source between two times.
+pub fn explained(
+    store: &dyn Store,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<std::collections::BTreeMap<String, (u64, u64)>> {
+    let mut out: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    for (source, kind, n) in store.explanation_counts(from, to)? {
+        let e = out.entry(source).or_default();
+        e.0 += n;
+        if kind != vigil_domain::Explanation::Unexplained {
+            e.1 += n;
+        }
+    }
+    Ok(out)
 }
 
 /// The start of a local day, as an instant.
@@ -141,13 +180,32 @@ pub fn days(
         e.2 += a.decided;
     }
     let status = store.source_status()?;
-    let mut names: Vec<String> = policies.iter().map(|s| s.name.clone()).collect();
+    let mut names: Vec<String> = policies
+        .iter()
+        .filter(|s| !s.context)
+        .map(|s| s.name.clone())
+        .collect();
     for s in &status {
-        if !names.iter().any(|n| n == s.name.as_str()) {
+        let context = policies
+            .iter()
+            .any(|p| p.context && p.name == s.name.as_str());
+        if !context && !names.iter().any(|n| n == s.name.as_str()) {
             names.push(s.name.as_str().to_owned());
         }
     }
     let today = day_of(zone, now);
+    let mut why: std::collections::BTreeMap<(String, NaiveDate), (u64, u64)> = Default::default();
+    let mut d = from;
+    while d <= to {
+        for (source, n) in explained(
+            store,
+            start_of(zone, d),
+            start_of(zone, d + Duration::days(1)),
+        )? {
+            why.insert((source, d), n);
+        }
+        d += Duration::days(1);
+    }
     let mut out = Vec::new();
     for name in &names {
         let cadence = match policies.iter().find(|p| &p.name == name) {
@@ -200,6 +258,8 @@ pub fn days(
                 decided,
                 status,
                 cadence: cadence.clone(),
+                accesses: why.get(&(name.clone(), d)).map_or(0, |w| w.0),
+                explained: why.get(&(name.clone(), d)).map_or(0, |w| w.1),
             });
             d += Duration::days(1);
         }

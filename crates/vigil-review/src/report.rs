@@ -36,6 +36,18 @@ pub struct Report {
     pub policy: Option<PolicyLine>,
     /// Each day's coverage, for the chart.
     pub days: Vec<DayLine>,
+    /// Per source: the accesses clinical context explained, by kind.
+    pub explanations: Vec<ExplanationLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExplanationLine {
+    pub source: String,
+    pub accesses: u64,
+    pub explained: u64,
+    pub explained_pct: Option<f64>,
+    /// Accesses by explanation (`direct`, `department`, … `unexplained`).
+    pub by_kind: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,6 +108,8 @@ pub struct Measures {
     pub median_hours_incident_to_close: Option<f64>,
     /// Source-days with flagged activity that were fully reviewed, percent.
     pub coverage_pct: Option<f64>,
+    /// Accesses to patients' records that clinical context explained, percent.
+    pub explained_pct: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -196,6 +210,34 @@ pub fn build(
     let flagged_days = days.iter().filter(|d| d.items > 0).count() as u64;
     let reviewed_days = days.iter().filter(|d| d.status == "reviewed").count() as u64;
 
+    let mut explanations: BTreeMap<String, ExplanationLine> = BTreeMap::new();
+    for (source, kind, n) in store.explanation_counts(start, end)? {
+        let line = explanations
+            .entry(source.clone())
+            .or_insert_with(|| ExplanationLine {
+                source,
+                accesses: 0,
+                explained: 0,
+                explained_pct: None,
+                by_kind: BTreeMap::new(),
+            });
+        line.accesses += n;
+        if kind != vigil_domain::Explanation::Unexplained {
+            line.explained += n;
+        }
+        *line.by_kind.entry(kind.to_string()).or_default() += n;
+    }
+    let (all_accesses, all_explained) = explanations
+        .values()
+        .fold((0, 0), |(a, e), l| (a + l.accesses, e + l.explained));
+    let explanations: Vec<ExplanationLine> = explanations
+        .into_values()
+        .map(|mut l| {
+            l.explained_pct = pct(l.explained, l.accesses);
+            l
+        })
+        .collect();
+
     // the items about the period, counted in the store
     let stats = store.review_stats(start, end)?;
     let rules: Vec<RuleLine> = stats
@@ -294,6 +336,7 @@ pub fn build(
             median_hours_event_to_decision: median(to_decision),
             median_hours_incident_to_close: median(to_close),
             coverage_pct: pct(reviewed_days, flagged_days),
+            explained_pct: pct(all_explained, all_accesses),
         },
         ledger: LedgerLine {
             entries: v.entries,
@@ -303,5 +346,6 @@ pub fn build(
             problem: v.broken.map(|b| b.to_string()),
         },
         days: per_day.into_values().collect(),
+        explanations,
     })
 }

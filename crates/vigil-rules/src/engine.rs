@@ -651,8 +651,9 @@ impl Engine {
         let mut report = p.report;
         let days = std::mem::take(&mut p.days);
         let max_id = p.max_id;
-        let linked = &mut self.linked;
         let mut items: Vec<NewItem> = p.into_items();
+        self.mark_repeat_offenders(store, &mut items)?;
+        let linked = &mut self.linked;
         for i in &mut items {
             let key = i.group_key.clone().unwrap_or_default();
             let have = match linked.get_mut(&key) {
@@ -695,6 +696,58 @@ impl Engine {
             store.set_meta(CURSOR, &max_id.to_string())?;
         }
         Ok(report)
+    }
+
+    /// An actor with earlier items decided as violations, or a sanction on
+    /// record, is a repeat offender: their case is raised a severity and
+    /// says why.
+    fn mark_repeat_offenders(&self, store: &dyn Store, items: &mut [NewItem]) -> Result<()> {
+        let cases: Vec<usize> = (0..items.len())
+            .filter(|&i| {
+                items[i].actor.is_some()
+                    && items[i]
+                        .group_key
+                        .as_deref()
+                        .is_some_and(|k| k.starts_with("case|"))
+            })
+            .collect();
+        if cases.is_empty() {
+            return Ok(());
+        }
+        let sanctions = store.sanctions()?;
+        for i in cases {
+            let actor = items[i].actor.clone().unwrap_or_default();
+            let q = Query::default()
+                .field("actor", &actor)
+                .field("disposition", "violation");
+            let violations = store.count_items(&q)?;
+            let person = self.knowledge.person(&actor).map(|(_, p)| p.id.clone());
+            let sanctioned = sanctions
+                .iter()
+                .filter(|s| s.member == actor || Some(&s.member) == person.as_ref())
+                .count();
+            if violations == 0 && sanctioned == 0 {
+                continue;
+            }
+            let it = &mut items[i];
+            let before = it.severity;
+            it.severity = match it.severity {
+                Severity::Low => Severity::Medium,
+                Severity::Medium => Severity::High,
+                _ => Severity::Critical,
+            };
+            let reason = format!(
+                "{actor} is a repeat offender: {violations} earlier item(s) decided as violations and {sanctioned} sanction(s) on record, so this case is raised from {before} to {}",
+                it.severity
+            );
+            it.score += (it.severity.rank() - before.rank()) * 100;
+            it.score_note = it
+                .score_note
+                .take()
+                .map(|n| format!("{n}, repeat offender: raised to {}", it.severity));
+            it.rules.push(("repeat-offender".into(), reason));
+        }
+        Ok(())
     }
 
     /// `evaluate` and `apply` in one go, for events already committed.

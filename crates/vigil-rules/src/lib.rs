@@ -269,6 +269,7 @@ pub fn rule_ids() -> Vec<&'static str> {
         .collect();
     // (the engine's own, from the explanations: no `Rule` of its own)
     ids.push("curiosity-sweep");
+    ids.push("repeat-offender");
     ids
 }
 

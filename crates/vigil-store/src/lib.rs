@@ -380,13 +380,13 @@ pub trait Store: Send {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<vigil_domain::Explained>>;
-    /// How many accesses each explanation kind covers, per source, between
-    /// two times.
+    /// How many accesses each explanation kind covers, per source (by
+    /// name), between two times.
     fn explanation_counts(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(SourceId, vigil_domain::Explanation, u64)>>;
+    ) -> Result<Vec<(String, vigil_domain::Explanation, u64)>>;
     /// Open and decided items a suppression would hide.
     fn items_covered(&self, s: &Suppression) -> Result<(u64, u64)>;
 }

@@ -929,7 +929,7 @@ impl Store for SqliteStore {
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(SourceId, vigil_domain::Explanation, u64)>> {
+    ) -> Result<Vec<(String, vigil_domain::Explanation, u64)>> {
         self.do_explanation_counts(from, to)
     }
 

@@ -104,6 +104,12 @@ pub fn csv(r: &Report) -> String {
     }
     let m = &r.measures;
     row("measure", "", "coverage_pct", opt(m.coverage_pct, ""));
+    row("measure", "", "explained_pct", opt(m.explained_pct, ""));
+    for x in &r.explanations {
+        for (k, n) in &x.by_kind {
+            row("explained", &x.source, k, n.to_string());
+        }
+    }
     row(
         "measure",
         "",

@@ -272,11 +272,36 @@ section{{page-break-inside:avoid}}.fail{{color:#a00;font-weight:bold}}@media pri
             })
             .collect(),
     );
+    if !r.explanations.is_empty() {
+        table(
+            &mut o,
+            "explanations",
+            "Explained accesses",
+            &["source", "accesses", "explained", "share", "by explanation"],
+            r.explanations
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.source.clone(),
+                        x.accesses.to_string(),
+                        x.explained.to_string(),
+                        opt(x.explained_pct, "%"),
+                        x.by_kind
+                            .iter()
+                            .map(|(k, n)| format!("{k} {n}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ]
+                })
+                .collect(),
+        );
+    }
     let m = &r.measures;
     let _ = write!(
         o,
-        "<section id=\"measures\"><h2>Effectiveness</h2><ul><li>Review coverage: {} of source-days with flagged activity fully reviewed</li><li>Median time from activity to decision: {}</li><li>Median time from escalation to closing: {}</li></ul></section>",
+        "<section id=\"measures\"><h2>Effectiveness</h2><ul><li>Review coverage: {} of source-days with flagged activity fully reviewed</li><li>Accesses to patients' records explained by clinical context: {}</li><li>Median time from activity to decision: {}</li><li>Median time from escalation to closing: {}</li></ul></section>",
         opt(m.coverage_pct, "%"),
+        opt(m.explained_pct, "%"),
         opt(m.median_hours_event_to_decision, " h"),
         opt(m.median_hours_incident_to_close, " h")
     );

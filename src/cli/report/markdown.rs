@@ -145,6 +145,11 @@ pub fn markdown(r: &Report) -> String {
     );
     let _ = writeln!(
         o,
+        "- Accesses to patients' records explained by clinical context: {}",
+        opt(m.explained_pct, "%")
+    );
+    let _ = writeln!(
+        o,
         "- Median time from activity to decision: {}",
         opt(m.median_hours_event_to_decision, " h")
     );
@@ -153,6 +158,26 @@ pub fn markdown(r: &Report) -> String {
         "- Median time from escalation to closing: {}",
         opt(m.median_hours_incident_to_close, " h")
     );
+    if !r.explanations.is_empty() {
+        let _ = writeln!(o, "\n## Explained accesses\n");
+        let _ = writeln!(
+            o,
+            "| source | accesses | explained | share | by explanation |"
+        );
+        let _ = writeln!(o, "|---|---:|---:|---:|---|");
+        for x in &r.explanations {
+            let kinds: Vec<String> = x.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} |",
+                cell(&x.source),
+                x.accesses,
+                x.explained,
+                opt(x.explained_pct, "%"),
+                kinds.join(", ")
+            );
+        }
+    }
     let _ = writeln!(o, "\n## Review policy in force\n");
     match &r.policy {
         Some(p) => {

@@ -753,6 +753,7 @@ impl SourceConfig {
             name: self.name.clone(),
             cadence: self.cadence,
             cadence_reason: self.cadence_reason.clone(),
+            context: self.kind.is_context(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The demo's EHR side: a workforce roster, patient demographics, a watch
-//! list and three days of chart-access reports, arranged so that every rule
-//! has something believable to say.
+//! list, three days of chart-access reports and the encounters that explain
+//! most of them, arranged so that every rule has something believable to
+//! say.
 
 use std::fmt::Write as _;
 
@@ -13,6 +14,8 @@ pub const ROSTER: &str = "roster.csv";
 pub const PATIENTS: &str = "patients.csv";
 pub const WATCHLIST: &str = "watchlist.txt";
 pub const ACCESS: &str = "logs/ehr/access-report.csv";
+pub const ENCOUNTERS_CSV: &str = "logs/adt/encounters.csv";
+pub const ENCOUNTERS_FHIR: &str = "logs/adt/encounters.ndjson";
 
 struct Nurse {
     account: &'static str,
@@ -246,4 +249,44 @@ pub fn access_report(rng: &mut Rng, end: DateTime<Utc>) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+/// The ward's admissions as the ADT system exports them: most of the
+/// patients the nurses see routinely, the ward's four nurses on each care
+/// team. The rest of their charts stay unexplained (the sample's business).
+pub fn encounters_csv(end: DateTime<Utc>) -> String {
+    let today = end.with_timezone(&New_York).date_naive();
+    let admitted = local(today - Duration::days(4), 8, 0);
+    let mut out = String::from("Visit,MRN,Admit Time,Discharge Time,Unit,Care Team,Class\r\n");
+    for p in 0..170 {
+        let _ = write!(
+            out,
+            "W{:04},{},{},,Medicine Ward 3,nurse1;nurse2;nurse3;nurse7,inpatient\r\n",
+            p,
+            101_000 + p,
+            admitted.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+    }
+    out
+}
+
+/// The emergency department's encounters, from the FHIR server's bulk
+/// export: the trauma patient drreyes treated overnight, so the night-time
+/// access to a VIP's record is explained (the break-the-glass still asks
+/// for a look).
+pub fn encounters_fhir(end: DateTime<Utc>) -> String {
+    let y = end.with_timezone(&New_York).date_naive() - Duration::days(1);
+    let fmt = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    serde_json::json!({
+        "resourceType": "Encounter",
+        "id": "ED-2291",
+        "status": "finished",
+        "class": {"code": "EMER", "display": "emergency"},
+        "subject": {"reference": "Patient/100777"},
+        "participant": [{"individual": {"identifier": {"value": "drreyes"}, "display": "Dr. Ana Reyes"}}],
+        "period": {"start": fmt(local(y, 3, 5)), "end": fmt(local(y, 9, 40))},
+        "serviceProvider": {"display": "Emergency"}
+    })
+    .to_string()
+        + "\n"
 }

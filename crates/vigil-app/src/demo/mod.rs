@@ -48,6 +48,27 @@ timezone = "America/New_York"
 cadence = "daily"
 risk = "critical"
 
+# Clinical context: the ADT system's admissions (CSV) and the FHIR server's
+# Encounter export. Accesses they explain raise no relationship flags.
+[[source]]
+name = "adt-admissions"
+kind = "adt-csv"
+path = "logs/adt/encounters.csv"
+timezone = "America/New_York"
+[source.columns]
+encounter = "Visit"
+patient = "MRN"
+start = "Admit Time"
+end = "Discharge Time"
+department = "Unit"
+team = "Care Team"
+type = "Class"
+
+[[source]]
+name = "fhir-encounters"
+kind = "fhir-encounter"
+path = "logs/adt/encounters.ndjson"
+
 # The EHR's own access report: who opened which chart, exported as CSV.
 [[source]]
 name = "ehr-access"
@@ -769,7 +790,17 @@ pub fn write_workspace(dir: &Path, end: DateTime<Utc>) -> Result<Workspace> {
     create_private(&dir.join(ehr::WATCHLIST))?.write_all(ehr::WATCH.as_bytes())?;
     let access = dir.join(ehr::ACCESS);
     create_private(&access)?.write_all(ehr::access_report(&mut rng, end).as_bytes())?;
-    let mut files = vec![access];
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir.join("logs/adt"))?;
+    let (adt, fhir_enc) = (
+        dir.join(ehr::ENCOUNTERS_CSV),
+        dir.join(ehr::ENCOUNTERS_FHIR),
+    );
+    create_private(&adt)?.write_all(ehr::encounters_csv(end).as_bytes())?;
+    create_private(&fhir_enc)?.write_all(ehr::encounters_fhir(end).as_bytes())?;
+    let mut files = vec![adt, fhir_enc, access];
     for (name, body) in [
         (
             systems::JOURNAL,

@@ -160,12 +160,12 @@ impl PgStore {
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(SourceId, Explanation, u64)>> {
+    ) -> Result<Vec<(String, Explanation, u64)>> {
         self.read(|c| {
             Ok(c
                 .query(
-                    "SELECT source_id, kind, count(*) FROM explanations
-                     WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY source_id, kind ORDER BY source_id, kind",
+                    "SELECT s.name, x.kind, count(*) FROM explanations x JOIN sources s ON s.id = x.source_id
+                     WHERE x.occurred_at >= $1 AND x.occurred_at < $2 GROUP BY s.name, x.kind ORDER BY s.name, x.kind",
                     &[&micros(from), &micros(to)],
                 )?
                 .iter()

@@ -146,10 +146,10 @@ impl SqliteStore {
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(SourceId, Explanation, u64)>> {
+    ) -> Result<Vec<(String, Explanation, u64)>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT source_id, kind, count(*) FROM explanations
-             WHERE occurred_at >= ?1 AND occurred_at < ?2 GROUP BY source_id, kind ORDER BY source_id, kind",
+            "SELECT s.name, x.kind, count(*) FROM explanations x JOIN sources s ON s.id = x.source_id
+             WHERE x.occurred_at >= ?1 AND x.occurred_at < ?2 GROUP BY s.name, x.kind ORDER BY s.name, x.kind",
         )?;
         let rows = st.query_map(params![micros(from), micros(to)], |r| {
             let kind: String = r.get(1)?;
