@@ -6,6 +6,7 @@ mod case;
 mod coverage;
 mod demo;
 mod events;
+mod explain;
 mod incident;
 mod ingest;
 pub mod output;
@@ -108,6 +109,9 @@ pub enum Command {
     /// The rules: list them, or evaluate stored events again
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Explanation templates mined from the data: propose, approve, revoke
+    #[command(subcommand)]
+    Explain(explain::ExplainCommand),
     /// Expected activity: suppressions with an owner and an expiry
     #[command(subcommand)]
     Suppress(rules::SuppressCommand),
@@ -310,6 +314,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(a) => report::run(&ctx, a),
         Command::Policy(c) => policy::run(&ctx, c),
         Command::Rules(c) => rules::run(&ctx, c),
+        Command::Explain(c) => explain::run(&ctx, c),
         Command::Suppress(c) => rules::suppress(&ctx, c),
         Command::ExportCase(a) => case::export(&ctx, a),
         Command::CheckCase(a) => case::check(&ctx, a),

@@ -544,3 +544,113 @@ fn a_curiosity_sweep_over_unexplained_records_is_one_high_item() {
     );
     assert_eq!(i.event_ids.len(), 15);
 }
+
+/// Dietitians open oncology patients' records all the time, with nothing
+/// documented that says so: mining proposes "Nutrition → Oncology", which
+/// explains nothing until it is approved (a ledger entry) and then does.
+#[test]
+fn a_mined_template_does_nothing_until_approved() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let mut roster = String::from(ROSTER);
+    let mut context = String::from("visit,mrn,admit,discharge,unit,team\n");
+    let mut pats = String::from("mrn,name\n");
+    let mut acc = String::from("user,mrn,time\n");
+    for r in 0..4 {
+        roster.push_str(&format!("R{r},Dee Titian{r},rx{r},Nutrition,07:00-19:00\n"));
+    }
+    for p in 0..30 {
+        pats.push_str(&format!("K{p},Onco Patient{p}\n"));
+        context.push_str(&format!(
+            "E{p},K{p},2026-11-02T08:00:00Z,2026-11-06T08:00:00Z,Oncology,doc1\n"
+        ));
+        acc.push_str(&format!(
+            "rx{},K{p},2026-11-03T{:02}:{:02}:00Z\n",
+            p % 4,
+            8 + p / 6,
+            (p % 6) * 9
+        ));
+    }
+    // (other departments' patients, so Oncology is not every encounter)
+    for p in 0..30 {
+        pats.push_str(&format!("C{p},Cardio Patient{p}\n"));
+        context.push_str(&format!(
+            "F{p},C{p},2026-11-02T08:00:00Z,2026-11-06T08:00:00Z,Cardiology,doc1\n"
+        ));
+    }
+    workspace(dir, "adt-csv", &context, ADT_COLUMNS);
+    std::fs::write(dir.join("roster.csv"), roster).unwrap();
+    std::fs::write(dir.join("patients.csv"), pats).unwrap();
+    std::fs::write(dir.join("access.csv"), acc).unwrap();
+    let c = dir.join("vigil.toml");
+    let c = c.to_str().unwrap();
+    assert!(vigil(dir, &["--config", c, "pull"]).status.success());
+    let kinds = || -> Vec<Explanation> {
+        let s = common::open_store(&dir.join("v.db"));
+        let ids: Vec<i64> = events(&s, "source:ehr").iter().map(|e| e.id).collect();
+        s.explanations(&ids)
+            .unwrap()
+            .into_iter()
+            .map(|x| x.kind)
+            .collect()
+    };
+    assert!(kinds().iter().all(|k| *k == Explanation::Unexplained));
+
+    let o = vigil(
+        dir,
+        &[
+            "--config", c, "explain", "mine", "--format", "json", "--days", "100000",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let first = &v.as_array().unwrap()[0];
+    assert_eq!(first["template"]["actor_department"], "Nutrition", "{v}");
+    assert_eq!(first["template"]["encounter_department"], "Oncology", "{v}");
+    assert_eq!(first["accesses"], 30, "{v}");
+    assert_eq!(first["actors"], 4, "{v}");
+    // Proposed, not approved: a rerun changes nothing.
+    assert!(
+        vigil(dir, &["--config", c, "rules", "rerun"])
+            .status
+            .success()
+    );
+    assert!(kinds().iter().all(|k| *k == Explanation::Unexplained));
+
+    let o = vigil(
+        dir,
+        &[
+            "--config",
+            c,
+            "explain",
+            "approve",
+            "--actor-department",
+            "Nutrition",
+            "--encounter-department",
+            "Oncology",
+            "--note",
+            "oncology dietitians see every patient on chemotherapy",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        vigil(dir, &["--config", c, "rules", "rerun"])
+            .status
+            .success()
+    );
+    assert!(
+        kinds().iter().all(|k| *k == Explanation::Template),
+        "{:?}",
+        kinds()
+    );
+    let s = common::open_store(&dir.join("v.db"));
+    let ledger = s.ledger_for("explain-template").unwrap();
+    assert_eq!(ledger.len(), 1);
+    assert!(
+        ledger[0].payload.contains("oncology dietitians"),
+        "{}",
+        ledger[0].payload
+    );
+    let o = vigil(dir, &["--config", c, "verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}

@@ -76,3 +76,48 @@ impl Explained {
         self.kind != Explanation::Unexplained
     }
 }
+
+/// A "group" explanation mined from the store's own data: staff of one
+/// department routinely open the records of patients with an encounter in
+/// another (pharmacy and oncology, say). It explains accesses only once the
+/// privacy officer approves it, which is a ledger entry (`explain-template`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Template {
+    pub actor_department: String,
+    pub encounter_department: String,
+}
+
+impl std::fmt::Display for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} → {}",
+            self.actor_department, self.encounter_department
+        )
+    }
+}
+
+/// The ledger actions that approve and revoke a template.
+pub const TEMPLATE_APPROVE: &str = "explain.template.approve";
+pub const TEMPLATE_REVOKE: &str = "explain.template.revoke";
+
+/// The templates in force after a ledger's `explain-template` entries
+/// (their action and payload, in order).
+pub fn templates_in_force<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<Template> {
+    let mut on: Vec<Template> = Vec::new();
+    for (action, payload) in entries {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(payload) else {
+            continue;
+        };
+        let Ok(t) = serde_json::from_value::<Template>(v["template"].clone()) else {
+            continue;
+        };
+        on.retain(|x| *x != t);
+        if action == TEMPLATE_APPROVE {
+            on.push(t);
+        }
+    }
+    on
+}

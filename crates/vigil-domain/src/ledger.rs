@@ -21,6 +21,8 @@ pub enum Entity {
     Session(String),
     /// The ledger's signing key.
     LedgerKey,
+    /// The explanation templates the privacy officer approved.
+    ExplainTemplate,
 }
 
 impl fmt::Display for Entity {
@@ -35,6 +37,7 @@ impl fmt::Display for Entity {
             Entity::Risk(id) => write!(f, "risk:{id}"),
             Entity::Session(id) => write!(f, "session:{id}"),
             Entity::LedgerKey => f.write_str("ledger-key"),
+            Entity::ExplainTemplate => f.write_str("explain-template"),
         }
     }
 }
@@ -47,6 +50,7 @@ impl FromStr for Entity {
             "store" => Entity::Store,
             "policy" => Entity::Policy,
             "ledger-key" => Entity::LedgerKey,
+            "explain-template" => Entity::ExplainTemplate,
             _ => {
                 let (kind, id) = s.split_once(':').ok_or_else(bad)?;
                 if kind == "session" {
@@ -76,6 +80,7 @@ mod tests {
             Entity::Store,
             Entity::Policy,
             Entity::LedgerKey,
+            Entity::ExplainTemplate,
             Entity::Item(12),
             Entity::Incident(3),
             Entity::Sanction(4),

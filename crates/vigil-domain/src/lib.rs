@@ -19,7 +19,10 @@ pub mod query;
 pub mod rng;
 pub mod time;
 
-pub use context::{Encounter, Explained, Explanation};
+pub use context::{
+    Encounter, Explained, Explanation, TEMPLATE_APPROVE, TEMPLATE_REVOKE, Template,
+    templates_in_force,
+};
 pub use event::{Event, NewEvent, TimeBasis, ZoneBasis};
 pub use item::{Item, ItemRule};
 pub use people::{Patient, Person};

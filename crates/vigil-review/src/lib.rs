@@ -18,6 +18,7 @@ pub mod risk;
 mod sanction;
 pub mod session;
 pub mod suppression;
+pub mod template;
 pub mod witness;
 
 use std::fmt;

@@ -287,6 +287,13 @@ impl Engine {
         let mut explainer = Explainer::new(&cfg.explain);
         if explainer.active {
             explainer.learn(&knowledge, &store.context()?);
+            let entity = vigil_domain::ledger::Entity::ExplainTemplate.to_string();
+            let entries = store.ledger_for(&entity)?;
+            explainer.set_templates(vigil_domain::templates_in_force(
+                entries
+                    .iter()
+                    .map(|e| (e.action.as_str(), e.payload.as_str())),
+            ));
         }
         let mut rules = enabled(cfg);
         for r in &mut rules {
@@ -532,6 +539,23 @@ impl Engine {
         }
     }
 
+    /// Templates worth approving, from the unexplained accesses stored
+    /// between two times (see `Explainer::mine`).
+    pub fn mine(
+        &self,
+        store: &dyn Store,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        min_accesses: u64,
+        min_actors: usize,
+        min_lift: f64,
+    ) -> Result<Vec<super::explain::Proposal>> {
+        let rows = store.unexplained(None, from, to)?;
+        Ok(self
+            .explainer
+            .mine(&self.knowledge, &rows, min_accesses, min_actors, min_lift))
+    }
+
     /// The items late context explained since the last call.
     pub fn take_withdrawals(&mut self) -> Vec<Withdrawal> {
         std::mem::take(&mut self.withdrawals)
@@ -547,7 +571,7 @@ impl Engine {
         let mut seen = HashSet::new();
         for c in context {
             let (from, to) = self.explainer.reach(c);
-            for old in store.unexplained(&c.patient, from, to)? {
+            for old in store.unexplained(Some(&c.patient), from, to)? {
                 if !seen.insert(old.event_id) {
                     continue;
                 }

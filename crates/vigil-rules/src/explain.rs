@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 
 use crate::config::{Explain, Role};
 use crate::knowledge::{FastMap, Knowledge, normalize};
-use vigil_domain::{Encounter, Explained, Explanation};
+use vigil_domain::{Encounter, Explained, Explanation, Template};
 
 /// One encounter, indexed for per-access checks.
 #[derive(Debug, Clone)]
@@ -46,8 +46,22 @@ pub struct Explainer {
     last: FastMap<(String, String), (DateTime<Utc>, Explanation)>,
     sweep_patients: usize,
     sweep_window: Duration,
+    /// Approved templates: (actor department, encounter department), both
+    /// normalized, and the template as approved.
+    templates: Vec<(String, String, Template)>,
     /// Each actor's recent unexplained accesses: (time, patient, event id).
     recent: FastMap<String, std::collections::VecDeque<(DateTime<Utc>, String, i64)>>,
+}
+
+/// A template mined from the data, for the privacy officer to approve.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Proposal {
+    pub template: Template,
+    /// Unexplained accesses it would explain, and by how many people.
+    pub accesses: u64,
+    pub actors: usize,
+    /// How many times more often than chance.
+    pub lift: f64,
 }
 
 /// What a curiosity sweep check found for one access.
@@ -83,6 +97,102 @@ impl Explainer {
             sweep_window: dur(cfg.sweep_window),
             ..Explainer::default()
         }
+    }
+
+    /// The approved templates (from the ledger) that explain accesses too.
+    pub fn set_templates(&mut self, templates: Vec<Template>) {
+        self.templates = templates
+            .into_iter()
+            .map(|t| {
+                (
+                    normalize(&t.actor_department),
+                    normalize(&t.encounter_department),
+                    t,
+                )
+            })
+            .collect();
+    }
+
+    /// Templates worth proposing, from stored unexplained accesses: pairs of
+    /// the actor's department and the department of an encounter the access
+    /// falls within, seen at least `min_accesses` times from at least
+    /// `min_actors` people, `min_lift` times more often than the share of
+    /// encounters in that department would give by chance.
+    pub fn mine(
+        &self,
+        k: &Knowledge,
+        unexplained: &[Explained],
+        min_accesses: u64,
+        min_actors: usize,
+        min_lift: f64,
+    ) -> Vec<Proposal> {
+        let mut by_dept: FastMap<String, u64> = FastMap::default();
+        let mut encounters: FastMap<String, u64> = FastMap::default();
+        let mut total = 0u64;
+        for list in self.by_patient.values() {
+            for e in list {
+                if let Some(d) = &e.department {
+                    *encounters.entry(d.clone()).or_default() += 1;
+                    total += 1;
+                }
+            }
+        }
+        type Pair = (u64, HashSet<String>, String, String);
+        let mut pairs: FastMap<(String, String), Pair> = FastMap::default();
+        for x in unexplained {
+            let Some((_, p)) = k.person(&x.actor) else {
+                continue;
+            };
+            let Some(shown) = p.department.clone() else {
+                continue;
+            };
+            let a = normalize(&shown);
+            let mut seen: HashSet<&str> = HashSet::new();
+            for enc in self.by_patient.get(&x.patient).into_iter().flatten() {
+                let Some(b) = &enc.department else { continue };
+                let end = enc.e.end.unwrap_or(enc.e.start + self.open_for);
+                let within =
+                    x.occurred_at >= enc.e.start - self.before && x.occurred_at <= end + self.after;
+                if !within || !seen.insert(b.as_str()) {
+                    continue;
+                }
+                let e = pairs.entry((a.clone(), b.clone())).or_insert_with(|| {
+                    let b_shown = enc.e.department.clone().unwrap_or_default();
+                    (0, HashSet::new(), shown.clone(), b_shown)
+                });
+                e.0 += 1;
+                e.1.insert(x.actor.clone());
+            }
+            if !seen.is_empty() {
+                *by_dept.entry(a).or_default() += 1;
+            }
+        }
+        let mut out: Vec<Proposal> = pairs
+            .into_iter()
+            .filter_map(|((a, b), (n, actors, shown_a, shown_b))| {
+                let of_a = *by_dept.get(&a)? as f64;
+                let share = *encounters.get(&b)? as f64 / total.max(1) as f64;
+                let lift = (n as f64 / of_a) / share.max(f64::MIN_POSITIVE);
+                let template = Template {
+                    actor_department: shown_a,
+                    encounter_department: shown_b,
+                };
+                let approved = self.templates.iter().any(|(_, _, x)| *x == template);
+                let worth = n >= min_accesses && actors.len() >= min_actors && lift >= min_lift;
+                (worth && !approved).then(|| Proposal {
+                    template,
+                    accesses: n,
+                    actors: actors.len(),
+                    lift: (lift * 10.0).round() / 10.0,
+                })
+            })
+            .collect();
+        out.sort_by(|x, y| {
+            y.accesses
+                .cmp(&x.accesses)
+                .then(x.template.cmp(&y.template))
+        });
+        out
     }
 
     /// Whether an unexplained access makes (or continues) a curiosity sweep:
@@ -205,6 +315,10 @@ impl Explainer {
                 Some((Explanation::Direct, None))
             } else if within && dept.is_some() && enc.department == dept {
                 Some((Explanation::Department, None))
+            } else if let Some((_, _, tpl)) = self.templates.iter().find(|(a, b, _)| {
+                within && dept.as_ref() == Some(a) && enc.department.as_ref() == Some(b)
+            }) {
+                Some((Explanation::Template, Some(tpl.actor_department.as_str())))
             } else {
                 roles
                     .iter()
@@ -225,6 +339,11 @@ impl Explainer {
                     Explanation::Direct => format!("explained: on the care team of {what}"),
                     Explanation::Department => format!(
                         "explained: the actor's department ({}) holds {what}",
+                        enc.e.department.as_deref().unwrap_or("?")
+                    ),
+                    Explanation::Template => format!(
+                        "explained: the approved template {} → {} covers {what}",
+                        role.unwrap_or("?"),
                         enc.e.department.as_deref().unwrap_or("?")
                     ),
                     _ => format!(

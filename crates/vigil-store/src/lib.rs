@@ -373,10 +373,11 @@ pub trait Store: Send {
     fn put_explanations(&mut self, rows: &[vigil_domain::Explained]) -> Result<()>;
     /// The explanations of these events (those that have one).
     fn explanations(&self, event_ids: &[i64]) -> Result<Vec<vigil_domain::Explained>>;
-    /// Unexplained accesses to a patient's record between two times.
+    /// Unexplained accesses (to one patient's record, or to any) between
+    /// two times.
     fn unexplained(
         &self,
-        patient: &str,
+        patient: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<vigil_domain::Explained>>;

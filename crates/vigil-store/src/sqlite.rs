@@ -918,7 +918,7 @@ impl Store for SqliteStore {
 
     fn unexplained(
         &self,
-        patient: &str,
+        patient: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<vigil_domain::Explained>> {

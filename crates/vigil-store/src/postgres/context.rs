@@ -136,20 +136,23 @@ impl PgStore {
 
     pub(super) fn do_unexplained(
         &self,
-        patient: &str,
+        patient: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Explained>> {
+        // (two statements: the one for a patient uses its index)
+        let which = if patient.is_some() {
+            "patient = $1"
+        } else {
+            "$1::text IS NULL"
+        };
+        let sql = format!(
+            "SELECT {EXPLAINED_COLS} FROM explanations
+             WHERE kind = 'unexplained' AND {which} AND occurred_at >= $2 AND occurred_at < $3
+             ORDER BY occurred_at, event_id"
+        );
         self.read(|c| {
-            Ok(c
-                .query(
-                    &format!(
-                        "SELECT {EXPLAINED_COLS} FROM explanations
-                         WHERE kind = 'unexplained' AND patient = $1 AND occurred_at >= $2 AND occurred_at < $3
-                         ORDER BY occurred_at, event_id"
-                    ),
-                    &[&patient, &micros(from), &micros(to)],
-                )?
+            Ok(c.query(&sql, &[&patient, &micros(from), &micros(to)])?
                 .iter()
                 .map(explained_row)
                 .collect())

@@ -932,7 +932,7 @@ impl Store for PgStore {
 
     fn unexplained(
         &self,
-        patient: &str,
+        patient: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<vigil_domain::Explained>> {

@@ -129,13 +129,19 @@ impl SqliteStore {
 
     pub(super) fn do_unexplained(
         &self,
-        patient: &str,
+        patient: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Explained>> {
+        // (two statements: the one for a patient uses its index)
+        let which = if patient.is_some() {
+            "patient = ?1"
+        } else {
+            "?1 IS NULL"
+        };
         let mut st = self.conn.prepare_cached(&format!(
             "SELECT {EXPLAINED_COLS} FROM explanations
-             WHERE kind = 'unexplained' AND patient = ?1 AND occurred_at >= ?2 AND occurred_at < ?3
+             WHERE kind = 'unexplained' AND {which} AND occurred_at >= ?2 AND occurred_at < ?3
              ORDER BY occurred_at, event_id"
         ))?;
         let rows = st.query_map(params![patient, micros(from), micros(to)], explained_row)?;
