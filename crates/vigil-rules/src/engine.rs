@@ -15,7 +15,7 @@ use color_eyre::eyre::Result;
 use super::cases::{Group, join_bursts, place};
 use super::config::{RulesConfig, Sampling};
 use super::explain::{Explainer, Sweep};
-use super::{Ctx, Finding, Knowledge, Rule, RuleEvent, enabled, is_access, sampling};
+use super::{Ctx, Finding, Knowledge, Rule, RuleEvent, enabled, sampling};
 use vigil_domain::query::Query;
 use vigil_domain::{Encounter, Event, Explained, ItemKind, Severity};
 use vigil_store::{NewItem, Store, Suppression};
@@ -284,7 +284,7 @@ impl Engine {
     ) -> Result<Engine> {
         let zone = cfg.timezone.as_deref().and_then(|z| z.parse::<Tz>().ok());
         let knowledge = Knowledge::new(store.people()?, store.patients()?, watch);
-        let mut explainer = Explainer::new(&cfg.explain);
+        let mut explainer = Explainer::new(&cfg.explain, zone);
         if explainer.active {
             explainer.learn(&knowledge, &store.context()?);
             let entity = vigil_domain::ledger::Entity::ExplainTemplate.to_string();
@@ -409,9 +409,12 @@ impl Engine {
                 r.check(e, &ctx, &mut findings);
             }
             join_bursts(&mut findings[from..]);
+            // An access to a patient's record (any action the EHR names:
+            // `view chart`, `print summary`), as the relationship rules see it.
             if self.explainer.active
-                && is_access(e)
+                && e.outcome != vigil_domain::Outcome::Failure
                 && let (Some(actor), Some(patient)) = (e.actor, e.subject)
+                && (self.knowledge.patient(patient).is_some() || self.explainer.knows(patient))
             {
                 let x = self.explainer.explain(
                     &self.knowledge,
@@ -585,6 +588,8 @@ impl Engine {
                     old.occurred_at,
                 );
                 if x.is_explained() {
+                    let mut x = x;
+                    self.explainer.fill_note(&mut x);
                     now_explained.push(x);
                 }
             }
@@ -640,6 +645,9 @@ impl Engine {
     }
 
     fn apply_now(&mut self, store: &mut dyn Store, mut p: Pending) -> Result<EvalReport> {
+        for x in &mut p.explained {
+            self.explainer.fill_note(x);
+        }
         store.put_explanations(&p.explained)?;
         let context = std::mem::take(&mut p.context);
         p.report.reexplained += self.reexplain(store, &context)?;

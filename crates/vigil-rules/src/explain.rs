@@ -24,7 +24,15 @@ struct Enc {
     department: Option<String>,
     /// Roster entries of the care team, where the roster knows them.
     people: Vec<usize>,
+    /// Every member is on the roster (so `people` says who is on the team).
+    resolved: bool,
+    /// How a reason names it ("encounter V1, inpatient, Ward 3, 11-02
+    /// 07:00–11-05 14:00"), made once: thousands of accesses share it.
+    what: String,
 }
+
+/// The department of someone the roster gives none.
+static NO_DEPARTMENT: Option<String> = None;
 
 /// A role template with its departments normalized.
 #[derive(Debug, Clone)]
@@ -42,10 +50,15 @@ pub struct Explainer {
     repeat: Duration,
     roles: Vec<RoleIdx>,
     by_patient: FastMap<String, Vec<Enc>>,
-    /// (actor, patient) → the last explained access and how it was explained.
-    last: FastMap<(String, String), (DateTime<Utc>, Explanation)>,
+    /// Hash of (actor, patient) → the last explained access and how it was
+    /// explained (a hash, not two strings: one entry per pair seen).
+    last: FastMap<u64, (DateTime<Utc>, Explanation)>,
     sweep_patients: usize,
     sweep_window: Duration,
+    zone: Option<Tz>,
+    /// Per roster entry: its department normalized and the roles it holds,
+    /// worked out on first sight (every access asks).
+    people: FastMap<usize, (Option<String>, Vec<usize>)>,
     /// Approved templates: (actor department, encounter department), both
     /// normalized, and the template as approved.
     templates: Vec<(String, String, Template)>,
@@ -78,9 +91,10 @@ fn dur(d: std::time::Duration) -> Duration {
 }
 
 impl Explainer {
-    pub fn new(cfg: &Explain) -> Explainer {
+    pub fn new(cfg: &Explain, zone: Option<Tz>) -> Explainer {
         Explainer {
             active: cfg.active,
+            zone,
             before: dur(cfg.margin_before),
             after: dur(cfg.margin_after),
             open_for: dur(cfg.open_for),
@@ -251,12 +265,48 @@ impl Explainer {
                 }
                 None => e.clone(),
             };
+            let people: Vec<usize> = merged.team.iter().filter_map(|t| k.person_for(t)).collect();
             list.push(Enc {
                 department: merged.department.as_deref().map(normalize),
-                people: merged.team.iter().filter_map(|t| k.person_for(t)).collect(),
+                resolved: people.len() == merged.team.len(),
+                people,
+                what: describe(&merged, self.zone),
                 e: merged,
             });
         }
+    }
+
+    /// Writes the sentence of an explanation `explain` gave by an encounter
+    /// (its note holds the role until then).
+    pub fn fill_note(&self, x: &mut Explained) {
+        let (Some(key), true) = (&x.encounter, x.note.len() < 64 && !x.note.starts_with("explained")) else {
+            return;
+        };
+        let Some(enc) = self
+            .by_patient
+            .get(&x.patient)
+            .and_then(|l| l.iter().find(|e| &e.e.key == key))
+        else {
+            return;
+        };
+        let what = &enc.what;
+        let dept = enc.e.department.as_deref().unwrap_or("?");
+        let role = std::mem::take(&mut x.note);
+        x.note = match x.kind {
+            Explanation::Direct => format!("explained: on the care team of {what}"),
+            Explanation::Department => {
+                format!("explained: the actor's department ({dept}) holds {what}")
+            }
+            Explanation::Template => {
+                format!("explained: the approved template {role} → {dept} covers {what}")
+            }
+            _ => format!("explained: {role} work within its usual window around {what}"),
+        };
+    }
+
+    /// Whether any context names this patient.
+    pub fn knows(&self, patient: &str) -> bool {
+        self.by_patient.contains_key(patient)
     }
 
     /// How far around an encounter an access may be and still be explained
@@ -290,18 +340,29 @@ impl Explainer {
         patient: &str,
         t: DateTime<Utc>,
     ) -> Explained {
+        let _ = zone;
         let person = k.person(actor);
-        let dept = person
-            .and_then(|(_, p)| p.department.as_deref())
-            .map(normalize);
-        let roles: Vec<&RoleIdx> = match &dept {
-            Some(d) => self
-                .roles
-                .iter()
-                .filter(|r| r.departments.iter().any(|x| x == d))
-                .collect(),
-            None => Vec::new(),
+        let (dept, role_ids) = match person {
+            Some((i, p)) => {
+                let roles = &self.roles;
+                let e = self
+                    .people
+                    .entry(i)
+                    .or_insert_with(|| {
+                        let d = p.department.as_deref().map(normalize);
+                        let r = match &d {
+                            Some(d) => (0..roles.len())
+                                .filter(|&r| roles[r].departments.iter().any(|x| x == d))
+                                .collect(),
+                            None => Vec::new(),
+                        };
+                        (d, r)
+                    });
+                (&e.0, e.1.as_slice())
+            }
+            None => (&NO_DEPARTMENT, &[][..]),
         };
+        let roles: Vec<&RoleIdx> = role_ids.iter().map(|&r| &self.roles[r]).collect();
         let mut best: Option<(Explanation, &Enc, Option<&str>)> = None;
         for enc in self.by_patient.get(patient).into_iter().flatten() {
             if enc.e.kind == "cancelled" {
@@ -309,11 +370,13 @@ impl Explainer {
             }
             let end = enc.e.end.unwrap_or(enc.e.start + self.open_for);
             let within = t >= enc.e.start - self.before && t <= end + self.after;
-            let on_team = enc.e.team.iter().any(|m| m == actor)
-                || person.is_some_and(|(i, _)| enc.people.contains(&i));
+            // (by roster entry first: a string compare only for members the
+            // roster does not know)
+            let on_team = person.is_some_and(|(i, _)| enc.people.contains(&i))
+                || (!enc.resolved && enc.e.team.iter().any(|m| m == actor));
             let found = if within && on_team {
                 Some((Explanation::Direct, None))
-            } else if within && dept.is_some() && enc.department == dept {
+            } else if within && dept.is_some() && enc.department == *dept {
                 Some((Explanation::Department, None))
             } else if let Some((_, _, tpl)) = self.templates.iter().find(|(a, b, _)| {
                 within && dept.as_ref() == Some(a) && enc.department.as_ref() == Some(b)
@@ -331,26 +394,17 @@ impl Explainer {
                 best = Some((kind, enc, role));
             }
         }
-        let key = (actor.to_owned(), patient.to_owned());
+        let key = {
+            use std::hash::BuildHasher;
+            std::hash::BuildHasherDefault::<crate::knowledge::FxHasher>::default()
+                .hash_one((actor, patient))
+        };
         let (kind, encounter, note) = match best {
             Some((kind, enc, role)) => {
-                let what = describe(&enc.e, zone);
-                let note = match kind {
-                    Explanation::Direct => format!("explained: on the care team of {what}"),
-                    Explanation::Department => format!(
-                        "explained: the actor's department ({}) holds {what}",
-                        enc.e.department.as_deref().unwrap_or("?")
-                    ),
-                    Explanation::Template => format!(
-                        "explained: the approved template {} → {} covers {what}",
-                        role.unwrap_or("?"),
-                        enc.e.department.as_deref().unwrap_or("?")
-                    ),
-                    _ => format!(
-                        "explained: {} work within its usual window around {what}",
-                        role.unwrap_or("role")
-                    ),
-                };
+                // Only the role (or nothing) for now: `fill_note` writes the
+                // sentence when the row is stored, so a busy day's hundreds of
+                // thousands of explanations are not held as sentences.
+                let note = role.map(String::from).unwrap_or_default();
                 self.last.insert(key, (t, kind));
                 (kind, Some(enc.e.key.clone()), note)
             }

@@ -99,7 +99,8 @@ impl SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut st = tx.prepare_cached(&format!(
-                "INSERT OR REPLACE INTO explanations ({EXPLAINED_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                "INSERT INTO explanations ({EXPLAINED_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (event_id) DO UPDATE SET kind = excluded.kind, encounter = excluded.encounter, note = excluded.note"
             ))?;
             for e in rows {
                 st.execute(params![
