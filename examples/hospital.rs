@@ -298,7 +298,10 @@ fn generate(dir: &Path, target: usize) -> std::io::Result<()> {
         // A stay or an evening in the ED is seen by both shifts.
         if class != "outpatient" {
             for night in [false, true] {
-                if let Some(&m) = by_unit[unit].iter().find(|&&m| staff[m].night == night && rng.chance(3)) {
+                if let Some(&m) = by_unit[unit]
+                    .iter()
+                    .find(|&&m| staff[m].night == night && rng.chance(3))
+                {
                     team.push(m);
                 }
             }
@@ -503,7 +506,9 @@ fn generate(dir: &Path, target: usize) -> std::io::Result<()> {
         truth.push(("terminated", when(&mut rng, false), 1990 + k % 2, 5000 + k));
     }
     for k in 0..5 {
-        let s = (400 + k * 13..STAFF).find(|&s| !staff[s].night).unwrap_or(0);
+        let s = (400 + k * 13..STAFF)
+            .find(|&s| !staff[s].night)
+            .unwrap_or(0);
         truth.push(("after-hours", when(&mut rng, true), s, 6000 + k * 17));
     }
     for k in 0..3 {

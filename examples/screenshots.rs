@@ -105,7 +105,9 @@ fn main() -> color_eyre::Result<()> {
         if let Some(first) = s.queue.items.first().cloned() {
             let patients = vigil_app::screens::Patients::of(store.as_ref())?;
             // the detail pane as the screen's worker loads it, masks and all
-            if let Some(d) = vigil_app::screens::load_detail(store.as_ref(), &patients, first.id)? {
+            if let Some(d) =
+                vigil_app::screens::load_detail(store.as_ref(), &patients, None, first.id)?
+            {
                 update(&mut s, Action::DetailLoaded(Box::new(d)));
             }
         }

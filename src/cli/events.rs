@@ -80,7 +80,8 @@ pub fn run(ctx: &Context, a: &EventsArgs) -> Result<ExitCode> {
     }
     let mut listing = Listing::stdout(a.format.format, COLUMNS);
     let json = matches!(a.format.format, super::output::Format::Json);
-    let mut write = |e: &vigil_domain::Event, why: Option<&vigil_domain::Explained>| {
+    let zone = vigil_review::Settings::zone(&ctx.config);
+    let mut write = |e: &vigil_domain::Event, why: Option<&(vigil_domain::Explained, String)>| {
         let cells = vec![
             text(e.id.to_string()),
             text(e.occurred_at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
@@ -94,10 +95,10 @@ pub fn run(ctx: &Context, a: &EventsArgs) -> Result<ExitCode> {
             cell(&e.subject),
             e.raw.clone(),
         ];
-        let explanation = why.map(|x| Why {
+        let explanation = why.map(|(x, note)| Why {
             kind: x.kind,
             encounter: x.encounter.as_deref().map(SafeText::new),
-            note: SafeText::new(&x.note),
+            note: SafeText::new(note),
         });
         listing.row(
             &Row {
@@ -118,10 +119,12 @@ pub fn run(ctx: &Context, a: &EventsArgs) -> Result<ExitCode> {
         })?;
         for page in all.chunks(PAGE) {
             let ids: Vec<i64> = page.iter().map(|e| e.id).collect();
-            let why: std::collections::HashMap<i64, vigil_domain::Explained> = store
-                .explanations(&ids)?
+            let rows = store.explanations(&ids)?;
+            let notes = vigil_app::screens::explanation_notes(store.as_ref(), zone, &rows)?;
+            let why: std::collections::HashMap<i64, (vigil_domain::Explained, String)> = rows
                 .into_iter()
-                .map(|x| (x.event_id, x))
+                .zip(notes)
+                .map(|(x, (_, n))| (x.event_id, (x, n)))
                 .collect();
             for e in page {
                 write(e, why.get(&e.id))?;

@@ -209,17 +209,48 @@ fn the_detail_of_an_explained_access_says_by_which_encounter() {
     explanations(d.path());
     let s = common::open_store(&d.path().join("v.db"));
     let ids: Vec<i64> = events(&s, "actor:doc1").iter().map(|e| e.id).collect();
-    let notes: Vec<String> = s
+    let rows: Vec<_> = s
         .explanations(&ids)
         .unwrap()
         .into_iter()
         .filter(|x| x.kind == Explanation::Direct)
-        .map(|x| x.note)
         .collect();
+    // (stored short; the sentence is made from the encounter when read)
+    let notes = vigil_app::screens::explanation_notes(&s, None, &rows).unwrap();
     assert!(
-        notes[0].contains("on the care team of encounter Encounter/V1, inpatient, Cardiology, 11-02 08:00 UTC–11-02 12:00 UTC"),
+        notes[0].1.contains("on the care team of encounter Encounter/V1, inpatient, Cardiology, 11-02 08:00 UTC–11-02 12:00 UTC"),
         "{notes:?}"
     );
+    // …and `events --format json` carries it.
+    let c = d.path().join("vigil.toml");
+    let o = vigil(
+        d.path(),
+        &[
+            "--config",
+            c.to_str().unwrap(),
+            "events",
+            "--filter",
+            "actor:doc1",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let direct: Vec<&serde_json::Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["explanation"]["kind"] == "direct")
+        .collect();
+    assert_eq!(direct.len(), 2, "{v}");
+    assert!(
+        direct[0]["explanation"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("care team of encounter Encounter/V1"),
+        "{v}"
+    );
+    assert_eq!(direct[0]["explanation"]["encounter"], "Encounter/V1");
 }
 
 /// A relationship flag (same surname, after hours) for nurse2 opening Bob

@@ -1019,7 +1019,7 @@ fn no_patient_identifier_or_name_reaches_the_screen_unless_revealed() {
     assert!(items.len() > 20, "{}", items.len());
     let mut shown_when_revealed = 0;
     for it in &items {
-        let d = vigil_app::screens::load_detail(store.as_ref(), &known, it.id)
+        let d = vigil_app::screens::load_detail(store.as_ref(), &known, None, it.id)
             .unwrap()
             .unwrap();
         let mut s = State::new("alice".into(), "sqlite:demo".into(), vec![]);

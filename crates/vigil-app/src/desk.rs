@@ -67,7 +67,8 @@ impl Desk {
             self.patients = Some(Patients::of(self.store.as_ref())?);
         }
         let known = self.patients.as_ref().expect("loaded above");
-        screens::load_detail(self.store.as_ref(), known, id)
+        let zone = vigil_review::Settings::zone(&self.config);
+        screens::load_detail(self.store.as_ref(), known, zone, id)
     }
 
     /// Opens an incident for items, at their highest severity; its id.

@@ -96,6 +96,7 @@ impl Patients {
 pub fn load_detail(
     store: &dyn vigil_store::Store,
     patients: &Patients,
+    zone: Option<chrono_tz::Tz>,
     id: i64,
 ) -> Result<Option<Detail>> {
     let Some(item) = store.item(id)? else {
@@ -167,10 +168,9 @@ pub fn load_detail(
     }
     phi.sort_unstable();
     phi.dedup();
-    let explanations = store
-        .explanations(&ids)?
+    let explanations = explanation_notes(store, zone, &store.explanations(&ids)?)?
         .into_iter()
-        .map(|x| (x.event_id, SafeText::new(&x.note)))
+        .map(|(id, n)| (id, SafeText::new(&n)))
         .collect();
     Ok(Some(Detail {
         explanations,
@@ -181,6 +181,37 @@ pub fn load_detail(
         related,
         phi,
     }))
+}
+
+/// Each explanation's sentence: as stored, or made from the encounter it
+/// names (an explanation by an encounter stores only its role).
+pub fn explanation_notes(
+    store: &dyn vigil_store::Store,
+    zone: Option<chrono_tz::Tz>,
+    rows: &[vigil_domain::Explained],
+) -> Result<Vec<(i64, String)>> {
+    let mut by_patient: std::collections::HashMap<&str, Vec<vigil_domain::Encounter>> =
+        std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for x in rows {
+        let note = match &x.encounter {
+            Some(key) if x.needs_sentence() => {
+                if !by_patient.contains_key(x.patient.as_str()) {
+                    by_patient.insert(&x.patient, store.context_of(&x.patient)?);
+                }
+                match by_patient[x.patient.as_str()]
+                    .iter()
+                    .find(|e| &e.key == key)
+                {
+                    Some(enc) => x.sentence(enc, zone),
+                    None => format!("explained ({}) by {key}, no longer in the context", x.kind),
+                }
+            }
+            _ => x.note.clone(),
+        };
+        out.push((x.event_id, note));
+    }
+    Ok(out)
 }
 
 /// The rows of a screen other than the queue, neutralized for display.

@@ -121,3 +121,54 @@ pub fn templates_in_force<'a>(
     }
     on
 }
+
+/// A time in a reason: local to the rules' zone, or marked UTC.
+pub fn local(t: DateTime<Utc>, zone: Option<chrono_tz::Tz>) -> String {
+    match zone {
+        Some(z) => t.with_timezone(&z).format("%m-%d %H:%M").to_string(),
+        None => t.format("%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+/// "encounter Encounter/V123, inpatient, Ward 3, 11-02 07:00–11-05 14:00".
+pub fn describe(e: &Encounter, zone: Option<chrono_tz::Tz>) -> String {
+    // (a key made from the patient's identifier would show it unmasked)
+    let mut s = if e.key.contains(&e.patient) {
+        format!("an {}", e.kind)
+    } else {
+        format!("{} {}", e.kind, e.key)
+    };
+    for part in [&e.class, &e.department].into_iter().flatten() {
+        s.push_str(", ");
+        s.push_str(part);
+    }
+    let end = e.end.map_or("open".to_owned(), |t| local(t, zone));
+    s.push_str(&format!(", {}–{end}", local(e.start, zone)));
+    s
+}
+
+impl Explained {
+    /// Whether the stored note is short (an encounter explanation stores
+    /// only its role, and the sentence is made from the encounter when it
+    /// is read: a busy day has hundreds of thousands of these).
+    pub fn needs_sentence(&self) -> bool {
+        self.encounter.is_some() && !self.note.starts_with("explained")
+    }
+
+    /// The sentence of an explanation by an encounter, from the encounter.
+    pub fn sentence(&self, enc: &Encounter, zone: Option<chrono_tz::Tz>) -> String {
+        let what = describe(enc, zone);
+        let dept = enc.department.as_deref().unwrap_or("?");
+        let role = &self.note;
+        match self.kind {
+            Explanation::Direct => format!("explained: on the care team of {what}"),
+            Explanation::Department => {
+                format!("explained: the actor's department ({dept}) holds {what}")
+            }
+            Explanation::Template => {
+                format!("explained: the approved template {role} → {dept} covers {what}")
+            }
+            _ => format!("explained: {role} work within its usual window around {what}"),
+        }
+    }
+}

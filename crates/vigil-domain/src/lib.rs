@@ -6,6 +6,11 @@
 //! every layer shares.
 
 mod context;
+/// Reasons' wording for clinical context: an encounter's description and
+/// the local times in it.
+pub mod context_text {
+    pub use super::context::{describe, local};
+}
 mod event;
 mod item;
 mod people;

@@ -135,13 +135,25 @@ impl Pending {
     /// The items to write, in group-key order (so ids come out the same
     /// run after run).
     fn into_items(self) -> Vec<NewItem> {
-        let accesses: HashSet<i64> = self.explained.iter().map(|e| e.event_id).collect();
-        let explained: HashSet<i64> = self
+        // Only the accesses items link to: a day's explanations are many
+        // more than its findings.
+        let wanted: HashSet<i64> = self
+            .groups
+            .values()
+            .flat_map(|m| m.values())
+            .flat_map(|g| g.event_ids.iter().copied())
+            .collect();
+        let (mut accesses, mut explained) = (HashSet::new(), HashSet::new());
+        for x in self
             .explained
             .iter()
-            .filter(|e| e.is_explained())
-            .map(|e| e.event_id)
-            .collect();
+            .filter(|x| wanted.contains(&x.event_id))
+        {
+            accesses.insert(x.event_id);
+            if x.is_explained() {
+                explained.insert(x.event_id);
+            }
+        }
         let mut items: Vec<NewItem> = self
             .groups
             .into_iter()
@@ -588,8 +600,6 @@ impl Engine {
                     old.occurred_at,
                 );
                 if x.is_explained() {
-                    let mut x = x;
-                    self.explainer.fill_note(&mut x);
                     now_explained.push(x);
                 }
             }
@@ -645,9 +655,6 @@ impl Engine {
     }
 
     fn apply_now(&mut self, store: &mut dyn Store, mut p: Pending) -> Result<EvalReport> {
-        for x in &mut p.explained {
-            self.explainer.fill_note(x);
-        }
         store.put_explanations(&p.explained)?;
         let context = std::mem::take(&mut p.context);
         p.report.reexplained += self.reexplain(store, &context)?;
@@ -664,10 +671,14 @@ impl Engine {
         // A total (a volume spike) made only of explained accesses is
         // explained too.
         if !p.explained.is_empty() && !findings.is_empty() {
+            let wanted: HashSet<i64> = findings
+                .iter()
+                .flat_map(|f| f.event_ids.iter().copied())
+                .collect();
             let explained: HashSet<i64> = p
                 .explained
                 .iter()
-                .filter(|x| x.is_explained())
+                .filter(|x| x.is_explained() && wanted.contains(&x.event_id))
                 .map(|x| x.event_id)
                 .collect();
             let before = findings.len();

@@ -26,9 +26,6 @@ struct Enc {
     people: Vec<usize>,
     /// Every member is on the roster (so `people` says who is on the team).
     resolved: bool,
-    /// How a reason names it ("encounter V1, inpatient, Ward 3, 11-02
-    /// 07:00–11-05 14:00"), made once: thousands of accesses share it.
-    what: String,
 }
 
 /// The department of someone the roster gives none.
@@ -270,38 +267,23 @@ impl Explainer {
                 department: merged.department.as_deref().map(normalize),
                 resolved: people.len() == merged.team.len(),
                 people,
-                what: describe(&merged, self.zone),
                 e: merged,
             });
         }
     }
 
-    /// Writes the sentence of an explanation `explain` gave by an encounter
-    /// (its note holds the role until then).
-    pub fn fill_note(&self, x: &mut Explained) {
-        let (Some(key), true) = (&x.encounter, x.note.len() < 64 && !x.note.starts_with("explained")) else {
-            return;
-        };
-        let Some(enc) = self
-            .by_patient
-            .get(&x.patient)
-            .and_then(|l| l.iter().find(|e| &e.e.key == key))
-        else {
-            return;
-        };
-        let what = &enc.what;
-        let dept = enc.e.department.as_deref().unwrap_or("?");
-        let role = std::mem::take(&mut x.note);
-        x.note = match x.kind {
-            Explanation::Direct => format!("explained: on the care team of {what}"),
-            Explanation::Department => {
-                format!("explained: the actor's department ({dept}) holds {what}")
-            }
-            Explanation::Template => {
-                format!("explained: the approved template {role} → {dept} covers {what}")
-            }
-            _ => format!("explained: {role} work within its usual window around {what}"),
-        };
+    /// The sentence of an explanation `explain` gave by an encounter (the
+    /// stored note holds only the role; see `Explained::needs_sentence`).
+    pub fn sentence(&self, x: &Explained) -> String {
+        let enc = x.encounter.as_ref().and_then(|key| {
+            self.by_patient
+                .get(&x.patient)
+                .and_then(|l| l.iter().find(|e| &e.e.key == key))
+        });
+        match enc {
+            Some(enc) if x.needs_sentence() => x.sentence(&enc.e, self.zone),
+            _ => x.note.clone(),
+        }
     }
 
     /// Whether any context names this patient.
@@ -345,19 +327,16 @@ impl Explainer {
         let (dept, role_ids) = match person {
             Some((i, p)) => {
                 let roles = &self.roles;
-                let e = self
-                    .people
-                    .entry(i)
-                    .or_insert_with(|| {
-                        let d = p.department.as_deref().map(normalize);
-                        let r = match &d {
-                            Some(d) => (0..roles.len())
-                                .filter(|&r| roles[r].departments.iter().any(|x| x == d))
-                                .collect(),
-                            None => Vec::new(),
-                        };
-                        (d, r)
-                    });
+                let e = self.people.entry(i).or_insert_with(|| {
+                    let d = p.department.as_deref().map(normalize);
+                    let r = match &d {
+                        Some(d) => (0..roles.len())
+                            .filter(|&r| roles[r].departments.iter().any(|x| x == d))
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                    (d, r)
+                });
                 (&e.0, e.1.as_slice())
             }
             None => (&NO_DEPARTMENT, &[][..]),
@@ -456,26 +435,4 @@ fn rank(k: Explanation) -> u8 {
     }
 }
 
-fn local(t: DateTime<Utc>, zone: Option<Tz>) -> String {
-    match zone {
-        Some(z) => t.with_timezone(&z).format("%m-%d %H:%M").to_string(),
-        None => t.format("%m-%d %H:%M UTC").to_string(),
-    }
-}
-
-/// "encounter Encounter/V123, inpatient, Ward 3, 11-02 07:00–11-05 14:00".
-fn describe(e: &Encounter, zone: Option<Tz>) -> String {
-    // (a key made from the patient's identifier would show it unmasked)
-    let mut s = if e.key.contains(&e.patient) {
-        format!("an {}", e.kind)
-    } else {
-        format!("{} {}", e.kind, e.key)
-    };
-    for part in [&e.class, &e.department].into_iter().flatten() {
-        s.push_str(", ");
-        s.push_str(part);
-    }
-    let end = e.end.map_or("open".to_owned(), |t| local(t, zone));
-    s.push_str(&format!(", {}–{end}", local(e.start, zone)));
-    s
-}
+use vigil_domain::context_text::local;

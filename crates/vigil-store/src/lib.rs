@@ -369,6 +369,8 @@ pub trait Store: Send {
     fn suppressions(&self) -> Result<Vec<Suppression>>;
     /// All stored clinical context, for explaining accesses.
     fn context(&self) -> Result<Vec<vigil_domain::Encounter>>;
+    /// One patient's clinical context (for the sentences of explanations).
+    fn context_of(&self, patient: &str) -> Result<Vec<vigil_domain::Encounter>>;
     /// Records (or replaces) the explanations of accesses.
     fn put_explanations(&mut self, rows: &[vigil_domain::Explained]) -> Result<()>;
     /// The explanations of these events (those that have one).

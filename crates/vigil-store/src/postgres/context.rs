@@ -63,13 +63,17 @@ pub(super) fn write_context(c: &mut postgres::Client, b: &Batch, now: i64) -> Re
 }
 
 impl PgStore {
-    pub(super) fn do_context(&self) -> Result<Vec<Encounter>> {
+    pub(super) fn do_context(&self, patient: Option<&str>) -> Result<Vec<Encounter>> {
+        let which = if patient.is_some() {
+            "patient = $1"
+        } else {
+            "$1::text IS NULL"
+        };
+        let sql = format!(
+            "SELECT key, kind, patient, starts_at, ends_at, department, class, team FROM context WHERE {which} ORDER BY patient, starts_at, key"
+        );
         self.read(|c| {
-            Ok(c
-                .query(
-                    "SELECT key, kind, patient, starts_at, ends_at, department, class, team FROM context ORDER BY patient, starts_at, key",
-                    &[],
-                )?
+            Ok(c.query(&sql, &[&patient])?
                 .iter()
                 .map(|r| {
                     let team: String = r.get(7);

@@ -919,7 +919,11 @@ impl Store for PgStore {
     }
 
     fn context(&self) -> Result<Vec<vigil_domain::Encounter>> {
-        self.do_context()
+        self.do_context(None)
+    }
+
+    fn context_of(&self, patient: &str) -> Result<Vec<vigil_domain::Encounter>> {
+        self.do_context(Some(patient))
     }
 
     fn put_explanations(&mut self, rows: &[vigil_domain::Explained]) -> Result<()> {

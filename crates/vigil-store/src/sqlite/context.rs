@@ -82,11 +82,16 @@ pub(super) fn write_context(conn: &Connection, b: &Batch, now: i64) -> Result<()
 }
 
 impl SqliteStore {
-    pub(super) fn do_context(&self) -> Result<Vec<Encounter>> {
-        let mut st = self.conn.prepare(&format!(
-            "SELECT {CONTEXT_COLS} FROM context ORDER BY patient, starts_at, key"
+    pub(super) fn do_context(&self, patient: Option<&str>) -> Result<Vec<Encounter>> {
+        let which = if patient.is_some() {
+            "patient = ?1"
+        } else {
+            "?1 IS NULL"
+        };
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {CONTEXT_COLS} FROM context WHERE {which} ORDER BY patient, starts_at, key"
         ))?;
-        let rows = st.query_map([], encounter_row)?;
+        let rows = st.query_map([patient], encounter_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
