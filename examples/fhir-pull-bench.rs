@@ -94,7 +94,7 @@ fn main() -> color_eyre::Result<()> {
     let src = source(&mut s, SourceKind::Fhir);
     let mut client = HttpClient::new(Auth::None, Retry::default())?;
     let t = Instant::now();
-    let r = vigil_app::fhir_server::pull(&mut s, &src, &base, &mut client, None)?;
+    let r = vigil_app::fhir_server::pull(&mut s, &src, &base, "AuditEvent", &mut client, None)?;
     let pull_secs = t.elapsed().as_secs_f64();
     assert_eq!(r.events as usize, n, "every record once");
 

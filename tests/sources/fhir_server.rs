@@ -112,7 +112,8 @@ fn paged_search_resumes_after_a_failure_and_stores_every_record_once() {
         zone: None,
         options: Default::default(),
     };
-    let e = vigil_app::fhir_server::pull(&mut s, &src, &base, &mut client(), None).unwrap_err();
+    let e = vigil_app::fhir_server::pull(&mut s, &src, &base, "AuditEvent", &mut client(), None)
+        .unwrap_err();
     assert!(e.to_string().contains("503"), "{e}");
     let stored = count(&s, "");
     assert_eq!(
@@ -129,7 +130,8 @@ fn paged_search_resumes_after_a_failure_and_stores_every_record_once() {
             .respond_with(ResponseTemplate::new(200).set_body_json(&p3))
             .mount(&server),
     );
-    let r = vigil_app::fhir_server::pull(&mut s, &src, &base, &mut client(), None).unwrap();
+    let r = vigil_app::fhir_server::pull(&mut s, &src, &base, "AuditEvent", &mut client(), None)
+        .unwrap();
     assert_eq!(r.events, 0);
     assert_eq!(count(&s, ""), all.len() as u64);
 
@@ -146,7 +148,8 @@ fn paged_search_resumes_after_a_failure_and_stores_every_record_once() {
             .respond_with(ResponseTemplate::new(200).set_body_json(&again))
             .mount(&server),
     );
-    let r = vigil_app::fhir_server::pull(&mut s, &src, &base, &mut client(), None).unwrap();
+    let r = vigil_app::fhir_server::pull(&mut s, &src, &base, "AuditEvent", &mut client(), None)
+        .unwrap();
     assert_eq!((r.events, r.duplicates), (1, 1));
     assert_eq!(count(&s, ""), all.len() as u64 + 1);
     // the records are normalized as the fhir-auditevent file kind does
@@ -328,4 +331,76 @@ fn smart_settings_are_checked() {
     assert!(e.contains("\"RS384\" or \"ES384\""), "{e}");
     let e = bad("token_env = \"T\"\n[source.smart]\nclient_id = \"c\"\nkey_file = \"k\"\n");
     assert!(e.contains("keep one"), "{e}");
+}
+
+/// `resources = ["Encounter"]`: the server's Encounter search, by
+/// `_lastUpdated`, is stored as clinical context (not events), and a later
+/// pull asks only for what changed since, less the overlap.
+#[test]
+fn encounters_from_the_server_are_context_with_their_own_checkpoint() {
+    let (rt, server) = mock_server();
+    let base = format!("{}/baseR4", server.uri());
+    let enc = |id: &str, version: &str, updated: &str, team: &str| {
+        json!({"resourceType": "Encounter", "id": id, "meta": {"versionId": version, "lastUpdated": updated},
+               "status": "finished", "class": {"code": "IMP", "display": "inpatient"},
+               "subject": {"reference": "Patient/P1"},
+               "participant": [{"individual": {"identifier": {"value": team}}}],
+               "period": {"start": "2026-11-02T08:00:00Z", "end": "2026-11-03T08:00:00Z"},
+               "serviceProvider": {"display": "Cardiology"}})
+    };
+    let first = bundle(&[enc("V1", "1", "2026-11-03T09:00:00Z", "doc1")], None);
+    rt.block_on(async {
+        Mock::given(method("GET"))
+            .and(path("/baseR4/Encounter"))
+            .and(query_param("_sort", "_lastUpdated"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(&first))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    let id = s.ensure_source("fhir-server", "fhir").unwrap();
+    let src = FileSource {
+        id,
+        name: "fhir-server".into(),
+        kind: SourceKind::Fhir,
+        zone: None,
+        options: Default::default(),
+    };
+    let resources = vec!["Encounter".to_owned()];
+    let r = vigil_app::fhir_server::pull_all(&mut s, &src, &base, &resources, &mut client(), None)
+        .unwrap();
+    assert_eq!((r.events, r.context), (0, 1));
+    assert_eq!(count(&s, ""), 0, "context is not events");
+    let ctx = s.context().unwrap();
+    assert_eq!(ctx.len(), 1);
+    assert_eq!(ctx[0].key, "Encounter/V1");
+    assert_eq!(ctx[0].patient, "P1");
+    assert_eq!(ctx[0].team, ["doc1"]);
+    assert_eq!(ctx[0].department.as_deref(), Some("Cardiology"));
+
+    // Late documentation: the encounter is updated (a consultant added).
+    let later = bundle(&[enc("V1", "2", "2026-11-05T10:00:00Z", "doc2")], None);
+    rt.block_on(async {
+        Mock::given(method("GET"))
+            .and(path("/baseR4/Encounter"))
+            .and(query_param("_lastUpdated", "ge2026-11-03T08:55:00Z"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(&later))
+            .mount(&server)
+            .await;
+    });
+    let r = vigil_app::fhir_server::pull_all(&mut s, &src, &base, &resources, &mut client(), None)
+        .unwrap();
+    assert_eq!(r.context, 1, "{r:?}");
+    let ctx = s.context().unwrap();
+    assert_eq!(ctx.len(), 1, "the same encounter, updated");
+    assert_eq!(ctx[0].team, ["doc2"]);
+    let streams = &s.source_status().unwrap()[0].streams;
+    assert!(
+        streams
+            .iter()
+            .any(|st| st.path.ends_with("/baseR4/Encounter")),
+        "{streams:?}"
+    );
 }

@@ -1,4 +1,6 @@
-//! The `fhir` source: a FHIR R4 server's AuditEvent search, paged by the
+//! The `fhir` source: a FHIR R4 server's AuditEvent search (and, with
+//! `resources = [...]`, its Encounter, Appointment and CareTeam searches for
+//! clinical context), paged by the
 //! Bundle's `next` link (opaque, resolved against the server: HAPI's points
 //! at the base URL), normalized exactly as the `fhir-auditevent` file kind
 //! does. Each page commits with its checkpoint: the `next` link to resume
@@ -69,7 +71,12 @@ struct Head<'a> {
 struct Meta<'a> {
     #[serde(rename = "versionId", borrow)]
     version_id: Option<&'a str>,
+    #[serde(rename = "lastUpdated", borrow)]
+    last_updated: Option<&'a str>,
 }
+
+/// The resource types a `fhir` source may search.
+pub const RESOURCES: &[&str] = &["AuditEvent", "Encounter", "Appointment", "CareTeam"];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct State {
@@ -128,12 +135,13 @@ fn resolve(base: &str, next: &str) -> Result<String> {
 struct Gathered {
     since: u64,
     events: Vec<vigil_domain::NewEvent>,
+    context: Vec<vigil_domain::Encounter>,
     quarantined: Vec<Quarantined>,
 }
 
 impl Gathered {
     fn len(&self) -> usize {
-        self.events.len() + self.quarantined.len()
+        self.events.len() + self.context.len() + self.quarantined.len()
     }
 
     /// Commits them with the checkpoint as it stands, then runs the rules.
@@ -146,22 +154,28 @@ impl Gathered {
         report: &mut FileReport,
         rules: Option<&mut Engine>,
     ) -> Result<()> {
-        st.records += self.events.len() as u64;
+        st.records += (self.events.len() + self.context.len()) as u64;
         st.parser_state = serde_json::to_string(state)?;
         let batch = Batch {
             source_id: src.id,
             stream: st.clone(),
             since: self.since,
             events: std::mem::take(&mut self.events),
-            context: Vec::new(),
+            context: std::mem::take(&mut self.context),
             quarantined: std::mem::take(&mut self.quarantined),
             gaps: Vec::new(),
         };
         self.since = st.offset;
         let out = store.write_batch(&batch, true)?;
         report.events += out.events;
+        report.context += batch.context.len() as u64;
         report.quarantined += out.quarantined;
         if let Some(engine) = rules {
+            if !batch.context.is_empty() {
+                // (explains what comes later, re-explains what came before)
+                let learned = engine.learn(batch.context.clone());
+                report.rules.add(&engine.apply(store, learned)?);
+            }
             let views: Vec<_> = batch
                 .events
                 .iter()
@@ -181,12 +195,36 @@ fn next_of(base: &str, body: &[u8]) -> Result<Option<String>> {
         .transpose()
 }
 
-/// Pulls what is new since the checkpoint; rules, if given, run on each
-/// committed batch.
+/// Pulls each resource type's search in turn (context first, so the
+/// audit trail read after it is explained as it comes).
+pub fn pull_all(
+    store: &mut dyn Store,
+    src: &FileSource,
+    base: &str,
+    resources: &[String],
+    client: &mut HttpClient,
+    mut rules: Option<&mut Engine>,
+) -> Result<FileReport> {
+    let mut order: Vec<&str> = resources.iter().map(String::as_str).collect();
+    order.sort_by_key(|r| *r == "AuditEvent");
+    let mut total = FileReport::default();
+    for r in order {
+        let one = pull(store, src, base, r, client, rules.as_deref_mut())?;
+        total.add(&one);
+        if total.path.is_empty() {
+            total.path = one.path;
+        }
+    }
+    Ok(total)
+}
+
+/// Pulls what is new since the checkpoint of one resource type's search;
+/// rules, if given, run on each committed batch.
 pub fn pull(
     store: &mut dyn Store,
     src: &FileSource,
     base: &str,
+    resource: &str,
     client: &mut HttpClient,
     mut rules: Option<&mut Engine>,
 ) -> Result<FileReport> {
@@ -195,15 +233,29 @@ pub fn pull(
         path: vigil_sources::http::redact_url(&base),
         ..FileReport::default()
     };
-    let mut st = stream(store, src, &base)?;
+    let audit = resource == "AuditEvent";
+    // (the AuditEvent search keeps the stream it always had: its base URL)
+    let key = if audit {
+        base.clone()
+    } else {
+        format!("{base}/{resource}")
+    };
+    let mut st = stream(store, src, &key)?;
     let mut state: State = serde_json::from_str(&st.parser_state).unwrap_or_default();
     let first = match &state.next {
         Some(n) => n.clone(),
         None => {
-            let mut u = format!("{base}/AuditEvent?_sort=date&_count={PAGE}");
+            // AuditEvents by when they were recorded; context by when it
+            // was last updated (late documentation changes old encounters).
+            let (sort, param) = if audit {
+                ("date", "date")
+            } else {
+                ("_lastUpdated", "_lastUpdated")
+            };
+            let mut u = format!("{base}/{resource}?_sort={sort}&_count={PAGE}");
             if let Some(w) = state.watermark {
                 let from = w - Duration::seconds(OVERLAP);
-                u.push_str(&format!("&date=ge{}", from.format("%Y-%m-%dT%H:%M:%SZ")));
+                u.push_str(&format!("&{param}=ge{}", from.format("%Y-%m-%dT%H:%M:%SZ")));
             }
             u
         }
@@ -214,6 +266,7 @@ pub fn pull(
     let mut got = Gathered {
         since: st.offset,
         events: Vec::new(),
+        context: Vec::new(),
         quarantined: Vec::new(),
     };
     // The next page is fetched while this one is normalized and stored: the
@@ -276,7 +329,7 @@ pub fn pull(
                 let key = format!(
                     "{}/{}",
                     head.id.unwrap_or(""),
-                    head.meta.and_then(|m| m.version_id).unwrap_or("")
+                    head.meta.as_ref().and_then(|m| m.version_id).unwrap_or("")
                 );
                 if state.seen.contains_key(&key) {
                     report.duplicates += 1;
@@ -284,11 +337,22 @@ pub fn pull(
                 }
                 let raw = res.get().as_bytes();
                 st.offset += 1;
-                match vigil_sources::fhir::normalize(raw, st.offset, 0) {
-                    Ok(e) => {
-                        got.events.push(e);
-                        let recorded = head
-                            .recorded
+                let parsed = if audit {
+                    vigil_sources::fhir::normalize(raw, st.offset, 0).map(|e| got.events.push(e))
+                } else {
+                    serde_json::from_slice::<serde_json::Value>(raw)
+                        .map_err(|e| format!("not JSON: {e}"))
+                        .and_then(|v| vigil_sources::context::fhir_resource(&v, raw, st.offset))
+                        .map(|c| got.context.extend(c))
+                };
+                match parsed {
+                    Ok(()) => {
+                        let when = if audit {
+                            head.recorded
+                        } else {
+                            head.meta.as_ref().and_then(|m| m.last_updated)
+                        };
+                        let recorded = when
                             .and_then(|r| DateTime::parse_from_rfc3339(r).ok())
                             .map(|t| t.with_timezone(&Utc));
                         if let Some(t) = recorded {

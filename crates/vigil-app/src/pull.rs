@@ -122,7 +122,7 @@ pub fn pull_source(
                     report.items = r.tickets;
                     Ok(r.file)
                 } else {
-                    crate::fhir_server::pull(store, &src, url, &mut client, rules)
+                    crate::fhir_server::pull_all(store, &src, url, &s.resources, &mut client, rules)
                 }
             })();
             // What a page committed stays committed: a failure later in

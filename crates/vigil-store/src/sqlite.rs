@@ -811,15 +811,7 @@ impl Store for SqliteStore {
         since: Option<DateTime<Utc>>,
         limit: u64,
     ) -> Result<Vec<(i64, Event)>> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {EVENT_COLS}, e.source_id FROM events e JOIN sources s ON s.id = e.source_id LEFT JOIN actors a ON a.id = e.actor_id
-             WHERE e.id > ?1 AND e.occurred_at >= ?2 ORDER BY e.id LIMIT ?3"
-        ))?;
-        let rows = st.query_map(
-            params![id, since.map(micros).unwrap_or(i64::MIN), limit as i64],
-            |r| Ok((r.get::<_, i64>(14)?, event_from_row(r)?.0)),
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.do_events_after(id, since, limit)
     }
 
     fn actor_activity(

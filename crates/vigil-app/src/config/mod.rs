@@ -171,6 +171,9 @@ pub struct SourceConfig {
     /// The tracker's own query (JQL, `owner/repo` or a GitHub search, a
     /// ServiceNow encoded query, PagerDuty parameters).
     pub query: Option<String>,
+    /// The resource types a `fhir` source searches (AuditEvent by default;
+    /// Encounter, Appointment and CareTeam are clinical context).
+    pub resources: Vec<String>,
     /// The variable holding the user for HTTP Basic (Jira, ServiceNow).
     pub user_env: Option<String>,
     /// Where the API token is: an environment variable or a private file.
@@ -707,6 +710,7 @@ impl Config {
                 command: None,
                 url: None,
                 query: None,
+                resources: vec!["AuditEvent".into()],
                 user_env: None,
                 token_env: None,
                 token_file: None,

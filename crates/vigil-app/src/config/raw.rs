@@ -193,6 +193,7 @@ pub(super) struct RawSource {
     pub(super) interval: Option<Duration>,
     pub(super) url: Option<String>,
     pub(super) query: Option<String>,
+    pub(super) resources: Option<Vec<String>>,
     pub(super) user_env: Option<String>,
     pub(super) token_env: Option<String>,
     pub(super) token_file: Option<String>,

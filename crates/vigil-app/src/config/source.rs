@@ -200,6 +200,34 @@ pub(super) fn source(
         command,
         url,
         query: s.query.clone(),
+        resources: match &s.resources {
+            None => vec!["AuditEvent".into()],
+            Some(_) if s.kind != SourceKind::Fhir => {
+                return Err(format!(
+                    "source {:?} is of kind {}: remove resources, which only the fhir kind uses",
+                    s.name, s.kind
+                ));
+            }
+            Some(list) => {
+                if list.is_empty() {
+                    return Err(format!(
+                        "source {:?}: resources is empty; name at least one of {}",
+                        s.name,
+                        crate::fhir_server::RESOURCES.join(", ")
+                    ));
+                }
+                for r in list {
+                    if !crate::fhir_server::RESOURCES.contains(&r.as_str()) {
+                        return Err(format!(
+                            "source {:?}: resource {r:?} is not one vigil reads; use {}",
+                            s.name,
+                            crate::fhir_server::RESOURCES.join(", ")
+                        ));
+                    }
+                }
+                list.clone()
+            }
+        },
         user_env: s.user_env.clone(),
         token_env: s.token_env.clone(),
         token_file: s.token_file.as_ref().map(|f| base.join(f)),
