@@ -685,3 +685,40 @@ fn a_mined_template_does_nothing_until_approved() {
     let o = vigil(dir, &["--config", c, "verify"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+/// With `no_treatment = true`: a clinician's first unexplained access to a
+/// patient is an item; a second access to the same patient, an explained
+/// access, and a biller's unexplained one are not.
+#[test]
+fn no_treatment_relationship_is_a_clinicians_first_unexplained_access() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    workspace(dir, "adt-csv", ADT_CSV, ADT_COLUMNS);
+    let cfg = std::fs::read_to_string(dir.join("vigil.toml")).unwrap();
+    write_private(
+        &dir.join("vigil.toml"),
+        &cfg.replace(
+            "[rules.explain]\n",
+            "[rules.explain]\nno_treatment = true\n",
+        ),
+    );
+    std::fs::write(
+        dir.join("access.csv"),
+        "user,mrn,time\nonc1,P2,2026-11-02T10:00:00Z\nonc1,P2,2026-11-02T10:05:00Z\ndoc1,P1,2026-11-02T10:00:00Z\nbill1,P2,2026-11-02T10:00:00Z\n",
+    )
+    .unwrap();
+    let c = dir.join("vigil.toml");
+    let o = vigil(dir, &["--config", c.to_str().unwrap(), "pull"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = common::open_store(&dir.join("v.db"));
+    let items = s.items(&vigil_domain::query::Query::default(), 0).unwrap();
+    assert_eq!(
+        items.len(),
+        1,
+        "{:?}",
+        items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>()
+    );
+    assert_eq!(items[0].actor.as_ref().map(|a| a.as_str()), Some("onc1"));
+    assert_eq!(items[0].rules[0].rule, "no-treatment-relationship");
+    assert_eq!(items[0].event_ids.len(), 1);
+}

@@ -878,3 +878,78 @@ on_both_stores!(
     the_openssh_guessing_bursts_are_flagged_with_their_accounts_and_addresses,
     volume_spike_against_the_actors_own_baseline,
 );
+
+#[test]
+fn neighbour_on_the_same_street_but_not_the_same_address() {
+    // nurse1 lives at 44 Oak Ave, Apt 2: Apt 3 is a neighbour, Apt 2 the
+    // same address (same-address says so), Walker has no address.
+    let r = fires(
+        "neighbour",
+        &[view(1, "2026-11-25T10:00:00Z", "nurse1", "100456")],
+    );
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert!(r[0].contains("same street (oak ave springfield)"), "{r:?}");
+    assert!(
+        fires(
+            "neighbour",
+            &[view(2, "2026-11-25T10:00:00Z", "nurse1", "100455")]
+        )
+        .is_empty()
+    );
+    assert!(
+        fires(
+            "neighbour",
+            &[view(3, "2026-11-25T10:00:00Z", "nurse1", "101000")]
+        )
+        .is_empty()
+    );
+    assert!(
+        fires(
+            "neighbour",
+            &[view(4, "2026-11-25T10:00:00Z", "nurse2", "100456")]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn shared_credentials_two_places_within_the_window() {
+    let login = |id: i64, at: &'static str, client: &'static str| RuleEvent {
+        client: Some(client),
+        ..ev(id, at, "bob", None, "login", Outcome::Success)
+    };
+    // 90 seconds apart from two addresses: one person cannot.
+    let r = fires(
+        "shared-credentials",
+        &[
+            login(1, "2026-11-25T10:00:00Z", "10.1.1.1"),
+            login(2, "2026-11-25T10:01:30Z", "10.2.2.2"),
+        ],
+    );
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert!(
+        r[0].contains("from 10.2.2.2") && r[0].contains("from 10.1.1.1 90 seconds before"),
+        "{r:?}"
+    );
+    // Near misses: the same address, and two addresses three minutes apart.
+    assert!(
+        fires(
+            "shared-credentials",
+            &[
+                login(1, "2026-11-25T10:00:00Z", "10.1.1.1"),
+                login(2, "2026-11-25T10:00:30Z", "10.1.1.1")
+            ]
+        )
+        .is_empty()
+    );
+    assert!(
+        fires(
+            "shared-credentials",
+            &[
+                login(1, "2026-11-25T10:00:00Z", "10.1.1.1"),
+                login(2, "2026-11-25T10:03:00Z", "10.2.2.2")
+            ]
+        )
+        .is_empty()
+    );
+}

@@ -98,6 +98,11 @@ pub struct Explain {
     pub sweep_patients: usize,
     #[serde(deserialize_with = "duration")]
     pub sweep_window: Duration,
+    /// No treatment relationship: a clinical worker's (anyone whose
+    /// department holds no role above) first unexplained access to a
+    /// patient. Off by default: with incomplete documentation it raises an
+    /// item per undocumented contact.
+    pub no_treatment: bool,
 }
 
 impl Default for Explain {
@@ -128,6 +133,7 @@ impl Default for Explain {
             ],
             sweep_patients: 10,
             sweep_window: Duration::from_secs(3600),
+            no_treatment: false,
         }
     }
 }
@@ -285,6 +291,8 @@ pub struct RulesConfig {
     pub failed_burst: Burst,
     pub unknown_account: Toggle,
     pub success_after_failures: Burst,
+    pub neighbour: Toggle,
+    pub shared_credentials: Burst,
     pub sampling: Sampling,
     pub explain: Explain,
 }
@@ -310,6 +318,8 @@ impl Default for RulesConfig {
             failed_burst: Burst::default(),
             unknown_account: Toggle::default(),
             success_after_failures: Burst::new(3, 30),
+            neighbour: Toggle::default(),
+            shared_credentials: Burst::new(2, 2),
             sampling: Sampling::default(),
             explain: Explain::default(),
         }
@@ -318,7 +328,7 @@ impl Default for RulesConfig {
 
 impl RulesConfig {
     /// The rules that raise nothing for an explained access, as configured:
-    /// same-surname, same-address, co-worker, VIP, after-hours and
+    /// same-surname, same-address, neighbour, co-worker, VIP, after-hours and
     /// volume-spike may; self-access, family, deceased, terminated and
     /// break-the-glass always raise.
     pub fn explainable(&self) -> Vec<&'static str> {
@@ -326,6 +336,7 @@ impl RulesConfig {
         for (id, on) in [
             ("same-surname", self.same_surname.unless_explained),
             ("same-address", self.same_address.unless_explained),
+            ("neighbour", self.neighbour.unless_explained),
             ("coworker", self.coworker.unless_explained),
             ("vip", self.vip.unless_explained),
             ("after-hours", self.after_hours.unless_explained),

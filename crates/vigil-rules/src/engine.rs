@@ -464,6 +464,25 @@ impl Engine {
                     )),
                     Sweep::Continues => Some((vec![e.id], String::new())),
                 };
+                if self.explainer.first_untreated(&self.knowledge, &x) {
+                    findings.push(Finding {
+                        rule: "no-treatment-relationship",
+                        title: "No treatment relationship",
+                        severity: Severity::Medium,
+                        reason: format!(
+                            "{actor} opened the record of MRN {patient} for the first time at {}, with no encounter, care team or role that explains it",
+                            super::hhmm(ctx.local(e.occurred_at))
+                        ),
+                        event_ids: vec![e.id],
+                        source_id: e.source_id,
+                        occurred_at: e.occurred_at,
+                        actor: Some(std::borrow::Cow::Borrowed(actor)),
+                        subject: Some(std::borrow::Cow::Borrowed(patient)),
+                        client: None,
+                        host: None,
+                        group_by: super::GroupBy::Actor,
+                    });
+                }
                 if let Some((event_ids, reason)) = swept {
                     findings.push(Finding {
                         rule: "curiosity-sweep",

@@ -59,6 +59,10 @@ pub struct Explainer {
     /// Approved templates: (actor department, encounter department), both
     /// normalized, and the template as approved.
     templates: Vec<(String, String, Template)>,
+    no_treatment: bool,
+    /// Hashes of the (actor, patient) pairs already given an unexplained
+    /// first access, for the no-treatment check.
+    untreated: crate::knowledge::FastSet<u64>,
     /// Each actor's recent unexplained accesses: (time, patient, event id).
     recent: FastMap<String, std::collections::VecDeque<(DateTime<Utc>, String, i64)>>,
 }
@@ -104,6 +108,7 @@ impl Explainer {
                     departments: r.departments.iter().map(|d| normalize(d)).collect(),
                 })
                 .collect(),
+            no_treatment: cfg.no_treatment,
             sweep_patients: cfg.sweep_patients,
             sweep_window: dur(cfg.sweep_window),
             ..Explainer::default()
@@ -284,6 +289,29 @@ impl Explainer {
             Some(enc) if x.needs_sentence() => x.sentence(&enc.e, self.zone),
             _ => x.note.clone(),
         }
+    }
+
+    /// Whether an unexplained access is a clinical worker's first to this
+    /// patient with no treatment relationship (when that check is on).
+    pub fn first_untreated(&mut self, k: &Knowledge, x: &Explained) -> bool {
+        if !self.no_treatment || x.is_explained() {
+            return false;
+        }
+        let Some((i, _)) = k.person(&x.actor) else {
+            return false;
+        };
+        // (a role's department is not clinical: billing, lab, …)
+        if self
+            .people
+            .get(&i)
+            .is_some_and(|(_, roles)| !roles.is_empty())
+        {
+            return false;
+        }
+        use std::hash::BuildHasher;
+        let key = std::hash::BuildHasherDefault::<crate::knowledge::FxHasher>::default()
+            .hash_one((x.actor.as_str(), x.patient.as_str()));
+        self.untreated.insert(key)
     }
 
     /// Whether any context names this patient.

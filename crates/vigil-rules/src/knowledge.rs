@@ -62,6 +62,29 @@ fn fold_accent(c: char) -> char {
     }
 }
 
+/// The street of a normalized address: "44 oak ave apt 2 springfield" is
+/// "oak ave springfield" (house number, unit and its number taken off).
+/// None when nothing but numbers is left.
+pub fn street_of(address: &str) -> Option<String> {
+    let mut words: Vec<&str> = Vec::new();
+    let mut skip_next = false;
+    for w in address.split(' ') {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if matches!(w, "apt" | "unit" | "suite" | "ste" | "flat" | "no") {
+            skip_next = true;
+            continue;
+        }
+        if w.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        words.push(w);
+    }
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
 /// Surname parts of a name: "Lopez, Maria" or "Maria Garcia-Lopez". A
 /// hyphenated surname counts each part.
 pub fn surnames(name: &str) -> Vec<String> {
@@ -146,6 +169,9 @@ pub struct Knowledge {
     patients: FastMap<String, (Patient, Vec<u32>, Option<u32>)>,
     person_surnames: Vec<Vec<u32>>,
     person_address: Vec<Option<u32>>,
+    /// The street of each address id (house number and unit taken off).
+    streets: Vec<Option<u32>>,
+    street_text: Vec<String>,
     person_shift: Vec<Option<(NaiveTime, NaiveTime)>>,
     /// Surname ids back to text, for reasons.
     surname_text: Vec<String>,
@@ -183,6 +209,19 @@ impl Knowledge {
             let sn: Vec<u32> = surnames(&p.name).into_iter().map(|s| names.id(s)).collect();
             let addr = address(&p.address, &mut places);
             k.patients.insert(p.mrn.clone(), (p, sn, addr));
+        }
+        // Streets, for the neighbour rule: an id per address id.
+        let mut street_ids = Interner::default();
+        let mut by_place: Vec<(u32, String)> =
+            places.0.iter().map(|(a, id)| (*id, a.clone())).collect();
+        by_place.sort_unstable();
+        k.streets = by_place
+            .iter()
+            .map(|(_, a)| street_of(a).map(|s| street_ids.id(s)))
+            .collect();
+        k.street_text = vec![String::new(); street_ids.0.len()];
+        for (text, id) in street_ids.0 {
+            k.street_text[id as usize] = text;
         }
         k.surname_text = vec![String::new(); names.0.len()];
         for (text, id) in names.0 {
@@ -226,6 +265,23 @@ impl Knowledge {
     /// The person's shift from the roster, parsed once.
     pub fn shift(&self, person: usize) -> Option<(NaiveTime, NaiveTime)> {
         self.person_shift[person]
+    }
+
+    /// The street the person and the patient share, if they do.
+    pub fn same_street(&self, person: usize, mrn: &str) -> Option<&str> {
+        let (Some(a), Some((_, _, Some(b)))) =
+            (self.person_address[person], self.patients.get(mrn))
+        else {
+            return None;
+        };
+        let (sa, sb) = (
+            self.streets.get(a as usize)?,
+            self.streets.get(*b as usize)?,
+        );
+        match (sa, sb) {
+            (Some(x), Some(y)) if x == y => Some(self.street_text[*x as usize].as_str()),
+            _ => None,
+        }
     }
 
     pub fn same_address(&self, person: usize, mrn: &str) -> bool {
@@ -419,6 +475,11 @@ mod tests {
         assert_eq!(surnames("Maria Garcia-Lopez"), ["garcia", "lopez"]);
         assert_eq!(surnames("LÓPEZ, Ana"), ["lopez"]);
         assert_eq!(surnames("Ng"), ["ng"]);
+        assert_eq!(
+            street_of(&normalize("44 Oak Ave, Apt 2, Springfield")).as_deref(),
+            Some("oak ave springfield")
+        );
+        assert_eq!(street_of("12"), None);
     }
 
     #[test]

@@ -17,10 +17,12 @@ mod deceased;
 mod failed_burst;
 mod family;
 mod first_seen;
+mod neighbour;
 mod privileged;
 mod same_address;
 mod same_surname;
 mod self_access;
+mod shared_credentials;
 mod success_after_failures;
 mod terminated;
 mod unknown_account;
@@ -221,6 +223,9 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
     simple(&mut r, &cfg.same_address, Severity::High, |s| {
         Box::new(same_address::SameAddress(s))
     });
+    simple(&mut r, &cfg.neighbour, Severity::Medium, |s| {
+        Box::new(neighbour::Neighbour(s))
+    });
     simple(&mut r, &cfg.coworker, Severity::Medium, |s| {
         Box::new(coworker::Coworker(s))
     });
@@ -252,6 +257,12 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
     simple(&mut r, &cfg.unknown_account, Severity::Low, |s| {
         Box::new(unknown_account::UnknownAccount(s))
     });
+    if cfg.shared_credentials.enabled {
+        r.push(Box::new(shared_credentials::SharedCredentials::new(
+            cfg.shared_credentials.severity.unwrap_or(Severity::High),
+            cfg.shared_credentials.window,
+        )));
+    }
     if cfg.success_after_failures.enabled {
         r.push(Box::new(success_after_failures::SuccessAfterFailures::new(
             &cfg.success_after_failures,
@@ -270,6 +281,7 @@ pub fn rule_ids() -> Vec<&'static str> {
     // (the engine's own, from the explanations: no `Rule` of its own)
     ids.push("curiosity-sweep");
     ids.push("repeat-offender");
+    ids.push("no-treatment-relationship");
     ids
 }
 
