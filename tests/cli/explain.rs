@@ -116,6 +116,37 @@ occurred_at = "time"
     );
 }
 
+/// A workspace with no encounters and these accesses.
+fn no_context(dir: &Path, accesses: &str) {
+    workspace(
+        dir,
+        "adt-csv",
+        "visit,mrn,admit,discharge,unit,team\n",
+        ADT_COLUMNS,
+    );
+    std::fs::write(dir.join("access.csv"), accesses).unwrap();
+}
+
+/// Every item in the store.
+fn all_items(s: &dyn Store) -> Vec<vigil_domain::Item> {
+    s.items(&vigil_domain::query::Query::default(), 0).unwrap()
+}
+
+/// The one item there must be.
+fn only(items: &[vigil_domain::Item]) -> &vigil_domain::Item {
+    let titles: Vec<&str> = items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(items.len(), 1, "{titles:#?}");
+    &items[0]
+}
+
+/// Runs `vigil pull` on the workspace and opens its store.
+fn pull(dir: &Path) -> vigil_store::SqliteStore {
+    let c = dir.join("vigil.toml");
+    let o = vigil(dir, &["--config", c.to_str().unwrap(), "pull"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    common::open_store(&dir.join("v.db"))
+}
+
 const ADT_CSV: &str = "visit,mrn,admit,discharge,unit,team
 V1,P1,2026-11-02T08:00:00Z,2026-11-02T12:00:00Z,Cardiology,doc1
 ";
@@ -260,17 +291,10 @@ fn the_detail_of_an_explained_access_says_by_which_encounter() {
 fn a_late_encounter_closes_the_undecided_item_and_notes_the_decided_one() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    workspace(
+    no_context(
         dir,
-        "adt-csv",
-        "visit,mrn,admit,discharge,unit,team\n",
-        ADT_COLUMNS,
-    );
-    std::fs::write(
-        dir.join("access.csv"),
         "user,mrn,time\nnurse2,P3,2026-11-02T23:00:00Z\nonc1,P3,2026-11-03T23:30:00Z\n",
-    )
-    .unwrap();
+    );
     let c = dir.join("vigil.toml");
     let c = c.to_str().unwrap();
     assert!(vigil(dir, &["--config", c, "pull"]).status.success());
@@ -435,21 +459,9 @@ fn a_case_combines_rules_and_sources() {
         "\n[[source]]\nname = \"portal\"\nkind = \"access-csv\"\npath = \"second.csv\"\n[source.columns]\nactor = \"user\"\nsubject = \"mrn\"\noccurred_at = \"time\"\n",
     );
     write_private(&dir.join("vigil.toml"), &cfg);
-    let c = dir.join("vigil.toml");
-    assert!(
-        vigil(dir, &["--config", c.to_str().unwrap(), "pull"])
-            .status
-            .success()
-    );
-    let s = common::open_store(&dir.join("v.db"));
-    let items = s.items(&vigil_domain::query::Query::default(), 0).unwrap();
-    assert_eq!(
-        items.len(),
-        1,
-        "{:#?}",
-        items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>()
-    );
-    let i = &items[0];
+    let s = pull(dir);
+    let items = all_items(&s);
+    let i = only(&items);
     let rules: Vec<&str> = i.rules.iter().map(|r| r.rule.as_str()).collect();
     assert!(
         rules.contains(&"same-surname") && rules.contains(&"after-hours"),
@@ -470,21 +482,10 @@ fn a_case_combines_rules_and_sources() {
 fn a_repeat_offenders_case_is_raised_and_says_so() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    workspace(
-        dir,
-        "adt-csv",
-        "visit,mrn,admit,discharge,unit,team\n",
-        ADT_COLUMNS,
-    );
-    std::fs::write(
-        dir.join("access.csv"),
-        "user,mrn,time\nnurse2,P3,2026-11-02T10:00:00Z\n",
-    )
-    .unwrap();
+    no_context(dir, "user,mrn,time\nnurse2,P3,2026-11-02T10:00:00Z\n");
     let c = dir.join("vigil.toml");
     let c = c.to_str().unwrap();
-    assert!(vigil(dir, &["--config", c, "pull"]).status.success());
-    let s = common::open_store(&dir.join("v.db"));
+    let s = pull(dir);
     let first = s.items(&vigil_domain::query::Query::default(), 0).unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].severity, vigil_domain::Severity::Medium);
@@ -548,21 +549,9 @@ fn a_curiosity_sweep_over_unexplained_records_is_one_high_item() {
     }
     std::fs::write(dir.join("patients.csv"), pats).unwrap();
     std::fs::write(dir.join("access.csv"), acc).unwrap();
-    let c = dir.join("vigil.toml");
-    assert!(
-        vigil(dir, &["--config", c.to_str().unwrap(), "pull"])
-            .status
-            .success()
-    );
-    let s = common::open_store(&dir.join("v.db"));
-    let items = s.items(&vigil_domain::query::Query::default(), 0).unwrap();
-    assert_eq!(
-        items.len(),
-        1,
-        "{:?}",
-        items.iter().map(|i| i.title.as_str()).collect::<Vec<_>>()
-    );
-    let i = &items[0];
+    let s = pull(dir);
+    let items = all_items(&s);
+    let i = only(&items);
     assert_eq!(i.actor.as_ref().map(|a| a.as_str()), Some("onc1"));
     assert_eq!(i.severity, vigil_domain::Severity::High);
     assert!(

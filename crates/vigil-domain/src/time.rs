@@ -13,8 +13,13 @@ use crate::SafeText;
 
 /// When a calendar day starts, in the rules' zone (UTC without one).
 pub fn day_start(zone: Option<Tz>, d: chrono::NaiveDate) -> DateTime<Utc> {
+    wall_clock(zone, d.and_hms_opt(0, 0, 0).expect("midnight"))
+}
+
+/// A wall-clock time in a zone (UTC without one) as an instant: the
+/// earlier of an ambiguous hour, and as UTC in a gap.
+pub fn wall_clock(zone: Option<Tz>, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
     use chrono::TimeZone;
-    let naive = d.and_hms_opt(0, 0, 0).expect("midnight");
     match zone {
         Some(z) => z
             .from_local_datetime(&naive)

@@ -52,7 +52,8 @@ pub struct AccessCsvParser {
     fatal: Option<String>,
 }
 
-const TIME_FORMATS: &[&str] = &[
+/// The time layouts tried when a mapping names no `time_format`.
+pub(crate) const TIME_FORMATS: &[&str] = &[
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M",

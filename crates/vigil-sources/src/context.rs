@@ -238,14 +238,7 @@ pub struct AdtCsv {
     found: Vec<Encounter>,
 }
 
-const TIME_FORMATS: &[&str] = &[
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %I:%M %p",
-];
+use super::access_csv::TIME_FORMATS;
 
 impl AdtCsv {
     pub fn new(cols: ContextColumns, zone: Option<Tz>, state: &str) -> Self {
@@ -308,14 +301,7 @@ impl AdtCsv {
 
 /// A wall-clock time in the source's zone (UTC when it has none).
 fn local(zone: Option<Tz>, naive: NaiveDateTime) -> DateTime<Utc> {
-    match zone {
-        Some(z) => z
-            .from_local_datetime(&naive)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| naive.and_utc()),
-        None => naive.and_utc(),
-    }
+    vigil_domain::time::wall_clock(zone, naive)
 }
 
 fn list(v: &str) -> Vec<String> {
