@@ -274,3 +274,59 @@ impl Group {
         }
     }
 }
+
+/// An actor with earlier items decided as violations, or a sanction on
+/// record, is a repeat offender: their case is raised a severity and
+/// says why.
+pub fn mark_repeat_offenders(
+    store: &dyn vigil_store::Store,
+    knowledge: &crate::Knowledge,
+    items: &mut [NewItem],
+) -> color_eyre::eyre::Result<()> {
+    let cases: Vec<usize> = (0..items.len())
+        .filter(|&i| {
+            items[i].actor.is_some()
+                && items[i]
+                    .group_key
+                    .as_deref()
+                    .is_some_and(|k| k.starts_with("case|"))
+        })
+        .collect();
+    if cases.is_empty() {
+        return Ok(());
+    }
+    let sanctions = store.sanctions()?;
+    for i in cases {
+        let actor = items[i].actor.clone().unwrap_or_default();
+        let q = vigil_domain::query::Query::default()
+            .field("actor", &actor)
+            .field("disposition", "violation");
+        let violations = store.count_items(&q)?;
+        let person = knowledge.person(&actor).map(|(_, p)| p.id.clone());
+        let sanctioned = sanctions
+            .iter()
+            .filter(|s| s.member == actor || Some(&s.member) == person.as_ref())
+            .count();
+        if violations == 0 && sanctioned == 0 {
+            continue;
+        }
+        let it = &mut items[i];
+        let before = it.severity;
+        it.severity = match it.severity {
+            Severity::Low => Severity::Medium,
+            Severity::Medium => Severity::High,
+            _ => Severity::Critical,
+        };
+        let reason = format!(
+            "{actor} is a repeat offender: {violations} earlier item(s) decided as violations and {sanctioned} sanction(s) on record, so this case is raised from {before} to {}",
+            it.severity
+        );
+        it.score += (it.severity.rank() - before.rank()) * 100;
+        it.score_note = it
+            .score_note
+            .take()
+            .map(|n| format!("{n}, repeat offender: raised to {}", it.severity));
+        it.rules.push(("repeat-offender".into(), reason));
+    }
+    Ok(())
+}

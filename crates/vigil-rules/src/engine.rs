@@ -15,6 +15,7 @@ use color_eyre::eyre::Result;
 use super::cases::{Group, join_bursts, place};
 use super::config::{RulesConfig, Sampling};
 use super::explain::{Explainer, Sweep};
+use super::rows::{Names, Row};
 use super::{Ctx, Finding, Knowledge, Rule, RuleEvent, enabled, sampling};
 use vigil_domain::query::Query;
 use vigil_domain::{Encounter, Event, Explained, ItemKind, Severity};
@@ -80,7 +81,7 @@ pub struct Pending {
     max_id: i64,
     days: HashSet<(i64, NaiveDate)>,
     /// The explanations this evaluation gave.
-    explained: Vec<Explained>,
+    explained: Vec<Row>,
     /// Context learned since the last apply: earlier accesses it may explain.
     context: Vec<Encounter>,
 }
@@ -217,6 +218,8 @@ pub struct Engine {
     /// Events linked per group key in this run, to hold items to MAX_LINKED.
     linked: std::collections::HashMap<String, usize>,
     explainer: Explainer,
+    /// The text of the explanations held until they are stored.
+    names: Names,
     /// Rules that raise nothing for an explained access.
     explainable: Vec<&'static str>,
     sweep_minutes: i64,
@@ -331,6 +334,7 @@ impl Engine {
             today,
             linked: std::collections::HashMap::new(),
             explainer,
+            names: Names::default(),
             explainable: cfg.explainable(),
             sweep_minutes: (cfg.explain.sweep_window.as_secs() / 60) as i64,
             withdrawals: Vec::new(),
@@ -465,41 +469,16 @@ impl Engine {
                     Sweep::Continues => Some((vec![e.id], String::new())),
                 };
                 if self.explainer.first_untreated(&self.knowledge, &x) {
-                    findings.push(Finding {
-                        rule: "no-treatment-relationship",
-                        title: "No treatment relationship",
-                        severity: Severity::Medium,
-                        reason: format!(
-                            "{actor} opened the record of MRN {patient} for the first time at {}, with no encounter, care team or role that explains it",
-                            super::hhmm(ctx.local(e.occurred_at))
-                        ),
-                        event_ids: vec![e.id],
-                        source_id: e.source_id,
-                        occurred_at: e.occurred_at,
-                        actor: Some(std::borrow::Cow::Borrowed(actor)),
-                        subject: Some(std::borrow::Cow::Borrowed(patient)),
-                        client: None,
-                        host: None,
-                        group_by: super::GroupBy::Actor,
-                    });
+                    let reason = format!(
+                        "{actor} opened the record of MRN {patient} for the first time at {}, with no encounter, care team or role that explains it",
+                        super::hhmm(ctx.local(e.occurred_at))
+                    );
+                    findings.push(context_finding(e, NO_TREATMENT, reason, vec![e.id], true));
                 }
                 if let Some((event_ids, reason)) = swept {
-                    findings.push(Finding {
-                        rule: "curiosity-sweep",
-                        title: "Curiosity sweep",
-                        severity: Severity::High,
-                        reason,
-                        event_ids,
-                        source_id: e.source_id,
-                        occurred_at: e.occurred_at,
-                        actor: Some(std::borrow::Cow::Borrowed(actor)),
-                        subject: None,
-                        client: None,
-                        host: None,
-                        group_by: super::GroupBy::Actor,
-                    });
+                    findings.push(context_finding(e, SWEEP, reason, event_ids, false));
                 }
-                p.explained.push(x);
+                p.explained.push(self.names.row(&x));
             }
         }
         self.settle(findings, &order, &mut p);
@@ -674,7 +653,10 @@ impl Engine {
     }
 
     fn apply_now(&mut self, store: &mut dyn Store, mut p: Pending) -> Result<EvalReport> {
-        store.put_explanations(&p.explained)?;
+        for page in p.explained.chunks(10_000) {
+            let rows: Vec<Explained> = page.iter().map(|r| self.names.explained(r)).collect();
+            store.put_explanations(&rows)?;
+        }
         let context = std::mem::take(&mut p.context);
         p.report.reexplained += self.reexplain(store, &context)?;
         let mut findings: Vec<Finding<'static>> = Vec::new();
@@ -714,7 +696,7 @@ impl Engine {
         let days = std::mem::take(&mut p.days);
         let max_id = p.max_id;
         let mut items: Vec<NewItem> = p.into_items();
-        self.mark_repeat_offenders(store, &mut items)?;
+        super::cases::mark_repeat_offenders(store, &self.knowledge, &mut items)?;
         let linked = &mut self.linked;
         for i in &mut items {
             let key = i.group_key.clone().unwrap_or_default();
@@ -758,58 +740,6 @@ impl Engine {
             store.set_meta(CURSOR, &max_id.to_string())?;
         }
         Ok(report)
-    }
-
-    /// An actor with earlier items decided as violations, or a sanction on
-    /// record, is a repeat offender: their case is raised a severity and
-    /// says why.
-    fn mark_repeat_offenders(&self, store: &dyn Store, items: &mut [NewItem]) -> Result<()> {
-        let cases: Vec<usize> = (0..items.len())
-            .filter(|&i| {
-                items[i].actor.is_some()
-                    && items[i]
-                        .group_key
-                        .as_deref()
-                        .is_some_and(|k| k.starts_with("case|"))
-            })
-            .collect();
-        if cases.is_empty() {
-            return Ok(());
-        }
-        let sanctions = store.sanctions()?;
-        for i in cases {
-            let actor = items[i].actor.clone().unwrap_or_default();
-            let q = Query::default()
-                .field("actor", &actor)
-                .field("disposition", "violation");
-            let violations = store.count_items(&q)?;
-            let person = self.knowledge.person(&actor).map(|(_, p)| p.id.clone());
-            let sanctioned = sanctions
-                .iter()
-                .filter(|s| s.member == actor || Some(&s.member) == person.as_ref())
-                .count();
-            if violations == 0 && sanctioned == 0 {
-                continue;
-            }
-            let it = &mut items[i];
-            let before = it.severity;
-            it.severity = match it.severity {
-                Severity::Low => Severity::Medium,
-                Severity::Medium => Severity::High,
-                _ => Severity::Critical,
-            };
-            let reason = format!(
-                "{actor} is a repeat offender: {violations} earlier item(s) decided as violations and {sanctioned} sanction(s) on record, so this case is raised from {before} to {}",
-                it.severity
-            );
-            it.score += (it.severity.rank() - before.rank()) * 100;
-            it.score_note = it
-                .score_note
-                .take()
-                .map(|n| format!("{n}, repeat offender: raised to {}", it.severity));
-            it.rules.push(("repeat-offender".into(), reason));
-        }
-        Ok(())
     }
 
     /// `evaluate` and `apply` in one go, for events already committed.
@@ -985,4 +915,40 @@ fn active_suppressions(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<Supp
         .into_iter()
         .filter(|s| s.until > now)
         .collect())
+}
+
+/// The engine's own findings from explanations: (rule, title, severity).
+const SWEEP: (&str, &str, Severity) = ("curiosity-sweep", "Curiosity sweep", Severity::High);
+const NO_TREATMENT: (&str, &str, Severity) = (
+    "no-treatment-relationship",
+    "No treatment relationship",
+    Severity::Medium,
+);
+
+/// A finding the explanations make about an actor (and, with `patient`,
+/// the record).
+fn context_finding<'a>(
+    e: &RuleEvent<'a>,
+    (rule, title, severity): (&'static str, &'static str, Severity),
+    reason: String,
+    event_ids: Vec<i64>,
+    patient: bool,
+) -> Finding<'a> {
+    Finding {
+        rule,
+        title,
+        severity,
+        reason,
+        event_ids,
+        source_id: e.source_id,
+        occurred_at: e.occurred_at,
+        actor: e.actor.map(std::borrow::Cow::Borrowed),
+        subject: e
+            .subject
+            .filter(|_| patient)
+            .map(std::borrow::Cow::Borrowed),
+        client: None,
+        host: None,
+        group_by: super::GroupBy::Actor,
+    }
 }

@@ -32,6 +32,7 @@ mod volume_spike;
 mod cases;
 mod engine;
 pub mod explain;
+mod rows;
 mod sampling;
 mod window;
 
