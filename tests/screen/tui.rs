@@ -355,6 +355,18 @@ fn tmux(args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// Ends a test's tmux server, and the screen in it, however the test ends:
+/// a failed assertion would otherwise leave the screen running.
+struct TmuxServer(String);
+
+impl Drop for TmuxServer {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-S", &self.0, "kill-server"])
+            .output();
+    }
+}
+
 #[test]
 fn end_to_end_in_tmux_filter_mark_decide_quit() {
     if Command::new("tmux").arg("-V").output().is_err() {
@@ -372,6 +384,7 @@ fn end_to_end_in_tmux_filter_mark_decide_quit() {
     let session = format!("vigil-e2e-{}", std::process::id());
     let socket = home.path().join("tmux.sock");
     let sock = socket.to_str().unwrap();
+    let _server = TmuxServer(sock.to_owned());
     let cmd = format!(
         "env HOME={h} XDG_STATE_HOME={h}/state {bin} --config {cfg}",
         h = home.path().display(),
@@ -1137,6 +1150,7 @@ fn the_screen_ends_when_its_terminal_hangs_up_or_it_is_told_to() {
     let home = tempfile::tempdir().unwrap();
     let sock = home.path().join("tmux.sock");
     let sock = sock.to_str().unwrap();
+    let _server = TmuxServer(sock.to_owned());
     let pid = screen_in_shell(home.path(), sock, "hangup");
     tmux(&["-S", sock, "send-keys", "-t", "hangup", "/"]);
     tmux(&["-S", sock, "send-keys", "-t", "hangup", "-l", "actor:nu"]);
@@ -1151,6 +1165,7 @@ fn the_screen_ends_when_its_terminal_hangs_up_or_it_is_told_to() {
     let home = tempfile::tempdir().unwrap();
     let sock = home.path().join("tmux.sock");
     let sock = sock.to_str().unwrap();
+    let _term_server = TmuxServer(sock.to_owned());
     let pid = screen_in_shell(home.path(), sock, "term");
     tmux(&["-S", sock, "send-keys", "-t", "term", "/"]);
     tmux(&["-S", sock, "send-keys", "-t", "term", "-l", "q"]);
