@@ -434,7 +434,6 @@ impl Engine {
             {
                 let x = self.explainer.explain(
                     &self.knowledge,
-                    self.zone,
                     e.id,
                     e.source_id,
                     actor,
@@ -581,16 +580,19 @@ impl Engine {
             return Ok(0);
         }
         let mut now_explained = Vec::new();
-        let mut seen = HashSet::new();
+        // One query per patient, over the union of its encounters' reach: a
+        // first pull of the ADT export brings thousands of encounters.
+        let mut reach: std::collections::BTreeMap<&str, (DateTime<Utc>, DateTime<Utc>)> =
+            Default::default();
         for c in context {
             let (from, to) = self.explainer.reach(c);
-            for old in store.unexplained(Some(&c.patient), from, to)? {
-                if !seen.insert(old.event_id) {
-                    continue;
-                }
+            let r = reach.entry(c.patient.as_str()).or_insert((from, to));
+            *r = (r.0.min(from), r.1.max(to));
+        }
+        for (patient, (from, to)) in reach {
+            for old in store.unexplained(Some(patient), from, to)? {
                 let x = self.explainer.explain(
                     &self.knowledge,
-                    self.zone,
                     old.event_id,
                     old.source_id,
                     &old.actor,

@@ -343,14 +343,12 @@ impl Explainer {
     pub fn explain(
         &mut self,
         k: &Knowledge,
-        zone: Option<Tz>,
         event_id: i64,
         source_id: i64,
         actor: &str,
         patient: &str,
         t: DateTime<Utc>,
     ) -> Explained {
-        let _ = zone;
         let person = k.person(actor);
         let (dept, role_ids) = match person {
             Some((i, p)) => {
@@ -369,7 +367,6 @@ impl Explainer {
             }
             None => (&NO_DEPARTMENT, &[][..]),
         };
-        let roles: Vec<&RoleIdx> = role_ids.iter().map(|&r| &self.roles[r]).collect();
         let mut best: Option<(Explanation, &Enc, Option<&str>)> = None;
         for enc in self.by_patient.get(patient).into_iter().flatten() {
             if enc.e.kind == "cancelled" {
@@ -390,8 +387,9 @@ impl Explainer {
             }) {
                 Some((Explanation::Template, Some(tpl.actor_department.as_str())))
             } else {
-                roles
+                role_ids
                     .iter()
+                    .map(|&r| &self.roles[r])
                     .find(|r| t >= enc.e.start - dur(r.role.before) && t <= end + dur(r.role.after))
                     .map(|r| (Explanation::Role, Some(r.role.name.as_str())))
             };
@@ -422,7 +420,7 @@ impl Explainer {
                     format!(
                         "explained: a repeat access; {} explained an access to this patient at {}",
                         how,
-                        local(*at, zone)
+                        local(*at, self.zone)
                     ),
                 ),
                 _ => {

@@ -4,8 +4,7 @@
 use super::*;
 use vigil_domain::{Encounter, Explained, Explanation};
 
-pub(super) const CONTEXT_COLS: &str =
-    "key, kind, patient, starts_at, ends_at, department, class, team";
+const CONTEXT_COLS: &str = "key, kind, patient, starts_at, ends_at, department, class, team";
 const EXPLAINED_COLS: &str =
     "event_id, source_id, occurred_at, actor, patient, kind, encounter, note";
 
