@@ -14,9 +14,17 @@ use vigil_sources::SourceKind;
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// Source kind of the files (syslog)
+    /// Source kind of the files: syslog, journald-json, auditd, pgaudit,
+    /// fhir-auditevent, access-csv, cloudtrail, fhir-encounter, adt-csv or
+    /// hl7-adt (the ticket kinds and fhir are read from their APIs by
+    /// `vigil pull`)
     #[arg(long, value_parser = parse_kind)]
     pub kind: SourceKind,
+    /// pgaudit: the server's log_line_prefix (`SHOW log_line_prefix;`),
+    /// overriding the source's; without either, vigil tries the common
+    /// ones and says which it used
+    #[arg(long, value_name = "PREFIX")]
+    pub log_line_prefix: Option<String>,
     /// Source name to file the events under [default: the configured source
     /// of that kind if there is exactly one, else import-KIND]
     #[arg(long)]
@@ -119,7 +127,13 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
         name,
         kind: a.kind,
         zone,
-        options: configured.map(|c| c.parser_options()).unwrap_or_default(),
+        options: {
+            let mut o = configured.map(|c| c.parser_options()).unwrap_or_default();
+            if let Some(p) = &a.log_line_prefix {
+                o.log_line_prefix = Some(p.clone());
+            }
+            o
+        },
     };
     let mut engine = if a.no_rules {
         None
@@ -142,6 +156,10 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
                 FileReport::failed(f.display().to_string(), format!("{e:#}"))
             }
         };
+        failed |= r.error.is_some();
+        if let Some(n) = &r.notice {
+            eprintln!("{}: {}", f.display(), vigil_domain::SafeText::new(n));
+        }
         listing.row(&r, report_cells(&r))?;
     }
     if let Some((e, _)) = engine.as_mut() {

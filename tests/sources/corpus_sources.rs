@@ -90,7 +90,7 @@ fn auditd_account_tools_with_unquoted_spaces_and_bare_words() {
     assert_eq!(evs.len(), audit_keys(&f).len());
     assert_eq!(evs.len(), 8);
     let group = &evs[0];
-    assert_eq!(group.action.as_str(), "account");
+    assert_eq!(group.action.as_str(), "group-add");
     assert_eq!(text(&group.subject), "id:1004");
     assert!(text(&group.detail).contains("ADD_GROUP adding group to /etc/group"));
     assert_eq!(text(&group.actor), "uid:1000");

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod auth_families;
 mod corpus_sources;
 mod corpus_syslog;
 mod escalation;

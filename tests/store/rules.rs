@@ -403,11 +403,14 @@ fn failed_burst_one_short_and_exact() {
     assert_eq!(f[0].event_ids, vec![0, 1, 2, 3, 4]);
     assert!(
         f[0].reason
-            .starts_with("5 failed logins for account root within 10 minutes"),
+            .starts_with("5 failed login attempts for account root within 10 minutes"),
         "{}",
         f[0].reason
     );
-    assert!(f[1].reason.starts_with("5 failed logins from 203.0.113.9"));
+    assert!(
+        f[1].reason
+            .starts_with("5 failed login attempts from 203.0.113.9")
+    );
     // the sixth, ten minutes later, stands alone
     let late = run(
         "failed-burst",
@@ -798,7 +801,7 @@ fn the_openssh_guessing_bursts_are_flagged_with_their_accounts_and_addresses(b: 
         big.rules.iter().any(|r| r
             .reason
             .as_str()
-            .contains("failed logins from 183.62.140.253")),
+            .contains("failed login attempts from 183.62.140.253")),
         "{:?}",
         big.rules
     );

@@ -60,6 +60,10 @@ pub struct FileReport {
     pub context: u64,
     pub bytes: u64,
     pub note: Option<String>,
+    /// How the records were read, when a setting was detected rather than
+    /// configured (pgaudit's `log_line_prefix`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
     /// What the rules made of the new events.
     #[serde(skip)]
     pub rules: EvalReport,
@@ -410,6 +414,12 @@ fn write_chunks(
         let chunk = chunk?;
         got_any = true;
         end = chunk.end;
+        if let Some(n) = chunk.notice.clone() {
+            w.report.notice = Some(n);
+        }
+        if let Some(why) = chunk.stop.clone() {
+            w.report.fail(why);
+        }
         w.records += chunk.records;
         w.batch.events = chunk.events;
         w.batch.context = chunk.context;
@@ -448,6 +458,9 @@ struct Chunk {
     records: usize,
     end: u64,
     parser_state: String,
+    /// The parser stopped the file at `end` for this reason.
+    stop: Option<String>,
+    notice: Option<String>,
 }
 
 fn parse_chunks(
@@ -463,6 +476,8 @@ fn parse_chunks(
         records: 0,
         end: reader.offset(),
         parser_state: String::new(),
+        stop: None,
+        notice: None,
     };
     loop {
         let line = match reader.next_line() {
@@ -481,7 +496,13 @@ fn parse_chunks(
         take_rejects(parser.as_mut(), &mut chunk.quarantined, &mut chunk.gaps);
         chunk.context.extend(parser.context());
         if let Some(fatal) = parser.fatal() {
-            let _ = tx.send(Err(std::io::Error::other(fatal)));
+            // What came before is kept; the checkpoint stays before this
+            // record so the next read, with the setting fixed, starts here.
+            chunk.end = offset;
+            chunk.parser_state = parser.state();
+            chunk.stop = Some(fatal);
+            chunk.notice = parser.notice();
+            let _ = tx.send(Ok(chunk));
             return;
         }
         if chunk.events.len() + chunk.context.len() + chunk.quarantined.len() >= BATCH {
@@ -493,6 +514,8 @@ fn parse_chunks(
                 records: 0,
                 end: 0,
                 parser_state: String::new(),
+                stop: None,
+                notice: None,
             };
             let mut full = std::mem::replace(&mut chunk, next);
             full.end = reader.offset();
@@ -513,7 +536,8 @@ fn parse_chunks(
         && chunk.context.is_empty()
         && chunk.quarantined.is_empty()
         && chunk.gaps.is_empty());
-    if chunk.records > 0 || flushed {
+    chunk.notice = parser.notice();
+    if chunk.records > 0 || flushed || chunk.notice.is_some() {
         chunk.end = reader.offset();
         chunk.parser_state = parser.state();
         let _ = tx.send(Ok(chunk));

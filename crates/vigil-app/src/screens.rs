@@ -40,10 +40,12 @@ pub enum Screen {
     Risks,
     /// The effectiveness measures of the last 30 days.
     Dashboard,
+    /// Each host's day: logins, failures, refusals, changes, unclassified.
+    Hosts,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 7] = [
+    pub const ALL: [Screen; 8] = [
         Screen::Queue,
         Screen::Incidents,
         Screen::Sources,
@@ -51,6 +53,7 @@ impl Screen {
         Screen::Coverage,
         Screen::Risks,
         Screen::Dashboard,
+        Screen::Hosts,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +65,7 @@ impl Screen {
             Screen::Coverage => "coverage",
             Screen::Risks => "risks",
             Screen::Dashboard => "dashboard",
+            Screen::Hosts => "hosts",
         }
     }
 }
@@ -367,6 +371,21 @@ pub fn listing(
                 columns: vec!["LAST 30 DAYS", "VALUE", "DETAIL"],
                 rows,
                 empty: String::new(),
+            }
+        }
+        Screen::Hosts => {
+            // today and yesterday, in the review zone: what logwatch mails
+            let zone = vigil_review::Settings::zone(config);
+            let today = now.with_timezone(&zone.unwrap_or(chrono_tz::UTC)).date_naive();
+            let from = vigil_domain::time::day_start(zone, today - chrono::Duration::days(1));
+            let days = vigil_review::hosts::summarize(store, zone, from, now)?;
+            Listing {
+                columns: vec!["HOST", "DAY", "WHAT", "DETAIL"],
+                rows: vigil_review::hosts::rows(&days)
+                    .into_iter()
+                    .map(|r| r.into_iter().map(|c| t(&c)).collect())
+                    .collect(),
+                empty: "No host activity today or yesterday: syslog, journald-json and auditd sources fill this screen.".into(),
             }
         }
         Screen::Risks => Listing {

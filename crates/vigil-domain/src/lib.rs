@@ -17,6 +17,7 @@ mod people;
 mod safetext;
 mod vocab;
 
+pub mod action;
 pub mod identity;
 pub mod ledger;
 pub mod perms;

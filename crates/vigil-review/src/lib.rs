@@ -10,6 +10,7 @@
 mod bundle;
 pub mod coverage;
 mod decide;
+pub mod hosts;
 pub mod incident;
 pub mod policy;
 pub mod report;

@@ -38,6 +38,9 @@ pub struct Report {
     pub days: Vec<DayLine>,
     /// Per source: the accesses clinical context explained, by kind.
     pub explanations: Vec<ExplanationLine>,
+    /// Per host and day: logins, failures, refusals, account changes and
+    /// what was not understood (logwatch's daily summary).
+    pub hosts: Vec<crate::hosts::HostDay>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -347,5 +350,6 @@ pub fn build(
         },
         days: per_day.into_values().collect(),
         explanations,
+        hosts: crate::hosts::summarize(store, zone, start, end)?,
     })
 }

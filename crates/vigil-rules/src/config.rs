@@ -293,6 +293,13 @@ pub struct RulesConfig {
     pub success_after_failures: Burst,
     pub neighbour: Toggle,
     pub shared_credentials: Burst,
+    /// Refused sudo, failed su, accounts locked by failure counters.
+    pub refused_privilege: Toggle,
+    /// The audit daemon stopped or reconfigured, SELinux or AppArmor
+    /// loosened, an interface in promiscuous mode, a program crashed.
+    pub audit_tampering: Toggle,
+    /// Someone put into a group that grants administrative power.
+    pub privileged_group: Toggle,
     pub sampling: Sampling,
     pub explain: Explain,
 }
@@ -320,6 +327,9 @@ impl Default for RulesConfig {
             success_after_failures: Burst::new(3, 30),
             neighbour: Toggle::default(),
             shared_credentials: Burst::new(2, 2),
+            refused_privilege: Toggle::default(),
+            audit_tampering: Toggle::default(),
+            privileged_group: Toggle::default(),
             sampling: Sampling::default(),
             explain: Explain::default(),
         }

@@ -70,7 +70,7 @@ impl Rule for FailedBurst {
             // (`|`, not `||`: the day is recorded either way)
             let reason = if self.told_actor.first(actor, day) | (by_actor == self.threshold) {
                 format!(
-                    "{by_actor} failed logins for account {actor} within {minutes} minutes, the latest at {at}{}",
+                    "{by_actor} failed login attempts for account {actor} within {minutes} minutes, the latest at {at}{}",
                     e.client.map(|c| format!(" from {c}")).unwrap_or_default()
                 )
             } else {
@@ -90,8 +90,9 @@ impl Rule for FailedBurst {
             };
             let reason = if self.told_client.first(client, day) | (by_client == self.threshold) {
                 format!(
-                    "{by_client} failed logins from {client} within {minutes} minutes, the latest at {at} (for {})",
-                    e.actor.unwrap_or("an unnamed account")
+                    "{by_client} failed login attempts from {client} within {minutes} minutes, the latest at {at}; accounts tried: {}",
+                    super::window::tried(&self.w.by_client, client)
+                        .unwrap_or_else(|| "none named".to_owned())
                 )
             } else {
                 String::new()

@@ -24,6 +24,7 @@ mod same_surname;
 mod self_access;
 mod shared_credentials;
 mod success_after_failures;
+mod system;
 mod terminated;
 mod unknown_account;
 mod vip;
@@ -251,6 +252,15 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
     });
     simple(&mut r, &cfg.privileged, Severity::Medium, |s| {
         Box::new(privileged::Privileged::new(s))
+    });
+    simple(&mut r, &cfg.privileged_group, Severity::High, |s| {
+        Box::new(system::PrivilegedGroup::new(s))
+    });
+    simple(&mut r, &cfg.refused_privilege, Severity::Medium, |s| {
+        Box::new(system::RefusedPrivilege::new(s))
+    });
+    simple(&mut r, &cfg.audit_tampering, Severity::High, |s| {
+        Box::new(system::AuditTampering::new(s))
     });
     if cfg.failed_burst.enabled {
         r.push(Box::new(failed_burst::FailedBurst::new(&cfg.failed_burst)));

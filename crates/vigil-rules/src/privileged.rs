@@ -46,7 +46,8 @@ impl Rule for Privileged {
         if e.outcome != Outcome::Success {
             return;
         }
-        let interesting = matches!(e.action, "sudo" | "su" | "login" | "account")
+        let interesting = matches!(e.action, "sudo" | "su" | "login")
+            || vigil_domain::action::ACCOUNT_CHANGES.contains(&e.action)
             || e.action.eq_ignore_ascii_case("ddl")
             || e.action.eq_ignore_ascii_case("role")
             || is_iam_change(e.action);
@@ -88,8 +89,9 @@ fn reason(e: &RuleEvent<'_>, at: &str) -> String {
             "direct root login{on}{} at {at}",
             e.client.map(|c| format!(" from {c}")).unwrap_or_default()
         ),
-        "account" => format!(
-            "account change{on} at {at}: {}",
+        a if vigil_domain::action::ACCOUNT_CHANGES.contains(&a) => format!(
+            "account change ({a}{}){on} at {at}: {}",
+            e.subject.map(|s| format!(" {s}")).unwrap_or_default(),
             e.detail.unwrap_or(e.action)
         ),
         a if a.eq_ignore_ascii_case("ddl") || a.eq_ignore_ascii_case("role") => format!(

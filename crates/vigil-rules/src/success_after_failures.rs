@@ -56,9 +56,14 @@ impl Rule for SuccessAfterFailures {
             .map(|c| Windows::recent(&self.w.by_client, c, e.occurred_at, w))
             .unwrap_or_default();
         let (failures, whose) = if by_actor.len() >= by_client.len() {
-            (by_actor, "for this account")
+            (by_actor, "for this account".to_owned())
         } else {
-            (by_client, "from this address")
+            let tried = e
+                .client
+                .and_then(|c| super::window::tried(&self.w.by_client, c))
+                .map(|t| format!(" (accounts tried: {t})"))
+                .unwrap_or_default();
+            (by_client, format!("from this address{tried}"))
         };
         if failures.len() < self.threshold {
             return;

@@ -9,9 +9,17 @@ use chrono::{DateTime, Utc};
 use super::RuleEvent;
 use vigil_domain::Outcome;
 
-/// Whether an event is a failed attempt to authenticate.
+/// Whether an event is a failed attempt to authenticate: one per attempt,
+/// not per line (the parsers mark the lines that restate an attempt
+/// already counted, and refused key offers).
 pub fn is_auth_failure(e: &RuleEvent<'_>) -> bool {
-    e.outcome == Outcome::Failure && matches!(e.action, "login" | "auth" | "invalid-user")
+    use vigil_domain::action as a;
+    e.outcome == Outcome::Failure
+        && matches!(
+            e.action,
+            a::LOGIN | a::AUTH | a::INVALID_USER | a::DISCONNECT
+        )
+        && !a::not_an_attempt(e.detail)
 }
 
 /// sshd said the account does not exist.
@@ -23,8 +31,48 @@ pub fn is_invalid_user(e: &RuleEvent<'_>) -> bool {
             .is_some_and(|d| FINDER.find(d.as_bytes()).is_some())
 }
 
-/// Failures by key: (time in microseconds, event id), sorted.
-pub type Queues = HashMap<String, VecDeque<(i64, i64)>, foldhash::fast::RandomState>;
+/// Failures by key, sorted.
+pub type Queues = HashMap<String, Queue, foldhash::fast::RandomState>;
+
+/// Most account names remembered per address, for reasons.
+const NAMES: usize = 6;
+
+/// One key's failures: (time in microseconds, event id), and for an
+/// address the first few accounts it tried (bounded: a scanner tries
+/// thousands).
+#[derive(Debug, Default)]
+pub struct Queue {
+    q: VecDeque<(i64, i64)>,
+    names: Vec<Box<str>>,
+    more: bool,
+}
+
+impl Queue {
+    fn note(&mut self, name: Option<&str>) {
+        let Some(n) = name else { return };
+        if self.names.iter().any(|m| &**m == n) {
+            return;
+        }
+        if self.names.len() < NAMES {
+            self.names.push(n.into());
+        } else {
+            self.more = true;
+        }
+    }
+}
+
+/// The accounts an address tried, for a reason: `root, admin and test`,
+/// `root, admin, … (6 or more accounts)`.
+pub fn tried(map: &Queues, key: &str) -> Option<String> {
+    let q = map.get(key)?;
+    let n = &q.names;
+    Some(match n.len() {
+        0 => return None,
+        1 => n[0].to_string(),
+        _ if q.more => format!("{}, … ({} or more accounts)", n.join(", "), n.len() + 1),
+        k => format!("{} and {}", n[..k - 1].join(", "), n[k - 1]),
+    })
+}
 
 /// An hour, in microseconds: the margin kept for late arrivals.
 const HOUR_US: i64 = 3_600_000_000;
@@ -42,11 +90,13 @@ pub struct Windows {
     seen: u64,
 }
 
-fn push(map: &mut Queues, key: &str, t: i64, id: i64, window: i64) -> usize {
-    let q = match map.get_mut(key) {
+fn push(map: &mut Queues, key: &str, t: i64, id: i64, window: i64, name: Option<&str>) -> usize {
+    let entry = match map.get_mut(key) {
         Some(q) => q,
         None => map.entry(key.to_owned()).or_default(),
     };
+    entry.note(name);
+    let q = &mut entry.q;
     // Kept sorted by time: sources are read one after another, so events
     // do not always arrive in time order. Ids stay unique: an event
     // remembered from history may come again.
@@ -100,11 +150,11 @@ impl Windows {
         let a = e
             .actor
             .filter(|_| !is_invalid_user(e))
-            .map(|k| push(&mut self.by_actor, k, t, e.id, self.window_us))
+            .map(|k| push(&mut self.by_actor, k, t, e.id, self.window_us, None))
             .unwrap_or(0);
         let c = e
             .client
-            .map(|k| push(&mut self.by_client, k, t, e.id, self.window_us))
+            .map(|k| push(&mut self.by_client, k, t, e.id, self.window_us, e.actor))
             .unwrap_or(0);
         (a, c)
     }
@@ -115,6 +165,7 @@ impl Windows {
         let from = t - window.num_microseconds().unwrap_or(i64::MAX / 4);
         map.get(key)
             .map(|q| {
+                let q = &q.q;
                 let lo = q.partition_point(|(ft, _)| *ft <= from);
                 let hi = q.partition_point(|(ft, _)| *ft <= t);
                 q.range(lo..hi).map(|(_, id)| *id).collect()
@@ -132,10 +183,10 @@ impl Windows {
         let horizon = now - self.window_us - HOUR_US;
         for map in [&mut self.by_actor, &mut self.by_client] {
             map.retain(|_, q| {
-                while q.front().is_some_and(|(t, _)| *t < horizon) {
-                    q.pop_front();
+                while q.q.front().is_some_and(|(t, _)| *t < horizon) {
+                    q.q.pop_front();
                 }
-                !q.is_empty()
+                !q.q.is_empty()
             });
         }
     }

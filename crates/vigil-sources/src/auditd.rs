@@ -541,6 +541,35 @@ fn person(r: &Record) -> Option<String> {
     None
 }
 
+/// The action of an account-management record: its type, and for the
+/// generic ones the `op` shadow-utils and PAM wrote.
+fn account_action(kind: &str, op: &str) -> &'static str {
+    use vigil_domain::action as a;
+    let op = op.to_ascii_lowercase();
+    match kind {
+        "ADD_USER" => a::USER_ADD,
+        "DEL_USER" => a::USER_DELETE,
+        "ADD_GROUP" => a::GROUP_ADD,
+        "DEL_GROUP" => a::GROUP_DELETE,
+        "USER_CHAUTHTOK" => a::PASSWORD_CHANGE,
+        "ACCT_LOCK" => a::ACCOUNT_LOCK,
+        "ACCT_UNLOCK" => a::ACCOUNT_UNLOCK,
+        _ if op.contains("add") && (op.contains("group") || op.contains("member")) => {
+            a::GROUP_MEMBER_ADD
+        }
+        _ if (op.contains("delete") || op.contains("remove"))
+            && (op.contains("group") || op.contains("member")) =>
+        {
+            a::GROUP_MEMBER_REMOVE
+        }
+        _ if op.contains("password") || op.contains("chauthtok") => a::PASSWORD_CHANGE,
+        _ if op.contains("lock") => a::ACCOUNT_LOCK,
+        "GRP_MGMT" => a::GROUP_MODIFY,
+        "USER_MGMT" => a::USER_MODIFY,
+        _ => a::ACCOUNT,
+    }
+}
+
 /// Turns one event's records into a normalized event.
 fn event(records: &[Record]) -> NewEvent {
     let first = &records[0];
@@ -592,12 +621,12 @@ fn event(records: &[Record]) -> NewEvent {
         "ADD_USER" | "DEL_USER" | "ADD_GROUP" | "DEL_GROUP" | "USER_MGMT" | "GRP_MGMT"
         | "USER_CHAUTHTOK" | "USER_ROLE_CHANGE" | "ACCT_LOCK" | "ACCT_UNLOCK" => {
             subject = acct.clone().or(main.get("id").map(|i| format!("id:{i}")));
-            detail.push(format!(
-                "{} {}{via}",
-                main.kind,
-                main.get("op").unwrap_or("")
-            ));
-            "account".into()
+            let op = main.get("op").unwrap_or("");
+            detail.push(format!("{} {op}{via}", main.kind));
+            if let Some(g) = main.get("grp") {
+                detail.push(format!("group {g}"));
+            }
+            account_action(&main.kind, op).into()
         }
         "LOGIN" => {
             // RHEL 6 writes `old auid=… new auid=…`.
@@ -619,12 +648,59 @@ fn event(records: &[Record]) -> NewEvent {
         }
         "CONFIG_CHANGE" | "DAEMON_START" | "DAEMON_END" | "DAEMON_ABORT" | "DAEMON_CONFIG" => {
             let op = main.get("op").unwrap_or("");
+            let text = String::from_utf8_lossy(&main.raw);
+            let payload = text.split_once("): ").map_or(&*text, |(_, p)| p);
+            // `audit_enabled=0 old=1` and the like say what changed.
+            let setting = payload
+                .split(' ')
+                .take_while(|kv| !kv.starts_with("auid="))
+                .collect::<Vec<_>>()
+                .join(" ");
+            detail.push(
+                format!(
+                    "{} {op} {} {setting}",
+                    main.kind,
+                    main.get("key").unwrap_or("")
+                )
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            );
+            match main.kind.as_str() {
+                "DAEMON_END" | "DAEMON_ABORT" => vigil_domain::action::AUDIT_STOP,
+                _ => vigil_domain::action::AUDIT_CONFIG,
+            }
+            .into()
+        }
+        "MAC_STATUS" | "MAC_CONFIG_CHANGE" => {
+            for k in ["enforcing", "old_enforcing", "bool", "val", "old_val"] {
+                if let Some(v) = main.get(k) {
+                    detail.push(format!("{k}={v}"));
+                }
+            }
+            if main.get("enforcing") == Some("0") {
+                detail.push("SELinux set to permissive".into());
+            }
+            vigil_domain::action::MAC_MODE.into()
+        }
+        "ANOM_PROMISCUOUS" => {
+            let dev = main.get("dev").unwrap_or("?");
+            let on = main.get("prom").is_some_and(|p| p != "0");
+            subject = Some(dev.to_owned());
             detail.push(format!(
-                "{} {op} {}",
-                main.kind,
-                main.get("key").unwrap_or("")
+                "{dev} {} promiscuous mode",
+                if on { "entered" } else { "left" }
             ));
-            "audit-config".into()
+            vigil_domain::action::PROMISCUOUS.into()
+        }
+        "ANOM_ABEND" => {
+            detail.push(format!(
+                "{} ended abnormally: {} (signal {})",
+                main.get("comm").unwrap_or("?"),
+                main.get("reason").unwrap_or("?"),
+                main.get("sig").unwrap_or("?")
+            ));
+            vigil_domain::action::CRASH.into()
         }
         other => {
             let text = String::from_utf8_lossy(&main.raw);

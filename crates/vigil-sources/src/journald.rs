@@ -21,15 +21,21 @@ const AUTH_COMMS: &[&str] = &[
     "sshd",
     "sshd-session",
     "sshd-auth",
+    "dropbear",
     "sudo",
     "su",
     "login",
+    "unix_chkpwd",
     "useradd",
     "userdel",
     "usermod",
     "groupadd",
+    "groupdel",
+    "groupmod",
+    "gpasswd",
     "passwd",
     "chpasswd",
+    "chage",
     "systemd-logind",
 ];
 
@@ -39,12 +45,14 @@ const MAX_FIELD: usize = 8 * 1024;
 /// The `journald-json` kind: remembers the last `__CURSOR` it saw.
 pub struct Journald {
     cursor: Option<String>,
+    attempts: auth::Attempts,
 }
 
 /// A parser for journald JSON, resuming from a stored state.
 pub fn parser(state: &str) -> JsonParser<Journald> {
     JsonParser::new(state, |saved| Journald {
         cursor: saved.map(str::to_owned),
+        attempts: auth::Attempts::new(),
     })
 }
 
@@ -135,9 +143,17 @@ impl Journald {
                     _ => None,
                 });
         let program = comm.clone().or_else(|| ident.clone());
+        let host = text(m.get("_HOSTNAME"));
+        let pid = text(m.get("_PID")).and_then(|p| p.parse::<u32>().ok());
         let mut detail: Option<String> = None;
+        let known = self.attempts.known(host.as_deref(), pid).map(str::to_owned);
         let n = match trusted_prog {
-            Some(p) if uid.as_deref() == Some("0") => Some(auth::normalize(p, &message)),
+            Some(p) if uid.as_deref() == Some("0") => {
+                let mut n = auth::normalize(p, &message, known.as_deref());
+                self.attempts
+                    .observe(host.as_deref(), pid, occurred_at.timestamp(), &mut n);
+                Some(n)
+            }
             _ => {
                 if let Some(claimed) = ident.as_deref().filter(|i| AUTH_COMMS.contains(i)) {
                     // A message that claims to be from sshd but is not: the
@@ -158,7 +174,7 @@ impl Journald {
                 if detail.is_none() {
                     detail = n.detail.clone();
                 }
-                (n.action, n.outcome, n.actor, n.subject, n.client)
+                (n.action, n.outcome, n.actor, n.subject, n.client_str())
             }
             None => (auth::action::OTHER, Outcome::Unknown, None, None, None),
         };
@@ -166,7 +182,7 @@ impl Journald {
         let event = NewEvent {
             occurred_at,
             time_basis: TimeBasis::default(),
-            host: text(m.get("_HOSTNAME")).map(|h| SafeText::new(&h)),
+            host: host.as_deref().map(SafeText::new),
             program: program.map(|p| SafeText::new(&p)),
             actor: actor.map(SafeText::new),
             subject: subject.map(SafeText::new),

@@ -9,6 +9,7 @@ pub mod auditd;
 pub mod auth;
 pub mod cloudtrail;
 pub mod context;
+pub mod eval;
 pub mod fhir;
 pub mod http;
 pub mod journald;
@@ -34,9 +35,17 @@ pub trait RecordParser: Send {
     fn parse(&mut self, record: &[u8], offset: u64, out: &mut Vec<NewEvent>) -> Result<(), String>;
     /// What must be remembered to resume after the last record parsed.
     fn state(&self) -> String;
-    /// A problem that stops the whole file (a column mapping that does not
-    /// fit it, say), reported as the source's error.
+    /// A problem that stops the file at the record just parsed (a column
+    /// mapping that does not fit, a log prefix that cannot read the
+    /// record), reported as the source's error: what came before is kept,
+    /// the checkpoint stays before that record, and the next read starts
+    /// there again.
     fn fatal(&self) -> Option<String> {
+        None
+    }
+    /// Something the user should know about how the records were read
+    /// (a setting detected rather than configured), for the ingest report.
+    fn notice(&self) -> Option<String> {
         None
     }
     /// Records this parser held and then gave up on (a multi-line record

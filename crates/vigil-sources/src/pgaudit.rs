@@ -19,6 +19,23 @@ use vigil_domain::{NewEvent, Outcome, SafeText, TimeBasis, ZoneBasis};
 
 /// PostgreSQL's default `log_line_prefix` (since version 10).
 pub const DEFAULT_PREFIX: &str = "%m [%p] ";
+/// Prefixes servers are commonly configured with, tried in this order when
+/// the source names none: PostgreSQL's default, Debian's and RHEL's
+/// packages, Amazon RDS, the pgBadger and pgaudit-analyze recommendations.
+pub const COMMON_PREFIXES: &[&str] = &[
+    "%m [%p] ",
+    "%m [%p] %q%u@%d ",
+    "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+    "%t [%p]: [%l-1] ",
+    "%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+    "%t:%r:%u@%d:[%p]:",
+    "< %m > ",
+    "%m [%p] %q[user=%u,db=%d,app=%a] ",
+    "%m %u %d [%p]: ",
+    "%t [%p] ",
+    "%m ",
+    "%t ",
+];
 /// Longest statement kept in an event's detail.
 const MAX_STATEMENT: usize = 2000;
 /// A record still open after this many bytes is cut and quarantined.
@@ -45,10 +62,19 @@ struct Context {
 struct Saved {
     /// A record whose quoted field was still open: offset and text.
     open: Option<(u64, String)>,
+    /// The `log_line_prefix` detected on an earlier read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prefix: Option<String>,
 }
 
 pub struct PgauditParser {
     prefix: Vec<Part>,
+    /// The configured prefix, or none when it is detected.
+    configured: Option<String>,
+    /// The detected prefix, once one matched.
+    detected: Option<String>,
+    /// An audit line no prefix could read: the file stops there.
+    stop: Option<String>,
     zone: Option<Tz>,
     abbreviations: std::collections::BTreeMap<String, i32>,
     open: Option<(u64, String)>,
@@ -86,8 +112,17 @@ fn compile(template: &str) -> Vec<Part> {
 impl PgauditParser {
     pub fn new(zone: Option<Tz>, options: &ParserOptions, state: &str) -> Self {
         let saved: Saved = serde_json::from_str(state).unwrap_or_default();
+        let configured = options.log_line_prefix.clone();
+        let detected = saved.prefix.filter(|_| configured.is_none());
+        let template = configured
+            .as_deref()
+            .or(detected.as_deref())
+            .unwrap_or(DEFAULT_PREFIX);
         PgauditParser {
-            prefix: compile(options.log_line_prefix.as_deref().unwrap_or(DEFAULT_PREFIX)),
+            prefix: compile(template),
+            configured,
+            detected,
+            stop: None,
             zone,
             abbreviations: options.zone_abbreviations.clone(),
             open: saved.open,
@@ -98,13 +133,50 @@ impl PgauditParser {
     /// Matches the prefix at the start of `line`; returns what it captured
     /// and the rest of the line.
     fn match_prefix<'a>(&self, line: &'a str) -> Option<(Context, &'a str)> {
+        match_with(&self.prefix, line)
+    }
+
+    /// The line is an audit record the prefix in use cannot read: finds a
+    /// common prefix that can (and, when none was configured, uses it from
+    /// now on), or says which setting to fix.
+    fn unreadable(&mut self, line: &str) -> Result<bool, String> {
+        let fits = COMMON_PREFIXES.iter().find(|p| {
+            let parts = compile(p);
+            match_with(&parts, line).is_some_and(|(ctx, rest)| {
+                audit_payload(rest).is_some() && (ctx.time.is_some() || ctx.epoch.is_some())
+            })
+        });
+        match (fits, &self.configured) {
+            (Some(p), None) => {
+                self.prefix = compile(p);
+                self.detected = Some((*p).to_owned());
+                Ok(true)
+            }
+            (Some(p), Some(c)) => Err(format!(
+                "an AUDIT line does not match the source's log_line_prefix {c:?}, but matches {p:?}: set log_line_prefix = {p:?} (the server's setting) and pull again; the source waits at this line"
+            )),
+            (None, Some(c)) => Err(format!(
+                "an AUDIT line does not match the source's log_line_prefix {c:?}: set log_line_prefix to the server's (SHOW log_line_prefix;) and pull again; the source waits at this line"
+            )),
+            (None, None) => Err(format!(
+                "an AUDIT line matches none of the common log_line_prefix settings (tried {}): set the source's log_line_prefix to the server's (SHOW log_line_prefix;) and pull again; the source waits at this line",
+                COMMON_PREFIXES.len()
+            )),
+        }
+    }
+}
+
+/// Matches `prefix` at the start of `line`; returns what it captured and
+/// the rest of the line.
+fn match_with<'a>(prefix: &[Part], line: &'a str) -> Option<(Context, &'a str)> {
+    {
         let mut ctx = Context::default();
         let mut rest = line;
-        for (i, part) in self.prefix.iter().enumerate() {
+        for (i, part) in prefix.iter().enumerate() {
             match part {
                 Part::Lit(l) => rest = rest.strip_prefix(l.as_str())?,
                 Part::Esc(e) => {
-                    let next = self.prefix[i + 1..].iter().find_map(|p| match p {
+                    let next = prefix[i + 1..].iter().find_map(|p| match p {
                         Part::Lit(l) => Some(l.as_str()),
                         Part::Esc(_) => None,
                     });
@@ -137,7 +209,9 @@ impl PgauditParser {
         }
         Some((ctx, rest))
     }
+}
 
+impl PgauditParser {
     fn time(&self, ctx: &Context) -> Result<(DateTime<Utc>, TimeBasis), String> {
         if let Some(e) = &ctx.epoch {
             let secs: f64 = e.parse().map_err(|_| format!("bad epoch time {e:?}"))?;
@@ -211,14 +285,16 @@ impl PgauditParser {
             (ctx, payload.to_owned())
         } else {
             // A line without the prefix continues some other multi-line
-            // message (DETAIL, a long plain statement): not ours.
-            let Some((ctx, rest)) = self.match_prefix(text) else {
-                return Ok(());
-            };
-            let Some(payload) = audit_payload(rest) else {
-                return Ok(());
-            };
-            (ctx, payload.to_owned())
+            // message (DETAIL, a long plain statement): not ours, unless it
+            // is an audit record the prefix cannot read.
+            let payload = self
+                .match_prefix(text)
+                .and_then(|(ctx, rest)| audit_payload(rest).map(|p| (ctx, p.to_owned())));
+            match payload {
+                Some(p) => p,
+                None if looks_like_audit(text) => return Err(AUDIT_UNREAD.into()),
+                None => return Ok(()),
+            }
         };
         let f = split_csv(&payload)?;
         if f.len() < 7 {
@@ -281,6 +357,15 @@ impl PgauditParser {
     fn starts_record(&self, line: &str) -> bool {
         is_csvlog(line) || self.match_prefix(line).is_some()
     }
+}
+
+/// What `record` says of an audit line the prefix cannot read; `parse`
+/// then looks for one that can.
+const AUDIT_UNREAD: &str = "AUDIT line not matched by log_line_prefix";
+
+/// A line that carries a pgAudit record whatever prefix stands before it.
+fn looks_like_audit(line: &str) -> bool {
+    line.contains(":  AUDIT: SESSION,") || line.contains(":  AUDIT: OBJECT,")
 }
 
 /// `LOG:  AUDIT: …` (any severity) after the prefix.
@@ -398,20 +483,48 @@ impl RecordParser for PgauditParser {
             // any other line with an open quote is someone else's message.
             if (is_csvlog(&text) || text.contains("AUDIT: ")) && self.starts_record(&text) {
                 self.open = Some((offset, text.into_owned()));
+            } else if looks_like_audit(&text) {
+                match self.unreadable(&text) {
+                    Ok(_) => self.open = Some((offset, text.into_owned())),
+                    Err(why) => {
+                        self.stop = Some(why.clone());
+                        return Err(why);
+                    }
+                }
             }
             return Ok(());
         }
-        self.record(&text, offset, out)
+        match self.record(&text, offset, out) {
+            Err(e) if e == AUDIT_UNREAD => match self.unreadable(&text) {
+                Ok(_) => self.record(&text, offset, out),
+                Err(why) => {
+                    self.stop = Some(why.clone());
+                    Err(why)
+                }
+            },
+            other => other,
+        }
     }
 
     fn state(&self) -> String {
-        if self.open.is_none() {
+        if self.open.is_none() && self.detected.is_none() {
             return String::new();
         }
         serde_json::to_string(&Saved {
             open: self.open.clone(),
+            prefix: self.detected.clone(),
         })
         .unwrap_or_default()
+    }
+
+    fn fatal(&self) -> Option<String> {
+        self.stop.clone()
+    }
+
+    fn notice(&self) -> Option<String> {
+        self.detected
+            .as_ref()
+            .map(|p| format!("log_line_prefix detected: {p:?}"))
     }
 
     fn rejects(&mut self) -> Vec<Reject> {

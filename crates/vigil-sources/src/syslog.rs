@@ -20,6 +20,7 @@ pub const MAX_LINE: usize = 64 * 1024;
 const MAX_REPEAT: u32 = 100_000;
 
 pub struct SyslogParser {
+    attempts: auth::Attempts,
     zone: Option<Tz>,
     reference: DateTime<Utc>,
     year: Option<i32>,
@@ -32,6 +33,7 @@ impl SyslogParser {
     /// `state()` returned when this file was last read.
     pub fn new(zone: Option<Tz>, reference: DateTime<Utc>, state: &str) -> Self {
         let mut p = SyslogParser {
+            attempts: auth::Attempts::new(),
             zone,
             reference,
             year: None,
@@ -70,17 +72,28 @@ impl SyslogParser {
         }
     }
 
-    /// `Mmm dd hh:mm:ss` with the year inferred.
-    fn rfc3164(&mut self, h: &[u8]) -> Option<(DateTime<Utc>, TimeBasis)> {
-        if h.len() < 15 || h[3] != b' ' || h[6] != b' ' || h[9] != b':' || h[12] != b':' {
+    /// `Mmm dd hh:mm:ss` with the year inferred; the day may be padded with
+    /// a space (`Feb  7`), or not (`Feb 7`, as many daemons write it).
+    /// Returns the time and the length of the stamp.
+    fn rfc3164(&mut self, h: &[u8]) -> Option<(DateTime<Utc>, TimeBasis, usize)> {
+        if h.len() < 14 || h[3] != b' ' {
             return None;
         }
         let month = month_number(&h[..3])?;
-        let day = two_digits(if h[4] == b' ' { b'0' } else { h[4] }, h[5])?;
+        let (day, at) = match (h[4], h[5], h[6]) {
+            (b' ', d, b' ') if d.is_ascii_digit() => (u32::from(d - b'0'), 7),
+            (a, b, b' ') => (two_digits(a, b)?, 7),
+            (d, b' ', _) if d.is_ascii_digit() => (u32::from(d - b'0'), 6),
+            _ => return None,
+        };
+        let t = h.get(at..at + 8)?;
+        if t[2] != b':' || t[5] != b':' {
+            return None;
+        }
         let (hh, mm, ss) = (
-            two_digits(h[7], h[8])?,
-            two_digits(h[10], h[11])?,
-            two_digits(h[13], h[14])?,
+            two_digits(t[0], t[1])?,
+            two_digits(t[3], t[4])?,
+            two_digits(t[6], t[7])?,
         );
         let mut year = self.year.unwrap_or_else(|| self.reference.year());
         if self.last_month != 0 && month < self.last_month {
@@ -110,12 +123,17 @@ impl SyslogParser {
                 zone: self.zone_basis(),
                 year_inferred: true,
             },
+            at + 8,
         ))
     }
 
     /// An RFC 3339 stamp, with or without an offset.
     fn rfc3339(&self, tok: &str) -> Option<(DateTime<Utc>, TimeBasis)> {
         if let Ok(t) = DateTime::parse_from_rfc3339(tok) {
+            return Some((t.with_timezone(&Utc), TimeBasis::default()));
+        }
+        // macOS `log show --style syslog`: `-0700`, no colon.
+        if let Ok(t) = DateTime::parse_from_str(tok, "%Y-%m-%dT%H:%M:%S%.f%z") {
             return Some((t.with_timezone(&Utc), TimeBasis::default()));
         }
         let naive = NaiveDateTime::parse_from_str(tok, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
@@ -159,27 +177,69 @@ fn opt(s: Option<&str>) -> Option<SafeText> {
     s.filter(|s| !s.is_empty()).map(SafeText::new)
 }
 
-/// `host TAG[pid]: message` after the timestamp; the tag may hold spaces and
-/// parentheses (`sshd(pam_unix)`, `syslogd 1.4.1`, `-- root`).
-fn split_host_tag(rest: &str) -> (Option<&str>, Option<&str>, &str) {
+/// A `facility.level` word some relays put before the tag (`auth.info`).
+fn is_facility_level(tok: &str) -> bool {
+    const FACILITIES: &[&str] = &[
+        "auth", "authpriv", "user", "daemon", "kern", "mail", "syslog", "cron", "local0", "local1",
+        "local2", "local3", "local4", "local5", "local6", "local7", "security",
+    ];
+    const LEVELS: &[&str] = &[
+        "emerg", "alert", "crit", "err", "error", "warning", "warn", "notice", "info", "debug",
+    ];
+    tok.split_once('.')
+        .is_some_and(|(f, l)| FACILITIES.contains(&f) && LEVELS.contains(&l))
+}
+
+/// Whether a word is a tag, not a host: `sshd[42]:`, `sudo:`, `[sshd]:`,
+/// `[sshd]` (a host name never ends with a colon or is bracketed).
+fn looks_like_tag(tok: &str) -> bool {
+    tok.ends_with(':') || (tok.starts_with('[') && tok.ends_with(']'))
+}
+
+/// A header's host, program, pid and message, after the timestamp. The
+/// host may be missing (`Nov 23 21:50:19 sshd[8148]: …`), the tag may hold
+/// spaces and parentheses (`sshd(pam_unix)`, `syslogd 1.4.1`, `-- root`),
+/// be bracketed (`[sshd]`) or follow a `facility.level` word.
+fn split_host_tag(rest: &str) -> (Option<&str>, Option<&str>, Option<u32>, &str) {
     let rest = rest.trim_start_matches(' ');
-    let (host, after) = match rest.split_once(' ') {
-        Some((h, a)) => (h, a),
-        None => return (non_empty(rest), None, ""),
+    let first = rest.split(' ').next().unwrap_or(rest);
+    let (host, after) = if looks_like_tag(first) {
+        (None, rest)
+    } else {
+        match rest.split_once(' ') {
+            Some((h, a)) => (Some(h), a.trim_start_matches(' ')),
+            None => return (non_empty(rest), None, None, ""),
+        }
     };
+    let after = match after.split_once(' ') {
+        Some((f, a)) if is_facility_level(f) => a,
+        _ => after,
+    };
+    // `[sshd] User root from …`: a bracketed tag with no colon.
+    if let Some(r) = after.strip_prefix('[')
+        && let Some((tag, msg)) = r.split_once("] ")
+        && !tag.is_empty()
+        && !tag.contains(' ')
+    {
+        return (host.and_then(non_empty), Some(tag), None, msg);
+    }
     let (tag, msg) = match after.find(": ") {
         Some(i) => (&after[..i], &after[i + 2..]),
         None => match after.strip_suffix(':') {
             Some(t) => (t, ""),
-            None => return (non_empty(host), None, after),
+            None => return (host.and_then(non_empty), None, None, after),
         },
     };
     let tag = tag.trim();
-    let program = match tag.strip_suffix(']').and_then(|t| t.rsplit_once('[')) {
-        Some((p, pid)) if pid.bytes().all(|b| b.is_ascii_digit()) => p,
-        _ => tag,
+    let (program, pid) = match tag.strip_suffix(']').and_then(|t| t.rsplit_once('[')) {
+        Some((p, pid)) if pid.bytes().all(|b| b.is_ascii_digit()) => (p, pid.parse().ok()),
+        _ => (tag, None),
     };
-    (non_empty(host), non_empty(program), msg)
+    let program = program
+        .strip_prefix('[')
+        .and_then(|p| p.strip_suffix(']'))
+        .unwrap_or(program);
+    (host.and_then(non_empty), non_empty(program), pid, msg)
 }
 
 fn non_empty(s: &str) -> Option<&str> {
@@ -187,12 +247,12 @@ fn non_empty(s: &str) -> Option<&str> {
 }
 
 /// RFC 5424 after `<PRI>1 `: `TS HOST APP PROCID MSGID SD MSG`.
-fn rfc5424_fields(rest: &str) -> Option<(&str, &str, &str, &str)> {
+fn rfc5424_fields(rest: &str) -> Option<(&str, &str, &str, &str, &str)> {
     let mut it = rest.splitn(6, ' ');
     let ts = it.next()?;
     let host = it.next()?;
     let app = it.next()?;
-    let _procid = it.next()?;
+    let procid = it.next()?;
     let _msgid = it.next()?;
     let tail = it.next().unwrap_or("");
     // Skip structured data: `-` or one or more `[…]` blocks.
@@ -210,7 +270,7 @@ fn rfc5424_fields(rest: &str) -> Option<(&str, &str, &str, &str)> {
     };
     let host = if host == "-" { "" } else { host };
     let app = if app == "-" { "" } else { app };
-    Some((ts, host, app, msg))
+    Some((ts, host, app, procid, msg))
 }
 
 impl RecordParser for SyslogParser {
@@ -239,29 +299,50 @@ impl RecordParser for SyslogParser {
         {
             s = r;
         }
-        let (t, basis, host, program, msg) = if let Some(r) = s.strip_prefix("1 ")
+        let (t, basis, host, program, pid, msg) = if let Some(r) = s.strip_prefix("1 ")
             && r.as_bytes().first().is_some_and(u8::is_ascii_digit)
         {
-            let (ts, host, app, msg) = rfc5424_fields(r).ok_or("RFC 5424 header is incomplete")?;
+            let (ts, host, app, procid, msg) =
+                rfc5424_fields(r).ok_or("RFC 5424 header is incomplete")?;
             let (t, b) = self
                 .rfc3339(ts)
                 .ok_or_else(|| "RFC 5424 timestamp is not RFC 3339".to_owned())?;
-            (t, b, non_empty(host), non_empty(app), msg)
+            (
+                t,
+                b,
+                non_empty(host),
+                non_empty(app),
+                procid.parse().ok(),
+                msg,
+            )
         } else if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
-            let (tok, rest) = s.split_once(' ').unwrap_or((s, ""));
+            let (tok, mut rest) = s.split_once(' ').unwrap_or((s, ""));
+            // `2020-03-23 06:47:42.801612-0700` (a space, not a `T`)
+            let joined;
+            let mut tok = tok;
+            if tok.len() == 10
+                && let Some((time, r)) = rest.split_once(' ')
+                && time.as_bytes().get(2) == Some(&b':')
+            {
+                joined = format!("{tok}T{time}");
+                tok = &joined;
+                rest = r;
+            }
             let (t, b) = self
                 .rfc3339(tok)
                 .ok_or_else(|| "timestamp is neither RFC 3164 nor RFC 3339".to_owned())?;
-            let (h, p, m) = split_host_tag(rest);
-            (t, b, h, p, m)
+            let (h, p, pid, m) = split_host_tag(rest);
+            (t, b, h, p, pid, m)
         } else {
-            let (t, b) = self
+            let (t, b, len) = self
                 .rfc3164(s.as_bytes())
                 .ok_or_else(|| "no syslog timestamp at the start of the line".to_owned())?;
-            let (h, p, m) = split_host_tag(s.get(15..).unwrap_or(""));
-            (t, b, h, p, m)
+            let (h, p, pid, m) = split_host_tag(s.get(len..).unwrap_or(""));
+            (t, b, h, p, pid, m)
         };
-        let n = auth::normalize(program.unwrap_or(""), msg);
+        let known = self.attempts.known(host, pid).map(str::to_owned);
+        let mut n = auth::normalize(program.unwrap_or(""), msg, known.as_deref());
+        self.attempts.observe(host, pid, t.timestamp(), &mut n);
         let mut detail = n.detail.as_deref().map(SafeText::new);
         if cut {
             let d = format!(
@@ -279,7 +360,7 @@ impl RecordParser for SyslogParser {
             subject: opt(n.subject),
             action: SafeText::from_static(n.action),
             outcome: n.outcome,
-            client: opt(n.client),
+            client: opt(n.client_str()),
             detail,
             raw: line.to_vec(),
             offset,
@@ -406,6 +487,56 @@ mod tests {
         let repeated: Vec<_> = ev[3..].iter().map(|e| (e.offset, e.seq)).collect();
         assert_eq!(repeated.len(), 3);
         assert!(repeated.iter().all(|(o, _)| *o == repeated[0].0));
+    }
+
+    #[test]
+    fn headers_as_daemons_really_write_them() {
+        let mut p = SyslogParser::new(None, at("2026-11-26T00:00:00Z"), "");
+        let ev = parse_all(
+            &mut p,
+            "Feb 7 16:01:07 linux-m899 sshd[5106]: User root from 192.51.100.54 not allowed because a group is listed in DenyGroups\n\
+             2020-03-23 06:47:42.801612-0700  mac sshd[77]: error: PAM: Authentication failure for bob from 10.2.3.4\n\
+             Nov 23 21:50:19 sshd[8148]: Disconnecting: Too many authentication failures for root [preauth]\n\
+             Mar  3 00:17:22 [sshd]: User root from 211.188.220.49 not allowed because not listed in AllowUsers\n\
+             Jun 25 23:53:34 [sshd] User root from 1.2.3.4 not allowed because not listed in AllowUsers\n\
+             Jun 20 02:18:39 vps auth.info sshd[13482]: Invalid user admin from 192.168.2.2\n",
+        );
+        assert_eq!(ev.len(), 6);
+        assert_eq!(ev[0].occurred_at, at("2026-02-07T16:01:07Z"));
+        assert_eq!(ev[0].client.as_ref().unwrap().as_str(), "192.51.100.54");
+        assert_eq!(ev[1].occurred_at, at("2020-03-23T13:47:42.801612Z"));
+        assert_eq!(ev[1].host.as_ref().unwrap().as_str(), "mac");
+        assert_eq!(ev[1].outcome, vigil_domain::Outcome::Failure);
+        assert!(ev[2].host.is_none());
+        assert_eq!(ev[2].program.as_ref().unwrap().as_str(), "sshd");
+        assert_eq!(ev[2].actor.as_ref().unwrap().as_str(), "root");
+        for e in &ev[3..5] {
+            assert_eq!(e.program.as_ref().unwrap().as_str(), "sshd");
+            assert_eq!(e.outcome, vigil_domain::Outcome::Failure);
+        }
+        assert_eq!(ev[5].host.as_ref().unwrap().as_str(), "vps");
+        assert_eq!(ev[5].client.as_ref().unwrap().as_str(), "192.168.2.2");
+    }
+
+    #[test]
+    fn one_attempt_counts_once_across_lines() {
+        let mut p = SyslogParser::new(None, at("2026-11-26T00:00:00Z"), "");
+        let ev = parse_all(
+            &mut p,
+            "Nov 20 10:00:00 h sshd[9]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.9  user=root\n\
+             Nov 20 10:00:02 h sshd[9]: Failed password for root from 203.0.113.9 port 4 ssh2\n\
+             Nov 20 10:00:02 h sshd[10]: Connection from 198.51.100.1 port 5 on 10.0.0.1 port 22\n\
+             Nov 20 10:00:03 h sshd[10]: Disconnecting: Too many authentication failures [preauth]\n",
+        );
+        let counted: Vec<bool> = ev
+            .iter()
+            .map(|e| {
+                e.outcome == vigil_domain::Outcome::Failure
+                    && !vigil_domain::action::not_an_attempt(e.detail.as_ref().map(|d| d.as_str()))
+            })
+            .collect();
+        assert_eq!(counted, [true, false, false, true]);
+        assert_eq!(ev[3].client.as_ref().unwrap().as_str(), "198.51.100.1");
     }
 
     #[test]

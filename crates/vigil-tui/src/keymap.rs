@@ -186,6 +186,12 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
         &["7"],
         "screen 7: dashboard",
     ),
+    (
+        Command::Screen(8),
+        "screen_8",
+        &["8"],
+        "screen 8: hosts (each host's day)",
+    ),
     (Command::Help, "help", &["?"], "this help"),
     (Command::Quit, "quit", &["q", "Esc"], "quit"),
 ];

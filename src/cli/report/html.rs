@@ -296,6 +296,18 @@ section{{page-break-inside:avoid}}.fail{{color:#a00;font-weight:bold}}@media pri
                 .collect(),
         );
     }
+    if !r.hosts.is_empty() {
+        table(
+            &mut o,
+            "hosts",
+            "Host activity by day (failed logins count attempts; unclassified is what no parser understood)",
+            &["host", "day", "what", "detail"],
+            vigil_review::hosts::rows(&r.hosts)
+                .into_iter()
+                .map(Vec::from)
+                .collect(),
+        );
+    }
     let m = &r.measures;
     let _ = write!(
         o,

@@ -178,6 +178,18 @@ pub fn markdown(r: &Report) -> String {
             );
         }
     }
+    if !r.hosts.is_empty() {
+        let _ = writeln!(o, "\n## Host activity by day\n");
+        let _ = writeln!(
+            o,
+            "Failed logins count attempts, not lines; \"unclassified\" is what no parser understood.\n"
+        );
+        let _ = writeln!(o, "| host | day | what | detail |");
+        let _ = writeln!(o, "|---|---|---|---|");
+        for [h, d, w, x] in vigil_review::hosts::rows(&r.hosts) {
+            let _ = writeln!(o, "| {} | {d} | {} | {} |", cell(&h), cell(&w), cell(&x));
+        }
+    }
     let _ = writeln!(o, "\n## Review policy in force\n");
     match &r.policy {
         Some(p) => {

@@ -1,0 +1,311 @@
+//! One attempt, one failure: follows each connection (host and pid) so the
+//! lines that describe the same password attempt count once, lines that
+//! carry no address get the connection's, and a connection that ends after
+//! failures nobody counted (an address-less refusal, refused keys) counts
+//! once at its end.
+//!
+//! The state is a bounded map: connections end, pids are reused, and a
+//! scanner opens hundreds of thousands of them, so what has not been heard
+//! of for `IDLE` is forgotten and the map never holds more than `CAP`.
+//! It lives only as long as the parser (a restart may count one attempt
+//! twice, never lose one).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use super::{AuthEvent, Role, action};
+use vigil_domain::Outcome;
+
+/// Most connections followed at once.
+const CAP: usize = 8192;
+/// Seconds after which a silent connection is forgotten.
+const IDLE: i64 = 3600;
+
+#[derive(Debug, Default, Clone)]
+struct Conn {
+    addr: Option<String>,
+    /// An attempt has begun (`Invalid user`, PAM's failure) and its
+    /// `Failed …` line has not come yet: the action of the line that began
+    /// it.
+    open: Option<&'static str>,
+    /// Attempts counted on this connection.
+    counted: u32,
+    /// Failure lines seen that were not attempts of their own.
+    uncounted: bool,
+    last: i64,
+}
+
+/// The connections of one source, keyed by host and pid.
+#[derive(Debug, Default)]
+pub struct Attempts {
+    conns: HashMap<u64, Conn>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl Attempts {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn key(&self, host: Option<&str>, pid: u32) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        host.hash(&mut h);
+        pid.hash(&mut h);
+        h.finish()
+    }
+
+    /// The address this connection's earlier lines gave, to settle a line
+    /// that holds more than one well-formed address.
+    pub fn known(&self, host: Option<&str>, pid: Option<u32>) -> Option<&str> {
+        let pid = pid?;
+        self.conns.get(&self.key(host, pid))?.addr.as_deref()
+    }
+
+    /// Puts one line in its connection's story: fills in the address,
+    /// marks a line that restates a counted attempt (`SAME_ATTEMPT`) or a
+    /// refused key (`KEY_OFFER`), and turns the end of a connection whose
+    /// failures were never counted into the one failure that counts.
+    /// `now`: the line's time in seconds.
+    pub fn observe(
+        &mut self,
+        host: Option<&str>,
+        pid: Option<u32>,
+        now: i64,
+        e: &mut AuthEvent<'_>,
+    ) {
+        if e.role == Role::Plain {
+            return;
+        }
+        let Some(pid) = pid else {
+            // No connection to follow: lines that never stand alone say so.
+            match e.role {
+                Role::Aux | Role::Summary => mark(e, action::SAME_ATTEMPT),
+                Role::KeyOffer => mark(e, action::KEY_OFFER),
+                _ => {}
+            }
+            return;
+        };
+        if self.conns.len() >= CAP {
+            self.conns.retain(|_, c| now - c.last < IDLE / 6);
+            if self.conns.len() >= CAP {
+                self.conns.clear();
+            }
+        }
+        let key = self.key(host, pid);
+        let c = self.conns.entry(key).or_default();
+        if now - c.last > IDLE || e.role == Role::Connect {
+            *c = Conn::default();
+        }
+        c.last = now;
+        match (&e.client, &c.addr) {
+            (None, Some(a)) => e.client = Some(Cow::Owned(a.clone())),
+            (Some(a), None) if !e.ambiguous => c.addr = Some(a.to_string()),
+            _ => {}
+        }
+        match e.role {
+            Role::Plain | Role::Connect => {}
+            Role::Try => {
+                if c.open.take().is_some() {
+                    mark(e, action::SAME_ATTEMPT);
+                } else {
+                    c.counted += 1;
+                }
+            }
+            Role::Prelude => {
+                // A second PAM failure with no `Failed …` between is a
+                // second attempt (services other than sshd write nothing
+                // else); PAM's line after `Invalid user` is the same one.
+                if c.open.is_some() && !(c.open == Some(action::AUTH) && e.action == action::AUTH) {
+                    mark(e, action::SAME_ATTEMPT);
+                } else {
+                    c.counted += 1;
+                }
+                c.open = Some(e.action);
+            }
+            Role::Aux => {
+                c.uncounted |= c.counted == 0;
+                mark(e, action::SAME_ATTEMPT);
+            }
+            Role::KeyOffer => {
+                c.uncounted = true;
+                mark(e, action::KEY_OFFER);
+            }
+            Role::Summary => {
+                c.open = None;
+                if c.counted > 0 {
+                    mark(e, action::SAME_ATTEMPT);
+                } else {
+                    c.counted = 1;
+                }
+            }
+            Role::Close => {
+                if c.uncounted && c.counted == 0 {
+                    e.outcome = Outcome::Failure;
+                    let d = e.detail.take().unwrap_or_default();
+                    e.detail = Some(format!("closed after failed authentication; {d}"));
+                }
+                self.conns.remove(&key);
+            }
+            Role::Success => {
+                c.open = None;
+                c.uncounted = false;
+            }
+        }
+    }
+}
+
+fn mark(e: &mut AuthEvent<'_>, m: &str) {
+    let d = e.detail.take().unwrap_or_default();
+    e.detail = Some(if d.is_empty() {
+        m.to_owned()
+    } else {
+        format!("{d} {m}")
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::normalize;
+    use super::*;
+
+    /// (pid, message) lines through the tracker: each line's (counted as an
+    /// attempt, client).
+    fn run(lines: &[(u32, &str)]) -> Vec<(bool, Option<String>)> {
+        let mut a = Attempts::new();
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, (pid, m))| {
+                let known = a.known(Some("h"), Some(*pid)).map(str::to_owned);
+                let mut e = normalize("sshd", m, known.as_deref());
+                a.observe(Some("h"), Some(*pid), i as i64, &mut e);
+                let counts = e.outcome == Outcome::Failure
+                    && matches!(e.action, "login" | "auth" | "invalid-user" | "disconnect")
+                    && !action::not_an_attempt(e.detail.as_deref());
+                (counts, e.client.map(|c| c.into_owned()))
+            })
+            .collect()
+    }
+
+    fn attempts(r: &[(bool, Option<String>)]) -> usize {
+        r.iter().filter(|(c, _)| *c).count()
+    }
+
+    #[test]
+    fn one_typo_is_one_attempt() {
+        let r = run(&[
+            (7, "Invalid user admin from 10.0.0.5 port 4000"),
+            (7, "input_userauth_request: invalid user admin [preauth]"),
+            (7, "pam_unix(sshd:auth): check pass; user unknown"),
+            (
+                7,
+                "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.5",
+            ),
+            (
+                7,
+                "Failed password for invalid user admin from 10.0.0.5 port 4000 ssh2",
+            ),
+            (7, "pam_unix(sshd:auth): check pass; user unknown"),
+            (
+                7,
+                "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.5",
+            ),
+            (
+                7,
+                "Failed password for invalid user admin from 10.0.0.5 port 4000 ssh2",
+            ),
+            (
+                7,
+                "Connection closed by invalid user admin 10.0.0.5 port 4000 [preauth]",
+            ),
+        ]);
+        assert_eq!(attempts(&r), 2, "{r:?}");
+        assert!(
+            r.iter().all(|(_, c)| c.as_deref() == Some("10.0.0.5")),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn interleaved_connections_are_kept_apart() {
+        let r = run(&[
+            (
+                1,
+                "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=1.1.1.1  user=root",
+            ),
+            (
+                2,
+                "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=2.2.2.2  user=root",
+            ),
+            (1, "Failed password for root from 1.1.1.1 port 1 ssh2"),
+            (2, "Failed password for root from 2.2.2.2 port 2 ssh2"),
+            (1, "Failed password for root from 1.1.1.1 port 1 ssh2"),
+            (
+                2,
+                "PAM 1 more authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=2.2.2.2  user=root",
+            ),
+        ]);
+        assert_eq!(attempts(&r), 3, "{r:?}");
+        assert_eq!(r[3].1.as_deref(), Some("2.2.2.2"));
+    }
+
+    #[test]
+    fn a_connection_without_an_address_gets_it_at_the_end() {
+        let r = run(&[
+            (3, "User root not allowed because account is locked"),
+            (3, "input_userauth_request: invalid user root [preauth]"),
+            (
+                3,
+                "Received disconnect from 198.51.100.34: 11: Bye Bye [preauth]",
+            ),
+        ]);
+        assert_eq!(attempts(&r), 1);
+        assert!(r[2].0);
+        assert_eq!(r[2].1.as_deref(), Some("198.51.100.34"));
+        // refused keys only, then too many: one attempt
+        let r = run(&[
+            (
+                4,
+                "Failed publickey for git from 192.0.2.111 port 57910 ssh2: ECDSA 1e:fe",
+            ),
+            (
+                4,
+                "Failed publickey for git from 192.0.2.111 port 57910 ssh2: RSA 14:ba",
+            ),
+            (
+                4,
+                "Disconnecting: Too many authentication failures for git [preauth]",
+            ),
+            (4, "Connection closed by 192.0.2.111 [preauth]"),
+        ]);
+        assert_eq!(attempts(&r), 1, "{r:?}");
+        assert!(r[2].0);
+        assert_eq!(r[2].1.as_deref(), Some("192.0.2.111"));
+        // keys refused, then one accepted: no failure at all
+        let r = run(&[
+            (
+                5,
+                "Failed publickey for git from 192.0.2.1 port 57904 ssh2: ECDSA 0e:ff",
+            ),
+            (
+                5,
+                "Accepted publickey for git from 192.0.2.1 port 57904 ssh2: DSA 36:48",
+            ),
+            (5, "Connection closed by 192.0.2.1"),
+        ]);
+        assert_eq!(attempts(&r), 0, "{r:?}");
+        // the address a connection announced settles an injected tail
+        let r = run(&[
+            (
+                6,
+                "Connection from 127.0.0.1 port 58946 on 10.0.0.1 port 22",
+            ),
+            (
+                6,
+                "Failed password for invalid user test from 127.0.0.1 port 58946 ssh2: from 10.10.1.2 port 55555 ssh2",
+            ),
+        ]);
+        assert_eq!(r[1].1.as_deref(), Some("127.0.0.1"));
+    }
+}
