@@ -625,3 +625,20 @@ fn plain_http_is_accepted_only_for_this_host() {
     let o = vigil(home.path(), &["--config", cfg.to_str().unwrap(), "sources"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn ingest_help_names_every_kind_it_reads() {
+    let home = tempfile::tempdir().unwrap();
+    let out = vigil(home.path(), &["ingest", "--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout).replace(['\n', ' '], "");
+    for k in vigil_sources::SourceKind::ALL {
+        if !k.is_tracker() && *k != vigil_sources::SourceKind::Fhir {
+            assert!(
+                help.contains(k.as_str()),
+                "{k} missing from `vigil ingest --help`"
+            );
+        }
+    }
+    assert!(help.contains("--log-line-prefix"));
+}

@@ -14,5 +14,6 @@ mod escalation;
 mod fhir_server;
 mod http;
 mod parsers_fuzz;
+mod pgaudit_prefix;
 mod tickets;
 mod tickets_variants;

@@ -875,8 +875,138 @@ fn volume_spike_against_the_actors_own_baseline(b: Backend) {
     );
 }
 
+/// A host's day as sshd, sudo, the kernel and the account tools write it,
+/// through the real parser and the rules.
+fn attempts_refusals_and_tampering_from_a_real_log(b: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut s) = store_on(b, dir.path()) else {
+        return;
+    };
+    let mut log = String::new();
+    let mut line = |t: &str, tag: &str, msg: &str| {
+        log.push_str(&format!("Nov 25 {t} bastion {tag}: {msg}\n"));
+    };
+    // alice mistypes twice, then gets in: four lines an attempt, two attempts
+    for (i, t) in ["09:00:01", "09:00:05"].iter().enumerate() {
+        let pid = format!("sshd[{}]", 500 + i);
+        line(
+            t,
+            &pid,
+            "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.7  user=alice",
+        );
+        line(
+            t,
+            &pid,
+            "Failed password for alice from 10.0.0.7 port 40000 ssh2",
+        );
+    }
+    line(
+        "09:00:09",
+        "sshd[502]",
+        "Accepted password for alice from 10.0.0.7 port 40001 ssh2",
+    );
+    // a scanner: twelve attempts on invalid names, four lines each, then root
+    for i in 0..12 {
+        let pid = format!("sshd[{}]", 600 + i);
+        let t = format!("10:00:{:02}", i * 2);
+        let user = ["admin", "oracle", "test"][i % 3];
+        line(
+            &t,
+            &pid,
+            &format!("Invalid user {user} from 203.0.113.50 port {}", 50000 + i),
+        );
+        line(&t, &pid, "pam_unix(sshd:auth): check pass; user unknown");
+        line(
+            &t,
+            &pid,
+            "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.50",
+        );
+        line(
+            &t,
+            &pid,
+            &format!(
+                "Failed password for invalid user {user} from 203.0.113.50 port {} ssh2",
+                50000 + i
+            ),
+        );
+    }
+    line(
+        "10:00:40",
+        "sshd[700]",
+        "Accepted password for root from 203.0.113.50 port 51000 ssh2",
+    );
+    line(
+        "11:00:00",
+        "sudo",
+        "mallory : user NOT in sudoers ; TTY=pts/3 ; PWD=/home/mallory ; USER=root ; COMMAND=/bin/cat /etc/shadow",
+    );
+    line(
+        "11:05:00",
+        "gpasswd[800]",
+        "user svc added by alice to group sudo",
+    );
+    line("11:10:00", "auditd[801]", "The audit daemon is exiting.");
+    line(
+        "11:11:00",
+        "kernel",
+        "[ 512.1] device eth0 entered promiscuous mode",
+    );
+    let path = dir.path().join("auth.log");
+    std::fs::write(&path, log).unwrap();
+    let src = source(&mut *s, "bastion");
+    let mut e = engine_for(&*s);
+    vigil_app::ingest::read_file(&mut *s, &src, &path, true, Some(&mut e)).unwrap();
+    e.finish(&mut *s).unwrap();
+    let reasons: Vec<String> = s
+        .items(&vigil_domain::query::Query::default(), 0)
+        .unwrap()
+        .iter()
+        .flat_map(|i| {
+            i.rules
+                .iter()
+                .map(|r| format!("{}: {}", r.rule, r.reason.as_str()))
+        })
+        .collect();
+    let has = |needle: &str| reasons.iter().any(|r| r.contains(needle));
+    // two typos and a login raise nothing about alice
+    assert!(
+        !reasons.iter().any(|r| r.contains("alice logged in")),
+        "{reasons:#?}"
+    );
+    assert!(
+        has("success-after-failures: root logged in from 203.0.113.50"),
+        "{reasons:#?}"
+    );
+    assert!(
+        has("after 12 failed attempts from this address (accounts tried: admin, oracle and test)"),
+        "{reasons:#?}"
+    );
+    assert!(
+        has("failed login attempts from 203.0.113.50 within 10 minutes"),
+        "{reasons:#?}"
+    );
+    assert!(
+        has("refused-privilege: sudo refused: mallory tried to act as root on bastion"),
+        "{reasons:#?}"
+    );
+    assert!(
+        has("privileged-group: svc was added to group sudo on bastion"),
+        "{reasons:#?}"
+    );
+    assert!(has("by alice"), "{reasons:#?}");
+    assert!(
+        has("audit-tampering: the audit daemon stopped on bastion"),
+        "{reasons:#?}"
+    );
+    assert!(
+        has("a network interface entered promiscuous mode on bastion"),
+        "{reasons:#?}"
+    );
+}
+
 on_both_stores!(
     a_day_in_two_halves_gives_the_same_items_as_whole_and_rerun_adds_nothing,
+    attempts_refusals_and_tampering_from_a_real_log,
     suppressions_apply_until_they_expire,
     the_openssh_guessing_bursts_are_flagged_with_their_accounts_and_addresses,
     volume_spike_against_the_actors_own_baseline,
