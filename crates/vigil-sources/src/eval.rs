@@ -108,10 +108,14 @@ fn fail2ban(j: &str) -> Option<Expect> {
 
 /// A journal-style line (`host sshd[1]: …`, no time) gets a header.
 fn with_header(line: &str) -> String {
+    const MONTHS: &[&str] = &[
+        "Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ",
+        "Dec ",
+    ];
     let b = line.as_bytes();
     let dated = b.first().is_some_and(u8::is_ascii_digit)
         || b.first() == Some(&b'<')
-        || (b.len() > 4 && b[3] == b' ' && b[..3].iter().all(u8::is_ascii_alphabetic));
+        || MONTHS.iter().any(|m| line.starts_with(m));
     if dated {
         line.to_owned()
     } else {

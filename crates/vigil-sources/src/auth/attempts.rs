@@ -33,6 +33,8 @@ struct Conn {
     counted: u32,
     /// Failure lines seen that were not attempts of their own.
     uncounted: bool,
+    /// An attempt was counted on a line with no address.
+    unaddressed: bool,
     last: i64,
 }
 
@@ -75,6 +77,18 @@ impl Attempts {
         e: &mut AuthEvent<'_>,
     ) {
         if e.role == Role::Plain {
+            // A probe's `fatal: Read from socket failed` names no address:
+            // the connection it ends does, if it is being followed.
+            if e.client.is_none()
+                && e.outcome == Outcome::Failure
+                && let Some(pid) = pid
+                && let Some(a) = self
+                    .conns
+                    .get(&self.key(host, pid))
+                    .and_then(|c| c.addr.clone())
+            {
+                e.client = Some(Cow::Owned(a));
+            }
             return;
         }
         let Some(pid) = pid else {
@@ -103,6 +117,7 @@ impl Attempts {
             (Some(a), None) if !e.ambiguous => c.addr = Some(a.to_string()),
             _ => {}
         }
+        let before = c.counted;
         match e.role {
             Role::Plain | Role::Connect => {}
             Role::Try => {
@@ -144,6 +159,13 @@ impl Attempts {
                     e.outcome = Outcome::Failure;
                     let d = e.detail.take().unwrap_or_default();
                     e.detail = Some(format!("closed after failed authentication; {d}"));
+                } else if c.counted > 0 && c.unaddressed && e.client.is_some() {
+                    // The failures were counted before the address was
+                    // known: this line ties them to it, and counts nothing.
+                    e.outcome = Outcome::Failure;
+                    let d = e.detail.take().unwrap_or_default();
+                    e.detail = Some(format!("closed after failed authentication; {d}"));
+                    mark(e, action::SAME_ATTEMPT);
                 }
                 self.conns.remove(&key);
             }
@@ -151,6 +173,12 @@ impl Attempts {
                 c.open = None;
                 c.uncounted = false;
             }
+        }
+        if let Some(c) = self.conns.get_mut(&key)
+            && c.counted > before
+            && e.client.is_none()
+        {
+            c.unaddressed = true;
         }
     }
 }
@@ -295,6 +323,28 @@ mod tests {
             (5, "Connection closed by 192.0.2.1"),
         ]);
         assert_eq!(attempts(&r), 0, "{r:?}");
+        // counted before the address was known: the close ties it to one
+        let r = run(&[
+            (
+                8,
+                "Disconnecting: Too many authentication failures for root [preauth]",
+            ),
+            (8, "Connection closed by 61.0.0.1 [preauth]"),
+        ]);
+        assert_eq!(attempts(&r), 1, "{r:?}");
+        assert_eq!(r[1].1.as_deref(), Some("61.0.0.1"));
+        // a probe's last words get the address of the trace that opened it
+        let r = run(&[
+            (
+                9,
+                "SSH: Server;Ltype: Version;Remote: 127.0.0.1-1780;Protocol: 2.0;Client: libssh2_1.4.3",
+            ),
+            (
+                9,
+                "fatal: Read from socket failed: Connection reset by peer [preauth]",
+            ),
+        ]);
+        assert_eq!(r[1].1.as_deref(), Some("127.0.0.1"));
         // the address a connection announced settles an injected tail
         let r = run(&[
             (

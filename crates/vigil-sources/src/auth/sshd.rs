@@ -74,6 +74,22 @@ pub(super) fn message<'a>(msg: &'a str, known: Option<&str>) -> AuthEvent<'a> {
             .client(a)
             .detail("refused by tcpwrappers");
     }
+    if let Some(rest) = m.strip_prefix("SSH: Server;Ltype: ") {
+        // The BSDs' and Solaris's connection trace:
+        // `SSH: Server;Ltype: Version;Remote: 127.0.0.1-1780;…`
+        let remote = rest
+            .split(';')
+            .find_map(|f| f.strip_prefix("Remote: "))
+            .and_then(|r| r.rsplit_once('-').map(|(a, _)| a));
+        let e =
+            AuthEvent::new(action::CONNECT, Outcome::Unknown).client(remote.and_then(addr::clean));
+        // The first trace line opens the connection; the others repeat it.
+        return if rest.starts_with("Version;") {
+            e.role(Role::Connect)
+        } else {
+            e
+        };
+    }
     if let Some(rest) = m.strip_prefix("Connection from ") {
         let tok = rest.split(' ').next().unwrap_or(rest);
         return AuthEvent::new(action::CONNECT, Outcome::Unknown)
