@@ -36,8 +36,12 @@ pub struct Case {
     pub expect: Expect,
 }
 
-/// The labelled lines of a file.
+/// The labelled lines of a file: vigil's labels, fail2ban's, or SSHGuard's
+/// parser tests (a line, its verdict `100 ADDR 4 10` or `*`, then `M`).
 pub fn read(text: &str) -> Vec<Case> {
+    if text.contains("\nM\n") {
+        return sshguard(text);
+    }
     let mut out = Vec::new();
     let mut family = String::new();
     let mut pending: Option<Expect> = None;
@@ -66,6 +70,45 @@ pub fn read(text: &str) -> Vec<Case> {
         }
     }
     out
+}
+
+fn sshguard(text: &str) -> Vec<Case> {
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    lines
+        .chunks(3)
+        .filter(|c| c.len() == 3 && c[2].1 == "M")
+        .map(|c| {
+            let (number, line) = c[0];
+            let verdict: Vec<&str> = c[1].1.split(' ').collect();
+            let expect = match verdict.as_slice() {
+                [service, addr, ..] if service.starts_with('1') => Expect {
+                    outcome: Some(Outcome::Failure),
+                    client: Some(Some((*addr).to_owned())),
+                    ..Expect::default()
+                },
+                _ => Expect {
+                    outcome: Some(Outcome::Unknown),
+                    ..Expect::default()
+                },
+            };
+            // A bare message is sshd's, on a connection of its own.
+            let line = if line.contains(": ") && with_header(line) == line {
+                line.to_owned()
+            } else {
+                format!("Jan  1 00:00:00 h sshd[{}]: {line}", 90000 + number)
+            };
+            Case {
+                family: family_of(&line).to_owned(),
+                number: number + 1,
+                line,
+                expect,
+            }
+        })
+        .collect()
 }
 
 fn ours(e: &str) -> Expect {
