@@ -22,6 +22,20 @@ use vigil_store::Store;
 
 /// Kinds whose events are a host's own log.
 pub const HOST_KINDS: &[&str] = &["syslog", "journald-json", "auditd"];
+/// Actions the summary has no line for.
+const SKIPPED: &[&str] = &[
+    a::SESSION_OPEN,
+    a::SESSION_CLOSE,
+    a::CONNECT,
+    a::PROBE,
+    a::LOGOUT,
+    "loginuid",
+    "exec",
+    "access",
+    "credential",
+    "account-check",
+    "syscall",
+];
 /// Most rows kept per list of a host's day; the rest are counted.
 const ROWS: usize = 50;
 /// Accounts named per address.
@@ -248,10 +262,18 @@ pub fn summarize(
     for kind in HOST_KINDS {
         // A day either side: the filter's dates are UTC days, the
         // summary's the zone's; the times are held exactly below.
+        // What the summary never shows is left in the store: sessions,
+        // connections and probes, audited commands and file reads are most
+        // of a host's events.
         let q = Query::parse(&format!(
-            "kind:{kind} after:{} before:{}",
+            "kind:{kind} after:{} before:{} {}",
             first - chrono::Duration::days(1),
-            last + chrono::Duration::days(2)
+            last + chrono::Duration::days(2),
+            SKIPPED
+                .iter()
+                .map(|a| format!("-action:{a}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         ))
         .map_err(|e| color_eyre::eyre::eyre!("{e}"))?;
         store.for_each_event(&q, 0, &mut |e| {

@@ -186,12 +186,7 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
         &["7"],
         "screen 7: dashboard",
     ),
-    (
-        Command::Screen(8),
-        "screen_8",
-        &["8"],
-        "screen 8: hosts (each host's day)",
-    ),
+    (Command::Screen(8), "screen_8", &["8"], "screen 8: hosts"),
     (Command::Help, "help", &["?"], "this help"),
     (Command::Quit, "quit", &["q", "Esc"], "quit"),
 ];
