@@ -177,6 +177,21 @@ fn opt(s: Option<&str>) -> Option<SafeText> {
     s.filter(|s| !s.is_empty()).map(SafeText::new)
 }
 
+/// Where the first `: ` in `s` is (the tag's end): found by its colon, with
+/// no searcher to set up for every line.
+fn colon_space(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b':', &b[at..]) {
+        let i = at + i;
+        if b.get(i + 1) == Some(&b' ') {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
+}
+
 /// A `facility.level` word some relays put before the tag (`auth.info`).
 fn is_facility_level(tok: &str) -> bool {
     const FACILITIES: &[&str] = &[
@@ -223,7 +238,7 @@ fn split_host_tag(rest: &str) -> (Option<&str>, Option<&str>, Option<u32>, &str)
     {
         return (host.and_then(non_empty), Some(tag), None, msg);
     }
-    let (tag, msg) = match after.find(": ") {
+    let (tag, msg) = match colon_space(after) {
         Some(i) => (&after[..i], &after[i + 2..]),
         None => match after.strip_suffix(':') {
             Some(t) => (t, ""),
@@ -340,9 +355,9 @@ impl RecordParser for SyslogParser {
             let (h, p, pid, m) = split_host_tag(s.get(len..).unwrap_or(""));
             (t, b, h, p, pid, m)
         };
-        let known = self.attempts.known(host, pid).map(str::to_owned);
-        let mut n = auth::normalize(program.unwrap_or(""), msg, known.as_deref());
-        self.attempts.observe(host, pid, t.timestamp(), &mut n);
+        let key = self.attempts.key(host, pid);
+        let mut n = auth::normalize(program.unwrap_or(""), msg, self.attempts.known(key));
+        self.attempts.observe(key, t.timestamp(), &mut n);
         let mut detail = n.detail.as_deref().map(SafeText::new);
         if cut {
             let d = format!(

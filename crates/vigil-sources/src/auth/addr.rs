@@ -8,6 +8,20 @@
 //! PAM's fixed order, the parenthesized address tcpwrappers appends.
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
+
+use memchr::memmem;
+
+// Every sshd line is searched for ` from `, often twice: a prebuilt
+// searcher costs far less than `str::find`'s, set up anew each time.
+static FROM: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(" from "));
+static FROM_REV: LazyLock<memmem::FinderRev<'static>> =
+    LazyLock::new(|| memmem::FinderRev::new(" from "));
+
+/// Where the first ` from ` in `s` at or after `at` starts.
+fn find_from(s: &str, at: usize) -> Option<usize> {
+    FROM.find(&s.as_bytes()[at..]).map(|i| i + at)
+}
 
 /// The address in a token, as written, minus what does not name a host: an
 /// IPv6 zone (`%eth0`), the IPv4-mapped prefix (`::ffff:1.2.3.4`) and
@@ -79,52 +93,55 @@ struct Candidate<'a> {
 fn candidates(s: &str) -> Vec<Candidate<'_>> {
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(i) = s[from..].find(" from ").map(|i| i + from) {
+    while let Some(i) = find_from(s, from) {
         from = i + 1;
-        let tail = &s[i + 6..];
-        let end = tail.find(' ').unwrap_or(tail.len());
-        let tok = &tail[..end];
-        // `from 1.2.3.4:` before the extra of an old sshd, or dropbear's
-        // `from 1.2.3.4:22`.
-        let tok_clean = tok.strip_suffix(':').unwrap_or(tok);
-        let Some(addr) = clean(tok_clean).or_else(|| host_port(tok_clean)) else {
-            continue;
-        };
-        let mut rest = &tail[end..];
-        if tok_clean.len() < tok.len() {
-            rest = &tail[end - 1..];
-        }
-        if let Some(r) = rest.strip_prefix(" port ") {
-            let d = r.bytes().take_while(u8::is_ascii_digit).count();
-            if d == 0 {
-                continue;
-            }
-            rest = &r[d..];
-        }
-        // `on 10.0.0.1 port 22` (the local end, sshd's `Connection from`).
-        if let Some(r) = rest.strip_prefix(" on ")
-            && let Some((local, r)) = r.split_once(' ')
-            && clean(local).is_some()
-            && let Some(r) = r.strip_prefix("port ")
-        {
-            let d = r.bytes().take_while(u8::is_ascii_digit).count();
-            rest = &r[d..];
-        }
-        let mut ssh1 = false;
-        if let Some(r) = rest.strip_prefix(" ssh")
-            && r.as_bytes().first().is_none_or(u8::is_ascii_digit)
-        {
-            ssh1 = r.starts_with('1');
-            rest = r.trim_start_matches(|c: char| c.is_ascii_digit());
-        }
-        out.push(Candidate {
-            at: i,
-            addr,
-            rest,
-            ssh1,
-        });
+        out.extend(candidate_at(s, i));
     }
     out
+}
+
+/// The ` from ADDR…` at byte `i` of `s`, if an address follows it.
+fn candidate_at(s: &str, i: usize) -> Option<Candidate<'_>> {
+    let tail = &s[i + 6..];
+    let end = tail.find(' ').unwrap_or(tail.len());
+    let tok = &tail[..end];
+    // `from 1.2.3.4:` before the extra of an old sshd, or dropbear's
+    // `from 1.2.3.4:22`.
+    let tok_clean = tok.strip_suffix(':').unwrap_or(tok);
+    let addr = clean(tok_clean).or_else(|| host_port(tok_clean))?;
+    let mut rest = &tail[end..];
+    if tok_clean.len() < tok.len() {
+        rest = &tail[end - 1..];
+    }
+    if let Some(r) = rest.strip_prefix(" port ") {
+        let d = r.bytes().take_while(u8::is_ascii_digit).count();
+        if d == 0 {
+            return None;
+        }
+        rest = &r[d..];
+    }
+    // `on 10.0.0.1 port 22` (the local end, sshd's `Connection from`).
+    if let Some(r) = rest.strip_prefix(" on ")
+        && let Some((local, r)) = r.split_once(' ')
+        && clean(local).is_some()
+        && let Some(r) = r.strip_prefix("port ")
+    {
+        let d = r.bytes().take_while(u8::is_ascii_digit).count();
+        rest = &r[d..];
+    }
+    let mut ssh1 = false;
+    if let Some(r) = rest.strip_prefix(" ssh")
+        && r.as_bytes().first().is_none_or(u8::is_ascii_digit)
+    {
+        ssh1 = r.starts_with('1');
+        rest = r.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    Some(Candidate {
+        at: i,
+        addr,
+        rest,
+        ssh1,
+    })
 }
 
 /// Whether what follows an address is what sshd may write there: nothing,
@@ -177,6 +194,13 @@ pub fn sshd_from<'a>(
     known: Option<&str>,
     has_extra: bool,
 ) -> Option<(&'a str, &'a str, &'a str, bool)> {
+    // Almost every line has one ` from `: nothing to choose between.
+    if let Some(i) = find_from(s, 0)
+        && FROM_REV.rfind(s.as_bytes()) == Some(i)
+    {
+        let c = candidate_at(s, i)?;
+        return ends_well(c.rest).then_some((&s[..i], c.addr, c.rest, false));
+    }
     let all = candidates(s);
     let good: Vec<_> = all.iter().filter(|c| ends_well(c.rest)).collect();
     let chosen = if good.len() > 1

@@ -4,27 +4,53 @@
 //! failures nobody counted (an address-less refusal, refused keys) counts
 //! once at its end.
 //!
-//! The state is a bounded map: connections end, pids are reused, and a
-//! scanner opens hundreds of thousands of them, so what has not been heard
-//! of for `IDLE` is forgotten and the map never holds more than `CAP`.
-//! It lives only as long as the parser (a restart may count one attempt
-//! twice, never lose one).
+//! The state is a fixed table of `SLOTS` connections, placed by the hash of
+//! host and pid: connections end, pids are reused, and a scanner opens
+//! hundreds of thousands of them, so a connection whose slot a newer one
+//! takes, or not heard of for `IDLE`, is forgotten. Memory is fixed (about
+//! half a megabyte) and a line costs one lookup, with no allocation. The
+//! table lives only as long as the parser (a restart, or a forgotten
+//! connection, may count one attempt twice, never lose one).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 use super::{AuthEvent, Role, action};
 use vigil_domain::Outcome;
 
-/// Most connections followed at once.
-const CAP: usize = 8192;
+/// Connections followed at once (a power of two).
+const SLOTS: usize = 8192;
 /// Seconds after which a silent connection is forgotten.
 const IDLE: i64 = 3600;
 
+/// An address kept inline (an IPv6 address with its zone fits); a longer
+/// host name is not kept.
+#[derive(Debug, Clone, Copy)]
+struct Addr {
+    len: u8,
+    buf: [u8; 46],
+}
+
+impl Addr {
+    fn new(s: &str) -> Option<Addr> {
+        (s.len() <= 46).then(|| {
+            let mut buf = [0; 46];
+            buf[..s.len()].copy_from_slice(s.as_bytes());
+            Addr {
+                len: s.len() as u8,
+                buf,
+            }
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 struct Conn {
-    addr: Option<String>,
+    addr: Option<Addr>,
     /// An attempt has begun (`Invalid user`, PAM's failure) and its
     /// `Failed …` line has not come yet: the action of the line that began
     /// it.
@@ -38,30 +64,64 @@ struct Conn {
     last: i64,
 }
 
-/// The connections of one source, keyed by host and pid.
+/// The connections of one source, by host and pid.
 #[derive(Debug, Default)]
 pub struct Attempts {
-    conns: HashMap<u64, Conn>,
-    hasher: std::collections::hash_map::RandomState,
+    /// `SLOTS` entries once the first connection is seen.
+    slots: Vec<Option<(u64, Conn)>>,
+    // Seeded: host names come from the logs.
+    hasher: foldhash::fast::RandomState,
 }
+
+/// A connection's key: its host and pid, hashed once per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key(u64);
 
 impl Attempts {
     pub fn new() -> Self {
         Self::default()
     }
 
-    fn key(&self, host: Option<&str>, pid: u32) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        host.hash(&mut h);
-        pid.hash(&mut h);
-        h.finish()
+    /// The connection a line with this host and pid belongs to; none
+    /// without a pid.
+    pub fn key(&self, host: Option<&str>, pid: Option<u32>) -> Option<Key> {
+        pid.map(|p| Key(self.hasher.hash_one((host, p))))
     }
 
     /// The address this connection's earlier lines gave, to settle a line
     /// that holds more than one well-formed address.
-    pub fn known(&self, host: Option<&str>, pid: Option<u32>) -> Option<&str> {
-        let pid = pid?;
-        self.conns.get(&self.key(host, pid))?.addr.as_deref()
+    pub fn known(&self, key: Option<Key>) -> Option<&str> {
+        self.get(key?.0)?.addr.as_ref().map(Addr::as_str)
+    }
+
+    fn get(&self, key: u64) -> Option<&Conn> {
+        match self.slots.get(key as usize & (SLOTS - 1))? {
+            Some((k, c)) if *k == key => Some(c),
+            _ => None,
+        }
+    }
+
+    /// This connection's entry, taking its slot from whichever held it.
+    fn entry(&mut self, key: u64) -> &mut Conn {
+        if self.slots.is_empty() {
+            self.slots.resize(SLOTS, None);
+        }
+        let slot = &mut self.slots[key as usize & (SLOTS - 1)];
+        if !matches!(slot, Some((k, _)) if *k == key) {
+            *slot = Some((key, Conn::default()));
+        }
+        match slot {
+            Some((_, c)) => c,
+            None => unreachable!("just filled"),
+        }
+    }
+
+    fn remove(&mut self, key: u64) {
+        if let Some(slot) = self.slots.get_mut(key as usize & (SLOTS - 1))
+            && matches!(slot, Some((k, _)) if *k == key)
+        {
+            *slot = None;
+        }
     }
 
     /// Puts one line in its connection's story: fills in the address,
@@ -69,29 +129,19 @@ impl Attempts {
     /// refused key (`KEY_OFFER`), and turns the end of a connection whose
     /// failures were never counted into the one failure that counts.
     /// `now`: the line's time in seconds.
-    pub fn observe(
-        &mut self,
-        host: Option<&str>,
-        pid: Option<u32>,
-        now: i64,
-        e: &mut AuthEvent<'_>,
-    ) {
+    pub fn observe(&mut self, key: Option<Key>, now: i64, e: &mut AuthEvent<'_>) {
         if e.role == Role::Plain {
             // A probe's `fatal: Read from socket failed` names no address:
             // the connection it ends does, if it is being followed.
             if e.client.is_none()
                 && e.outcome == Outcome::Failure
-                && let Some(pid) = pid
-                && let Some(a) = self
-                    .conns
-                    .get(&self.key(host, pid))
-                    .and_then(|c| c.addr.clone())
+                && let Some(a) = self.known(key)
             {
-                e.client = Some(Cow::Owned(a));
+                e.client = Some(Cow::Owned(a.to_owned()));
             }
             return;
         }
-        let Some(pid) = pid else {
+        let Some(Key(key)) = key else {
             // No connection to follow: lines that never stand alone say so.
             match e.role {
                 Role::Aux | Role::Summary => mark(e, action::SAME_ATTEMPT),
@@ -100,21 +150,24 @@ impl Attempts {
             }
             return;
         };
-        if self.conns.len() >= CAP {
-            self.conns.retain(|_, c| now - c.last < IDLE / 6);
-            if self.conns.len() >= CAP {
-                self.conns.clear();
-            }
+        // Only what may begin or continue an attempt opens a connection's
+        // story: an `Accepted` or a close with none before it has nothing to
+        // say (and a busy host writes mostly those).
+        let opens = matches!(
+            e.role,
+            Role::Connect | Role::Try | Role::Prelude | Role::Aux | Role::KeyOffer | Role::Summary
+        );
+        if !opens && self.get(key).is_none() {
+            return;
         }
-        let key = self.key(host, pid);
-        let c = self.conns.entry(key).or_default();
+        let c = self.entry(key);
         if now - c.last > IDLE || e.role == Role::Connect {
             *c = Conn::default();
         }
         c.last = now;
         match (&e.client, &c.addr) {
-            (None, Some(a)) => e.client = Some(Cow::Owned(a.clone())),
-            (Some(a), None) if !e.ambiguous => c.addr = Some(a.to_string()),
+            (None, Some(a)) => e.client = Some(Cow::Owned(a.as_str().to_owned())),
+            (Some(a), None) if !e.ambiguous => c.addr = Addr::new(a),
             _ => {}
         }
         let before = c.counted;
@@ -167,14 +220,15 @@ impl Attempts {
                     e.detail = Some(format!("closed after failed authentication; {d}"));
                     mark(e, action::SAME_ATTEMPT);
                 }
-                self.conns.remove(&key);
+                self.remove(key);
             }
             Role::Success => {
                 c.open = None;
                 c.uncounted = false;
             }
         }
-        if let Some(c) = self.conns.get_mut(&key)
+        if let Some(Some((k, c))) = self.slots.get_mut(key as usize & (SLOTS - 1))
+            && *k == key
             && c.counted > before
             && e.client.is_none()
         {
@@ -205,9 +259,9 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, (pid, m))| {
-                let known = a.known(Some("h"), Some(*pid)).map(str::to_owned);
-                let mut e = normalize("sshd", m, known.as_deref());
-                a.observe(Some("h"), Some(*pid), i as i64, &mut e);
+                let key = a.key(Some("h"), Some(*pid));
+                let mut e = normalize("sshd", m, a.known(key));
+                a.observe(key, i as i64, &mut e);
                 let counts = e.outcome == Outcome::Failure
                     && matches!(e.action, "login" | "auth" | "invalid-user" | "disconnect")
                     && !action::not_an_attempt(e.detail.as_deref());

@@ -130,6 +130,13 @@ fn non_empty(s: &str) -> Option<&str> {
 /// The program a syslog tag names: `sshd(pam_unix)` -> `sshd`, `-- root` ->
 /// `root`, `[sshd]` -> `sshd`, `/usr/sbin/sshd` -> `sshd`.
 pub fn base_program(tag: &str) -> &str {
+    // The common case, a plain name: nothing to take off.
+    if tag
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return tag;
+    }
     let t = tag.trim();
     let t = t
         .strip_prefix('[')

@@ -87,7 +87,9 @@ pub(super) fn message<'a>(
             AuthEvent::fail(action::AUTH, Role::Aux).detail(format!("{service}: user unknown")),
         );
     }
-    if let Some(i) = msg.find(" more authentication failure") {
+    if msg.starts_with(|c: char| c.is_ascii_digit())
+        && let Some(i) = msg.find(" more authentication failure")
+    {
         let (actor, _) = users(&msg[i..]);
         let mut e = AuthEvent::fail(action::AUTH, Role::Summary)
             .client(addr::pam_rhost(&msg[i..], known))
