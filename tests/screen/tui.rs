@@ -243,6 +243,27 @@ fn help_claim_undo_and_quit() {
     assert!(s.quit);
 }
 
+#[test]
+fn esc_goes_back_a_step_and_never_quits() {
+    let mut s = loaded(3);
+    // another screen: back to the queue
+    keys(&mut s, "5");
+    assert_ne!(s.screens.screen, vigil_app::screens::Screen::Queue);
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.screens.screen, vigil_app::screens::Screen::Queue);
+    assert!(!s.quit);
+    // marks: cleared, and said so
+    keys(&mut s, " ");
+    assert_eq!(s.queue.marked.len(), 1);
+    update(&mut s, code(KeyCode::Esc));
+    assert!(s.queue.marked.is_empty());
+    assert!(s.message.as_ref().unwrap().0.contains("unmarked 1"));
+    // nothing left to leave: it says how to quit, and does not
+    update(&mut s, code(KeyCode::Esc));
+    assert!(!s.quit);
+    assert_eq!(s.message.as_ref().unwrap().0, "q quits");
+}
+
 fn draw(s: &State, w: u16, h: u16) -> ratatui::buffer::Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| render(s, &Theme::default(), f)).unwrap();

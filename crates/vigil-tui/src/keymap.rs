@@ -47,6 +47,9 @@ pub enum Command {
     PrevNew,
     Wider,
     Narrower,
+    /// Esc: leaves the detail pane, another screen or the marks, one step
+    /// at a time; it never quits.
+    Back,
     Quit,
 }
 
@@ -188,7 +191,8 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
     ),
     (Command::Screen(8), "screen_8", &["8"], "screen 8: hosts"),
     (Command::Help, "help", &["?"], "this help"),
-    (Command::Quit, "quit", &["q", "Esc"], "quit"),
+    (Command::Back, "back", &["Esc"], "back (never quits)"),
+    (Command::Quit, "quit", &["q"], "quit"),
 ];
 
 impl Command {

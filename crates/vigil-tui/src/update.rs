@@ -462,6 +462,7 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
         Command::NextScreen => return go(s, screen_at(here + 1)),
         Command::PrevScreen => return go(s, screen_at(here + Screen::ALL.len() - 1)),
         Command::Screen(n) => return go(s, screen_at(usize::from(n.max(1)) - 1)),
+        Command::Back if s.screens.screen != Screen::Queue => return go(s, Screen::Queue),
         Command::Quit | Command::Help => {}
         _ if s.screens.screen != Screen::Queue => return Vec::new(),
         _ => {}
@@ -478,7 +479,7 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
             Command::PageDown | Command::HalfDown => by(s, i32::from(page.max(2) / 2)),
             Command::PageUp | Command::HalfUp => by(s, -i32::from(page.max(2) / 2)),
             Command::Top => s.pane.detail_scroll = 0,
-            Command::FocusDetail | Command::ToggleDetail => {
+            Command::FocusDetail | Command::ToggleDetail | Command::Back => {
                 s.pane.detail_focus = false;
                 if cmd == Command::ToggleDetail {
                     s.pane.show_detail = false;
@@ -665,6 +666,17 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        Command::Back => {
+            if s.queue.marked.is_empty() {
+                s.message = Some(("q quits".into(), false));
+            } else {
+                let n = s.queue.marked.len();
+                s.queue.marked.clear();
+                s.queue.mark_anchor = None;
+                s.message = Some((format!("unmarked {n} item(s)"), false));
+            }
+            Vec::new()
+        }
         Command::Quit => {
             s.quit = true;
             Vec::new()
