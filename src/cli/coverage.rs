@@ -13,11 +13,11 @@ use vigil_review::coverage;
 
 #[derive(Debug, Args)]
 pub struct CoverageArgs {
-    /// First day [default: a week before --to]
-    #[arg(long)]
+    /// First day (2026-11-01, today, yesterday, -7d) [default: a week before --to]
+    #[arg(long, allow_hyphen_values = true)]
     pub from: Option<String>,
-    /// Last day [default: today]
-    #[arg(long)]
+    /// Last day (2026-11-30, today, yesterday, -1d) [default: today]
+    #[arg(long, allow_hyphen_values = true)]
     pub to: Option<String>,
     #[command(flatten)]
     pub format: FormatArg,

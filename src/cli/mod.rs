@@ -138,14 +138,66 @@ pub struct FormatArg {
     pub format: Format,
 }
 
-/// A `YYYY-MM-DD` option's value, or a usage error naming the option.
+/// A day option's value: `YYYY-MM-DD`, `today`, `yesterday`, or days
+/// or weeks back (`-7d`, `-2w`), counted from today in UTC (the days every
+/// default of the CLI uses); or a usage error naming the option.
 pub fn parse_day(what: &str, s: &str) -> Result<chrono::NaiveDate, UsageError> {
-    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+    relative_day(s, chrono::Utc::now().date_naive()).ok_or_else(|| {
         UsageError(format!(
-            "{what} {:?} is not a date: write it as 2026-11-26",
+            "{what} {:?} is not a date: write it as 2026-11-26, today, yesterday or -7d",
             vigil_domain::SafeText::new(s).as_str()
         ))
     })
+}
+
+/// `s` as a day, relative words counted from `today`.
+fn relative_day(s: &str, today: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+    let s = s.trim();
+    match s {
+        "today" => return Some(today),
+        "yesterday" => return Some(today - chrono::Duration::days(1)),
+        _ => {}
+    }
+    if let Some(n) = s.strip_prefix('-')
+        && let Some(unit) = n.chars().last()
+        && let Ok(k) = n[..n.len() - 1].parse::<i64>()
+        && (0..=36_500).contains(&k)
+    {
+        let days = match unit {
+            'd' => k,
+            'w' => k * 7,
+            _ => return None,
+        };
+        return Some(today - chrono::Duration::days(days));
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_day;
+
+    #[test]
+    fn days_in_words() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let d = |s| relative_day(s, today).map(|d| d.to_string());
+        assert_eq!(d("today").as_deref(), Some("2026-12-02"));
+        assert_eq!(d("yesterday").as_deref(), Some("2026-12-01"));
+        assert_eq!(d("-7d").as_deref(), Some("2026-11-25"));
+        assert_eq!(d("-2w").as_deref(), Some("2026-11-18"));
+        assert_eq!(d(" 2026-03-01 ").as_deref(), Some("2026-03-01"));
+        for bad in [
+            "-7",
+            "-d",
+            "7d",
+            "-7y",
+            "tomorrow",
+            "2026-13-01",
+            "-99999999d",
+        ] {
+            assert_eq!(d(bad), None, "{bad}");
+        }
+    }
 }
 
 /// A usage error found after clap (a bad filter, say): exit status 2.

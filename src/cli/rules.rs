@@ -21,8 +21,8 @@ pub enum RulesCommand {
     /// Evaluate stored events again (after a config change); items are
     /// matched by rule, actor and day, so nothing is doubled
     Rerun {
-        /// Only events from this date on (YYYY-MM-DD) [default: all]
-        #[arg(long)]
+        /// Only events from this date on (YYYY-MM-DD, today, yesterday, -7d) [default: all]
+        #[arg(long, allow_hyphen_values = true)]
         since: Option<String>,
         #[command(flatten)]
         format: FormatArg,

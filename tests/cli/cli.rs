@@ -642,3 +642,39 @@ fn ingest_help_names_every_kind_it_reads() {
     }
     assert!(help.contains("--log-line-prefix"));
 }
+
+#[test]
+fn days_may_be_given_in_words_and_relative() {
+    let home = tempfile::tempdir().unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let out = vigil(
+        home.path(),
+        &[
+            "coverage",
+            "--from",
+            "-2d",
+            "--to",
+            "yesterday",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vigil(home.path(), &["report", "--from", "-7d", "--to", "today"]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    // (either side of a midnight the test may straddle)
+    let after = chrono::Utc::now().date_naive();
+    assert!(
+        [today, after]
+            .iter()
+            .any(|t| md.contains(&format!("{} to {t}", *t - chrono::Duration::days(7)))),
+        "{md}"
+    );
+    let out = vigil(home.path(), &["coverage", "--from", "tomorrow"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("today, yesterday or -7d"));
+}

@@ -25,11 +25,11 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// First day of the period
-    #[arg(long)]
+    /// First day of the period (2026-11-01, today, yesterday, -30d)
+    #[arg(long, allow_hyphen_values = true)]
     pub from: String,
-    /// Last day of the period
-    #[arg(long)]
+    /// Last day of the period (2026-11-30, today, yesterday)
+    #[arg(long, allow_hyphen_values = true)]
     pub to: String,
     #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
     pub format: ReportFormat,
