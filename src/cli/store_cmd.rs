@@ -15,8 +15,8 @@ pub enum StoreCommand {
     /// Delete raw events older than a date, as the [store] event_retention
     /// allows (never documentation, never events an item or incident lists)
     Prune {
-        /// Events before the start of this day go
-        #[arg(long)]
+        /// Events before the start of this day go (2026-06-01, -180d)
+        #[arg(long, allow_hyphen_values = true)]
         before: String,
     },
     /// Place a legal hold (nothing is pruned while it is in force), or lift it
