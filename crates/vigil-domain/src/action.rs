@@ -77,6 +77,14 @@ pub fn not_an_attempt(detail: Option<&str>) -> bool {
     detail.is_some_and(|d| d.ends_with(SAME_ATTEMPT) || d.ends_with(KEY_OFFER))
 }
 
+/// Whether an event is one failed attempt to authenticate: what the burst
+/// rules, the host summary and the families benchmark count.
+pub fn is_failed_attempt(action: &str, outcome: crate::Outcome, detail: Option<&str>) -> bool {
+    outcome == crate::Outcome::Failure
+        && matches!(action, LOGIN | AUTH | INVALID_USER | DISCONNECT)
+        && !not_an_attempt(detail)
+}
+
 /// Groups that give their members administrative power on common
 /// distributions; membership changes into them are worth a look.
 pub const PRIVILEGED_GROUPS: &[&str] = &[

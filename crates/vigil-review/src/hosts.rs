@@ -122,12 +122,11 @@ struct Acc {
 }
 
 fn attempt(e: &Event) -> bool {
-    e.outcome == Outcome::Failure
-        && matches!(
-            e.action.as_str(),
-            a::LOGIN | a::AUTH | a::INVALID_USER | a::DISCONNECT
-        )
-        && !a::not_an_attempt(e.detail.as_ref().map(|d| d.as_str()))
+    a::is_failed_attempt(
+        e.action.as_str(),
+        e.outcome,
+        e.detail.as_ref().map(|d| d.as_str()),
+    )
 }
 
 impl Acc {

@@ -7,19 +7,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::RuleEvent;
-use vigil_domain::Outcome;
 
 /// Whether an event is a failed attempt to authenticate: one per attempt,
 /// not per line (the parsers mark the lines that restate an attempt
 /// already counted, and refused key offers).
 pub fn is_auth_failure(e: &RuleEvent<'_>) -> bool {
-    use vigil_domain::action as a;
-    e.outcome == Outcome::Failure
-        && matches!(
-            e.action,
-            a::LOGIN | a::AUTH | a::INVALID_USER | a::DISCONNECT
-        )
-        && !a::not_an_attempt(e.detail)
+    vigil_domain::action::is_failed_attempt(e.action, e.outcome, e.detail)
 }
 
 /// sshd said the account does not exist.

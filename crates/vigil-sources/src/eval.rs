@@ -297,8 +297,11 @@ pub fn mismatches(c: &Case, got: &Got) -> Vec<String> {
         m.push(format!("action {} (want {want})", e.action.as_str()));
     }
     if let Some(want) = x.attempt {
-        let counts = e.outcome == Outcome::Failure
-            && !action::not_an_attempt(e.detail.as_ref().map(|d| d.as_str()));
+        let counts = action::is_failed_attempt(
+            e.action.as_str(),
+            e.outcome,
+            e.detail.as_ref().map(|d| d.as_str()),
+        );
         if counts != want {
             m.push(format!("counts as an attempt: {counts} (want {want})"));
         }

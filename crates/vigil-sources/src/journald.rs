@@ -146,12 +146,12 @@ impl Journald {
         let host = text(m.get("_HOSTNAME"));
         let pid = text(m.get("_PID")).and_then(|p| p.parse::<u32>().ok());
         let mut detail: Option<String> = None;
-        let key = self.attempts.key(host.as_deref(), pid);
         let n = match trusted_prog {
             Some(p) if uid.as_deref() == Some("0") => {
-                let mut n = auth::normalize(p, &message, self.attempts.known(key));
-                self.attempts.observe(key, occurred_at.timestamp(), &mut n);
-                Some(n)
+                Some(
+                    self.attempts
+                        .read(host.as_deref(), pid, occurred_at.timestamp(), p, &message),
+                )
             }
             _ => {
                 if let Some(claimed) = ident.as_deref().filter(|i| AUTH_COMMS.contains(i)) {

@@ -250,10 +250,8 @@ fn split_host_tag(rest: &str) -> (Option<&str>, Option<&str>, Option<u32>, &str)
         Some((p, pid)) if pid.bytes().all(|b| b.is_ascii_digit()) => (p, pid.parse().ok()),
         _ => (tag, None),
     };
-    let program = program
-        .strip_prefix('[')
-        .and_then(|p| p.strip_suffix(']'))
-        .unwrap_or(program);
+    // (a `[sshd]` tag keeps its brackets here: `auth::base_program` takes
+    // them off, as it does `(pam_unix)`)
     (host.and_then(non_empty), non_empty(program), pid, msg)
 }
 
@@ -355,9 +353,9 @@ impl RecordParser for SyslogParser {
             let (h, p, pid, m) = split_host_tag(s.get(len..).unwrap_or(""));
             (t, b, h, p, pid, m)
         };
-        let key = self.attempts.key(host, pid);
-        let mut n = auth::normalize(program.unwrap_or(""), msg, self.attempts.known(key));
-        self.attempts.observe(key, t.timestamp(), &mut n);
+        let n = self
+            .attempts
+            .read(host, pid, t.timestamp(), program.unwrap_or(""), msg);
         let mut detail = n.detail.as_deref().map(SafeText::new);
         if cut {
             let d = format!(

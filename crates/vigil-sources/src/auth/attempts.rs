@@ -75,7 +75,7 @@ pub struct Attempts {
 
 /// A connection's key: its host and pid, hashed once per line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Key(u64);
+struct Key(u64);
 
 impl Attempts {
     pub fn new() -> Self {
@@ -84,13 +84,13 @@ impl Attempts {
 
     /// The connection a line with this host and pid belongs to; none
     /// without a pid.
-    pub fn key(&self, host: Option<&str>, pid: Option<u32>) -> Option<Key> {
+    fn key(&self, host: Option<&str>, pid: Option<u32>) -> Option<Key> {
         pid.map(|p| Key(self.hasher.hash_one((host, p))))
     }
 
     /// The address this connection's earlier lines gave, to settle a line
     /// that holds more than one well-formed address.
-    pub fn known(&self, key: Option<Key>) -> Option<&str> {
+    fn known(&self, key: Option<Key>) -> Option<&str> {
         self.get(key?.0)?.addr.as_ref().map(Addr::as_str)
     }
 
@@ -129,7 +129,7 @@ impl Attempts {
     /// refused key (`KEY_OFFER`), and turns the end of a connection whose
     /// failures were never counted into the one failure that counts.
     /// `now`: the line's time in seconds.
-    pub fn observe(&mut self, key: Option<Key>, now: i64, e: &mut AuthEvent<'_>) {
+    fn observe(&mut self, key: Option<Key>, now: i64, e: &mut AuthEvent<'_>) {
         if e.role == Role::Plain {
             // A probe's `fatal: Read from socket failed` names no address:
             // the connection it ends does, if it is being followed.
@@ -170,9 +170,24 @@ impl Attempts {
             (Some(a), None) if !e.ambiguous => c.addr = Addr::new(a),
             _ => {}
         }
+        if e.role == Role::Close {
+            let failed_silently = c.uncounted && c.counted == 0;
+            // Failures counted before the address was known: this line
+            // ties them to it, and counts nothing itself.
+            let ties = c.counted > 0 && c.unaddressed && e.client.is_some();
+            if failed_silently || ties {
+                e.outcome = Outcome::Failure;
+                let d = e.detail.take().unwrap_or_default();
+                e.detail = Some(format!("closed after failed authentication; {d}"));
+            }
+            if ties {
+                mark(e, action::SAME_ATTEMPT);
+            }
+            self.remove(key);
+            return;
+        }
         let before = c.counted;
         match e.role {
-            Role::Plain | Role::Connect => {}
             Role::Try => {
                 if c.open.take().is_some() {
                     mark(e, action::SAME_ATTEMPT);
@@ -207,33 +222,30 @@ impl Attempts {
                     c.counted = 1;
                 }
             }
-            Role::Close => {
-                if c.uncounted && c.counted == 0 {
-                    e.outcome = Outcome::Failure;
-                    let d = e.detail.take().unwrap_or_default();
-                    e.detail = Some(format!("closed after failed authentication; {d}"));
-                } else if c.counted > 0 && c.unaddressed && e.client.is_some() {
-                    // The failures were counted before the address was
-                    // known: this line ties them to it, and counts nothing.
-                    e.outcome = Outcome::Failure;
-                    let d = e.detail.take().unwrap_or_default();
-                    e.detail = Some(format!("closed after failed authentication; {d}"));
-                    mark(e, action::SAME_ATTEMPT);
-                }
-                self.remove(key);
-            }
             Role::Success => {
                 c.open = None;
                 c.uncounted = false;
             }
+            Role::Plain | Role::Connect | Role::Close => {}
         }
-        if let Some(Some((k, c))) = self.slots.get_mut(key as usize & (SLOTS - 1))
-            && *k == key
-            && c.counted > before
-            && e.client.is_none()
-        {
-            c.unaddressed = true;
-        }
+        c.unaddressed |= c.counted > before && e.client.is_none();
+    }
+
+    /// Reads one message of a connection (`host`, `pid`) at `now` (seconds):
+    /// what `normalize` makes of it, settled and marked by the connection's
+    /// story so far. The one door the syslog and journal kinds use.
+    pub fn read<'a>(
+        &mut self,
+        host: Option<&str>,
+        pid: Option<u32>,
+        now: i64,
+        program: &'a str,
+        msg: &'a str,
+    ) -> AuthEvent<'a> {
+        let key = self.key(host, pid);
+        let mut e = super::normalize(program, msg, self.known(key));
+        self.observe(key, now, &mut e);
+        e
     }
 }
 
@@ -248,7 +260,6 @@ fn mark(e: &mut AuthEvent<'_>, m: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::normalize;
     use super::*;
 
     /// (pid, message) lines through the tracker: each line's (counted as an
@@ -259,12 +270,8 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, (pid, m))| {
-                let key = a.key(Some("h"), Some(*pid));
-                let mut e = normalize("sshd", m, a.known(key));
-                a.observe(key, i as i64, &mut e);
-                let counts = e.outcome == Outcome::Failure
-                    && matches!(e.action, "login" | "auth" | "invalid-user" | "disconnect")
-                    && !action::not_an_attempt(e.detail.as_deref());
+                let e = a.read(Some("h"), Some(*pid), i as i64, "sshd", m);
+                let counts = action::is_failed_attempt(e.action, e.outcome, e.detail.as_deref());
                 (counts, e.client.map(|c| c.into_owned()))
             })
             .collect()

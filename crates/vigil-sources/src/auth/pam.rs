@@ -49,11 +49,10 @@ fn names<'a>(s: &'a str, known: Option<&str>) -> (Option<&'a str>, Option<&'a st
     (ruser, user)
 }
 
-/// The account a PAM failure is about, and who asked when that differs
-/// (su and sudo: `ruser` ran it to become `user`).
-pub(super) fn users(s: &str) -> (Option<&str>, Option<&str>) {
+/// The account a PAM failure summary is about: `user`, else `ruser`.
+pub(super) fn account(s: &str) -> Option<&str> {
     let (ruser, user) = names(s, None);
-    (user.or(ruser), ruser)
+    user.or(ruser)
 }
 
 pub(super) fn message<'a>(
@@ -65,7 +64,7 @@ pub(super) fn message<'a>(
     let escalation = matches!(service, "su" | "su-l" | "sudo" | "sudo-i" | "runuser");
     if let Some(rest) = msg.strip_prefix("authentication failure;") {
         let (ruser, user) = names(rest, known);
-        let client = pam_rhost_at(rest, known).and_then(|(_, t)| addr::clean(t));
+        let client = addr::pam_rhost(rest, known);
         let mut e = AuthEvent::fail(action::AUTH, Role::Prelude).detail(service);
         if escalation {
             let logname = rest
@@ -90,7 +89,7 @@ pub(super) fn message<'a>(
     if msg.starts_with(|c: char| c.is_ascii_digit())
         && let Some(i) = msg.find(" more authentication failure")
     {
-        let (actor, _) = users(&msg[i..]);
+        let actor = account(&msg[i..]);
         let mut e = AuthEvent::fail(action::AUTH, Role::Summary)
             .client(addr::pam_rhost(&msg[i..], known))
             .detail(format!("{service}: {msg}"));
@@ -123,20 +122,15 @@ pub(super) fn message<'a>(
                 .detail(format!("{service}: password changed")),
         );
     }
-    if let Some(rest) = msg.strip_prefix("Consecutive login failures for user ") {
-        let user = rest.split(' ').next().unwrap_or(rest);
-        return Some(
-            AuthEvent::new(action::ACCOUNT_LOCK, Outcome::Success)
-                .actor(user)
-                .subject(user)
-                .detail(format!("{service}: {msg}")),
-        );
-    }
-    if let Some(rest) = msg.strip_prefix("user ")
-        && rest.contains(" tally ")
-        && rest.contains(", deny ")
-    {
-        // pam_tally2: `user root (0) tally 4, deny 3`
+    // pam_faillock's `Consecutive login failures for user root account
+    // temporarily locked`, pam_tally2's `user root (0) tally 4, deny 3`
+    let locked = msg
+        .strip_prefix("Consecutive login failures for user ")
+        .or_else(|| {
+            msg.strip_prefix("user ")
+                .filter(|r| r.contains(" tally ") && r.contains(", deny "))
+        });
+    if let Some(rest) = locked {
         let user = rest.split(' ').next().unwrap_or(rest);
         return Some(
             AuthEvent::new(action::ACCOUNT_LOCK, Outcome::Success)

@@ -232,7 +232,7 @@ pub(super) fn message<'a>(msg: &'a str, known: Option<&str>) -> AuthEvent<'a> {
     if let Some(rest) = m.strip_prefix("PAM ")
         && rest.contains("more authentication failure")
     {
-        let (actor, _) = super::pam::users(rest);
+        let actor = super::pam::account(rest);
         let mut e = AuthEvent::fail(action::AUTH, Role::Summary)
             .client(addr::pam_rhost(rest, known))
             .detail(m);

@@ -149,24 +149,21 @@ pub(super) fn account<'a>(prog: &'a str, msg: &'a str) -> AuthEvent<'a> {
             Outcome::Success
         };
     let ev = |action: &'static str| AuthEvent::new(action, outcome).detail(detail.clone());
-    // gpasswd: `user bob added by alice to group sudo`
-    if let Some(rest) = m.strip_prefix("user ")
-        && let Some((user, rest)) = rest.split_once(" added by ")
-        && let Some((by, group)) = rest.split_once(" to group ")
-    {
-        return ev(action::GROUP_MEMBER_ADD)
-            .actor(by)
-            .subject(user)
-            .detail(format!("group {group}"));
-    }
-    if let Some(rest) = m.strip_prefix("user ")
-        && let Some((user, rest)) = rest.split_once(" removed by ")
-        && let Some((by, group)) = rest.split_once(" from group ")
-    {
-        return ev(action::GROUP_MEMBER_REMOVE)
-            .actor(by)
-            .subject(user)
-            .detail(format!("group {group}"));
+    // gpasswd: `user bob added by alice to group sudo`, `user bob removed
+    // by alice from group sudo`
+    for (by_word, group_word, act) in [
+        (" added by ", " to group ", action::GROUP_MEMBER_ADD),
+        (" removed by ", " from group ", action::GROUP_MEMBER_REMOVE),
+    ] {
+        if let Some(rest) = m.strip_prefix("user ")
+            && let Some((user, rest)) = rest.split_once(by_word)
+            && let Some((by, group)) = rest.split_once(group_word)
+        {
+            return AuthEvent::new(act, outcome)
+                .actor(by)
+                .subject(user)
+                .detail(format!("group {group}"));
+        }
     }
     if let Some(rest) = m.strip_prefix("members of group ")
         && let Some((group, rest)) = rest.split_once(" set by ")
