@@ -345,7 +345,7 @@ pub fn listing(
         Screen::Dashboard => {
             // the report's measures over the last 30 days
             let to = now.date_naive();
-            let r = vigil_review::report::build(store, config, to - chrono::Duration::days(29), to, now)?;
+            let r = vigil_review::report::measures(store, config, to - chrono::Duration::days(29), to, now)?;
             let opt = |v: Option<f64>, unit: &str| v.map(|x| format!("{x}{unit}")).unwrap_or_else(|| "-".into());
             let m = &r.measures;
             let mut rows = vec![

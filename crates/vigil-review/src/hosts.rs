@@ -138,21 +138,13 @@ impl Acc {
                 .as_ref()
                 .map(|c| c.as_str().to_owned())
                 .unwrap_or_else(|| "(no address)".into());
-            if self.failed.len() >= ROWS * 20 && !self.failed.contains_key(&addr) {
-                // bounded: one more address only counts toward "more"
-                self.failed
-                    .entry("(other addresses)".into())
-                    .or_insert_with(|| Failed {
-                        address: "(other addresses)".into(),
-                        ..Failed::default()
-                    })
-                    .attempts += 1;
-                return;
-            }
-            let f = self.failed.entry(addr.clone()).or_insert_with(|| Failed {
-                address: addr,
-                ..Failed::default()
-            });
+            // bounded: past that many addresses, one more only counts
+            let addr = if self.failed.len() >= ROWS * 20 && !self.failed.contains_key(&addr) {
+                "(other addresses)".to_owned()
+            } else {
+                addr
+            };
+            let f = self.failed.entry(addr).or_default();
             f.attempts += 1;
             if let Some(actor) = &e.actor {
                 let actor = actor.as_str();
@@ -206,7 +198,11 @@ impl Acc {
     }
 
     fn finish(self, host: String, day: NaiveDate) -> HostDay {
-        let mut failed: Vec<Failed> = self.failed.into_values().collect();
+        let mut failed: Vec<Failed> = self
+            .failed
+            .into_iter()
+            .map(|(address, f)| Failed { address, ..f })
+            .collect();
         failed.sort_by(|x, y| y.attempts.cmp(&x.attempts).then(x.address.cmp(&y.address)));
         let failed_more = failed.len().saturating_sub(ROWS) as u64;
         failed.truncate(ROWS);

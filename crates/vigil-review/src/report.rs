@@ -165,6 +165,29 @@ pub fn build(
     to: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Report> {
+    gather(store, config, from, to, now, true)
+}
+
+/// The report without its per-host section, which reads every host event
+/// of the period: for the dashboard, which shows only the measures.
+pub fn measures(
+    store: &dyn Store,
+    config: &dyn Settings,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Report> {
+    gather(store, config, from, to, now, false)
+}
+
+fn gather(
+    store: &dyn Store,
+    config: &dyn Settings,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+    hosts: bool,
+) -> Result<Report> {
     let zone = config.zone();
     let start = vigil_domain::time::day_start(zone, from);
     let end = vigil_domain::time::day_start(zone, to + Duration::days(1));
@@ -350,6 +373,10 @@ pub fn build(
         },
         days: per_day.into_values().collect(),
         explanations,
-        hosts: crate::hosts::summarize(store, zone, start, end)?,
+        hosts: if hosts {
+            crate::hosts::summarize(store, zone, start, end)?
+        } else {
+            Vec::new()
+        },
     })
 }

@@ -240,11 +240,18 @@ pub fn sshd_from<'a>(
 /// (messages sshd ends with the address: `Invalid user X from A port P`).
 pub fn last_from(s: &str) -> Option<(&str, &str)> {
     let s = s.strip_suffix(" [preauth]").unwrap_or(s).trim_end();
-    candidates(s)
-        .into_iter()
-        .rev()
-        .find(|c| ends_well(c.rest) && !c.rest.starts_with(':'))
-        .map(|c| (&s[..c.at], c.addr))
+    // From the end, with no list: these lines are most of a scanner's.
+    let mut end = s.len();
+    while let Some(i) = FROM_REV.rfind(&s.as_bytes()[..end]) {
+        if let Some(c) = candidate_at(s, i)
+            && ends_well(c.rest)
+            && !c.rest.starts_with(':')
+        {
+            return Some((&s[..i], c.addr));
+        }
+        end = i;
+    }
+    None
 }
 
 /// `[who ]ADDR port N` at the end of sshd's newer disconnect lines
