@@ -182,7 +182,7 @@ pub fn family_of(line: &str) -> &'static str {
         "solaris-and-keyboard-interactive"
     } else if has("kernel:") && has("sshd") {
         "journal-kernel-prefix"
-    } else if has(" from ") && (has(" from 10.10.1") || has("ruser ") || has("client user")) {
+    } else if line.matches(" from ").count() > 1 || has(" ruser ") || has("client user") {
         "injection"
     } else if has("Did not receive")
         || has("Unable to negotiate")
