@@ -9,6 +9,7 @@ mod events;
 mod explain;
 mod incident;
 mod ingest;
+pub mod investigate;
 pub mod output;
 mod policy;
 mod pull;
@@ -103,6 +104,10 @@ pub enum Command {
     Coverage(coverage::CoverageArgs),
     /// The attestation report for a period (md, html, csv or json)
     Report(report::ReportArgs),
+    /// Every access to one patient's record, for the patient or a complaint
+    AccessReport(investigate::AccessReportArgs),
+    /// Everything one workforce member did across every system, as a timeline
+    Activity(investigate::ActivityArgs),
     /// The review policy: as configured, as recorded on a date, its versions
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
@@ -364,6 +369,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Risk(c) => risk::run(&ctx, c),
         Command::Coverage(a) => coverage::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),
+        Command::AccessReport(a) => investigate::access_report(&ctx, a),
+        Command::Activity(a) => investigate::activity(&ctx, a),
         Command::Policy(c) => policy::run(&ctx, c),
         Command::Rules(c) => rules::run(&ctx, c),
         Command::Explain(c) => explain::run(&ctx, c),

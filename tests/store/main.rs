@@ -8,6 +8,7 @@
 mod common;
 
 mod ingest;
+mod investigate;
 mod ledger;
 mod review;
 mod rules;

@@ -23,6 +23,11 @@ pub enum Entity {
     LedgerKey,
     /// The explanation templates the privacy officer approved.
     ExplainTemplate,
+    /// One run of an investigation (an access report, an activity
+    /// timeline), by its id: who asked about whom and why.
+    Investigation(String),
+    /// The attestation report of a period, certified.
+    Report,
 }
 
 impl fmt::Display for Entity {
@@ -38,6 +43,8 @@ impl fmt::Display for Entity {
             Entity::Session(id) => write!(f, "session:{id}"),
             Entity::LedgerKey => f.write_str("ledger-key"),
             Entity::ExplainTemplate => f.write_str("explain-template"),
+            Entity::Investigation(id) => write!(f, "investigation:{id}"),
+            Entity::Report => f.write_str("report"),
         }
     }
 }
@@ -51,10 +58,13 @@ impl FromStr for Entity {
             "policy" => Entity::Policy,
             "ledger-key" => Entity::LedgerKey,
             "explain-template" => Entity::ExplainTemplate,
+            "report" => Entity::Report,
             _ => {
                 let (kind, id) = s.split_once(':').ok_or_else(bad)?;
-                if kind == "session" {
-                    return Ok(Entity::Session(id.to_owned()));
+                match kind {
+                    "session" => return Ok(Entity::Session(id.to_owned())),
+                    "investigation" => return Ok(Entity::Investigation(id.to_owned())),
+                    _ => {}
                 }
                 let n: i64 = id.parse().map_err(|_| bad())?;
                 match kind {
@@ -87,6 +97,8 @@ mod tests {
             Entity::Suppression(5),
             Entity::Risk(6),
             Entity::Session("a-b".into()),
+            Entity::Investigation("c-d".into()),
+            Entity::Report,
         ] {
             assert_eq!(e.to_string().parse::<Entity>(), Ok(e));
         }

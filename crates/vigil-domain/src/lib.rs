@@ -13,7 +13,7 @@ pub mod context_text {
 }
 mod event;
 mod item;
-mod people;
+pub mod people;
 mod safetext;
 mod vocab;
 
@@ -33,7 +33,9 @@ pub use event::{Event, NewEvent, TimeBasis, ZoneBasis};
 pub use item::{Item, ItemRule};
 pub use people::{Patient, Person};
 pub use safetext::{NEWLINE_MARK, SafeText};
-pub use vocab::{Disposition, ItemKind, Outcome, Severity, Status, UnknownValue};
+pub use vocab::{
+    Disposition, ItemKind, Outcome, Severity, Status, UnknownValue, is_patient_record_kind,
+};
 
 /// Database id of a configured source.
 pub type SourceId = i64;

@@ -24,6 +24,14 @@ pub struct Person {
     pub relatives: Vec<String>,
 }
 
+/// A patient's record number as a screen or a listing that need not name
+/// the patient shows it: `100234` -> `••••34`.
+pub fn mask(id: &str) -> String {
+    let n = id.chars().count();
+    let keep: String = id.chars().skip(n.saturating_sub(2)).collect();
+    format!("{}{keep}", "•".repeat(n.saturating_sub(2).max(2)))
+}
+
 /// A patient, as far as the relationship rules need to know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Patient {

@@ -16,6 +16,22 @@ pub fn day_start(zone: Option<Tz>, d: chrono::NaiveDate) -> DateTime<Utc> {
     wall_clock(zone, d.and_hms_opt(0, 0, 0).expect("midnight"))
 }
 
+/// The zone a listing's times are in, for its header: `America/New_York`,
+/// or `UTC`.
+pub fn zone_name(zone: Option<Tz>) -> &'static str {
+    zone.map_or("UTC", |z| z.name())
+}
+
+/// An instant as a listing shows it, in the rules' zone to the second:
+/// `2026-11-30 14:02:11`.
+pub fn local_stamp(zone: Option<Tz>, t: DateTime<Utc>) -> String {
+    const FMT: &str = "%Y-%m-%d %H:%M:%S";
+    match zone {
+        Some(z) => t.with_timezone(&z).format(FMT).to_string(),
+        None => t.format(FMT).to_string(),
+    }
+}
+
 /// A wall-clock time in a zone (UTC without one) as an instant: the
 /// earlier of an ambiguous hour, and as UTC in a gap.
 pub fn wall_clock(zone: Option<Tz>, naive: chrono::NaiveDateTime) -> DateTime<Utc> {

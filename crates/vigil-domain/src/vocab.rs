@@ -6,6 +6,13 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+/// Whether a source kind's events are accesses to patients' records, their
+/// subject a patient's record number: what the access report and the
+/// relationship rules read, and what the screen masks.
+pub fn is_patient_record_kind(kind: &str) -> bool {
+    matches!(kind, "access-csv" | "fhir" | "fhir-auditevent")
+}
+
 /// A value that is not one of a vocabulary's spellings; names what was allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownValue {

@@ -12,6 +12,7 @@ pub mod coverage;
 mod decide;
 pub mod hosts;
 pub mod incident;
+pub mod investigate;
 pub mod policy;
 pub mod report;
 pub mod retention;

@@ -349,6 +349,17 @@ pub trait Store: Send {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Activity>>;
+    /// Ids of the accesses to one patient's record in [from, to), in time
+    /// order, by the by-patient index (sources whose subject is a patient).
+    fn patient_event_ids(
+        &self,
+        patient: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<i64>>;
+    /// (event id, item id) for each review item that holds one of these
+    /// events.
+    fn items_of_events(&self, event_ids: &[i64]) -> Result<Vec<(i64, i64)>>;
     /// Ids of a source's events in a time range that no item refers to.
     fn unflagged_events(
         &self,

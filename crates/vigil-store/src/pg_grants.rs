@@ -34,7 +34,7 @@ fn ident(s: &str) -> Result<String> {
 }
 
 /// Tables the rules and ingest write (and reviewers only read).
-const INGEST_TABLES: &str = "sources, streams, gaps, actors, events, actor_runs, quarantine, items, item_rules, item_events, seen, meta, context, explanations";
+const INGEST_TABLES: &str = "sources, streams, gaps, actors, events, actor_runs, quarantine, items, item_rules, item_events, seen, meta, context, explanations, patient_events";
 /// Tables replaced whole when the roster or demographics are loaded.
 const PEOPLE_TABLES: &str = "people, person_accounts, patients";
 /// Review records: written by INSERT only.

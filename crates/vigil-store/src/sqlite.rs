@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0003_risk_register.sql"),
     include_str!("migrations/sqlite/0004_ledger_seal.sql"),
     include_str!("migrations/sqlite/0005_context.sql"),
+    include_str!("migrations/sqlite/0006_patient_events.sql"),
 ];
 
 pub struct SqliteStore {
@@ -55,6 +56,10 @@ pub struct SqliteStore {
     actor_ids: HashMap<String, i64>,
     /// (actor, time, event) rows of the open ingest, sorted into `actor_events`.
     actor_rows: Vec<(i64, i64, i64)>,
+    /// Per source id: whether its subjects are patients (`patient_events`).
+    patient_sources: HashMap<i64, bool>,
+    /// (patient, time, event) rows of the open ingest, sorted into `patient_events`.
+    patient_rows: Vec<(String, i64, i64)>,
     /// Events inserted by the open ingest transaction.
     ingest_events: i64,
     /// Copies committed WAL pages into the database while ingest goes on.
@@ -214,6 +219,8 @@ impl SqliteStore {
             ingest_open: false,
             actor_ids: HashMap::new(),
             actor_rows: Vec::new(),
+            patient_sources: HashMap::new(),
+            patient_rows: Vec::new(),
             ingest_events: 0,
             checkpointer: None,
         })
@@ -517,6 +524,7 @@ impl Store for SqliteStore {
                 // Names interned in the rolled-back transaction are gone.
                 self.actor_ids.clear();
                 self.actor_rows.clear();
+                self.patient_rows.clear();
                 self.ingest_events = 0;
             }
             self.ingest_open = false;
@@ -829,6 +837,38 @@ impl Store for SqliteStore {
         let rows = st.query_map(params![actor, micros(from), micros(to)], |r| {
             Ok((r.get(0)?, from_micros(r.get(1)?), r.get(2)?))
         })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn patient_event_ids(
+        &self,
+        patient: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT event_id FROM patient_events WHERE patient = ?1 AND occurred_at >= ?2 AND occurred_at < ?3
+             ORDER BY occurred_at, event_id",
+        )?;
+        let rows = st.query_map(params![patient, micros(from), micros(to)], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn items_of_events(&self, event_ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+        if event_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<rusqlite::types::Value> = event_ids
+            .iter()
+            .map(|e| rusqlite::types::Value::Integer(*e))
+            .collect();
+        // item_events has no by-event index (migration 2): it is small next
+        // to events, and one pass over it answers the whole list.
+        let mut st = self.conn.prepare_cached(
+            "SELECT event_id, item_id FROM item_events WHERE event_id IN (SELECT value FROM rarray(?1))
+             ORDER BY event_id, item_id",
+        )?;
+        let rows = st.query_map([std::rc::Rc::new(ids)], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

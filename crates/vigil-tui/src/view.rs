@@ -478,14 +478,11 @@ fn phi_subjects(d: &super::state::Detail) -> Vec<&str> {
 
 /// A record of access to a patient's chart: its subject is a patient.
 fn is_patient_record(e: &vigil_domain::Event) -> bool {
-    matches!(e.kind.as_str(), "access-csv" | "fhir" | "fhir-auditevent")
+    vigil_domain::is_patient_record_kind(e.kind.as_str())
 }
 
-/// `100234` -> `••••34`.
 fn masked(id: &str) -> String {
-    let n = id.chars().count();
-    let keep: String = id.chars().skip(n.saturating_sub(2)).collect();
-    format!("{}{keep}", "•".repeat(n.saturating_sub(2).max(2)))
+    vigil_domain::people::mask(id)
 }
 
 fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {

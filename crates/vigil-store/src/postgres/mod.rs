@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
     include_str!("../migrations/postgres/0002_ledger_seal.sql"),
     include_str!("../migrations/postgres/0003_context.sql"),
+    include_str!("../migrations/postgres/0004_patient_events.sql"),
 ];
 
 /// The advisory lock every review transaction and ledger append holds: the
@@ -80,6 +81,10 @@ pub struct PgStore {
     ingest_open: bool,
     actor_ids: HashMap<String, i64>,
     actor_rows: Vec<(i64, i64, i64)>,
+    /// Per source id: whether its subjects are patients (`patient_events`).
+    patient_sources: HashMap<i64, bool>,
+    /// (patient, time, event) rows of the open ingest, copied at commit.
+    patient_rows: Vec<(String, i64, i64)>,
     ingest_events: i64,
     /// Event ids of this connection's sequence blocks not used yet.
     id_pool: std::collections::VecDeque<std::ops::Range<i64>>,
@@ -211,6 +216,8 @@ impl PgStore {
             ingest_open: false,
             actor_ids: HashMap::new(),
             actor_rows: Vec::new(),
+            patient_sources: HashMap::new(),
+            patient_rows: Vec::new(),
             ingest_events: 0,
             id_pool: Default::default(),
         })
@@ -579,6 +586,7 @@ impl Store for PgStore {
                 }
                 self.actor_ids.clear();
                 self.actor_rows.clear();
+                self.patient_rows.clear();
                 self.ingest_events = 0;
             }
             self.ingest_open = false;
@@ -864,6 +872,39 @@ impl Store for PgStore {
         to: DateTime<Utc>,
     ) -> Result<Vec<super::Activity>> {
         self.do_actor_activity(actor, from, to)
+    }
+
+    fn patient_event_ids(
+        &self,
+        patient: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT event_id FROM patient_events WHERE patient = $1 AND occurred_at >= $2 AND occurred_at < $3
+                 ORDER BY occurred_at, event_id",
+                &[&patient, &micros(from), &micros(to)],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+        })
+    }
+
+    fn items_of_events(&self, event_ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+        if event_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT event_id, item_id FROM item_events WHERE event_id = ANY($1) ORDER BY event_id, item_id",
+                &[&event_ids],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+        })
     }
 
     fn unflagged_events(

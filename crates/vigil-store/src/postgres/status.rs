@@ -95,6 +95,10 @@ impl PgStore {
                 "DELETE FROM explanations x WHERE x.occurred_at < $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id)",
                 &[&before],
             )?;
+            tx.execute(
+                "DELETE FROM patient_events p WHERE p.occurred_at < $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p.event_id)",
+                &[&before],
+            )?;
             // The runs that reach back before the cut are rebuilt from the
             // events that stay.
             let cut: Option<i64> = tx

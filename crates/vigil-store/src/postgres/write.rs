@@ -13,6 +13,17 @@ impl PgStore {
             .collect();
         self.intern_actors(&names)?;
         let mut c = self.conn.borrow_mut();
+        let patients = match self.patient_sources.get(&b.source_id) {
+            Some(p) => *p,
+            None => {
+                let kind: String = c
+                    .query_one("SELECT kind FROM sources WHERE id = $1", &[&b.source_id])?
+                    .get(0);
+                let p = vigil_domain::is_patient_record_kind(&kind);
+                self.patient_sources.insert(b.source_id, p);
+                p
+            }
+        };
         if !b.events.is_empty() {
             let n = b.events.len() as i64;
             // Ids from this connection's blocks of the sequence; new blocks
@@ -95,6 +106,9 @@ impl PgStore {
                 if let Some(a) = actor {
                     self.actor_rows.push((a, at, *id));
                 }
+                if patients && let Some(s) = &e.subject {
+                    self.patient_rows.push((s.as_str().to_owned(), at, *id));
+                }
             }
             w.finish()?;
             out.events = ids.len() as u64;
@@ -161,6 +175,16 @@ impl PgStore {
             }
             w.finish()?;
             self.actor_rows.clear();
+        }
+        if !self.patient_rows.is_empty() {
+            let sink = c.copy_in(
+                "COPY patient_events (patient, occurred_at, event_id) FROM STDIN (FORMAT binary)",
+            )?;
+            let mut w = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::INT8, Type::INT8]);
+            for (p, t, id) in self.patient_rows.drain(..) {
+                w.write(&[&p, &t, &id])?;
+            }
+            w.finish()?;
         }
         c.execute(
             "UPDATE sources SET events = events + $1 WHERE id = $2",

@@ -134,6 +134,10 @@ impl SqliteStore {
             "DELETE FROM explanations WHERE occurred_at < ?1 AND event_id NOT IN (SELECT id FROM events)",
             [micros(before)],
         )?;
+        tx.execute(
+            "DELETE FROM patient_events WHERE occurred_at < ?1 AND event_id NOT IN (SELECT id FROM events)",
+            [micros(before)],
+        )?;
         tx.execute_batch(
             "UPDATE sources SET events = (SELECT count(*) FROM events e WHERE e.source_id = sources.id)",
         )?;

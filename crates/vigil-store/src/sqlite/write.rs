@@ -8,6 +8,18 @@ impl SqliteStore {
         let actors = &mut self.actor_ids;
         let actor_rows = &mut self.actor_rows;
         let ingest_events = &mut self.ingest_events;
+        let patients = match self.patient_sources.get(&b.source_id) {
+            Some(p) => *p,
+            None => {
+                let kind: String = tx
+                    .prepare_cached("SELECT kind FROM sources WHERE id = ?1")?
+                    .query_row([b.source_id], |r| r.get(0))?;
+                let p = vigil_domain::is_patient_record_kind(&kind);
+                self.patient_sources.insert(b.source_id, p);
+                p
+            }
+        };
+        let patient_rows = &mut self.patient_rows;
         let mut out = BatchOutcome::default();
         let now = micros(Utc::now());
         let mut ins = tx.prepare_cached(
@@ -44,6 +56,9 @@ impl SqliteStore {
                 out.ids.push(id);
                 if let Some(a) = actor {
                     actor_rows.push((a, micros(e.occurred_at), id));
+                }
+                if patients && let Some(s) = &e.subject {
+                    patient_rows.push((s.as_str().to_owned(), micros(e.occurred_at), id));
                 }
             } else {
                 out.duplicates += 1;
@@ -83,6 +98,13 @@ impl SqliteStore {
             )?;
             for (a, t, id) in actor_rows.drain(..) {
                 ins.execute(params![a, t, id])?;
+            }
+            patient_rows.sort_unstable();
+            let mut ins = tx.prepare_cached(
+                "INSERT OR IGNORE INTO patient_events (patient, occurred_at, event_id) VALUES (?1, ?2, ?3)",
+            )?;
+            for (p, t, id) in patient_rows.drain(..) {
+                ins.execute(params![p, t, id])?;
             }
             tx.execute(
                 "UPDATE sources SET events = events + ?1 WHERE id = ?2",
