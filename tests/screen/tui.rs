@@ -656,7 +656,11 @@ fn rebound_keys_work_and_the_help_shows_them() {
     let t = text(&b);
     assert!(t.contains("decide: benign / expected"), "{t}");
     // Every command fits on an 80x24 help screen.
+    assert!(t.contains("1-8 ") && t.contains("go to screen 1..8"), "{t}");
     for c in vigil_tui::keymap::COMMANDS {
+        if matches!(c.0, vigil_tui::keymap::Command::Screen(_)) {
+            continue;
+        }
         assert!(
             t.contains(c.3.chars().take(20).collect::<String>().as_str()),
             "{} missing:\n{t}",
@@ -1209,4 +1213,78 @@ fn shows_token(screen: &str, token: &str) -> bool {
         let after = screen[at + token.len()..].chars().next();
         !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
     })
+}
+
+#[test]
+fn an_item_opens_its_patients_access_report_and_its_actors_timeline_with_a_reason() {
+    let mut s = loaded(3);
+    // no patient on this item: it says so, and asks nothing
+    assert!(keys(&mut s, "P").is_empty());
+    assert!(matches!(s.mode, Mode::Normal));
+    assert!(s.message.as_ref().unwrap().0.contains("names no patient"));
+    s.queue.items[0].subject = Some(SafeText::new("100234"));
+    keys(&mut s, "P");
+    let Mode::Investigate { shown, .. } = &s.mode else {
+        panic!("{:?}", s.mode)
+    };
+    assert_eq!(shown, "record ••••34", "the prompt masks the record number");
+    let prompt = text(&draw(&s, 120, 30));
+    assert!(prompt.contains("why do you need the access report") && !prompt.contains("100234"));
+    keys(&mut s, "no");
+    assert!(
+        update(&mut s, code(KeyCode::Enter)).is_empty(),
+        "a reason of four characters or more"
+    );
+    keys(&mut s, "te request 31");
+    assert_eq!(
+        update(&mut s, code(KeyCode::Enter)),
+        vec![Effect::Investigate {
+            inquiry: vigil_tui::Inquiry::Patient,
+            about: "100234".into(),
+            reason: "note request 31".into()
+        }]
+    );
+    let rows: Vec<Vec<String>> = (0..40)
+        .map(|i| {
+            vec![
+                format!("2026-11-{:02} 10:00:00", 1 + i % 28),
+                format!("nurse{i}"),
+            ]
+        })
+        .collect();
+    update(
+        &mut s,
+        Action::Investigated(
+            "accesses to Ana Lopez (MRN 100234) in the last year: 40 by 40 people".into(),
+            vigil_tui::Listing {
+                columns: vec!["TIME", "WHO"],
+                rows,
+                empty: String::new(),
+            },
+        ),
+    );
+    assert_eq!(s.screens.screen, vigil_tui::Screen::Investigation);
+    // the rows scroll: the last one comes into view
+    keys(&mut s, "G");
+    assert_eq!(s.screens.cursor, 39);
+    let screen = text(&draw(&s, 120, 30));
+    assert!(
+        screen.contains("nurse39") && screen.contains("40 of 40"),
+        "{screen}"
+    );
+    assert!(screen.contains("investigation"), "{screen}");
+    keys(&mut s, "k");
+    assert_eq!(s.screens.cursor, 38);
+    // a change elsewhere does not run it again
+    assert!(update(&mut s, Action::Changed(vec![])).is_empty());
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.screens.screen, vigil_tui::Screen::Queue);
+    // W: the actor's timeline
+    keys(&mut s, "W");
+    assert!(matches!(
+        &s.mode,
+        Mode::Investigate { inquiry: vigil_tui::Inquiry::Person, about, .. } if about == "user1"
+    ));
+    update(&mut s, code(KeyCode::Esc));
+    assert!(matches!(s.mode, Mode::Normal));
 }

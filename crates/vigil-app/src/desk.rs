@@ -71,6 +71,24 @@ impl Desk {
         screens::load_detail(self.store.as_ref(), known, zone, id)
     }
 
+    /// Runs an investigation with the reviewer's reason: its heading and rows.
+    pub fn investigate(
+        &mut self,
+        inquiry: screens::Inquiry,
+        about: &str,
+        reason: &str,
+    ) -> Result<(String, Listing)> {
+        screens::investigation(
+            self.store.as_mut(),
+            &self.config,
+            &self.who,
+            inquiry,
+            about,
+            reason,
+            Utc::now(),
+        )
+    }
+
     /// Opens an incident for items, at their highest severity; its id.
     pub fn escalate(&mut self, ids: &[i64]) -> Result<i64> {
         let policy = &self.config.policy;

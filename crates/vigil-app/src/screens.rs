@@ -42,6 +42,9 @@ pub enum Screen {
     Dashboard,
     /// Each host's day: logins, failures, refusals, changes, unclassified.
     Hosts,
+    /// The result of an investigation opened from an item (not a tab: it
+    /// is asked for with a reason, and each run is a ledger entry).
+    Investigation,
 }
 
 impl Screen {
@@ -66,6 +69,7 @@ impl Screen {
             Screen::Risks => "risks",
             Screen::Dashboard => "dashboard",
             Screen::Hosts => "hosts",
+            Screen::Investigation => "investigation",
         }
     }
 }
@@ -233,7 +237,8 @@ pub fn listing(
             .unwrap_or_else(|| "-".into())
     };
     Ok(match screen {
-        Screen::Queue => Listing::default(),
+        // An investigation is run once, with its reason (`investigation`).
+        Screen::Queue | Screen::Investigation => Listing::default(),
         Screen::Incidents => Listing {
             columns: vec!["ID", "SEVERITY", "STATUS", "OPENED", "ASSIGNEE", "ITEMS", "TITLE", "OUTCOME", "REMOTE"],
             rows: store
@@ -447,4 +452,159 @@ pub fn attention(store: &dyn vigil_store::Store, config: &Config) -> Vec<(String
         }
     }
     out
+}
+
+/// The two investigations an item opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inquiry {
+    /// Every access to the item's patient's record, the last year.
+    Patient,
+    /// Everything the item's actor did, the last 30 days.
+    Person,
+}
+
+impl Inquiry {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Inquiry::Patient => "access report for the patient",
+            Inquiry::Person => "activity timeline of",
+        }
+    }
+}
+
+/// Runs an investigation (recorded in the ledger with its reason) and
+/// returns its heading and rows, times in the rules' zone.
+pub fn investigation(
+    store: &mut dyn vigil_store::Store,
+    config: &Config,
+    who: &Reviewer,
+    inquiry: Inquiry,
+    about: &str,
+    reason: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<(String, Listing)> {
+    use vigil_review::investigate;
+    let t = |s: &str| SafeText::new(s).into_string();
+    let zone = vigil_review::Settings::zone(config);
+    let stamp = |d| vigil_domain::time::local_stamp(zone, d);
+    let marks = |m: &[investigate::Mark]| {
+        m.iter()
+            .map(|m| {
+                format!(
+                    "#{} {}",
+                    m.item,
+                    m.disposition.as_deref().unwrap_or(&m.status)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let time_col = "TIME";
+    let in_zone = format!("times {}", vigil_domain::time::zone_name(zone));
+    Ok(match inquiry {
+        Inquiry::Patient => {
+            let r = investigate::access_report(
+                store,
+                who,
+                about,
+                now - chrono::Duration::days(365),
+                now,
+                reason,
+                now,
+            )?;
+            let heading = format!(
+                "accesses to {} (MRN {}) in the last year: {} by {} people · {in_zone} · ledger #{}",
+                t(r.patient_name
+                    .as_deref()
+                    .unwrap_or("a patient not in the index")),
+                t(&r.patient),
+                r.accesses.len(),
+                r.accessors.len(),
+                r.ledger_seq
+            );
+            let rows = r
+                .accesses
+                .iter()
+                .rev()
+                .map(|a| {
+                    vec![
+                        stamp(a.at),
+                        t(a.person.as_deref().unwrap_or(&a.account)),
+                        t(a.department.as_deref().unwrap_or("")),
+                        t(&a.system),
+                        t(&a.action),
+                        t(a.from.as_deref().unwrap_or("")),
+                        t(a.explanation.as_deref().unwrap_or("")),
+                        marks(&a.findings),
+                    ]
+                })
+                .collect();
+            (
+                heading,
+                Listing {
+                    columns: vec![
+                        time_col,
+                        "WHO",
+                        "DEPARTMENT",
+                        "SYSTEM",
+                        "ACTION",
+                        "FROM",
+                        "EXPLANATION",
+                        "ITEMS",
+                    ],
+                    rows,
+                    empty: "No access to this record in the last year.".into(),
+                },
+            )
+        }
+        Inquiry::Person => {
+            let tl = investigate::activity(
+                store,
+                who,
+                about,
+                now - chrono::Duration::days(30),
+                now,
+                reason,
+                false,
+                now,
+            )?;
+            let heading = format!(
+                "activity of {} ({}) in the last 30 days: {} events, {} held by items · {in_zone} · ledger #{}",
+                t(tl.name.as_deref().unwrap_or(about)),
+                t(&tl.accounts.join(", ")),
+                tl.steps.len(),
+                tl.flagged,
+                tl.ledger_seq
+            );
+            let rows = tl
+                .steps
+                .iter()
+                .rev()
+                .map(|x| {
+                    vec![
+                        stamp(x.at),
+                        t(&x.system),
+                        t(&x.account),
+                        t(x.host.as_deref().unwrap_or("")),
+                        t(&x.action),
+                        x.outcome.clone(),
+                        t(x.subject.as_deref().unwrap_or("")),
+                        t(x.from.as_deref().unwrap_or("")),
+                        marks(&x.findings),
+                    ]
+                })
+                .collect();
+            (
+                heading,
+                Listing {
+                    columns: vec![
+                        time_col, "SYSTEM", "ACCOUNT", "HOST", "ACTION", "OUTCOME", "SUBJECT",
+                        "FROM", "ITEMS",
+                    ],
+                    rows,
+                    empty: "Nothing in the last 30 days.".into(),
+                },
+            )
+        }
+    })
 }

@@ -34,6 +34,10 @@ pub enum Command {
     DecideDuplicate,
     Escalate,
     Reveal,
+    /// Every access to the item's patient's record (asks why).
+    AccessReport,
+    /// The item's actor's timeline across every system (asks why).
+    Activity,
     NextScreen,
     PrevScreen,
     /// Screen number n (1-based).
@@ -141,6 +145,13 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
         &["r"],
         "reveal patient ids (why?)",
     ),
+    (
+        Command::AccessReport,
+        "access_report",
+        &["P"],
+        "who opened this patient",
+    ),
+    (Command::Activity, "activity", &["W"], "what the actor did"),
     (Command::Claim, "claim", &["C"], "claim / release"),
     (Command::Undo, "undo", &["u"], "undo your last decision"),
     (Command::Repeat, "repeat", &["."], "repeat the last action"),

@@ -21,7 +21,7 @@ use chrono::Utc;
 use color_eyre::eyre::Result;
 use crossterm::event::{self, Event as TermEvent, KeyEventKind};
 
-pub use state::{Action, Detail, Effect, Mode, State};
+pub use state::{Action, Detail, Effect, Inquiry, Listing, Mode, Screen, State};
 use vigil_app::config::Config;
 pub use vigil_app::desk::record_session;
 use vigil_app::desk::{self, Desk};
@@ -85,6 +85,13 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                 Effect::Reveal { item, reason } => {
                     desk.reveal(item, &reason).map(|()| Action::Revealed(item))
                 }
+                Effect::Investigate {
+                    inquiry,
+                    about,
+                    reason,
+                } => desk
+                    .investigate(inquiry, &about, &reason)
+                    .map(|(heading, l)| Action::Investigated(heading, l)),
                 Effect::LoadScreen(screen) => {
                     desk.listing(screen).map(|l| Action::Listed(screen, l))
                 }

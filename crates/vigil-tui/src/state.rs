@@ -11,7 +11,7 @@ use vigil_domain::{Disposition, Item};
 /// store, however long it is.
 pub const WINDOW: u64 = 200;
 
-pub use vigil_app::screens::{Detail, Listing, Screen};
+pub use vigil_app::screens::{Detail, Inquiry, Listing, Screen};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
@@ -32,6 +32,15 @@ pub enum Mode {
     },
     /// The command palette: a command name being typed.
     Palette(String),
+    /// Typing the reason for an investigation from the item under the
+    /// cursor: about whom (a record number or an account), and how the
+    /// prompt names them (masked).
+    Investigate {
+        inquiry: Inquiry,
+        about: String,
+        shown: String,
+        text: String,
+    },
     /// Typing a note for the items' history.
     Comment {
         ids: Vec<i64>,
@@ -117,6 +126,10 @@ pub struct Screens {
     pub screen: Screen,
     /// The non-queue screen's rows, when loaded.
     pub listing: Option<Listing>,
+    /// The selected row of that listing: the screen scrolls to keep it.
+    pub cursor: usize,
+    /// What the investigation screen shows above its rows.
+    pub heading: Option<String>,
 }
 
 /// Blanking after no input.
@@ -182,6 +195,8 @@ impl State {
             screens: Screens {
                 screen: Screen::Queue,
                 listing: None,
+                cursor: 0,
+                heading: None,
             },
             idle: Idle {
                 idle_after: 15 * 60,
@@ -235,6 +250,8 @@ pub enum Action {
     Revealed(i64),
     /// A screen's rows arrived.
     Listed(Screen, Listing),
+    /// An investigation ran (and is in the ledger): its heading and rows.
+    Investigated(String, Listing),
     Failed(String),
     /// The store did not answer (a server restarting, a network drop): the
     /// request is tried again; a decision being saved is held and retried.
@@ -282,4 +299,10 @@ pub enum Effect {
     LoadScreen(Screen),
     /// Count the items a filter being typed would keep.
     CountFilter(String),
+    /// Run an investigation with the reviewer's reason.
+    Investigate {
+        inquiry: Inquiry,
+        about: String,
+        reason: String,
+    },
 }

@@ -4,7 +4,7 @@
 use crossterm::event::KeyCode;
 
 use super::keymap::{Command, Keymap};
-use super::state::{Action, Effect, Mode, Pull, Screen, State, WINDOW};
+use super::state::{Action, Effect, Inquiry, Mode, Pull, Screen, State, WINDOW};
 use vigil_app::model::{Act, ActOutcome};
 use vigil_domain::{Disposition, SafeText};
 
@@ -171,8 +171,20 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::Listed(screen, listing) => {
             if s.screens.screen == screen {
+                s.screens.cursor = s.screens.cursor.min(listing.rows.len().saturating_sub(1));
                 s.screens.listing = Some(listing);
             }
+            Vec::new()
+        }
+        Action::Investigated(heading, listing) => {
+            s.message = Some((
+                format!("{} (recorded in the ledger; Esc goes back)", heading),
+                false,
+            ));
+            s.screens.screen = Screen::Investigation;
+            s.screens.heading = Some(heading);
+            s.screens.listing = Some(listing);
+            s.screens.cursor = 0;
             Vec::new()
         }
         Action::Failed(e) => {
@@ -217,6 +229,8 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                     });
                     fx
                 }
+                // an investigation is not run again without a reason
+                Screen::Investigation => Vec::new(),
                 screen => vec![Effect::LoadScreen(screen)],
             }
         }
@@ -394,6 +408,37 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
             }
             _ => Vec::new(),
         },
+        Mode::Investigate {
+            inquiry,
+            about,
+            text,
+            ..
+        } => match edit_line(text, &k) {
+            Edit::Cancel => {
+                s.mode = Mode::Normal;
+                s.message = Some(("investigation cancelled".into(), false));
+                Vec::new()
+            }
+            Edit::Submit if text.trim().chars().count() >= 4 => {
+                let (inquiry, about, reason) =
+                    (*inquiry, std::mem::take(about), std::mem::take(text));
+                s.mode = Mode::Normal;
+                s.message = Some(("running the investigation…".into(), false));
+                vec![Effect::Investigate {
+                    inquiry,
+                    about,
+                    reason,
+                }]
+            }
+            Edit::Submit => {
+                s.message = Some((
+                    "a reason is recorded with every investigation (4 characters or more)".into(),
+                    true,
+                ));
+                Vec::new()
+            }
+            _ => Vec::new(),
+        },
         Mode::Comment { ids, text } => match edit_line(text, &k) {
             Edit::Cancel => {
                 s.mode = Mode::Normal;
@@ -452,6 +497,8 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
     let go = |s: &mut State, to: Screen| -> Vec<Effect> {
         s.screens.screen = to;
         s.screens.listing = None;
+        s.screens.cursor = 0;
+        s.screens.heading = None;
         if to == Screen::Queue {
             follow_cursor(s)
         } else {
@@ -464,7 +511,10 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
         Command::Screen(n) => return go(s, screen_at(usize::from(n.max(1)) - 1)),
         Command::Back if s.screens.screen != Screen::Queue => return go(s, Screen::Queue),
         Command::Quit | Command::Help => {}
-        _ if s.screens.screen != Screen::Queue => return Vec::new(),
+        _ if s.screens.screen != Screen::Queue => {
+            move_listing(s, cmd);
+            return Vec::new();
+        }
         _ => {}
     }
     if s.pane.detail_focus && s.pane.show_detail {
@@ -591,6 +641,64 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
                     item: id,
                     text: String::new(),
                 };
+            }
+            Vec::new()
+        }
+        Command::AccessReport => {
+            let Some(item) = s.current() else {
+                return Vec::new();
+            };
+            // A case over several accesses has no one subject: the first
+            // patient its events name.
+            let from_events = s
+                .pane
+                .detail
+                .as_ref()
+                .filter(|d| d.item.id == item.id)
+                .and_then(|d| {
+                    d.events
+                        .iter()
+                        .find(|e| vigil_domain::is_patient_record_kind(e.kind.as_str()))
+                        .and_then(|e| e.subject.clone())
+                });
+            match item
+                .subject
+                .clone()
+                .or(from_events)
+                .filter(|x| !x.as_str().is_empty())
+            {
+                Some(mrn) => {
+                    let about = mrn.as_str().to_owned();
+                    s.mode = Mode::Investigate {
+                        inquiry: Inquiry::Patient,
+                        shown: format!("record {}", vigil_domain::people::mask(&about)),
+                        about,
+                        text: String::new(),
+                    };
+                }
+                None => {
+                    s.message = Some((format!("item {} names no patient", item.id), true));
+                }
+            }
+            Vec::new()
+        }
+        Command::Activity => {
+            let Some(item) = s.current() else {
+                return Vec::new();
+            };
+            match item.actor.as_ref().filter(|x| !x.as_str().is_empty()) {
+                Some(actor) => {
+                    let about = actor.as_str().to_owned();
+                    s.mode = Mode::Investigate {
+                        inquiry: Inquiry::Person,
+                        shown: SafeText::new(&about).into_string(),
+                        about,
+                        text: String::new(),
+                    };
+                }
+                None => {
+                    s.message = Some((format!("item {} names no actor", item.id), true));
+                }
             }
             Vec::new()
         }
@@ -731,4 +839,26 @@ pub fn status_text(s: &State) -> SafeText {
             .map(|(m, _)| m.clone())
             .unwrap_or_default(),
     )
+}
+
+/// Moves the selected row of a screen other than the queue.
+fn move_listing(s: &mut State, cmd: Command) {
+    let rows = s.screens.listing.as_ref().map_or(0, |l| l.rows.len());
+    if rows == 0 {
+        return;
+    }
+    let page = (s.queue.page_rows.max(2) as usize).saturating_sub(1);
+    let c = s.screens.cursor;
+    s.screens.cursor = match cmd {
+        Command::Down => c + 1,
+        Command::Up => c.saturating_sub(1),
+        Command::PageDown => c + page,
+        Command::PageUp => c.saturating_sub(page),
+        Command::HalfDown => c + page / 2,
+        Command::HalfUp => c.saturating_sub(page / 2),
+        Command::Top => 0,
+        Command::Bottom => rows - 1,
+        _ => c,
+    }
+    .min(rows - 1);
 }

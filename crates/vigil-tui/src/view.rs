@@ -93,6 +93,9 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
             Span::styled(label, t.muted())
         });
     }
+    if s.screens.screen == super::state::Screen::Investigation {
+        spans.push(Span::styled(" investigation ", t.tab_active()));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), top);
     if s.screens.screen != super::state::Screen::Queue {
         let body = Rect {
@@ -118,9 +121,33 @@ fn area_below(top: Rect, bottom: Rect) -> u16 {
 }
 
 fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
-    let block = Block::default()
+    let rows_n = s.screens.listing.as_ref().map_or(0, |l| l.rows.len());
+    let position = if rows_n > 0 {
+        format!(" · {} of {rows_n}", s.screens.cursor + 1)
+    } else {
+        String::new()
+    };
+    let mut block = Block::default()
         .borders(Borders::TOP)
-        .title(Line::from(format!(" {} ", s.screens.screen.name())));
+        .title(Line::from(format!(
+            " {}{position} ",
+            s.screens.screen.name()
+        )));
+    let mut area = area;
+    if let Some(h) = &s.screens.heading
+        && area.height > 2
+    {
+        f.render_widget(
+            Paragraph::new(safe(h)).style(t.title()),
+            Rect { height: 1, ..area },
+        );
+        area = Rect {
+            y: area.y + 1,
+            height: area.height - 1,
+            ..area
+        };
+        block = block.title(Line::from(" Esc back "));
+    }
     let Some(l) = &s.screens.listing else {
         f.render_widget(
             Paragraph::new("loading…").style(t.muted()).block(block),
@@ -155,11 +182,14 @@ fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         .rows
         .iter()
         .map(|r| Row::new(r.iter().map(|c| Cell::from(c.clone()))));
-    f.render_widget(
+    let mut state = ratatui::widgets::TableState::default().with_selected(Some(s.screens.cursor));
+    f.render_stateful_widget(
         Table::new(rows, widths)
             .header(Row::new(l.columns.clone()).style(t.muted()))
+            .row_highlight_style(t.selection())
             .block(block),
         area,
+        &mut state,
     );
 }
 
@@ -514,6 +544,17 @@ fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             "why do you need item {item}'s patient identifiers? (recorded; Enter, Esc cancels): {}",
             safe(text)
         )),
+        Mode::Investigate {
+            inquiry,
+            shown,
+            text,
+            ..
+        } => Line::from(format!(
+            "why do you need the {} {}? (recorded in the ledger; Enter runs, Esc cancels): {}",
+            inquiry.describe(),
+            safe(shown),
+            safe(text)
+        )),
         Mode::Comment { ids, text } => Line::from(format!(
             "note for {} item(s) (Enter saves, Esc cancels): {}",
             ids.len(),
@@ -565,7 +606,29 @@ fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
 
 fn render_help(s: &State, t: &Theme, f: &mut Frame) {
     let area = f.area();
-    let all = &s.keys.bindings;
+    // The eight screen keys are one line: the tabs already name them.
+    let screens: Vec<&str> = s
+        .keys
+        .bindings
+        .iter()
+        .filter(|b| matches!(b.command, super::keymap::Command::Screen(_)))
+        .map(|b| b.keys.as_str())
+        .collect();
+    let mut all: Vec<(String, &str)> = Vec::with_capacity(s.keys.bindings.len());
+    for b in &s.keys.bindings {
+        match b.command {
+            super::keymap::Command::Screen(1) => {
+                let keys = if screens.concat() == "12345678" {
+                    "1-8".to_owned()
+                } else {
+                    screens.join(",")
+                };
+                all.push((keys, "go to screen 1..8 (tabs)"));
+            }
+            super::keymap::Command::Screen(_) => {}
+            _ => all.push((b.keys.clone(), b.description)),
+        }
+    }
     // As many columns as it takes to fit the screen (two at 80x24).
     let rows = usize::from(area.height.saturating_sub(2)).max(1);
     let cols = all.len().div_ceil(rows).max(1);
@@ -573,7 +636,7 @@ fn render_help(s: &State, t: &Theme, f: &mut Frame) {
     let col_w = usize::from(area.width.saturating_sub(2)) / cols;
     let kw = all
         .iter()
-        .map(|b| b.keys.chars().count())
+        .map(|b| b.0.chars().count())
         .max()
         .unwrap_or(8)
         .min(14);
@@ -582,7 +645,7 @@ fn render_help(s: &State, t: &Theme, f: &mut Frame) {
             let mut text = String::new();
             for c in 0..cols {
                 if let Some(b) = all.get(c * per + r) {
-                    let cell = format!("{:<kw$} {}", b.keys, b.description);
+                    let cell = format!("{:<kw$} {}", b.0, b.1);
                     let cell: String = cell.chars().take(col_w.saturating_sub(1)).collect();
                     text.push_str(&format!("{cell:<col_w$}"));
                 }
