@@ -7,6 +7,7 @@
 //! Time comes in as an argument (`now`), so the rules about leases and undo
 //! windows are testable without a clock.
 
+pub mod attest;
 mod bundle;
 pub mod coverage;
 mod decide;
@@ -49,6 +50,10 @@ pub trait Settings {
     fn ledger(&self) -> &witness::WitnessConfig;
     /// The configuration file, whose review settings are the policy.
     fn policy_file(&self) -> Option<&std::path::Path>;
+    /// Who the reports are about (`[organization]`).
+    fn organization(&self) -> Option<&attest::Organization> {
+        None
+    }
 }
 
 pub mod ops {

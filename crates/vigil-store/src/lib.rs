@@ -316,6 +316,9 @@ pub trait Store: Send {
     fn decisions(&self, item: i64) -> Result<Vec<DecisionRow>>;
     /// A reviewer's acts since a time, newest first.
     fn decisions_by(&self, reviewer: &str, since: DateTime<Utc>) -> Result<Vec<DecisionRow>>;
+    /// Every review act made in [from, to), by when it was made.
+    fn decisions_between(&self, from: DateTime<Utc>, to: DateTime<Utc>)
+    -> Result<Vec<DecisionRow>>;
     fn incidents(&self) -> Result<Vec<Incident>>;
     fn incident_notes(&self, id: i64) -> Result<Vec<IncidentNote>>;
     fn sanctions(&self) -> Result<Vec<Sanction>>;

@@ -762,6 +762,18 @@ impl Store for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn decisions_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<super::DecisionRow>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {DECISION_COLS} FROM decisions WHERE decided_at >= ?1 AND decided_at < ?2 ORDER BY decided_at, ledger_seq"
+        ))?;
+        let rows = st.query_map(params![micros(from), micros(to)], decision_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn incidents(&self) -> Result<Vec<super::Incident>> {
         let mut st = self.conn.prepare(&format!(
             "SELECT {INCIDENT_COLS} FROM incidents ORDER BY id"

@@ -423,6 +423,8 @@ pub struct Config {
     pub escalations: Vec<EscalationConfig>,
     /// The ledger key and its checkpoints' witness (`[ledger]`).
     pub ledger: vigil_review::witness::WitnessConfig,
+    /// Who the reports are about (`[organization]`).
+    pub organization: Option<vigil_review::attest::Organization>,
     /// Things to tell the user (running on defaults, say).
     pub notices: Vec<String>,
 }
@@ -643,6 +645,20 @@ impl Config {
                     .into(),
             ));
         }
+        let organization = match raw.organization {
+            Some(o) => {
+                let line = line_of(text, o.span().start);
+                let o = o.into_inner();
+                if o.name.trim().is_empty() {
+                    return Err(err(
+                        Some(line),
+                        "[organization] name is empty: give the organization's name, as every report page shows it".into(),
+                    ));
+                }
+                Some(o)
+            }
+            None => None,
+        };
         let ledger = vigil_review::witness::WitnessConfig {
             key_file,
             file: raw.ledger.witness_file.map(|f| base.join(f)),
@@ -677,6 +693,7 @@ impl Config {
             sources,
             escalations,
             ledger,
+            organization,
             notices: Vec::new(),
         })
     }
@@ -741,6 +758,7 @@ impl Config {
             sources,
             escalations: Vec::new(),
             ledger: Default::default(),
+            organization: None,
             notices,
         }
     }
@@ -778,6 +796,9 @@ impl vigil_review::Settings for Config {
     }
     fn policy_file(&self) -> Option<&Path> {
         self.file.as_deref()
+    }
+    fn organization(&self) -> Option<&vigil_review::attest::Organization> {
+        self.organization.as_ref()
     }
 }
 

@@ -74,6 +74,7 @@ pub(super) struct RawConfig {
     pub(super) tui: RawTui,
     #[serde(default)]
     pub(super) ledger: RawLedger,
+    pub(super) organization: Option<toml::Spanned<vigil_review::attest::Organization>>,
     /// Command name → key or keys for the review screen.
     pub(super) keys: Option<toml::Spanned<std::collections::HashMap<String, KeyList>>>,
 }

@@ -26,6 +26,18 @@ const CONFIG: &str = r#"# Vigil demo workspace, written by `vigil demo`.
 [store]
 url = "sqlite:vigil.db"
 
+# Who the reports are about: every report names the organization, its scope
+# and its officers, and ends in a certification `vigil report --certify`
+# records in the ledger.
+[organization]
+name = "Springfield General Hospital (demo)"
+covered_entity = "Springfield General Hospital, a HIPAA covered entity (acute-care hospital)"
+privacy_officer = "Dana Whitfield"
+security_officer = "Sam Ortiz"
+scope = "Every system that creates, receives, maintains or transmits ePHI for inpatient and outpatient care, and the hosts that administer them."
+in_scope = ["EHR application and its access report", "FHIR API", "EHR database (PostgreSQL)", "bastion host", "AWS account"]
+out_of_scope = ["public web site (holds no ePHI)", "guest Wi-Fi (no access to clinical systems)"]
+
 [reviewer]
 claim_lease = "30m"
 notes_required = ["violation", "follow-up"]

@@ -784,6 +784,22 @@ impl Store for PgStore {
         })
     }
 
+    fn decisions_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DecisionRow>> {
+        self.read(|c| {
+            Ok(c.query(
+                &format!("SELECT {DECISION_COLS} FROM decisions WHERE decided_at >= $1 AND decided_at < $2 ORDER BY decided_at, ledger_seq"),
+                &[&micros(from), &micros(to)],
+            )?
+            .iter()
+            .map(decision_row)
+            .collect())
+        })
+    }
+
     fn incidents(&self) -> Result<Vec<Incident>> {
         self.read(|c| {
             let mut out: Vec<Incident> = c
