@@ -14,15 +14,14 @@ use super::{Context, FormatArg, UsageError};
 use vigil_review::Reviewer;
 use vigil_review::investigate::{self, Mark};
 
+/// What both investigations ask: why, and over which days.
 #[derive(Debug, Args)]
-pub struct AccessReportArgs {
-    /// The patient's record number (MRN) as the EHR and FHIR sources give it
-    #[arg(long, value_name = "MRN")]
-    pub patient: String,
+pub struct Inquiry {
     /// Why you are looking (recorded in the ledger), e.g. "patient request 2026-031"
     #[arg(long)]
     pub reason: String,
-    /// First day (2026-01-01, today, -30d, -52w) [default: a year before --to]
+    /// First day (2026-01-01, today, -30d, -52w) [default: a year before
+    /// --to for an access report, 30 days for an activity timeline]
     #[arg(long, allow_hyphen_values = true)]
     pub from: Option<String>,
     /// Last day [default: today]
@@ -30,6 +29,15 @@ pub struct AccessReportArgs {
     pub to: Option<String>,
     #[command(flatten)]
     pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessReportArgs {
+    /// The patient's record number (MRN) as the EHR and FHIR sources give it
+    #[arg(long, value_name = "MRN")]
+    pub patient: String,
+    #[command(flatten)]
+    pub inquiry: Inquiry,
 }
 
 #[derive(Debug, Args)]
@@ -37,28 +45,18 @@ pub struct ActivityArgs {
     /// A roster id, or any of the person's accounts
     #[arg(long, value_name = "ID|ACCOUNT")]
     pub person: String,
-    /// Why you are looking (recorded in the ledger), e.g. "incident 12"
-    #[arg(long)]
-    pub reason: String,
-    /// First day [default: 30 days before --to]
-    #[arg(long, allow_hyphen_values = true)]
-    pub from: Option<String>,
-    /// Last day [default: today]
-    #[arg(long, allow_hyphen_values = true)]
-    pub to: Option<String>,
     /// Show the record numbers of the patients whose records they opened
     /// (masked otherwise; the ledger notes which)
     #[arg(long)]
     pub show_patients: bool,
     #[command(flatten)]
-    pub format: FormatArg,
+    pub inquiry: Inquiry,
 }
 
 /// [from, to) in instants, from day arguments read in the rules' zone.
 fn period(
     ctx: &Context,
-    from: &Option<String>,
-    to: &Option<String>,
+    Inquiry { from, to, .. }: &Inquiry,
     default_days: i64,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
     let today = Utc::now().date_naive();
@@ -96,7 +94,7 @@ fn findings(marks: &[Mark]) -> String {
 }
 
 pub fn access_report(ctx: &Context, a: &AccessReportArgs) -> Result<ExitCode> {
-    let (from, to) = period(ctx, &a.from, &a.to, 365)?;
+    let (from, to) = period(ctx, &a.inquiry, 365)?;
     let zone = vigil_review::Settings::zone(&ctx.config);
     let mut store = ctx.open_store()?;
     let r = investigate::access_report(
@@ -105,16 +103,16 @@ pub fn access_report(ctx: &Context, a: &AccessReportArgs) -> Result<ExitCode> {
         &a.patient,
         from,
         to,
-        &a.reason,
+        &a.inquiry.reason,
         Utc::now(),
     )?;
-    if a.format.format == Format::Json {
+    if a.inquiry.format.format == Format::Json {
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &r)?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if a.format.format == Format::Table {
+    if a.inquiry.format.format == Format::Table {
         let name = r
             .patient_name
             .as_deref()
@@ -141,7 +139,7 @@ pub fn access_report(ctx: &Context, a: &AccessReportArgs) -> Result<ExitCode> {
         println!();
     }
     let mut l = Listing::stdout(
-        a.format.format,
+        a.inquiry.format.format,
         &[
             "time",
             "system",
@@ -177,7 +175,7 @@ pub fn access_report(ctx: &Context, a: &AccessReportArgs) -> Result<ExitCode> {
 }
 
 pub fn activity(ctx: &Context, a: &ActivityArgs) -> Result<ExitCode> {
-    let (from, to) = period(ctx, &a.from, &a.to, 30)?;
+    let (from, to) = period(ctx, &a.inquiry, 30)?;
     let zone = vigil_review::Settings::zone(&ctx.config);
     let mut store = ctx.open_store()?;
     let t = investigate::activity(
@@ -186,17 +184,17 @@ pub fn activity(ctx: &Context, a: &ActivityArgs) -> Result<ExitCode> {
         &a.person,
         from,
         to,
-        &a.reason,
+        &a.inquiry.reason,
         a.show_patients,
         Utc::now(),
     )?;
-    if a.format.format == Format::Json {
+    if a.inquiry.format.format == Format::Json {
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &t)?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if a.format.format == Format::Table {
+    if a.inquiry.format.format == Format::Table {
         println!(
             "Activity of {} ({}; accounts {})",
             text(t.name.as_deref().unwrap_or("(not on the roster)")),
@@ -232,7 +230,7 @@ pub fn activity(ctx: &Context, a: &ActivityArgs) -> Result<ExitCode> {
         println!();
     }
     let mut l = Listing::stdout(
-        a.format.format,
+        a.inquiry.format.format,
         &[
             "time", "system", "account", "host", "action", "outcome", "subject", "from", "findings",
         ],

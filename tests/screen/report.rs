@@ -125,6 +125,17 @@ fn stabilizer(r: &report::Report) -> impl Fn(&str) -> String + use<> {
     }
 }
 
+/// The binary with the reviewed demo's config.
+fn run(
+    dir: &std::path::Path,
+    config: &vigil_app::config::Config,
+    args: &[&str],
+) -> std::process::Output {
+    let mut all = vec!["--config", config.file.as_ref().unwrap().to_str().unwrap()];
+    all.extend_from_slice(args);
+    common::vigil(dir, &all)
+}
+
 /// The text of a PDF, page by page, as an independent reader sees it.
 fn pdf_text(bytes: &[u8]) -> Vec<String> {
     let doc = lopdf::Document::load_mem(bytes).expect("a PDF lopdf reads");
@@ -358,17 +369,10 @@ fn a_broken_ledger_is_reported_and_the_command_fails() {
         "DROP TRIGGER ledger_no_update; UPDATE ledger SET actor = 'mallory' WHERE seq = 2;",
     )
     .unwrap();
-    let out = common::vigil(
+    let out = run(
         dir.path(),
-        &[
-            "--config",
-            config.file.as_ref().unwrap().to_str().unwrap(),
-            "report",
-            "--from",
-            "2025-03-12",
-            "--to",
-            "2025-03-14",
-        ],
+        &config,
+        &["report", "--from", "2025-03-12", "--to", "2025-03-14"],
     );
     assert_eq!(out.status.code(), Some(1));
     let md = common::stdout(&out);
@@ -383,12 +387,7 @@ fn a_certification_is_a_ledger_entry_the_report_carries_and_verify_holds() {
     let dir = tempfile::tempdir().unwrap();
     let (config, store) = reviewed(dir.path());
     drop(store);
-    let cfg = config.file.as_ref().unwrap().to_str().unwrap().to_owned();
-    let run = |args: &[&str]| {
-        let mut all = vec!["--config", cfg.as_str()];
-        all.extend_from_slice(args);
-        common::vigil(dir.path(), &all)
-    };
+    let run = |args: &[&str]| run(dir.path(), &config, args);
     let out = run(&[
         "report",
         "--from",
@@ -459,16 +458,15 @@ fn a_certification_is_a_ledger_entry_the_report_carries_and_verify_holds() {
 }
 
 #[test]
-fn a_pdf_is_written_by_the_command_and_refused_on_a_terminal_only() {
+fn a_pdf_is_written_by_the_command() {
     let dir = tempfile::tempdir().unwrap();
     let (config, store) = reviewed(dir.path());
     drop(store);
     let out_file = dir.path().join("r.pdf");
-    let out = common::vigil(
+    let out = run(
         dir.path(),
+        &config,
         &[
-            "--config",
-            config.file.as_ref().unwrap().to_str().unwrap(),
             "report",
             "--from",
             "2025-03-12",

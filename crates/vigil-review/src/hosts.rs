@@ -15,27 +15,20 @@ use chrono_tz::Tz;
 use color_eyre::eyre::Result;
 use serde::Serialize;
 
+use vigil_domain::Outcome;
 use vigil_domain::action as a;
-use vigil_domain::query::Query;
-use vigil_domain::{Event, Outcome};
-use vigil_store::Store;
+use vigil_store::{HostRow, Store};
 
 /// Kinds whose events are a host's own log.
 pub const HOST_KINDS: &[&str] = &["syslog", "journald-json", "auditd"];
-/// Actions the summary has no line for.
-const SKIPPED: &[&str] = &[
-    a::SESSION_OPEN,
-    a::SESSION_CLOSE,
-    a::CONNECT,
-    a::PROBE,
-    a::LOGOUT,
-    "loginuid",
-    "exec",
-    "access",
-    "credential",
-    "account-check",
-    "syscall",
-];
+/// The actions the summary has a line for, whatever their outcome…
+fn actions() -> Vec<&'static str> {
+    let mut v = vec![a::LOGIN, a::OTHER];
+    v.extend_from_slice(a::ACCOUNT_CHANGES);
+    v
+}
+/// …and those it shows only when they failed (most sudo runs succeed).
+const FAILURES: &[&str] = &[a::AUTH, a::INVALID_USER, a::DISCONNECT, a::SUDO, a::SU];
 /// Most rows kept per list of a host's day; the rest are counted.
 const ROWS: usize = 50;
 /// Accounts named per address.
@@ -105,93 +98,92 @@ impl HostDay {
     }
 }
 
-fn text(t: &Option<vigil_domain::SafeText>) -> String {
-    t.as_ref()
-        .map(|t| t.as_str().to_owned())
-        .unwrap_or_default()
+fn text(t: Option<&str>) -> String {
+    t.unwrap_or_default().to_owned()
 }
 
 #[derive(Default)]
 struct Acc {
     failed: BTreeMap<String, Failed>,
-    logins: BTreeMap<(String, String), u64>,
+    /// "account\0address" -> logins: found by a key built in `key`, so a
+    /// login already counted allocates nothing.
+    logins: BTreeMap<String, u64>,
+    key: String,
     refused: BTreeMap<(String, String, String), u64>,
     changes: Vec<Change>,
     unclassified: u64,
     examples: Vec<String>,
 }
 
-fn attempt(e: &Event) -> bool {
-    a::is_failed_attempt(
-        e.action.as_str(),
-        e.outcome,
-        e.detail.as_ref().map(|d| d.as_str()),
-    )
+fn attempt(e: &HostRow<'_>) -> bool {
+    a::is_failed_attempt(e.action, e.outcome, e.detail)
 }
 
 impl Acc {
-    fn add(&mut self, e: &Event) {
-        let action = e.action.as_str();
+    fn add(&mut self, e: &HostRow<'_>) {
+        let action = e.action;
         if attempt(e) {
-            let addr = e
-                .client
-                .as_ref()
-                .map(|c| c.as_str().to_owned())
-                .unwrap_or_else(|| "(no address)".into());
+            let addr = e.client.unwrap_or("(no address)");
             // bounded: past that many addresses, one more only counts
-            let addr = if self.failed.len() >= ROWS * 20 && !self.failed.contains_key(&addr) {
-                "(other addresses)".to_owned()
+            let addr = if self.failed.len() >= ROWS * 20 && !self.failed.contains_key(addr) {
+                "(other addresses)"
             } else {
                 addr
             };
-            let f = self.failed.entry(addr).or_default();
+            // looked up before it is owned: most attempts come from an
+            // address already counted
+            let f = match self.failed.get_mut(addr) {
+                Some(f) => f,
+                None => self.failed.entry(addr.to_owned()).or_default(),
+            };
             f.attempts += 1;
-            if let Some(actor) = &e.actor {
-                let actor = actor.as_str();
-                if !f.accounts.iter().any(|x| x == actor) {
-                    if f.accounts.len() < ACCOUNTS {
-                        f.accounts.push(actor.to_owned());
-                    } else {
-                        f.more_accounts = true;
-                    }
+            if let Some(actor) = e.actor
+                && !f.accounts.iter().any(|x| x == actor)
+            {
+                if f.accounts.len() < ACCOUNTS {
+                    f.accounts.push(actor.to_owned());
+                } else {
+                    f.more_accounts = true;
                 }
             }
         } else if action == a::LOGIN && e.outcome == Outcome::Success {
-            *self
-                .logins
-                .entry((text(&e.actor), text(&e.client)))
-                .or_default() += 1;
+            self.key.clear();
+            self.key.push_str(e.actor.unwrap_or_default());
+            self.key.push('\0');
+            self.key.push_str(e.client.unwrap_or_default());
+            match self.logins.get_mut(self.key.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    self.logins.insert(self.key.clone(), 1);
+                }
+            }
         } else if (action == a::SUDO || action == a::SU)
             && e.outcome == Outcome::Failure
-            && !a::not_an_attempt(e.detail.as_ref().map(|d| d.as_str()))
+            && !a::not_an_attempt(e.detail)
         {
             let detail = match action {
-                a::SU => format!("to {}", text(&e.subject)),
-                _ => text(&e.detail),
+                a::SU => format!("to {}", text(e.subject)),
+                _ => text(e.detail),
             };
             *self
                 .refused
-                .entry((text(&e.actor), action.to_owned(), detail))
+                .entry((text(e.actor), action.to_owned(), detail))
                 .or_default() += 1;
         } else if a::ACCOUNT_CHANGES.contains(&action) {
             if self.changes.len() < ROWS {
                 self.changes.push(Change {
                     action: action.to_owned(),
-                    subject: text(&e.subject),
-                    by: text(&e.actor),
-                    detail: text(&e.detail),
+                    subject: text(e.subject),
+                    by: text(e.actor),
+                    detail: text(e.detail),
                     outcome: e.outcome.to_string(),
                 });
             }
         } else if action == a::OTHER {
             self.unclassified += 1;
             if self.examples.len() < EXAMPLES {
-                let d = text(&e.detail);
-                let line = if d.is_empty() {
-                    e.raw.as_str().to_owned()
-                } else {
-                    d
-                };
+                let d = text(e.detail);
+                let line = if d.is_empty() { text(e.raw) } else { d };
                 self.examples.push(line.chars().take(200).collect());
             }
         }
@@ -209,10 +201,13 @@ impl Acc {
         let mut logins: Vec<Login> = self
             .logins
             .into_iter()
-            .map(|((account, address), count)| Login {
-                account,
-                address,
-                count,
+            .map(|(key, count)| {
+                let (account, address) = key.split_once('\0').unwrap_or((&key, ""));
+                Login {
+                    account: account.to_owned(),
+                    address: address.to_owned(),
+                    count,
+                }
             })
             .collect();
         logins.sort_by(|x, y| x.account.cmp(&y.account).then(y.count.cmp(&x.count)));
@@ -242,54 +237,111 @@ impl Acc {
     }
 }
 
+/// A host's days, by host and then day.
+type ByHost = std::collections::HashMap<String, BTreeMap<NaiveDate, Acc>>;
+
 /// Each host's days in [from, to), in `zone`'s days (UTC when none),
-/// hosts by name.
+/// hosts by name. Where the store offers a second connection, two threads
+/// take the days one at a time (however the events fall over the period,
+/// both stay busy): this is the report's largest read, every host event of
+/// the period.
 pub fn summarize(
     store: &dyn Store,
     zone: Option<Tz>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<HostDay>> {
-    let zone = zone.unwrap_or(chrono_tz::UTC);
-    let mut by: BTreeMap<(String, NaiveDate), Acc> = BTreeMap::new();
-    let first = from.with_timezone(&zone).date_naive();
-    let last = to.with_timezone(&zone).date_naive();
-    for kind in HOST_KINDS {
-        // A day either side: the filter's dates are UTC days, the
-        // summary's the zone's; the times are held exactly below.
-        // What the summary never shows is left in the store: sessions,
-        // connections and probes, audited commands and file reads are most
-        // of a host's events.
-        let q = Query::parse(&format!(
-            "kind:{kind} after:{} before:{} {}",
-            first - chrono::Duration::days(1),
-            last + chrono::Duration::days(2),
-            SKIPPED
-                .iter()
-                .map(|a| format!("-action:{a}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ))
-        .map_err(|e| color_eyre::eyre::eyre!("{e}"))?;
-        store.for_each_event(&q, 0, &mut |e| {
-            if e.occurred_at < from || e.occurred_at >= to {
-                return Ok(());
+    let tz = zone.unwrap_or(chrono_tz::UTC);
+    let first = from.with_timezone(&tz).date_naive();
+    let last = (to - chrono::Duration::microseconds(1))
+        .with_timezone(&tz)
+        .date_naive();
+    let days = (last - first).num_days() + 1;
+    // day i of the period, clipped to it
+    let span = |i: i64| {
+        let d = |k: i64| vigil_domain::time::day_start(Some(tz), first + chrono::Duration::days(k));
+        (d(i).max(from), d(i + 1).min(to))
+    };
+    let next = std::sync::atomic::AtomicI64::new(0);
+    let work = |store: &dyn Store| -> Result<ByHost> {
+        let mut by = ByHost::default();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= days {
+                return Ok(by);
             }
-            let host = e
-                .host
-                .as_ref()
-                .map(|h| h.as_str().to_owned())
-                .unwrap_or_else(|| format!("({})", e.source.as_str()));
-            let day = e.occurred_at.with_timezone(&zone).date_naive();
-            by.entry((host, day)).or_default().add(&e);
-            Ok(())
-        })?;
+            let (a, b) = span(i);
+            scan(store, tz, a, b, &mut by)?;
+        }
+    };
+    let mut by = match store.reader()? {
+        Some(other) if days >= 2 => {
+            let (a, b) = std::thread::scope(|s| {
+                let work = &work;
+                let helper = s.spawn(move || work(other.as_ref()));
+                let mine = work(store);
+                (mine, helper.join())
+            });
+            let mut a = a?;
+            let b =
+                b.map_err(|_| color_eyre::eyre::eyre!("the host summary's reader panicked"))??;
+            // each day was read by one of the two: a host's days are joined
+            for (host, days) in b {
+                a.entry(host).or_default().extend(days);
+            }
+            a
+        }
+        _ => work(store)?,
     }
+    .into_iter()
+    .collect::<Vec<_>>();
+    by.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(by
         .into_iter()
-        .map(|((h, d), acc)| acc.finish(h, d))
+        .flat_map(|(h, days)| {
+            days.into_iter()
+                .map(move |(d, acc)| acc.finish(h.clone(), d))
+        })
         .filter(|h| !h.is_empty())
         .collect())
+}
+
+fn scan(
+    store: &dyn Store,
+    zone: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    by: &mut ByHost,
+) -> Result<()> {
+    // a row finds its host without an owned key, and the zone's day is
+    // worked out again only when a row leaves the last
+    let mut span: Option<(DateTime<Utc>, DateTime<Utc>, NaiveDate)> = None;
+    let mut no_host = String::new();
+    store.for_each_host_row(HOST_KINDS, from, to, &actions(), FAILURES, &mut |e| {
+        let host = match e.host {
+            Some(h) => h,
+            None => {
+                no_host = format!("({})", e.source);
+                no_host.as_str()
+            }
+        };
+        let day = match span {
+            Some((a, b, d)) if e.occurred_at >= a && e.occurred_at < b => d,
+            _ => {
+                let d = e.occurred_at.with_timezone(&zone).date_naive();
+                let start = vigil_domain::time::day_start(Some(zone), d);
+                let end = vigil_domain::time::day_start(Some(zone), d + chrono::Duration::days(1));
+                span = Some((start, end, d));
+                d
+            }
+        };
+        let days = match by.get_mut(host) {
+            Some(days) => days,
+            None => by.entry(host.to_owned()).or_default(),
+        };
+        days.entry(day).or_default().add(e);
+        Ok(())
+    })
 }
 
 /// The summary as rows of (host, day, what, detail), for the screen and the

@@ -179,6 +179,23 @@ pub struct BatchOutcome {
     pub quarantined: u64,
 }
 
+/// What the per-host daily summary reads of one event (text already
+/// neutralized, as stored).
+#[derive(Debug, Clone, Copy)]
+pub struct HostRow<'a> {
+    pub host: Option<&'a str>,
+    pub source: &'a str,
+    pub occurred_at: DateTime<Utc>,
+    pub action: &'a str,
+    pub outcome: vigil_domain::Outcome,
+    pub actor: Option<&'a str>,
+    pub client: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub detail: Option<&'a str>,
+    /// The record, only for what no parser understood.
+    pub raw: Option<&'a str>,
+}
+
 /// How a source is doing, for `vigil sources` and the TUI.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceStatus {
@@ -269,6 +286,65 @@ pub trait Store: Send {
         f: &mut dyn FnMut(Event) -> Result<()>,
     ) -> Result<()>;
     fn count_events(&self, filter: &Query) -> Result<u64>;
+    /// Another connection to the same store, for a long read to run on a
+    /// second thread beside this one; `None` where a store offers none.
+    fn reader(&self) -> Result<Option<Box<dyn Store + Send>>> {
+        Ok(None)
+    }
+    /// The fields the per-host daily summary reads, of the events in
+    /// [from, to) from sources of `kinds` whose action is one of `actions`,
+    /// or one of `failures` and failed: no raw bytes, except of what no
+    /// parser understood. A store may answer it with a narrower read than
+    /// `for_each_event`'s.
+    fn for_each_host_row(
+        &self,
+        kinds: &[&str],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        actions: &[&str],
+        failures: &[&str],
+        f: &mut dyn FnMut(&HostRow<'_>) -> Result<()>,
+    ) -> Result<()> {
+        for kind in kinds {
+            // The filter's dates are UTC days: a day either side, the
+            // times held exactly below.
+            let day = |t: DateTime<Utc>| t.date_naive();
+            let q = Query::parse(&format!(
+                "kind:{kind} after:{} before:{}",
+                day(from) - chrono::Duration::days(1),
+                day(to) + chrono::Duration::days(1),
+            ))
+            .map_err(|e| color_eyre::eyre::eyre!("{e}"))?;
+            self.for_each_event(&q, 0, &mut |e| {
+                let action = e.action.as_str();
+                if e.occurred_at < from
+                    || e.occurred_at >= to
+                    || !(actions.contains(&action)
+                        || e.outcome == vigil_domain::Outcome::Failure
+                            && failures.contains(&action))
+                {
+                    return Ok(());
+                }
+                fn s(t: &Option<SafeText>) -> Option<&str> {
+                    t.as_ref().map(SafeText::as_str)
+                }
+                f(&HostRow {
+                    host: s(&e.host),
+                    source: e.source.as_str(),
+                    occurred_at: e.occurred_at,
+                    action: e.action.as_str(),
+                    outcome: e.outcome,
+                    actor: s(&e.actor),
+                    client: s(&e.client),
+                    subject: s(&e.subject),
+                    detail: s(&e.detail),
+                    raw: (e.action.as_str() == vigil_domain::action::OTHER)
+                        .then_some(e.raw.as_str()),
+                })
+            })?;
+        }
+        Ok(())
+    }
     /// Review items matching a filter, most severe and oldest first.
     fn items(&self, filter: &Query, limit: u64) -> Result<Vec<Item>>;
     /// One page of the queue: items matching a filter from `offset` on.

@@ -4,6 +4,7 @@
 
 mod context;
 mod knowledge;
+mod reads;
 mod status;
 mod write;
 
@@ -45,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0004_ledger_seal.sql"),
     include_str!("migrations/sqlite/0005_context.sql"),
     include_str!("migrations/sqlite/0006_patient_events.sql"),
+    include_str!("migrations/sqlite/0007_time_source_index.sql"),
 ];
 
 pub struct SqliteStore {
@@ -767,11 +769,7 @@ impl Store for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<super::DecisionRow>> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {DECISION_COLS} FROM decisions WHERE decided_at >= ?1 AND decided_at < ?2 ORDER BY decided_at, ledger_seq"
-        ))?;
-        let rows = st.query_map(params![micros(from), micros(to)], decision_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.do_decisions_between(from, to)
     }
 
     fn incidents(&self) -> Result<Vec<super::Incident>> {
@@ -840,16 +838,23 @@ impl Store for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<super::Activity>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT e.id, e.occurred_at, e.subject FROM actors an
-             JOIN actor_events ae ON ae.actor_id = an.id AND ae.occurred_at >= ?2 AND ae.occurred_at < ?3
-             JOIN events e ON e.id = ae.event_id
-             WHERE an.name = ?1 ORDER BY ae.occurred_at",
-        )?;
-        let rows = st.query_map(params![actor, micros(from), micros(to)], |r| {
-            Ok((r.get(0)?, from_micros(r.get(1)?), r.get(2)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.do_actor_activity(actor, from, to)
+    }
+
+    fn reader(&self) -> Result<Option<Box<dyn Store + Send>>> {
+        Ok(Some(Box::new(SqliteStore::open(&self.path)?)))
+    }
+
+    fn for_each_host_row(
+        &self,
+        kinds: &[&str],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        actions: &[&str],
+        failures: &[&str],
+        f: &mut dyn FnMut(&super::HostRow<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.do_for_each_host_row(kinds, from, to, actions, failures, f)
     }
 
     fn patient_event_ids(
@@ -858,30 +863,11 @@ impl Store for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT event_id FROM patient_events WHERE patient = ?1 AND occurred_at >= ?2 AND occurred_at < ?3
-             ORDER BY occurred_at, event_id",
-        )?;
-        let rows = st.query_map(params![patient, micros(from), micros(to)], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.do_patient_event_ids(patient, from, to)
     }
 
     fn items_of_events(&self, event_ids: &[i64]) -> Result<Vec<(i64, i64)>> {
-        if event_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<rusqlite::types::Value> = event_ids
-            .iter()
-            .map(|e| rusqlite::types::Value::Integer(*e))
-            .collect();
-        // item_events has no by-event index (migration 2): it is small next
-        // to events, and one pass over it answers the whole list.
-        let mut st = self.conn.prepare_cached(
-            "SELECT event_id, item_id FROM item_events WHERE event_id IN (SELECT value FROM rarray(?1))
-             ORDER BY event_id, item_id",
-        )?;
-        let rows = st.query_map([std::rc::Rc::new(ids)], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.do_items_of_events(event_ids)
     }
 
     fn unflagged_events(
@@ -890,23 +876,7 @@ impl Store for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
-        let flagged: std::collections::HashSet<i64> = self
-            .conn
-            .prepare_cached(super::FLAGGED_SQL_SQLITE)?
-            .query_map(params![micros(from), micros(to)], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = self.conn.prepare_cached(
-            "SELECT e.id FROM events e WHERE e.occurred_at >= ?1 AND e.occurred_at < ?2 AND e.source_id = ?3 ORDER BY e.id",
-        )?;
-        let rows = st.query_map(params![micros(from), micros(to), source_id], |r| r.get(0))?;
-        let mut out = Vec::new();
-        for id in rows {
-            let id: i64 = id?;
-            if !flagged.contains(&id) {
-                out.push(id);
-            }
-        }
-        Ok(out)
+        self.do_unflagged_events(source_id, from, to)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {
@@ -1011,38 +981,4 @@ impl Store for SqliteStore {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn network_filesystems_are_named() {
-        assert_eq!(fs_magic_name(0x6969), Some("NFS"));
-        assert_eq!(fs_magic_name(0xFF53_4D42_u32 as i64), Some("CIFS"));
-        assert_eq!(fs_magic_name(0x6573_5546), Some("FUSE"));
-        // ext4 and tmpfs are local
-        assert_eq!(fs_magic_name(0xEF53), None);
-        assert_eq!(fs_magic_name(0x0102_1994), None);
-        assert_eq!(network_fs_name(Path::new("/tmp")), None);
-    }
-
-    #[test]
-    fn newer_schema_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("v.db");
-        let mut s = SqliteStore::open(&path).unwrap();
-        s.migrate().unwrap();
-        s.conn.pragma_update(None, "user_version", 99).unwrap();
-        let err = s.migrate().unwrap_err().to_string();
-        assert!(err.contains("newer than this vigil"), "{err}");
-    }
-
-    #[test]
-    fn store_file_is_private() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/v.db");
-        let _ = SqliteStore::open(&path).unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
-}
+mod tests;

@@ -208,3 +208,112 @@ impl PgStore {
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 }
+
+/// What the investigations and the report read.
+impl PgStore {
+    pub(super) fn do_decisions_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DecisionRow>> {
+        self.read(|c| {
+            Ok(c.query(
+                &format!("SELECT {DECISION_COLS} FROM decisions WHERE decided_at >= $1 AND decided_at < $2 ORDER BY decided_at, ledger_seq"),
+                &[&micros(from), &micros(to)],
+            )?
+            .iter()
+            .map(decision_row)
+            .collect())
+        })
+    }
+
+    pub(super) fn do_patient_event_ids(
+        &self,
+        patient: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT event_id FROM patient_events WHERE patient = $1 AND occurred_at >= $2 AND occurred_at < $3
+                 ORDER BY occurred_at, event_id",
+                &[&patient, &micros(from), &micros(to)],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+        })
+    }
+
+    pub(super) fn do_items_of_events(&self, event_ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+        if event_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT event_id, item_id FROM item_events WHERE event_id = ANY($1) ORDER BY event_id, item_id",
+                &[&event_ids],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+        })
+    }
+}
+
+/// Filtered event listings and the suppressions in force.
+impl PgStore {
+    pub(super) fn do_for_each_event(
+        &self,
+        filter: &Query,
+        limit: u64,
+        f: &mut dyn FnMut(Event) -> Result<()>,
+    ) -> Result<()> {
+        let w = filter.to_sql(Target::Events, Dialect::Postgres, 3)?;
+        // Pages by (time, id) so no connection is held while `f` runs.
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM {EVENT_FROM}
+             WHERE (e.occurred_at, e.id) > ($1, $2) AND ({}) ORDER BY e.occurred_at, e.id LIMIT {PAGE}",
+            w.clause
+        );
+        let mut after = (i64::MIN, i64::MIN);
+        let mut left = if limit == 0 { u64::MAX } else { limit };
+        loop {
+            let mut values: Vec<Box<dyn ToSql + Sync>> = vec![Box::new(after.0), Box::new(after.1)];
+            values.extend(bind(&w.params));
+            let rows = self.read(|c| Ok(c.query(&sql, &refs(&values))?))?;
+            let n = rows.len();
+            for r in &rows {
+                if left == 0 {
+                    return Ok(());
+                }
+                after = (r.get(3), r.get(0));
+                f(event_row(r).0)?;
+                left -= 1;
+            }
+            if (n as i64) < PAGE || left == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    pub(super) fn do_suppressions(&self) -> Result<Vec<Suppression>> {
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT id, actor, subject, rule, until, reason, owner FROM suppressions ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(|r| Suppression {
+                id: r.get(0),
+                actor: r.get(1),
+                subject: r.get(2),
+                rule: r.get(3),
+                until: from_micros(r.get(4)),
+                reason: r.get(5),
+                owner: r.get(6),
+            })
+            .collect())
+        })
+    }
+}
