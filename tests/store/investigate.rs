@@ -109,6 +109,58 @@ fn investigations_read_one_patient_and_one_person(b: Backend) {
     .unwrap();
     ingest(&mut *s, &host, &log, true);
 
+    // a ticket tbrown raised, and a review act nurse7 made in vigil
+    let tickets = s.ensure_source("jira", "jira").unwrap();
+    let new_item = |kind, actor: &str, title: &str, key: &str| vigil_store::NewItem {
+        kind,
+        source_id: Some(tickets),
+        occurred_at: t("2026-11-21T08:30:00Z"),
+        actor: Some(actor.into()),
+        subject: None,
+        title: title.into(),
+        severity: vigil_domain::Severity::Low,
+        group_key: Some(key.into()),
+        rules: vec![],
+        event_ids: vec![],
+        score: 0,
+        score_note: None,
+    };
+    let ids = s
+        .add_items(&[
+            new_item(
+                vigil_domain::ItemKind::Ticket,
+                "tbrown",
+                "SEC-9 lost badge",
+                "jira|SEC-9",
+            ),
+            new_item(
+                vigil_domain::ItemKind::Finding,
+                "nurse8",
+                "a colleague's item",
+                "x|1",
+            ),
+        ])
+        .unwrap();
+    let (_ticket, other) = (ids[0], ids[1]);
+    let nurse7 = Reviewer {
+        name: "nurse7".into(),
+        session: "s7".into(),
+    };
+    let out = vigil_review::ops::apply(
+        &mut *s,
+        &vigil_review::Policy::default(),
+        &nurse7,
+        t("2026-11-21T08:45:00Z"),
+        &[other],
+        &vigil_review::Act::Decide {
+            disposition: vigil_domain::Disposition::Benign,
+            note: None,
+            reopen: false,
+        },
+        None,
+    )
+    .unwrap();
+    assert!(out.iter().all(|o| !o.is_refused()), "{out:?}");
     let who = Reviewer::current();
     let before = ledger_actions(&*s).len();
     let refused = investigate::access_report(
@@ -190,12 +242,16 @@ fn investigations_read_one_patient_and_one_person(b: Backend) {
             ("ehr", "nurse7", Some("••••34")),
             ("bastion", "tbrown", None),
             ("bastion", "tbrown", Some("100234")),
+            ("jira", "tbrown", None),
+            ("vigil", "nurse7", None),
             ("ehr", "nurse7", Some("••••00")),
         ],
         "{:?}",
         tl.steps
     );
     assert_eq!(tl.systems.get("ehr"), Some(&2));
+    assert!(tl.steps[3].action.contains("SEC-9"), "{:?}", tl.steps[3]);
+    assert_eq!(tl.steps[4].action, format!("decide benign on item {other}"));
     let (action, payload) = ledger_actions(&*s).pop().unwrap();
     assert_eq!(action, ACTIVITY);
     assert_eq!(payload["person"], "E7");
@@ -215,7 +271,7 @@ fn investigations_read_one_patient_and_one_person(b: Backend) {
     .unwrap();
     assert_eq!(tl.person_id.as_deref(), Some("E7"));
     assert_eq!(
-        tl.steps.last().and_then(|x| x.subject.as_deref()),
+        tl.steps.iter().rev().find_map(|x| x.subject.as_deref()),
         Some("100900")
     );
     assert!(s.verify_ledger().unwrap().broken.is_none());

@@ -309,8 +309,9 @@ pub fn access_report(
 }
 
 /// Everything `who_about` (a roster id or an account) did in [from, to),
-/// across every account the roster gives them, as one timeline with the
-/// review items that hold each event. Patients' record numbers are masked
+/// across every account the roster gives them, as one timeline: their
+/// events with the review items that hold each, the tickets they raised
+/// or hold, and the review acts they made in vigil. Patients' record numbers are masked
 /// unless `show_patients`.
 #[allow(clippy::too_many_arguments)]
 pub fn activity(
@@ -373,6 +374,57 @@ pub fn activity(
                 show_patients,
                 marks.remove(&e.id).unwrap_or_default(),
             ));
+        }
+    }
+    // the tickets they raised or hold, and the reviews they made here
+    for a in &accounts {
+        let q = vigil_domain::query::Query::default()
+            .field("kind", "ticket")
+            .field("actor", a)
+            .after(from)
+            .before(to);
+        for it in store.items(&q, 0)? {
+            *systems
+                .entry(opt(&it.source).unwrap_or_default())
+                .or_default() += 1;
+            steps.push(Step {
+                at: it.occurred_at,
+                system: opt(&it.source).unwrap_or_default(),
+                kind: "ticket".into(),
+                account: a.clone(),
+                host: None,
+                action: format!("ticket: {}", it.title.as_str()),
+                outcome: it.status.as_str().to_owned(),
+                subject: None,
+                from: None,
+                findings: vec![Mark {
+                    item: it.id,
+                    rules: it.rules.iter().map(|r| r.rule.clone()).collect(),
+                    status: it.status.as_str().to_owned(),
+                    disposition: it.disposition.map(|d| d.as_str().to_owned()),
+                }],
+            });
+        }
+        for d in store.decisions_by(a, from)? {
+            if d.decided_at >= to {
+                continue;
+            }
+            *systems.entry("vigil".into()).or_default() += 1;
+            steps.push(Step {
+                at: d.decided_at,
+                system: "vigil".into(),
+                kind: "review".into(),
+                account: a.clone(),
+                host: None,
+                action: match d.disposition {
+                    Some(x) => format!("{} {} on item {}", d.kind, x.as_str(), d.item_id),
+                    None => format!("{} on item {}", d.kind, d.item_id),
+                },
+                outcome: "success".into(),
+                subject: None,
+                from: None,
+                findings: Vec::new(),
+            });
         }
     }
     steps.sort_by_key(|s| s.at);
