@@ -16,7 +16,7 @@ use vigil_review::investigate::{self, Mark};
 
 /// What both investigations ask: why, and over which days.
 #[derive(Debug, Args)]
-pub struct Inquiry {
+pub struct InquiryArgs {
     /// Why you are looking (recorded in the ledger), e.g. "patient request 2026-031"
     #[arg(long)]
     pub reason: String,
@@ -37,7 +37,7 @@ pub struct AccessReportArgs {
     #[arg(long, value_name = "MRN")]
     pub patient: String,
     #[command(flatten)]
-    pub inquiry: Inquiry,
+    pub inquiry: InquiryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -50,13 +50,13 @@ pub struct ActivityArgs {
     #[arg(long)]
     pub show_patients: bool,
     #[command(flatten)]
-    pub inquiry: Inquiry,
+    pub inquiry: InquiryArgs,
 }
 
 /// [from, to) in instants, from day arguments read in the rules' zone.
 fn period(
     ctx: &Context,
-    Inquiry { from, to, .. }: &Inquiry,
+    InquiryArgs { from, to, .. }: &InquiryArgs,
     default_days: i64,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
     let today = Utc::now().date_naive();

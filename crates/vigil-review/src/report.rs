@@ -443,8 +443,10 @@ fn step(e: &vigil_store::LedgerEntry) -> Step {
     }
 }
 
-/// The report without its per-host section, which reads every host event
-/// of the period: for the dashboard, which shows only the measures.
+/// The report's measures alone, without what only the full report shows
+/// (the per-host section, which reads every host event of the period, the
+/// decisions and their sample, incident timelines, risk changes): for the
+/// dashboard.
 pub fn measures(
     store: &dyn Store,
     config: &dyn Settings,
@@ -461,7 +463,7 @@ fn gather(
     from: NaiveDate,
     to: NaiveDate,
     now: DateTime<Utc>,
-    hosts: bool,
+    full: bool,
     options: Options,
 ) -> Result<Report> {
     let zone = config.zone();
@@ -575,7 +577,7 @@ fn gather(
         })
         .collect();
     let mut incidents = incidents;
-    if hosts {
+    if full {
         for i in &mut incidents {
             i.timeline = store
                 .ledger_for(&vigil_domain::ledger::Entity::Incident(i.id).to_string())?
@@ -633,7 +635,7 @@ fn gather(
             }),
         _ => None,
     };
-    let decisions = if hosts {
+    let decisions = if full {
         store.decisions_between(start, end)?
     } else {
         Vec::new()
@@ -655,7 +657,7 @@ fn gather(
     });
     let sample = sample(store, &decisions, options.sample.unwrap_or(SAMPLE), seed)?;
     let mut risk_changes = Vec::new();
-    if hosts {
+    if full {
         for r in store.risks()? {
             for e in store.ledger_for(&vigil_domain::ledger::Entity::Risk(r.id).to_string())? {
                 let at = DateTime::parse_from_rfc3339(&e.at).map(|t| t.with_timezone(&Utc));
@@ -759,7 +761,7 @@ fn gather(
         },
         days: per_day.into_values().collect(),
         explanations,
-        hosts: if hosts {
+        hosts: if full {
             crate::hosts::summarize(store, zone, start, end)?
         } else {
             Vec::new()

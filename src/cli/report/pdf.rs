@@ -204,11 +204,9 @@ impl Layout {
             c.line_to(RIGHT, y);
             c.stroke();
         };
-        let pages_before = self.pages.len();
         draw_row(self, header.clone(), BOLD);
         rule(self);
         let mut page = self.pages.len();
-        let _ = pages_before;
         for r in rows {
             let cells: Vec<Vec<String>> = (0..cols)
                 .map(|i| wrap(r.get(i).map_or("", String::as_str), want[i]))
@@ -419,8 +417,6 @@ pub fn pdf(d: &Document) -> Vec<u8> {
 
     // the title page
     {
-        let saved = std::mem::replace(&mut l.pages[0].content, Content::new());
-        drop(saved);
         let mut t = Layout {
             pages: vec![Page {
                 content: Content::new(),
