@@ -3,6 +3,7 @@
 //! README's, `tests/cli` holds it, and scripts rely on it.
 
 mod case;
+pub mod completions;
 mod coverage;
 mod demo;
 mod events;
@@ -133,6 +134,10 @@ pub enum Command {
     /// Create or upgrade the store's schema
     #[command(subcommand)]
     Store(store_cmd::StoreCommand),
+    /// Shell completions (bash, zsh, fish, powershell, elvish) on standard output
+    Completions(completions::CompletionsArgs),
+    /// The man page, as roff on standard output (`vigil man > vigil.1`)
+    Man,
 }
 
 /// `--format` for every listing.
@@ -337,12 +342,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         ctx.print_notices();
         return sources::overview(&ctx);
     };
-    if let Command::Demo(args) = command {
-        return demo::run(args);
+    match command {
+        Command::Demo(args) => return demo::run(args),
+        // no config or store: they describe the program, not a workspace
+        Command::Completions(a) => return completions::completions(a),
+        Command::Man => return completions::man(),
+        _ => {}
     }
     let ctx = Context::load(&cli)?;
     let code = match command {
-        Command::Demo(_) => unreachable!("handled above"),
+        Command::Demo(_) | Command::Completions(_) | Command::Man => {
+            unreachable!("handled above")
+        }
         Command::Tui => {
             if !vigil_tui::interactive() {
                 return Err(UsageError("the review screen needs a terminal; use the commands (`vigil queue`, `vigil decide` …) in scripts".into()).into());

@@ -681,3 +681,55 @@ fn days_may_be_given_in_words_and_relative() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("today, yesterday or -7d"));
 }
+
+#[test]
+fn completions_for_every_shell_and_a_man_page_come_from_the_commands() {
+    use clap::CommandFactory;
+    let home = tempfile::tempdir().unwrap();
+    let names: Vec<String> = vigil::cli::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    assert!(names.iter().any(|n| n == "access-report"));
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = vigil(home.path(), &["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let text = stdout(&out);
+        for n in &names {
+            assert!(text.contains(n.as_str()), "{shell} completions lack {n}");
+        }
+        if shell == "bash" {
+            // what bash would source parses
+            let f = home.path().join("vigil.bash");
+            std::fs::write(&f, &text).unwrap();
+            let check = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&f)
+                .output()
+                .unwrap();
+            assert!(
+                check.status.success(),
+                "{}",
+                String::from_utf8_lossy(&check.stderr)
+            );
+        }
+    }
+    assert!(
+        !home.path().join("data/vigil/vigil.db").exists(),
+        "no store opened"
+    );
+    let out = vigil(home.path(), &["man"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH vigil 1"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    for n in &names {
+        assert!(
+            page.contains(&format!("vigil {n}")),
+            "the man page lacks {n}"
+        );
+    }
+}
