@@ -16,7 +16,7 @@ pub struct QueueArgs {
     /// Only items in this status (new, claimed, decided, escalated, reopened)
     #[arg(long, value_parser = parse_status)]
     pub status: Option<Status>,
-    /// Filter, e.g. 'severity>=high rule:failed-login-burst'
+    /// Filter, e.g. 'severity>=high rule:failed-burst'
     #[arg(long, short = 'f', default_value = "")]
     pub filter: String,
     /// Most items to list; 0 lists all
@@ -48,6 +48,7 @@ pub fn run(ctx: &Context, a: &QueueArgs) -> Result<ExitCode> {
     )
     .map_err(|e| UsageError(format!("--filter: {e}")))?;
     let store = ctx.open_store()?;
+    super::events::check_names(&q, store.as_ref())?;
     let items = store.items(&q, a.limit)?;
     let mut listing = Listing::stdout(
         a.format.format,

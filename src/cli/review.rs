@@ -85,6 +85,7 @@ pub fn resolve(store: &dyn Store, sel: &Selection) -> Result<Vec<i64>> {
             1,
         )
         .map_err(|e| UsageError(format!("--filter: {e}")))?;
+        super::events::check_names(&q, store)?;
         ids.extend(store.items(&q, 0)?.iter().map(|i| i.id));
     }
     let mut seen = std::collections::HashSet::new();

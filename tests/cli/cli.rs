@@ -733,3 +733,30 @@ fn completions_for_every_shell_and_a_man_page_come_from_the_commands() {
         );
     }
 }
+
+#[test]
+fn a_filter_naming_no_rule_or_source_is_refused_with_the_names_there_are() {
+    let home = tempfile::tempdir().unwrap();
+    let store = home.path().join("s.db");
+    let s = store.to_str().unwrap();
+    let out = vigil(
+        home.path(),
+        &["--store", s, "queue", "--filter", "rule:failed-login-burst"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no rule \"failed-login-burst\"") && err.contains("failed-burst"),
+        "{err}"
+    );
+    let out = vigil(
+        home.path(),
+        &["--store", s, "events", "--filter", "source:nowhere"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // a pattern and a real name pass
+    for f in ["rule:failed-*", "rule:after-hours -rule:sample"] {
+        let out = vigil(home.path(), &["--store", s, "queue", "--filter", f]);
+        assert!(out.status.success(), "{f}: {}", stderr(&out));
+    }
+}

@@ -148,6 +148,20 @@ impl Query {
         self.terms.is_empty()
     }
 
+    /// The values a filter gives a field (`rule:x`, `-rule:y`…), to check
+    /// them against the names that exist.
+    pub fn values_of(&self, field: &str) -> Vec<&str> {
+        self.terms
+            .iter()
+            .filter_map(|t| match &t.kind {
+                TermKind::Field {
+                    field: f, value, ..
+                } if f == field => Some(value.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Adds `field:value` (built in code: no quoting, no parsing).
     pub fn field(mut self, field: &str, value: &str) -> Query {
         self.terms.push(Term {
