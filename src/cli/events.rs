@@ -115,7 +115,12 @@ pub fn run(ctx: &Context, a: &EventsArgs) -> Result<ExitCode> {
     let store = ctx.open_store()?;
     check_names(&q, store.as_ref())?;
     if a.count {
-        println!("{}", store.count_events(&q)?);
+        let n = store.count_events(&q)?;
+        // a script asking for JSON gets JSON, as every listing gives it
+        match a.format.format {
+            super::output::Format::Json => println!("{}", serde_json::json!({ "count": n })),
+            _ => println!("{n}"),
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let mut listing = Listing::stdout(a.format.format, COLUMNS);

@@ -43,7 +43,13 @@ use vigil_store::{Store, StoreUrl};
 )]
 pub struct Cli {
     /// Config file [default: $XDG_CONFIG_HOME/vigil/config.toml]
-    #[arg(long, global = true, env = "VIGIL_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "VIGIL_CONFIG",
+        value_name = "FILE",
+        hide_env_values = true
+    )]
     pub config: Option<PathBuf>,
     /// Store: sqlite:PATH, a plain path, or postgres://… [default: from the config]
     #[arg(

@@ -201,6 +201,21 @@ fn demo_workspace_end_to_end() {
             c,
             "events",
             "--filter",
+            "client:203.0.113.45 outcome:failure",
+            "--count",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["count"].as_u64().unwrap() >= 40, "{v}");
+    let o = vigil(
+        home.path(),
+        &[
+            "--config",
+            c,
+            "events",
+            "--filter",
             "actor:dave client:185.220.101.7",
             "--format",
             "json",
