@@ -12,7 +12,7 @@ use color_eyre::eyre::Result;
 use super::output::{Format, Listing, text};
 use super::{Context, FormatArg, UsageError};
 use vigil_review::Reviewer;
-use vigil_review::investigate::{self, Mark};
+use vigil_review::investigate::{self, ACCESS_REPORT_DAYS, ACTIVITY_DAYS};
 
 /// What both investigations ask: why, and over which days.
 #[derive(Debug, Args)]
@@ -78,23 +78,8 @@ fn period(
     ))
 }
 
-fn findings(marks: &[Mark]) -> String {
-    marks
-        .iter()
-        .map(|m| {
-            format!(
-                "#{} {} ({})",
-                m.item,
-                m.rules.join("+"),
-                m.disposition.as_deref().unwrap_or(&m.status)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 pub fn access_report(ctx: &Context, a: &AccessReportArgs) -> Result<ExitCode> {
-    let (from, to) = period(ctx, &a.inquiry, 365)?;
+    let (from, to) = period(ctx, &a.inquiry, ACCESS_REPORT_DAYS)?;
     let zone = vigil_review::Settings::zone(&ctx.config);
     let mut store = ctx.open_store()?;
     let r = investigate::access_report(
@@ -122,15 +107,7 @@ pub fn access_report(ctx: &Context, a: &AccessReportArgs) -> Result<ExitCode> {
             text(name),
             text(&r.patient)
         );
-        println!(
-            "Period {} to {} ({}); asked by {} for {:?}; ledger entry {}",
-            day(zone, r.from),
-            day(zone, r.to - Duration::seconds(1)),
-            vigil_domain::time::zone_name(zone),
-            text(&r.requested_by),
-            text(&r.reason).as_str(),
-            r.ledger_seq
-        );
+        asked(zone, r.from, r.to, &r.requested_by, &r.reason, r.ledger_seq);
         println!(
             "{} by {}",
             plural(r.accesses.len(), "access", "accesses"),
@@ -166,7 +143,7 @@ pub fn access_report(ctx: &Context, a: &AccessReportArgs) -> Result<ExitCode> {
                 text(x.department.as_deref().unwrap_or("")),
                 text(x.from.as_deref().unwrap_or("")),
                 text(x.explanation.as_deref().unwrap_or("")),
-                text(findings(&x.findings)),
+                text(investigate::marks_text(&x.findings)),
             ],
         )?;
     }
@@ -175,7 +152,7 @@ pub fn access_report(ctx: &Context, a: &AccessReportArgs) -> Result<ExitCode> {
 }
 
 pub fn activity(ctx: &Context, a: &ActivityArgs) -> Result<ExitCode> {
-    let (from, to) = period(ctx, &a.inquiry, 30)?;
+    let (from, to) = period(ctx, &a.inquiry, ACTIVITY_DAYS)?;
     let zone = vigil_review::Settings::zone(&ctx.config);
     let mut store = ctx.open_store()?;
     let t = investigate::activity(
@@ -211,15 +188,7 @@ pub fn activity(ctx: &Context, a: &ActivityArgs) -> Result<ExitCode> {
             ),
             text(t.accounts.join(", "))
         );
-        println!(
-            "Period {} to {} ({}); asked by {} for {:?}; ledger entry {}",
-            day(zone, t.from),
-            day(zone, t.to - Duration::seconds(1)),
-            vigil_domain::time::zone_name(zone),
-            text(&t.requested_by),
-            text(&t.reason).as_str(),
-            t.ledger_seq
-        );
+        asked(zone, t.from, t.to, &t.requested_by, &t.reason, t.ledger_seq);
         let systems: Vec<String> = t.systems.iter().map(|(s, n)| format!("{s} {n}")).collect();
         println!(
             "{} ({}), {} held by review items",
@@ -247,7 +216,7 @@ pub fn activity(ctx: &Context, a: &ActivityArgs) -> Result<ExitCode> {
                 text(&s.outcome),
                 text(s.subject.as_deref().unwrap_or("")),
                 text(s.from.as_deref().unwrap_or("")),
-                text(findings(&s.findings)),
+                text(investigate::marks_text(&s.findings)),
             ],
         )?;
     }
@@ -267,4 +236,23 @@ fn day(zone: Option<chrono_tz::Tz>, t: DateTime<Utc>) -> String {
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The line that says what the run covered and that the ledger has it.
+fn asked(
+    zone: Option<chrono_tz::Tz>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    by: &str,
+    reason: &str,
+    seq: i64,
+) {
+    println!(
+        "Period {} to {} ({}); asked by {} for {:?}; ledger entry {seq}",
+        day(zone, from),
+        day(zone, to - Duration::seconds(1)),
+        vigil_domain::time::zone_name(zone),
+        text(by),
+        text(reason).as_str(),
+    );
 }

@@ -487,18 +487,6 @@ pub fn investigation(
     let t = |s: &str| SafeText::new(s).into_string();
     let zone = vigil_review::Settings::zone(config);
     let stamp = |d| vigil_domain::time::local_stamp(zone, d);
-    let marks = |m: &[investigate::Mark]| {
-        m.iter()
-            .map(|m| {
-                format!(
-                    "#{} {}",
-                    m.item,
-                    m.disposition.as_deref().unwrap_or(&m.status)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     let time_col = "TIME";
     let in_zone = format!("times {}", vigil_domain::time::zone_name(zone));
     Ok(match inquiry {
@@ -507,7 +495,7 @@ pub fn investigation(
                 store,
                 who,
                 about,
-                now - chrono::Duration::days(365),
+                now - chrono::Duration::days(investigate::ACCESS_REPORT_DAYS),
                 now,
                 reason,
                 now,
@@ -535,7 +523,7 @@ pub fn investigation(
                         t(&a.action),
                         t(a.from.as_deref().unwrap_or("")),
                         t(a.explanation.as_deref().unwrap_or("")),
-                        marks(&a.findings),
+                        investigate::marks_text(&a.findings),
                     ]
                 })
                 .collect();
@@ -562,7 +550,7 @@ pub fn investigation(
                 store,
                 who,
                 about,
-                now - chrono::Duration::days(30),
+                now - chrono::Duration::days(investigate::ACTIVITY_DAYS),
                 now,
                 reason,
                 false,
@@ -590,7 +578,7 @@ pub fn investigation(
                         x.outcome.clone(),
                         t(x.subject.as_deref().unwrap_or("")),
                         t(x.from.as_deref().unwrap_or("")),
-                        marks(&x.findings),
+                        investigate::marks_text(&x.findings),
                     ]
                 })
                 .collect();

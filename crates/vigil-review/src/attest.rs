@@ -57,11 +57,9 @@ pub struct Preparer {
 }
 
 pub fn preparer(store: &dyn Store, account: &str) -> Result<Preparer> {
-    let name = store
-        .people()?
-        .into_iter()
-        .find(|p| p.accounts.iter().any(|a| a == account) || p.id == account)
-        .map(|p| p.name);
+    let name = super::investigate::Roster::load(store)?
+        .find(account)
+        .map(|p| p.name.clone());
     Ok(Preparer {
         account: account.to_owned(),
         name,

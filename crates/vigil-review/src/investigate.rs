@@ -33,6 +33,33 @@ pub struct Mark {
     pub disposition: Option<String>,
 }
 
+impl std::fmt::Display for Mark {
+    /// `#12 family+same-surname (violation)`: the item, its rules, and the
+    /// disposition (or the status while undecided).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "#{} {} ({})",
+            self.item,
+            self.rules.join("+"),
+            self.disposition.as_deref().unwrap_or(&self.status)
+        )
+    }
+}
+
+/// `Mark`s as one cell.
+pub fn marks_text(marks: &[Mark]) -> String {
+    marks
+        .iter()
+        .map(Mark::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Days an access report looks back, and an activity timeline, by default.
+pub const ACCESS_REPORT_DAYS: i64 = 365;
+pub const ACTIVITY_DAYS: i64 = 30;
+
 /// One access to the patient's record, in the words a patient can read.
 #[derive(Debug, Clone, Serialize)]
 pub struct Access {
@@ -129,13 +156,13 @@ fn check_reason(reason: &str) -> Result<&str> {
 }
 
 /// The roster, by every account name and by id.
-struct Roster {
+pub(crate) struct Roster {
     people: Vec<Person>,
     by_account: HashMap<String, usize>,
 }
 
 impl Roster {
-    fn load(store: &dyn Store) -> Result<Roster> {
+    pub(crate) fn load(store: &dyn Store) -> Result<Roster> {
         let people = store.people()?;
         let mut by_account = HashMap::new();
         for (i, p) in people.iter().enumerate() {
@@ -151,7 +178,7 @@ impl Roster {
     }
 
     /// A roster id, or an account of someone on the roster.
-    fn find(&self, who: &str) -> Option<&Person> {
+    pub(crate) fn find(&self, who: &str) -> Option<&Person> {
         self.people.iter().find(|p| p.id == who).or(self.of(who))
     }
 }
