@@ -711,3 +711,107 @@ fn no_treatment_relationship_is_a_clinicians_first_unexplained_access() {
     assert_eq!(items[0].rules[0].rule, "no-treatment-relationship");
     assert_eq!(items[0].event_ids.len(), 1);
 }
+
+/// What a run remembers comes back in the next one: doc1's direct access
+/// at 13:00 makes the 13:20 access of a later pull a repeat, and onc1's
+/// contact with P2 yesterday means today's is not a first contact.
+#[test]
+fn the_next_run_remembers_repeats_and_first_contacts() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    workspace(dir, "adt-csv", ADT_CSV, ADT_COLUMNS);
+    let cfg = std::fs::read_to_string(dir.join("vigil.toml")).unwrap();
+    write_private(
+        &dir.join("vigil.toml"),
+        &cfg.replace(
+            "[rules.explain]\n",
+            "[rules.explain]\nno_treatment = true\n",
+        ),
+    );
+    let first = "user,mrn,time\ndoc1,P1,2026-11-02T13:00:00Z\nonc1,P2,2026-11-02T10:00:00Z\n";
+    std::fs::write(dir.join("access.csv"), first).unwrap();
+    drop(pull(dir));
+    let more = "doc1,P1,2026-11-02T13:20:00Z\nonc1,P2,2026-11-03T10:00:00Z\n";
+    std::fs::write(dir.join("access.csv"), format!("{first}{more}")).unwrap();
+    let s = pull(dir);
+    let evs = events(&s, "source:ehr");
+    assert_eq!(evs.len(), 4);
+    let ids: Vec<i64> = evs.iter().map(|e| e.id).collect();
+    let kinds: BTreeMap<(String, String), Explanation> = s
+        .explanations(&ids)
+        .unwrap()
+        .into_iter()
+        .map(|x| ((x.actor.clone(), x.occurred_at.to_rfc3339()), x.kind))
+        .collect();
+    assert_eq!(
+        kinds[&("doc1".to_owned(), "2026-11-02T13:20:00+00:00".to_owned())],
+        Explanation::Repeat,
+        "{kinds:?}"
+    );
+    // One no-treatment item: the first contact's, none for the second.
+    let items = all_items(&s);
+    let onc: Vec<_> = items
+        .iter()
+        .filter(|i| i.actor.as_ref().map(|a| a.as_str()) == Some("onc1"))
+        .collect();
+    assert_eq!(onc.len(), 1, "{items:#?}");
+    assert_eq!(onc[0].event_ids.len(), 1);
+}
+
+/// An access no documentation explains, to a patient in care at the time,
+/// raises no co-worker flag from outside the employee's department, and
+/// still does from inside it or when the patient was not in care.
+#[test]
+fn a_coworker_flag_from_another_department_waits_for_a_patient_not_in_care() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let adt = "visit,mrn,admit,discharge,unit,team\nV2,P4,2026-11-05T08:00:00Z,2026-11-05T12:00:00Z,Oncology,onc1\n";
+    workspace(dir, "adt-csv", adt, ADT_COLUMNS);
+    std::fs::write(
+        dir.join("roster.csv"),
+        format!("{ROSTER}E7,Ravi Das,ortho1,Orthopedics,07:00-19:00\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("patients.csv"),
+        "mrn,name,employee_id\nP1,Carl Jensen,\nP4,Ann Smith,E2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("access.csv"),
+        "user,mrn,time
+ortho1,P4,2026-11-05T10:00:00Z
+doc1,P4,2026-11-05T10:30:00Z
+ortho1,P4,2026-11-09T10:00:00Z
+onc1,P4,2026-11-12T09:00:00Z
+lab1,P4,2026-11-12T09:30:00Z
+ortho1,P4,2026-11-12T10:00:00Z
+ortho1,P4,2026-11-14T10:01:00Z
+",
+    )
+    .unwrap();
+    let s = pull(dir);
+    let mut got: Vec<(String, String)> = all_items(&s)
+        .iter()
+        .filter(|i| i.rules.iter().any(|r| r.rule == "coworker"))
+        .map(|i| {
+            (
+                i.actor.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+                i.occurred_at.format("%m-%d").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = [
+        ("doc1", "11-05"),   // works with the employee: raised though in care
+        ("lab1", "11-12"),   // one other person before: not yet in care
+        ("onc1", "11-12"),   // nobody before, no encounter open
+        ("ortho1", "11-09"), // not in care
+        ("ortho1", "11-14"), // the others' accesses are 48 h 31 min before
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, d)| (a.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}

@@ -103,6 +103,17 @@ pub struct Explain {
     /// patient. Off by default: with incomplete documentation it raises an
     /// item per undocumented contact.
     pub no_treatment: bool,
+    /// In care: an access no documentation explains, to a patient who was
+    /// in care at the time (an encounter open in any department, or
+    /// `care_others` other people opened the record within `care_window`
+    /// before), raises no after-hours flag, and no co-worker flag when the
+    /// actor works outside the employee-patient's department (floats,
+    /// consults and undocumented visits look like this). Relationship,
+    /// VIP and sweep checks still see it as unexplained. A zero window
+    /// switches it off.
+    #[serde(deserialize_with = "duration")]
+    pub care_window: Duration,
+    pub care_others: usize,
 }
 
 impl Default for Explain {
@@ -134,6 +145,8 @@ impl Default for Explain {
             sweep_patients: 10,
             sweep_window: Duration::from_secs(3600),
             no_treatment: false,
+            care_window: Duration::from_secs(48 * 3600),
+            care_others: 2,
         }
     }
 }

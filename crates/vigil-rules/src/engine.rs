@@ -52,6 +52,9 @@ pub struct EvalReport {
     pub findings_explained: u64,
     /// Earlier accesses a late encounter explained.
     pub reexplained: u64,
+    /// Findings not raised because the patient was in care at the time
+    /// (see `Explainer::in_care`).
+    pub findings_in_care: u64,
 }
 
 impl EvalReport {
@@ -65,7 +68,21 @@ impl EvalReport {
         self.explained += o.explained;
         self.findings_explained += o.findings_explained;
         self.reexplained += o.reexplained;
+        self.findings_in_care += o.findings_in_care;
     }
+}
+
+/// At most this many stored explanations are read back at the start of a
+/// run (newest first): about 40 MiB for a moment, and two weeks of a
+/// 2,000-person hospital; a busier store remembers its latest ones.
+const MEMORY_ROWS: usize = 300_000;
+
+/// The rules an access in care (but undocumented) raises nothing for:
+/// the hour says nothing when the patient is being cared for, and a
+/// co-worker flag only when the actor works with the employee (checked
+/// apart).
+fn in_care_drops(rule: &str) -> bool {
+    matches!(rule, "after-hours" | "coworker")
 }
 
 /// Findings not yet written, grouped: by rule and day, then by who (an
@@ -213,6 +230,8 @@ pub struct Engine {
     suppressions: Vec<Suppression>,
     /// Windowed rules have seen everything from here on.
     history_from: Option<DateTime<Utc>>,
+    /// The explainer has read back what earlier runs explained.
+    remembered: bool,
     max_window: Option<Duration>,
     today: NaiveDate,
     /// Events linked per group key in this run, to hold items to MAX_LINKED.
@@ -330,6 +349,7 @@ impl Engine {
             sampling: cfg.sampling.clone(),
             suppressions: active_suppressions(store, now)?,
             history_from: None,
+            remembered: false,
             max_window,
             today,
             linked: std::collections::HashMap::new(),
@@ -352,8 +372,15 @@ impl Engine {
         vigil_domain::time::day_start(self.zone, d)
     }
 
-    /// Shows windowed rules the failures before `start` they need.
+    /// Shows windowed rules the failures before `start` they need, and
+    /// the explainer what it remembers from earlier runs.
     fn prime(&mut self, store: &dyn Store, start: DateTime<Utc>) -> Result<()> {
+        if self.explainer.active && !self.remembered {
+            self.remembered = true;
+            let rows =
+                store.recent_explanations(start - self.explainer.memory(), start, MEMORY_ROWS)?;
+            self.explainer.remember(&rows, start);
+        }
         let Some(window) = self.max_window else {
             return Ok(());
         };
@@ -441,6 +468,31 @@ impl Engine {
                     e.occurred_at,
                 );
                 p.report.accesses += 1;
+                if !x.is_explained() && findings[from..].iter().any(|f| in_care_drops(f.rule)) {
+                    let explainable = &self.explainable;
+                    if self
+                        .explainer
+                        .in_care(actor, patient, e.occurred_at)
+                        .is_some()
+                    {
+                        let before = findings.len();
+                        let k = &self.knowledge;
+                        let mut i = from;
+                        while i < findings.len() {
+                            let f = &findings[i];
+                            let drop = explainable.contains(&f.rule)
+                                && in_care_drops(f.rule)
+                                && (f.rule != "coworker" || !k.works_with(actor, patient));
+                            if drop {
+                                findings.swap_remove(i);
+                            } else {
+                                i += 1;
+                            }
+                        }
+                        p.report.findings_in_care += (before - findings.len()) as u64;
+                    }
+                }
+                self.explainer.observe(actor, patient, e.occurred_at);
                 if x.is_explained() {
                     p.report.explained += 1;
                     let before = findings.len();

@@ -65,7 +65,18 @@ pub struct Explainer {
     untreated: crate::knowledge::FastSet<u64>,
     /// Each actor's recent unexplained accesses: (time, patient, event id).
     recent: FastMap<String, std::collections::VecDeque<(DateTime<Utc>, String, i64)>>,
+    care_window: Duration,
+    care_others: usize,
+    /// Each patient's accesses within the care window: (time, hash of the
+    /// actor). Pruned as a whole every `PRUNE_EVERY` accesses, so patients
+    /// not seen again do not stay.
+    accessed: FastMap<String, Vec<(DateTime<Utc>, u64)>>,
+    observed: usize,
+    latest: Option<DateTime<Utc>>,
 }
+
+/// How often the care window's memory drops what has aged out of it.
+const PRUNE_EVERY: usize = 100_000;
 
 /// A template mined from the data, for the privacy officer to approve.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -111,6 +122,8 @@ impl Explainer {
             no_treatment: cfg.no_treatment,
             sweep_patients: cfg.sweep_patients,
             sweep_window: dur(cfg.sweep_window),
+            care_window: dur(cfg.care_window),
+            care_others: cfg.care_others,
             ..Explainer::default()
         }
     }
@@ -308,10 +321,135 @@ impl Explainer {
         {
             return false;
         }
-        use std::hash::BuildHasher;
-        let key = std::hash::BuildHasherDefault::<crate::knowledge::FxHasher>::default()
-            .hash_one((x.actor.as_str(), x.patient.as_str()));
-        self.untreated.insert(key)
+        self.untreated.insert(pair_hash(&x.actor, &x.patient))
+    }
+
+    /// Why the patient was in care when `actor` opened the record at `t`,
+    /// if they were: an encounter open then (in any department), or
+    /// `care_others` other people who opened the record within the care
+    /// window before. Asked only of accesses no documentation explains.
+    pub fn in_care(&self, actor: &str, patient: &str, t: DateTime<Utc>) -> Option<String> {
+        if self.care_window <= Duration::zero() {
+            return None;
+        }
+        for enc in self.by_patient.get(patient).into_iter().flatten() {
+            let end = enc.e.end.unwrap_or(enc.e.start + self.open_for);
+            if enc.e.kind != "cancelled" && t >= enc.e.start - self.before && t <= end + self.after
+            {
+                return Some(format!(
+                    "in care: {} was open",
+                    vigil_domain::context_text::describe(&enc.e, self.zone)
+                ));
+            }
+        }
+        if self.care_others == 0 {
+            return None;
+        }
+        let me = pair_hash(actor, "");
+        let mut others: Vec<u64> = self
+            .accessed
+            .get(patient)
+            .into_iter()
+            .flatten()
+            .filter(|(at, who)| *who != me && *at <= t && t - *at <= self.care_window)
+            .map(|(_, who)| *who)
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        (others.len() >= self.care_others).then(|| {
+            format!(
+                "in care: {} other people opened this record in the {} hours before",
+                others.len(),
+                self.care_window.num_hours()
+            )
+        })
+    }
+
+    /// Remembers an access for `in_care` (every access to a patient's
+    /// record, explained or not).
+    pub fn observe(&mut self, actor: &str, patient: &str, t: DateTime<Utc>) {
+        if self.care_window <= Duration::zero() || self.care_others == 0 {
+            return;
+        }
+        let window = self.care_window;
+        let who = pair_hash(actor, "");
+        let list = match self.accessed.get_mut(patient) {
+            Some(l) => l,
+            None => self.accessed.entry(patient.to_owned()).or_default(),
+        };
+        list.retain(|(at, _)| t - *at <= window);
+        // (bounded: the check needs `care_others` distinct people)
+        if list.len() >= 64 {
+            list.remove(0);
+        }
+        list.push((t, who));
+        self.latest = self.latest.max(Some(t));
+        self.observed += 1;
+        if self.observed % PRUNE_EVERY == 0
+            && let Some(now) = self.latest
+        {
+            self.accessed.retain(|_, l| {
+                l.retain(|(at, _)| now - *at <= window);
+                !l.is_empty()
+            });
+        }
+    }
+
+    /// How far back `remember` wants to see.
+    pub fn memory(&self) -> Duration {
+        let first = if self.no_treatment {
+            first_contacts()
+        } else {
+            Duration::zero()
+        };
+        [self.repeat, self.care_window, self.sweep_window, first]
+            .into_iter()
+            .fold(Duration::zero(), Duration::max)
+    }
+
+    /// Takes in the stored explanations of accesses before `start` (newest
+    /// first, from an earlier run), so that a run the next day still sees
+    /// yesterday's explained access as the one a repeat follows, a pair's
+    /// earlier contact as not the first, the last hour's unexplained
+    /// accesses toward a sweep, and who opened a record lately.
+    pub fn remember(&mut self, rows: &[Explained], start: DateTime<Utc>) {
+        let mut sweep: Vec<&Explained> = Vec::new();
+        for x in rows {
+            let age = start - x.occurred_at;
+            match x.kind {
+                Explanation::Unexplained => {
+                    if self.no_treatment && age <= first_contacts() {
+                        self.untreated.insert(pair_hash(&x.actor, &x.patient));
+                    }
+                    if self.sweep_patients > 0 && age <= self.sweep_window {
+                        sweep.push(x);
+                    }
+                }
+                // (a repeat does not renew what it repeats, as in `explain`)
+                Explanation::Repeat => {}
+                kind if age <= self.repeat => {
+                    let e = self
+                        .last
+                        .entry(pair_hash(&x.actor, &x.patient))
+                        .or_insert((x.occurred_at, kind));
+                    if x.occurred_at > e.0 {
+                        *e = (x.occurred_at, kind);
+                    }
+                }
+                _ => {}
+            }
+            if age <= self.care_window {
+                self.observe(&x.actor, &x.patient, x.occurred_at);
+            }
+        }
+        sweep.sort_by_key(|x| (x.occurred_at, x.event_id));
+        for x in sweep {
+            self.recent.entry(x.actor.clone()).or_default().push_back((
+                x.occurred_at,
+                x.patient.clone(),
+                x.event_id,
+            ));
+        }
     }
 
     /// Whether any context names this patient.
@@ -399,11 +537,7 @@ impl Explainer {
                 best = Some((kind, enc, role));
             }
         }
-        let key = {
-            use std::hash::BuildHasher;
-            std::hash::BuildHasherDefault::<crate::knowledge::FxHasher>::default()
-                .hash_one((actor, patient))
-        };
+        let key = pair_hash(actor, patient);
         let (kind, encounter, note) = match best {
             Some((kind, enc, role)) => {
                 // Only the role (or nothing) for now: `fill_note` writes the
@@ -448,6 +582,20 @@ impl Explainer {
             note,
         }
     }
+}
+
+/// How far back a run looks for an earlier contact, so that a pair's
+/// second unexplained access on another day is not a "first".
+fn first_contacts() -> Duration {
+    Duration::days(30)
+}
+
+/// A hash of (actor, patient): one number per pair remembered, not two
+/// strings.
+fn pair_hash(actor: &str, patient: &str) -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::BuildHasherDefault::<crate::knowledge::FxHasher>::default()
+        .hash_one((actor, patient))
 }
 
 fn rank(k: Explanation) -> u8 {

@@ -284,6 +284,22 @@ impl Knowledge {
         }
     }
 
+    /// Whether the actor works in the department of the employee the
+    /// patient is (or may: a department either side does not know counts
+    /// as the same, so nothing is waved through on a gap in the roster).
+    pub fn works_with(&self, actor: &str, mrn: &str) -> bool {
+        let dept = |p: Option<&Person>| p.and_then(|p| p.department.as_deref()).map(normalize);
+        let theirs = self
+            .patient(mrn)
+            .and_then(|p| p.employee_id.as_deref())
+            .and_then(|e| self.person(e))
+            .map(|(_, p)| p);
+        match (dept(self.person(actor).map(|(_, p)| p)), dept(theirs)) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
+
     pub fn same_address(&self, person: usize, mrn: &str) -> bool {
         match (self.person_address[person], self.patients.get(mrn)) {
             (Some(a), Some((_, _, Some(b)))) => a == *b,

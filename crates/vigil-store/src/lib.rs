@@ -473,6 +473,15 @@ pub trait Store: Send {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<vigil_domain::Explained>>;
+    /// The latest `limit` explanations between two times, newest first and
+    /// without their notes: what the rules remember across runs (repeats,
+    /// first contacts, sweeps, who was caring for whom).
+    fn recent_explanations(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<vigil_domain::Explained>>;
     /// How many accesses each explanation kind covers, per source (by
     /// name), between two times.
     fn explanation_counts(

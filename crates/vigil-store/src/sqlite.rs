@@ -943,6 +943,15 @@ impl Store for SqliteStore {
         self.do_unexplained(patient, from, to)
     }
 
+    fn recent_explanations(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<vigil_domain::Explained>> {
+        self.do_recent_explanations(from, to, limit)
+    }
+
     fn explanation_counts(
         &self,
         from: DateTime<Utc>,

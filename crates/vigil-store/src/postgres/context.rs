@@ -163,6 +163,24 @@ impl PgStore {
         })
     }
 
+    pub(super) fn do_recent_explanations(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Explained>> {
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT event_id, source_id, occurred_at, actor, patient, kind, encounter, '' FROM explanations
+                 WHERE occurred_at >= $1 AND occurred_at < $2 ORDER BY occurred_at DESC LIMIT $3",
+                &[&micros(from), &micros(to), &(limit as i64)],
+            )?
+            .iter()
+            .map(explained_row)
+            .collect())
+        })
+    }
+
     pub(super) fn do_explanation_counts(
         &self,
         from: DateTime<Utc>,

@@ -153,6 +153,23 @@ impl SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    pub(super) fn do_recent_explanations(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Explained>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT event_id, source_id, occurred_at, actor, patient, kind, encounter, '' FROM explanations
+             WHERE occurred_at >= ?1 AND occurred_at < ?2 ORDER BY occurred_at DESC LIMIT ?3",
+        )?;
+        let rows = st.query_map(
+            params![micros(from), micros(to), limit as i64],
+            explained_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub(super) fn do_explanation_counts(
         &self,
         from: DateTime<Utc>,
