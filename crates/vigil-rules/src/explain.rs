@@ -385,7 +385,7 @@ impl Explainer {
         list.push((t, who));
         self.latest = self.latest.max(Some(t));
         self.observed += 1;
-        if self.observed % PRUNE_EVERY == 0
+        if self.observed.is_multiple_of(PRUNE_EVERY)
             && let Some(now) = self.latest
         {
             self.accessed.retain(|_, l| {
