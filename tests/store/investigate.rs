@@ -62,6 +62,7 @@ fn investigations_read_one_patient_and_one_person(b: Backend) {
             accounts: vec!["nurse7".into(), "tbrown".into()],
             department: Some("Ward 3".into()),
             status: "active".into(),
+            location: Some("42.2808,-83.743".into()),
             ..Person::default()
         },
         Person {
@@ -78,6 +79,7 @@ fn investigations_read_one_patient_and_one_person(b: Backend) {
         Patient {
             mrn: "100234".into(),
             name: "Ana Lopez".into(),
+            location: Some("42.2817,-83.743".into()),
             ..Patient::default()
         },
         Patient {
@@ -87,6 +89,14 @@ fn investigations_read_one_patient_and_one_person(b: Backend) {
         },
     ])
     .unwrap();
+    // (locations are kept, for the neighbour rule's distance)
+    assert_eq!(
+        s.people().unwrap()[0].location.as_deref(),
+        Some("42.2808,-83.743")
+    );
+    let ana = s.patients().unwrap();
+    let ana = ana.iter().find(|p| p.mrn == "100234").unwrap();
+    assert_eq!(ana.location.as_deref(), Some("42.2817,-83.743"));
     let ehr = ehr_source(&mut *s);
     let csv = "user,mrn,time,action,workstation\n\
         nurse7,100234,2026-11-20 10:00:00,view chart,WS-1\n\

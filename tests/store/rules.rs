@@ -66,6 +66,7 @@ fn knowledge() -> Knowledge {
     nina.shift = Some("07:00-19:00".into());
     let mut raj = person("E201", "Raj Patel", &["nurse2"]);
     raj.shift = Some("19:00-07:00".into());
+    raj.location = Some("42.2808,-83.7430".into());
     let mary = person("E202", "Mary Kim", &["nurse3"]);
     let mut frank = person("E204", "Frank Miller", &["frank"]);
     frank.status = "terminated".into();
@@ -92,14 +93,22 @@ fn knowledge() -> Knowledge {
             patient("100234", "LOPEZ, Ana"),
             patient("100235", "Ana Lopes"),
             patient("100900", "Carlos Garcia-Lopez"),
-            patient("100901", "Carla Garcia"),
+            Patient {
+                // 200 m north of raj: past the 150 m a neighbour is within
+                location: Some("42.282599,-83.7430".into()),
+                ..patient("100901", "Carla Garcia")
+            },
             self_rec,
             coworker,
             neighbour,
             other_unit,
             vip,
             dead,
-            patient("101000", "James Walker"),
+            Patient {
+                // 100 m north of raj, on another street
+                location: Some("42.281699,-83.7430".into()),
+                ..patient("101000", "James Walker")
+            },
         ],
         HashSet::from(["100999".to_string()]),
     )
@@ -1043,6 +1052,66 @@ fn neighbour_on_the_same_street_but_not_the_same_address() {
         )
         .is_empty()
     );
+}
+
+#[test]
+fn neighbour_within_a_distance_when_coordinates_are_given() {
+    let r = fires(
+        "neighbour",
+        &[view(1, "2026-11-25T10:00:00Z", "nurse2", "101000")],
+    );
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert!(r[0].contains("who lives 100 m away"), "{r:?}");
+    // 200 m is past the default 150 m; nurse1 has no coordinates.
+    for (who, mrn) in [("nurse2", "100901"), ("nurse1", "101000")] {
+        let r = fires("neighbour", &[view(2, "2026-11-25T10:00:00Z", who, mrn)]);
+        assert!(r.is_empty(), "{who} {mrn}: {r:?}");
+    }
+    let mut cfg = RulesConfig::default();
+    cfg.neighbour.within_m = 250.0;
+    let far = run(
+        "neighbour",
+        &cfg,
+        &[view(3, "2026-11-25T10:00:00Z", "nurse2", "100901")],
+    );
+    assert!(far[0].reason.contains("200 m away"), "{:?}", far[0].reason);
+    cfg.neighbour.within_m = 0.0;
+    assert!(
+        run(
+            "neighbour",
+            &cfg,
+            &[view(4, "2026-11-25T10:00:00Z", "nurse2", "101000")]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn coordinates_in_the_roster_and_demographics_are_checked_by_line() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("roster.csv");
+    std::fs::write(
+        &p,
+        "id,name,latitude,longitude\nE1,Ann Lee,42.28,-83.74\nE2,Bo Chan,,\nE3,Cy Diaz,142.1,-83.7\n",
+    )
+    .unwrap();
+    let err = vigil_rules::knowledge::load_roster(&p, &Default::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("line 4") && err.to_string().contains("decimal degrees"),
+        "{err}"
+    );
+    std::fs::write(
+        &p,
+        "id,name,latitude,longitude\nE1,Ann Lee,42.28,-83.74\nE2,Bo Chan,,\n",
+    )
+    .unwrap();
+    let people = vigil_rules::knowledge::load_roster(&p, &Default::default()).unwrap();
+    assert_eq!(people[0].location.as_deref(), Some("42.28,-83.74"));
+    assert_eq!(people[1].location, None);
+    let p = d.path().join("patients.csv");
+    std::fs::write(&p, "mrn,name,latitude\n1,Al Ray,42.1\n").unwrap();
+    let err = vigil_rules::knowledge::load_patients(&p, &Default::default()).unwrap_err();
+    assert!(err.to_string().contains("both or neither"), "{err}");
 }
 
 #[test]

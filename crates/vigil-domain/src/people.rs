@@ -22,6 +22,8 @@ pub struct Person {
     pub shift: Option<String>,
     /// MRNs of family members who are patients.
     pub relatives: Vec<String>,
+    /// Where they live, "lat,lon" in decimal degrees (see `location`).
+    pub location: Option<String>,
 }
 
 /// A patient's record number as a screen or a listing that need not name
@@ -42,4 +44,22 @@ pub struct Patient {
     pub vip: bool,
     /// Set when the patient is also on the workforce roster.
     pub employee_id: Option<String>,
+    /// Where they live, "lat,lon" in decimal degrees (see `location`).
+    pub location: Option<String>,
+}
+
+/// A "lat,lon" location in decimal degrees, if it is one.
+pub fn location(s: &str) -> Option<(f64, f64)> {
+    let (lat, lon) = s.split_once(',')?;
+    let (lat, lon): (f64, f64) = (lat.trim().parse().ok()?, lon.trim().parse().ok()?);
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+}
+
+/// The distance in metres between two locations (haversine, on a sphere of
+/// the Earth's mean radius: within a few metres at a street's scale).
+pub fn metres_between(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
+    let (dla, dlo) = ((b.0 - a.0).to_radians(), (b.1 - a.1).to_radians());
+    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * h.sqrt().min(1.0).asin()
 }

@@ -40,6 +40,29 @@ impl Default for Toggle {
     }
 }
 
+/// `[rules.neighbour]`: the same street, or (when the roster and the
+/// demographics give coordinates) living within `within_m` metres.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Neighbour {
+    pub enabled: bool,
+    pub severity: Option<Severity>,
+    pub unless_explained: bool,
+    /// 0 switches the distance check off (the street still counts).
+    pub within_m: f64,
+}
+
+impl Default for Neighbour {
+    fn default() -> Self {
+        Neighbour {
+            enabled: true,
+            severity: None,
+            unless_explained: true,
+            within_m: 150.0,
+        }
+    }
+}
+
 fn day_duration(days: u64) -> Duration {
     Duration::from_secs(days * 86_400)
 }
@@ -304,7 +327,7 @@ pub struct RulesConfig {
     pub failed_burst: Burst,
     pub unknown_account: Toggle,
     pub success_after_failures: Burst,
-    pub neighbour: Toggle,
+    pub neighbour: Neighbour,
     pub shared_credentials: Burst,
     /// Refused sudo, failed su, accounts locked by failure counters.
     pub refused_privilege: Toggle,
@@ -338,7 +361,7 @@ impl Default for RulesConfig {
             failed_burst: Burst::default(),
             unknown_account: Toggle::default(),
             success_after_failures: Burst::new(3, 30),
-            neighbour: Toggle::default(),
+            neighbour: Neighbour::default(),
             shared_credentials: Burst::new(2, 2),
             refused_privilege: Toggle::default(),
             audit_tampering: Toggle::default(),

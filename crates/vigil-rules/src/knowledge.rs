@@ -173,6 +173,9 @@ pub struct Knowledge {
     streets: Vec<Option<u32>>,
     street_text: Vec<String>,
     person_shift: Vec<Option<(NaiveTime, NaiveTime)>>,
+    person_location: Vec<Option<(f64, f64)>>,
+    /// Patients whose location is known.
+    patient_location: FastMap<String, (f64, f64)>,
     /// Surname ids back to text, for reasons.
     surname_text: Vec<String>,
     /// MRNs on the watch list (besides patients flagged VIP).
@@ -204,8 +207,20 @@ impl Knowledge {
             k.person_address.push(address(&p.address, &mut places));
             k.person_shift
                 .push(p.shift.as_deref().and_then(parse_shift));
+            k.person_location.push(
+                p.location
+                    .as_deref()
+                    .and_then(vigil_domain::people::location),
+            );
         }
         for p in patients {
+            if let Some(at) = p
+                .location
+                .as_deref()
+                .and_then(vigil_domain::people::location)
+            {
+                k.patient_location.insert(p.mrn.clone(), at);
+            }
             let sn: Vec<u32> = surnames(&p.name).into_iter().map(|s| names.id(s)).collect();
             let addr = address(&p.address, &mut places);
             k.patients.insert(p.mrn.clone(), (p, sn, addr));
@@ -300,6 +315,14 @@ impl Knowledge {
         }
     }
 
+    /// How far apart the person and the patient live, in metres, when
+    /// both locations are known.
+    pub fn metres_apart(&self, person: usize, mrn: &str) -> Option<f64> {
+        let a = self.person_location[person]?;
+        let b = *self.patient_location.get(mrn)?;
+        Some(vigil_domain::people::metres_between(a, b))
+    }
+
     pub fn same_address(&self, person: usize, mrn: &str) -> bool {
         match (self.person_address[person], self.patients.get(mrn)) {
             (Some(a), Some((_, _, Some(b)))) => a == *b,
@@ -322,6 +345,8 @@ pub struct RosterColumns {
     pub supervisor: String,
     pub shift: String,
     pub relatives: String,
+    pub latitude: String,
+    pub longitude: String,
 }
 
 impl Default for RosterColumns {
@@ -337,6 +362,8 @@ impl Default for RosterColumns {
             supervisor: "supervisor".into(),
             shift: "shift".into(),
             relatives: "relatives".into(),
+            latitude: "latitude".into(),
+            longitude: "longitude".into(),
         }
     }
 }
@@ -351,6 +378,8 @@ pub struct PatientColumns {
     pub date_of_death: String,
     pub vip: String,
     pub employee_id: String,
+    pub latitude: String,
+    pub longitude: String,
 }
 
 impl Default for PatientColumns {
@@ -362,6 +391,8 @@ impl Default for PatientColumns {
             date_of_death: "date_of_death".into(),
             vip: "vip".into(),
             employee_id: "employee_id".into(),
+            latitude: "latitude".into(),
+            longitude: "longitude".into(),
         }
     }
 }
@@ -428,6 +459,29 @@ fn date(
     }
 }
 
+/// A row's latitude and longitude as one "lat,lon" location; a row with
+/// neither has none, and half or a bad number names the line.
+fn coordinates(
+    lat: Option<&str>,
+    lon: Option<&str>,
+    path: &Path,
+    row: &csv::StringRecord,
+) -> Result<Option<String>> {
+    match (lat, lon) {
+        (None, None) => Ok(None),
+        (Some(a), Some(b)) if vigil_domain::people::location(&format!("{a},{b}")).is_some() => {
+            Ok(Some(format!("{a},{b}")))
+        }
+        (a, b) => Err(eyre!(
+            "{}, line {}: latitude {:?} and longitude {:?} are not a location like 42.2808 and -83.7430 (decimal degrees; both or neither)",
+            path.display(),
+            row.position().map_or(0, |p| p.line()),
+            a.unwrap_or(""),
+            b.unwrap_or("")
+        )),
+    }
+}
+
 pub fn load_roster(path: &Path, c: &RosterColumns) -> Result<Vec<Person>> {
     let (h, rows) = read_csv(path, &[&c.id, &c.name])?;
     rows.iter()
@@ -444,6 +498,7 @@ pub fn load_roster(path: &Path, c: &RosterColumns) -> Result<Vec<Person>> {
                 supervisor: f(&c.supervisor).map(String::from),
                 shift: f(&c.shift).map(String::from),
                 relatives: list(f(&c.relatives)),
+                location: coordinates(f(&c.latitude), f(&c.longitude), path, r)?,
             })
         })
         .collect()
@@ -464,6 +519,7 @@ pub fn load_patients(path: &Path, c: &PatientColumns) -> Result<Vec<Patient>> {
                     Some("1" | "y" | "yes" | "true" | "vip")
                 ),
                 employee_id: f(&c.employee_id).map(String::from),
+                location: coordinates(f(&c.latitude), f(&c.longitude), path, r)?,
             })
         })
         .collect()

@@ -225,9 +225,12 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
     simple(&mut r, &cfg.same_address, Severity::High, |s| {
         Box::new(same_address::SameAddress(s))
     });
-    simple(&mut r, &cfg.neighbour, Severity::Medium, |s| {
-        Box::new(neighbour::Neighbour(s))
-    });
+    if cfg.neighbour.enabled {
+        r.push(Box::new(neighbour::Neighbour {
+            severity: cfg.neighbour.severity.unwrap_or(Severity::Medium),
+            within_m: cfg.neighbour.within_m,
+        }));
+    }
     simple(&mut r, &cfg.coworker, Severity::Medium, |s| {
         Box::new(coworker::Coworker(s))
     });

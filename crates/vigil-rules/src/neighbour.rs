@@ -1,11 +1,17 @@
 //! Neighbour: the actor and the patient live on the same street (and not
-//! at the same address, which `same-address` says). The street is the
-//! normalized address with its house number and unit taken off.
+//! at the same address, which `same-address` says), or, where the roster
+//! and the demographics give coordinates, within a short distance of each
+//! other (the house across a corner is on another street). The street is
+//! the normalized address with its house number and unit taken off.
 
 use super::{Ctx, Finding, Rule, RuleEvent, hhmm};
 use vigil_domain::Severity;
 
-pub struct Neighbour(pub Severity);
+pub struct Neighbour {
+    pub severity: Severity,
+    /// Metres; 0: no distance check.
+    pub within_m: f64,
+}
 
 impl Rule for Neighbour {
     fn id(&self) -> &'static str {
@@ -23,17 +29,25 @@ impl Rule for Neighbour {
         {
             return;
         }
-        if let Some(street) = ctx.knowledge.same_street(i, &p.mrn) {
-            out.push(Finding::of(
-                self,
-                e,
-                self.0,
-                format!(
-                    "{actor} opened the chart of MRN {}, who lives on the same street ({street}), at {}",
-                    p.mrn,
-                    hhmm(ctx.local(e.occurred_at))
-                ),
-            ));
-        }
+        let why = if let Some(street) = ctx.knowledge.same_street(i, &p.mrn) {
+            format!("who lives on the same street ({street})")
+        } else {
+            match ctx.knowledge.metres_apart(i, &p.mrn) {
+                Some(m) if self.within_m > 0.0 && m <= self.within_m => {
+                    format!("who lives {:.0} m away", m.max(1.0))
+                }
+                _ => return,
+            }
+        };
+        out.push(Finding::of(
+            self,
+            e,
+            self.severity,
+            format!(
+                "{actor} opened the chart of MRN {}, {why}, at {}",
+                p.mrn,
+                hhmm(ctx.local(e.occurred_at))
+            ),
+        ));
     }
 }

@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0005_context.sql"),
     include_str!("migrations/sqlite/0006_patient_events.sql"),
     include_str!("migrations/sqlite/0007_time_source_index.sql"),
+    include_str!("migrations/sqlite/0008_locations.sql"),
 ];
 
 pub struct SqliteStore {

@@ -8,8 +8,8 @@ impl PgStore {
             let mut tx = c.transaction()?;
             tx.batch_execute("DELETE FROM person_accounts; DELETE FROM people;")?;
             let p = tx.prepare(
-                "INSERT INTO people (id, name, department, status, terminated_on, address, supervisor, shift, relatives) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, department = EXCLUDED.department, status = EXCLUDED.status, terminated_on = EXCLUDED.terminated_on, address = EXCLUDED.address, supervisor = EXCLUDED.supervisor, shift = EXCLUDED.shift, relatives = EXCLUDED.relatives",
+                "INSERT INTO people (id, name, department, status, terminated_on, address, supervisor, shift, relatives, location) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, department = EXCLUDED.department, status = EXCLUDED.status, terminated_on = EXCLUDED.terminated_on, address = EXCLUDED.address, supervisor = EXCLUDED.supervisor, shift = EXCLUDED.shift, relatives = EXCLUDED.relatives, location = EXCLUDED.location",
             )?;
             let a = tx.prepare(
                 "INSERT INTO person_accounts (account, person_id) VALUES ($1, $2) ON CONFLICT (account) DO UPDATE SET person_id = EXCLUDED.person_id",
@@ -27,6 +27,7 @@ impl PgStore {
                         &x.supervisor,
                         &x.shift,
                         &serde_json::to_string(&x.relatives)?,
+                        &x.location,
                     ],
                 )?;
                 for acct in &x.accounts {
@@ -43,11 +44,19 @@ impl PgStore {
             let mut tx = c.transaction()?;
             tx.execute("DELETE FROM patients", &[])?;
             let sink = tx.copy_in(
-                "COPY patients (mrn, name, address, date_of_death, vip, employee_id) FROM STDIN (FORMAT binary)",
+                "COPY patients (mrn, name, address, date_of_death, vip, employee_id, location) FROM STDIN (FORMAT binary)",
             )?;
             let mut w = BinaryCopyInWriter::new(
                 sink,
-                &[Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::BOOL, Type::TEXT],
+                &[
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::BOOL,
+                    Type::TEXT,
+                    Type::TEXT,
+                ],
             );
             // Later rows win for a repeated MRN, as INSERT OR REPLACE does.
             let mut last: HashMap<&str, usize> = HashMap::new();
@@ -65,6 +74,7 @@ impl PgStore {
                     &p.date_of_death.map(|d| d.to_string()),
                     &p.vip,
                     &p.employee_id,
+                    &p.location,
                 ])?;
             }
             w.finish()?;
@@ -83,7 +93,7 @@ impl PgStore {
                 accounts.entry(r.get(1)).or_default().push(r.get(0));
             }
             Ok(c.query(
-                "SELECT id, name, department, status, terminated_on, address, supervisor, shift, relatives FROM people ORDER BY id",
+                "SELECT id, name, department, status, terminated_on, address, supervisor, shift, relatives, location FROM people ORDER BY id",
                 &[],
             )?
             .iter()
@@ -101,6 +111,7 @@ impl PgStore {
                     supervisor: r.get(6),
                     shift: r.get(7),
                     relatives: serde_json::from_str(&relatives).unwrap_or_default(),
+                    location: r.get(9),
                 }
             })
             .collect())
@@ -110,7 +121,7 @@ impl PgStore {
     pub(super) fn do_patients(&self) -> Result<Vec<vigil_domain::Patient>> {
         self.read(|c| {
             Ok(c.query(
-                "SELECT mrn, name, address, date_of_death, vip, employee_id FROM patients",
+                "SELECT mrn, name, address, date_of_death, vip, employee_id, location FROM patients",
                 &[],
             )?
             .iter()
@@ -121,6 +132,7 @@ impl PgStore {
                 date_of_death: r.get::<_, Option<String>>(3).and_then(|d| d.parse().ok()),
                 vip: r.get(4),
                 employee_id: r.get(5),
+                location: r.get(6),
             })
             .collect())
         })

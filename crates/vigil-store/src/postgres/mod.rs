@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0002_ledger_seal.sql"),
     include_str!("../migrations/postgres/0003_context.sql"),
     include_str!("../migrations/postgres/0004_patient_events.sql"),
+    include_str!("../migrations/postgres/0005_locations.sql"),
 ];
 
 /// The advisory lock every review transaction and ledger append holds: the

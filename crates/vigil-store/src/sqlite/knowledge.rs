@@ -43,7 +43,7 @@ impl SqliteStore {
         tx.execute_batch("DELETE FROM person_accounts; DELETE FROM people;")?;
         {
             let mut p = tx.prepare(
-                "INSERT OR REPLACE INTO people (id, name, department, status, terminated_on, address, supervisor, shift, relatives) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT OR REPLACE INTO people (id, name, department, status, terminated_on, address, supervisor, shift, relatives, location) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
             let mut a = tx.prepare(
                 "INSERT OR REPLACE INTO person_accounts (account, person_id) VALUES (?1, ?2)",
@@ -58,7 +58,8 @@ impl SqliteStore {
                     x.address,
                     x.supervisor,
                     x.shift,
-                    serde_json::to_string(&x.relatives)?
+                    serde_json::to_string(&x.relatives)?,
+                    x.location
                 ])?;
                 for acct in &x.accounts {
                     a.execute(params![acct, x.id])?;
@@ -76,7 +77,7 @@ impl SqliteStore {
         tx.execute("DELETE FROM patients", [])?;
         {
             let mut st = tx.prepare(
-                "INSERT OR REPLACE INTO patients (mrn, name, address, date_of_death, vip, employee_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR REPLACE INTO patients (mrn, name, address, date_of_death, vip, employee_id, location) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for p in patients {
                 st.execute(params![
@@ -85,7 +86,8 @@ impl SqliteStore {
                     p.address,
                     p.date_of_death.map(|d| d.to_string()),
                     p.vip,
-                    p.employee_id
+                    p.employee_id,
+                    p.location
                 ])?;
             }
         }
@@ -106,7 +108,7 @@ impl SqliteStore {
                 .push(r.get(0)?);
         }
         let mut st = self.conn.prepare(
-            "SELECT id, name, department, status, terminated_on, address, supervisor, shift, relatives FROM people ORDER BY id",
+            "SELECT id, name, department, status, terminated_on, address, supervisor, shift, relatives, location FROM people ORDER BY id",
         )?;
         let rows = st.query_map([], |r| {
             let id: String = r.get(0)?;
@@ -122,15 +124,16 @@ impl SqliteStore {
                 supervisor: r.get(6)?,
                 shift: r.get(7)?,
                 relatives: serde_json::from_str(&relatives).unwrap_or_default(),
+                location: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub(super) fn do_patients(&self) -> Result<Vec<vigil_domain::Patient>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT mrn, name, address, date_of_death, vip, employee_id FROM patients")?;
+        let mut st = self.conn.prepare(
+            "SELECT mrn, name, address, date_of_death, vip, employee_id, location FROM patients",
+        )?;
         let rows = st.query_map([], |r| {
             Ok(vigil_domain::Patient {
                 mrn: r.get(0)?,
@@ -139,6 +142,7 @@ impl SqliteStore {
                 date_of_death: r.get::<_, Option<String>>(3)?.and_then(|d| d.parse().ok()),
                 vip: r.get::<_, i64>(4)? != 0,
                 employee_id: r.get(5)?,
+                location: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
