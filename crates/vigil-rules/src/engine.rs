@@ -16,9 +16,10 @@ use super::cases::{Group, join_bursts, place};
 use super::config::{RulesConfig, Sampling};
 use super::explain::{Explainer, Sweep};
 use super::rows::{Names, Row};
+use super::view::view;
 use super::{Ctx, Finding, Knowledge, Rule, RuleEvent, enabled, sampling};
 use vigil_domain::query::Query;
-use vigil_domain::{Encounter, Event, Explained, ItemKind, Severity};
+use vigil_domain::{Encounter, Explained, ItemKind, Severity};
 use vigil_store::{NewItem, Store, Suppression};
 
 const CURSOR: &str = "rules.cursor";
@@ -254,57 +255,6 @@ pub struct Withdrawal {
     pub item: i64,
     pub decided: bool,
     pub note: String,
-}
-
-/// A parsed event, just stored under `id`, as the rules see it.
-pub fn view_new(source_id: i64, id: i64, e: &vigil_domain::NewEvent) -> RuleEvent<'_> {
-    RuleEvent {
-        id,
-        ..view_fields(
-            source_id,
-            e.occurred_at,
-            e.outcome,
-            &e.action,
-            [&e.actor, &e.subject, &e.client, &e.host, &e.detail],
-        )
-    }
-}
-
-/// A stored event as the rules see it.
-pub fn view<'a>(source_id: i64, e: &'a Event) -> RuleEvent<'a> {
-    RuleEvent {
-        id: e.id,
-        ..view_fields(
-            source_id,
-            e.occurred_at,
-            e.outcome,
-            &e.action,
-            [&e.actor, &e.subject, &e.client, &e.host, &e.detail],
-        )
-    }
-}
-
-/// The shared part of the two views: the text fields, borrowed.
-fn view_fields<'a>(
-    source_id: i64,
-    occurred_at: DateTime<Utc>,
-    outcome: vigil_domain::Outcome,
-    action: &'a vigil_domain::SafeText,
-    [actor, subject, client, host, detail]: [&'a Option<vigil_domain::SafeText>; 5],
-) -> RuleEvent<'a> {
-    let s = |t: &'a Option<vigil_domain::SafeText>| t.as_ref().map(|s| s.as_str());
-    RuleEvent {
-        id: 0,
-        source_id,
-        occurred_at,
-        actor: s(actor),
-        subject: s(subject),
-        action: action.as_str(),
-        outcome,
-        client: s(client),
-        host: s(host),
-        detail: s(detail),
-    }
 }
 
 impl Engine {

@@ -35,6 +35,7 @@ mod engine;
 pub mod explain;
 mod rows;
 mod sampling;
+mod view;
 mod window;
 
 use std::borrow::Cow;
@@ -45,8 +46,9 @@ use chrono_tz::Tz;
 use color_eyre::eyre::Result;
 
 pub use config::RulesConfig;
-pub use engine::{Engine, EvalReport, Pending, Withdrawal, view, view_new};
+pub use engine::{Engine, EvalReport, Pending, Withdrawal};
 pub use knowledge::Knowledge;
+pub use view::{view, view_new};
 
 use vigil_domain::{Outcome, Severity};
 use vigil_store::Store;
