@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod explanations;
 mod ingest;
 mod investigate;
 mod ledger;

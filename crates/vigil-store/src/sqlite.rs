@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0006_patient_events.sql"),
     include_str!("migrations/sqlite/0007_time_source_index.sql"),
     include_str!("migrations/sqlite/0008_locations.sql"),
+    include_str!("migrations/sqlite/0009_explanations_by_event.sql"),
 ];
 
 pub struct SqliteStore {

@@ -171,8 +171,9 @@ impl PgStore {
     ) -> Result<Vec<Explained>> {
         self.read(|c| {
             Ok(c.query(
-                "SELECT event_id, source_id, occurred_at, actor, patient, kind, encounter, '' FROM explanations
-                 WHERE occurred_at >= $1 AND occurred_at < $2 ORDER BY occurred_at DESC LIMIT $3",
+                "SELECT x.event_id, x.source_id, x.occurred_at, x.actor, x.patient, x.kind, x.encounter, ''
+                 FROM events e JOIN explanations x ON x.event_id = e.id
+                 WHERE e.occurred_at >= $1 AND e.occurred_at < $2 ORDER BY e.occurred_at DESC LIMIT $3",
                 &[&micros(from), &micros(to), &(limit as i64)],
             )?
             .iter()
@@ -189,8 +190,9 @@ impl PgStore {
         self.read(|c| {
             Ok(c
                 .query(
-                    "SELECT s.name, x.kind, count(*) FROM explanations x JOIN sources s ON s.id = x.source_id
-                     WHERE x.occurred_at >= $1 AND x.occurred_at < $2 GROUP BY s.name, x.kind ORDER BY s.name, x.kind",
+                    "SELECT s.name, x.kind, count(*) FROM events e JOIN explanations x ON x.event_id = e.id
+                     JOIN sources s ON s.id = e.source_id
+                     WHERE e.occurred_at >= $1 AND e.occurred_at < $2 GROUP BY s.name, x.kind ORDER BY s.name, x.kind",
                     &[&micros(from), &micros(to)],
                 )?
                 .iter()

@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0003_context.sql"),
     include_str!("../migrations/postgres/0004_patient_events.sql"),
     include_str!("../migrations/postgres/0005_locations.sql"),
+    include_str!("../migrations/postgres/0006_explanations_by_event.sql"),
 ];
 
 /// The advisory lock every review transaction and ledger append holds: the

@@ -85,14 +85,18 @@ impl PgStore {
         let before = micros(before);
         self.write(|c| {
             let mut tx = c.transaction()?;
+            // (explanations first: without a time index they are found by
+            // the events they explain, which this then deletes)
+            tx.execute(
+                "DELETE FROM explanations x USING events e WHERE x.event_id = e.id AND e.occurred_at < $1
+                 AND NOT EXISTS (SELECT 1 FROM item_events ie WHERE ie.event_id = e.id)
+                 AND NOT EXISTS (SELECT 1 FROM incident_events i WHERE i.event_id = e.id)",
+                &[&before],
+            )?;
             let n = tx.execute(
                 "DELETE FROM events e WHERE e.occurred_at < $1
                  AND NOT EXISTS (SELECT 1 FROM item_events ie WHERE ie.event_id = e.id)
                  AND NOT EXISTS (SELECT 1 FROM incident_events x WHERE x.event_id = e.id)",
-                &[&before],
-            )?;
-            tx.execute(
-                "DELETE FROM explanations x WHERE x.occurred_at < $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id)",
                 &[&before],
             )?;
             tx.execute(

@@ -160,8 +160,9 @@ impl SqliteStore {
         limit: usize,
     ) -> Result<Vec<Explained>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT event_id, source_id, occurred_at, actor, patient, kind, encounter, '' FROM explanations
-             WHERE occurred_at >= ?1 AND occurred_at < ?2 ORDER BY occurred_at DESC LIMIT ?3",
+            "SELECT x.event_id, x.source_id, x.occurred_at, x.actor, x.patient, x.kind, x.encounter, ''
+             FROM events e JOIN explanations x ON x.event_id = e.id
+             WHERE e.occurred_at >= ?1 AND e.occurred_at < ?2 ORDER BY e.occurred_at DESC LIMIT ?3",
         )?;
         let rows = st.query_map(
             params![micros(from), micros(to), limit as i64],
@@ -176,8 +177,9 @@ impl SqliteStore {
         to: DateTime<Utc>,
     ) -> Result<Vec<(String, Explanation, u64)>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT s.name, x.kind, count(*) FROM explanations x JOIN sources s ON s.id = x.source_id
-             WHERE x.occurred_at >= ?1 AND x.occurred_at < ?2 GROUP BY s.name, x.kind ORDER BY s.name, x.kind",
+            "SELECT s.name, x.kind, count(*) FROM events e JOIN explanations x ON x.event_id = e.id
+             JOIN sources s ON s.id = e.source_id
+             WHERE e.occurred_at >= ?1 AND e.occurred_at < ?2 GROUP BY s.name, x.kind ORDER BY s.name, x.kind",
         )?;
         let rows = st.query_map(params![micros(from), micros(to)], |r| {
             let kind: String = r.get(1)?;

@@ -120,6 +120,14 @@ impl SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // (explanations first: without a time index they are found by the
+        // events they explain, which this then deletes)
+        tx.execute(
+            "DELETE FROM explanations WHERE event_id IN (SELECT id FROM events WHERE occurred_at < ?1
+             AND id NOT IN (SELECT event_id FROM item_events)
+             AND id NOT IN (SELECT event_id FROM incident_events))",
+            [micros(before)],
+        )?;
         let n = tx.execute(
             "DELETE FROM events WHERE occurred_at < ?1
              AND id NOT IN (SELECT event_id FROM item_events)
@@ -128,10 +136,6 @@ impl SqliteStore {
         )?;
         tx.execute(
             "DELETE FROM actor_events WHERE occurred_at < ?1 AND event_id NOT IN (SELECT id FROM events)",
-            [micros(before)],
-        )?;
-        tx.execute(
-            "DELETE FROM explanations WHERE occurred_at < ?1 AND event_id NOT IN (SELECT id FROM events)",
             [micros(before)],
         )?;
         tx.execute(
