@@ -617,6 +617,22 @@ fn knowledge_and_theme_files_are_checked_when_the_config_loads() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("line 2"), "{}", stderr(&o));
     assert!(stderr(&o).contains("neither built in"), "{}", stderr(&o));
+
+    let o = run("[tui]\nbell = true\nconfirm_over = \"many\"\n");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("line 3"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_screen_settings_are_read_with_their_defaults() {
+    let dir = std::path::Path::new("/");
+    let c = vigil_app::config::Config::parse("[tui]\nbell = true\nconfirm_over = 3\n", None, dir)
+        .unwrap();
+    assert!(c.bell);
+    assert_eq!(c.confirm_over, 3);
+    let c = vigil_app::config::Config::parse("", None, dir).unwrap();
+    assert!(!c.bell);
+    assert_eq!(c.confirm_over, 10);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -161,8 +162,14 @@ fn filter_mark_decide_and_repeat() {
     );
     // the screen says saved only after the store answered
     assert!(s.message.as_ref().unwrap().0.starts_with("saving"));
-    let fx = update(&mut s, Action::Acted(vec![]));
-    assert!(s.message.as_ref().unwrap().0.contains("committed"));
+    let done = |item| vigil_review::ActOutcome::Done {
+        item,
+        status: Status::Decided,
+        decision: None,
+        awaiting_approval: false,
+    };
+    let fx = update(&mut s, Action::Acted(vec![done(1), done(2)]));
+    assert_eq!(s.message.as_ref().unwrap().0, "decided 2 benign · u undoes");
     assert!(s.queue.marked.is_empty());
     assert_eq!(
         fx,
@@ -456,8 +463,8 @@ fn end_to_end_in_tmux_filter_mark_decide_quit() {
     let screen = wait("2 marked");
     assert!(screen.contains("2 marked"), "{screen}");
     t(&["send-keys", "-t", &session, "a"]);
-    let screen = wait("committed");
-    assert!(screen.contains("saved 2 (committed)"), "{screen}");
+    let screen = wait("decided 2");
+    assert!(screen.contains("decided 2 benign"), "{screen}");
     t(&["send-keys", "-t", &session, "q"]);
     // the program exits, and its session with it
     let start = Instant::now();
@@ -1104,9 +1111,21 @@ fn running(pid: &str) -> bool {
 /// A demo screen started from an interactive shell in tmux, as a user on a
 /// bastion starts it; returns the screen's pid.
 fn screen_in_shell(home: &std::path::Path, sock: &str, session: &str) -> String {
+    screen_in_shell_with(home, sock, session, |_| {})
+}
+
+/// The same, with the demo's config changed by `tweak` before the screen
+/// reads it.
+fn screen_in_shell_with(
+    home: &std::path::Path,
+    sock: &str,
+    session: &str,
+    tweak: impl FnOnce(&std::path::Path),
+) -> String {
     let dir = home.join("demo");
     let o = vigil(home, &["demo", "--no-tui", "--dir", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    tweak(&dir.join("config.toml"));
     tmux(&[
         "-S",
         sock,
@@ -1287,4 +1306,252 @@ fn an_item_opens_its_patients_access_report_and_its_actors_timeline_with_a_reaso
     ));
     update(&mut s, code(KeyCode::Esc));
     assert!(matches!(s.mode, Mode::Normal));
+}
+
+fn done(item: i64) -> vigil_review::ActOutcome {
+    vigil_review::ActOutcome::Done {
+        item,
+        status: Status::Decided,
+        decision: None,
+        awaiting_approval: false,
+    }
+}
+
+#[test]
+fn a_bulk_decision_over_many_or_critical_items_asks_once() {
+    let mut s = loaded(15);
+    // two ordinary items: no question
+    keys(&mut s, "  ");
+    assert_eq!(keys(&mut s, "a").len(), 1);
+    update(&mut s, Action::Acted(vec![done(1), done(2)]));
+    // more than confirm_over (10): asked, and any key but y cancels
+    keys(&mut s, "*");
+    assert!(keys(&mut s, "a").is_empty());
+    let Mode::Confirm { prompt, .. } = &s.mode else {
+        panic!("{:?}", s.mode)
+    };
+    assert_eq!(
+        prompt,
+        "decide 15 items benign? y decides them, any other key cancels"
+    );
+    assert!(text(&draw(&s, 120, 30)).contains("decide 15 items benign?"));
+    assert!(keys(&mut s, "n").is_empty());
+    assert_eq!(s.mode, Mode::Normal);
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("15 items left as they were")
+    );
+    assert_eq!(s.queue.marked.len(), 15, "the marks stay for another try");
+    // y runs it, once
+    keys(&mut s, "a");
+    let fx = keys(&mut s, "y");
+    assert!(matches!(&fx[..], [Effect::Act { ids, .. }] if ids.len() == 15));
+    // two items, one of them critical: asked too
+    let mut s = loaded(3);
+    s.queue.items[1].severity = Severity::Critical;
+    keys(&mut s, "  ");
+    assert!(keys(&mut s, "a").is_empty());
+    let Mode::Confirm { prompt, .. } = &s.mode else {
+        panic!("{:?}", s.mode)
+    };
+    assert!(
+        prompt.contains("2 items benign, 1 of them critical"),
+        "{prompt}"
+    );
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.mode, Mode::Normal);
+    // the one critical item alone is not a bulk act
+    let mut s = loaded(3);
+    s.queue.items[0].severity = Severity::Critical;
+    assert_eq!(keys(&mut s, "a").len(), 1);
+}
+
+#[test]
+fn undo_reverts_the_whole_last_decision_and_messages_say_what_happened() {
+    let mut s = loaded(6);
+    keys(&mut s, "   ");
+    keys(&mut s, "a");
+    update(&mut s, Action::Acted(vec![done(1), done(2), done(3)]));
+    assert_eq!(s.message.as_ref().unwrap().0, "decided 3 benign · u undoes");
+    // the cursor moved on; u still reverts all three
+    keys(&mut s, "jj");
+    let fx = keys(&mut s, "u");
+    assert_eq!(
+        fx,
+        vec![Effect::Act {
+            ids: vec![1, 2, 3],
+            act: Act::Undo
+        }]
+    );
+    update(&mut s, Action::Acted(vec![done(1), done(2), done(3)]));
+    assert_eq!(
+        s.message.as_ref().unwrap().0,
+        "undid your decisions on 3 items"
+    );
+    // with that undone, u falls back to the item under the cursor
+    let here = s.current().unwrap().id;
+    assert_eq!(
+        keys(&mut s, "u"),
+        vec![Effect::Act {
+            ids: vec![here],
+            act: Act::Undo
+        }]
+    );
+    update(&mut s, Action::Acted(vec![done(here)]));
+    assert_eq!(
+        s.message.as_ref().unwrap().0,
+        format!("undid your decision on #{here}")
+    );
+    // claims, notes and refusals in words
+    keys(&mut s, "C");
+    update(&mut s, Action::Acted(vec![done(here)]));
+    assert_eq!(s.message.as_ref().unwrap().0, format!("claimed #{here}"));
+    keys(&mut s, "c");
+    keys(&mut s, "seen");
+    update(&mut s, code(KeyCode::Enter));
+    update(&mut s, Action::Acted(vec![done(here)]));
+    assert_eq!(s.message.as_ref().unwrap().0, format!("noted #{here}"));
+    keys(&mut s, "a");
+    update(
+        &mut s,
+        Action::Acted(vec![vigil_review::ActOutcome::Refused {
+            item: here,
+            reason: "claimed by bob".into(),
+            refusal: vigil_review::Refusal::NotFound,
+        }]),
+    );
+    let (msg, error) = s.message.clone().unwrap();
+    assert!(error);
+    assert_eq!(msg, format!("#{here} refused: claimed by bob"));
+}
+
+#[test]
+fn new_items_are_counted_marked_until_opened_and_a_critical_one_rings() {
+    use vigil_tui::state::Pull;
+    let mut s = loaded(3);
+    s.bell = true;
+    // the first newest id is the baseline: nothing there when the screen
+    // opened is new
+    assert!(update(&mut s, Action::Newest(3)).is_empty());
+    let starts_new = |screen: &str| screen.lines().filter(|l| l.starts_with('+')).count();
+    assert_eq!(starts_new(&text(&draw(&s, 120, 30))), 0);
+    update(
+        &mut s,
+        Action::Pull(
+            "bastion-auth".into(),
+            Pull::Ok {
+                at: "12:03".into(),
+                events: 9,
+                items: 2,
+                stale: false,
+            },
+        ),
+    );
+    assert_eq!(
+        s.message.as_ref().unwrap().0,
+        "2 new items from bastion-auth"
+    );
+    let mut critical = item(5, "root", "Root login");
+    critical.severity = Severity::Critical;
+    let mut items = vec![critical, item(4, "new", "new one")];
+    items.extend((1..=3).map(|i| item(i, &format!("user{i}"), &format!("finding {i}"))));
+    update(
+        &mut s,
+        Action::Loaded {
+            offset: 0,
+            total: 5,
+            items,
+        },
+    );
+    // the bell rings once for the new critical item
+    assert_eq!(update(&mut s, Action::Newest(5)), vec![Effect::Bell]);
+    assert!(update(&mut s, Action::Newest(5)).is_empty());
+    let screen = text(&draw(&s, 120, 30));
+    assert!(screen.contains("2 new"), "{screen}");
+    assert_eq!(starts_new(&screen), 2, "{screen}");
+    // opening a new item takes it off the count and its mark
+    let d = vigil_tui::Detail {
+        item: s.queue.items[0].clone(),
+        events: vec![],
+        related: vec![],
+        decisions: vec![],
+        history: vec![],
+        explanations: Default::default(),
+        phi: vec![],
+    };
+    update(&mut s, Action::DetailLoaded(Box::new(d)));
+    assert_eq!(s.background.new_items, 1);
+    assert!(!s.is_new(&s.queue.items[0]));
+    assert!(s.is_new(&s.queue.items[1]));
+    // without [tui] bell, no bell
+    let mut quiet = loaded(1);
+    update(&mut quiet, Action::Newest(1));
+    let mut c = item(2, "root", "Root login");
+    c.severity = Severity::Critical;
+    update(
+        &mut quiet,
+        Action::Loaded {
+            offset: 0,
+            total: 2,
+            items: vec![c],
+        },
+    );
+    assert!(update(&mut quiet, Action::Newest(2)).is_empty());
+}
+
+#[test]
+fn end_to_end_in_tmux_a_new_finding_arrives_with_a_toast_and_a_count() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("demo");
+    let socket = home.path().join("tmux.sock");
+    let sock = socket.to_str().unwrap().to_owned();
+    let _server = TmuxServer(sock.clone());
+    let session = format!("vigil-new-{}", std::process::id());
+    // the bastion's log is pulled every second while the screen is open
+    screen_in_shell_with(home.path(), &sock, &session, |cfg| {
+        let text = std::fs::read_to_string(cfg).unwrap().replacen(
+            "name = \"bastion-auth\"\n",
+            "name = \"bastion-auth\"\ninterval = \"1s\"\n",
+            1,
+        );
+        assert!(text.contains("interval = \"1s\""));
+        write_private(cfg, &text);
+    });
+    let capture = || tmux(&["-S", &sock, "capture-pane", "-p", "-t", &session]);
+    // a login by an account no one holds lands in the log while the
+    // screen is open
+    let log = dir.join("logs/bastion/auth.log");
+    let line = format!(
+        "{} bastion sshd[31337]: Accepted password for intruder from 198.51.100.7 port 50000 ssh2\n",
+        Utc::now().format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+    );
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(line.as_bytes())
+        .unwrap();
+    let start = Instant::now();
+    let screen = loop {
+        let screen = capture();
+        if screen.contains("from bastion-auth") || start.elapsed() > Duration::from_secs(30) {
+            break screen;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        screen.contains("new item from bastion-auth")
+            || screen.contains("new items from bastion-auth"),
+        "{screen}"
+    );
+    // the count stays on the status line until the item is opened
+    assert!(screen.contains(" new"), "{screen}");
+    tmux(&["-S", &sock, "send-keys", "-t", &session, "q"]);
 }

@@ -61,6 +61,11 @@ impl Desk {
         Ok((total, self.store.items_page(&q, offset, window)?))
     }
 
+    /// The newest item's id (0 with none): what the screen tells new items by.
+    pub fn newest(&self) -> Result<i64> {
+        self.store.newest_item()
+    }
+
     /// Everything the detail pane shows of an item; `None` once it is gone.
     pub fn detail(&mut self, id: i64) -> Result<Option<Detail>> {
         if self.patients.is_none() {

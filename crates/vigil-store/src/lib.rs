@@ -350,6 +350,8 @@ pub trait Store: Send {
     /// One page of the queue: items matching a filter from `offset` on.
     fn items_page(&self, filter: &Query, offset: u64, limit: u64) -> Result<Vec<Item>>;
     fn count_items(&self, filter: &Query) -> Result<u64>;
+    /// The newest item's id, 0 with none.
+    fn newest_item(&self) -> Result<i64>;
     /// One item by id, with its rules and events.
     fn item(&self, id: i64) -> Result<Option<Item>>;
     /// The item with this group key, if any.

@@ -610,16 +610,11 @@ impl Store for SqliteStore {
     }
 
     fn count_items(&self, filter: &Query) -> Result<u64> {
-        let w = filter.to_sql(Target::Items, Dialect::Sqlite, 1)?;
-        let n: i64 = self.conn.query_row(
-            &format!(
-                "SELECT count(*) FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE {}",
-                w.clause
-            ),
-            params_from_iter(to_values(&w.params)),
-            |r| r.get(0),
-        )?;
-        Ok(n as u64)
+        self.do_count_items(filter)
+    }
+
+    fn newest_item(&self) -> Result<i64> {
+        self.do_newest_item()
     }
 
     fn item_by_key(&self, key: &str) -> Result<Option<Item>> {

@@ -153,7 +153,12 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
     ),
     (Command::Activity, "activity", &["W"], "what the actor did"),
     (Command::Claim, "claim", &["C"], "claim / release"),
-    (Command::Undo, "undo", &["u"], "undo your last decision"),
+    (
+        Command::Undo,
+        "undo",
+        &["u"],
+        "undo your last decision (every item of a bulk one)",
+    ),
     (Command::Repeat, "repeat", &["."], "repeat the last action"),
     (Command::Palette, "palette", &[":"], "command palette"),
     (Command::Note, "note", &["c"], "add a note to the history"),

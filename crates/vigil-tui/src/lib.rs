@@ -67,13 +67,25 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                     let n = desk.count(&f).map_err(|e| format!("{e:#}"));
                     Ok(Action::FilterCounted(f, n))
                 }
-                Effect::LoadPage { filter, offset } => desk
-                    .page(&filter, offset, state::WINDOW)
-                    .map(|(total, items)| Action::Loaded {
-                        offset,
-                        total,
-                        items,
-                    }),
+                Effect::LoadPage { filter, offset } => {
+                    match desk.page(&filter, offset, state::WINDOW) {
+                        Ok((total, items)) => {
+                            let page = Action::Loaded {
+                                offset,
+                                total,
+                                items,
+                            };
+                            if tx.send(page).is_err() {
+                                return;
+                            }
+                            // after the page: new items are told apart by it
+                            desk.newest().map(Action::Newest)
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                // rung by the screen's own loop, never sent here
+                Effect::Bell => continue,
                 Effect::LoadDetail(id) => desk.detail(id).map(|d| match d {
                     Some(d) => Action::DetailLoaded(Box::new(d)),
                     None => Action::Failed(format!("item {id} is gone")),
@@ -215,6 +227,8 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
     );
     state.idle.idle_after = config.idle_timeout.as_secs();
     state.pane.mask = config.mask.clone();
+    state.confirm_over = config.confirm_over;
+    state.bell = config.bell;
     state.keys = keymap::Keymap::with(&config.keys).map_err(|e| color_eyre::eyre::eyre!(e))?;
     let started = std::time::Instant::now();
     let began = Utc::now();
@@ -230,6 +244,12 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
         let mut fast_empty_polls = 0u32;
         loop {
             for fx in pending.drain(..) {
+                if fx == Effect::Bell {
+                    use std::io::Write;
+                    let mut out = std::io::stdout();
+                    let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+                    continue;
+                }
                 let _ = fx_tx.send(fx);
             }
             let size = terminal.size()?;

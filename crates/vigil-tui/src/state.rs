@@ -46,6 +46,13 @@ pub enum Mode {
         ids: Vec<i64>,
         text: String,
     },
+    /// A bulk act (over `[tui] confirm_over` items, or over a critical
+    /// one) waiting for `y`: what it would do, in words.
+    Confirm {
+        ids: Vec<i64>,
+        act: Act,
+        prompt: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +69,13 @@ pub struct State {
     /// A line for the status bar, and whether it is an error.
     pub message: Option<(String, bool)>,
     pub notes_required: Vec<Disposition>,
+    /// Acts over more items than this ask once before they run
+    /// (`[tui] confirm_over`); so does any act over a critical item that
+    /// is not the only one.
+    pub confirm_over: usize,
+    /// Ring the terminal's bell when a new critical item arrives
+    /// (`[tui] bell`).
+    pub bell: bool,
     pub quit: bool,
     /// The queue: the window of items loaded around the cursor, marks and the filter.
     pub queue: Queue,
@@ -96,6 +110,17 @@ pub struct Queue {
     pub filter: String,
     /// What `.` repeats.
     pub last_act: Option<Act>,
+    /// The act sent and not yet answered, for the message that says what
+    /// it did.
+    pub in_flight: Option<Act>,
+    /// The items of this reviewer's last decision: `u` reverts them all
+    /// (a bulk decision is undone as one).
+    pub undo: Vec<i64>,
+    /// The newest item id when the screen opened: items after it are new
+    /// until the reviewer opens them.
+    pub baseline: Option<i64>,
+    /// The newest critical item the bell has rung for.
+    pub belled: i64,
     pub loading: bool,
     /// Rows the table shows: how far PageDown moves.
     pub page_rows: u64,
@@ -156,6 +181,9 @@ pub struct Background {
     /// Sources needing attention from the coverage: (source, "overdue",
     /// "silent" or "source down"), shown on the status line.
     pub attention: Vec<(String, String)>,
+    /// Items the background pulls filed since the screen opened that the
+    /// reviewer has not opened yet.
+    pub new_items: u64,
 }
 
 impl State {
@@ -168,6 +196,8 @@ impl State {
             mode: Mode::Normal,
             message: None,
             notes_required,
+            confirm_over: 10,
+            bell: false,
             quit: false,
             queue: Queue {
                 items: Vec::new(),
@@ -182,6 +212,10 @@ impl State {
                 keep: None,
                 filter_count: None,
                 last_act: None,
+                in_flight: None,
+                undo: Vec::new(),
+                baseline: None,
+                belled: 0,
             },
             pane: Pane {
                 detail: None,
@@ -208,8 +242,16 @@ impl State {
                 pulls: Default::default(),
                 attention: Vec::new(),
                 store_down: None,
+                new_items: 0,
             },
         }
+    }
+
+    /// Whether an item was filed after the screen opened and has not been
+    /// opened since.
+    pub fn is_new(&self, item: &Item) -> bool {
+        self.queue.baseline.is_some_and(|b| item.id > b)
+            && !self.session.seen.contains_key(&item.id)
     }
 
     /// The item under the cursor, if it is loaded.
@@ -269,6 +311,10 @@ pub enum Action {
     Pull(String, Pull),
     /// How many items a filter being typed keeps, or why it is not valid.
     FilterCounted(String, Result<u64, String>),
+    /// The store's newest item id (after each page): the first one is the
+    /// baseline that tells new items from those there when the screen
+    /// opened.
+    Newest(i64),
 }
 
 pub use vigil_app::background::Pull;
@@ -305,4 +351,6 @@ pub enum Effect {
         about: String,
         reason: String,
     },
+    /// Ring the terminal's bell (a new critical item, `[tui] bell`).
+    Bell,
 }

@@ -58,10 +58,125 @@ fn decide(s: &mut State, d: Disposition) -> Vec<Effect> {
     )
 }
 
+/// Sends an act, or first asks when it decides many items at once, or a
+/// critical item among others: a stray key on a marked page must not close
+/// a week of findings.
 fn act(s: &mut State, ids: Vec<i64>, a: Act) -> Vec<Effect> {
+    if let Some(prompt) = confirmation(s, &ids, &a) {
+        s.mode = Mode::Confirm {
+            ids,
+            act: a,
+            prompt,
+        };
+        return Vec::new();
+    }
+    send(s, ids, a)
+}
+
+fn send(s: &mut State, ids: Vec<i64>, a: Act) -> Vec<Effect> {
     s.queue.last_act = Some(a.clone());
+    s.queue.in_flight = Some(a.clone());
     s.message = Some((format!("saving {} item(s)…", ids.len()), false));
     vec![Effect::Act { ids, act: a }]
+}
+
+/// The question a bulk decision asks before it runs, if it must ask.
+fn confirmation(s: &State, ids: &[i64], a: &Act) -> Option<String> {
+    let Act::Decide { disposition, .. } = a else {
+        return None;
+    };
+    if ids.len() < 2 {
+        return None;
+    }
+    // (marked items outside the loaded window are not counted: their
+    // severity is not known here)
+    let critical = s
+        .queue
+        .items
+        .iter()
+        .filter(|i| i.severity == vigil_domain::Severity::Critical && ids.contains(&i.id))
+        .count();
+    if ids.len() <= s.confirm_over && critical == 0 {
+        return None;
+    }
+    let crit = match critical {
+        0 => String::new(),
+        n => format!(", {n} of them critical"),
+    };
+    Some(format!(
+        "decide {} items {disposition}{crit}? y decides them, any other key cancels",
+        ids.len()
+    ))
+}
+
+/// What an answered act did, in words: "decided 5 benign", "undid your
+/// decision on #12", with what was refused.
+fn told(a: Option<&Act>, outcomes: &[ActOutcome]) -> (String, bool) {
+    let done: Vec<i64> = outcomes
+        .iter()
+        .filter(|o| !o.is_refused())
+        .map(ActOutcome::item)
+        .collect();
+    let one = |verb: &str| match done.as_slice() {
+        [] => String::new(),
+        [id] => format!("{verb} #{id}"),
+        more => format!("{verb} {} items", more.len()),
+    };
+    let mut text = match a {
+        Some(Act::Decide { disposition, .. }) => {
+            let waiting = outcomes
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o,
+                        ActOutcome::Done {
+                            awaiting_approval: true,
+                            ..
+                        }
+                    )
+                })
+                .count();
+            let mut t = match done.as_slice() {
+                [] => String::new(),
+                [id] => format!("decided #{id} {disposition}"),
+                more => format!("decided {} {disposition}", more.len()),
+            };
+            if waiting > 0 {
+                t.push_str(&format!(" ({waiting} waiting for a second reviewer)"));
+            }
+            if !t.is_empty() {
+                t.push_str(" · u undoes");
+            }
+            t
+        }
+        Some(Act::Undo) => match done.as_slice() {
+            [] => String::new(),
+            [id] => format!("undid your decision on #{id}"),
+            more => format!("undid your decisions on {} items", more.len()),
+        },
+        Some(Act::Claim) => one("claimed"),
+        Some(Act::Release) => one("released"),
+        Some(Act::Note { .. }) => one("noted"),
+        Some(Act::Approve { .. }) => one("approved"),
+        Some(Act::Reject { .. }) => one("sent back"),
+        Some(Act::Reopen { .. }) => one("reopened"),
+        None => format!("saved {}", done.len()),
+    };
+    let refused: Vec<&ActOutcome> = outcomes.iter().filter(|o| o.is_refused()).collect();
+    if let Some(ActOutcome::Refused { item, reason, .. }) = refused.first() {
+        if !text.is_empty() {
+            text.push_str("; ");
+        }
+        text.push_str(&format!("#{item} refused: {reason}"));
+        if refused.len() > 1 {
+            text.push_str(&format!(" (and {} more refused)", refused.len() - 1));
+        }
+        return (text, true);
+    }
+    if text.is_empty() {
+        text = "nothing changed".into();
+    }
+    (text, false)
 }
 
 pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
@@ -101,6 +216,19 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::Pull(name, p) => {
             let new_items = matches!(p, Pull::Ok { items, .. } if items > 0);
+            if let Pull::Ok { items, .. } = &p
+                && *items > 0
+            {
+                s.background.new_items += items;
+                s.message = Some((
+                    format!(
+                        "{items} new item{} from {}",
+                        if *items == 1 { "" } else { "s" },
+                        SafeText::new(&name).as_str()
+                    ),
+                    false,
+                ));
+            }
             s.background.pulls.insert(name, p);
             if new_items && s.screens.screen == Screen::Queue && !s.queue.loading {
                 s.queue.keep = s.current().map(|i| i.id);
@@ -113,6 +241,9 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::DetailLoaded(d) => {
+            if s.is_new(&d.item) {
+                s.background.new_items = s.background.new_items.saturating_sub(1);
+            }
             s.session.seen.insert(
                 d.item.id,
                 (
@@ -130,15 +261,19 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 .iter()
                 .filter(|o| matches!(o, ActOutcome::Done { status, .. } if !matches!(status, vigil_domain::Status::Claimed | vigil_domain::Status::New | vigil_domain::Status::Reopened)))
                 .count() as u64;
-            let refused: Vec<&ActOutcome> = outcomes.iter().filter(|o| o.is_refused()).collect();
-            let saved = outcomes.len() - refused.len();
-            s.message = Some(match refused.first() {
-                Some(ActOutcome::Refused { item, reason, .. }) => (
-                    format!("saved {saved}; item {item} refused: {reason}"),
-                    true,
-                ),
-                _ => (format!("saved {saved} (committed)"), false),
-            });
+            let a = s.queue.in_flight.take();
+            match &a {
+                Some(Act::Decide { .. }) => {
+                    s.queue.undo = outcomes
+                        .iter()
+                        .filter(|o| matches!(o, ActOutcome::Done { .. }))
+                        .map(ActOutcome::item)
+                        .collect();
+                }
+                Some(Act::Undo) => s.queue.undo.clear(),
+                _ => {}
+            }
+            s.message = Some(told(a.as_ref(), &outcomes));
             s.queue.marked.clear();
             s.pane.detail = None;
             // Reload in place: the cursor keeps its position in the queue.
@@ -257,6 +392,26 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 tracing::info!(reviewer = %s.reviewer, "review screen blanked after idle timeout");
             }
             Vec::new()
+        }
+        Action::Newest(id) => {
+            let baseline = *s.queue.baseline.get_or_insert(id);
+            if !s.bell || id <= baseline {
+                return Vec::new();
+            }
+            let newest_critical = s
+                .queue
+                .items
+                .iter()
+                .filter(|i| i.severity == vigil_domain::Severity::Critical && s.is_new(i))
+                .map(|i| i.id)
+                .max();
+            match newest_critical {
+                Some(c) if c > s.queue.belled => {
+                    s.queue.belled = c;
+                    vec![Effect::Bell]
+                }
+                _ => Vec::new(),
+            }
         }
         Action::Key(_) if s.idle.blanked => {
             // the key that wakes the screen does nothing else
@@ -452,6 +607,19 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
             }
             _ => Vec::new(),
         },
+        Mode::Confirm { ids, act, .. } => {
+            let (ids, a) = (std::mem::take(ids), act.clone());
+            s.mode = Mode::Normal;
+            if matches!(k.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                send(s, ids, a)
+            } else {
+                s.message = Some((
+                    format!("cancelled: {} items left as they were", ids.len()),
+                    false,
+                ));
+                Vec::new()
+            }
+        }
         Mode::Palette(text) if k.code == KeyCode::Tab => {
             complete(text);
             Vec::new()
@@ -761,11 +929,17 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::Undo => {
-            let ids = s.targets();
+            // this reviewer's last decision, all its items; without one in
+            // this session, the latest decision on the marked or current item
+            let ids = if s.queue.undo.is_empty() {
+                s.targets()
+            } else {
+                std::mem::take(&mut s.queue.undo)
+            };
             if ids.is_empty() {
                 return Vec::new();
             }
-            act(s, ids, Act::Undo)
+            send(s, ids, Act::Undo)
         }
         Command::Repeat => match (s.queue.last_act.clone(), s.targets()) {
             (Some(a), ids) if !ids.is_empty() => act(s, ids, a),
@@ -827,6 +1001,9 @@ pub fn pulls_text(s: &State) -> String {
         && let Some(at) = last_ok
     {
         parts.push(format!("sources ok {at}"));
+    }
+    if s.background.new_items > 0 {
+        parts.insert(0, format!("{} new", s.background.new_items));
     }
     SafeText::new(&parts.join(" · ")).into_string()
 }

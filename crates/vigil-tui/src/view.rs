@@ -211,8 +211,11 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     let wider = area.width >= 120;
     let mask_subject = s.pane.mask.iter().any(|f| f == "subject");
     let rows = shown.iter().map(|i| {
+        // marked, or new since the screen opened and not yet opened
         let mark = if s.queue.marked.contains(&i.id) {
             "●"
+        } else if s.is_new(i) {
+            "+"
         } else {
             " "
         };
@@ -566,6 +569,7 @@ fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             "note for {disposition} (Enter saves, Esc cancels): {}",
             safe(text)
         )),
+        Mode::Confirm { prompt, .. } => Line::styled(safe(prompt), t.error()),
         _ => match &s.message {
             Some((_, true)) => Line::styled(status_text(s).into_string(), t.error()),
             Some(_) => Line::from(status_text(s).into_string()),

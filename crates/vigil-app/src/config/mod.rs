@@ -398,6 +398,9 @@ pub struct KnowledgeFiles {
     pub watchlist: Option<PathBuf>,
 }
 
+/// Decisions over more items than this ask once before they run.
+const CONFIRM_OVER: usize = 10;
+
 /// The whole configuration, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -416,6 +419,10 @@ pub struct Config {
     pub theme: String,
     /// Fields the review screen masks until revealed (`[tui] mask`).
     pub mask: Vec<String>,
+    /// Decisions over more items than this ask once (`[tui] confirm_over`).
+    pub confirm_over: usize,
+    /// Ring the terminal's bell for a new critical item (`[tui] bell`).
+    pub bell: bool,
     /// Key overrides for the review screen (`[keys]`), already checked.
     pub keys: std::collections::HashMap<String, Vec<String>>,
     pub sources: Vec<SourceConfig>,
@@ -689,6 +696,8 @@ impl Config {
             idle_timeout: raw.tui.idle_timeout.unwrap_or(Duration::from_secs(15 * 60)),
             theme,
             mask,
+            confirm_over: raw.tui.confirm_over.unwrap_or(CONFIRM_OVER),
+            bell: raw.tui.bell.unwrap_or(false),
             keys,
             sources,
             escalations,
@@ -754,6 +763,8 @@ impl Config {
             idle_timeout: Duration::from_secs(15 * 60),
             theme: "dark".into(),
             mask: vec!["subject".into()],
+            confirm_over: CONFIRM_OVER,
+            bell: false,
             keys: Default::default(),
             sources,
             escalations: Vec::new(),

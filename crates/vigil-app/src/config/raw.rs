@@ -98,6 +98,10 @@ pub(super) struct RawTui {
     pub(super) theme: Option<String>,
     /// Fields masked on screen until revealed: subject, actor, client.
     pub(super) mask: Option<Vec<String>>,
+    /// Decisions over more items than this ask once first.
+    pub(super) confirm_over: Option<usize>,
+    /// Ring the bell when a new critical item arrives.
+    pub(super) bell: Option<bool>,
 }
 
 /// `[ledger]`: the ledger key and the witness of its checkpoints.

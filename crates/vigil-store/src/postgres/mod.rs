@@ -645,13 +645,11 @@ impl Store for PgStore {
     }
 
     fn count_items(&self, filter: &Query) -> Result<u64> {
-        let w = filter.to_sql(Target::Items, Dialect::Postgres, 1)?;
-        let sql = format!(
-            "SELECT count(*) FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE {}",
-            w.clause
-        );
-        let values = bind(&w.params);
-        self.read(|c| Ok(c.query_one(&sql, &refs(&values))?.get::<_, i64>(0) as u64))
+        self.do_count_items(filter)
+    }
+
+    fn newest_item(&self) -> Result<i64> {
+        self.do_newest_item()
     }
 
     fn item(&self, id: i64) -> Result<Option<Item>> {

@@ -1,8 +1,23 @@
-//! PostgreSQL: Ledger reads and verification, and the event reads the rules and the detail pane ask for.
+//! PostgreSQL: the queue's counts, ledger reads and verification, and the event reads the rules and the detail pane ask for.
 
 use super::*;
 
 impl PgStore {
+    pub(super) fn do_count_items(&self, filter: &Query) -> Result<u64> {
+        let w = filter.to_sql(Target::Items, Dialect::Postgres, 1)?;
+        let sql = format!(
+            "SELECT count(*) FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE {}",
+            w.clause
+        );
+        let values = bind(&w.params);
+        self.read(|c| Ok(c.query_one(&sql, &refs(&values))?.get::<_, i64>(0) as u64))
+    }
+
+    pub(super) fn do_newest_item(&self) -> Result<i64> {
+        let sql = "SELECT coalesce(max(id), 0)::bigint FROM items";
+        self.read(|c| Ok(c.query_one(sql, &[])?.get::<_, i64>(0)))
+    }
+
     pub(super) fn do_verify_ledger(&self) -> Result<Verification> {
         // Both sides are paged by key so the walk holds one page of each.
         let mut entries: std::vec::IntoIter<LedgerEntry> = Vec::new().into_iter();

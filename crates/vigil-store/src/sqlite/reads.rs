@@ -1,8 +1,26 @@
-//! SQLite: the reads of investigations and the report's largest scans: one person's and one patient's events, the items that hold events, the host summary's rows, decisions by when they were made.
+//! SQLite: the queue's counts, the reads of investigations and the report's largest scans: one person's and one patient's events, the items that hold events, the host summary's rows, decisions by when they were made.
 
 use super::*;
 
 impl SqliteStore {
+    pub(super) fn do_count_items(&self, filter: &Query) -> Result<u64> {
+        let w = filter.to_sql(Target::Items, Dialect::Sqlite, 1)?;
+        let n: i64 = self.conn.query_row(
+            &format!(
+                "SELECT count(*) FROM items i LEFT JOIN sources s ON s.id = i.source_id WHERE {}",
+                w.clause
+            ),
+            params_from_iter(to_values(&w.params)),
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    pub(super) fn do_newest_item(&self) -> Result<i64> {
+        let sql = "SELECT coalesce(max(id), 0) FROM items";
+        Ok(self.conn.query_row(sql, [], |r| r.get(0))?)
+    }
+
     pub(super) fn do_for_each_host_row(
         &self,
         kinds: &[&str],
