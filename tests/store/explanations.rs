@@ -57,6 +57,18 @@ fn explanations_are_read_counted_remembered_and_pruned(b: Backend) {
     let ids: Vec<i64> = evs.iter().map(|e| e.id).collect();
     let got = s.explanations(&ids).unwrap();
     assert_eq!(got, rows, "read back by event, in event order");
+    // a write of many rows (SQLite writes them many to a statement), with
+    // a partial last statement
+    let many: Vec<Explained> = (0..150)
+        .map(|i| Explained {
+            event_id: 1_000_000 + i,
+            note: format!("role {i}"),
+            ..rows[0].clone()
+        })
+        .collect();
+    s.put_explanations(&many).unwrap();
+    let many_ids: Vec<i64> = many.iter().map(|x| x.event_id).collect();
+    assert_eq!(s.explanations(&many_ids).unwrap(), many);
 
     // Nov 2 and 3: two direct, two unexplained, in the one source
     let counts = s

@@ -26,6 +26,10 @@ struct Enc {
     people: Vec<usize>,
     /// Every member is on the roster (so `people` says who is on the team).
     resolved: bool,
+    /// The period widened by the margins (an open encounter's by
+    /// `open_for`): worked out once, not per access.
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
 }
 
 /// The department of someone the roster gives none.
@@ -179,9 +183,7 @@ impl Explainer {
             let mut seen: HashSet<&str> = HashSet::new();
             for enc in self.by_patient.get(&x.patient).into_iter().flatten() {
                 let Some(b) = &enc.department else { continue };
-                let end = enc.e.end.unwrap_or(enc.e.start + self.open_for);
-                let within =
-                    x.occurred_at >= enc.e.start - self.before && x.occurred_at <= end + self.after;
+                let within = x.occurred_at >= enc.from && x.occurred_at <= enc.to;
                 if !within || !seen.insert(b.as_str()) {
                     continue;
                 }
@@ -281,7 +283,10 @@ impl Explainer {
                 None => e.clone(),
             };
             let people: Vec<usize> = merged.team.iter().filter_map(|t| k.person_for(t)).collect();
+            let end = merged.end.unwrap_or(merged.start + self.open_for);
             list.push(Enc {
+                from: merged.start - self.before,
+                to: end + self.after,
                 department: merged.department.as_deref().map(normalize),
                 resolved: people.len() == merged.team.len(),
                 people,
@@ -333,9 +338,7 @@ impl Explainer {
             return None;
         }
         for enc in self.by_patient.get(patient).into_iter().flatten() {
-            let end = enc.e.end.unwrap_or(enc.e.start + self.open_for);
-            if enc.e.kind != "cancelled" && t >= enc.e.start - self.before && t <= end + self.after
-            {
+            if enc.e.kind != "cancelled" && t >= enc.from && t <= enc.to {
                 return Some(format!(
                     "in care: {} was open",
                     vigil_domain::context_text::describe(&enc.e, self.zone)
@@ -346,12 +349,14 @@ impl Explainer {
             return None;
         }
         let me = pair_hash(actor, "");
+        // (a cutoff once, not a time difference per remembered access)
+        let since = t - self.care_window;
         let mut others: Vec<u64> = self
             .accessed
             .get(patient)
             .into_iter()
             .flatten()
-            .filter(|(at, who)| *who != me && *at <= t && t - *at <= self.care_window)
+            .filter(|(at, who)| *who != me && *at <= t && *at >= since)
             .map(|(_, who)| *who)
             .collect();
         others.sort_unstable();
@@ -377,7 +382,8 @@ impl Explainer {
             Some(l) => l,
             None => self.accessed.entry(patient.to_owned()).or_default(),
         };
-        list.retain(|(at, _)| t - *at <= window);
+        let since = t - window;
+        list.retain(|(at, _)| *at >= since);
         // (bounded: the check needs `care_others` distinct people)
         if list.len() >= 64 {
             list.remove(0);
@@ -388,8 +394,9 @@ impl Explainer {
         if self.observed.is_multiple_of(PRUNE_EVERY)
             && let Some(now) = self.latest
         {
+            let since = now - window;
             self.accessed.retain(|_, l| {
-                l.retain(|(at, _)| now - *at <= window);
+                l.retain(|(at, _)| *at >= since);
                 !l.is_empty()
             });
         }
@@ -510,8 +517,7 @@ impl Explainer {
             if enc.e.kind == "cancelled" {
                 continue;
             }
-            let end = enc.e.end.unwrap_or(enc.e.start + self.open_for);
-            let within = t >= enc.e.start - self.before && t <= end + self.after;
+            let within = t >= enc.from && t <= enc.to;
             // (by roster entry first: a string compare only for members the
             // roster does not know)
             let on_team = person.is_some_and(|(i, _)| enc.people.contains(&i))
@@ -525,6 +531,7 @@ impl Explainer {
             }) {
                 Some((Explanation::Template, Some(tpl.actor_department.as_str())))
             } else {
+                let end = enc.e.end.unwrap_or(enc.e.start + self.open_for);
                 role_ids
                     .iter()
                     .map(|&r| &self.roles[r])

@@ -80,6 +80,10 @@ pub(super) fn write_context(conn: &Connection, b: &Batch, now: i64) -> Result<()
     Ok(())
 }
 
+/// Explanations one INSERT writes (8 parameters each, far under SQLite's
+/// limit).
+const ROWS_PER_INSERT: usize = 64;
+
 impl SqliteStore {
     pub(super) fn do_context(&self, patient: Option<&str>) -> Result<Vec<Encounter>> {
         let which = if patient.is_some() {
@@ -101,23 +105,28 @@ impl SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut st = tx.prepare_cached(&format!(
-                "INSERT INTO explanations ({EXPLAINED_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (event_id) DO UPDATE SET kind = excluded.kind, encounter = excluded.encounter, note = excluded.note"
-            ))?;
-            for e in rows {
-                st.execute(params![
-                    e.event_id,
-                    e.source_id,
-                    micros(e.occurred_at),
-                    e.actor,
-                    e.patient,
-                    e.kind.as_str(),
-                    e.encounter,
-                    e.note
-                ])?;
+        // Many rows a statement: a run writes one row per access, and a
+        // statement's own cost (step, reset, the conflict check's setup)
+        // was most of a row's.
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO explanations ({EXPLAINED_COLS}) VALUES {}
+                 ON CONFLICT (event_id) DO UPDATE SET kind = excluded.kind, encounter = excluded.encounter, note = excluded.note",
+                vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+            );
+            let mut st = tx.prepare_cached(&sql)?;
+            for (i, e) in chunk.iter().enumerate() {
+                let at = i * 8;
+                st.raw_bind_parameter(at + 1, e.event_id)?;
+                st.raw_bind_parameter(at + 2, e.source_id)?;
+                st.raw_bind_parameter(at + 3, micros(e.occurred_at))?;
+                st.raw_bind_parameter(at + 4, e.actor.as_str())?;
+                st.raw_bind_parameter(at + 5, e.patient.as_str())?;
+                st.raw_bind_parameter(at + 6, e.kind.as_str())?;
+                st.raw_bind_parameter(at + 7, e.encounter.as_deref())?;
+                st.raw_bind_parameter(at + 8, e.note.as_str())?;
             }
+            st.raw_execute()?;
         }
         tx.commit()?;
         Ok(())
