@@ -1555,3 +1555,79 @@ fn end_to_end_in_tmux_a_new_finding_arrives_with_a_toast_and_a_count() {
     assert!(screen.contains(" new"), "{screen}");
     tmux(&["-S", &sock, "send-keys", "-t", &session, "q"]);
 }
+
+#[test]
+fn every_time_on_the_screen_is_in_one_labelled_zone_and_history_says_what_was_decided() {
+    let mut s = loaded(1);
+    s.zone = Some("America/New_York".parse().unwrap());
+    let at: chrono::DateTime<Utc> = "2026-11-20T08:42:00Z".parse().unwrap();
+    s.queue.items[0].occurred_at = at;
+    s.queue.items[0].event_ids = (1..=20).collect();
+    let event = |id: i64| vigil_domain::Event {
+        id,
+        source: SafeText::new("bastion-auth"),
+        kind: SafeText::new("syslog"),
+        occurred_at: at,
+        host: Some(SafeText::new("bastion")),
+        actor: Some(SafeText::new("user1")),
+        subject: None,
+        action: SafeText::new("login"),
+        outcome: vigil_domain::Outcome::Failure,
+        client: None,
+        raw: SafeText::new("Failed password for user1"),
+        program: None,
+        detail: None,
+        time_basis: "explicit".into(),
+    };
+    let decision = vigil_app::model::DecisionRow {
+        id: "d1".into(),
+        item_id: 1,
+        kind: "decide".into(),
+        reviewer: "root".into(),
+        decided_at: at,
+        disposition: Some(Disposition::Benign),
+        note: Some("on call for the ward".into()),
+        reverts: None,
+        prior_status: Some(Status::New),
+        session: None,
+        ledger_seq: 7,
+    };
+    let entry = vigil_app::model::LedgerEntry {
+        seq: 7,
+        at: "2026-11-20T14:05:00.123456Z".into(),
+        actor: "root".into(),
+        action: "decide".into(),
+        entity: "item:1".into(),
+        payload: "{}".into(),
+        prev_hash: String::new(),
+        hash: String::new(),
+        seal: None,
+    };
+    let d = vigil_tui::Detail {
+        item: s.queue.items[0].clone(),
+        events: (1..=14).map(event).collect(),
+        related: vec![],
+        decisions: vec![decision],
+        history: vec![entry],
+        explanations: Default::default(),
+        phi: vec![],
+    };
+    update(&mut s, Action::DetailLoaded(Box::new(d)));
+    let screen = text(&draw(&s, 200, 60));
+    // the queue's column and the detail pane: New York time, said so
+    assert!(screen.contains("TIME (EST)"), "{screen}");
+    assert!(screen.contains("11-20 03:42 "), "{screen}");
+    assert!(!screen.contains("08:42"), "{screen}");
+    assert!(screen.contains("times EST"), "{screen}");
+    // the history: when in that zone, who, the disposition and the note
+    assert!(
+        screen.contains("11-20 09:05 root decide benign: on call for the ward"),
+        "{screen}"
+    );
+    // what the pane leaves out is said, with where to see it
+    assert!(
+        screen.contains("… 8 more: `vigil show 1` lists them all"),
+        "{screen}"
+    );
+    assert!(screen.contains("queue 1 of 1"), "{screen}");
+}

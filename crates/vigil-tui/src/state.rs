@@ -76,6 +76,9 @@ pub struct State {
     /// Ring the terminal's bell when a new critical item arrives
     /// (`[tui] bell`).
     pub bell: bool,
+    /// The one zone every time on the screen is shown in (`[tui]
+    /// timezone`, else the rules' zone; `None` is UTC).
+    pub zone: Option<chrono_tz::Tz>,
     pub quit: bool,
     /// The queue: the window of items loaded around the cursor, marks and the filter.
     pub queue: Queue,
@@ -198,6 +201,7 @@ impl State {
             notes_required,
             confirm_over: 10,
             bell: false,
+            zone: None,
             quit: false,
             queue: Queue {
                 items: Vec::new(),

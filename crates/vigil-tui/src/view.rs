@@ -17,6 +17,24 @@ fn safe(s: &str) -> String {
 }
 
 /// Rows the table can show in an area of this height.
+/// A time in the screen's one zone.
+fn stamp(s: &State, t: chrono::DateTime<chrono::Utc>, fmt: &str) -> String {
+    match s.zone {
+        Some(z) => t.with_timezone(&z).format(fmt).to_string(),
+        None => t.format(fmt).to_string(),
+    }
+}
+
+/// The screen's zone as a column header says it: its abbreviation at `t`
+/// (`EST`, `CET`), or `UTC`.
+fn zone_label(s: &State, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match (s.zone, t) {
+        (Some(z), Some(t)) => t.with_timezone(&z).format("%Z").to_string(),
+        (Some(z), None) => z.name().to_owned(),
+        (None, _) => "UTC".into(),
+    }
+}
+
 pub fn table_rows(height: u16) -> u64 {
     u64::from(height.saturating_sub(3))
 }
@@ -223,7 +241,7 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         let mut cells = vec![
             Cell::from(mark).style(t.marked()),
             Cell::from(i.severity.as_str()).style(t.severity(i.severity)),
-            Cell::from(i.occurred_at.format("%m-%d %H:%M").to_string()),
+            Cell::from(stamp(s, i.occurred_at, "%m-%d %H:%M")),
         ];
         if wide {
             cells.push(Cell::from(opt(&i.source)));
@@ -241,7 +259,13 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             cells.push(Cell::from(opt(&i.claimed_by)));
         }
         cells.push(Cell::from(i.title.as_str().to_owned()));
-        Row::new(cells)
+        // decided items do not look like the ones still to do
+        let row = Row::new(cells);
+        if matches!(i.status, vigil_domain::Status::Decided) {
+            row.style(t.muted())
+        } else {
+            row
+        }
     });
     let selected = (s.queue.cursor >= s.queue.offset)
         .then(|| (s.queue.cursor - s.queue.offset).saturating_sub(first) as usize);
@@ -250,7 +274,11 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         Constraint::Length(8),
         Constraint::Length(11),
     ];
-    let mut header = vec!["", "SEVERITY", "TIME (UTC)"];
+    let time_header = format!(
+        "TIME ({})",
+        zone_label(s, shown.first().map(|i| i.occurred_at))
+    );
+    let mut header = vec!["", "SEVERITY", time_header.as_str()];
     if wide {
         widths.push(Constraint::Length(14));
         header.push("SOURCE");
@@ -269,14 +297,17 @@ fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     }
     widths.push(Constraint::Min(10));
     header.push("TITLE");
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(t.muted()))
-        .row_highlight_style(t.selection())
-        .block(
-            Block::default()
-                .borders(Borders::TOP)
-                .title(Line::from(" queue ")),
-        );
+    let table =
+        Table::new(rows, widths)
+            .header(Row::new(header).style(t.muted()))
+            .row_highlight_style(t.selection())
+            .block(Block::default().borders(Borders::TOP).title(Line::from(
+                if s.queue.total == 0 {
+                    " queue ".to_owned()
+                } else {
+                    format!(" queue {} of {} ", s.queue.cursor + 1, s.queue.total)
+                },
+            )));
     let mut state = ratatui::widgets::TableState::default().with_selected(selected);
     f.render_stateful_widget(table, area, &mut state);
     if s.queue.total == 0 && !s.queue.loading {
@@ -398,11 +429,13 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         lines.push(Line::styled(n.as_str().to_owned(), t.muted()));
     }
     lines.push(Line::from(""));
+    let zone = zone_label(s, Some(i.occurred_at));
     lines.push(Line::styled(
-        format!("events ({} linked)", i.event_ids.len()),
+        format!("events ({} linked, times {zone})", i.event_ids.len()),
         t.muted(),
     ));
-    for e in d.events.iter().take(12) {
+    const SHOWN: usize = 12;
+    for e in d.events.iter().take(SHOWN) {
         // The parsed fields, then the record as the source wrote it.
         fn opt(x: &Option<SafeText>) -> &str {
             x.as_ref().map_or("-", |v| v.as_str())
@@ -410,7 +443,7 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         lines.push(Line::styled(
             show(&format!(
                 "{} {} {} · {} → {} · from {} · on {}",
-                e.occurred_at.format("%m-%d %H:%M:%S"),
+                stamp(s, e.occurred_at, "%m-%d %H:%M:%S"),
                 e.action.as_str(),
                 e.outcome.as_str(),
                 opt(&e.actor),
@@ -424,6 +457,17 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         if let Some((_, why)) = d.explanations.iter().find(|(id, _)| *id == e.id) {
             lines.push(Line::styled(show(why.as_str()), t.muted()));
         }
+    }
+    let more = i
+        .event_ids
+        .len()
+        .max(d.events.len())
+        .saturating_sub(SHOWN.min(d.events.len()));
+    if more > 0 {
+        lines.push(Line::styled(
+            format!("… {more} more: `vigil show {}` lists them all", i.id),
+            t.muted(),
+        ));
     }
     if !mask.is_empty() {
         lines.push(Line::styled(
@@ -443,7 +487,7 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         for e in d.related.iter().take(10) {
             lines.push(Line::from(format!(
                 "{} {} {} {}",
-                e.occurred_at.format("%m-%d %H:%M"),
+                stamp(s, e.occurred_at, "%m-%d %H:%M"),
                 e.source.as_str(),
                 e.action.as_str(),
                 show(e.subject.as_ref().map_or("", |x| x.as_str()))
@@ -454,12 +498,21 @@ fn render_detail(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         lines.push(Line::from(""));
         lines.push(Line::styled("history", t.muted()));
         for h in &d.history {
-            lines.push(Line::from(show(&format!(
-                "{} {} {}",
-                safe(&h.at),
-                safe(&h.actor),
-                safe(&h.action)
-            ))));
+            // when in the screen's zone, who, what, and a decision's
+            // disposition and note
+            let at = chrono::DateTime::parse_from_rfc3339(&h.at)
+                .map(|t| stamp(s, t.with_timezone(&chrono::Utc), "%m-%d %H:%M"))
+                .unwrap_or_else(|_| h.at.clone());
+            let mut text = format!("{at} {} {}", h.actor, h.action);
+            if let Some(dr) = d.decisions.iter().find(|x| x.ledger_seq == h.seq) {
+                if let Some(disp) = dr.disposition {
+                    text.push_str(&format!(" {disp}"));
+                }
+                if let Some(n) = &dr.note {
+                    text.push_str(&format!(": {n}"));
+                }
+            }
+            lines.push(Line::from(show(&safe(&text))));
         }
     }
     f.render_widget(

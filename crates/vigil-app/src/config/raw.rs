@@ -102,6 +102,15 @@ pub(super) struct RawTui {
     pub(super) confirm_over: Option<usize>,
     /// Ring the bell when a new critical item arrives.
     pub(super) bell: Option<bool>,
+    /// The zone the screen shows times in (default: the rules' zone);
+    /// `Some(None)` is UTC.
+    #[serde(default, deserialize_with = "set_zone_de")]
+    pub(super) timezone: Option<Option<Tz>>,
+}
+
+/// A zone that is set (to UTC, `Some(None)`, or another).
+fn set_zone_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Tz>>, D::Error> {
+    zone_de(d).map(Some)
 }
 
 /// `[ledger]`: the ledger key and the witness of its checkpoints.
