@@ -1631,3 +1631,161 @@ fn every_time_on_the_screen_is_in_one_labelled_zone_and_history_says_what_was_de
     );
     assert!(screen.contains("queue 1 of 1"), "{screen}");
 }
+
+#[test]
+fn a_listing_row_opens_whole_and_an_incident_is_updated_from_its_screen() {
+    use vigil_tui::state::{Listing, Screen};
+    let mut s = loaded(3);
+    keys(&mut s, "2");
+    let long = "the workstation was reimaged and the account's sessions ended; ".repeat(2);
+    update(
+        &mut s,
+        Action::Listed(
+            Screen::Incidents,
+            Listing {
+                columns: vec!["ID", "STATUS", "TITLE", "OUTCOME"],
+                rows: vec![
+                    vec![
+                        "7".into(),
+                        "open".into(),
+                        "Chart snooping".into(),
+                        String::new(),
+                    ],
+                    vec!["9".into(), "open".into(), "Root login".into(), long.clone()],
+                ],
+                empty: String::new(),
+            },
+        ),
+    );
+    // Enter opens the selected row: every column, whole
+    keys(&mut s, "j");
+    update(&mut s, code(KeyCode::Enter));
+    assert!(s.screens.open);
+    let screen = text(&draw(&s, 80, 24));
+    assert!(screen.contains("reimaged and the account's"), "{screen}");
+    assert!(screen.contains("c updates this incident"), "{screen}");
+    // c asks for the update; a bad status is said at once, the text kept
+    keys(&mut s, "c");
+    assert!(matches!(s.mode, Mode::IncidentUpdate { id: 9, .. }));
+    keys(&mut s, "status=done");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    let (msg, error) = s.message.clone().unwrap();
+    assert!(
+        error && msg.contains("open, contained, resolved, closed"),
+        "{msg}"
+    );
+    for _ in 0.."done".len() {
+        update(&mut s, code(KeyCode::Backspace));
+    }
+    keys(&mut s, "contained note=host isolated");
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        fx,
+        vec![Effect::UpdateIncident {
+            id: 9,
+            text: "status=contained note=host isolated".into()
+        }]
+    );
+    let fx = update(
+        &mut s,
+        Action::IncidentUpdated("incident 9: contained, note added".into()),
+    );
+    assert_eq!(fx, vec![Effect::LoadScreen(Screen::Incidents)]);
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .0
+            .starts_with("incident 9: contained")
+    );
+    // Esc closes the row, then leaves the screen; it never quits
+    update(&mut s, code(KeyCode::Esc));
+    assert!(!s.screens.open);
+    assert_eq!(s.screens.screen, Screen::Incidents);
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.screens.screen, Screen::Queue);
+    assert!(!s.quit);
+}
+
+#[test]
+fn an_incident_update_reads_keys_and_values_with_spaces() {
+    use vigil_app::screens::incident_change;
+    let c = incident_change("status=closed risk=no outcome=host reimaged, keys rotated note=done")
+        .unwrap();
+    assert_eq!(c.status, Some(vigil_app::model::IncidentStatus::Closed));
+    assert_eq!(c.risk_update_needed, Some(false));
+    assert_eq!(c.outcome.as_deref(), Some("host reimaged, keys rotated"));
+    assert_eq!(c.note.as_deref(), Some("done"));
+    // text with no key is a note
+    let c = incident_change("called the ward manager").unwrap();
+    assert_eq!(c.note.as_deref(), Some("called the ward manager"));
+    assert!(incident_change("").is_err());
+    assert!(
+        incident_change("risk=maybe")
+            .unwrap_err()
+            .contains("yes or no")
+    );
+    assert!(
+        incident_change("assignee=")
+            .unwrap_err()
+            .contains("needs a value")
+    );
+}
+
+#[test]
+fn end_to_end_in_tmux_an_incident_is_opened_and_updated_from_the_screen() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let socket = home.path().join("tmux.sock");
+    let sock = socket.to_str().unwrap().to_owned();
+    let _server = TmuxServer(sock.clone());
+    let session = format!("vigil-inc-{}", std::process::id());
+    screen_in_shell(home.path(), &sock, &session);
+    let send = |k: &[&str]| {
+        let mut a = vec!["-S", sock.as_str(), "send-keys", "-t", session.as_str()];
+        a.extend_from_slice(k);
+        tmux(&a);
+    };
+    let wait = |needle: &str| {
+        let start = Instant::now();
+        loop {
+            let screen = tmux(&["-S", &sock, "capture-pane", "-p", "-t", &session]);
+            if screen.contains(needle) || start.elapsed() > Duration::from_secs(20) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    // the first item becomes an incident
+    send(&["e"]);
+    let screen = wait("opened for 1 item");
+    let id: String = screen
+        .split("incident ")
+        .nth(1)
+        .map(|r| r.chars().take_while(char::is_ascii_digit).collect())
+        .unwrap_or_default();
+    assert!(!id.is_empty(), "{screen}");
+    // on the incidents screen: the newest is the last row
+    send(&["2"]);
+    wait("incidents · 1 of");
+    send(&["G"]);
+    send(&["c"]);
+    wait("update incident");
+    send(&["-l", "status=contained note=host isolated"]);
+    send(&["Enter"]);
+    let screen = wait(&format!("incident {id}: contained"));
+    assert!(
+        screen.contains(&format!("incident {id}: contained")),
+        "{screen}"
+    );
+    // the row says so once the screen reloads it, and opens whole
+    send(&["Enter"]);
+    let screen = wait("c updates this incident");
+    assert!(screen.contains("contained"), "{screen}");
+    send(&["Escape"]);
+    send(&["Escape"]);
+    send(&["q"]);
+}

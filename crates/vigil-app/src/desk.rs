@@ -114,6 +114,21 @@ impl Desk {
         Ok(inc.id)
     }
 
+    /// Updates an incident from the incidents screen (`screens::incident_change`
+    /// reads the text); what it is now, in words.
+    pub fn update_incident(&mut self, id: i64, text: &str) -> Result<String> {
+        let change = screens::incident_change(text).map_err(|e| eyre!(e))?;
+        let i = ops::update_incident(self.store.as_mut(), &self.who, Utc::now(), id, &change)?;
+        let mut said = format!("incident {id}: {}", i.status.as_str());
+        if let Some(a) = &i.assignee {
+            said.push_str(&format!(", assigned to {a}"));
+        }
+        if change.note.is_some() {
+            said.push_str(", note added");
+        }
+        Ok(vigil_domain::SafeText::new(&said).into_string())
+    }
+
     /// Records why the reviewer needs an item's patient identifiers.
     pub fn reveal(&mut self, item: i64, reason: &str) -> Result<()> {
         vigil_review::session::reveal(self.store.as_mut(), &self.who, item, reason, Utc::now())

@@ -21,5 +21,5 @@ pub mod tickets;
 pub mod model {
     pub use vigil_review::session::Session;
     pub use vigil_review::{Act, ActOutcome, Reviewer};
-    pub use vigil_store::{DecisionRow, LedgerEntry, StoreUrl};
+    pub use vigil_store::{DecisionRow, IncidentStatus, LedgerEntry, StoreUrl};
 }

@@ -222,6 +222,66 @@ pub fn explanation_notes(
     Ok(out)
 }
 
+/// An incident update as typed on the incidents screen:
+/// `status=contained assignee=bob outcome=host reimaged risk=no note=…`.
+/// A value runs to the next `key=`; text with no key is a note.
+pub fn incident_change(text: &str) -> Result<vigil_review::IncidentChange, String> {
+    const KEYS: [&str; 5] = ["status", "assignee", "outcome", "risk", "note"];
+    let key_of = |w: &str| {
+        w.split_once('=')
+            .and_then(|(k, _)| KEYS.iter().find(|x| **x == k).copied())
+    };
+    let mut parts: Vec<(&str, String)> = Vec::new();
+    for w in text.split_whitespace() {
+        match (key_of(w), parts.last_mut()) {
+            (Some(k), _) => parts.push((k, w[k.len() + 1..].to_owned())),
+            (None, Some((_, v))) => {
+                if !v.is_empty() {
+                    v.push(' ');
+                }
+                v.push_str(w);
+            }
+            (None, None) => parts.push(("note", w.to_owned())),
+        }
+    }
+    let mut c = vigil_review::IncidentChange::default();
+    for (k, v) in parts {
+        let v = v.trim().to_owned();
+        if v.is_empty() {
+            return Err(format!("{k}= needs a value"));
+        }
+        match k {
+            "status" => {
+                c.status = Some(vigil_store::IncidentStatus::parse(&v).ok_or_else(|| {
+                    format!(
+                        "status {:?} is not one of {}",
+                        vigil_domain::SafeText::new(&v).as_str(),
+                        vigil_store::IncidentStatus::NAMES.join(", ")
+                    )
+                })?)
+            }
+            "assignee" => c.assignee = Some(v),
+            "outcome" => c.outcome = Some(v),
+            "risk" => {
+                c.risk_update_needed = Some(match v.as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => {
+                        return Err(
+                            "risk= is yes or no (does the risk register need an update?)".into(),
+                        );
+                    }
+                })
+            }
+            _ => c.note = Some(v),
+        }
+    }
+    if c == vigil_review::IncidentChange::default() {
+        return Err("nothing to change: status=… assignee=… outcome=… risk=yes|no note=…".into());
+    }
+    Ok(c)
+}
+
 /// The rows of a screen other than the queue, neutralized for display.
 pub fn listing(
     store: &dyn vigil_store::Store,

@@ -46,6 +46,11 @@ pub enum Mode {
         ids: Vec<i64>,
         text: String,
     },
+    /// Typing an update to the incident selected on the incidents screen.
+    IncidentUpdate {
+        id: i64,
+        text: String,
+    },
     /// A bulk act (over `[tui] confirm_over` items, or over a critical
     /// one) waiting for `y`: what it would do, in words.
     Confirm {
@@ -156,6 +161,8 @@ pub struct Screens {
     pub listing: Option<Listing>,
     /// The selected row of that listing: the screen scrolls to keep it.
     pub cursor: usize,
+    /// The selected row is open: every column of it, whole.
+    pub open: bool,
     /// What the investigation screen shows above its rows.
     pub heading: Option<String>,
 }
@@ -234,6 +241,7 @@ impl State {
                 screen: Screen::Queue,
                 listing: None,
                 cursor: 0,
+                open: false,
                 heading: None,
             },
             idle: Idle {
@@ -315,6 +323,8 @@ pub enum Action {
     Pull(String, Pull),
     /// How many items a filter being typed keeps, or why it is not valid.
     FilterCounted(String, Result<u64, String>),
+    /// An incident was updated (committed): what it is now.
+    IncidentUpdated(String),
     /// The store's newest item id (after each page): the first one is the
     /// baseline that tells new items from those there when the screen
     /// opened.
@@ -357,4 +367,9 @@ pub enum Effect {
     },
     /// Ring the terminal's bell (a new critical item, `[tui] bell`).
     Bell,
+    /// Update an incident with what the reviewer typed.
+    UpdateIncident {
+        id: i64,
+        text: String,
+    },
 }

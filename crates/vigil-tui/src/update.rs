@@ -393,6 +393,13 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::IncidentUpdated(said) => {
+            s.message = Some((format!("{said} (committed)"), false));
+            if s.screens.screen == Screen::Incidents {
+                return vec![Effect::LoadScreen(Screen::Incidents)];
+            }
+            Vec::new()
+        }
         Action::Newest(id) => {
             let baseline = *s.queue.baseline.get_or_insert(id);
             if !s.bell || id <= baseline {
@@ -607,6 +614,29 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
             }
             _ => Vec::new(),
         },
+        Mode::IncidentUpdate { id, text } => match edit_line(text, &k) {
+            Edit::Cancel => {
+                s.mode = Mode::Normal;
+                s.message = Some(("incident update cancelled".into(), false));
+                Vec::new()
+            }
+            Edit::Submit => {
+                // checked here, so a typo is said at once and the text kept
+                match vigil_app::screens::incident_change(text) {
+                    Ok(_) => {
+                        let (id, text) = (*id, std::mem::take(text));
+                        s.mode = Mode::Normal;
+                        s.message = Some((format!("updating incident {id}…"), false));
+                        vec![Effect::UpdateIncident { id, text }]
+                    }
+                    Err(e) => {
+                        s.message = Some((e, true));
+                        Vec::new()
+                    }
+                }
+            }
+            _ => Vec::new(),
+        },
         Mode::Confirm { ids, act, .. } => {
             let (ids, a) = (std::mem::take(ids), act.clone());
             s.mode = Mode::Normal;
@@ -666,6 +696,7 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
         s.screens.screen = to;
         s.screens.listing = None;
         s.screens.cursor = 0;
+        s.screens.open = false;
         s.screens.heading = None;
         if to == Screen::Queue {
             follow_cursor(s)
@@ -677,8 +708,37 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
         Command::NextScreen => return go(s, screen_at(here + 1)),
         Command::PrevScreen => return go(s, screen_at(here + Screen::ALL.len() - 1)),
         Command::Screen(n) => return go(s, screen_at(usize::from(n.max(1)) - 1)),
+        // Esc closes an open row first, then leaves the screen
+        Command::Back if s.screens.open => {
+            s.screens.open = false;
+            return Vec::new();
+        }
         Command::Back if s.screens.screen != Screen::Queue => return go(s, Screen::Queue),
         Command::Quit | Command::Help => {}
+        Command::ToggleDetail | Command::FocusDetail if s.screens.screen != Screen::Queue => {
+            s.screens.open = !s.screens.open
+                && s.screens
+                    .listing
+                    .as_ref()
+                    .is_some_and(|l| !l.rows.is_empty());
+            return Vec::new();
+        }
+        Command::Note if s.screens.screen == Screen::Incidents => {
+            let id = s
+                .screens
+                .listing
+                .as_ref()
+                .and_then(|l| l.rows.get(s.screens.cursor))
+                .and_then(|r| r.first())
+                .and_then(|c| c.parse::<i64>().ok());
+            if let Some(id) = id {
+                s.mode = Mode::IncidentUpdate {
+                    id,
+                    text: String::new(),
+                };
+            }
+            return Vec::new();
+        }
         _ if s.screens.screen != Screen::Queue => {
             move_listing(s, cmd);
             return Vec::new();

@@ -173,6 +173,39 @@ fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         );
         return;
     };
+    if s.screens.open
+        && let Some(row) = l.rows.get(s.screens.cursor)
+    {
+        // the row whole: every column on a line of its own, wrapped
+        let width = l.columns.iter().map(|c| c.len()).max().unwrap_or(0);
+        let mut lines: Vec<Line> = l
+            .columns
+            .iter()
+            .zip(row)
+            .map(|(c, v)| {
+                Line::from(vec![
+                    Span::styled(format!("{c:<width$}  "), t.muted()),
+                    Span::raw(safe(v)),
+                ])
+            })
+            .collect();
+        lines.push(Line::from(""));
+        let hint = if s.screens.screen == super::state::Screen::Incidents {
+            "c updates this incident (status, assignee, outcome, note) · Esc closes"
+        } else {
+            "Esc closes"
+        };
+        lines.push(Line::styled(hint, t.muted()));
+        f.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                block
+                    .title(Line::from(" row "))
+                    .title(Line::from(" Esc closes ")),
+            ),
+            area,
+        );
+        return;
+    }
     if l.rows.is_empty() {
         f.render_widget(
             Paragraph::new(l.empty.clone())
@@ -623,6 +656,10 @@ fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             safe(text)
         )),
         Mode::Confirm { prompt, .. } => Line::styled(safe(prompt), t.error()),
+        Mode::IncidentUpdate { id, text } => Line::from(format!(
+            "update incident {id} (status=… assignee=… outcome=… risk=yes|no note=…; Enter saves, Esc cancels): {}",
+            safe(text)
+        )),
         _ => match &s.message {
             Some((_, true)) => Line::styled(status_text(s).into_string(), t.error()),
             Some(_) => Line::from(status_text(s).into_string()),
