@@ -1789,3 +1789,45 @@ fn end_to_end_in_tmux_an_incident_is_opened_and_updated_from_the_screen() {
     send(&["Escape"]);
     send(&["q"]);
 }
+
+#[test]
+fn the_sources_screen_says_where_and_why_lines_were_quarantined_but_not_the_lines() {
+    use vigil_tui::state::Screen;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = common::store(dir.path());
+    let log = dir.path().join("auth.log");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile.log"),
+        &log,
+    )
+    .unwrap();
+    let src = source(&mut store, "bastion");
+    assert_eq!(ingest(&mut store, &src, &log, true).quarantined, 1);
+    let config = vigil_app::config::Config::parse("", None, dir.path()).unwrap();
+    let who = vigil_app::model::Reviewer {
+        name: "alice".into(),
+        session: "s".into(),
+    };
+    let l =
+        vigil_app::screens::listing(&store, &config, &who, Screen::Sources, Utc::now()).unwrap();
+    let col = l
+        .columns
+        .iter()
+        .position(|c| *c == "LATEST QUARANTINED")
+        .unwrap();
+    let row = l.rows.iter().find(|r| r[0] == "bastion").unwrap();
+    assert!(row[col].contains("no syslog timestamp"), "{}", row[col]);
+    assert!(
+        row[col].contains("vigil quarantine --source bastion"),
+        "{}",
+        row[col]
+    );
+    assert!(!row[col].contains("not a syslog line"), "{}", row[col]);
+    // opened on the screen, the row shows it whole
+    let mut s = loaded(1);
+    keys(&mut s, "3");
+    update(&mut s, Action::Listed(Screen::Sources, l));
+    update(&mut s, code(KeyCode::Enter));
+    let screen = text(&draw(&s, 120, 30));
+    assert!(screen.contains("no syslog timestamp"), "{screen}");
+}

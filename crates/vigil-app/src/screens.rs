@@ -323,17 +323,37 @@ pub fn listing(
         Screen::Sources => {
             let risks = store.risks()?;
             Listing {
-                columns: vec!["SOURCE", "KIND", "HEALTH", "LAST SUCCESS", "NEXT RETRY", "EVENTS", "QUARANTINED", "GAPS", "LAST ERROR"],
+                columns: vec!["SOURCE", "KIND", "HEALTH", "LAST SUCCESS", "NEXT RETRY", "EVENTS", "QUARANTINED", "GAPS", "LAST ERROR", "LATEST QUARANTINED"],
                 rows: store
                     .source_status()?
                     .into_iter()
-                    .map(|s| {
+                    .map(|s| -> Result<Vec<String>> {
                         let c = config.source(s.name.as_str());
                         let h = match c {
                             Some(c) => crate::pull::health_of(c, Some(&s), &risks, &config.risk_scales, now).0,
                             None => crate::pull::health(Some(&s), None, None, now),
                         };
-                        vec![
+                        // where and why, not the lines: a quarantined line
+                        // of an EHR export may name a patient
+                        let latest = if s.quarantined == 0 {
+                            String::new()
+                        } else {
+                            let q = store.quarantine(Some(s.name.as_str()), 3)?;
+                            let mut said: Vec<String> = q
+                                .iter()
+                                .map(|r| {
+                                    format!(
+                                        "{}@{}: {}",
+                                        r.path.as_ref().map_or("-", |p| p.as_str()),
+                                        r.offset.map_or("-".into(), |o| o.to_string()),
+                                        r.reason.as_str()
+                                    )
+                                })
+                                .collect();
+                            said.push(format!("(the lines: vigil quarantine --source {})", s.name.as_str()));
+                            said.join("; ")
+                        };
+                        Ok(vec![
                             s.name.into_string(),
                             s.kind.into_string(),
                             h.label(),
@@ -343,9 +363,10 @@ pub fn listing(
                             s.quarantined.to_string(),
                             s.gaps.to_string(),
                             s.last_error.map(|e| e.into_string()).unwrap_or_default(),
-                        ]
+                            latest,
+                        ])
                     })
-                    .collect(),
+                    .collect::<Result<_>>()?,
                 empty: "No source has been read yet: `vigil pull` reads the configured ones.".into(),
             }
         }
