@@ -12,6 +12,7 @@ pub mod state;
 pub mod theme;
 pub mod update;
 pub mod view;
+mod words;
 
 use std::io::IsTerminal;
 use std::sync::mpsc::{Receiver, Sender, channel};
