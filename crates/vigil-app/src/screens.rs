@@ -344,7 +344,10 @@ pub fn listing(
                                 .map(|r| {
                                     format!(
                                         "{}@{}: {}",
-                                        r.path.as_ref().map_or("-", |p| p.as_str()),
+                                        // the file's name: the folder is the source's
+                                        r.path.as_ref().map_or("-", |p| {
+                                            p.as_str().rsplit('/').next().unwrap_or(p.as_str())
+                                        }),
                                         r.offset.map_or("-".into(), |o| o.to_string()),
                                         r.reason.as_str()
                                     )
