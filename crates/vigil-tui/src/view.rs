@@ -85,10 +85,10 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
         return;
     }
     let (top, table, detail, bottom) = areas(s, f.area());
+    // The tabs first, so every screen is named at 80 columns (shortened
+    // as far as the title needs); who and which store are in the help.
     let title = format!(
-        " vigil · {} · {} · {} item{}{}{} ",
-        safe(&s.reviewer),
-        safe(&s.store_label),
+        " vigil · {} item{}{}{} ",
         s.queue.total,
         if s.queue.total == 1 { "" } else { "s" },
         if s.queue.filter.is_empty() {
@@ -102,9 +102,26 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
             format!(" · {} marked", s.queue.marked.len())
         }
     );
-    let mut spans = vec![Span::styled(title, t.title())];
-    for (n, sc) in super::state::Screen::ALL.iter().enumerate() {
-        let label = format!(" {}:{} ", n + 1, sc.name());
+    let screens = super::state::Screen::ALL;
+    let tabs_width = |keep: usize| -> usize {
+        screens
+            .iter()
+            .map(|sc| 4 + sc.name().chars().count().min(keep))
+            .sum()
+    };
+    let room = usize::from(top.width).saturating_sub(title.chars().count());
+    let keep = [usize::MAX, 4, 3, 0]
+        .into_iter()
+        .find(|k| tabs_width(*k) <= room)
+        .unwrap_or(0);
+    let mut spans = Vec::new();
+    for (n, sc) in screens.iter().enumerate() {
+        let name: String = sc.name().chars().take(keep).collect();
+        let label = if name.is_empty() {
+            format!(" {} ", n + 1)
+        } else {
+            format!(" {}:{name} ", n + 1)
+        };
         spans.push(if *sc == s.screens.screen {
             Span::styled(label, t.tab_active())
         } else {
@@ -114,6 +131,7 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
     if s.screens.screen == super::state::Screen::Investigation {
         spans.push(Span::styled(" investigation ", t.tab_active()));
     }
+    spans.push(Span::styled(title, t.title()));
     f.render_widget(Paragraph::new(Line::from(spans)), top);
     if s.screens.screen != super::state::Screen::Queue {
         let body = Rect {
@@ -663,11 +681,23 @@ fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         _ => match &s.message {
             Some((_, true)) => Line::styled(status_text(s).into_string(), t.error()),
             Some(_) => Line::from(status_text(s).into_string()),
+            // the keys of the screen in front, not the queue's everywhere
             None => Line::styled(
-                if area.width >= 110 {
-                    "j/k move  Space mark  a benign  x violation  f false-pos  F follow-up  C claim  u undo  / filter  ? help  q quit"
-                } else {
-                    "j/k move  Space mark  a benign  x violation  / filter  ? help  q quit"
+                match s.screens.screen {
+                    super::state::Screen::Queue if area.width >= 110 => {
+                        "j/k move  Space mark  a benign  x violation  f false-pos  F follow-up  C claim  u undo  / filter  ? help  q quit"
+                    }
+                    super::state::Screen::Queue => {
+                        "j/k move  Space mark  a benign  x violation  / filter  ? help  q quit"
+                    }
+                    super::state::Screen::Incidents if s.screens.open => {
+                        "c update  Esc close  ? help  q quit"
+                    }
+                    super::state::Screen::Incidents => {
+                        "j/k move  Enter open  c update  Esc back  ? help  q quit"
+                    }
+                    _ if s.screens.open => "Esc close  ? help  q quit",
+                    _ => "j/k move  Enter open  Esc back  ? help  q quit",
                 },
                 t.muted(),
             ),
@@ -764,7 +794,11 @@ fn render_help(s: &State, t: &Theme, f: &mut Frame) {
         Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(Line::styled(" keys (any key closes) ", t.title())),
+                .title(Line::styled(" keys (any key closes) ", t.title()))
+                .title_bottom(Line::styled(
+                    format!(" {} · {} ", safe(&s.reviewer), safe(&s.store_label)),
+                    t.muted(),
+                )),
         ),
         r,
     );
