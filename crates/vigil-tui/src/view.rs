@@ -224,6 +224,25 @@ fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         );
         return;
     }
+    if s.screens.screen == super::state::Screen::Coverage
+        && !l.rows.is_empty()
+        && let Some(h) = heatmap(l, t, area.width)
+    {
+        // the week at a glance above the rows it is made of
+        let height = (h.len() as u16 + 1).min(area.height * 2 / 3);
+        f.render_widget(
+            Paragraph::new(h).block(block.clone()),
+            Rect { height, ..area },
+        );
+        area = Rect {
+            y: area.y + height,
+            height: area.height - height,
+            ..area
+        };
+        block = Block::default()
+            .borders(Borders::TOP)
+            .title(Line::from(format!(" by day and source{position} ")));
+    }
     if l.rows.is_empty() {
         f.render_widget(
             Paragraph::new(l.empty.clone())
@@ -260,6 +279,71 @@ fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         area,
         &mut state,
     );
+}
+
+/// Coverage as a source × day grid, one symbol a cell (readable without
+/// colour), from the coverage rows (DAY, SOURCE, STATUS).
+fn heatmap(l: &super::state::Listing, t: &Theme, width: u16) -> Option<Vec<Line<'static>>> {
+    let col = |name: &str| l.columns.iter().position(|c| *c == name);
+    let (d, s, st) = (col("DAY")?, col("SOURCE")?, col("STATUS")?);
+    let mut days: Vec<&str> = l.rows.iter().map(|r| r[d].as_str()).collect();
+    days.sort_unstable();
+    days.dedup();
+    let mut sources: Vec<&str> = l.rows.iter().map(|r| r[s].as_str()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let name_w = sources
+        .iter()
+        .map(|x| x.chars().count())
+        .max()
+        .unwrap_or(6)
+        .min(16);
+    // as many of the latest days as fit
+    let fit = (usize::from(width).saturating_sub(name_w + 2) / 6).max(1);
+    let days = &days[days.len().saturating_sub(fit)..];
+    let cell = |status: &str| -> (&'static str, ratatui::style::Style) {
+        match status {
+            "reviewed" => ("✓", t.title()),
+            "partly reviewed" => ("½", t.severity(vigil_domain::Severity::Medium)),
+            "to review" => ("○", t.severity(vigil_domain::Severity::Medium)),
+            "overdue" => ("!", t.error()),
+            "silent" => ("?", t.error()),
+            "source down" => ("✗", t.error()),
+            "nothing flagged" => ("·", t.muted()),
+            _ => (" ", t.muted()),
+        }
+    };
+    let mut lines = vec![Line::styled(
+        format!(
+            "{:<name_w$}  {}",
+            "",
+            days.iter()
+                .map(|x| format!("{:<6}", x.get(5..).unwrap_or(x)))
+                .collect::<String>()
+        ),
+        t.muted(),
+    )];
+    for src in &sources {
+        let mut spans = vec![Span::raw(format!(
+            "{:<name_w$}  ",
+            src.chars().take(name_w).collect::<String>()
+        ))];
+        for day in days {
+            let status = l
+                .rows
+                .iter()
+                .find(|r| r[d] == *day && r[s] == *src)
+                .map_or("", |r| r[st].as_str());
+            let (sym, style) = cell(status);
+            spans.push(Span::styled(format!("  {sym}   "), style));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::styled(
+        "✓ reviewed ½ partly ○ to review ! overdue · nothing flagged ? silent ✗ down",
+        t.muted(),
+    ));
+    Some(lines)
 }
 
 fn render_table(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
