@@ -253,32 +253,81 @@ fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
         );
         return;
     }
-    let widths: Vec<Constraint> = (0..l.columns.len())
-        .map(|i| {
-            let w = l
-                .rows
-                .iter()
-                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
-                .max()
-                .unwrap_or(0)
-                .max(l.columns[i].len())
-                .min(40);
-            Constraint::Length(w as u16)
-        })
-        .collect();
-    let rows = l
-        .rows
-        .iter()
-        .map(|r| Row::new(r.iter().map(|c| Cell::from(c.clone()))));
+    let widths = fit_columns(l, area.width);
+    let cut = |c: &str, w: usize| -> String {
+        if c.chars().count() <= w {
+            c.to_owned()
+        } else {
+            let mut t: String = c.chars().take(w.saturating_sub(1)).collect();
+            t.push('…');
+            t
+        }
+    };
+    let rows = l.rows.iter().map(|r| {
+        Row::new(
+            r.iter()
+                .zip(&widths)
+                .map(|(c, w)| Cell::from(cut(c, usize::from(*w)))),
+        )
+    });
+    let header = Row::new(
+        l.columns
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| Cell::from(cut(c, usize::from(*w)))),
+    )
+    .style(t.muted());
+    let constraints: Vec<Constraint> = widths.iter().copied().map(Constraint::Length).collect();
     let mut state = ratatui::widgets::TableState::default().with_selected(Some(s.screens.cursor));
     f.render_stateful_widget(
-        Table::new(rows, widths)
-            .header(Row::new(l.columns.clone()).style(t.muted()))
+        Table::new(rows, constraints)
+            .header(header)
             .row_highlight_style(t.selection())
             .block(block),
         area,
         &mut state,
     );
+}
+
+/// Column widths that fit `width`: each column as wide as its widest cell
+/// (at most 40), then the widest narrowed a character at a time (never
+/// below 4) and, if that is not enough, the last columns dropped (width
+/// 0). Worked out here rather than left to the layout solver, which picks
+/// among equal answers differently from run to run when the columns do
+/// not fit.
+fn fit_columns(l: &super::state::Listing, width: u16) -> Vec<u16> {
+    let mut w: Vec<usize> = (0..l.columns.len())
+        .map(|i| {
+            l.rows
+                .iter()
+                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0)
+                .max(l.columns[i].chars().count())
+                .min(40)
+        })
+        .collect();
+    let room = |w: &[usize]| {
+        let shown = w.iter().filter(|x| **x > 0).count();
+        w.iter().sum::<usize>() + shown.saturating_sub(1)
+    };
+    while room(&w) > usize::from(width) {
+        // the widest (the first of equals) gives a character
+        match (0..w.len())
+            .filter(|&i| w[i] > 4)
+            .max_by_key(|&i| (w[i], std::cmp::Reverse(i)))
+        {
+            Some(i) => w[i] -= 1,
+            None => {
+                if let Some(last) = w.iter().rposition(|x| *x > 0) {
+                    w[last] = 0;
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+    w.into_iter().map(|x| x as u16).collect()
 }
 
 /// Coverage as a source × day grid, one symbol a cell (readable without
