@@ -153,12 +153,7 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
     ),
     (Command::Activity, "activity", &["W"], "what the actor did"),
     (Command::Claim, "claim", &["C"], "claim / release"),
-    (
-        Command::Undo,
-        "undo",
-        &["u"],
-        "undo your last decision (every item of a bulk one)",
-    ),
+    (Command::Undo, "undo", &["u"], "undo last (bulk) decision"),
     (Command::Repeat, "repeat", &["."], "repeat the last action"),
     (Command::Palette, "palette", &[":"], "command palette"),
     (Command::Note, "note", &["c"], "add a note to the history"),
