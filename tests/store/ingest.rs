@@ -383,7 +383,40 @@ fn the_store_file_survives_a_reopen_with_its_checkpoints(b: Backend) {
     assert_eq!(ingest(&mut *s, &src, &log, true).events, 0);
 }
 
+/// The sources screen asks for a source's latest quarantined records; the
+/// listing keeps them in the order they came.
+fn the_latest_quarantined_records_come_newest_first(b: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut s) = store_on(b, dir.path()) else {
+        return;
+    };
+    let log = dir.path().join("auth.log");
+    fs::write(
+        &log,
+        "first garbage\n\
+         Nov 21 08:00:00 bastion sshd[10]: Accepted publickey for ann from 10.0.0.9 port 4000 ssh2\n\
+         second garbage\n\
+         third garbage\n",
+    )
+    .unwrap();
+    let src = source(&mut *s, "bastion");
+    assert_eq!(ingest(&mut *s, &src, &log, true).quarantined, 3);
+    let raw = |q: Vec<vigil_store::QuarantineRow>| -> Vec<String> {
+        q.into_iter().map(|r| r.raw.into_string()).collect()
+    };
+    assert_eq!(
+        raw(s.latest_quarantine("bastion", 2).unwrap()),
+        ["third garbage", "second garbage"]
+    );
+    assert_eq!(
+        raw(s.quarantine(Some("bastion"), 0).unwrap()),
+        ["first garbage", "second garbage", "third garbage"]
+    );
+    assert!(s.latest_quarantine("nowhere", 2).unwrap().is_empty());
+}
+
 on_both_stores!(
+    the_latest_quarantined_records_come_newest_first,
     rfc3164_across_new_year_with_no_trailing_newline,
     rfc3339_offsets_and_crlf,
     hostile_text_is_stored_neutralized_and_garbage_is_quarantined,

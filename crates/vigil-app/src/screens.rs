@@ -338,7 +338,7 @@ pub fn listing(
                         let latest = if s.quarantined == 0 {
                             String::new()
                         } else {
-                            let q = store.quarantine(Some(s.name.as_str()), 3)?;
+                            let q = store.latest_quarantine(s.name.as_str(), 3)?;
                             let mut said: Vec<String> = q
                                 .iter()
                                 .map(|r| {

@@ -359,6 +359,8 @@ pub trait Store: Send {
 
     fn source_status(&self) -> Result<Vec<SourceStatus>>;
     fn quarantine(&self, source: Option<&str>, limit: u64) -> Result<Vec<QuarantineRow>>;
+    /// One source's most recently quarantined records, newest first.
+    fn latest_quarantine(&self, source: &str, limit: u64) -> Result<Vec<QuarantineRow>>;
     fn gaps(&self, source: Option<&str>) -> Result<Vec<GapRow>>;
 
     /// Appends one entry to the ledger and returns it sealed.

@@ -634,7 +634,11 @@ impl Store for SqliteStore {
     }
 
     fn quarantine(&self, source: Option<&str>, limit: u64) -> Result<Vec<QuarantineRow>> {
-        self.do_quarantine(source, limit)
+        self.do_quarantine(source, limit, "q.id")
+    }
+
+    fn latest_quarantine(&self, source: &str, limit: u64) -> Result<Vec<QuarantineRow>> {
+        self.do_quarantine(Some(source), limit, "q.id DESC")
     }
 
     fn gaps(&self, source: Option<&str>) -> Result<Vec<GapRow>> {

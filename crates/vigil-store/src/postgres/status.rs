@@ -160,17 +160,21 @@ impl PgStore {
             .collect()
     }
 
+    /// Quarantined records in `order` (a fixed ORDER BY, never user text).
     pub(super) fn do_quarantine(
         &self,
         source: Option<&str>,
         limit: u64,
+        order: &'static str,
     ) -> Result<Vec<QuarantineRow>> {
         let limit = if limit == 0 { None } else { Some(limit as i64) };
         self.read(|c| {
             Ok(c.query(
-                "SELECT s.name, t.path, q.\"offset\", q.reason, q.raw
-                 FROM quarantine q JOIN sources s ON s.id = q.source_id LEFT JOIN streams t ON t.id = q.stream_id
-                 WHERE ($1::text IS NULL OR s.name = $1) ORDER BY q.id LIMIT $2",
+                &format!(
+                    "SELECT s.name, t.path, q.\"offset\", q.reason, q.raw
+                     FROM quarantine q JOIN sources s ON s.id = q.source_id LEFT JOIN streams t ON t.id = q.stream_id
+                     WHERE ($1::text IS NULL OR s.name = $1) ORDER BY {order} LIMIT $2"
+                ),
                 &[&source, &limit],
             )?
             .iter()

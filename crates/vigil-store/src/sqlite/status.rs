@@ -184,16 +184,18 @@ impl SqliteStore {
             .collect()
     }
 
+    /// Quarantined records in `order` (a fixed ORDER BY, never user text).
     pub(super) fn do_quarantine(
         &self,
         source: Option<&str>,
         limit: u64,
+        order: &'static str,
     ) -> Result<Vec<QuarantineRow>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare(&format!(
             "SELECT s.name, t.path, q.offset, q.reason, q.raw
              FROM quarantine q JOIN sources s ON s.id = q.source_id LEFT JOIN streams t ON t.id = q.stream_id
-             WHERE (?1 IS NULL OR s.name = ?1) ORDER BY q.id LIMIT ?2",
-        )?;
+             WHERE (?1 IS NULL OR s.name = ?1) ORDER BY {order} LIMIT ?2"
+        ))?;
         let limit = if limit == 0 { -1 } else { limit as i64 };
         let rows = st.query_map(params![source, limit], |r| {
             Ok(QuarantineRow {
