@@ -633,6 +633,14 @@ fn the_screen_settings_are_read_with_their_defaults() {
     let c = vigil_app::config::Config::parse("", None, dir).unwrap();
     assert!(!c.bell);
     assert_eq!(c.confirm_over, 10);
+    assert_eq!(c.screen_zone(), None);
+    // the screen's zone: the rules' unless [tui] says otherwise, UTC included
+    let ny = "[rules]\ntimezone = \"America/New_York\"\n";
+    let c = vigil_app::config::Config::parse(ny, None, dir).unwrap();
+    assert_eq!(c.screen_zone(), Some(chrono_tz::America::New_York));
+    let utc = format!("{ny}[tui]\ntimezone = \"UTC\"\n");
+    let c = vigil_app::config::Config::parse(&utc, None, dir).unwrap();
+    assert_eq!(c.screen_zone(), None);
 }
 
 #[test]

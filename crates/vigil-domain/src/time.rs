@@ -25,10 +25,14 @@ pub fn zone_name(zone: Option<Tz>) -> &'static str {
 /// An instant as a listing shows it, in the rules' zone to the second:
 /// `2026-11-30 14:02:11`.
 pub fn local_stamp(zone: Option<Tz>, t: DateTime<Utc>) -> String {
-    const FMT: &str = "%Y-%m-%d %H:%M:%S";
+    local_format(zone, t, "%Y-%m-%d %H:%M:%S")
+}
+
+/// An instant formatted in a zone (UTC without one).
+pub fn local_format(zone: Option<Tz>, t: DateTime<Utc>, fmt: &str) -> String {
     match zone {
-        Some(z) => t.with_timezone(&z).format(FMT).to_string(),
-        None => t.format(FMT).to_string(),
+        Some(z) => t.with_timezone(&z).format(fmt).to_string(),
+        None => t.format(fmt).to_string(),
     }
 }
 

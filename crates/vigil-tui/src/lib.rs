@@ -233,7 +233,7 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
     state.pane.mask = config.mask.clone();
     state.confirm_over = config.confirm_over;
     state.bell = config.bell;
-    state.zone = config.screen_zone;
+    state.zone = config.screen_zone();
     state.keys = keymap::Keymap::with(&config.keys).map_err(|e| color_eyre::eyre::eyre!(e))?;
     let started = std::time::Instant::now();
     let began = Utc::now();

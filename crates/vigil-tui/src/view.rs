@@ -19,10 +19,7 @@ fn safe(s: &str) -> String {
 /// Rows the table can show in an area of this height.
 /// A time in the screen's one zone.
 fn stamp(s: &State, t: chrono::DateTime<chrono::Utc>, fmt: &str) -> String {
-    match s.zone {
-        Some(z) => t.with_timezone(&z).format(fmt).to_string(),
-        None => t.format(fmt).to_string(),
-    }
+    vigil_domain::time::local_format(s.zone, t, fmt)
 }
 
 /// The screen's zone as a column header says it: its abbreviation at `t`

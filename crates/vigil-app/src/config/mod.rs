@@ -423,9 +423,9 @@ pub struct Config {
     pub confirm_over: usize,
     /// Ring the terminal's bell for a new critical item (`[tui] bell`).
     pub bell: bool,
-    /// The zone the screen shows times in (`[tui] timezone`, else the
-    /// rules' zone; `None` is UTC).
-    pub screen_zone: Option<Tz>,
+    /// `[tui] timezone` as given (`Some(None)` is UTC); `screen_zone`
+    /// falls back to the rules' zone.
+    pub tui_zone: Option<Option<Tz>>,
     /// Key overrides for the review screen (`[keys]`), already checked.
     pub keys: std::collections::HashMap<String, Vec<String>>,
     pub sources: Vec<SourceConfig>,
@@ -680,10 +680,6 @@ impl Config {
             (ui.theme)(&theme, base).map_err(|m| err(section_line("theme"), m))?;
         }
         let mut rules = rules;
-        let screen_zone = raw
-            .tui
-            .timezone
-            .unwrap_or_else(|| rules.timezone.as_deref().and_then(|z| z.parse().ok()));
         rules.explain.active = sources.iter().any(|s| s.kind.is_context());
         Ok(Config {
             file: file.map(Path::to_path_buf),
@@ -705,7 +701,7 @@ impl Config {
             mask,
             confirm_over: raw.tui.confirm_over.unwrap_or(CONFIRM_OVER),
             bell: raw.tui.bell.unwrap_or(false),
-            screen_zone,
+            tui_zone: raw.tui.timezone,
             keys,
             sources,
             escalations,
@@ -773,7 +769,7 @@ impl Config {
             mask: vec!["subject".into()],
             confirm_over: CONFIRM_OVER,
             bell: false,
-            screen_zone: None,
+            tui_zone: None,
             keys: Default::default(),
             sources,
             escalations: Vec::new(),
@@ -797,6 +793,15 @@ impl SourceConfig {
             cadence_reason: self.cadence_reason.clone(),
             context: self.kind.is_context(),
         }
+    }
+}
+
+impl Config {
+    /// The zone the screen shows times in: `[tui] timezone`, else the
+    /// rules' zone (`None` is UTC).
+    pub fn screen_zone(&self) -> Option<Tz> {
+        self.tui_zone
+            .unwrap_or_else(|| vigil_review::Settings::zone(self))
     }
 }
 

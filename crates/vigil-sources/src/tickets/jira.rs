@@ -39,10 +39,7 @@ impl Jira {
             jql.push_str(&format!("({q})"));
         }
         if let Some(s) = since {
-            let at = match self.zone {
-                Some(z) => s.with_timezone(&z).format("%Y-%m-%d %H:%M").to_string(),
-                None => s.format("%Y-%m-%d %H:%M").to_string(),
-            };
+            let at = vigil_domain::time::local_format(self.zone, s, "%Y-%m-%d %H:%M");
             if !jql.is_empty() {
                 jql.push_str(" AND ");
             }
