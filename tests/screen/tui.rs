@@ -1685,7 +1685,11 @@ fn a_listing_row_opens_whole_and_an_incident_is_updated_from_its_screen() {
         fx,
         vec![Effect::UpdateIncident {
             id: 9,
-            text: "status=contained note=host isolated".into()
+            change: vigil_app::model::IncidentChange {
+                status: Some(vigil_app::model::IncidentStatus::Contained),
+                note: Some("host isolated".into()),
+                ..Default::default()
+            }
         }]
     );
     let fx = update(

@@ -114,11 +114,14 @@ impl Desk {
         Ok(inc.id)
     }
 
-    /// Updates an incident from the incidents screen (`screens::incident_change`
-    /// reads the text); what it is now, in words.
-    pub fn update_incident(&mut self, id: i64, text: &str) -> Result<String> {
-        let change = screens::incident_change(text).map_err(|e| eyre!(e))?;
-        let i = ops::update_incident(self.store.as_mut(), &self.who, Utc::now(), id, &change)?;
+    /// Updates an incident from the incidents screen (the change as
+    /// `screens::incident_change` read it); what it is now, in words.
+    pub fn update_incident(
+        &mut self,
+        id: i64,
+        change: &vigil_review::IncidentChange,
+    ) -> Result<String> {
+        let i = ops::update_incident(self.store.as_mut(), &self.who, Utc::now(), id, change)?;
         let mut said = format!("incident {id}: {}", i.status.as_str());
         if let Some(a) = &i.assignee {
             said.push_str(&format!(", assigned to {a}"));

@@ -20,6 +20,6 @@ pub mod tickets;
 /// or query a store themselves; `desk` and `screens` do).
 pub mod model {
     pub use vigil_review::session::Session;
-    pub use vigil_review::{Act, ActOutcome, Reviewer};
+    pub use vigil_review::{Act, ActOutcome, IncidentChange, Reviewer};
     pub use vigil_store::{DecisionRow, IncidentStatus, LedgerEntry, StoreUrl};
 }

@@ -87,9 +87,9 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                 }
                 // rung by the screen's own loop, never sent here
                 Effect::Bell => continue,
-                Effect::UpdateIncident { id, text } => {
-                    desk.update_incident(id, &text).map(Action::IncidentUpdated)
-                }
+                Effect::UpdateIncident { id, change } => desk
+                    .update_incident(id, &change)
+                    .map(Action::IncidentUpdated),
                 Effect::LoadDetail(id) => desk.detail(id).map(|d| match d {
                     Some(d) => Action::DetailLoaded(Box::new(d)),
                     None => Action::Failed(format!("item {id} is gone")),

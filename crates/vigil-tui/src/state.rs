@@ -367,9 +367,9 @@ pub enum Effect {
     },
     /// Ring the terminal's bell (a new critical item, `[tui] bell`).
     Bell,
-    /// Update an incident with what the reviewer typed.
+    /// Update an incident as the reviewer typed it.
     UpdateIncident {
         id: i64,
-        text: String,
+        change: vigil_app::model::IncidentChange,
     },
 }

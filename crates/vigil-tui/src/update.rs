@@ -525,13 +525,13 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
                 Vec::new()
             }
             Edit::Submit => {
-                // checked here, so a typo is said at once and the text kept
+                // read here, so a typo is said at once and the text kept
                 match vigil_app::screens::incident_change(text) {
-                    Ok(_) => {
-                        let (id, text) = (*id, std::mem::take(text));
+                    Ok(change) => {
+                        let id = *id;
                         s.mode = Mode::Normal;
                         s.message = Some((format!("updating incident {id}…"), false));
-                        vec![Effect::UpdateIncident { id, text }]
+                        vec![Effect::UpdateIncident { id, change }]
                     }
                     Err(e) => {
                         s.message = Some((e, true));
