@@ -633,9 +633,9 @@ fn v_marks_a_range_from_the_last_mark_and_the_palette_runs_commands() {
     assert!(s.message.as_ref().unwrap().0.starts_with("5 marked"));
     // `:` then a prefix, Tab completes, Enter runs it.
     keys(&mut s, ":decide_b");
-    assert!(matches!(s.mode, Mode::Palette(_)));
+    assert!(matches!(s.mode, Mode::Palette { .. }));
     update(&mut s, code(KeyCode::Tab));
-    assert!(matches!(&s.mode, Mode::Palette(t) if t == "decide_benign"));
+    assert!(matches!(&s.mode, Mode::Palette { text, .. } if text == "decide_benign"));
     let fx = update(&mut s, code(KeyCode::Enter));
     assert!(
         matches!(&fx[..], [Effect::Act { ids, act: Act::Decide { disposition: Disposition::Benign, .. } }] if ids.len() == 5),
@@ -643,7 +643,59 @@ fn v_marks_a_range_from_the_last_mark_and_the_palette_runs_commands() {
     );
     keys(&mut s, ":nonsense");
     update(&mut s, code(KeyCode::Enter));
-    assert!(s.message.as_ref().unwrap().0.contains("no command"));
+    assert!(s.message.as_ref().unwrap().0.contains("no command matches"));
+}
+
+#[test]
+fn the_palette_finds_commands_by_description_and_keys_and_runs_the_chosen_one() {
+    let mut s = loaded(3);
+    // words of the description, not the name's prefix
+    let found = s.keys.find("widen detail");
+    assert_eq!(found[0].command.name(), "narrower", "{found:?}");
+    // a bound key finds its command too
+    assert_eq!(s.keys.find("G")[0].command.name(), "bottom");
+    // the drawn list shows keys and descriptions, the first highlighted
+    keys(&mut s, ":benign");
+    let screen = text(&draw(&s, 100, 24));
+    assert!(
+        screen.contains("decide_benign") && screen.contains("commands"),
+        "{screen}"
+    );
+    // ↓ moves the choice and Enter runs what is chosen, not the best match
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.mode, Mode::Normal);
+    let found: Vec<&str> = s
+        .keys
+        .find("decide")
+        .iter()
+        .map(|b| b.command.name())
+        .collect();
+    assert!(
+        found.len() >= 5 && found[..5].iter().all(|n| n.starts_with("decide_")),
+        "{found:?}"
+    );
+    let want = found.iter().position(|n| *n == "decide_violation").unwrap();
+    keys(&mut s, ":decide");
+    for _ in 0..want + 2 {
+        update(&mut s, code(KeyCode::Down));
+    }
+    for _ in 0..2 {
+        update(&mut s, code(KeyCode::Up));
+    }
+    assert!(matches!(s.mode, Mode::Palette { selected, .. } if selected == want));
+    update(&mut s, code(KeyCode::Enter));
+    // a violation asks for its note first
+    assert!(
+        matches!(
+            &s.mode,
+            Mode::Note {
+                disposition: Disposition::Violation,
+                ..
+            }
+        ),
+        "{:?}",
+        s.mode
+    );
 }
 
 #[test]

@@ -338,13 +338,60 @@ impl Keymap {
         self.map.get(&(k.code, mods)).copied()
     }
 
-    /// Command names starting with `prefix`, for the palette.
-    pub fn complete(prefix: &str) -> Vec<&'static str> {
-        COMMANDS
+    /// The bindings the palette offers for `query`, best first: a fuzzy
+    /// match over each command's name, description and keys in force, so
+    /// "benign", "dec b" or "undo" all find their command. An empty query
+    /// offers every command in the help's order.
+    pub fn find(&self, query: &str) -> Vec<&Binding> {
+        let query = query.trim();
+        if query.is_empty() {
+            return self.bindings.iter().collect();
+        }
+        // An exact command name or key comes first, whatever the scores
+        // say (fuzzy matching ignores case, and `G` is not `g`).
+        if let Some(b) = self
+            .bindings
             .iter()
-            .map(|(_, n, ..)| *n)
-            .filter(|n| n.starts_with(prefix))
-            .collect()
+            .find(|b| b.command.name() == query || b.keys.split(" / ").any(|k| k == query))
+        {
+            let mut out = vec![b];
+            out.extend(
+                self.find_fuzzy(query)
+                    .into_iter()
+                    .filter(|x| x.command != b.command),
+            );
+            return out;
+        }
+        self.find_fuzzy(query)
+    }
+
+    fn find_fuzzy(&self, query: &str) -> Vec<&Binding> {
+        use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+        let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+        let mut matcher = nucleo_matcher::Matcher::new(nucleo_matcher::Config::DEFAULT);
+        let hay: Vec<(usize, String)> = self
+            .bindings
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                (
+                    i,
+                    format!("{} {} {}", b.command.name(), b.description, b.keys),
+                )
+            })
+            .collect();
+        let mut scored: Vec<(u32, usize)> = Vec::new();
+        let mut buf = Vec::new();
+        for (i, h) in &hay {
+            if let Some(score) =
+                pattern.score(nucleo_matcher::Utf32Str::new(h, &mut buf), &mut matcher)
+            {
+                scored.push((score, *i));
+            }
+        }
+        // best first; equals in the help's order
+        scored.sort_by_key(|&(score, i)| (std::cmp::Reverse(score), i));
+        scored.into_iter().map(|(_, i)| &self.bindings[i]).collect()
     }
 }
 
@@ -399,9 +446,12 @@ mod tests {
         let mut o = HashMap::new();
         o.insert("quit".to_owned(), vec!["Hyper-q".to_owned()]);
         assert!(Keymap::with(&o).unwrap_err().contains("is not a key"));
-        assert_eq!(
-            Keymap::complete("decide_f"),
-            vec!["decide_false_positive", "decide_follow_up"]
-        );
+        let m = Keymap::default();
+        let found: Vec<&str> = m
+            .find("decide_f")
+            .iter()
+            .map(|b| b.command.name())
+            .collect();
+        assert_eq!(found[..2], ["decide_false_positive", "decide_follow_up"]);
     }
 }

@@ -8,6 +8,7 @@
 //! HTTP crate (`tests/architecture.rs` holds it to that).
 
 pub mod keymap;
+mod popup;
 pub mod state;
 pub mod theme;
 pub mod update;

@@ -30,8 +30,12 @@ pub enum Mode {
         item: i64,
         text: String,
     },
-    /// The command palette: a command name being typed.
-    Palette(String),
+    /// The command palette: what is typed, and which of its matches
+    /// (`Keymap::find`, best first) Enter would run.
+    Palette {
+        text: String,
+        selected: usize,
+    },
     /// Typing the reason for an investigation from the item under the
     /// cursor: about whom (a record number or an account), and how the
     /// prompt names them (masked).

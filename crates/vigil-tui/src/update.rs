@@ -3,7 +3,7 @@
 
 use crossterm::event::KeyCode;
 
-use super::keymap::{Command, Keymap};
+use super::keymap::Command;
 use super::state::{Action, Effect, Inquiry, Mode, Pull, Screen, State, WINDOW};
 use vigil_app::model::{Act, ActOutcome};
 use vigil_domain::{Disposition, SafeText};
@@ -378,20 +378,6 @@ fn edit_line(text: &mut String, k: &super::keymap::Key) -> Edit {
     }
 }
 
-/// Completes a palette entry to the longest prefix its candidates share.
-fn complete(text: &mut String) {
-    let c = Keymap::complete(text);
-    if let Some(first) = c.first() {
-        let mut common = first.to_string();
-        for n in &c[1..] {
-            while !n.starts_with(common.as_str()) {
-                common.pop();
-            }
-        }
-        *text = common;
-    }
-}
-
 fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
     match &mut s.mode {
         Mode::Help => {
@@ -554,34 +540,57 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
                 Vec::new()
             }
         }
-        Mode::Palette(text) if k.code == KeyCode::Tab => {
-            complete(text);
-            Vec::new()
-        }
-        Mode::Palette(text) => match edit_line(text, &k) {
-            Edit::Cancel => {
-                s.mode = Mode::Normal;
-                Vec::new()
+        Mode::Palette { text, selected } => {
+            let found: Vec<Command> = s.keys.find(text).iter().map(|b| b.command).collect();
+            match k.code {
+                KeyCode::Down if !found.is_empty() => {
+                    *selected = (*selected + 1).min(found.len() - 1);
+                    return Vec::new();
+                }
+                KeyCode::Up => {
+                    *selected = selected.saturating_sub(1);
+                    return Vec::new();
+                }
+                // Tab fills in the name of the match Enter would run.
+                KeyCode::Tab => {
+                    if let Some(c) = found.get(*selected) {
+                        *text = c.name().to_owned();
+                        *selected = 0;
+                    }
+                    return Vec::new();
+                }
+                _ => {}
             }
-            Edit::Submit => {
-                let name = std::mem::take(text);
-                s.mode = Mode::Normal;
-                match Command::from_name(name.trim()) {
-                    Some(cmd) => exec(s, cmd),
-                    None => {
-                        s.message = Some((
-                            format!(
-                                "no command {:?}; Tab completes, ? lists them",
-                                SafeText::new(name.trim()).as_str()
-                            ),
-                            true,
-                        ));
-                        Vec::new()
+            match edit_line(text, &k) {
+                Edit::Cancel => {
+                    s.mode = Mode::Normal;
+                    Vec::new()
+                }
+                Edit::Submit => {
+                    let chosen = found.get(*selected).copied();
+                    let typed = std::mem::take(text);
+                    s.mode = Mode::Normal;
+                    match chosen {
+                        Some(cmd) => exec(s, cmd),
+                        None => {
+                            s.message = Some((
+                                format!(
+                                    "no command matches {:?}; ? lists them",
+                                    SafeText::new(typed.trim()).as_str()
+                                ),
+                                true,
+                            ));
+                            Vec::new()
+                        }
                     }
                 }
+                Edit::Changed => {
+                    *selected = 0;
+                    Vec::new()
+                }
+                Edit::Other => Vec::new(),
             }
-            _ => Vec::new(),
-        },
+        }
         Mode::Normal => match s.keys.command(&k) {
             Some(cmd) => exec(s, cmd),
             None => Vec::new(),
@@ -742,7 +751,10 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::Palette => {
-            s.mode = Mode::Palette(String::new());
+            s.mode = Mode::Palette {
+                text: String::new(),
+                selected: 0,
+            };
             Vec::new()
         }
         Command::MarkAll => {

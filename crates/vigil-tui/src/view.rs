@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::state::{Mode, State};
 use super::update::status_text;
@@ -12,7 +12,7 @@ use vigil_domain::SafeText;
 
 pub use super::theme::Theme;
 
-fn safe(s: &str) -> String {
+pub(crate) fn safe(s: &str) -> String {
     SafeText::new(s).into_string()
 }
 
@@ -144,8 +144,10 @@ pub fn render(s: &State, t: &Theme, f: &mut Frame) {
         }
     }
     render_bottom(s, t, f, bottom);
-    if s.mode == Mode::Help {
-        render_help(s, t, f);
+    match &s.mode {
+        Mode::Help => super::popup::help(s, t, f),
+        Mode::Palette { text, selected } => super::popup::palette(s, t, f, bottom, text, *selected),
+        _ => {}
     }
 }
 
@@ -765,18 +767,13 @@ fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             };
             Line::from(vec![Span::raw(format!("/{}", safe(text))), count])
         }
-        Mode::Palette(text) => {
-            let c = super::keymap::Keymap::complete(text);
-            let hint = if text.is_empty() {
-                "type a command; Tab completes, Enter runs, Esc cancels".to_owned()
-            } else {
-                c.iter().take(6).copied().collect::<Vec<_>>().join("  ")
-            };
-            Line::from(vec![
-                Span::raw(format!(":{}  ", safe(text))),
-                Span::styled(hint, t.muted()),
-            ])
-        }
+        Mode::Palette { text, .. } => Line::from(vec![
+            Span::raw(format!(":{}  ", safe(text))),
+            Span::styled(
+                "type words of a command; ↑↓ choose, Tab fills in, Enter runs, Esc cancels",
+                t.muted(),
+            ),
+        ]),
         Mode::Reveal { item, text } => Line::from(format!(
             "why do you need item {item}'s patient identifiers? (recorded; Enter, Esc cancels): {}",
             safe(text)
@@ -855,81 +852,5 @@ fn render_bottom(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
     f.render_widget(
         Paragraph::new(Line::styled(pulls, style)).alignment(ratatui::layout::Alignment::Right),
         right,
-    );
-}
-
-fn render_help(s: &State, t: &Theme, f: &mut Frame) {
-    let area = f.area();
-    // The eight screen keys are one line: the tabs already name them.
-    let screens: Vec<&str> = s
-        .keys
-        .bindings
-        .iter()
-        .filter(|b| matches!(b.command, super::keymap::Command::Screen(_)))
-        .map(|b| b.keys.as_str())
-        .collect();
-    let mut all: Vec<(String, &str)> = Vec::with_capacity(s.keys.bindings.len());
-    for b in &s.keys.bindings {
-        match b.command {
-            super::keymap::Command::Screen(1) => {
-                let keys = if screens.concat() == "12345678" {
-                    "1-8".to_owned()
-                } else {
-                    screens.join(",")
-                };
-                all.push((keys, "go to screen 1..8 (tabs)"));
-            }
-            super::keymap::Command::Screen(_) => {}
-            _ => all.push((b.keys.clone(), b.description)),
-        }
-    }
-    // As many columns as it takes to fit the screen (two at 80x24).
-    let rows = usize::from(area.height.saturating_sub(2)).max(1);
-    let cols = all.len().div_ceil(rows).max(1);
-    let per = all.len().div_ceil(cols);
-    let col_w = usize::from(area.width.saturating_sub(2)) / cols;
-    let kw = all
-        .iter()
-        .map(|b| b.0.chars().count())
-        .max()
-        .unwrap_or(8)
-        .min(14);
-    let lines: Vec<Line> = (0..per)
-        .map(|r| {
-            let mut text = String::new();
-            for c in 0..cols {
-                if let Some(b) = all.get(c * per + r) {
-                    let cell = format!("{:<kw$} {}", b.0, b.1);
-                    let cell: String = cell.chars().take(col_w.saturating_sub(1)).collect();
-                    text.push_str(&format!("{cell:<col_w$}"));
-                }
-            }
-            Line::from(text.trim_end().to_owned())
-        })
-        .collect();
-    let h = (per as u16 + 2).min(area.height);
-    let w = if cols == 1 {
-        area.width.min(72)
-    } else {
-        area.width
-    };
-    let r = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Line::styled(" keys (any key closes) ", t.title()))
-                .title_bottom(Line::styled(
-                    format!(" {} · {} ", safe(&s.reviewer), safe(&s.store_label)),
-                    t.muted(),
-                )),
-        ),
-        r,
     );
 }
