@@ -596,6 +596,7 @@ fn other_screens_load_their_rows_and_say_what_is_not_there() {
                 columns: vec!["ID", "TITLE"],
                 rows: vec![vec!["7".into(), "Chart snooping".into()]],
                 empty: String::new(),
+                ..Default::default()
             },
         ),
     );
@@ -618,6 +619,56 @@ fn other_screens_load_their_rows_and_say_what_is_not_there() {
     keys(&mut s, "1");
     assert_eq!(s.screens.screen, Screen::Queue);
     assert!(text(&draw(&s, 100, 20)).contains("finding 1"));
+}
+
+#[test]
+fn pictures_read_without_colour_at_80x24() {
+    use vigil_app::screens::Picture;
+    use vigil_tui::{Listing, Screen};
+    let mut s = loaded(3);
+    keys(&mut s, "7");
+    let days: Vec<(String, u64)> = (1..=30).map(|d| (format!("11-{d:02}"), d * 10)).collect();
+    update(
+        &mut s,
+        Action::Listed(
+            Screen::Dashboard,
+            Listing {
+                columns: vec!["LAST 30 DAYS", "VALUE"],
+                rows: vec![vec!["review coverage".into(), "75%".into()]],
+                pictures: vec![
+                    Picture::Gauges(vec![
+                        ("review coverage".into(), Some(75.0)),
+                        ("explained accesses".into(), None),
+                    ]),
+                    Picture::Bars {
+                        title: "events per day".into(),
+                        bars: days,
+                    },
+                ],
+                ..Listing::default()
+            },
+        ),
+    );
+    let mono = Theme::load("dark", None, true).unwrap();
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| render(&s, &mono, f)).unwrap();
+    let screen = text(t.backend().buffer());
+    // the gauge says its share in figures and fills with another symbol
+    // than it leaves empty; a share with nothing behind it says so
+    assert!(screen.contains("review coverage     75.0% ███"), "{screen}");
+    assert!(screen.contains('░'), "{screen}");
+    assert!(screen.contains("nothing to measure yet"), "{screen}");
+    // the histogram: its highest value, bars, and the first and last day
+    assert!(screen.contains("events per day (highest 300)"), "{screen}");
+    assert!(
+        screen.contains("11-01") && screen.contains("11-30"),
+        "{screen}"
+    );
+    // and the rows stay below, with the tabs above
+    assert!(
+        screen.contains("LAST 30 DAYS") && screen.contains("7:das"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -1333,6 +1384,7 @@ fn an_item_opens_its_patients_access_report_and_its_actors_timeline_with_a_reaso
                 columns: vec!["TIME", "WHO"],
                 rows,
                 empty: String::new(),
+                ..Default::default()
             },
         ),
     );
@@ -1708,6 +1760,7 @@ fn a_listing_row_opens_whole_and_an_incident_is_updated_from_its_screen() {
                     vec!["9".into(), "open".into(), "Root login".into(), long.clone()],
                 ],
                 empty: String::new(),
+                ..Default::default()
             },
         ),
     );

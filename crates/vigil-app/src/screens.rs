@@ -81,6 +81,36 @@ pub struct Listing {
     pub rows: Vec<Vec<String>>,
     /// Said instead of rows when there is nothing (or nothing yet).
     pub empty: String,
+    /// What is drawn above the rows, made from the same numbers.
+    pub pictures: Vec<Picture>,
+}
+
+/// A picture a screen draws above its rows. Plain numbers: the front end
+/// chooses the widget, and every picture stays readable without colour.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Picture {
+    /// Shares out of 100 (label, percent; `None` when there is nothing
+    /// to measure yet).
+    Gauges(Vec<(String, Option<f64>)>),
+    /// Labelled bars, in order (findings per rule, events per day).
+    Bars {
+        title: String,
+        bars: Vec<(String, u64)>,
+    },
+    /// One line of values per series, oldest first (events per source
+    /// per day).
+    Sparks {
+        title: String,
+        series: Vec<(String, Vec<u64>)>,
+    },
+    /// Counts in a grid, rows top to bottom (the risk register's
+    /// likelihood × impact); `level` names each cell's band.
+    Grid {
+        title: String,
+        rows: Vec<String>,
+        columns: Vec<String>,
+        cells: Vec<Vec<(u64, &'static str)>>,
+    },
 }
 
 /// Patient names by identifier, from the store's demographics.
@@ -300,7 +330,10 @@ pub fn listing(
         // An investigation is run once, with its reason (`investigation`).
         Screen::Queue | Screen::Investigation => Listing::default(),
         Screen::Incidents => Listing {
-            columns: vec!["ID", "SEVERITY", "STATUS", "OPENED", "ASSIGNEE", "ITEMS", "TITLE", "OUTCOME", "REMOTE"],
+            columns: vec![
+                "ID", "SEVERITY", "STATUS", "OPENED", "ASSIGNEE", "ITEMS", "TITLE", "OUTCOME",
+                "REMOTE",
+            ],
             rows: store
                 .incidents()?
                 .into_iter()
@@ -319,18 +352,39 @@ pub fn listing(
                 })
                 .collect(),
             empty: "No incidents. `e` on queue items opens one.".into(),
+            ..Default::default()
         },
         Screen::Sources => {
             let risks = store.risks()?;
             Listing {
-                columns: vec!["SOURCE", "KIND", "HEALTH", "LAST SUCCESS", "NEXT RETRY", "EVENTS", "QUARANTINED", "GAPS", "LAST ERROR", "LATEST QUARANTINED"],
+                columns: vec![
+                    "SOURCE",
+                    "KIND",
+                    "HEALTH",
+                    "LAST SUCCESS",
+                    "NEXT RETRY",
+                    "EVENTS",
+                    "QUARANTINED",
+                    "GAPS",
+                    "LAST ERROR",
+                    "LATEST QUARANTINED",
+                ],
                 rows: store
                     .source_status()?
                     .into_iter()
                     .map(|s| -> Result<Vec<String>> {
                         let c = config.source(s.name.as_str());
                         let h = match c {
-                            Some(c) => crate::pull::health_of(c, Some(&s), &risks, &config.risk_scales, now).0,
+                            Some(c) => {
+                                crate::pull::health_of(
+                                    c,
+                                    Some(&s),
+                                    &risks,
+                                    &config.risk_scales,
+                                    now,
+                                )
+                                .0
+                            }
                             None => crate::pull::health(Some(&s), None, None, now),
                         };
                         // where and why, not the lines: a quarantined line
@@ -353,7 +407,10 @@ pub fn listing(
                                     )
                                 })
                                 .collect();
-                            said.push(format!("(the lines: vigil quarantine --source {})", s.name.as_str()));
+                            said.push(format!(
+                                "(the lines: vigil quarantine --source {})",
+                                s.name.as_str()
+                            ));
                             said.join("; ")
                         };
                         Ok(vec![
@@ -370,12 +427,23 @@ pub fn listing(
                         ])
                     })
                     .collect::<Result<_>>()?,
-                empty: "No source has been read yet: `vigil pull` reads the configured ones.".into(),
+                empty: "No source has been read yet: `vigil pull` reads the configured ones."
+                    .into(),
+                ..Default::default()
             }
         }
         Screen::Sanctions => match ops::list_sanctions(store, &config.policy, who) {
             Ok(list) => Listing {
-                columns: vec!["ID", "MEMBER", "CATEGORY", "TIER", "SANCTION", "DECIDED BY", "ON", "NOTICE"],
+                columns: vec![
+                    "ID",
+                    "MEMBER",
+                    "CATEGORY",
+                    "TIER",
+                    "SANCTION",
+                    "DECIDED BY",
+                    "ON",
+                    "NOTICE",
+                ],
                 rows: list
                     .into_iter()
                     .map(|x| {
@@ -392,11 +460,13 @@ pub fn listing(
                     })
                     .collect(),
                 empty: "No sanctions recorded.".into(),
+                ..Default::default()
             },
             Err(e) => Listing {
                 columns: vec![],
                 rows: vec![],
                 empty: t(&e.to_string()),
+                ..Default::default()
             },
         },
         Screen::Coverage => {
@@ -411,7 +481,17 @@ pub fn listing(
             )?;
             days.sort_by(|a, b| b.day.cmp(&a.day).then_with(|| a.source.cmp(&b.source)));
             Listing {
-                columns: vec!["DAY", "SOURCE", "STATUS", "EVENTS", "ITEMS", "DECIDED", "EXPLAINED", "CADENCE", "WHY"],
+                columns: vec![
+                    "DAY",
+                    "SOURCE",
+                    "STATUS",
+                    "EVENTS",
+                    "ITEMS",
+                    "DECIDED",
+                    "EXPLAINED",
+                    "CADENCE",
+                    "WHY",
+                ],
                 rows: days
                     .into_iter()
                     .map(|d| {
@@ -428,24 +508,59 @@ pub fn listing(
                         ]
                     })
                     .collect(),
-                empty: "No sources: configure [[source]] entries to see their review coverage.".into(),
+                empty: "No sources: configure [[source]] entries to see their review coverage."
+                    .into(),
+                ..Default::default()
             }
         }
         Screen::Dashboard => {
             // the report's measures over the last 30 days
             let to = now.date_naive();
-            let r = vigil_review::report::measures(store, config, to - chrono::Duration::days(29), to, now)?;
-            let opt = |v: Option<f64>, unit: &str| v.map(|x| format!("{x}{unit}")).unwrap_or_else(|| "-".into());
+            let r = vigil_review::report::measures(
+                store,
+                config,
+                to - chrono::Duration::days(29),
+                to,
+                now,
+            )?;
+            let opt = |v: Option<f64>, unit: &str| {
+                v.map(|x| format!("{x}{unit}"))
+                    .unwrap_or_else(|| "-".into())
+            };
             let m = &r.measures;
             let mut rows = vec![
-                vec!["review coverage".into(), opt(m.coverage_pct, "%"), "of source-days with findings, fully reviewed".into()],
-                vec!["explained accesses".into(), opt(m.explained_pct, "%"), "of patient-record accesses, by clinical context".into()],
-                vec!["activity to decision".into(), opt(m.median_hours_event_to_decision, " h"), "median".into()],
-                vec!["escalation to closing".into(), opt(m.median_hours_incident_to_close, " h"), "median".into()],
-                vec!["exceptions".into(), r.exceptions.len().to_string(), "overdue, silent or down source-days".into()],
+                vec![
+                    "review coverage".into(),
+                    opt(m.coverage_pct, "%"),
+                    "of source-days with findings, fully reviewed".into(),
+                ],
+                vec![
+                    "explained accesses".into(),
+                    opt(m.explained_pct, "%"),
+                    "of patient-record accesses, by clinical context".into(),
+                ],
+                vec![
+                    "activity to decision".into(),
+                    opt(m.median_hours_event_to_decision, " h"),
+                    "median".into(),
+                ],
+                vec![
+                    "escalation to closing".into(),
+                    opt(m.median_hours_incident_to_close, " h"),
+                    "median".into(),
+                ],
+                vec![
+                    "exceptions".into(),
+                    r.exceptions.len().to_string(),
+                    "overdue, silent or down source-days".into(),
+                ],
                 vec![
                     "ledger".into(),
-                    if r.ledger.verified { "verified".into() } else { "BROKEN".into() },
+                    if r.ledger.verified {
+                        "verified".into()
+                    } else {
+                        "BROKEN".into()
+                    },
                     format!("{} entries", r.ledger.entries),
                 ],
             ];
@@ -460,12 +575,15 @@ pub fn listing(
                 columns: vec!["LAST 30 DAYS", "VALUE", "DETAIL"],
                 rows,
                 empty: String::new(),
+                pictures: dashboard_pictures(&r),
             }
         }
         Screen::Hosts => {
             // today and yesterday, in the review zone: what logwatch mails
             let zone = vigil_review::Settings::zone(config);
-            let today = now.with_timezone(&zone.unwrap_or(chrono_tz::UTC)).date_naive();
+            let today = now
+                .with_timezone(&zone.unwrap_or(chrono_tz::UTC))
+                .date_naive();
             let from = vigil_domain::time::day_start(zone, today - chrono::Duration::days(1));
             let days = vigil_review::hosts::summarize(store, zone, from, now)?;
             Listing {
@@ -475,12 +593,15 @@ pub fn listing(
                     .map(|r| r.into_iter().map(|c| t(&c)).collect())
                     .collect(),
                 empty: "No host activity today or yesterday: syslog, journald-json and auditd sources fill this screen.".into(),
+                ..Default::default()
             }
         }
-        Screen::Risks => Listing {
+        Screen::Risks => {
+            let risks = store.risks()?;
+            Listing {
             columns: vec!["ID", "ASSET", "THREAT", "INHERENT", "RESIDUAL", "TREATMENT", "ACCEPTED", "SAFEGUARDS", "OWNER", "NEXT REVIEW"],
-            rows: store
-                .risks()?
+            pictures: if risks.is_empty() { Vec::new() } else { vec![risk_grid(&risks, &config.risk_scales)] },
+            rows: risks
                 .iter()
                 .map(|r| {
                     let x = vigil_review::risk::row(r, &config.risk_scales);
@@ -499,8 +620,88 @@ pub fn listing(
                 })
                 .collect(),
             empty: "The risk register is empty: `vigil risk add --asset … --threat … --vulnerability … --likelihood … --impact …` adds one.".into(),
-        },
+            }
+        }
     })
+}
+
+/// The dashboard's pictures: the two shares as gauges, events per day
+/// (the period's histogram), findings per rule, and each source's days.
+fn dashboard_pictures(r: &vigil_review::report::Report) -> Vec<Picture> {
+    let m = &r.measures;
+    let days: Vec<chrono::NaiveDate> = r.days.iter().map(|d| d.day).collect();
+    let short = |d: &chrono::NaiveDate| d.format("%m-%d").to_string();
+    let mut out = vec![Picture::Gauges(vec![
+        ("review coverage".into(), m.coverage_pct),
+        ("explained accesses".into(), m.explained_pct),
+    ])];
+    if r.days.iter().any(|d| d.events > 0) {
+        out.push(Picture::Bars {
+            title: "events per day".into(),
+            bars: r.days.iter().map(|d| (short(&d.day), d.events)).collect(),
+        });
+    }
+    if r.rules.iter().any(|x| x.items > 0) {
+        // the busiest first: the picture shows the top of the list
+        let mut bars: Vec<(String, u64)> = r
+            .rules
+            .iter()
+            .filter(|x| x.items > 0)
+            .map(|x| (SafeText::new(&x.rule).into_string(), x.items))
+            .collect();
+        bars.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out.push(Picture::Bars {
+            title: "findings per rule, most first".into(),
+            bars,
+        });
+    }
+    if !r.sources.is_empty() && !days.is_empty() {
+        out.push(Picture::Sparks {
+            title: format!(
+                "events per source, {} to {}",
+                short(&days[0]),
+                short(&days[days.len() - 1])
+            ),
+            series: r
+                .sources
+                .iter()
+                .map(|s| {
+                    let v = days
+                        .iter()
+                        .map(|d| s.daily.get(d).copied().unwrap_or(0))
+                        .collect();
+                    (SafeText::new(&s.source).into_string(), v)
+                })
+                .collect(),
+        });
+    }
+    out
+}
+
+/// The risk register as a likelihood × impact grid of inherent ratings:
+/// how many risks stand in each cell, most likely at the top.
+fn risk_grid(risks: &[vigil_store::Risk], scales: &vigil_review::risk::Scales) -> Picture {
+    let (nl, ni) = (scales.likelihood.len(), scales.impact.len());
+    let cells = (1..=nl as i64)
+        .rev()
+        .map(|l| {
+            (1..=ni as i64)
+                .map(|i| {
+                    let n = risks
+                        .iter()
+                        .filter(|r| r.likelihood == l && r.impact == i)
+                        .count();
+                    (n as u64, scales.level(l * i))
+                })
+                .collect()
+        })
+        .collect();
+    Picture::Grid {
+        title: "inherent risk: likelihood × impact".into(),
+        rows: scales.likelihood.iter().rev().cloned().collect(),
+        columns: scales.impact.clone(),
+        cells,
+    }
 }
 
 /// Sources the last week's coverage says need attention: overdue for
@@ -626,6 +827,7 @@ pub fn investigation(
                     ],
                     rows,
                     empty: "No access to this record in the last year.".into(),
+                    ..Default::default()
                 },
             )
         }
@@ -675,6 +877,7 @@ pub fn investigation(
                     ],
                     rows,
                     empty: "Nothing in the last 30 days.".into(),
+                    ..Default::default()
                 },
             )
         }

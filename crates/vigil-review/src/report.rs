@@ -150,6 +150,10 @@ pub struct SourceLine {
     pub reviewed_days: u64,
     pub overdue_days: u64,
     pub silent_days: u64,
+    /// Events by day, for the dashboard's sparklines (the report's tables
+    /// give the totals).
+    #[serde(skip)]
+    pub daily: BTreeMap<NaiveDate, u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -491,8 +495,10 @@ fn gather(
                 reviewed_days: 0,
                 overdue_days: 0,
                 silent_days: 0,
+                daily: BTreeMap::new(),
             });
         s.events += d.events;
+        *s.daily.entry(d.day).or_default() += d.events;
         s.items += d.items;
         s.decided += d.decided;
         match d.status {

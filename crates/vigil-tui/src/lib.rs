@@ -7,6 +7,7 @@
 //! opens a store or an HTTP connection itself: it depends on no database or
 //! HTTP crate (`tests/architecture.rs` holds it to that).
 
+mod charts;
 pub mod keymap;
 mod popup;
 pub mod state;

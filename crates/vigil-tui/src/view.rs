@@ -242,6 +242,30 @@ fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
             .borders(Borders::TOP)
             .title(Line::from(format!(" by day and source{position} ")));
     }
+    if !l.pictures.is_empty() && area.height > 6 {
+        // the pictures above the rows they are made of, the rows keeping
+        // a third of the screen (all of it the pictures do not need)
+        let room = if l.rows.is_empty() {
+            area.height
+        } else {
+            area.height * 2 / 3
+        };
+        let frame = Rect {
+            height: room,
+            ..area
+        };
+        let top = Block::default()
+            .borders(Borders::TOP)
+            .title(Line::from(format!(" {} ", s.screens.screen.name())));
+        let inner = top.inner(frame);
+        f.render_widget(top, frame);
+        let used = super::charts::draw_all(&l.pictures, t, f, inner) + 1;
+        area = Rect {
+            y: area.y + used,
+            height: area.height - used,
+            ..area
+        };
+    }
     if l.rows.is_empty() {
         f.render_widget(
             Paragraph::new(l.empty.clone())
