@@ -10,6 +10,7 @@ mod events;
 mod explain;
 mod incident;
 mod ingest;
+mod init;
 pub mod investigate;
 pub mod output;
 mod policy;
@@ -70,6 +71,8 @@ pub enum Command {
     Tui,
     /// Write a self-contained demo workspace and ingest it
     Demo(demo::DemoArgs),
+    /// Write a commented starter config (this host's auth log as its source)
+    Init(init::InitArgs),
     /// Import files once (an exported access report, a rotated log)
     Ingest(ingest::IngestArgs),
     /// Pull every configured source once, incrementally
@@ -350,6 +353,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     };
     match command {
         Command::Demo(args) => return demo::run(args),
+        Command::Init(args) => return init::run(args, cli.config.as_deref()),
         // no config or store: they describe the program, not a workspace
         Command::Completions(a) => return completions::completions(a),
         Command::Man => return completions::man(),
@@ -357,7 +361,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
     let ctx = Context::load(&cli)?;
     let code = match command {
-        Command::Demo(_) | Command::Completions(_) | Command::Man => {
+        Command::Demo(_) | Command::Init(_) | Command::Completions(_) | Command::Man => {
             unreachable!("handled above")
         }
         Command::Tui => {

@@ -730,6 +730,53 @@ fn days_may_be_given_in_words_and_relative() {
 }
 
 #[test]
+fn init_writes_a_private_starter_config_that_every_command_then_loads() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    // without a config, the notice says what to run
+    let out = vigil(home.path(), &[]);
+    assert!(
+        stderr(&out).contains("`vigil init` writes"),
+        "{}",
+        stderr(&out)
+    );
+    let out = vigil(home.path(), &["init"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = home.path().join("config/vigil/config.toml");
+    assert!(
+        stdout(&out).contains(&file.display().to_string()),
+        "{}",
+        stdout(&out)
+    );
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let dir = std::fs::metadata(file.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(dir, 0o700);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("[store]") && text.contains("# kind = \"fhir-encounter\""));
+    // it loads: no more "no config" notice, and the store it names is used
+    let out = vigil(home.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("no config"), "{}", stderr(&out));
+    // an existing file is left as it is unless --force
+    let out = vigil(home.path(), &["init"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert!(vigil(home.path(), &["init", "--force"]).status.success());
+    // and "-" writes it to standard output
+    let out = vigil(home.path(), &["init", "-o", "-"]);
+    assert!(
+        stdout(&out).starts_with("# vigil's configuration"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn completions_for_every_shell_and_a_man_page_come_from_the_commands() {
     use clap::CommandFactory;
     let home = tempfile::tempdir().unwrap();

@@ -715,7 +715,7 @@ impl Config {
     pub fn defaults(looked_at: &Path) -> Config {
         let mut sources = Vec::new();
         let mut notices = vec![format!(
-            "no config at {}; using a local store in {}. See the README's Configuration section to add sources.",
+            "no config at {}; using a local store in {}. `vigil init` writes a commented starter config there.",
             looked_at.display(),
             paths::data_dir().display()
         )];
