@@ -142,6 +142,10 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
     };
     let mut listing = Listing::stdout(a.format.format, REPORT_COLUMNS);
     let mut failed = false;
+    let bar = super::progress::Bar::start(
+        &format!("ingest {}", vigil_domain::SafeText::new(&src.name)),
+        vigil_domain::progress::Unit::Bytes,
+    );
     for f in &a.files {
         let r = match read_file(
             store.as_mut(),
@@ -166,6 +170,7 @@ pub fn run(ctx: &Context, a: &IngestArgs) -> Result<ExitCode> {
         e.finish(store.as_mut())?;
         vigil_app::rules::close_explained(&ctx.config, store.as_mut(), e, chrono::Utc::now())?;
     }
+    drop(bar);
     listing.finish()?;
     let at = chrono::Utc::now();
     store.record_pull(src.id, at, failed.then_some("a file could not be read"))?;

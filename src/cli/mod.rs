@@ -14,6 +14,7 @@ mod init;
 pub mod investigate;
 pub mod output;
 mod policy;
+mod progress;
 mod pull;
 mod queue;
 pub mod report;

@@ -56,6 +56,8 @@ pub fn run(ctx: &Context, a: &PullArgs) -> Result<ExitCode> {
         ],
     );
     let mut failed = false;
+    // (each source restarts the count with its own name)
+    let bar = super::progress::Bar::start("pull", vigil_domain::progress::Unit::Bytes);
     pull_sources(
         store.as_mut(),
         &ctx.config,
@@ -79,6 +81,7 @@ pub fn run(ctx: &Context, a: &PullArgs) -> Result<ExitCode> {
             Ok(())
         },
     )?;
+    drop(bar);
     listing.finish()?;
     super::incident::push_now(ctx, store.as_mut());
     Ok(if failed {

@@ -91,8 +91,13 @@ pub fn run(ctx: &Context, c: &RulesCommand) -> Result<ExitCode> {
                 eprintln!("vigil: rules are switched off ([rules] enabled = false)");
                 return Ok(ExitCode::SUCCESS);
             };
+            let bar = super::progress::Bar::start(
+                "evaluating stored events",
+                vigil_domain::progress::Unit::Events,
+            );
             let mut r = engine.catch_up(store.as_mut(), since)?;
             r.sampled += engine.finish(store.as_mut())?;
+            drop(bar);
             vigil_app::rules::close_explained(
                 &ctx.config,
                 store.as_mut(),

@@ -354,6 +354,12 @@ fn ingest_reports_per_file_and_unreadable_files_do_not_stop_the_rest() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v[0]["note"].as_str().unwrap().starts_with("error"));
     assert_eq!(v[1]["events"], 1);
+    // the progress bar is for a terminal: piped, nothing is drawn
+    assert!(
+        !stderr(&o).contains('\u{1b}') && !stderr(&o).contains("eta"),
+        "{}",
+        stderr(&o)
+    );
     let o = vigil(
         home.path(),
         &[

@@ -160,6 +160,7 @@ pub fn read_file(
         stream.head_hash = head_hash(&info.head);
     }
     let start = stream.offset;
+    vigil_domain::progress::expect(info.size.saturating_sub(start));
     let reader = LineReader::new(file, start, take_partial)?;
     let dirty = stream != before;
     run(
@@ -413,6 +414,7 @@ fn write_chunks(
     for chunk in rx {
         let chunk = chunk?;
         got_any = true;
+        vigil_domain::progress::advance(chunk.end.saturating_sub(end));
         end = chunk.end;
         if let Some(n) = chunk.notice.clone() {
             w.report.notice = Some(n);

@@ -200,7 +200,16 @@ pub fn pull_sources<'a>(
     // rather than raised and then withdrawn.
     let mut sources: Vec<&'a SourceConfig> = sources.to_vec();
     sources.sort_by_key(|s| !s.kind.is_context());
-    for s in sources {
+    let n = sources.len();
+    for (i, s) in sources.into_iter().enumerate() {
+        vigil_domain::progress::start(
+            &format!(
+                "{} ({} of {n})",
+                vigil_domain::SafeText::new(&s.name),
+                i + 1
+            ),
+            vigil_domain::progress::Unit::Bytes,
+        );
         let r = pull_source(store, s, engine.as_mut().map(|(e, _)| e));
         each(s, r)?;
     }

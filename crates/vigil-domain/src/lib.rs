@@ -21,6 +21,7 @@ pub mod action;
 pub mod identity;
 pub mod ledger;
 pub mod perms;
+pub mod progress;
 pub mod query;
 pub mod rng;
 pub mod time;

@@ -774,6 +774,7 @@ impl Engine {
             after = last.id;
             let views: Vec<RuleEvent<'_>> = batch.iter().map(|(s, e)| view(*s, e)).collect();
             total.add(&self.run(store, &views)?);
+            vigil_domain::progress::advance(batch.len() as u64);
         }
         Ok(total)
     }
