@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use clap::Args;
 use color_eyre::eyre::Result;
 use serde_json::json;
@@ -74,7 +74,7 @@ pub fn show(ctx: &Context, a: &ShowArgs) -> Result<ExitCode> {
     for (e, _) in &events {
         println!(
             "  {} {}",
-            e.occurred_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            ctx.stamp(super::Format::Table, e.occurred_at),
             e.raw
         );
     }

@@ -129,7 +129,7 @@ pub fn run(ctx: &Context, a: &EventsArgs) -> Result<ExitCode> {
     let mut write = |e: &vigil_domain::Event, why: Option<&(vigil_domain::Explained, String)>| {
         let cells = vec![
             text(e.id.to_string()),
-            text(e.occurred_at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            text(ctx.stamp_with(a.format.format, e.occurred_at, SecondsFormat::AutoSi)),
             e.source.clone(),
             e.kind.clone(),
             cell(&e.host),

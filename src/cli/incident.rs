@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use clap::{Args, Subcommand};
 use color_eyre::eyre::Result;
 use serde_json::json;
@@ -98,7 +98,8 @@ const COLUMNS: &[&str] = &[
     "outcome",
 ];
 
-fn row(l: &mut Listing<impl std::io::Write>, i: &Incident) -> Result<()> {
+fn row(ctx: &Context, l: &mut Listing<impl std::io::Write>, i: &Incident) -> Result<()> {
+    let format = l.format();
     l.row(
         i,
         vec![
@@ -108,7 +109,7 @@ fn row(l: &mut Listing<impl std::io::Write>, i: &Incident) -> Result<()> {
             text(&i.title),
             text(i.assignee.as_deref().unwrap_or("")),
             text(&i.opened_by),
-            text(i.opened_at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            text(ctx.stamp(format, i.opened_at)),
             text(
                 i.item_ids
                     .iter()
@@ -144,7 +145,7 @@ pub fn escalate(ctx: &Context, a: &EscalateArgs) -> Result<ExitCode> {
         },
     )?;
     let mut l = Listing::stdout(a.format.format, COLUMNS);
-    row(&mut l, &incident)?;
+    row(ctx, &mut l, &incident)?;
     l.finish()?;
     push_now(ctx, store.as_mut());
     Ok(ExitCode::SUCCESS)
@@ -204,7 +205,7 @@ pub fn run(ctx: &Context, c: &IncidentCommand) -> Result<ExitCode> {
             let store = ctx.open_store()?;
             let mut l = Listing::stdout(f.format, COLUMNS);
             for i in store.incidents()? {
-                row(&mut l, &i)?;
+                row(ctx, &mut l, &i)?;
             }
             l.finish()?;
             Ok(ExitCode::SUCCESS)
@@ -223,7 +224,7 @@ pub fn run(ctx: &Context, c: &IncidentCommand) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let mut l = Listing::stdout(format.format, COLUMNS);
-            row(&mut l, &i)?;
+            row(ctx, &mut l, &i)?;
             l.finish()?;
             println!(
                 "risk register update needed: {}",
@@ -239,7 +240,7 @@ pub fn run(ctx: &Context, c: &IncidentCommand) -> Result<ExitCode> {
                 let line = match (&st.done_at, &st.last_error) {
                     (Some(at), _) => format!(
                         "pushed {} as {}",
-                        at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                        ctx.stamp(super::Format::Table, *at),
                         text(st.remote_key.as_deref().unwrap_or(""))
                     ),
                     (None, Some(e)) => format!(
@@ -247,7 +248,7 @@ pub fn run(ctx: &Context, c: &IncidentCommand) -> Result<ExitCode> {
                         st.attempts,
                         text(e),
                         st.next_try
-                            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+                            .map(|t| ctx.stamp(super::Format::Table, t))
                             .unwrap_or_default()
                     ),
                     (None, None) => "not pushed yet".into(),
@@ -258,7 +259,7 @@ pub fn run(ctx: &Context, c: &IncidentCommand) -> Result<ExitCode> {
             for n in notes {
                 println!(
                     "  {}  {}  {}",
-                    n.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    ctx.stamp(super::Format::Table, n.at),
                     text(&n.author),
                     text(&n.note)
                 );
@@ -281,7 +282,7 @@ pub fn run(ctx: &Context, c: &IncidentCommand) -> Result<ExitCode> {
                 },
             )?;
             let mut l = Listing::stdout(a.format.format, COLUMNS);
-            row(&mut l, &i)?;
+            row(ctx, &mut l, &i)?;
             l.finish()?;
             if i.status == IncidentStatus::Closed && i.risk_update_needed == Some(true) {
                 eprintln!(

@@ -62,6 +62,10 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub store: Option<String>,
+    /// Times in tables in UTC (RFC 3339) rather than the screen's zone
+    /// ([tui] timezone, else [rules] timezone); JSON and CSV are always UTC
+    #[arg(long, global = true)]
+    pub utc: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -236,6 +240,8 @@ impl std::error::Error for UsageError {}
 pub struct Context {
     pub config: Config,
     pub store_url: StoreUrl,
+    /// The zone tables show times in: the screen's, or none with `--utc`.
+    pub zone: Option<chrono_tz::Tz>,
 }
 
 impl Context {
@@ -264,7 +270,33 @@ impl Context {
             }
             None => config.store.url.clone(),
         };
-        Context::new(config, store_url)
+        let mut ctx = Context::new(config, store_url)?;
+        if cli.utc {
+            ctx.zone = None;
+        }
+        Ok(ctx)
+    }
+
+    /// An instant as a table shows it: in the screen's zone and named
+    /// (`2026-11-20 05:00:00 EST`), or RFC 3339 UTC with `--utc` and in
+    /// JSON and CSV, which scripts read.
+    pub fn stamp(&self, format: Format, t: chrono::DateTime<chrono::Utc>) -> String {
+        self.stamp_with(format, t, chrono::SecondsFormat::Secs)
+    }
+
+    /// `stamp`, with the fractions of a second RFC 3339 keeps.
+    pub fn stamp_with(
+        &self,
+        format: Format,
+        t: chrono::DateTime<chrono::Utc>,
+        utc: chrono::SecondsFormat,
+    ) -> String {
+        match (format, self.zone) {
+            (Format::Table, Some(z)) => {
+                vigil_domain::time::local_format(Some(z), t, "%Y-%m-%d %H:%M:%S %Z")
+            }
+            _ => t.to_rfc3339_opts(utc, true),
+        }
     }
 
     /// A context for a loaded config: its ledger key, if it names one,
@@ -273,7 +305,12 @@ impl Context {
         if let Some(path) = &config.ledger.key_file {
             vigil_store::keys::install(load_or_create_key(path)?);
         }
-        Ok(Context { config, store_url })
+        let zone = config.screen_zone();
+        Ok(Context {
+            config,
+            store_url,
+            zone,
+        })
     }
 
     /// Tells the user what they should know about the config (on stderr).

@@ -37,6 +37,11 @@ impl Listing<io::BufWriter<io::Stdout>> {
 }
 
 impl<W: Write> Listing<W> {
+    /// The format rows are written in.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
     pub fn new(format: Format, columns: &[&'static str], out: W) -> Self {
         Listing {
             format,

@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use chrono::SecondsFormat;
 use clap::Args;
 use color_eyre::eyre::Result;
 
@@ -70,7 +69,7 @@ pub fn run(ctx: &Context, a: &QueueArgs) -> Result<ExitCode> {
         let cells = vec![
             text(i.id.to_string()),
             text(i.severity.as_str()),
-            text(i.occurred_at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            text(ctx.stamp(a.format.format, i.occurred_at)),
             text(i.kind.as_str()),
             cell(&i.source),
             cell(&i.actor),

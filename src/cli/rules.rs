@@ -143,7 +143,7 @@ pub fn suppress(ctx: &Context, c: &SuppressCommand) -> Result<ExitCode> {
                         text(&s.actor),
                         text(s.subject.as_deref().unwrap_or("*")),
                         text(s.rule.as_deref().unwrap_or("*")),
-                        text(s.until.format("%Y-%m-%d %H:%M UTC").to_string()),
+                        text(ctx.stamp(f.format, s.until)),
                         text(if s.until > now { "yes" } else { "expired" }),
                         text(&s.owner),
                         text(&s.reason),

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use clap::Args;
 use color_eyre::eyre::Result;
 use serde::Serialize;
@@ -95,9 +95,9 @@ fn checkpoint_summary(streams: &[Stream]) -> String {
         .join(" ")
 }
 
-fn fmt_time(t: Option<DateTime<Utc>>) -> SafeText {
+fn fmt_time(ctx: &Context, format: super::Format, t: Option<DateTime<Utc>>) -> SafeText {
     text(
-        t.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        t.map(|t| ctx.stamp(format, t))
             .unwrap_or_else(|| "-".into()),
     )
 }
@@ -208,9 +208,9 @@ pub fn run(ctx: &Context, a: &SourcesArgs) -> Result<ExitCode> {
                 } else {
                     r.health.to_owned()
                 }),
-                fmt_time(r.last_pull_at),
-                fmt_time(r.last_success_at),
-                fmt_time(r.next_retry),
+                fmt_time(ctx, a.format.format, r.last_pull_at),
+                fmt_time(ctx, a.format.format, r.last_success_at),
+                fmt_time(ctx, a.format.format, r.next_retry),
                 text(r.events.to_string()),
                 text(r.quarantined.to_string()),
                 text(r.gaps.to_string()),
@@ -263,7 +263,7 @@ pub fn overview(ctx: &Context) -> Result<ExitCode> {
             r.health,
             r.events,
             r.quarantined,
-            fmt_time(r.last_pull_at)
+            fmt_time(ctx, super::Format::Table, r.last_pull_at)
         );
     }
     println!(

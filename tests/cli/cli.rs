@@ -83,7 +83,7 @@ fn with_no_config_vigil_uses_a_local_store_and_says_how_to_configure() {
     let o = vigil(home.path(), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("no config at"), "{}", stderr(&o));
-    assert!(stderr(&o).contains("Configuration"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`vigil init` writes"), "{}", stderr(&o));
     assert!(home.path().join("data/vigil/vigil.db").exists());
     let o = vigil(home.path(), &["store", "migrate"]);
     // the newest schema is the count of SQLite migrations
@@ -733,6 +733,45 @@ fn days_may_be_given_in_words_and_relative() {
     let out = vigil(home.path(), &["coverage", "--from", "tomorrow"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("today, yesterday or -7d"));
+}
+
+#[test]
+fn tables_show_times_in_the_screens_zone_unless_utc_and_json_stays_utc() {
+    let home = tempfile::tempdir().unwrap();
+    let log = home.path().join("auth.log");
+    std::fs::write(
+        &log,
+        "2026-11-20T10:00:00+00:00 h sshd[1]: Accepted password for a from 10.0.0.1 port 1 ssh2\n",
+    )
+    .unwrap();
+    let config = home.path().join("vigil.toml");
+    write_private(
+        &config,
+        &format!(
+            "[store]\nurl = \"sqlite:v.db\"\n[rules]\ntimezone = \"America/New_York\"\n[[source]]\nname = \"auth\"\nkind = \"syslog\"\npath = \"{}\"\n",
+            log.display()
+        ),
+    );
+    let c = config.to_str().unwrap();
+    assert!(
+        vigil(home.path(), &["--config", c, "pull"])
+            .status
+            .success()
+    );
+    let table = stdout(&vigil(home.path(), &["--config", c, "events"]));
+    assert!(table.contains("2026-11-20 05:00:00 EST"), "{table}");
+    let utc = stdout(&vigil(home.path(), &["--config", c, "--utc", "events"]));
+    assert!(utc.contains("2026-11-20T10:00:00Z"), "{utc}");
+    let json = stdout(&vigil(
+        home.path(),
+        &["--config", c, "events", "--format", "json"],
+    ));
+    assert!(json.contains("2026-11-20T10:00:00Z"), "{json}");
+    let sources = stdout(&vigil(home.path(), &["--config", c, "sources"]));
+    assert!(
+        sources.contains(" EST") || sources.contains(" EDT"),
+        "{sources}"
+    );
 }
 
 #[test]
