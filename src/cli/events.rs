@@ -44,43 +44,12 @@ pub fn parse_filter(q: &str) -> Result<Query> {
     Query::parse(q).map_err(|e| UsageError(format!("--filter: {e}")).into())
 }
 
-/// Refuses a `rule:` or `source:` that names no rule or source there is
-/// (a typo would otherwise match nothing, silently), listing those there
-/// are. Patterns with `*` are left alone.
+/// Refuses a `rule:` or `source:` that names no rule or source there is,
+/// listing those there are. Patterns with `*` are left alone.
 pub fn check_names(q: &Query, store: &dyn vigil_store::Store) -> Result<()> {
-    let check = |field: &str, known: Vec<String>| -> Result<()> {
-        for v in q.values_of(field) {
-            if !v.contains('*') && !known.iter().any(|k| k == v) {
-                return Err(UsageError(format!(
-                    "--filter: no {field} {:?}; known: {}",
-                    SafeText::new(v).as_str(),
-                    known.join(", ")
-                ))
-                .into());
-            }
-        }
-        Ok(())
-    };
-    if !q.values_of("rule").is_empty() {
-        let mut rules: Vec<String> = vigil_rules::rule_ids()
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
-        // items the rules engine does not raise: tickets and the random sample
-        rules.extend(["ticket".to_owned(), "sample".to_owned()]);
-        check("rule", rules)?;
-    }
-    if !q.values_of("source").is_empty() {
-        let mut sources: Vec<String> = store
-            .source_status()?
-            .into_iter()
-            .map(|s| s.name.into_string())
-            .collect();
-        sources.sort();
-        sources.dedup();
-        check("source", sources)?;
-    }
-    Ok(())
+    vigil_app::screens::FilterNames::of(store)?
+        .check(q)
+        .map_err(|e| UsageError(format!("--filter: {e}")).into())
 }
 
 /// Events whose explanations are looked up together.

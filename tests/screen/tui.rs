@@ -930,6 +930,60 @@ fn the_filter_counts_as_it_is_typed_and_says_why_a_query_is_bad() {
 }
 
 #[test]
+fn the_filter_refuses_rule_and_source_names_there_are_not_once_they_are_known() {
+    let mut s = loaded(3);
+    // before the names arrive, a name is not checked
+    keys(&mut s, "/");
+    let fx = keys(&mut s, "rule:after-hour");
+    assert_eq!(
+        fx.last(),
+        Some(&Effect::CountFilter("rule:after-hour".into()))
+    );
+    update(&mut s, code(KeyCode::Esc));
+    update(
+        &mut s,
+        Action::Names(vigil_app::screens::FilterNames {
+            rules: vec!["after-hours".into(), "vip".into()],
+            sources: vec!["ehr".into()],
+        }),
+    );
+    keys(&mut s, "/");
+    let fx = keys(&mut s, "rule:after-hour");
+    assert!(
+        fx.iter()
+            .all(|f| !matches!(f, Effect::CountFilter(t) if t == "rule:after-hour"))
+    );
+    let t = text(&draw(&s, 120, 24));
+    assert!(
+        t.contains("no rule \"after-hour\"; known: after-hours, vip"),
+        "{t}"
+    );
+    // Enter refuses it and keeps the queue as it was
+    let fx = update(&mut s, code(KeyCode::Enter));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(
+        s.message.as_ref().unwrap().0.contains("no rule"),
+        "{:?}",
+        s.message
+    );
+    assert_eq!(s.queue.filter, "");
+    // a known name, a pattern and a source pass
+    keys(&mut s, "/");
+    let fx = keys(&mut s, "rule:after-hours source:ehr rule:v*");
+    assert_eq!(
+        fx.last(),
+        Some(&Effect::CountFilter(
+            "rule:after-hours source:ehr rule:v*".into()
+        ))
+    );
+    let fx = keys(&mut s, " source:ehx");
+    assert!(
+        fx.iter()
+            .all(|f| !matches!(f, Effect::CountFilter(t) if t.ends_with("ehx")))
+    );
+}
+
+#[test]
 fn tab_gives_the_detail_pane_the_keys_and_masked_fields_follow_the_config() {
     let mut s = loaded(3);
     let mut ev_item = item(1, "user1", "finding 1");

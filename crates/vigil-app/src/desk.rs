@@ -62,6 +62,11 @@ impl Desk {
     }
 
     /// The newest item's id (0 with none): what the screen tells new items by.
+    /// The names the screen's filter may use for rules and sources.
+    pub fn filter_names(&self) -> Result<screens::FilterNames> {
+        screens::FilterNames::of(self.store.as_ref())
+    }
+
     pub fn newest(&self) -> Result<i64> {
         self.store.newest_item()
     }

@@ -85,6 +85,46 @@ pub struct Listing {
     pub pictures: Vec<Picture>,
 }
 
+/// The rule and source names a filter may use, for refusing a typo.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterNames {
+    pub rules: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+impl FilterNames {
+    /// Every rule there is (and the item kinds no rule raises: tickets and
+    /// the random sample), and every source the store has seen.
+    pub fn of(store: &dyn vigil_store::Store) -> Result<FilterNames> {
+        let mut rules: Vec<String> = vigil_rules::rule_ids()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        rules.extend(["ticket".to_owned(), "sample".to_owned()]);
+        let mut sources: Vec<String> = store
+            .source_status()?
+            .into_iter()
+            .map(|s| s.name.into_string())
+            .collect();
+        sources.sort();
+        sources.dedup();
+        Ok(FilterNames { rules, sources })
+    }
+
+    /// Refuses a `rule:` or `source:` that names nothing there is, listing
+    /// what there is (names not known yet are not checked).
+    pub fn check(&self, q: &Query) -> std::result::Result<(), String> {
+        for (field, known) in [("rule", &self.rules), ("source", &self.sources)] {
+            if !known.is_empty()
+                && let Some(e) = q.unknown_name(field, known)
+            {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A picture a screen draws above its rows. Plain numbers: the front end
 /// chooses the widget, and every picture stays readable without colour.
 #[derive(Debug, Clone, PartialEq)]

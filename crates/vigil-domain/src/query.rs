@@ -150,6 +150,22 @@ impl Query {
 
     /// The values a filter gives a field (`rule:x`, `-rule:y`…), to check
     /// them against the names that exist.
+    /// The first value of `field` that names none of `known` (a pattern
+    /// with `*` always passes), said as a user can act on it: a typo in a
+    /// name would otherwise match nothing, silently.
+    pub fn unknown_name(&self, field: &str, known: &[String]) -> Option<String> {
+        self.values_of(field)
+            .into_iter()
+            .find(|v| !v.contains('*') && !known.iter().any(|k| k == v))
+            .map(|v| {
+                format!(
+                    "no {field} {:?}; known: {}",
+                    crate::SafeText::new(v).as_str(),
+                    known.join(", ")
+                )
+            })
+    }
+
     pub fn values_of(&self, field: &str) -> Vec<&str> {
         self.terms
             .iter()

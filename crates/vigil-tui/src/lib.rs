@@ -66,6 +66,7 @@ fn worker(url: StoreUrl, config: Config, who: Reviewer, rx: Receiver<Effect>, tx
                 Effect::LoadPage { .. } if Some(i) != last_page => continue,
                 Effect::LoadDetail(_) if Some(i) != last_detail => continue,
                 Effect::CountFilter(_) if Some(i) != last_count => continue,
+                Effect::LoadNames => desk.filter_names().map(Action::Names),
                 Effect::CountFilter(f) => {
                     let n = desk.count(&f).map_err(|e| format!("{e:#}"));
                     Ok(Action::FilterCounted(f, n))
@@ -244,10 +245,13 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
     // error, an unwinding panic); ratatui's panic hook covers the rest.
     let _guard = RestoreOnDrop;
     (|| -> Result<()> {
-        let mut pending = vec![Effect::LoadPage {
-            filter: String::new(),
-            offset: 0,
-        }];
+        let mut pending = vec![
+            Effect::LoadPage {
+                filter: String::new(),
+                offset: 0,
+            },
+            Effect::LoadNames,
+        ];
         let mut fast_empty_polls = 0u32;
         loop {
             for fx in pending.drain(..) {

@@ -88,6 +88,8 @@ pub struct State {
     /// The one zone every time on the screen is shown in (`[tui]
     /// timezone`, else the rules' zone; `None` is UTC).
     pub zone: Option<chrono_tz::Tz>,
+    /// The rule and source names a filter may use (empty until loaded).
+    pub names: vigil_app::screens::FilterNames,
     pub quit: bool,
     /// The queue: the window of items loaded around the cursor, marks and the filter.
     pub queue: Queue,
@@ -213,6 +215,7 @@ impl State {
             confirm_over: 10,
             bell: false,
             zone: None,
+            names: Default::default(),
             quit: false,
             queue: Queue {
                 items: Vec::new(),
@@ -333,6 +336,8 @@ pub enum Action {
     /// baseline that tells new items from those there when the screen
     /// opened.
     Newest(i64),
+    /// The rule and source names a filter may use.
+    Names(vigil_app::screens::FilterNames),
 }
 
 pub use vigil_app::background::Pull;
@@ -363,6 +368,8 @@ pub enum Effect {
     LoadScreen(Screen),
     /// Count the items a filter being typed would keep.
     CountFilter(String),
+    /// Load the rule and source names a filter may use.
+    LoadNames,
     /// Run an investigation with the reviewer's reason.
     Investigate {
         inquiry: Inquiry,

@@ -304,6 +304,10 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::Names(n) => {
+            s.names = n;
+            Vec::new()
+        }
         Action::Newest(id) => {
             let baseline = *s.queue.baseline.get_or_insert(id);
             if !s.bell || id <= baseline {
@@ -337,18 +341,17 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
     }
 }
 
-/// Whether a filter is valid for the queue: parsed, and every field known.
-fn check_filter(f: &str) -> Result<(), String> {
-    vigil_domain::query::Query::parse(f)
-        .and_then(|q| {
-            q.to_sql(
-                vigil_domain::query::Target::Items,
-                vigil_domain::query::Dialect::Sqlite,
-                1,
-            )
-        })
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+/// Whether a filter is valid for the queue: parsed, every field known,
+/// and every rule and source it names one there is.
+fn check_filter(f: &str, names: &vigil_app::screens::FilterNames) -> Result<(), String> {
+    let q = vigil_domain::query::Query::parse(f).map_err(|e| e.to_string())?;
+    q.to_sql(
+        vigil_domain::query::Target::Items,
+        vigil_domain::query::Dialect::Sqlite,
+        1,
+    )
+    .map_err(|e| e.to_string())?;
+    names.check(&q)
 }
 
 /// What a key did to a line being typed into a prompt.
@@ -392,7 +395,7 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
             Edit::Submit => {
                 let f = std::mem::take(text);
                 s.mode = Mode::Normal;
-                if let Err(e) = check_filter(&f) {
+                if let Err(e) = check_filter(&f, &s.names) {
                     s.message = Some((format!("filter: {e}"), true));
                     return Vec::new();
                 }
@@ -413,7 +416,7 @@ fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
             // thread; only the latest count is run).
             Edit::Changed => {
                 let f = text.clone();
-                match check_filter(&f) {
+                match check_filter(&f, &s.names) {
                     Err(e) => {
                         s.queue.filter_count = Some((f, Err(e)));
                         Vec::new()
