@@ -943,6 +943,7 @@ fn the_filter_refuses_rule_and_source_names_there_are_not_once_they_are_known() 
     update(
         &mut s,
         Action::Names(vigil_app::screens::FilterNames {
+            loaded: true,
             rules: vec!["after-hours".into(), "vip".into()],
             sources: vec!["ehr".into()],
         }),

@@ -88,6 +88,8 @@ pub struct Listing {
 /// The rule and source names a filter may use, for refusing a typo.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterNames {
+    /// Whether the names below were read (the screen's are not, at first).
+    pub loaded: bool,
     pub rules: Vec<String>,
     pub sources: Vec<String>,
 }
@@ -108,16 +110,21 @@ impl FilterNames {
             .collect();
         sources.sort();
         sources.dedup();
-        Ok(FilterNames { rules, sources })
+        Ok(FilterNames {
+            loaded: true,
+            rules,
+            sources,
+        })
     }
 
     /// Refuses a `rule:` or `source:` that names nothing there is, listing
-    /// what there is (names not known yet are not checked).
+    /// what there is (nothing is checked before the names are read).
     pub fn check(&self, q: &Query) -> std::result::Result<(), String> {
+        if !self.loaded {
+            return Ok(());
+        }
         for (field, known) in [("rule", &self.rules), ("source", &self.sources)] {
-            if !known.is_empty()
-                && let Some(e) = q.unknown_name(field, known)
-            {
+            if let Some(e) = q.unknown_name(field, known) {
                 return Err(e);
             }
         }
