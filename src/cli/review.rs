@@ -114,6 +114,7 @@ fn cells(o: &ActOutcome) -> Vec<vigil_domain::SafeText> {
             status,
             decision,
             awaiting_approval,
+            ..
         } => vec![
             text(item.to_string()),
             text("saved"),

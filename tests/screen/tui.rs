@@ -167,6 +167,7 @@ fn filter_mark_decide_and_repeat() {
         status: Status::Decided,
         decision: None,
         awaiting_approval: false,
+        until: None,
     };
     let fx = update(&mut s, Action::Acted(vec![done(1), done(2)]));
     assert_eq!(s.message.as_ref().unwrap().0, "decided 2 benign · u undoes");
@@ -1182,6 +1183,7 @@ fn a_review_session_is_recorded_with_what_it_covered() {
             status: Status::Decided,
             decision: Some("d1".into()),
             awaiting_approval: false,
+            until: None,
         }]),
     );
     assert_eq!(s.session.seen.len(), 2);
@@ -1475,6 +1477,7 @@ fn done(item: i64) -> vigil_review::ActOutcome {
         status: Status::Decided,
         decision: None,
         awaiting_approval: false,
+        until: None,
     }
 }
 
@@ -1570,6 +1573,25 @@ fn undo_reverts_the_whole_last_decision_and_messages_say_what_happened() {
     keys(&mut s, "C");
     update(&mut s, Action::Acted(vec![done(here)]));
     assert_eq!(s.message.as_ref().unwrap().0, format!("claimed #{here}"));
+    // a claim says until when, in the screen's zone
+    s.zone = Some(chrono_tz::America::New_York);
+    keys(&mut s, "C");
+    let until = "2026-11-20T19:30:00Z".parse().unwrap();
+    update(
+        &mut s,
+        Action::Acted(vec![vigil_review::ActOutcome::Done {
+            item: here,
+            status: Status::Claimed,
+            decision: None,
+            awaiting_approval: false,
+            until: Some(until),
+        }]),
+    );
+    assert_eq!(
+        s.message.as_ref().unwrap().0,
+        format!("claimed #{here} until 14:30")
+    );
+    s.zone = None;
     keys(&mut s, "c");
     keys(&mut s, "seen");
     update(&mut s, code(KeyCode::Enter));

@@ -52,6 +52,9 @@ pub enum ActOutcome {
         status: Status,
         decision: Option<String>,
         awaiting_approval: bool,
+        /// Until when a claim holds (claims only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// The same client-made id was recorded before: a retry, nothing doubled.
     AlreadyRecorded { item: i64, decision: String },
@@ -186,6 +189,7 @@ fn done(item: &ItemState, decision: Option<&str>) -> ActOutcome {
         status: item.status,
         decision: decision.map(str::to_owned),
         awaiting_approval: item.approval.as_deref() == Some("pending"),
+        until: None,
     }
 }
 
@@ -247,6 +251,7 @@ fn act_on(
                 status: Status::Claimed,
                 decision: None,
                 awaiting_approval: false,
+                until: Some(until),
             })
         }
         Act::Release => {

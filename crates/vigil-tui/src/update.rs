@@ -177,7 +177,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 Some(Act::Undo) => s.queue.undo.clear(),
                 _ => {}
             }
-            s.message = Some(told(a.as_ref(), &outcomes));
+            s.message = Some(told(a.as_ref(), &outcomes, s.zone));
             s.queue.marked.clear();
             s.pane.detail = None;
             // Reload in place: the cursor keeps its position in the queue.

@@ -36,8 +36,13 @@ pub(crate) fn confirmation(s: &State, ids: &[i64], a: &Act) -> Option<String> {
 }
 
 /// What an answered act did, in words: "decided 5 benign", "undid your
-/// decision on #12", with what was refused.
-pub(crate) fn told(a: Option<&Act>, outcomes: &[ActOutcome]) -> (String, bool) {
+/// decision on #12", "claimed #7 until 14:30" (in the screen's zone), with
+/// what was refused.
+pub(crate) fn told(
+    a: Option<&Act>,
+    outcomes: &[ActOutcome],
+    zone: Option<chrono_tz::Tz>,
+) -> (String, bool) {
     let done: Vec<i64> = outcomes
         .iter()
         .filter(|o| !o.is_refused())
@@ -80,7 +85,20 @@ pub(crate) fn told(a: Option<&Act>, outcomes: &[ActOutcome]) -> (String, bool) {
             [id] => format!("undid your decision on #{id}"),
             more => format!("undid your decisions on {} items", more.len()),
         },
-        Some(Act::Claim) => one("claimed"),
+        Some(Act::Claim) => {
+            let until = outcomes.iter().find_map(|o| match o {
+                ActOutcome::Done { until, .. } => *until,
+                _ => None,
+            });
+            let mut t = one("claimed");
+            if let Some(u) = until.filter(|_| !t.is_empty()) {
+                t.push_str(&format!(
+                    " until {}",
+                    vigil_domain::time::local_format(zone, u, "%H:%M")
+                ));
+            }
+            t
+        }
         Some(Act::Release) => one("released"),
         Some(Act::Note { .. }) => one("noted"),
         Some(Act::Approve { .. }) => one("approved"),
