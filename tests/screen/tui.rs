@@ -468,6 +468,9 @@ fn end_to_end_in_tmux_filter_mark_decide_quit() {
     t(&["send-keys", "-t", &session, "a"]);
     let screen = wait("decided 2");
     assert!(screen.contains("decided 2 benign"), "{screen}");
+    // a wider queue pane is remembered for the next run
+    t(&["send-keys", "-t", &session, ">"]);
+    t(&["send-keys", "-t", &session, ">"]);
     t(&["send-keys", "-t", &session, "q"]);
     // the program exits, and its session with it
     let start = Instant::now();
@@ -482,6 +485,9 @@ fn end_to_end_in_tmux_filter_mark_decide_quit() {
     let _ = Command::new("tmux")
         .args(["-S", sock, "kill-server"])
         .status();
+    let prefs = std::fs::read_to_string(home.path().join("state/vigil/screen.toml"))
+        .expect("the screen remembers its widths");
+    assert_eq!(prefs.trim(), "split = 65");
 
     let c = cfg.to_str().unwrap();
     let o = vigil(

@@ -11,6 +11,7 @@ pub mod desk;
 pub mod escalation;
 pub mod fhir_server;
 pub mod ingest;
+pub mod prefs;
 pub mod pull;
 pub mod rules;
 pub mod screens;

@@ -238,6 +238,13 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
     state.bell = config.bell;
     state.zone = config.screen_zone();
     state.keys = keymap::Keymap::with(&config.keys).map_err(|e| color_eyre::eyre::eyre!(e))?;
+    // the pane widths as this user left them last time
+    let prefs_file = vigil_app::prefs::file();
+    let prefs = vigil_app::prefs::ScreenPrefs::load(&prefs_file);
+    if let Some(split) = prefs.split {
+        state.pane.split = split;
+    }
+    let split_at_start = state.pane.split;
     let started = std::time::Instant::now();
     let began = Utc::now();
     let mut terminal = ratatui::init();
@@ -300,6 +307,14 @@ pub fn run(url: &StoreUrl, config: &Config) -> Result<()> {
             }
         }
     })()?;
+    let now = vigil_app::prefs::ScreenPrefs {
+        split: Some(state.pane.split),
+    };
+    if state.pane.split != split_at_start
+        && let Err(e) = now.save(&prefs_file)
+    {
+        tracing::warn!("the screen's widths were not remembered: {e}");
+    }
     record_session(url, &who, &state.session, began, Utc::now())
 }
 
