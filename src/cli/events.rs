@@ -12,6 +12,7 @@ use vigil_domain::SafeText;
 use vigil_domain::query::Query;
 
 #[derive(Debug, Args)]
+#[command(after_help = vigil_domain::query::SYNTAX)]
 pub struct EventsArgs {
     /// Filter, e.g. 'actor:jsmith outcome:failure after:2026-11-01'
     #[arg(long, short = 'f', default_value = "")]

@@ -11,6 +11,7 @@ use super::{Context, FormatArg, UsageError};
 use vigil_domain::Status;
 
 #[derive(Debug, Args)]
+#[command(after_help = vigil_domain::query::SYNTAX)]
 pub struct QueueArgs {
     /// Only items in this status (new, claimed, decided, escalated, reopened)
     #[arg(long, value_parser = parse_status)]

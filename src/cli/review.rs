@@ -27,6 +27,7 @@ pub struct Selection {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = vigil_domain::query::SYNTAX)]
 pub struct DecideArgs {
     #[command(flatten)]
     pub items: Selection,

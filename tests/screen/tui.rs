@@ -234,8 +234,24 @@ fn help_claim_undo_and_quit() {
     let mut s = loaded(3);
     keys(&mut s, "?");
     assert_eq!(s.mode, Mode::Help);
+    let page1 = text(&draw(&s, 80, 24));
+    assert!(
+        page1.contains("help 1/2") && page1.contains("decide") && page1.contains("look closer"),
+        "{page1}"
+    );
+    // Tab turns to the filter language; another ? starts at the keys again
+    update(&mut s, code(KeyCode::Tab));
+    let page2 = text(&draw(&s, 80, 24));
+    assert!(
+        page2.contains("help 2/2") && page2.contains("severity>=high"),
+        "{page2}"
+    );
     keys(&mut s, "j");
-    assert_eq!(s.mode, Mode::Normal, "any key closes help");
+    assert_eq!(s.mode, Mode::Normal, "any other key closes help");
+    keys(&mut s, "?");
+    assert!(text(&draw(&s, 80, 24)).contains("help 1/2"));
+    keys(&mut s, "j");
+    assert_eq!(s.mode, Mode::Normal);
     assert!(matches!(
         &keys(&mut s, "C")[0],
         Effect::Act {

@@ -12,6 +12,21 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{Disposition, ItemKind, Outcome, SafeText, Severity, Status};
 
+/// The filter language in a few lines, for `--help` and the screen's help:
+/// an example of each form, then what it means.
+pub const SYNTAX: &str = "\
+Filter: space-separated terms that must all hold
+  actor:jsmith         a field is a value; value* matches as a wildcard
+  -outcome:success     a field is not a value
+  severity>=high       items at or above a severity (low medium high critical)
+  after:2026-11-01     on or after a day or instant; before: the same
+  sudo \"sudo su\"       words or quoted text anywhere in the raw record
+  event fields         actor subject source host action outcome kind client
+                       program rule
+  item fields          actor subject source rule status disposition kind
+                       claimed severity
+  rule: and source: must name a rule or source there is (or use a *)";
+
 /// What a query runs over: the columns it may name differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -579,6 +594,52 @@ fn escape_like(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The help's field lists are the fields the language takes: a field
+    /// the help names works, so the help cannot drift from the code.
+    #[test]
+    fn the_syntax_help_names_only_fields_there_are() {
+        use super::*;
+        let list = |head: &str| -> Vec<String> {
+            let mut out = Vec::new();
+            let mut on = false;
+            for l in SYNTAX.lines() {
+                let l = l.trim();
+                if let Some(rest) = l.strip_prefix(head) {
+                    on = true;
+                    out.extend(rest.split_whitespace().map(str::to_owned));
+                } else if on && !l.contains(':') && !l.contains("fields") {
+                    out.extend(l.split_whitespace().map(str::to_owned));
+                } else {
+                    on = false;
+                }
+            }
+            out
+        };
+        for (head, target) in [
+            ("event fields", Target::Events),
+            ("item fields", Target::Items),
+        ] {
+            let fields = list(head);
+            assert!(fields.len() >= 8, "{head}: {fields:?}");
+            for f in fields {
+                let term = if f == "severity" {
+                    "severity>=high".to_owned()
+                } else {
+                    format!("{f}:x")
+                };
+                let sql = Query::parse(&term).and_then(|q| q.to_sql(target, Dialect::Sqlite, 1));
+                // (a field may refuse the value x; it must know the field)
+                let known = sql
+                    .as_ref()
+                    .map_or_else(|e| !e.to_string().contains("unknown field"), |_| true);
+                assert!(
+                    known,
+                    "{head} names {f}, which the language does not know: {sql:?}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     fn sql(q: &str, target: Target) -> SqlFilter {

@@ -206,7 +206,27 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
     (Command::Quit, "quit", &["q"], "quit"),
 ];
 
+/// The help's sections, in order.
+pub const SECTIONS: [&str; 6] = ["move", "queue", "decide", "look closer", "screens", "other"];
+
 impl Command {
+    /// Which of the help's `SECTIONS` the command is listed under.
+    pub fn section(self) -> &'static str {
+        use Command::*;
+        match self {
+            Down | Up | Top | Bottom | PageDown | PageUp | HalfDown | HalfUp | NextNew
+            | PrevNew => "move",
+            ToggleDetail | FocusDetail | Filter | Mark | MarkRange | MarkAll | Wider | Narrower => {
+                "queue"
+            }
+            DecideBenign | DecideViolation | DecideFalsePositive | DecideFollowUp
+            | DecideDuplicate | Undo | Repeat | Claim | Note | Escalate => "decide",
+            Reveal | AccessReport | Activity => "look closer",
+            NextScreen | PrevScreen | Screen(_) => "screens",
+            Palette | Help | Back | Quit => "other",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         COMMANDS
             .iter()

@@ -71,61 +71,115 @@ pub fn palette(s: &State, t: &Theme, f: &mut Frame, bottom: Rect, text: &str, se
     );
 }
 
+/// The help: every key in force under its section, in as many columns as
+/// fit, then the filter language; pages turn with Tab when the screen is
+/// too small for one.
 pub fn help(s: &State, t: &Theme, f: &mut Frame) {
+    use super::keymap::{Command, SECTIONS};
     let area = f.area();
     // The eight screen keys are one line: the tabs already name them.
     let screens: Vec<&str> = s
         .keys
         .bindings
         .iter()
-        .filter(|b| matches!(b.command, super::keymap::Command::Screen(_)))
+        .filter(|b| matches!(b.command, Command::Screen(_)))
         .map(|b| b.keys.as_str())
         .collect();
-    let mut all: Vec<(String, &str)> = Vec::with_capacity(s.keys.bindings.len());
-    for b in &s.keys.bindings {
-        match b.command {
-            super::keymap::Command::Screen(1) => {
-                let keys = if screens.concat() == "12345678" {
-                    "1-8".to_owned()
-                } else {
-                    screens.join(",")
-                };
-                all.push((keys, "go to screen 1..8 (tabs)"));
+    // (keys, description); a heading has no keys
+    let mut all: Vec<(String, &str)> = Vec::with_capacity(s.keys.bindings.len() + 6);
+    for section in SECTIONS {
+        all.push((String::new(), section));
+        for b in s
+            .keys
+            .bindings
+            .iter()
+            .filter(|b| b.command.section() == section)
+        {
+            match b.command {
+                Command::Screen(1) => {
+                    let keys = if screens.concat() == "12345678" {
+                        "1-8".to_owned()
+                    } else {
+                        screens.join(",")
+                    };
+                    all.push((keys, "go to screen 1..8 (tabs)"));
+                }
+                Command::Screen(_) => {}
+                _ => all.push((b.keys.clone(), b.description)),
             }
-            super::keymap::Command::Screen(_) => {}
-            _ => all.push((b.keys.clone(), b.description)),
         }
     }
-    // As many columns as it takes to fit the screen (two at 80x24).
     let rows = usize::from(area.height.saturating_sub(2)).max(1);
-    let cols = all.len().div_ceil(rows).max(1);
-    let per = all.len().div_ceil(cols);
-    let col_w = usize::from(area.width.saturating_sub(2)) / cols;
     let kw = all
         .iter()
         .map(|b| b.0.chars().count())
         .max()
         .unwrap_or(8)
         .min(14);
-    let lines: Vec<Line> = (0..per)
-        .map(|r| {
-            let mut text = String::new();
-            for c in 0..cols {
-                if let Some(b) = all.get(c * per + r) {
-                    let cell = format!("{:<kw$} {}", b.0, b.1);
-                    let cell: String = cell.chars().take(col_w.saturating_sub(1)).collect();
-                    text.push_str(&format!("{cell:<col_w$}"));
-                }
-            }
-            Line::from(text.trim_end().to_owned())
+    // columns as wide as a key and its description need, as many as fit
+    let col_w = kw + 1 + 26;
+    let cols = (usize::from(area.width.saturating_sub(2)) / col_w).max(1);
+    let per_page = rows * cols;
+    let mut pages: Vec<Vec<Line>> = all
+        .chunks(per_page)
+        .map(|page| {
+            // columns of about 24 rows where the width allows: easier to
+            // read than one column as tall as the screen
+            let used_cols = page
+                .len()
+                .div_ceil(rows)
+                .max(page.len().div_ceil(24))
+                .min(cols);
+            let per = page.len().div_ceil(used_cols.max(1));
+            (0..per)
+                .map(|r| {
+                    let mut spans = Vec::new();
+                    for c in 0..used_cols {
+                        let Some((keys, what)) = page.get(c * per + r) else {
+                            continue;
+                        };
+                        let cell = if keys.is_empty() {
+                            let h: String = what.chars().take(col_w - 1).collect();
+                            spans.push(Span::styled(format!("{h:<col_w$}"), t.title()));
+                            continue;
+                        } else {
+                            format!("{keys:<kw$} {what}")
+                        };
+                        let cell: String = cell.chars().take(col_w - 1).collect();
+                        spans.push(Span::raw(format!("{cell:<col_w$}")));
+                    }
+                    Line::from(spans)
+                })
+                .collect()
         })
         .collect();
-    let h = (per as u16 + 2).min(area.height);
-    let w = if cols == 1 {
-        area.width.min(72)
-    } else {
-        area.width
-    };
+    pages.push(
+        vigil_domain::query::SYNTAX
+            .lines()
+            .take(rows)
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    Line::styled(l.to_owned(), t.title())
+                } else {
+                    Line::from(l.to_owned())
+                }
+            })
+            .collect(),
+    );
+    let n = pages.len();
+    let page = s.help_page % n;
+    let lines = pages.swap_remove(page);
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let used = all
+        .len()
+        .div_ceil(rows)
+        .max(all.len().div_ceil(24))
+        .min(cols);
+    let w = area
+        .width
+        .min((used * col_w) as u16 + 2)
+        .max(area.width.min(80));
     let r = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
@@ -137,7 +191,13 @@ pub fn help(s: &State, t: &Theme, f: &mut Frame) {
         Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(Line::styled(" keys (any key closes) ", t.title()))
+                .title(Line::styled(
+                    format!(
+                        " help {}/{n} · Tab next page, any other key closes ",
+                        page + 1
+                    ),
+                    t.title(),
+                ))
                 .title_bottom(Line::styled(
                     format!(" {} · {} ", safe(&s.reviewer), safe(&s.store_label)),
                     t.muted(),

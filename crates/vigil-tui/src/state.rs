@@ -85,6 +85,8 @@ pub struct State {
     /// Ring the terminal's bell when a new critical item arrives
     /// (`[tui] bell`).
     pub bell: bool,
+    /// Which page of the help is open (Tab turns it).
+    pub help_page: usize,
     /// The one zone every time on the screen is shown in (`[tui]
     /// timezone`, else the rules' zone; `None` is UTC).
     pub zone: Option<chrono_tz::Tz>,
@@ -214,6 +216,7 @@ impl State {
             notes_required,
             confirm_over: 10,
             bell: false,
+            help_page: 0,
             zone: None,
             names: Default::default(),
             quit: false,

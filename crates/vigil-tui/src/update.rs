@@ -383,8 +383,13 @@ fn edit_line(text: &mut String, k: &super::keymap::Key) -> Edit {
 
 fn key(s: &mut State, k: super::keymap::Key) -> Vec<Effect> {
     match &mut s.mode {
+        // Tab, Space and → turn the help's pages; any other key closes it.
         Mode::Help => {
-            s.mode = Mode::Normal;
+            if matches!(k.code, KeyCode::Tab | KeyCode::Right | KeyCode::Char(' ')) {
+                s.help_page += 1;
+            } else {
+                s.mode = Mode::Normal;
+            }
             Vec::new()
         }
         Mode::Filter(text) => match edit_line(text, &k) {
@@ -713,6 +718,7 @@ fn exec(s: &mut State, cmd: Command) -> Vec<Effect> {
         }
         Command::Help => {
             s.mode = Mode::Help;
+            s.help_page = 0;
             Vec::new()
         }
         Command::Mark => {
