@@ -258,6 +258,8 @@ fn main() -> color_eyre::Result<()> {
         ("coverage", "", 120, 36, Some("coverage")),
     ] {
         let mut s = State::new("alice".into(), "sqlite:demo/vigil.db".into(), vec![]);
+        // the zone the screen itself would show, as `vigil` sets it
+        s.zone = config.screen_zone();
         let q = Query::parse(filter)?;
         update(&mut s, Action::Resized(u64::from(h)));
         s.queue.filter = filter.to_owned();
@@ -273,7 +275,7 @@ fn main() -> color_eyre::Result<()> {
             let patients = vigil_app::screens::Patients::of(store.as_ref())?;
             // the detail pane as the screen's worker loads it, masks and all
             if let Some(d) =
-                vigil_app::screens::load_detail(store.as_ref(), &patients, None, first.id)?
+                vigil_app::screens::load_detail(store.as_ref(), &patients, s.zone, first.id)?
             {
                 update(&mut s, Action::DetailLoaded(Box::new(d)));
             }
