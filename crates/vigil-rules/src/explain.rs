@@ -30,6 +30,10 @@ struct Enc {
     /// `open_for`): worked out once, not per access.
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    /// The department as a number (`Explainer::dept_id`, 0 for none) and
+    /// whether it was cancelled: compared per access, so not as text.
+    dept: u32,
+    cancelled: bool,
 }
 
 /// The department of someone the roster gives none.
@@ -57,9 +61,12 @@ pub struct Explainer {
     sweep_patients: usize,
     sweep_window: Duration,
     zone: Option<Tz>,
-    /// Per roster entry: its department normalized and the roles it holds,
-    /// worked out on first sight (every access asks).
-    people: FastMap<usize, (Option<String>, Vec<usize>)>,
+    /// Per roster entry: its department normalized, as a number, and the
+    /// roles it holds, worked out on first sight (every access asks).
+    people: FastMap<usize, (Option<String>, u32, Vec<usize>)>,
+    /// Normalized department names by number (from 1), so that an access
+    /// compares numbers with each encounter rather than text.
+    depts: FastMap<String, u32>,
     /// Approved templates: (actor department, encounter department), both
     /// normalized, and the template as approved.
     templates: Vec<(String, String, Template)>,
@@ -72,9 +79,10 @@ pub struct Explainer {
     care_window: Duration,
     care_others: usize,
     /// Each patient's accesses within the care window: (time, hash of the
-    /// actor). Pruned as a whole every `PRUNE_EVERY` accesses, so patients
-    /// not seen again do not stay.
-    accessed: FastMap<String, Vec<(DateTime<Utc>, u64)>>,
+    /// actor), oldest first, so what ages out leaves from the front. Pruned
+    /// as a whole every `PRUNE_EVERY` accesses, so patients not seen again
+    /// do not stay.
+    accessed: FastMap<String, std::collections::VecDeque<(DateTime<Utc>, u64)>>,
     observed: usize,
     latest: Option<DateTime<Utc>>,
 }
@@ -284,10 +292,15 @@ impl Explainer {
             };
             let people: Vec<usize> = merged.team.iter().filter_map(|t| k.person_for(t)).collect();
             let end = merged.end.unwrap_or(merged.start + self.open_for);
+            let department = merged.department.as_deref().map(normalize);
+            let dept = dept_id(&mut self.depts, department.as_deref());
+            let list = self.by_patient.entry(e.patient.clone()).or_default();
             list.push(Enc {
                 from: merged.start - self.before,
                 to: end + self.after,
-                department: merged.department.as_deref().map(normalize),
+                dept,
+                cancelled: merged.kind == "cancelled",
+                department,
                 resolved: people.len() == merged.team.len(),
                 people,
                 e: merged,
@@ -322,7 +335,7 @@ impl Explainer {
         if self
             .people
             .get(&i)
-            .is_some_and(|(_, roles)| !roles.is_empty())
+            .is_some_and(|(_, _, roles)| !roles.is_empty())
         {
             return false;
         }
@@ -338,7 +351,7 @@ impl Explainer {
             return None;
         }
         for enc in self.by_patient.get(patient).into_iter().flatten() {
-            if enc.e.kind != "cancelled" && t >= enc.from && t <= enc.to {
+            if !enc.cancelled && t >= enc.from && t <= enc.to {
                 return Some(format!(
                     "in care: {} was open",
                     vigil_domain::context_text::describe(&enc.e, self.zone)
@@ -383,12 +396,15 @@ impl Explainer {
             None => self.accessed.entry(patient.to_owned()).or_default(),
         };
         let since = t - window;
-        list.retain(|(at, _)| *at >= since);
+        // (accesses come in time order: the old ones are at the front)
+        while list.front().is_some_and(|(at, _)| *at < since) {
+            list.pop_front();
+        }
         // (bounded: the check needs `care_others` distinct people)
         if list.len() >= 64 {
-            list.remove(0);
+            list.pop_front();
         }
-        list.push((t, who));
+        list.push_back((t, who));
         self.latest = self.latest.max(Some(t));
         self.observed += 1;
         if self.observed.is_multiple_of(PRUNE_EVERY)
@@ -495,9 +511,9 @@ impl Explainer {
         t: DateTime<Utc>,
     ) -> Explained {
         let person = k.person(actor);
-        let (dept, role_ids) = match person {
+        let (dept, dept_no, role_ids) = match person {
             Some((i, p)) => {
-                let roles = &self.roles;
+                let (roles, depts) = (&self.roles, &mut self.depts);
                 let e = self.people.entry(i).or_insert_with(|| {
                     let d = p.department.as_deref().map(normalize);
                     let r = match &d {
@@ -506,15 +522,16 @@ impl Explainer {
                             .collect(),
                         None => Vec::new(),
                     };
-                    (d, r)
+                    let no = dept_id(depts, d.as_deref());
+                    (d, no, r)
                 });
-                (&e.0, e.1.as_slice())
+                (&e.0, e.1, e.2.as_slice())
             }
-            None => (&NO_DEPARTMENT, &[][..]),
+            None => (&NO_DEPARTMENT, 0, &[][..]),
         };
         let mut best: Option<(Explanation, &Enc, Option<&str>)> = None;
         for enc in self.by_patient.get(patient).into_iter().flatten() {
-            if enc.e.kind == "cancelled" {
+            if enc.cancelled {
                 continue;
             }
             let within = t >= enc.from && t <= enc.to;
@@ -524,7 +541,7 @@ impl Explainer {
                 || (!enc.resolved && enc.e.team.iter().any(|m| m == actor));
             let found = if within && on_team {
                 Some((Explanation::Direct, None))
-            } else if within && dept.is_some() && enc.department == *dept {
+            } else if within && dept_no != 0 && enc.dept == dept_no {
                 Some((Explanation::Department, None))
             } else if let Some((_, _, tpl)) = self.templates.iter().find(|(a, b, _)| {
                 within && dept.as_ref() == Some(a) && enc.department.as_ref() == Some(b)
@@ -595,6 +612,18 @@ impl Explainer {
 /// second unexplained access on another day is not a "first".
 fn first_contacts() -> Duration {
     Duration::days(30)
+}
+
+/// The number of a normalized department (0 for none), numbered on first
+/// sight.
+fn dept_id(depts: &mut FastMap<String, u32>, d: Option<&str>) -> u32 {
+    let Some(d) = d else { return 0 };
+    if let Some(&n) = depts.get(d) {
+        return n;
+    }
+    let n = depts.len() as u32 + 1;
+    depts.insert(d.to_owned(), n);
+    n
 }
 
 /// A hash of (actor, patient): one number per pair remembered, not two
