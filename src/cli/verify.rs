@@ -32,6 +32,53 @@ pub struct VerifyArgs {
     /// endorses it in the ledger, and older checkpoints stay verifiable
     #[arg(long, value_name = "NEW_KEY_FILE")]
     pub rotate_key: Option<PathBuf>,
+    /// Output format: the sentences below, or one JSON object with the same
+    /// facts (`intact`, `entries`, `head_seq`, `head_hash`, `broken`,
+    /// `witness`, `checkpoint`)
+    #[arg(long, value_enum, default_value_t = super::Format::Table)]
+    pub format: super::Format,
+}
+
+/// What `verify` found, as `--format json` writes it.
+#[derive(Debug, Default, serde::Serialize)]
+struct Verdict {
+    intact: bool,
+    entries: u64,
+    head_seq: i64,
+    head_hash: String,
+    /// The first thing that does not hold, in words.
+    broken: Option<String>,
+    /// What the witness covers: checkpoints matched, the last one's entry,
+    /// entries sealed or only chained since, and the sentence.
+    witness: Option<serde_json::Value>,
+    /// The head, signed or as HASH@SEQ (with `--checkpoint`).
+    checkpoint: Option<String>,
+}
+
+impl Verdict {
+    /// Prints it as asked; exit 1 when the ledger does not hold.
+    fn print(&self, format: super::Format) -> Result<ExitCode> {
+        if format == super::Format::Json {
+            println!("{}", serde_json::to_string(self)?);
+        } else if let Some(b) = &self.broken {
+            println!("{b}");
+        } else if let Some(cp) = &self.checkpoint {
+            println!("{cp}");
+        } else {
+            println!(
+                "ledger intact: {} entries, head {} at entry {}",
+                self.entries, self.head_hash, self.head_seq
+            );
+            if let Some(w) = self.witness.as_ref().and_then(|w| w["summary"].as_str()) {
+                println!("{w}");
+            }
+        }
+        Ok(if self.intact {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    }
 }
 
 enum Against {
@@ -55,9 +102,12 @@ fn against(s: &str) -> Result<Against> {
         })
 }
 
-fn broken(entries: u64, b: &Break) -> ExitCode {
-    println!("ledger BROKEN after {entries} good entries: {b}");
-    ExitCode::from(1)
+fn broken(entries: u64, b: &Break) -> Verdict {
+    Verdict {
+        entries,
+        broken: Some(format!("ledger BROKEN after {entries} good entries: {b}")),
+        ..Verdict::default()
+    }
 }
 
 pub fn run(ctx: &Context, a: &VerifyArgs) -> Result<ExitCode> {
@@ -76,49 +126,65 @@ pub fn run(ctx: &Context, a: &VerifyArgs) -> Result<ExitCode> {
     }
     let v = store.verify_ledger()?;
     if let Some(b) = &v.broken {
-        return Ok(broken(v.entries, b));
+        return broken(v.entries, b).print(a.format);
     }
     let report = match witness::check_configured(store.as_ref(), &ctx.config.ledger)? {
         Ok(r) => r,
-        Err(b) => return Ok(broken(v.entries, &b)),
+        Err(b) => return broken(v.entries, &b).print(a.format),
     };
     match against {
         Some(Against::Plain(hash, seq))
             if store.ledger_entry(seq)?.is_none_or(|e| e.hash != hash) =>
         {
-            println!("ledger BROKEN: {}", Break::MissingHead { seq, hash });
-            return Ok(ExitCode::from(1));
+            return Verdict {
+                entries: v.entries,
+                broken: Some(format!(
+                    "ledger BROKEN: {}",
+                    Break::MissingHead { seq, hash }
+                )),
+                ..Verdict::default()
+            }
+            .print(a.format);
         }
         Some(Against::Signed(cp)) => {
             let given = [("the checkpoint given".to_owned(), cp)];
             if let Err(b) = witness::check(store.as_ref(), &given)? {
-                return Ok(broken(v.entries, &b));
+                return broken(v.entries, &b).print(a.format);
             }
         }
         _ => {}
     }
-    if a.checkpoint {
-        match keys::sealer() {
-            Some(key) => {
-                let cp = witness::checkpoint(
-                    store.as_ref(),
-                    &ctx.config.ledger,
-                    key,
-                    (v.head_seq, &v.head_hash),
-                    chrono::Utc::now(),
-                )?;
-                println!("{}", cp.line());
-            }
-            None => println!("{}@{}", v.head_hash, v.head_seq),
-        }
-        return Ok(ExitCode::SUCCESS);
+    let checkpoint = if a.checkpoint {
+        Some(match keys::sealer() {
+            Some(key) => witness::checkpoint(
+                store.as_ref(),
+                &ctx.config.ledger,
+                key,
+                (v.head_seq, &v.head_hash),
+                chrono::Utc::now(),
+            )?
+            .line(),
+            None => format!("{}@{}", v.head_hash, v.head_seq),
+        })
+    } else {
+        None
+    };
+    Verdict {
+        intact: true,
+        entries: v.entries,
+        head_seq: v.head_seq,
+        head_hash: v.head_hash.clone(),
+        broken: None,
+        witness: Some(serde_json::json!({
+            "checkpoints": report.checkpoints,
+            "last_witnessed_entry": report.witnessed,
+            "sealed_after": report.sealed_after,
+            "unsealed_after": report.unsealed_after,
+            "summary": witnessed(&report, ctx.config.ledger.file.is_some()),
+        })),
+        checkpoint,
     }
-    println!(
-        "ledger intact: {} entries, head {} at entry {}",
-        v.entries, v.head_hash, v.head_seq
-    );
-    println!("{}", witnessed(&report, ctx.config.ledger.file.is_some()));
-    Ok(ExitCode::SUCCESS)
+    .print(a.format)
 }
 
 /// What the witness covers, and what it does not: never more than it checked.
@@ -163,7 +229,7 @@ fn rotate(
     let v = store.verify_ledger()?;
     if let Some(b) = &v.broken {
         println!("refusing to rotate the key of a broken ledger");
-        return Ok(broken(v.entries, b));
+        return broken(v.entries, b).print(super::Format::Table);
     }
     let new = LedgerKey::generate()?;
     new.save(new_path)?;

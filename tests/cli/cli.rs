@@ -514,10 +514,22 @@ fn a_changed_review_policy_is_recorded_and_reports_say_which_was_in_force() {
     vigil(home.path(), &["--config", c, "pull"]);
     let h = history(home.path());
     assert_eq!(h.lines().count(), 3, "{h}");
-    let shown = stdout(&vigil(home.path(), &["--config", c, "policy", "show"]));
+    let shown = stdout(&vigil(
+        home.path(),
+        &["--config", c, "policy", "show", "--format", "json"],
+    ));
     assert!(
         shown.contains("\"cadence\": \"weekly\"") && shown.contains("notes_required"),
         "{shown}"
+    );
+    // a table: one setting a row, by its path
+    let table = stdout(&vigil(home.path(), &["--config", c, "policy", "show"]));
+    assert!(
+        table.starts_with("SETTING")
+            && table
+                .lines()
+                .any(|l| l.contains("cadence") && l.ends_with("weekly")),
+        "{table}"
     );
     assert!(
         !shown.contains("v.db") && !shown.contains("auth.log"),

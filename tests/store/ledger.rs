@@ -178,6 +178,23 @@ fn verify_through_the_binary_exits_1_naming_the_entry_and_checkpoints_catch_trun
         stdout(&ok)
     );
 
+    // the same facts as one JSON object
+    let json = vigil(dir.path(), &["--store", &url, "verify", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        (
+            v["intact"].as_bool(),
+            v["entries"].as_u64(),
+            v["head_seq"].as_i64()
+        ),
+        (Some(true), Some(5), Some(5)),
+        "{v}"
+    );
+    assert!(
+        v["broken"].is_null() && v["witness"]["summary"].is_string(),
+        "{v}"
+    );
+
     let cp = vigil(dir.path(), &["--store", &url, "verify", "--checkpoint"]);
     let head = stdout(&cp).trim().to_owned();
     assert!(head.ends_with("@5"), "{head}");
@@ -201,6 +218,17 @@ fn verify_through_the_binary_exits_1_naming_the_entry_and_checkpoints_catch_trun
         stdout(&bad).contains("ledger entry 2 was changed"),
         "{}",
         stdout(&bad)
+    );
+    let bad = vigil(dir.path(), &["--store", &url, "verify", "--format", "json"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(v["intact"], false, "{v}");
+    assert!(
+        v["broken"]
+            .as_str()
+            .unwrap()
+            .contains("ledger entry 2 was changed"),
+        "{v}"
     );
 
     let usage = vigil(
