@@ -88,7 +88,7 @@ fn dump(b: &Buffer) -> String {
 }
 
 #[test]
-fn every_screen_at_two_sizes_in_two_themes() {
+fn every_screen_at_three_sizes_in_two_themes() {
     let dir = tempfile::tempdir().unwrap();
     let (config, store) = demo(dir.path());
     let who = Reviewer {
@@ -116,7 +116,7 @@ fn every_screen_at_two_sizes_in_two_themes() {
     };
     for theme in ["dark", "light"] {
         let th = Theme::builtin(theme).unwrap();
-        for (w, h) in [(80u16, 24u16), (160, 48)] {
+        for (w, h) in [(80u16, 24u16), (120, 40), (200, 60)] {
             for screen in Screen::ALL.iter().copied().map(Some).chain([None]) {
                 let mut s = State::new("alice".into(), "sqlite:demo/vigil.db".into(), vec![]);
                 update(&mut s, Action::Resized(u64::from(h)));
@@ -152,6 +152,23 @@ fn every_screen_at_two_sizes_in_two_themes() {
                 };
                 let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
                 t.draw(|f| render(&s, &th, f)).unwrap();
+                // every screen is named at every size, and the status line
+                // keeps its hints
+                let b = t.backend().buffer();
+                let row = |y: u16| (0..w).map(|x| b[(x, y)].symbol()).collect::<String>();
+                let tabs = row(0);
+                // (the help is drawn over everything, the tabs too, at 80x24)
+                for n in (1..=8).filter(|_| name != "help") {
+                    assert!(
+                        tabs.contains(&format!(" {n}")),
+                        "{name} {w}x{h}: tab {n} missing: {tabs}"
+                    );
+                }
+                let status = row(h - 1);
+                assert!(
+                    name == "help" || status.contains("q quit") || status.contains("help"),
+                    "{name} {w}x{h}: {status}"
+                );
                 insta::assert_snapshot!(
                     format!("{name}_{w}x{h}_{theme}"),
                     dump(t.backend().buffer())

@@ -313,13 +313,13 @@ fn render_listing(s: &State, t: &Theme, f: &mut Frame, area: Rect) {
 }
 
 /// Column widths that fit `width`: each column as wide as its widest cell
-/// (at most 40), then the widest narrowed a character at a time (never
-/// below 4) and, if that is not enough, the last columns dropped (width
-/// 0). Worked out here rather than left to the layout solver, which picks
+/// (at most 40, more where the screen has room to spare), then the widest
+/// narrowed a character at a time (never below 4) and, if that is not
+/// enough, the last columns dropped (width 0). Worked out here rather than left to the layout solver, which picks
 /// among equal answers differently from run to run when the columns do
 /// not fit.
 fn fit_columns(l: &super::state::Listing, width: u16) -> Vec<u16> {
-    let mut w: Vec<usize> = (0..l.columns.len())
+    let natural: Vec<usize> = (0..l.columns.len())
         .map(|i| {
             l.rows
                 .iter()
@@ -327,13 +327,23 @@ fn fit_columns(l: &super::state::Listing, width: u16) -> Vec<u16> {
                 .max()
                 .unwrap_or(0)
                 .max(l.columns[i].chars().count())
-                .min(40)
         })
         .collect();
+    let mut w: Vec<usize> = natural.iter().map(|n| (*n).min(40)).collect();
     let room = |w: &[usize]| {
         let shown = w.iter().filter(|x| **x > 0).count();
         w.iter().sum::<usize>() + shown.saturating_sub(1)
     };
+    // A wide screen gives what is left to the columns the cap cut, the
+    // narrowest first, so long text is cut only when it must be.
+    let mut spare = usize::from(width).saturating_sub(room(&w));
+    let mut cut: Vec<usize> = (0..w.len()).filter(|&i| natural[i] > w[i]).collect();
+    cut.sort_by_key(|&i| natural[i]);
+    for i in cut {
+        let more = (natural[i] - w[i]).min(spare);
+        w[i] += more;
+        spare -= more;
+    }
     while room(&w) > usize::from(width) {
         // the widest (the first of equals) gives a character
         match (0..w.len())
