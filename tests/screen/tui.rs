@@ -1952,27 +1952,15 @@ fn end_to_end_in_tmux_an_incident_is_opened_and_updated_from_the_screen() {
     let socket = home.path().join("tmux.sock");
     let sock = socket.to_str().unwrap().to_owned();
     let _server = TmuxServer(sock.clone());
-    let session = format!("vigil-inc-{}", std::process::id());
-    screen_in_shell(home.path(), &sock, &session);
-    let send = |k: &[&str]| {
-        let mut a = vec!["-S", sock.as_str(), "send-keys", "-t", session.as_str()];
-        a.extend_from_slice(k);
-        tmux(&a);
+    let pane = Pane {
+        sock: sock.clone(),
+        session: format!("vigil-inc-{}", std::process::id()),
     };
-    let wait = |needle: &str| {
-        let start = Instant::now();
-        loop {
-            let screen = tmux(&["-S", &sock, "capture-pane", "-p", "-t", &session]);
-            if screen.contains(needle) || start.elapsed() > Duration::from_secs(20) {
-                return screen;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
+    screen_in_shell(home.path(), &sock, &pane.session);
     // the first item becomes an incident, once the first page is in
-    wait("queue 1 of");
-    send(&["e"]);
-    let screen = wait("opened for 1 item");
+    pane.wait("queue 1 of");
+    pane.send(&["e"]);
+    let screen = pane.wait("opened for 1 item");
     let id: String = screen
         .split("incident ")
         .nth(1)
@@ -1980,25 +1968,103 @@ fn end_to_end_in_tmux_an_incident_is_opened_and_updated_from_the_screen() {
         .unwrap_or_default();
     assert!(!id.is_empty(), "{screen}");
     // on the incidents screen: the newest is the last row
-    send(&["2"]);
-    wait("incidents · 1 of");
-    send(&["G"]);
-    send(&["c"]);
-    wait("update incident");
-    send(&["-l", "status=contained note=host isolated"]);
-    send(&["Enter"]);
-    let screen = wait(&format!("incident {id}: contained"));
+    pane.send(&["2"]);
+    pane.wait("incidents · 1 of");
+    pane.send(&["G"]);
+    pane.send(&["c"]);
+    pane.wait("update incident");
+    pane.send(&["-l", "status=contained note=host isolated"]);
+    pane.send(&["Enter"]);
+    let screen = pane.wait(&format!("incident {id}: contained"));
     assert!(
         screen.contains(&format!("incident {id}: contained")),
         "{screen}"
     );
     // the row says so once the screen reloads it, and opens whole
-    send(&["Enter"]);
-    let screen = wait("c updates this incident");
+    pane.send(&["Enter"]);
+    let screen = pane.wait("c updates this incident");
     assert!(screen.contains("contained"), "{screen}");
-    send(&["Escape"]);
-    send(&["Escape"]);
-    send(&["q"]);
+    pane.send(&["Escape"]);
+    pane.send(&["Escape"]);
+    pane.send(&["q"]);
+}
+
+#[test]
+fn end_to_end_in_tmux_coverage_moves_to_its_oldest_day() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let socket = home.path().join("tmux.sock");
+    let sock = socket.to_str().unwrap().to_owned();
+    let _server = TmuxServer(sock.clone());
+    let pane = Pane {
+        sock: sock.clone(),
+        session: format!("vigil-cov-{}", std::process::id()),
+    };
+    screen_in_shell(home.path(), &sock, &pane.session);
+    pane.wait("queue 1 of");
+    // the week, newest day first: more rows than 32 lines show
+    pane.send(&["5"]);
+    let screen = pane.wait("by day and source · 1 of");
+    let total: usize = screen
+        .split("by day and source · 1 of ")
+        .nth(1)
+        .map(|r| {
+            r.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(total > 20, "{screen}");
+    let oldest = (Utc::now().date_naive() - chrono::Duration::days(6)).to_string();
+    // (rows of the oldest day are below the fold until the cursor goes there)
+    assert!(!screen.contains(&format!("{oldest}  ")), "{screen}");
+    pane.send(&["G"]);
+    let screen = pane.wait(&format!("{total} of {total}"));
+    assert!(screen.contains(&format!("{total} of {total}")), "{screen}");
+    assert!(screen.contains(&oldest), "{screen}");
+    // and back up a page, then to the newest day
+    pane.send(&["PageUp"]);
+    pane.send(&["g"]);
+    let screen = pane.wait(&format!("1 of {total}"));
+    assert!(screen.contains(&format!("· 1 of {total}")), "{screen}");
+    pane.send(&["q"]);
+}
+
+/// A tmux pane a test drives: keys in, the screen's text out.
+struct Pane {
+    sock: String,
+    session: String,
+}
+
+impl Pane {
+    fn send(&self, keys: &[&str]) {
+        let mut a = vec![
+            "-S",
+            self.sock.as_str(),
+            "send-keys",
+            "-t",
+            self.session.as_str(),
+        ];
+        a.extend_from_slice(keys);
+        tmux(&a);
+    }
+
+    /// The screen once it shows `needle` (or after 20 s, for the assertion
+    /// to say what it showed instead).
+    fn wait(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = tmux(&["-S", &self.sock, "capture-pane", "-p", "-t", &self.session]);
+            if screen.contains(needle) || start.elapsed() > Duration::from_secs(20) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 #[test]
