@@ -49,7 +49,10 @@ pub fn run(a: &InitArgs, config: Option<&Path>) -> Result<ExitCode> {
         ))
         .into());
     }
-    write_private(&target, &text)?;
+    // (0600, in a 0700 folder if vigil makes it: vigil refuses a config
+    // others can read, since it names secret files)
+    vigil_domain::perms::write_private(&target, text.as_bytes())
+        .wrap_err_with(|| format!("cannot write {}", target.display()))?;
     // What was written must load: the same checks every command makes.
     Config::load(&target, true)
         .map_err(|e| color_eyre::eyre::eyre!("the starter config does not load: {e}"))?;
@@ -63,30 +66,6 @@ pub fn run(a: &InitArgs, config: Option<&Path>) -> Result<ExitCode> {
         ),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Creates the file 0600 (in a 0700 folder when vigil makes the folder):
-/// vigil refuses a config others can read, since it names secret files.
-fn write_private(path: &Path, text: &str) -> Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.exists()
-    {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .wrap_err_with(|| format!("cannot create {}", dir.display()))?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .wrap_err_with(|| format!("cannot write {}", path.display()))?;
-    f.write_all(text.as_bytes())?;
-    Ok(())
 }
 
 /// The starter text: what is live loads as it is; the rest is commented.

@@ -1944,19 +1944,9 @@ fn an_incident_update_reads_keys_and_values_with_spaces() {
 
 #[test]
 fn end_to_end_in_tmux_an_incident_is_opened_and_updated_from_the_screen() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed");
+    let Some((pane, _server, _home)) = demo_in_tmux("inc") else {
         return;
-    }
-    let home = tempfile::tempdir().unwrap();
-    let socket = home.path().join("tmux.sock");
-    let sock = socket.to_str().unwrap().to_owned();
-    let _server = TmuxServer(sock.clone());
-    let pane = Pane {
-        sock: sock.clone(),
-        session: format!("vigil-inc-{}", std::process::id()),
     };
-    screen_in_shell(home.path(), &sock, &pane.session);
     // the first item becomes an incident, once the first page is in
     pane.wait("queue 1 of");
     pane.send(&["e"]);
@@ -1991,19 +1981,9 @@ fn end_to_end_in_tmux_an_incident_is_opened_and_updated_from_the_screen() {
 
 #[test]
 fn end_to_end_in_tmux_coverage_moves_to_its_oldest_day() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed");
+    let Some((pane, _server, _home)) = demo_in_tmux("cov") else {
         return;
-    }
-    let home = tempfile::tempdir().unwrap();
-    let socket = home.path().join("tmux.sock");
-    let sock = socket.to_str().unwrap().to_owned();
-    let _server = TmuxServer(sock.clone());
-    let pane = Pane {
-        sock: sock.clone(),
-        session: format!("vigil-cov-{}", std::process::id()),
     };
-    screen_in_shell(home.path(), &sock, &pane.session);
     pane.wait("queue 1 of");
     // the week, newest day first: more rows than 32 lines show
     pane.send(&["5"]);
@@ -2032,6 +2012,25 @@ fn end_to_end_in_tmux_coverage_moves_to_its_oldest_day() {
     let screen = pane.wait(&format!("1 of {total}"));
     assert!(screen.contains(&format!("· 1 of {total}")), "{screen}");
     pane.send(&["q"]);
+}
+
+/// The demo's review screen, started from an interactive shell in a tmux
+/// pane of a server of the test's own; `None` (skipped) without tmux. The
+/// pane, then the server, then the folder go when dropped, in that order.
+fn demo_in_tmux(name: &str) -> Option<(Pane, TmuxServer, tempfile::TempDir)> {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return None;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let sock = home.path().join("tmux.sock").to_str().unwrap().to_owned();
+    let server = TmuxServer(sock.clone());
+    let pane = Pane {
+        sock,
+        session: format!("vigil-{name}-{}", std::process::id()),
+    };
+    screen_in_shell(home.path(), &pane.sock, &pane.session);
+    Some((pane, server, home))
 }
 
 /// A tmux pane a test drives: keys in, the screen's text out.

@@ -31,22 +31,8 @@ impl ScreenPrefs {
 
     /// Writes the file (0600, its folder made 0700 if need be).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        use std::io::Write;
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        if let Some(dir) = path.parent() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)?;
-        }
         let text = toml::to_string(self).map_err(std::io::Error::other)?;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)?
-            .write_all(text.as_bytes())
+        vigil_domain::perms::write_private(path, text.as_bytes())
     }
 }
 

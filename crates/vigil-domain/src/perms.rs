@@ -19,6 +19,22 @@ pub fn create_private(path: &Path) -> std::io::Result<File> {
     Ok(f)
 }
 
+/// Writes a file only its owner can read (`create_private`), making its
+/// folder first, only its owner's, when there is none.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::DirBuilderExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    create_private(path)?.write_all(bytes)
+}
+
 /// Refuses a path any of whose directories others could swap a file into:
 /// world-writable without the sticky bit, along the path as given and along
 /// the real path a symlink leads to.
