@@ -175,3 +175,13 @@ pub fn is_broken_pipe(e: &color_eyre::eyre::Report) -> bool {
             })
     })
 }
+
+/// A ledger entry as JSON, its payload (JSON the ledger keeps as text)
+/// nested as JSON rather than as a string inside a string.
+pub fn entry_json(e: &vigil_store::LedgerEntry) -> serde_json::Value {
+    let mut v = serde_json::to_value(e).unwrap_or_default();
+    if let Ok(p) = serde_json::from_str::<serde_json::Value>(&e.payload) {
+        v["payload"] = p;
+    }
+    v
+}

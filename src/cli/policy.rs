@@ -60,7 +60,7 @@ pub fn run(ctx: &Context, c: &PolicyCommand) -> Result<ExitCode> {
                     .and_then(|p| p.get("hash").and_then(|h| h.as_str()).map(String::from))
                     .unwrap_or_default();
                 l.row(
-                    &e,
+                    &super::output::entry_json(&e),
                     vec![
                         text(e.seq.to_string()),
                         text(&e.at),

@@ -149,25 +149,40 @@ const COLUMNS: &[&str] = &[
     "next_review",
 ];
 
-fn print(format: super::Format, rows: &[RiskRow]) -> Result<()> {
+/// Risks as a table (ratings worked out and named) or, in JSON and CSV's
+/// object form, the record itself (sources and safeguards as arrays) with
+/// each rating as its number, level and scale names.
+fn print(format: super::Format, risks: &[vigil_store::Risk], scales: &risk::Scales) -> Result<()> {
     let mut l = Listing::stdout(format, COLUMNS);
-    for r in rows {
+    for r in risks {
+        let row: RiskRow = risk::row(r, scales);
+        let mut json = serde_json::to_value(r)?;
+        json["likelihood_name"] = scales.name("likelihood", r.likelihood).into();
+        json["impact_name"] = scales.name("impact", r.impact).into();
+        json["inherent"] = serde_json::json!({
+            "rating": r.inherent(),
+            "level": scales.level(r.inherent()),
+        });
+        json["residual"] = match r.residual() {
+            Some(v) => serde_json::json!({ "rating": v, "level": scales.level(v) }),
+            None => serde_json::Value::Null,
+        };
         l.row(
-            r,
+            &json,
             vec![
-                text(r.id.to_string()),
-                r.asset.clone(),
-                r.sources.clone(),
-                r.threat.clone(),
-                text(&r.likelihood),
-                text(&r.impact),
-                text(&r.inherent),
-                text(&r.residual),
-                text(&r.treatment),
-                text(&r.accepted),
-                text(&r.safeguards),
-                r.owner.clone(),
-                text(&r.next_review),
+                text(row.id.to_string()),
+                row.asset.clone(),
+                row.sources.clone(),
+                row.threat.clone(),
+                text(&row.likelihood),
+                text(&row.impact),
+                text(&row.inherent),
+                text(&row.residual),
+                text(&row.treatment),
+                text(&row.accepted),
+                text(&row.safeguards),
+                row.owner.clone(),
+                text(&row.next_review),
             ],
         )?;
     }
@@ -179,19 +194,16 @@ pub fn run(ctx: &Context, c: &RiskCommand) -> Result<ExitCode> {
     let who = Reviewer::current();
     let scales = &ctx.config.risk_scales;
     let now = Utc::now();
-    let rows = |list: &[vigil_store::Risk]| -> Vec<RiskRow> {
-        list.iter().map(|r| risk::row(r, scales)).collect()
-    };
     match c {
         RiskCommand::Add(a) => {
             let mut store = ctx.open_store()?;
             let r = risk::add(store.as_mut(), scales, &who, now, &a.change()?)?;
-            print(a.format.format, &rows(&[r]))?;
+            print(a.format.format, &[r], scales)?;
         }
         RiskCommand::Update { id, change } => {
             let mut store = ctx.open_store()?;
             let r = risk::update(store.as_mut(), scales, &who, now, *id, &change.change()?)?;
-            print(change.format.format, &rows(&[r]))?;
+            print(change.format.format, &[r], scales)?;
         }
         RiskCommand::Accept { id, format } => {
             let mut store = ctx.open_store()?;
@@ -200,7 +212,7 @@ pub fn run(ctx: &Context, c: &RiskCommand) -> Result<ExitCode> {
                 ..RiskChange::default()
             };
             let r = risk::update(store.as_mut(), scales, &who, now, *id, &change)?;
-            print(format.format, &rows(&[r]))?;
+            print(format.format, &[r], scales)?;
         }
         RiskCommand::List(a) => {
             let store = ctx.open_store()?;
@@ -208,14 +220,14 @@ pub fn run(ctx: &Context, c: &RiskCommand) -> Result<ExitCode> {
                 Some(d) => risk::as_of(store.as_ref(), super::parse_day("--as-of", d)?)?,
                 None => store.risks()?,
             };
-            print(a.format.format, &rows(&list))?;
+            print(a.format.format, &list, scales)?;
         }
         RiskCommand::History { id, format } => {
             let store = ctx.open_store()?;
             let mut l = Listing::stdout(format.format, &["seq", "at", "actor", "action", "entry"]);
             for e in store.ledger_for(&Entity::Risk(*id).to_string())? {
                 l.row(
-                    &e,
+                    &super::output::entry_json(&e),
                     vec![
                         text(e.seq.to_string()),
                         text(&e.at),

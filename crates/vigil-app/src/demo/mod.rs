@@ -159,7 +159,7 @@ timezone = "America/New_York"
 learning_days = 0      # the demo has only three days of history
 
 [sanctions]
-viewers = []           # add your account name to see and record sanctions
+viewers = []           # the accounts that may see and record sanctions (the demo adds yours)
 
 # The ledger key seals every entry, and signed checkpoints of the ledger's
 # head go to the witness (in real use on another host, append-only).
@@ -778,7 +778,11 @@ pub fn write_workspace(dir: &Path, end: DateTime<Utc>) -> Result<Workspace> {
     }
     create_private(&dir.join(MARKER))?.write_all(b"written by vigil demo\n")?;
     let config = dir.join("config.toml");
-    create_private(&config)?.write_all(CONFIG.as_bytes())?;
+    // The one running the demo may see its sanctions register: on a real
+    // workspace only the configured viewers do.
+    let me = toml::Value::String(vigil_domain::identity::reviewer()).to_string();
+    let text = CONFIG.replacen("viewers = []", &format!("viewers = [{me}]"), 1);
+    create_private(&config)?.write_all(text.as_bytes())?;
 
     let end = end.with_nanosecond(0).unwrap_or(end);
     let mut rng = Rng::new(0x5EED_2026);
