@@ -863,11 +863,14 @@ impl Engine {
             return Ok(0);
         }
         let pending = pending_days(store)?;
-        let (done, later): (Vec<_>, Vec<_>) =
+        let (mut done, later): (Vec<_>, Vec<_>) =
             pending.into_iter().partition(|(_, d)| *d < self.today);
         if done.is_empty() {
             return Ok(0);
         }
+        // (filed in one order, so the samples' ids come out the same run
+        // after run, and the queue lists equal items the same way)
+        done.sort_unstable();
         let mut added = 0;
         for &(src, day) in &done {
             let key = format!("sample|{src}|{day}");
