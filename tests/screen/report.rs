@@ -89,7 +89,7 @@ fn reviewed(dir: &std::path::Path) -> (vigil_app::config::Config, Box<dyn vigil_
 
 /// What differs from run to run (the ledger head, which covers random
 /// decision ids; the decision ids; the ledger key's signature; the account
-/// running the test) replaced by placeholders.
+/// running the test, and so the policy's version) replaced by placeholders.
 fn stabilizer(r: &report::Report) -> impl Fn(&str) -> String + use<> {
     let mut swaps: Vec<(String, String)> =
         vec![(r.ledger.head_hash.clone(), "<ledger head>".into())];
@@ -104,6 +104,8 @@ fn stabilizer(r: &report::Report) -> impl Fn(&str) -> String + use<> {
     }
     if let Some(p) = &r.policy {
         swaps.push((p.since.clone(), "<policy since>".into()));
+        // (the demo's policy names who ran it as its sanctions viewer)
+        swaps.push((p.hash.clone(), "<policy version>".into()));
     }
     let me = r.prepared_by.account.clone();
     swaps.push((format!("account {me} "), "account <me> ".into()));
