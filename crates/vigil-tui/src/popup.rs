@@ -120,16 +120,13 @@ pub fn help(s: &State, t: &Theme, f: &mut Frame) {
     let col_w = kw + 1 + 26;
     let cols = (usize::from(area.width.saturating_sub(2)) / col_w).max(1);
     let per_page = rows * cols;
+    // columns of about 24 rows where the width allows: easier to read than
+    // one column as tall as the screen
+    let columns_for = |n: usize| n.div_ceil(rows).max(n.div_ceil(24)).min(cols);
     let mut pages: Vec<Vec<Line>> = all
         .chunks(per_page)
         .map(|page| {
-            // columns of about 24 rows where the width allows: easier to
-            // read than one column as tall as the screen
-            let used_cols = page
-                .len()
-                .div_ceil(rows)
-                .max(page.len().div_ceil(24))
-                .min(cols);
+            let used_cols = columns_for(page.len());
             let per = page.len().div_ceil(used_cols.max(1));
             (0..per)
                 .map(|r| {
@@ -171,11 +168,7 @@ pub fn help(s: &State, t: &Theme, f: &mut Frame) {
     let page = s.help_page % n;
     let lines = pages.swap_remove(page);
     let h = (lines.len() as u16 + 2).min(area.height);
-    let used = all
-        .len()
-        .div_ceil(rows)
-        .max(all.len().div_ceil(24))
-        .min(cols);
+    let used = columns_for(all.len());
     let w = area
         .width
         .min((used * col_w) as u16 + 2)
