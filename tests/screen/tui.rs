@@ -663,7 +663,7 @@ fn pictures_read_without_colour_at_80x24() {
                         ("review coverage".into(), Some(75.0)),
                         ("explained accesses".into(), None),
                     ]),
-                    Picture::Bars {
+                    Picture::Histogram {
                         title: "events per day".into(),
                         bars: days,
                     },

@@ -139,8 +139,14 @@ pub enum Picture {
     /// Shares out of 100 (label, percent; `None` when there is nothing
     /// to measure yet).
     Gauges(Vec<(String, Option<f64>)>),
-    /// Labelled bars, in order (findings per rule, events per day).
+    /// Labelled bars, in order, one a line (findings per rule).
     Bars {
+        title: String,
+        bars: Vec<(String, u64)>,
+    },
+    /// Counts over time, oldest first, drawn upright with the first and
+    /// last label under them (events per day).
+    Histogram {
         title: String,
         bars: Vec<(String, u64)>,
     },
@@ -683,7 +689,7 @@ fn dashboard_pictures(r: &vigil_review::report::Report) -> Vec<Picture> {
         ("explained accesses".into(), m.explained_pct),
     ])];
     if r.days.iter().any(|d| d.events > 0) {
-        out.push(Picture::Bars {
+        out.push(Picture::Histogram {
             title: "events per day".into(),
             bars: r.days.iter().map(|d| (short(&d.day), d.events)).collect(),
         });

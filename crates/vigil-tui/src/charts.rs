@@ -22,22 +22,13 @@ pub fn height(p: &Picture) -> u16 {
     let body = match p {
         Picture::Gauges(g) => g.len(),
         // the bars, and a line of dates under them
-        Picture::Bars { bars, .. } if is_time(bars) => 5,
+        Picture::Histogram { .. } => 5,
         Picture::Bars { bars, .. } => bars.len().min(MOST_LINES),
         Picture::Sparks { series, .. } => series.len().min(MOST_LINES),
         // a header line of impact names, then the rows
         Picture::Grid { rows, .. } => rows.len() + 1,
     };
     body as u16 + 1
-}
-
-/// Whether bars are days (labelled `MM-DD`): drawn upright as a histogram
-/// rather than one labelled line each.
-fn is_time(bars: &[(String, u64)]) -> bool {
-    bars.len() > MOST_LINES
-        && bars
-            .iter()
-            .all(|(l, _)| l.len() == 5 && l.as_bytes()[2] == b'-')
 }
 
 /// Draws as many whole pictures as fit in `area`, in order, side by side
@@ -117,7 +108,10 @@ fn draw(p: &Picture, t: &Theme, f: &mut Frame, area: Rect) {
                 }
             }
         }
-        Picture::Bars { title: name, bars } if is_time(bars) => {
+        Picture::Histogram { title: name, bars } => {
+            let (Some(first), Some(last)) = (bars.first(), bars.last()) else {
+                return;
+            };
             let most = bars.iter().map(|b| b.1).max().unwrap_or(0);
             f.render_widget(
                 Paragraph::new(title(&format!("{name} (highest {most})"))),
@@ -146,7 +140,7 @@ fn draw(p: &Picture, t: &Theme, f: &mut Frame, area: Rect) {
             f.render_widget(chart, bars_area);
             // the first and last day under the bars
             let drawn = usize::from((bw + 1) * n).min(usize::from(body.width));
-            let (first, last) = (&bars[0].0, &bars[bars.len() - 1].0);
+            let (first, last) = (&first.0, &last.0);
             let axis = format!(
                 "{first}{:>w$}",
                 last,
