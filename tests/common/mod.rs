@@ -46,6 +46,31 @@ pub fn source(store: &mut dyn Store, name: &str) -> FileSource {
     }
 }
 
+/// An EHR access report source (`user,mrn,time,action,workstation`).
+pub fn ehr_source(store: &mut dyn Store) -> FileSource {
+    let id = store.ensure_source("ehr", "access-csv").expect("source");
+    FileSource {
+        id,
+        name: "ehr".into(),
+        kind: SourceKind::AccessCsv,
+        zone: None,
+        options: vigil_sources::ParserOptions {
+            columns: Some(vigil_sources::access_csv::CsvColumns {
+                actor: "user".into(),
+                subject: "mrn".into(),
+                occurred_at: "time".into(),
+                action: Some("action".into()),
+                outcome: None,
+                client: Some("workstation".into()),
+                host: None,
+                detail: None,
+                time_format: None,
+            }),
+            ..Default::default()
+        },
+    }
+}
+
 pub fn ingest(
     store: &mut dyn Store,
     src: &FileSource,

@@ -20,36 +20,60 @@ fn explanations_are_read_counted_remembered_and_pruned(b: Backend) {
     };
     // host-log events around the accesses: they have no explanation, and
     // must not be counted by the joins through the events' time index
-    let src = source(&mut *s, "ehr");
+    let host = source(&mut *s, "bastion");
     let log = dir.path().join("auth.log");
     let mut text = String::new();
     for d in 1..=4 {
         for h in [8, 9, 10] {
             text.push_str(&format!(
-                "Nov {d:2} {h:02}:00:00 ehr sshd[1{d}{h}]: Accepted publickey for nurse{h} from 10.0.0.{d} port 4000 ssh2\n"
+                "Nov {d:2} {h:02}:30:00 bastion sshd[1{d}{h}]: Accepted publickey for nurse{h} from 10.0.0.{d} port 4000 ssh2\n"
             ));
         }
     }
     std::fs::write(&log, text).unwrap();
-    ingest(&mut *s, &src, &log, true);
-    let evs = events(&*s, "");
-    assert_eq!(evs.len(), 12);
+    ingest(&mut *s, &host, &log, true);
+    // the accesses: 8:00, 9:00 and 10:00 on Nov 1 to 4, then 150 on Nov 10
+    let src = ehr_source(&mut *s);
+    let csv = dir.path().join("access.csv");
+    let mut text = String::from("user,mrn,time,action,workstation\n");
+    let mut n = 0;
+    for d in 1..=4 {
+        for h in [8, 9, 10] {
+            text.push_str(&format!(
+                "nurse{h},P{n},2026-11-0{d}T{h:02}:00:00Z,view chart,WS1\n"
+            ));
+            n += 1;
+        }
+    }
+    for i in 0..150 {
+        text.push_str(&format!(
+            "clerk,Q{i},2026-11-10T{:02}:{:02}:00Z,view chart,WS2\n",
+            8 + i / 60,
+            i % 60
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    ingest(&mut *s, &src, &csv, true);
+    let all = events(&*s, "source:ehr");
+    assert_eq!(all.len(), 162);
+    let (evs, later) = all.split_at(12);
     // explain the 8:00 and 9:00 events of each day; the 10:00 ones stay bare
     let kinds = [Explanation::Direct, Explanation::Unexplained];
+    let explained = |i: usize, e: &vigil_domain::Event, kind| Explained {
+        event_id: e.id,
+        source_id: src.id,
+        occurred_at: e.occurred_at,
+        actor: e.actor.as_ref().unwrap().as_str().to_owned(),
+        patient: e.subject.as_ref().unwrap().as_str().to_owned(),
+        kind,
+        encounter: (i % 2 == 0).then(|| format!("V{i}")),
+        note: String::new(),
+    };
     let rows: Vec<Explained> = evs
         .iter()
         .filter(|e| e.occurred_at.format("%H").to_string() != "10")
         .enumerate()
-        .map(|(i, e)| Explained {
-            event_id: e.id,
-            source_id: src.id,
-            occurred_at: e.occurred_at,
-            actor: e.actor.as_ref().unwrap().as_str().to_owned(),
-            patient: format!("P{i}"),
-            kind: kinds[i % 2],
-            encounter: (i % 2 == 0).then(|| format!("V{i}")),
-            note: String::new(),
-        })
+        .map(|(i, e)| explained(i, e, kinds[i % 2]))
         .collect();
     assert_eq!(rows.len(), 8);
     s.put_explanations(&rows).unwrap();
@@ -59,11 +83,12 @@ fn explanations_are_read_counted_remembered_and_pruned(b: Backend) {
     assert_eq!(got, rows, "read back by event, in event order");
     // a write of many rows (SQLite writes them many to a statement), with
     // a partial last statement
-    let many: Vec<Explained> = (0..150)
-        .map(|i| Explained {
-            event_id: 1_000_000 + i,
+    let many: Vec<Explained> = later
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Explained {
             note: format!("role {i}"),
-            ..rows[0].clone()
+            ..explained(i, e, Explanation::Role)
         })
         .collect();
     s.put_explanations(&many).unwrap();
@@ -141,7 +166,10 @@ fn explanations_are_read_counted_remembered_and_pruned(b: Backend) {
     }])
     .unwrap();
     let pruned = s.prune_events(t("2026-11-03T00:00:00Z")).unwrap();
-    assert_eq!(pruned, 5);
+    assert_eq!(
+        pruned, 11,
+        "Nov 1 and 2: six host events and six accesses, less the held one"
+    );
     let left: Vec<i64> = s
         .explanations(&ids)
         .unwrap()

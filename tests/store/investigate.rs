@@ -18,30 +18,6 @@ fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-fn ehr_source(s: &mut dyn Store) -> vigil_app::ingest::FileSource {
-    let id = s.ensure_source("ehr", "access-csv").unwrap();
-    vigil_app::ingest::FileSource {
-        id,
-        name: "ehr".into(),
-        kind: vigil_sources::SourceKind::AccessCsv,
-        zone: None,
-        options: vigil_sources::ParserOptions {
-            columns: Some(vigil_sources::access_csv::CsvColumns {
-                actor: "user".into(),
-                subject: "mrn".into(),
-                occurred_at: "time".into(),
-                action: Some("action".into()),
-                outcome: None,
-                client: Some("workstation".into()),
-                host: None,
-                detail: None,
-                time_format: None,
-            }),
-            ..Default::default()
-        },
-    }
-}
-
 fn ledger_actions(s: &dyn Store) -> Vec<(String, serde_json::Value)> {
     s.ledger_after(0, 10_000)
         .unwrap()

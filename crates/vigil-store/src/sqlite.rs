@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
@@ -49,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0007_time_source_index.sql"),
     include_str!("migrations/sqlite/0008_locations.sql"),
     include_str!("migrations/sqlite/0009_explanations_by_event.sql"),
+    include_str!("migrations/sqlite/0010_lean_explanations.sql"),
 ];
 
 pub struct SqliteStore {
@@ -202,6 +204,9 @@ impl SqliteStore {
         let conn = Connection::open(path)
             .wrap_err_with(|| format!("cannot open the store {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(10))?;
+        // Plans that do not depend on bound values: else SQLite prepares a
+        // cached statement again whenever an `=` parameter takes a new value.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         // Larger pages mean fewer splits in the event indexes; this only takes
         // effect on a new, empty database.
         conn.execute_batch("PRAGMA page_size = 8192")?;

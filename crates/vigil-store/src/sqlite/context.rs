@@ -5,8 +5,11 @@ use super::*;
 use vigil_domain::{Encounter, Explained, Explanation};
 
 const CONTEXT_COLS: &str = "key, kind, patient, starts_at, ends_at, department, class, team";
-const EXPLAINED_COLS: &str =
-    "event_id, source_id, occurred_at, actor, patient, kind, encounter, note";
+/// An explanation read back with its event's source, time, actor and
+/// patient (the row itself holds only what the event does not; schema v10).
+const EXPLAINED_COLS: &str = "x.event_id, e.source_id, e.occurred_at, coalesce(a.name, ''), coalesce(e.subject, ''), x.kind, x.encounter, x.note";
+const EXPLAINED_FROM: &str =
+    "explanations x JOIN events e ON e.id = x.event_id LEFT JOIN actors a ON a.id = e.actor_id";
 
 fn encounter_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Encounter> {
     let team: String = r.get(7)?;
@@ -80,7 +83,7 @@ pub(super) fn write_context(conn: &Connection, b: &Batch, now: i64) -> Result<()
     Ok(())
 }
 
-/// Explanations one INSERT writes (8 parameters each, far under SQLite's
+/// Explanations one INSERT writes (6 parameters each, far under SQLite's
 /// limit).
 const ROWS_PER_INSERT: usize = 64;
 
@@ -110,21 +113,23 @@ impl SqliteStore {
         // was most of a row's.
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let sql = format!(
-                "INSERT INTO explanations ({EXPLAINED_COLS}) VALUES {}
-                 ON CONFLICT (event_id) DO UPDATE SET kind = excluded.kind, encounter = excluded.encounter, note = excluded.note",
-                vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+                "INSERT INTO explanations (event_id, kind, encounter, note, patient, occurred_at) VALUES {}
+                 ON CONFLICT (event_id) DO UPDATE SET kind = excluded.kind, encounter = excluded.encounter,
+                 note = excluded.note, patient = excluded.patient, occurred_at = excluded.occurred_at",
+                vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ")
             );
             let mut st = tx.prepare_cached(&sql)?;
             for (i, e) in chunk.iter().enumerate() {
-                let at = i * 8;
+                let at = i * 6;
+                // (patient and time only where the by-patient index wants
+                // them: the event holds them for every row)
+                let unexplained = !e.is_explained();
                 st.raw_bind_parameter(at + 1, e.event_id)?;
-                st.raw_bind_parameter(at + 2, e.source_id)?;
-                st.raw_bind_parameter(at + 3, micros(e.occurred_at))?;
-                st.raw_bind_parameter(at + 4, e.actor.as_str())?;
-                st.raw_bind_parameter(at + 5, e.patient.as_str())?;
-                st.raw_bind_parameter(at + 6, e.kind.as_str())?;
-                st.raw_bind_parameter(at + 7, e.encounter.as_deref())?;
-                st.raw_bind_parameter(at + 8, e.note.as_str())?;
+                st.raw_bind_parameter(at + 2, e.kind.as_str())?;
+                st.raw_bind_parameter(at + 3, e.encounter.as_deref())?;
+                st.raw_bind_parameter(at + 4, e.note.as_str())?;
+                st.raw_bind_parameter(at + 5, unexplained.then_some(e.patient.as_str()))?;
+                st.raw_bind_parameter(at + 6, unexplained.then(|| micros(e.occurred_at)))?;
             }
             st.raw_execute()?;
         }
@@ -134,7 +139,7 @@ impl SqliteStore {
 
     pub(super) fn do_explanations(&self, ids: &[i64]) -> Result<Vec<Explained>> {
         let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {EXPLAINED_COLS} FROM explanations WHERE event_id IN rarray(?1) ORDER BY event_id"
+            "SELECT {EXPLAINED_COLS} FROM {EXPLAINED_FROM} WHERE x.event_id IN rarray(?1) ORDER BY x.event_id"
         ))?;
         let ids: Vec<Value> = ids.iter().map(|i| Value::Integer(*i)).collect();
         let rows = st.query_map([std::rc::Rc::new(ids)], explained_row)?;
@@ -149,14 +154,14 @@ impl SqliteStore {
     ) -> Result<Vec<Explained>> {
         // (two statements: the one for a patient uses its index)
         let which = if patient.is_some() {
-            "patient = ?1"
+            "x.patient = ?1"
         } else {
             "?1 IS NULL"
         };
         let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {EXPLAINED_COLS} FROM explanations
-             WHERE kind = 'unexplained' AND {which} AND occurred_at >= ?2 AND occurred_at < ?3
-             ORDER BY occurred_at, event_id"
+            "SELECT {EXPLAINED_COLS} FROM {EXPLAINED_FROM}
+             WHERE x.kind = 'unexplained' AND {which} AND x.occurred_at >= ?2 AND x.occurred_at < ?3
+             ORDER BY x.occurred_at, x.event_id"
         ))?;
         let rows = st.query_map(params![patient, micros(from), micros(to)], explained_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -169,8 +174,8 @@ impl SqliteStore {
         limit: usize,
     ) -> Result<Vec<Explained>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT x.event_id, x.source_id, x.occurred_at, x.actor, x.patient, x.kind, x.encounter, ''
-             FROM events e JOIN explanations x ON x.event_id = e.id
+            "SELECT x.event_id, e.source_id, e.occurred_at, coalesce(a.name, ''), coalesce(e.subject, ''), x.kind, x.encounter, ''
+             FROM events e JOIN explanations x ON x.event_id = e.id LEFT JOIN actors a ON a.id = e.actor_id
              WHERE e.occurred_at >= ?1 AND e.occurred_at < ?2 ORDER BY e.occurred_at DESC LIMIT ?3",
         )?;
         let rows = st.query_map(

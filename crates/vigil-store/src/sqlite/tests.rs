@@ -33,3 +33,78 @@ fn store_file_is_private() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn explanations_keep_what_they_said_through_schema_10() {
+    // A v9 store with two explained accesses and one unexplained one.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v9.db");
+    let mut s = SqliteStore::open(&path).unwrap();
+    {
+        let tx = s.conn.transaction().unwrap();
+        for (i, sql) in MIGRATIONS.iter().take(9).enumerate() {
+            tx.execute_batch(sql).unwrap();
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO explanations VALUES
+               (1, 1, 100, 'nurse1', 'P1', 'direct', 'V1', ''),
+               (2, 1, 200, 'clerk', 'P1', 'role', 'V1', 'billing'),
+               (3, 1, 300, 'nurse2', 'P2', 'unexplained', NULL, 'unexplained: no encounter')",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    assert_eq!(s.schema_version().unwrap(), 9);
+    s.migrate().unwrap();
+    let rows: Vec<(i64, String, Option<String>, String, Option<String>, Option<i64>)> = s
+        .conn
+        .prepare("SELECT event_id, kind, encounter, note, patient, occurred_at FROM explanations ORDER BY event_id")
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                1,
+                "direct".into(),
+                Some("V1".into()),
+                String::new(),
+                None,
+                None
+            ),
+            (
+                2,
+                "role".into(),
+                Some("V1".into()),
+                "billing".into(),
+                None,
+                None
+            ),
+            (
+                3,
+                "unexplained".into(),
+                None,
+                "unexplained: no encounter".into(),
+                Some("P2".into()),
+                Some(300)
+            ),
+        ]
+    );
+    // the unexplained one is still found by patient through its index
+    let plan: String = s
+        .conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT event_id FROM explanations WHERE kind = 'unexplained' AND patient = 'P2' AND occurred_at >= 0",
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("explanations_patient"), "{plan}");
+}
