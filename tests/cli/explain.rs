@@ -815,3 +815,50 @@ ortho1,P4,2026-11-14T10:01:00Z
         .collect();
     assert_eq!(got, want);
 }
+
+/// A colleague admitted to their own unit: everyone on the unit has a
+/// department explanation for the record, and that is not enough to open
+/// it. The care team may; a unit colleague off the team is flagged.
+#[test]
+fn a_department_explanation_does_not_excuse_opening_a_colleagues_record() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let adt = "visit,mrn,admit,discharge,unit,team\nV3,P4,2026-11-05T08:00:00Z,2026-11-05T12:00:00Z,Cardiology,doc1\n";
+    workspace(dir, "adt-csv", adt, ADT_COLUMNS);
+    std::fs::write(
+        dir.join("roster.csv"),
+        format!("{ROSTER}E8,Kim Roe,card2,Cardiology,07:00-19:00\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("patients.csv"),
+        "mrn,name,employee_id\nP1,Carl Jensen,\nP4,Ann Smith,E2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("access.csv"),
+        "user,mrn,time
+doc1,P4,2026-11-05T10:00:00Z
+card2,P4,2026-11-05T10:30:00Z
+",
+    )
+    .unwrap();
+    let kinds: Vec<(String, Explanation)> = explanations(dir)
+        .into_iter()
+        .map(|(_, actor, _, kind)| (actor, kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("doc1".to_string(), Explanation::Direct),
+            ("card2".to_string(), Explanation::Department),
+        ]
+    );
+    let s = common::open_store(&dir.join("v.db"));
+    let flagged: Vec<String> = all_items(&s)
+        .iter()
+        .filter(|i| i.rules.iter().any(|r| r.rule == "coworker"))
+        .map(|i| i.actor.as_ref().map(|a| a.to_string()).unwrap_or_default())
+        .collect();
+    assert_eq!(flagged, vec!["card2".to_string()]);
+}

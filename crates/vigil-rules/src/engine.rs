@@ -19,7 +19,7 @@ use super::rows::{Names, Row};
 use super::view::view;
 use super::{Ctx, Finding, Knowledge, Rule, RuleEvent, enabled, sampling};
 use vigil_domain::query::Query;
-use vigil_domain::{Encounter, Explained, ItemKind, Severity};
+use vigil_domain::{Encounter, Explained, Explanation, ItemKind, Severity};
 use vigil_store::{NewItem, Store, Suppression};
 
 const CURSOR: &str = "rules.cursor";
@@ -86,6 +86,16 @@ fn in_care_drops(rule: &str) -> bool {
     matches!(rule, "after-hours" | "coworker")
 }
 
+/// Whether an explanation of this kind excuses a finding of this rule. A
+/// department's encounter does not excuse a co-worker finding: the shared
+/// department is what makes the patient a colleague, and a colleague
+/// admitted to their own unit is the record everyone on it is tempted to
+/// open. The care team, a role or an approved template does (and a later
+/// repeat, once the first access has raised its item).
+fn explains(kind: Explanation, rule: &str) -> bool {
+    !(kind == Explanation::Department && rule == "coworker")
+}
+
 /// Findings not yet written, grouped: by rule and day, then by who (an
 /// actor, an address or a host). Two levels, so a finding finds its group
 /// by borrowed text, and titles and keys are written once per commit
@@ -98,8 +108,10 @@ pub struct Pending {
     samples: BTreeMap<String, NewItem>,
     max_id: i64,
     days: HashSet<(i64, NaiveDate)>,
-    /// The explanations this evaluation gave.
-    explained: Vec<Row>,
+    /// The explanations this evaluation gave, a batch's to a vector: a run
+    /// gives one per access, and one vector grown to a million rows copied
+    /// them over and over as it doubled.
+    explained: Vec<Vec<Row>>,
     /// Context learned since the last apply: earlier accesses it may explain.
     context: Vec<Encounter>,
 }
@@ -166,6 +178,7 @@ impl Pending {
         for x in self
             .explained
             .iter()
+            .flatten()
             .filter(|x| wanted.contains(&x.event_id))
         {
             accesses.insert(x.event_id);
@@ -392,6 +405,7 @@ impl Engine {
         // Sized up front: growing a vector of large structs batch after
         // batch costs more than the rules themselves.
         let mut findings = Vec::with_capacity(events.len());
+        let mut rows = Vec::new();
         let ctx = Ctx {
             knowledge: &self.knowledge,
             zone: self.zone,
@@ -449,7 +463,9 @@ impl Engine {
                     let explainable = &self.explainable;
                     let mut i = from;
                     while i < findings.len() {
-                        if explainable.contains(&findings[i].rule) {
+                        if explainable.contains(&findings[i].rule)
+                            && explains(x.kind, findings[i].rule)
+                        {
                             findings.swap_remove(i);
                         } else {
                             i += 1;
@@ -479,8 +495,11 @@ impl Engine {
                 if let Some((event_ids, reason)) = swept {
                     findings.push(context_finding(e, SWEEP, reason, event_ids, false));
                 }
-                p.explained.push(self.names.row(&x));
+                rows.push(self.names.row(&x));
             }
+        }
+        if !rows.is_empty() {
+            p.explained.push(rows);
         }
         self.settle(findings, &order, &mut p);
         p.max_id = events.iter().map(|e| e.id).max().unwrap_or(0);
@@ -632,7 +651,11 @@ impl Engine {
                 continue;
             }
             let why = store.explanations(&item.event_ids)?;
-            if why.len() != item.event_ids.len() || !why.iter().all(|x| x.is_explained()) {
+            if why.len() != item.event_ids.len()
+                || !why.iter().all(|x| {
+                    x.is_explained() && item.rules.iter().all(|r| explains(x.kind, &r.rule))
+                })
+            {
                 continue;
             }
             let decided = !matches!(
@@ -657,7 +680,7 @@ impl Engine {
     }
 
     fn apply_now(&mut self, store: &mut dyn Store, mut p: Pending) -> Result<EvalReport> {
-        for page in p.explained.chunks(10_000) {
+        for page in p.explained.iter().flat_map(|b| b.chunks(10_000)) {
             let rows: Vec<Explained> = page.iter().map(|r| self.names.explained(r)).collect();
             store.put_explanations(&rows)?;
         }
@@ -683,6 +706,7 @@ impl Engine {
             let explained: HashSet<i64> = p
                 .explained
                 .iter()
+                .flatten()
                 .filter(|x| x.is_explained() && wanted.contains(&x.event_id))
                 .map(|x| x.event_id)
                 .collect();
