@@ -817,8 +817,9 @@ ortho1,P4,2026-11-14T10:01:00Z
 }
 
 /// A colleague admitted to their own unit: everyone on the unit has a
-/// department explanation for the record, and that is not enough to open
-/// it. The care team may; a unit colleague off the team is flagged.
+/// department explanation for the record. By default that excuses a
+/// co-worker finding; with `department_excuses_coworker = false` only the
+/// care team does, and a unit colleague off the team is flagged.
 #[test]
 fn a_department_explanation_does_not_excuse_opening_a_colleagues_record() {
     let d = tempfile::tempdir().unwrap();
@@ -843,6 +844,25 @@ card2,P4,2026-11-05T10:30:00Z
 ",
     )
     .unwrap();
+    let flagged = |dir: &Path| -> Vec<String> {
+        let s = common::open_store(&dir.join("v.db"));
+        all_items(&s)
+            .iter()
+            .filter(|i| i.rules.iter().any(|r| r.rule == "coworker"))
+            .map(|i| i.actor.as_ref().map(|a| a.to_string()).unwrap_or_default())
+            .collect()
+    };
+    pull(dir);
+    assert!(flagged(dir).is_empty(), "{:?}", flagged(dir));
+    let cfg = dir.join("vigil.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "repeat = \"30m\"\n",
+        "repeat = \"30m\"\ndepartment_excuses_coworker = false\n",
+    );
+    write_private(&cfg, &text);
+    for f in ["v.db", "v.db-wal", "v.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
     let kinds: Vec<(String, Explanation)> = explanations(dir)
         .into_iter()
         .map(|(_, actor, _, kind)| (actor, kind))
@@ -854,11 +874,5 @@ card2,P4,2026-11-05T10:30:00Z
             ("card2".to_string(), Explanation::Department),
         ]
     );
-    let s = common::open_store(&dir.join("v.db"));
-    let flagged: Vec<String> = all_items(&s)
-        .iter()
-        .filter(|i| i.rules.iter().any(|r| r.rule == "coworker"))
-        .map(|i| i.actor.as_ref().map(|a| a.to_string()).unwrap_or_default())
-        .collect();
-    assert_eq!(flagged, vec!["card2".to_string()]);
+    assert_eq!(flagged(dir), vec!["card2".to_string()]);
 }

@@ -137,6 +137,11 @@ pub struct Explain {
     #[serde(deserialize_with = "duration")]
     pub care_window: Duration,
     pub care_others: usize,
+    /// Whether a department explanation excuses a co-worker finding. Off,
+    /// a colleague admitted to their own unit may be opened only by the
+    /// care team, a role or a template; everyone else on the unit is
+    /// flagged. Stricter, and more items where staff are often patients.
+    pub department_excuses_coworker: bool,
 }
 
 impl Default for Explain {
@@ -170,6 +175,7 @@ impl Default for Explain {
             no_treatment: false,
             care_window: Duration::from_secs(48 * 3600),
             care_others: 2,
+            department_excuses_coworker: true,
         }
     }
 }

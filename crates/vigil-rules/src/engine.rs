@@ -86,14 +86,13 @@ fn in_care_drops(rule: &str) -> bool {
     matches!(rule, "after-hours" | "coworker")
 }
 
-/// Whether an explanation of this kind excuses a finding of this rule. A
-/// department's encounter does not excuse a co-worker finding: the shared
-/// department is what makes the patient a colleague, and a colleague
-/// admitted to their own unit is the record everyone on it is tempted to
-/// open. The care team, a role or an approved template does (and a later
-/// repeat, once the first access has raised its item).
-fn explains(kind: Explanation, rule: &str) -> bool {
-    !(kind == Explanation::Department && rule == "coworker")
+/// Whether an explanation of this kind excuses a finding of this rule.
+/// With `strict` (`department_excuses_coworker = false`), a department's
+/// encounter does not excuse a co-worker finding: the shared department is
+/// what makes the patient a colleague, and a colleague admitted to their
+/// own unit is the record everyone on it is tempted to open.
+fn explains(kind: Explanation, rule: &str, strict: bool) -> bool {
+    !(strict && kind == Explanation::Department && rule == "coworker")
 }
 
 /// Findings not yet written, grouped: by rule and day, then by who (an
@@ -255,6 +254,8 @@ pub struct Engine {
     names: Names,
     /// Rules that raise nothing for an explained access.
     explainable: Vec<&'static str>,
+    /// A department explanation does not excuse a co-worker finding.
+    strict_colleagues: bool,
     sweep_minutes: i64,
     /// Items a late encounter explained, for the review service to close.
     withdrawals: Vec<Withdrawal>,
@@ -319,6 +320,7 @@ impl Engine {
             explainer,
             names: Names::default(),
             explainable: cfg.explainable(),
+            strict_colleagues: !cfg.explain.department_excuses_coworker,
             sweep_minutes: (cfg.explain.sweep_window.as_secs() / 60) as i64,
             withdrawals: Vec::new(),
         })
@@ -464,7 +466,7 @@ impl Engine {
                     let mut i = from;
                     while i < findings.len() {
                         if explainable.contains(&findings[i].rule)
-                            && explains(x.kind, findings[i].rule)
+                            && explains(x.kind, findings[i].rule, self.strict_colleagues)
                         {
                             findings.swap_remove(i);
                         } else {
@@ -653,7 +655,11 @@ impl Engine {
             let why = store.explanations(&item.event_ids)?;
             if why.len() != item.event_ids.len()
                 || !why.iter().all(|x| {
-                    x.is_explained() && item.rules.iter().all(|r| explains(x.kind, &r.rule))
+                    x.is_explained()
+                        && item
+                            .rules
+                            .iter()
+                            .all(|r| explains(x.kind, &r.rule, self.strict_colleagues))
                 })
             {
                 continue;
