@@ -66,7 +66,7 @@ fn explanations_are_read_counted_remembered_and_pruned(b: Backend) {
         actor: e.actor.as_ref().unwrap().as_str().to_owned(),
         patient: e.subject.as_ref().unwrap().as_str().to_owned(),
         kind,
-        encounter: (i % 2 == 0).then(|| format!("V{i}")),
+        encounter: i.is_multiple_of(2).then(|| format!("V{i}")),
         note: String::new(),
     };
     let rows: Vec<Explained> = evs

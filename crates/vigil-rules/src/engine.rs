@@ -905,28 +905,23 @@ impl Engine {
         for &(src, day) in &done {
             let key = format!("sample|{src}|{day}");
             let existing = store.item_by_key(&key)?.map(|i| i.event_ids.len());
-            let mut pool: Vec<(f64, i64)> = store
-                .unflagged_events(
-                    src,
-                    self.day_start(day),
-                    self.day_start(day + Duration::days(1)),
-                )?
-                .into_iter()
-                .map(|id| (sampling::draw(self.sampling.seed, src, id), id))
-                .collect();
-            pool.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            // The lowest draws only: a sample never links more than
+            // MAX_LINKED events, so a day of millions is never held.
+            let mut lowest = sampling::Lowest::new(self.sampling.seed, src, MAX_LINKED);
+            store.unflagged_events(
+                src,
+                self.day_start(day),
+                self.day_start(day + Duration::days(1)),
+                &mut |id| lowest.offer(id, self.sampling.rate),
+            )?;
+            let below_rate = lowest.below_rate;
+            let pool = lowest.into_ids();
             let have = existing.unwrap_or(0);
-            let drawn = if existing.is_none() {
-                pool.iter()
-                    .take_while(|(d, _)| *d < self.sampling.rate)
-                    .count()
-            } else {
-                0
-            };
+            let drawn = if existing.is_none() { below_rate } else { 0 };
             let take = drawn
                 .max(self.sampling.minimum.saturating_sub(have))
                 .min(MAX_LINKED);
-            let mut ids: Vec<i64> = pool.into_iter().take(take).map(|(_, id)| id).collect();
+            let mut ids: Vec<i64> = pool.into_iter().take(take).collect();
             if ids.is_empty() {
                 continue;
             }

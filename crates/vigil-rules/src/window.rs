@@ -70,6 +70,16 @@ pub fn tried(map: &Queues, key: &str) -> Option<String> {
 /// An hour, in microseconds: the margin kept for late arrivals.
 const HOUR_US: i64 = 3_600_000_000;
 
+/// Most keys one map keeps. Time alone bounds a map by the addresses that
+/// fail within a window and its hour of margin, which a scan from across
+/// the whole address space (or a botnet) makes as large as it likes.
+/// Past this, `shed` keeps half: first it drops what has left the window
+/// (late arrivals lose their margin), then addresses with one failure,
+/// then the longest quiet. The cost: in a flood of more than 10,000
+/// addresses failing within one window, an address's single earlier
+/// failure may be forgotten, so its burst counts from its second.
+pub const MOST_KEYS: usize = 20_000;
+
 #[derive(Debug, Default)]
 pub struct Windows {
     window: chrono::Duration,
@@ -149,7 +159,37 @@ impl Windows {
             .client
             .map(|k| push(&mut self.by_client, k, t, e.id, self.window_us, e.actor))
             .unwrap_or(0);
+        if self.by_client.len() > MOST_KEYS || self.by_actor.len() > MOST_KEYS {
+            self.shed(t);
+        }
         (a, c)
+    }
+
+    /// How many keys the windows hold (what `MOST_KEYS` bounds).
+    #[cfg(test)]
+    pub fn kept(&self) -> usize {
+        self.by_actor.len() + self.by_client.len()
+    }
+
+    /// Brings an overfull map down to half of `MOST_KEYS` (see there).
+    fn shed(&mut self, now: i64) {
+        self.prune(now);
+        let in_window = now - self.window_us;
+        let rank = |q: &Queue| (q.q.len() > 1, q.q.back().map_or(i64::MIN, |x| x.0));
+        for map in [&mut self.by_actor, &mut self.by_client] {
+            if map.len() <= MOST_KEYS {
+                continue;
+            }
+            map.retain(|_, q| q.q.back().is_some_and(|(t, _)| *t > in_window));
+            if map.len() <= MOST_KEYS / 2 {
+                continue;
+            }
+            let mut ranks: Vec<(bool, i64)> = map.values().map(rank).collect();
+            let drop = map.len() - MOST_KEYS / 2;
+            let (_, cut, _) = ranks.select_nth_unstable(drop - 1);
+            let cut = *cut;
+            map.retain(|_, q| rank(q) > cut);
+        }
     }
 
     /// Failures within the window before `t` for a key.
@@ -170,7 +210,8 @@ impl Windows {
         self.window
     }
 
-    /// Forgets what has left the window: memory stays flat on a long run.
+    /// Forgets what has left the window and its margin: memory stays flat
+    /// on a long run.
     /// (An hour's margin is kept for events that arrive a little late.)
     fn prune(&mut self, now: i64) {
         let horizon = now - self.window_us - HOUR_US;
@@ -182,5 +223,48 @@ impl Windows {
                 !q.q.is_empty()
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure<'a>(id: i64, t: DateTime<Utc>, client: &'a str) -> RuleEvent<'a> {
+        RuleEvent {
+            id,
+            source_id: 1,
+            occurred_at: t,
+            actor: Some("root"),
+            subject: None,
+            action: "login",
+            outcome: vigil_domain::Outcome::Failure,
+            client: Some(client),
+            host: Some("bastion"),
+            detail: None,
+        }
+    }
+
+    /// A million addresses failing once each within one window keep the
+    /// maps bounded, while a scanner failing again and again among them
+    /// keeps its whole count.
+    #[test]
+    fn a_million_distinct_addresses_within_one_window_stay_bounded() {
+        let mut w = Windows::new(Duration::from_secs(600));
+        let start: DateTime<Utc> = "2026-11-01T00:00:00Z".parse().unwrap();
+        let mut most = 0;
+        let mut scanner = 0;
+        for i in 0..1_000_000i64 {
+            // all within five minutes
+            let t = start + chrono::Duration::microseconds(i * 300);
+            let a = std::net::Ipv4Addr::from(0x0b00_0000u32 + i as u32).to_string();
+            w.add(&failure(i, t, &a));
+            if i % 1000 == 0 {
+                scanner = w.add(&failure(2_000_000 + i, t, "203.0.113.9")).1;
+            }
+            most = most.max(w.kept());
+        }
+        assert!(most <= MOST_KEYS + 2, "{most}");
+        assert_eq!(scanner, 1000, "the scanner's failures all counted");
     }
 }

@@ -443,13 +443,16 @@ pub trait Store: Send {
     /// (event id, item id) for each review item that holds one of these
     /// events.
     fn items_of_events(&self, event_ids: &[i64]) -> Result<Vec<(i64, i64)>>;
-    /// Ids of a source's events in a time range that no item refers to.
+    /// Ids of a source's events in a time range that no item refers to,
+    /// handed to `each` one by one in no particular order (a busy day has
+    /// millions: the sampler keeps only the few it draws).
     fn unflagged_events(
         &self,
         source_id: i64,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<i64>>;
+        each: &mut dyn FnMut(i64),
+    ) -> Result<()>;
     /// A small named value the engine keeps (the rules cursor, say).
     fn meta(&self, key: &str) -> Result<Option<String>>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;

@@ -182,6 +182,111 @@ pub fn write_bench_log(
     Ok(())
 }
 
+/// An internet-facing bastion's log (the ingest benchmark's hard case):
+/// 60% of lines are password guessing and 25% scanners' pre-auth
+/// disconnects, one in twenty from 2,000 persistent scanners and the rest
+/// from addresses drawn across the whole IPv4 space (so most appear once:
+/// about 800,000 in a million lines), then staff logins, sessions, sudo
+/// and cron. Returns how many distinct scanner addresses it wrote.
+pub fn write_bastion_log(
+    w: &mut impl Write,
+    lines: u64,
+    seed: u64,
+    start: DateTime<Utc>,
+    header: Header,
+) -> io::Result<usize> {
+    let mut rng = Rng::new(seed);
+    let public = |rng: &mut Rng| loop {
+        let a = rng.next_u64() as u32;
+        let first = a >> 24;
+        // (no private, loopback, multicast or reserved first octets)
+        if first != 0 && first != 10 && first != 127 && first < 224 {
+            break a;
+        }
+    };
+    let persistent: Vec<u32> = (0..2000).map(|_| public(&mut rng)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut t = start;
+    let mut pid = 10_000u64;
+    for _ in 0..lines {
+        t += Duration::milliseconds(rng.below(120) as i64 + 1);
+        pid += 1;
+        let sshd = format!("sshd[{pid}]");
+        let port = 1024 + rng.below(60_000);
+        let u = rng.below(2000) as usize;
+        let user = format!("user{u:04}");
+        let desk = format!("10.{}.{}.{}", u / 250, u % 250, 10 + u % 7);
+        let roll = rng.below(100);
+        let (tag, msg) = if roll < 85 {
+            let a = if rng.chance(5) {
+                *rng.pick(&persistent)
+            } else {
+                public(&mut rng)
+            };
+            seen.insert(a);
+            let ip = std::net::Ipv4Addr::from(a);
+            let probe = rng.pick(PROBE_USERS);
+            let msg = match if roll < 60 {
+                rng.below(5)
+            } else {
+                5 + rng.below(2)
+            } {
+                0 | 1 => format!("Failed password for root from {ip} port {port} ssh2"),
+                2 => format!("Failed password for invalid user {probe} from {ip} port {port} ssh2"),
+                3 => format!("Invalid user {probe} from {ip} port {port}"),
+                4 => format!(
+                    "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}  user=root"
+                ),
+                5 => format!(
+                    "Connection closed by authenticating user root {ip} port {port} [preauth]"
+                ),
+                _ => format!("Received disconnect from {ip} port {port}:11: Bye Bye [preauth]"),
+            };
+            (sshd, msg)
+        } else {
+            match rng.below(40) {
+                0..=14 => (
+                    sshd,
+                    format!(
+                        "Accepted publickey for {user} from {desk} port {port} ssh2: ED25519 SHA256:{:016x}",
+                        rng.next_u64()
+                    ),
+                ),
+                15..=19 => (
+                    sshd,
+                    format!(
+                        "pam_unix(sshd:session): session opened for user {user}(uid={}) by (uid=0)",
+                        1000 + u
+                    ),
+                ),
+                20..=24 => (
+                    sshd,
+                    format!("pam_unix(sshd:session): session closed for user {user}"),
+                ),
+                25..=32 => (
+                    "sudo".to_owned(),
+                    format!(
+                        "{user} : TTY=pts/{} ; PWD=/home/{user} ; USER=root ; COMMAND={}",
+                        rng.below(9),
+                        rng.pick(COMMANDS)
+                    ),
+                ),
+                33..=36 => (
+                    sshd,
+                    format!("Disconnected from user {user} {desk} port {port}"),
+                ),
+                _ => (
+                    format!("CRON[{pid}]"),
+                    "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"
+                        .to_owned(),
+                ),
+            }
+        };
+        write_line(w, header, t, "bastion", &tag, &msg)?;
+    }
+    Ok(seen.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +303,25 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.iter().filter(|&&c| c == b'\n').count(), 500);
         assert!(String::from_utf8(a).unwrap().starts_with("Nov  1 00:00:00"));
+    }
+
+    #[test]
+    fn a_bastion_log_has_scanners_across_the_address_space() {
+        let start = DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut a = Vec::new();
+        let distinct = write_bastion_log(&mut a, 10_000, 7, start, Header::Rfc3339).unwrap();
+        let text = String::from_utf8(a).unwrap();
+        assert_eq!(text.lines().count(), 10_000);
+        // about 8,500 scanner lines, nearly all from fresh addresses
+        assert!((7_500..8_600).contains(&distinct), "{distinct}");
+        assert!(text.starts_with("2026-11-01T00:00:00"), "{}", &text[..40]);
+        // scanners never come from private or loopback space
+        assert!(
+            text.lines()
+                .filter(|l| l.contains("Failed password"))
+                .all(|l| !l.contains(" from 10.") && !l.contains(" from 127.")),
+        );
     }
 }

@@ -879,8 +879,9 @@ impl Store for PgStore {
         source_id: i64,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<i64>> {
-        self.do_unflagged_events(source_id, from, to)
+        each: &mut dyn FnMut(i64),
+    ) -> Result<()> {
+        self.do_unflagged_events(source_id, from, to, each)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {

@@ -190,22 +190,27 @@ impl PgStore {
         source_id: i64,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<i64>> {
-        self.read(|c| {
+        each: &mut dyn FnMut(i64),
+    ) -> Result<()> {
+        // (collected first: a read retried after a dropped connection must
+        // not hand an id over twice)
+        let ids: Vec<i64> = self.read(|c| {
             let flagged: std::collections::HashSet<i64> = c
                 .query(crate::FLAGGED_SQL_PG, &[&micros(from), &micros(to)])?
                 .iter()
                 .map(|r| r.get(0))
                 .collect();
             Ok(c.query(
-                "SELECT e.id FROM events e WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.source_id = $3 ORDER BY e.id",
+                "SELECT e.id FROM events e WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.source_id = $3",
                 &[&micros(from), &micros(to), &source_id],
             )?
             .iter()
             .map(|r| r.get::<_, i64>(0))
             .filter(|id| !flagged.contains(id))
             .collect())
-        })
+        })?;
+        ids.into_iter().for_each(each);
+        Ok(())
     }
 
     pub(super) fn do_events_by_id(&self, ids: &[i64]) -> Result<Vec<(Event, Vec<u8>)>> {

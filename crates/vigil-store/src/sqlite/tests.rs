@@ -58,7 +58,15 @@ fn explanations_keep_what_they_said_through_schema_10() {
     }
     assert_eq!(s.schema_version().unwrap(), 9);
     s.migrate().unwrap();
-    let rows: Vec<(i64, String, Option<String>, String, Option<String>, Option<i64>)> = s
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = s
         .conn
         .prepare("SELECT event_id, kind, encounter, note, patient, occurred_at FROM explanations ORDER BY event_id")
         .unwrap()
