@@ -24,6 +24,8 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    #[cfg(not(target_os = "linux"))]
+    return_memory_promptly();
     vigil::logging::init();
     let cli = Cli::parse();
     match cli::run(cli) {
@@ -49,3 +51,29 @@ fn main() -> ExitCode {
 // mimalloc does that with far less overhead than the system allocator.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Has mimalloc give freed pages back at once and commit arena memory as
+/// it is used. By default it keeps freed pages for a while and commits
+/// ahead, which on a 1,000,000-line ingest with the rules held 135 MB at
+/// peak for 78 MB in use, at no measurable cost in time
+/// (`bench/bastion.sh`). The numbers are `mi_option_arena_eager_commit`
+/// and `mi_option_purge_delay` in mimalloc.h's `mi_option_e`, the same in
+/// its v2 and v3. On Linux this runs as a constructor, before the first
+/// allocation makes the first arena (set from `main`, the arena is already
+/// committed and the peak was 100 MB).
+extern "C" fn return_memory_promptly() {
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: setting an option stores a number the allocator reads when
+    // it next commits or purges; it allocates nothing, and any value is
+    // valid for both.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static RETURN_MEMORY_PROMPTLY: extern "C" fn() = return_memory_promptly;

@@ -155,8 +155,17 @@ impl Group {
         if self.actor.is_none() {
             self.actor = o.actor;
         }
-        // sorted and deduplicated once, in `item`
+        // sorted and deduplicated once, in `item`; but an item links only
+        // its lowest MAX_LINKED ids, so a group a scanner feeds all day
+        // (hundreds of thousands of failures) keeps no more than a few
+        // times that (its score's unexplained share is then that of the
+        // accesses it links)
         self.event_ids.extend(o.event_ids);
+        if self.event_ids.len() > 4 * super::engine::MAX_LINKED {
+            self.event_ids.sort_unstable();
+            self.event_ids.dedup();
+            self.event_ids.truncate(super::engine::MAX_LINKED);
+        }
     }
 
     fn title(&self, prefix: &str, day: NaiveDate) -> String {
