@@ -121,10 +121,7 @@ fn run<'a>(id: &str, cfg: &RulesConfig, events: &[RuleEvent<'a>]) -> Vec<Finding
         .into_iter()
         .find(|r| r.id() == id)
         .unwrap_or_else(|| panic!("no rule {id}"));
-    let ctx = Ctx {
-        knowledge: &k,
-        zone: None,
-    };
+    let ctx = Ctx::new(&k, None);
     let mut out = Vec::new();
     for e in events {
         rule.check(e, &ctx, &mut out);
@@ -1154,4 +1151,21 @@ fn shared_credentials_two_places_within_the_window() {
         )
         .is_empty()
     );
+}
+
+/// The context remembers an event's lookups for the rules after the first,
+/// and never hands one event's patient or person to another, even one
+/// with the same id.
+#[test]
+fn the_contexts_lookups_are_per_event() {
+    let k = knowledge();
+    let ctx = Ctx::new(&k, None);
+    let a = view(1, "2026-11-21T10:00:00Z", "nurse3", "100311");
+    let b = view(1, "2026-11-21T10:00:00Z", "nobody", "999999");
+    for _ in 0..2 {
+        assert_eq!(ctx.patient(&a).map(|p| p.mrn.as_str()), Some("100311"));
+        assert_eq!(ctx.person(&a).map(|(_, p)| p.id.as_str()), Some("E202"));
+        assert!(ctx.patient(&b).is_none());
+        assert!(ctx.person(&b).is_none());
+    }
 }

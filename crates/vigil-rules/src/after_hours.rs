@@ -55,10 +55,7 @@ impl Rule for AfterHours {
         let local = ctx.local(e.occurred_at);
         // A shift from the roster is worked every day (wards run all week);
         // the default shift is office hours, so weekends count against it.
-        let rostered = ctx
-            .knowledge
-            .person(actor)
-            .and_then(|(i, _)| ctx.knowledge.shift(i));
+        let rostered = ctx.person(e).and_then(|(i, _)| ctx.knowledge.shift(i));
         let shift = rostered.unwrap_or(self.default);
         let weekend = matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
         let outside = !in_shift(local.time(), shift);

@@ -22,11 +22,7 @@ impl Rule for Coworker {
         let Some(emp) = p.employee_id.as_deref() else {
             return;
         };
-        if ctx
-            .knowledge
-            .person(actor)
-            .is_some_and(|(_, me)| me.id == emp)
-        {
+        if ctx.person(e).is_some_and(|(_, me)| me.id == emp) {
             return; // their own record: self-access
         }
         let dept = ctx

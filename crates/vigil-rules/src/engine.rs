@@ -408,10 +408,7 @@ impl Engine {
         // batch costs more than the rules themselves.
         let mut findings = Vec::with_capacity(events.len());
         let mut rows = Vec::new();
-        let ctx = Ctx {
-            knowledge: &self.knowledge,
-            zone: self.zone,
-        };
+        let ctx = Ctx::new(&self.knowledge, self.zone);
         for e in &order {
             let from = findings.len();
             for r in &mut self.rules {
@@ -423,7 +420,7 @@ impl Engine {
             if self.explainer.active
                 && e.outcome != vigil_domain::Outcome::Failure
                 && let (Some(actor), Some(patient)) = (e.actor, e.subject)
-                && (self.knowledge.patient(patient).is_some() || self.explainer.knows(patient))
+                && (ctx.patient(e).is_some() || self.explainer.knows(patient))
             {
                 let x = self.explainer.explain(
                     &self.knowledge,
@@ -694,10 +691,7 @@ impl Engine {
         p.report.reexplained += self.reexplain(store, &context)?;
         let mut findings: Vec<Finding<'static>> = Vec::new();
         {
-            let ctx = Ctx {
-                knowledge: &self.knowledge,
-                zone: self.zone,
-            };
+            let ctx = Ctx::new(&self.knowledge, self.zone);
             for r in &mut self.rules {
                 r.finish(store, &ctx, &mut findings)?;
             }

@@ -127,6 +127,64 @@ impl<'a> Finding<'a> {
 pub struct Ctx<'a> {
     pub knowledge: &'a Knowledge,
     pub zone: Option<Tz>,
+    /// The last event's patient and roster lookups: a dozen rules ask
+    /// again for the same event, and on an EHR report those hash lookups
+    /// were the rules' largest cost.
+    memo: std::cell::Cell<Memo<'a>>,
+}
+
+/// Which event (its id and the text its subject and actor point at) the
+/// lookups are for, and what they found (`None`: not looked up yet).
+#[derive(Clone, Copy, Default)]
+struct Memo<'a> {
+    event: (i64, usize, usize),
+    patient: Option<Option<&'a knowledge::Patient>>,
+    person: Option<Option<(usize, &'a vigil_domain::Person)>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(knowledge: &'a Knowledge, zone: Option<Tz>) -> Ctx<'a> {
+        Ctx {
+            knowledge,
+            zone,
+            memo: Default::default(),
+        }
+    }
+
+    /// The memo, reset when `e` is another event than the last.
+    fn memo(&self, e: &RuleEvent<'_>) -> Memo<'a> {
+        let at = |s: Option<&str>| s.map_or(0, |s| s.as_ptr() as usize);
+        let event = (e.id, at(e.subject), at(e.actor));
+        let m = self.memo.get();
+        if m.event == event {
+            m
+        } else {
+            Memo {
+                event,
+                ..Memo::default()
+            }
+        }
+    }
+
+    /// The patient an event's subject names, when demographics are loaded.
+    pub fn patient(&self, e: &RuleEvent<'_>) -> Option<&'a knowledge::Patient> {
+        let mut m = self.memo(e);
+        let p = *m
+            .patient
+            .get_or_insert_with(|| e.subject.and_then(|s| self.knowledge.patient(s)));
+        self.memo.set(m);
+        p
+    }
+
+    /// The roster entry of an event's actor.
+    pub fn person(&self, e: &RuleEvent<'_>) -> Option<(usize, &'a vigil_domain::Person)> {
+        let mut m = self.memo(e);
+        let p = *m
+            .person
+            .get_or_insert_with(|| e.actor.and_then(|a| self.knowledge.person(a)));
+        self.memo.set(m);
+        p
+    }
 }
 
 impl Ctx<'_> {
@@ -136,11 +194,6 @@ impl Ctx<'_> {
             Some(z) => t.with_timezone(&z).naive_local(),
             None => t.naive_utc(),
         }
-    }
-
-    /// The patient an event's subject names, when demographics are loaded.
-    pub fn patient(&self, e: &RuleEvent<'_>) -> Option<&knowledge::Patient> {
-        e.subject.and_then(|s| self.knowledge.patient(s))
     }
 }
 
@@ -191,7 +244,7 @@ pub fn patient_access<'e, 'k>(
     }
     let actor = e.actor?;
     let patient = ctx.patient(e)?;
-    let (i, person) = ctx.knowledge.person(actor)?;
+    let (i, person) = ctx.person(e)?;
     Some((actor, patient, i, person))
 }
 

@@ -18,7 +18,7 @@ impl Rule for Terminated {
             return;
         }
         let Some(actor) = e.actor else { return };
-        let Some((_, p)) = ctx.knowledge.person(actor) else {
+        let Some((_, p)) = ctx.person(e) else {
             return;
         };
         let local = ctx.local(e.occurred_at);

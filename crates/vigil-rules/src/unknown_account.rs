@@ -38,7 +38,7 @@ impl Rule for UnknownAccount {
             && !super::window::is_invalid_user(e)
             && ctx.knowledge.has_roster()
             && let Some(actor) = e.actor
-            && ctx.knowledge.person(actor).is_none()
+            && ctx.person(e).is_none()
             && actor != "root"
         {
             out.push(Finding::of(

@@ -17,7 +17,7 @@ impl Rule for Vip {
             return;
         }
         let Some(subject) = e.subject else { return };
-        let vip = ctx.knowledge.patient(subject).is_some_and(|p| p.vip);
+        let vip = ctx.patient(e).is_some_and(|p| p.vip);
         let watched = ctx.knowledge.watch.contains(subject);
         if vip || watched {
             let what = if vip {
