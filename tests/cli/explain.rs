@@ -758,6 +758,21 @@ fn the_next_run_remembers_repeats_and_first_contacts() {
     assert_eq!(onc[0].event_ids.len(), 1);
 }
 
+/// A workspace where patient P4 is Ann Smith, employee E2 (nurse2 in
+/// Cardiology), with one encounter, one more person on the roster and
+/// these accesses (`user,mrn,time` rows).
+fn colleague_admitted(dir: &Path, encounter: &str, person: &str, accesses: &str) {
+    let adt = format!("visit,mrn,admit,discharge,unit,team\n{encounter}\n");
+    workspace(dir, "adt-csv", &adt, ADT_COLUMNS);
+    std::fs::write(dir.join("roster.csv"), format!("{ROSTER}{person}\n")).unwrap();
+    std::fs::write(
+        dir.join("patients.csv"),
+        "mrn,name,employee_id\nP1,Carl Jensen,\nP4,Ann Smith,E2\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("access.csv"), format!("user,mrn,time\n{accesses}")).unwrap();
+}
+
 /// An access no documentation explains, to a patient in care at the time,
 /// raises no co-worker flag from outside the employee's department, and
 /// still does from inside it or when the patient was not in care.
@@ -765,22 +780,11 @@ fn the_next_run_remembers_repeats_and_first_contacts() {
 fn a_coworker_flag_from_another_department_waits_for_a_patient_not_in_care() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    let adt = "visit,mrn,admit,discharge,unit,team\nV2,P4,2026-11-05T08:00:00Z,2026-11-05T12:00:00Z,Oncology,onc1\n";
-    workspace(dir, "adt-csv", adt, ADT_COLUMNS);
-    std::fs::write(
-        dir.join("roster.csv"),
-        format!("{ROSTER}E7,Ravi Das,ortho1,Orthopedics,07:00-19:00\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("patients.csv"),
-        "mrn,name,employee_id\nP1,Carl Jensen,\nP4,Ann Smith,E2\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("access.csv"),
-        "user,mrn,time
-ortho1,P4,2026-11-05T10:00:00Z
+    colleague_admitted(
+        dir,
+        "V2,P4,2026-11-05T08:00:00Z,2026-11-05T12:00:00Z,Oncology,onc1",
+        "E7,Ravi Das,ortho1,Orthopedics,07:00-19:00",
+        "ortho1,P4,2026-11-05T10:00:00Z
 doc1,P4,2026-11-05T10:30:00Z
 ortho1,P4,2026-11-09T10:00:00Z
 onc1,P4,2026-11-12T09:00:00Z
@@ -788,8 +792,7 @@ lab1,P4,2026-11-12T09:30:00Z
 ortho1,P4,2026-11-12T10:00:00Z
 ortho1,P4,2026-11-14T10:01:00Z
 ",
-    )
-    .unwrap();
+    );
     let s = pull(dir);
     let mut got: Vec<(String, String)> = all_items(&s)
         .iter()
@@ -824,26 +827,14 @@ ortho1,P4,2026-11-14T10:01:00Z
 fn a_department_explanation_does_not_excuse_opening_a_colleagues_record() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    let adt = "visit,mrn,admit,discharge,unit,team\nV3,P4,2026-11-05T08:00:00Z,2026-11-05T12:00:00Z,Cardiology,doc1\n";
-    workspace(dir, "adt-csv", adt, ADT_COLUMNS);
-    std::fs::write(
-        dir.join("roster.csv"),
-        format!("{ROSTER}E8,Kim Roe,card2,Cardiology,07:00-19:00\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("patients.csv"),
-        "mrn,name,employee_id\nP1,Carl Jensen,\nP4,Ann Smith,E2\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("access.csv"),
-        "user,mrn,time
-doc1,P4,2026-11-05T10:00:00Z
+    colleague_admitted(
+        dir,
+        "V3,P4,2026-11-05T08:00:00Z,2026-11-05T12:00:00Z,Cardiology,doc1",
+        "E8,Kim Roe,card2,Cardiology,07:00-19:00",
+        "doc1,P4,2026-11-05T10:00:00Z
 card2,P4,2026-11-05T10:30:00Z
 ",
-    )
-    .unwrap();
+    );
     let flagged = |dir: &Path| -> Vec<String> {
         let s = common::open_store(&dir.join("v.db"));
         all_items(&s)
