@@ -1944,9 +1944,10 @@ fn an_incident_update_reads_keys_and_values_with_spaces() {
 
 #[test]
 fn end_to_end_in_tmux_an_incident_is_opened_and_updated_from_the_screen() {
-    let Some((pane, _server, _home)) = demo_in_tmux("inc") else {
+    let Some(demo) = demo_in_tmux("inc") else {
         return;
     };
+    let pane = &demo.pane;
     // the first item becomes an incident, once the first page is in
     pane.wait("queue 1 of");
     pane.send(&["e"]);
@@ -1981,9 +1982,10 @@ fn end_to_end_in_tmux_an_incident_is_opened_and_updated_from_the_screen() {
 
 #[test]
 fn end_to_end_in_tmux_coverage_moves_to_its_oldest_day() {
-    let Some((pane, _server, _home)) = demo_in_tmux("cov") else {
+    let Some(demo) = demo_in_tmux("cov") else {
         return;
     };
+    let pane = &demo.pane;
     pane.wait("queue 1 of");
     // the week, newest day first: more rows than 32 lines show
     pane.send(&["5"]);
@@ -2014,10 +2016,20 @@ fn end_to_end_in_tmux_coverage_moves_to_its_oldest_day() {
     pane.send(&["q"]);
 }
 
+/// The demo's review screen in a tmux pane, with the server and folder
+/// that go with it.
+struct DemoScreen {
+    pane: Pane,
+    // (fields drop in order: the server ends before its socket's folder
+    // goes; bindings of a tuple dropped the folder first, so the server
+    // could no longer be reached and outlived the test)
+    _server: TmuxServer,
+    _home: tempfile::TempDir,
+}
+
 /// The demo's review screen, started from an interactive shell in a tmux
-/// pane of a server of the test's own; `None` (skipped) without tmux. The
-/// pane, then the server, then the folder go when dropped, in that order.
-fn demo_in_tmux(name: &str) -> Option<(Pane, TmuxServer, tempfile::TempDir)> {
+/// pane of a server of the test's own; `None` (skipped) without tmux.
+fn demo_in_tmux(name: &str) -> Option<DemoScreen> {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("skipped: tmux is not installed");
         return None;
@@ -2030,7 +2042,11 @@ fn demo_in_tmux(name: &str) -> Option<(Pane, TmuxServer, tempfile::TempDir)> {
         session: format!("vigil-{name}-{}", std::process::id()),
     };
     screen_in_shell(home.path(), &pane.sock, &pane.session);
-    Some((pane, server, home))
+    Some(DemoScreen {
+        pane,
+        _server: server,
+        _home: home,
+    })
 }
 
 /// A tmux pane a test drives: keys in, the screen's text out.
