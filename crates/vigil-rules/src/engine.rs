@@ -901,12 +901,13 @@ impl Engine {
             let existing = store.item_by_key(&key)?.map(|i| i.event_ids.len());
             // The lowest draws only: a sample never links more than
             // MAX_LINKED events, so a day of millions is never held.
-            let mut lowest = sampling::Lowest::new(self.sampling.seed, src, MAX_LINKED);
+            let mut lowest =
+                sampling::Lowest::new(self.sampling.seed, src, MAX_LINKED, self.sampling.rate);
             store.unflagged_events(
                 src,
                 self.day_start(day),
                 self.day_start(day + Duration::days(1)),
-                &mut |id| lowest.offer(id, self.sampling.rate),
+                &mut |id| lowest.offer(id),
             )?;
             let below_rate = lowest.below_rate;
             let pool = lowest.into_ids();

@@ -40,24 +40,26 @@ pub struct Lowest {
     seed: u64,
     source_id: i64,
     limit: usize,
+    rate: f64,
     heap: std::collections::BinaryHeap<Drawn>,
     pub below_rate: usize,
 }
 
 impl Lowest {
-    pub fn new(seed: u64, source_id: i64, limit: usize) -> Lowest {
+    pub fn new(seed: u64, source_id: i64, limit: usize, rate: f64) -> Lowest {
         Lowest {
             seed,
             source_id,
             limit,
+            rate,
             heap: Default::default(),
             below_rate: 0,
         }
     }
 
-    pub fn offer(&mut self, event_id: i64, rate: f64) {
+    pub fn offer(&mut self, event_id: i64) {
         let d = Drawn(draw(self.seed, self.source_id, event_id), event_id);
-        self.below_rate += usize::from(d.0 < rate);
+        self.below_rate += usize::from(d.0 < self.rate);
         if self.heap.len() < self.limit {
             self.heap.push(d);
         } else if self.heap.peek().is_some_and(|top| d < *top) {
@@ -85,10 +87,10 @@ mod tests {
         let ids: Vec<i64> = (0..20_000).map(|i| i * 7 + 3).collect();
         let mut all: Vec<(f64, i64)> = ids.iter().map(|&i| (draw(9, 2, i), i)).collect();
         all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let mut lowest = Lowest::new(9, 2, 100);
+        let mut lowest = Lowest::new(9, 2, 100, 0.01);
         // (offered in reverse: the order of arrival does not matter)
         for &i in ids.iter().rev() {
-            lowest.offer(i, 0.01);
+            lowest.offer(i);
         }
         assert_eq!(lowest.below_rate, all.iter().filter(|d| d.0 < 0.01).count());
         let want: Vec<i64> = all.iter().take(100).map(|d| d.1).collect();
