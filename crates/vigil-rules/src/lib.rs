@@ -133,11 +133,12 @@ pub struct Ctx<'a> {
     memo: std::cell::Cell<Memo<'a>>,
 }
 
-/// Which event (its id and the text its subject and actor point at) the
-/// lookups are for, and what they found (`None`: not looked up yet).
+/// Which event (its id, and where its subject's and actor's text lie and
+/// how long each is: the same slices of the batch's events) the lookups
+/// are for, and what they found (`None`: not looked up yet).
 #[derive(Clone, Copy, Default)]
 struct Memo<'a> {
-    event: (i64, usize, usize),
+    event: (i64, [(usize, usize); 2]),
     patient: Option<Option<&'a knowledge::Patient>>,
     person: Option<Option<(usize, &'a vigil_domain::Person)>>,
 }
@@ -153,8 +154,8 @@ impl<'a> Ctx<'a> {
 
     /// The memo, reset when `e` is another event than the last.
     fn memo(&self, e: &RuleEvent<'_>) -> Memo<'a> {
-        let at = |s: Option<&str>| s.map_or(0, |s| s.as_ptr() as usize);
-        let event = (e.id, at(e.subject), at(e.actor));
+        let at = |s: Option<&str>| s.map_or((0, 0), |s| (s.as_ptr() as usize, s.len()));
+        let event = (e.id, [at(e.subject), at(e.actor)]);
         let m = self.memo.get();
         if m.event == event {
             m
