@@ -11,6 +11,7 @@ mod explanations;
 mod ingest;
 mod investigate;
 mod ledger;
+mod partitions;
 mod review;
 mod rules;
 mod store_filters;

@@ -34,7 +34,7 @@ fn ident(s: &str) -> Result<String> {
 }
 
 /// Tables the rules and ingest write (and reviewers only read).
-const INGEST_TABLES: &str = "sources, streams, gaps, actors, events, actor_runs, quarantine, items, item_rules, item_events, seen, meta, context, explanations, patient_events";
+const INGEST_TABLES: &str = "sources, streams, gaps, actors, events, actor_runs, quarantine, items, item_rules, item_events, seen, meta, context, explanations, patient_events, event_days";
 /// Tables replaced whole when the roster or demographics are loaded.
 const PEOPLE_TABLES: &str = "people, person_accounts, patients";
 /// Review records: written by INSERT only.
@@ -87,6 +87,12 @@ pub fn grants_sql(r: &Roles) -> Result<String> {
     line(format!("GRANT INSERT, UPDATE ON {INGEST_TABLES} TO {app};"));
     line(format!(
         "GRANT INSERT, UPDATE, DELETE ON {PEOPLE_TABLES} TO {app};"
+    ));
+    // Ingest makes the day partitions it needs through a function that
+    // runs as the owner; nobody else may call it.
+    line("REVOKE EXECUTE ON FUNCTION vigil_add_day(bigint) FROM PUBLIC;".into());
+    line(format!(
+        "GRANT EXECUTE ON FUNCTION vigil_add_day(bigint) TO {app};"
     ));
     line(format!(
         "GRANT INSERT ON {APPEND_ONLY}, suppressions TO {app}, {reviewers_group};"

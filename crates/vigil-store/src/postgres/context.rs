@@ -115,7 +115,7 @@ impl PgStore {
                 &format!(
                     "INSERT INTO explanations ({EXPLAINED_COLS})
                      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-                     ON CONFLICT (event_id) DO UPDATE SET kind = EXCLUDED.kind, encounter = EXCLUDED.encounter, note = EXCLUDED.note"
+                     ON CONFLICT (event_id, occurred_at) DO UPDATE SET kind = EXCLUDED.kind, encounter = EXCLUDED.encounter, note = EXCLUDED.note"
                 ),
                 &[&ids, &sources, &times, &actors, &patients, &kinds, &encounters, &notes],
             )?;

@@ -7,6 +7,7 @@
 
 mod context;
 mod knowledge;
+mod partitions;
 mod reads;
 mod status;
 mod write;
@@ -49,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0004_patient_events.sql"),
     include_str!("../migrations/postgres/0005_locations.sql"),
     include_str!("../migrations/postgres/0006_explanations_by_event.sql"),
+    include_str!("../migrations/postgres/0007_partitions.sql"),
 ];
 
 /// The advisory lock every review transaction and ledger append holds: the
@@ -90,6 +92,10 @@ pub struct PgStore {
     ingest_events: i64,
     /// Event ids of this connection's sequence blocks not used yet.
     id_pool: std::collections::VecDeque<std::ops::Range<i64>>,
+    /// The day partitions known to exist, loaded on first need.
+    partitions: Option<partitions::Partitions>,
+    /// The open ingest's events by (day, source), for `event_days`.
+    day_counts: HashMap<(i64, i64), i64>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -222,6 +228,8 @@ impl PgStore {
             patient_rows: Vec::new(),
             ingest_events: 0,
             id_pool: Default::default(),
+            partitions: None,
+            day_counts: HashMap::new(),
         })
     }
 
@@ -369,42 +377,6 @@ impl PgStore {
             }
             Ok(items)
         })
-    }
-
-    /// Ids of the actor names, interning new ones, in the open transaction.
-    fn intern_actors(&mut self, names: &[&str]) -> Result<()> {
-        let mut missing: Vec<String> = names
-            .iter()
-            .filter(|n| !self.actor_ids.contains_key(**n))
-            .map(|n| (*n).to_owned())
-            .collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        missing.sort_unstable();
-        missing.dedup();
-        let mut c = self.conn.borrow_mut();
-        for r in c.query(
-            "SELECT id, name FROM actors WHERE name = ANY($1)",
-            &[&missing],
-        )? {
-            self.actor_ids.insert(r.get(1), r.get(0));
-        }
-        missing.retain(|n| !self.actor_ids.contains_key(n));
-        if missing.is_empty() {
-            return Ok(());
-        }
-        c.execute(
-            "INSERT INTO actors (name) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (name) DO NOTHING",
-            &[&missing],
-        )?;
-        for r in c.query(
-            "SELECT id, name FROM actors WHERE name = ANY($1)",
-            &[&missing],
-        )? {
-            self.actor_ids.insert(r.get(1), r.get(0));
-        }
-        Ok(())
     }
 
     fn write_batch_rows(&mut self, b: &Batch, commit: bool) -> Result<BatchOutcome> {
@@ -570,6 +542,7 @@ impl Store for PgStore {
 
     fn write_batch(&mut self, b: &Batch, commit: bool) -> Result<BatchOutcome> {
         if !self.ingest_open {
+            self.ensure_days_ahead(Utc::now())?;
             let mut c = self.client()?;
             // Ingest is replayable from the source and its checkpoint commits
             // with the rows, so a commit need not wait for the WAL flush: a
@@ -590,6 +563,8 @@ impl Store for PgStore {
                 self.actor_rows.clear();
                 self.patient_rows.clear();
                 self.ingest_events = 0;
+                self.day_counts.clear();
+                self.forget_partitions();
             }
             self.ingest_open = false;
         }

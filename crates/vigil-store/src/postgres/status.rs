@@ -1,4 +1,4 @@
-//! PostgreSQL: Source health, quarantine, gaps and the activity and review counts coverage and reports read; pruning old events.
+//! PostgreSQL: Source health, quarantine, gaps and the activity and review counts coverage and reports read.
 
 use super::*;
 
@@ -78,57 +78,6 @@ impl PgStore {
                 out.to_decision_us.push(r.get(0));
             }
             Ok(out)
-        })
-    }
-
-    pub(super) fn do_prune_events(&mut self, before: DateTime<Utc>) -> Result<u64> {
-        let before = micros(before);
-        self.write(|c| {
-            let mut tx = c.transaction()?;
-            // (explanations first: without a time index they are found by
-            // the events they explain, which this then deletes)
-            tx.execute(
-                "DELETE FROM explanations x USING events e WHERE x.event_id = e.id AND e.occurred_at < $1
-                 AND NOT EXISTS (SELECT 1 FROM item_events ie WHERE ie.event_id = e.id)
-                 AND NOT EXISTS (SELECT 1 FROM incident_events i WHERE i.event_id = e.id)",
-                &[&before],
-            )?;
-            let n = tx.execute(
-                "DELETE FROM events e WHERE e.occurred_at < $1
-                 AND NOT EXISTS (SELECT 1 FROM item_events ie WHERE ie.event_id = e.id)
-                 AND NOT EXISTS (SELECT 1 FROM incident_events x WHERE x.event_id = e.id)",
-                &[&before],
-            )?;
-            tx.execute(
-                "DELETE FROM patient_events p WHERE p.occurred_at < $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p.event_id)",
-                &[&before],
-            )?;
-            // The runs that reach back before the cut are rebuilt from the
-            // events that stay.
-            let cut: Option<i64> = tx
-                .query_one(
-                    "SELECT min(first_at) FROM actor_runs WHERE first_at < $1",
-                    &[&before],
-                )?
-                .get(0);
-            if let Some(from) = cut {
-                tx.execute("DELETE FROM actor_runs WHERE first_at < $1", &[&before])?;
-                tx.execute(
-                    "INSERT INTO actor_runs (actor_id, first_at, last_at, times, ids)
-                     SELECT u.actor_id, min(u.occurred_at), max(u.occurred_at), array_agg(u.occurred_at ORDER BY u.occurred_at, u.event_id), array_agg(u.event_id ORDER BY u.occurred_at, u.event_id)
-                     FROM (SELECT actor_id, occurred_at, id AS event_id FROM events
-                           WHERE actor_id IS NOT NULL AND occurred_at >= $1
-                           AND id NOT IN (SELECT event_id FROM actor_events)) u
-                     GROUP BY u.actor_id",
-                    &[&from],
-                )?;
-            }
-            tx.execute(
-                "UPDATE sources SET events = (SELECT count(*) FROM events e WHERE e.source_id = sources.id)",
-                &[],
-            )?;
-            tx.commit()?;
-            Ok(n)
         })
     }
 

@@ -3,6 +3,42 @@
 use super::*;
 
 impl PgStore {
+    /// Ids of the actor names, interning new ones, in the open transaction.
+    pub(super) fn intern_actors(&mut self, names: &[&str]) -> Result<()> {
+        let mut missing: Vec<String> = names
+            .iter()
+            .filter(|n| !self.actor_ids.contains_key(**n))
+            .map(|n| (*n).to_owned())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        missing.sort_unstable();
+        missing.dedup();
+        let mut c = self.conn.borrow_mut();
+        for r in c.query(
+            "SELECT id, name FROM actors WHERE name = ANY($1)",
+            &[&missing],
+        )? {
+            self.actor_ids.insert(r.get(1), r.get(0));
+        }
+        missing.retain(|n| !self.actor_ids.contains_key(n));
+        if missing.is_empty() {
+            return Ok(());
+        }
+        c.execute(
+            "INSERT INTO actors (name) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (name) DO NOTHING",
+            &[&missing],
+        )?;
+        for r in c.query(
+            "SELECT id, name FROM actors WHERE name = ANY($1)",
+            &[&missing],
+        )? {
+            self.actor_ids.insert(r.get(1), r.get(0));
+        }
+        Ok(())
+    }
+
     pub(super) fn do_write_batch_rows(&mut self, b: &Batch, commit: bool) -> Result<BatchOutcome> {
         let mut out = BatchOutcome::default();
         let now = micros(Utc::now());
@@ -25,6 +61,7 @@ impl PgStore {
             }
         };
         if !b.events.is_empty() {
+            partitions::ensure_days(&mut self.partitions, &mut c, b)?;
             let n = b.events.len() as i64;
             // Ids from this connection's blocks of the sequence; new blocks
             // (one nextval per ID_BLOCK ids) only when they run out: a round
@@ -83,6 +120,10 @@ impl PgStore {
                     .as_ref()
                     .and_then(|a| self.actor_ids.get(a.as_str()).copied());
                 let at = micros(e.occurred_at);
+                *self
+                    .day_counts
+                    .entry((partitions::day_of(at), b.source_id))
+                    .or_default() += 1;
                 let offset = e.offset as i64;
                 let seq = i64::from(e.seq);
                 w.write(&[
@@ -186,6 +227,7 @@ impl PgStore {
             }
             w.finish()?;
         }
+        partitions::flush_day_counts(&mut self.day_counts, &mut c)?;
         c.execute(
             "UPDATE sources SET events = events + $1 WHERE id = $2",
             &[&(self.ingest_events + out.events as i64), &b.source_id],
