@@ -8,7 +8,8 @@
 //! It prints the ingest rate in each tenth of the load (flat, or not), then
 //! times what a reviewer does on the full store: the queue's first page, a
 //! filter count, an actor's day and a patient's accesses, and last pruning
-//! the oldest 30 days.
+//! the oldest 30 days (`PRUNE_DAYS`). With `SKIP_INGEST=1` it only times the
+//! reads and the prune on the store as it is.
 
 use std::io::{BufWriter, Write};
 use std::sync::Mutex;
@@ -96,25 +97,24 @@ fn median(f: &mut dyn FnMut() -> color_eyre::Result<()>) -> color_eyre::Result<D
     Ok(t[2])
 }
 
-fn main() -> color_eyre::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let usage = "usage: pg-scale URL EVENTS [HOSTS] [DAYS]";
-    let url = args.next().expect(usage);
-    let events: u64 = args.next().and_then(|n| n.parse().ok()).expect(usage);
-    let hosts: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(2);
-    let days: i64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(60);
-    let today = Utc::now().timestamp_micros().div_euclid(DAY_US);
-    let first = today - days;
-    let per_file = events / hosts / days as u64;
+/// The collectors' load, with the rate in each tenth of it.
+fn load(
+    url: &str,
+    events: u64,
+    hosts: u64,
+    first: i64,
+    today: i64,
+    per_file: u64,
+) -> color_eyre::Result<()> {
+    let days = today - first;
     let work = tempfile::tempdir()?;
-
     let done = AtomicU64::new(0);
     let marks: Mutex<Vec<(u64, Instant)>> = Mutex::new(vec![(0, Instant::now())]);
     let start = Instant::now();
     std::thread::scope(|scope| -> color_eyre::Result<()> {
         let workers: Vec<_> = (0..hosts)
             .map(|h| {
-                let (url, dir, done, marks) = (&url, work.path(), &done, &marks);
+                let (url, dir, done, marks) = (url, work.path(), &done, &marks);
                 scope.spawn(move || -> color_eyre::Result<()> {
                     let mut s = pg(url, &format!("collector-{h}"))?;
                     let src = source(&mut s)?;
@@ -127,7 +127,10 @@ fn main() -> color_eyre::Result<()> {
                         let before = done.fetch_add(r.events, Ordering::SeqCst);
                         let tenth = (events / 10).max(1);
                         if (before + r.events) / tenth > before / tenth {
-                            marks.lock().unwrap().push((before + r.events, Instant::now()));
+                            marks
+                                .lock()
+                                .unwrap()
+                                .push((before + r.events, Instant::now()));
                         }
                     }
                     Ok(())
@@ -140,12 +143,15 @@ fn main() -> color_eyre::Result<()> {
         Ok(())
     })?;
     let total = done.load(Ordering::SeqCst);
+    let mut marks = marks.into_inner().unwrap();
+    if marks.last().is_some_and(|m| m.0 < total) {
+        marks.push((total, Instant::now()));
+    }
     let secs = start.elapsed().as_secs_f64();
     println!(
         "ingest: {total} events from {hosts} collectors over {days} days in {secs:.1} s ({:.0} events/s)",
         total as f64 / secs
     );
-    let marks = marks.into_inner().unwrap();
     for w in marks.windows(2) {
         let (n, t) = (w[1].0 - w[0].0, w[1].1 - w[0].1);
         println!(
@@ -156,11 +162,29 @@ fn main() -> color_eyre::Result<()> {
         );
     }
 
+    Ok(())
+}
+
+fn main() -> color_eyre::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: pg-scale URL EVENTS [HOSTS] [DAYS]";
+    let url = args.next().expect(usage);
+    let events: u64 = args.next().and_then(|n| n.parse().ok()).expect(usage);
+    let hosts: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(2);
+    let days: i64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(60);
+    let today = Utc::now().timestamp_micros().div_euclid(DAY_US);
+    let first = today - days;
+    let per_file = events / hosts / days as u64;
+
+    let skip = std::env::var("SKIP_INGEST").is_ok_and(|v| v == "1");
+    if !skip {
+        load(&url, events, hosts, first, today, per_file)?;
+    }
     let mut s = pg(&url, "reviewer")?;
     // A queue as the rules leave it: 20,000 items, each holding a few of
     // the events, so pruning has evidence to keep.
     let mut rng = Rng::new(99);
-    let max_id: i64 = s.count_events(&Query::parse("")?)? as i64;
+    let max_id = events as i64;
     let items: Vec<NewItem> = (0..20_000)
         .map(|i| NewItem {
             kind: ItemKind::Finding,
@@ -175,12 +199,16 @@ fn main() -> color_eyre::Result<()> {
             severity: Severity::Medium,
             group_key: Some(format!("scale:{i}")),
             rules: vec![("unexplained-access".into(), "no encounter".into())],
-            event_ids: (0..3).map(|_| 1 + rng.below(max_id as u64) as i64).collect(),
+            event_ids: (0..3)
+                .map(|_| 1 + rng.below(max_id as u64) as i64)
+                .collect(),
             score: rng.below(1000) as i64,
             score_note: None,
         })
         .collect();
-    s.add_items(&items)?;
+    if !skip {
+        s.add_items(&items)?;
+    }
 
     let day = |d: i64| {
         DateTime::<Utc>::from_timestamp_micros(d * DAY_US)
@@ -188,13 +216,17 @@ fn main() -> color_eyre::Result<()> {
             .format("%Y-%m-%d")
             .to_string()
     };
-    let mid = first + days / 2;
+    // the days a reviewer looks at: last week's
+    let mid = today - 5;
     let queue = Query::parse("status:new")?;
     let t = median(&mut || {
         s.items_page(&queue, 0, 50)?;
         Ok(())
     })?;
-    println!("queue first page (50 of 20,000 items): {:.1} ms", t.as_secs_f64() * 1e3);
+    println!(
+        "queue first page (50 of 20,000 items): {:.1} ms",
+        t.as_secs_f64() * 1e3
+    );
     let f = Query::parse(&format!(
         "action:print after:{} before:{}",
         day(mid),
@@ -229,7 +261,10 @@ fn main() -> color_eyre::Result<()> {
         got = s.actor_activity("u00042", from, to)?.len();
         Ok(())
     })?;
-    println!("an actor's day: {got} events in {:.1} ms", t.as_secs_f64() * 1e3);
+    println!(
+        "an actor's day: {got} events in {:.1} ms",
+        t.as_secs_f64() * 1e3
+    );
     let t = median(&mut || {
         got = s
             .patient_event_ids(
@@ -244,11 +279,15 @@ fn main() -> color_eyre::Result<()> {
         "a patient's accesses, all {days} days: {got} in {:.1} ms",
         t.as_secs_f64() * 1e3
     );
-    let cut = DateTime::<Utc>::from_timestamp_micros((first + 30) * DAY_US).expect("in range");
+    let prune: i64 = std::env::var("PRUNE_DAYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let cut = DateTime::<Utc>::from_timestamp_micros((first + prune) * DAY_US).expect("in range");
     let start = Instant::now();
     let removed = s.prune_events(cut)?;
     println!(
-        "pruning the oldest 30 days: {removed} events removed in {:.1} s",
+        "pruning the oldest {prune} days: {removed} events removed in {:.1} s",
         start.elapsed().as_secs_f64()
     );
     Ok(())

@@ -111,7 +111,10 @@ fn an_ingest_writes_into_day_partitions_made_ahead_and_for_the_days_it_brings() 
             );
         }
         assert!(names.contains(&format!("{table}_kept")));
-        assert!(!names.contains(&format!("{table}_p20190303")), "no empty old day");
+        assert!(
+            !names.contains(&format!("{table}_p20190303")),
+            "no empty old day"
+        );
     }
     // each event in its own day's partition
     assert_eq!(
@@ -126,7 +129,11 @@ fn an_ingest_writes_into_day_partitions_made_ahead_and_for_the_days_it_brings() 
     assert_eq!(count(&s, "actor:nurse1"), 4);
     assert_eq!(count(&s, "after:2019-03-02 before:2019-03-03"), 1);
     let found = s
-        .actor_activity("nurse1", at("2019-03-01T00:00:00Z"), at("2019-03-03T00:00:00Z"))
+        .actor_activity(
+            "nurse1",
+            at("2019-03-01T00:00:00Z"),
+            at("2019-03-03T00:00:00Z"),
+        )
         .unwrap();
     assert_eq!(found.len(), 3);
 }
@@ -169,7 +176,12 @@ fn collectors_making_the_same_days_at_once_all_land() {
         .filter(|n| n.starts_with("events_p2018"))
         .collect();
     assert_eq!(days.len(), 10, "{days:?}");
-    assert!(s.source_status().unwrap().iter().all(|st| st.events == 1000));
+    assert!(
+        s.source_status()
+            .unwrap()
+            .iter()
+            .all(|st| st.events == 1000)
+    );
 }
 
 #[test]
@@ -205,10 +217,11 @@ fn pruning_drops_whole_days_refuses_under_a_hold_and_keeps_what_items_list() {
         })
         .collect();
     s.put_explanations(&explained).unwrap();
-    // the second access of 03-01 and the one of 03-02 are evidence
+    // the second access of 03-01 and those of 03-02 and 03-03 are evidence
     s.add_items(&[
         item("p:1", "2019-03-01T11:00:00Z", ids[1]),
         item("p:2", "2019-03-02T10:00:00Z", ids[2]),
+        item("p:3", "2019-03-03T10:00:00Z", ids[3]),
     ])
     .unwrap();
 
@@ -230,10 +243,15 @@ fn pruning_drops_whole_days_refuses_under_a_hold_and_keeps_what_items_list() {
     for table in ["events", "explanations", "patient_events", "actor_runs"] {
         let names = parts(&url, table);
         assert!(
-            !names.iter().any(|n| n.ends_with("p20190301") || n.ends_with("p20190302")),
+            !names
+                .iter()
+                .any(|n| n.ends_with("p20190301") || n.ends_with("p20190302")),
             "{table}: {names:?}"
         );
-        assert!(names.contains(&format!("{table}_p20190303")), "{table}: {names:?}");
+        assert!(
+            names.contains(&format!("{table}_p20190303")),
+            "{table}: {names:?}"
+        );
     }
     assert_eq!(
         homes(&url),
@@ -246,7 +264,12 @@ fn pruning_drops_whole_days_refuses_under_a_hold_and_keeps_what_items_list() {
     // what was kept is whole: its explanation, its patient's index, its
     // actor's index; and so is the later day whose run began before the cut
     let kept = [ids[1], ids[2]];
-    let x: Vec<i64> = s.explanations(&ids).unwrap().iter().map(|e| e.event_id).collect();
+    let x: Vec<i64> = s
+        .explanations(&ids)
+        .unwrap()
+        .iter()
+        .map(|e| e.event_id)
+        .collect();
     assert_eq!(x, [ids[1], ids[2], ids[3], ids[4]]);
     assert_eq!(
         s.patient_event_ids("P2", at("2019-01-01T00:00:00Z"), at("2020-01-01T00:00:00Z"))
@@ -259,7 +282,11 @@ fn pruning_drops_whole_days_refuses_under_a_hold_and_keeps_what_items_list() {
             .is_empty()
     );
     let by_actor: Vec<i64> = s
-        .actor_activity("nurse1", at("2019-01-01T00:00:00Z"), at("2020-01-01T00:00:00Z"))
+        .actor_activity(
+            "nurse1",
+            at("2019-01-01T00:00:00Z"),
+            at("2020-01-01T00:00:00Z"),
+        )
         .unwrap()
         .iter()
         .map(|a| a.0)
@@ -279,16 +306,26 @@ fn pruning_drops_whole_days_refuses_under_a_hold_and_keeps_what_items_list() {
     assert_eq!(ingest(&mut s, &src, &late, true).events, 1);
     assert_eq!(homes(&url)[0], ("events_kept".into(), 3));
     assert!(!parts(&url, "events").contains(&"events_p20190301".to_string()));
+    // (the second prune also moves 03-03's held access into `_kept`, past
+    // the bound the first one gave it)
     let removed = retention::prune(&mut s, year, &who, now, before("2019-03-04")).unwrap();
-    assert_eq!(removed, 2, "the late access and 03-03's");
+    assert_eq!(removed, 1, "the late access");
     assert_eq!(
         homes(&url),
-        [
-            ("events_kept".into(), 2),
-            ("events_p20261120".into(), 1)
-        ]
+        [("events_kept".into(), 3), ("events_p20261120".into(), 1)]
     );
-    assert_eq!(s.source_status().unwrap()[0].events, 3);
+    assert_eq!(s.source_status().unwrap()[0].events, 4);
+    let by_actor: Vec<i64> = s
+        .actor_activity(
+            "nurse1",
+            at("2019-01-01T00:00:00Z"),
+            at("2020-01-01T00:00:00Z"),
+        )
+        .unwrap()
+        .iter()
+        .map(|a| a.0)
+        .collect();
+    assert_eq!(by_actor, [ids[1], ids[2], ids[3]]);
     let acts: Vec<String> = s
         .ledger_for("store")
         .unwrap()
@@ -297,7 +334,13 @@ fn pruning_drops_whole_days_refuses_under_a_hold_and_keeps_what_items_list() {
         .collect();
     assert_eq!(
         acts,
-        ["store.create", "hold.place", "hold.release", "store.prune", "store.prune"]
+        [
+            "store.create",
+            "hold.place",
+            "hold.release",
+            "store.prune",
+            "store.prune"
+        ]
     );
     assert_eq!(s.verify_ledger().unwrap().broken, None);
 }
@@ -320,7 +363,8 @@ fn a_schema_6_store_moves_into_partitions_whole() {
     files.sort();
     assert_eq!(files.len(), 6);
     for (i, f) in files.iter().enumerate() {
-        c.batch_execute(&std::fs::read_to_string(f).unwrap()).unwrap();
+        c.batch_execute(&std::fs::read_to_string(f).unwrap())
+            .unwrap();
         c.execute(
             "INSERT INTO vigil_schema (version) VALUES ($1)",
             &[&(i as i32 + 1)],
@@ -344,7 +388,10 @@ fn a_schema_6_store_moves_into_partitions_whole() {
     assert_eq!(s.schema_version().unwrap(), 7);
     assert_eq!(
         homes(&url),
-        [("events_p20190301".into(), 1), ("events_p20190302".into(), 2)]
+        [
+            ("events_p20190301".into(), 1),
+            ("events_p20190302".into(), 2)
+        ]
     );
     assert_eq!(count(&*s, "subject:P2"), 2);
     assert_eq!(
@@ -354,9 +401,13 @@ fn a_schema_6_store_moves_into_partitions_whole() {
     );
     assert_eq!(s.explanations(&[1, 2, 3]).unwrap().len(), 1);
     assert_eq!(
-        s.actor_activity("nurse1", at("2019-01-01T00:00:00Z"), at("2020-01-01T00:00:00Z"))
-            .unwrap()
-            .len(),
+        s.actor_activity(
+            "nurse1",
+            at("2019-01-01T00:00:00Z"),
+            at("2020-01-01T00:00:00Z")
+        )
+        .unwrap()
+        .len(),
         3
     );
     // the id sequence survived the move and still hands out new ids

@@ -506,9 +506,16 @@ impl Compiler {
                     "actor" => {
                         // through the by-actor index table, not a scan
                         let m = self.text_match("an.name", value);
-                        return Ok(format!(
-                            "e.id IN (SELECT ae.event_id FROM actor_events ae JOIN actors an ON an.id = ae.actor_id WHERE {m})"
-                        ));
+                        return Ok(match self.dialect {
+                            Dialect::Sqlite => format!(
+                                "e.id IN (SELECT ae.event_id FROM actor_events ae JOIN actors an ON an.id = ae.actor_id WHERE {m})"
+                            ),
+                            // With the time as well, each event is looked
+                            // up in its own day's partition, not in all.
+                            Dialect::Postgres => format!(
+                                "(e.id, e.occurred_at) IN (SELECT ae.event_id, ae.occurred_at FROM actor_events ae JOIN actors an ON an.id = ae.actor_id WHERE {m})"
+                            ),
+                        });
                     }
                     "subject" => "e.subject",
                     "host" => "e.host",

@@ -172,8 +172,9 @@ impl PgStore {
         self.read(|c| {
             Ok(c.query(
                 "SELECT x.event_id, x.source_id, x.occurred_at, x.actor, x.patient, x.kind, x.encounter, ''
-                 FROM events e JOIN explanations x ON x.event_id = e.id
-                 WHERE e.occurred_at >= $1 AND e.occurred_at < $2 ORDER BY e.occurred_at DESC LIMIT $3",
+                 FROM events e JOIN explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at
+                 WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND x.occurred_at >= $1 AND x.occurred_at < $2
+                 ORDER BY e.occurred_at DESC LIMIT $3",
                 &[&micros(from), &micros(to), &(limit as i64)],
             )?
             .iter()
@@ -190,9 +191,9 @@ impl PgStore {
         self.read(|c| {
             Ok(c
                 .query(
-                    "SELECT s.name, x.kind, count(*) FROM events e JOIN explanations x ON x.event_id = e.id
+                    "SELECT s.name, x.kind, count(*) FROM events e JOIN explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at
                      JOIN sources s ON s.id = e.source_id
-                     WHERE e.occurred_at >= $1 AND e.occurred_at < $2 GROUP BY s.name, x.kind ORDER BY s.name, x.kind",
+                     WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND x.occurred_at >= $1 AND x.occurred_at < $2 GROUP BY s.name, x.kind ORDER BY s.name, x.kind",
                     &[&micros(from), &micros(to)],
                 )?
                 .iter()

@@ -175,8 +175,9 @@ impl PgStore {
                 "SELECT e.id, u.at, e.subject FROM actors an
                  JOIN actor_runs r ON r.actor_id = an.id AND r.last_at >= $2 AND r.first_at < $3
                  CROSS JOIN LATERAL unnest(r.times, r.ids) AS u(at, event_id)
-                 JOIN events e ON e.id = u.event_id
-                 WHERE an.name = $1 AND u.at >= $2 AND u.at < $3 ORDER BY u.at, u.event_id",
+                 JOIN events e ON e.id = u.event_id AND e.occurred_at = u.at
+                 WHERE an.name = $1 AND u.at >= $2 AND u.at < $3 AND e.occurred_at >= $2 AND e.occurred_at < $3
+                 ORDER BY u.at, u.event_id",
                 &[&actor, &micros(from), &micros(to)],
             )?
             .iter()

@@ -206,7 +206,9 @@ impl PgStore {
             );
             for run in self
                 .actor_rows
-                .chunk_by(|a, b| a.0 == b.0)
+                // (a run never spans two days, so a prune, which drops
+                // whole days, never cuts one)
+                .chunk_by(|a, b| a.0 == b.0 && partitions::day_of(a.1) == partitions::day_of(b.1))
                 .flat_map(|r| r.chunks(RUN))
             {
                 let times: Vec<i64> = run.iter().map(|r| r.1).collect();

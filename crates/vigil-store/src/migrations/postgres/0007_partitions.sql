@@ -127,12 +127,18 @@ CREATE TABLE event_days (
 
 SELECT vigil_add_day(d) FROM (
     SELECT DISTINCT floor(occurred_at / 86400000000.0)::bigint AS d FROM events_v6
-    UNION SELECT DISTINCT floor(first_at / 86400000000.0)::bigint FROM actor_runs_v6
 ) days WHERE d >= 0;
 INSERT INTO events SELECT * FROM events_v6;
 INSERT INTO explanations SELECT * FROM explanations_v6;
 INSERT INTO patient_events SELECT * FROM patient_events_v6;
-INSERT INTO actor_runs SELECT * FROM actor_runs_v6;
+-- A run never spans two days (so a prune never cuts one): the old runs
+-- are split by day.
+INSERT INTO actor_runs (actor_id, first_at, last_at, times, ids)
+    SELECT actor_id, min(t), max(t), array_agg(t ORDER BY t, id), array_agg(id ORDER BY t, id)
+    FROM (SELECT r.actor_id, u.t, u.id, floor(u.t / 86400000000.0)::bigint AS d,
+                 (row_number() OVER (PARTITION BY r.actor_id, floor(u.t / 86400000000.0) ORDER BY u.t, u.id) - 1) / 1000 AS chunk
+          FROM actor_runs_v6 r CROSS JOIN LATERAL unnest(r.times, r.ids) AS u(t, id)) x
+    GROUP BY actor_id, d, chunk;
 INSERT INTO event_days (day, source_id, events)
     SELECT floor(occurred_at / 86400000000.0)::bigint, source_id, count(*) FROM events_v6 GROUP BY 1, 2;
 DROP TABLE events_v6, explanations_v6, patient_events_v6, actor_runs_v6;
