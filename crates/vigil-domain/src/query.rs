@@ -508,7 +508,7 @@ impl Compiler {
                         let m = self.text_match("an.name", value);
                         return Ok(match self.dialect {
                             Dialect::Sqlite => format!(
-                                "e.id IN (SELECT ae.event_id FROM actor_events ae JOIN actors an ON an.id = ae.actor_id WHERE {m})"
+                                "e.id IN (SELECT j.value FROM actor_runs ar JOIN actors an ON an.id = ar.actor_id, json_each(ar.ids) j WHERE {m})"
                             ),
                             // With the time as well, each event is looked
                             // up in its own day's partition, not in all.
@@ -661,7 +661,7 @@ mod tests {
         let f = sql("actor:jsmith -outcome:success", Target::Events);
         assert_eq!(
             f.clause,
-            "(e.id IN (SELECT ae.event_id FROM actor_events ae JOIN actors an ON an.id = ae.actor_id WHERE an.name = ?1)) AND NOT COALESCE((e.outcome = ?2), FALSE)"
+            "(e.id IN (SELECT j.value FROM actor_runs ar JOIN actors an ON an.id = ar.actor_id, json_each(ar.ids) j WHERE an.name = ?1)) AND NOT COALESCE((e.outcome = ?2), FALSE)"
         );
         assert_eq!(
             f.params,

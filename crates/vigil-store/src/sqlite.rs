@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0008_locations.sql"),
     include_str!("migrations/sqlite/0009_explanations_by_event.sql"),
     include_str!("migrations/sqlite/0010_lean_explanations.sql"),
+    include_str!("migrations/sqlite/0011_actor_runs.sql"),
 ];
 
 pub struct SqliteStore {
@@ -60,7 +61,7 @@ pub struct SqliteStore {
     ingest_open: bool,
     /// Actor name -> id, for names this connection has interned or seen.
     actor_ids: HashMap<String, i64>,
-    /// (actor, time, event) rows of the open ingest, sorted into `actor_events`.
+    /// (actor, time, event) rows of the open ingest, written as runs into `actor_runs`.
     actor_rows: Vec<(i64, i64, i64)>,
     /// Per source id: whether its subjects are patients (`patient_events`).
     patient_sources: HashMap<i64, bool>,
@@ -971,14 +972,7 @@ impl Store for SqliteStore {
         self.do_suppressions()
     }
     fn items_covered(&self, s: &super::Suppression) -> Result<(u64, u64)> {
-        let (open, past): (i64, i64) = self.conn.query_row(
-            "SELECT coalesce(sum(i.status IN ('new', 'reopened')), 0), coalesce(sum(i.status NOT IN ('new', 'reopened')), 0)
-             FROM items i WHERE i.actor = ?1 AND (?2 IS NULL OR i.subject = ?2) AND i.occurred_at < ?4
-             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM item_rules r WHERE r.item_id = i.id AND r.rule = ?3))",
-            params![s.actor, s.subject, s.rule, micros(s.until)],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        Ok((open as u64, past as u64))
+        self.do_items_covered(s)
     }
 
     fn events_by_id(&self, ids: &[i64]) -> Result<Vec<(Event, Vec<u8>)>> {

@@ -190,16 +190,39 @@ impl SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<crate::Activity>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT e.id, e.occurred_at, e.subject FROM actors an
-             JOIN actor_events ae ON ae.actor_id = an.id AND ae.occurred_at >= ?2 AND ae.occurred_at < ?3
-             JOIN events e ON e.id = ae.event_id
-             WHERE an.name = ?1 ORDER BY ae.occurred_at",
+        let (from, to) = (micros(from), micros(to));
+        let mut runs = self.conn.prepare_cached(
+            "SELECT r.times, r.ids FROM actors an JOIN actor_runs r ON r.actor_id = an.id
+             WHERE an.name = ?1 AND r.last_at >= ?2 AND r.first_at < ?3",
         )?;
-        let rows = st.query_map(params![actor, micros(from), micros(to)], |r| {
-            Ok((r.get(0)?, from_micros(r.get(1)?), r.get(2)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut found: Vec<(i64, i64)> = Vec::new();
+        let mut rows = runs.query(params![actor, from, to])?;
+        while let Some(r) = rows.next()? {
+            let (times, ids): (String, String) = (r.get(0)?, r.get(1)?);
+            for (t, id) in json_ints(&times).zip(json_ints(&ids)) {
+                if t >= from && t < to {
+                    found.push((t, id));
+                }
+            }
+        }
+        found.sort_unstable();
+        let ids: Vec<rusqlite::types::Value> = found
+            .iter()
+            .map(|(_, id)| rusqlite::types::Value::Integer(*id))
+            .collect();
+        let mut subjects: HashMap<i64, Option<String>> = HashMap::new();
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, subject FROM events WHERE id IN rarray(?1)")?;
+        let mut rows = st.query([std::rc::Rc::new(ids)])?;
+        while let Some(r) = rows.next()? {
+            subjects.insert(r.get(0)?, r.get(1)?);
+        }
+        // (an id the runs list whose event a prune took is left out)
+        Ok(found
+            .into_iter()
+            .filter_map(|(t, id)| subjects.remove(&id).map(|s| (id, from_micros(t), s)))
+            .collect())
     }
 
     pub(super) fn do_decisions_between(
@@ -213,4 +236,11 @@ impl SqliteStore {
         let rows = st.query_map(params![micros(from), micros(to)], decision_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// The integers of a JSON array of integers as `actor_runs` holds them.
+pub(super) fn json_ints(s: &str) -> impl Iterator<Item = i64> + '_ {
+    s.trim_matches(|c| c == '[' || c == ']')
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
 }

@@ -134,10 +134,43 @@ impl SqliteStore {
              AND id NOT IN (SELECT event_id FROM incident_events)",
             [micros(before)],
         )?;
-        tx.execute(
-            "DELETE FROM actor_events WHERE occurred_at < ?1 AND event_id NOT IN (SELECT id FROM events)",
-            [micros(before)],
-        )?;
+        // The runs that reach back before the cut keep the events that stay.
+        let runs: Vec<(i64, String, String)> = tx
+            .prepare("SELECT rowid, times, ids FROM actor_runs WHERE first_at < ?1")?
+            .query_map([micros(before)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        {
+            let mut alive = tx.prepare_cached("SELECT id FROM events WHERE id IN rarray(?1)")?;
+            let mut update = tx.prepare_cached(
+                "UPDATE actor_runs SET first_at = ?2, last_at = ?3, times = ?4, ids = ?5 WHERE rowid = ?1",
+            )?;
+            let mut delete = tx.prepare_cached("DELETE FROM actor_runs WHERE rowid = ?1")?;
+            for (rowid, times, ids) in runs {
+                let pairs: Vec<(i64, i64)> = super::reads::json_ints(&times)
+                    .zip(super::reads::json_ints(&ids))
+                    .collect();
+                let listed: Vec<rusqlite::types::Value> = pairs
+                    .iter()
+                    .map(|p| rusqlite::types::Value::Integer(p.1))
+                    .collect();
+                let kept: std::collections::HashSet<i64> = alive
+                    .query_map([std::rc::Rc::new(listed)], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let left: Vec<(i64, i64)> =
+                    pairs.into_iter().filter(|p| kept.contains(&p.1)).collect();
+                match (left.first(), left.last()) {
+                    (Some(first), Some(last)) => {
+                        let (mut t, mut i) = (String::new(), String::new());
+                        super::write::json_array(&mut t, left.iter().map(|p| p.0));
+                        super::write::json_array(&mut i, left.iter().map(|p| p.1));
+                        update.execute(params![rowid, first.0, last.0, t, i])?;
+                    }
+                    _ => {
+                        delete.execute([rowid])?;
+                    }
+                }
+            }
+        }
         tx.execute(
             "DELETE FROM patient_events WHERE occurred_at < ?1 AND event_id NOT IN (SELECT id FROM events)",
             [micros(before)],
@@ -225,5 +258,19 @@ impl SqliteStore {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl SqliteStore {
+    /// See `Store::items_covered`.
+    pub(super) fn do_items_covered(&self, s: &crate::Suppression) -> Result<(u64, u64)> {
+        let (open, past): (i64, i64) = self.conn.query_row(
+            "SELECT coalesce(sum(i.status IN ('new', 'reopened')), 0), coalesce(sum(i.status NOT IN ('new', 'reopened')), 0)
+             FROM items i WHERE i.actor = ?1 AND (?2 IS NULL OR i.subject = ?2) AND i.occurred_at < ?4
+             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM item_rules r WHERE r.item_id = i.id AND r.rule = ?3))",
+            params![s.actor, s.subject, s.rule, micros(s.until)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((open as u64, past as u64))
     }
 }

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// Events per row of `actor_runs`.
+pub(super) const RUN: usize = 1_000;
+
 impl SqliteStore {
     pub(super) fn do_write_batch_rows(&mut self, b: &Batch, commit: bool) -> Result<BatchOutcome> {
         let tx = &self.conn;
@@ -94,11 +97,18 @@ impl SqliteStore {
         if commit {
             actor_rows.sort_unstable();
             let mut ins = tx.prepare_cached(
-                "INSERT INTO actor_events (actor_id, occurred_at, event_id) VALUES (?1, ?2, ?3)",
+                "INSERT INTO actor_runs (actor_id, first_at, last_at, times, ids) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            for (a, t, id) in actor_rows.drain(..) {
-                ins.execute(params![a, t, id])?;
+            let (mut times, mut ids) = (String::new(), String::new());
+            for run in actor_rows
+                .chunk_by(|a, b| a.0 == b.0)
+                .flat_map(|r| r.chunks(RUN))
+            {
+                json_array(&mut times, run.iter().map(|r| r.1));
+                json_array(&mut ids, run.iter().map(|r| r.2));
+                ins.execute(params![run[0].0, run[0].1, run[run.len() - 1].1, times, ids])?;
             }
+            actor_rows.clear();
             patient_rows.sort_unstable();
             let mut ins = tx.prepare_cached(
                 "INSERT OR IGNORE INTO patient_events (patient, occurred_at, event_id) VALUES (?1, ?2, ?3)",
@@ -240,4 +250,18 @@ impl SqliteStore {
         tx.commit()?;
         Ok(ids)
     }
+}
+
+/// `[1,2,3]`, into `out`.
+pub(super) fn json_array(out: &mut String, values: impl Iterator<Item = i64>) {
+    use std::fmt::Write;
+    out.clear();
+    out.push('[');
+    for (i, v) in values.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{v}");
+    }
+    out.push(']');
 }
