@@ -116,3 +116,64 @@ fn explanations_keep_what_they_said_through_schema_10() {
         .unwrap();
     assert!(plan.contains("explanations_patient"), "{plan}");
 }
+
+#[test]
+fn the_by_actor_index_keeps_every_event_through_schema_11() {
+    // A v10 store: nurse1 with 2,500 indexed events (three runs of at most
+    // 1,000 after the move), clerk with one.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v10.db");
+    let mut s = SqliteStore::open(&path).unwrap();
+    {
+        let tx = s.conn.transaction().unwrap();
+        for (i, sql) in MIGRATIONS.iter().take(10).enumerate() {
+            tx.execute_batch(sql).unwrap();
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO sources (id, name, kind, created_at) VALUES (1, 'auth', 'syslog', 0);
+             INSERT INTO actors (id, name) VALUES (1, 'nurse1'), (2, 'clerk');
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2501)
+             INSERT INTO events (id, source_id, stream_id, offset, seq, occurred_at, time_basis, actor_id, subject, action, outcome, raw)
+               SELECT i, 1, 1, i, 0, 1000000 * i, 0, CASE WHEN i = 2501 THEN 2 ELSE 1 END, 'P' || i, 'login', 'success', X'78' FROM n;
+             INSERT INTO actor_events (actor_id, occurred_at, event_id) SELECT actor_id, occurred_at, id FROM events;",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    s.migrate().unwrap();
+    assert_eq!(s.schema_version().unwrap(), 11);
+    let runs: Vec<(i64, i64)> = s
+        .conn
+        .prepare(
+            "SELECT actor_id, json_array_length(ids) FROM actor_runs ORDER BY actor_id, first_at",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(runs, [(1, 1000), (1, 1000), (1, 500), (2, 1)]);
+    let all = s
+        .actor_activity("nurse1", from_micros(0), from_micros(1_000_000 * 3000))
+        .unwrap();
+    assert_eq!(all.len(), 2500);
+    assert!(all.windows(2).all(|w| w[0].1 < w[1].1), "in time order");
+    assert_eq!(all[1499].0, 1500);
+    assert_eq!(all[1499].2.as_deref(), Some("P1500"));
+    // a window inside one run, and the filter
+    let some = s
+        .actor_activity(
+            "nurse1",
+            from_micros(1_000_000 * 1200),
+            from_micros(1_000_000 * 1203),
+        )
+        .unwrap();
+    assert_eq!(
+        some.iter().map(|a| a.0).collect::<Vec<_>>(),
+        [1200, 1201, 1202]
+    );
+    let clerk = vigil_domain::query::Query::parse("actor:clerk").unwrap();
+    assert_eq!(s.count_events(&clerk).unwrap(), 1);
+}

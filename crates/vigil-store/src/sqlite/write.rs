@@ -106,7 +106,13 @@ impl SqliteStore {
             {
                 json_array(&mut times, run.iter().map(|r| r.1));
                 json_array(&mut ids, run.iter().map(|r| r.2));
-                ins.execute(params![run[0].0, run[0].1, run[run.len() - 1].1, times, ids])?;
+                ins.execute(params![
+                    run[0].0,
+                    run[0].1,
+                    run[run.len() - 1].1,
+                    times,
+                    ids
+                ])?;
             }
             actor_rows.clear();
             patient_rows.sort_unstable();
