@@ -91,7 +91,7 @@ impl Rule for FailedBurst {
             let reason = if self.told_client.first(client, day) | (by_client == self.threshold) {
                 format!(
                     "{by_client} failed login attempts from {client} within {minutes} minutes, the latest at {at}; accounts tried: {}",
-                    super::window::tried(&self.w.by_client, client)
+                    super::window::tried(&self.w, client)
                         .unwrap_or_else(|| "none named".to_owned())
                 )
             } else {

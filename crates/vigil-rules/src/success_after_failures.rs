@@ -60,7 +60,7 @@ impl Rule for SuccessAfterFailures {
         } else {
             let tried = e
                 .client
-                .and_then(|c| super::window::tried(&self.w.by_client, c))
+                .and_then(|c| super::window::tried(&self.w, c))
                 .map(|t| format!(" (accounts tried: {t})"))
                 .unwrap_or_default();
             (by_client, format!("from this address{tried}"))

@@ -32,33 +32,70 @@ const NAMES: usize = 6;
 
 /// One key's failures: (time in microseconds, event id), and for an
 /// address the first few accounts it tried (bounded: a scanner tries
-/// thousands).
+/// thousands), as numbers into the windows' table of names, so noting a
+/// name allocates nothing: a map churns through hundreds of thousands of
+/// scanner addresses.
 #[derive(Debug, Default)]
 pub struct Queue {
     q: VecDeque<(i64, i64)>,
-    names: Vec<Box<str>>,
+    names: [u32; NAMES],
+    n: u8,
     more: bool,
 }
 
 impl Queue {
-    fn note(&mut self, name: Option<&str>) {
+    fn note(&mut self, name: Option<&str>, table: &mut Names) {
         let Some(n) = name else { return };
-        if self.names.iter().any(|m| &**m == n) {
+        let Some(id) = table.id(n) else {
+            self.more = true;
+            return;
+        };
+        if self.names[..self.n as usize].contains(&id) {
             return;
         }
-        if self.names.len() < NAMES {
-            self.names.push(n.into());
+        if (self.n as usize) < NAMES {
+            self.names[self.n as usize] = id;
+            self.n += 1;
         } else {
             self.more = true;
         }
     }
 }
 
+/// Account names the addresses tried, each stored once. Bounded: past
+/// `MOST_NAMES` a new name is not remembered (the reason then says "or
+/// more accounts").
+#[derive(Debug, Default)]
+pub struct Names {
+    ids: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
+    names: Vec<Box<str>>,
+}
+
+const MOST_NAMES: usize = 100_000;
+
+impl Names {
+    fn id(&mut self, name: &str) -> Option<u32> {
+        if let Some(id) = self.ids.get(name) {
+            return Some(*id);
+        }
+        if self.names.len() >= MOST_NAMES {
+            return None;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.into());
+        self.ids.insert(name.into(), id);
+        Some(id)
+    }
+}
+
 /// The accounts an address tried, for a reason: `root, admin and test`,
 /// `root, admin, … (6 or more accounts)`.
-pub fn tried(map: &Queues, key: &str) -> Option<String> {
-    let q = map.get(key)?;
-    let n = &q.names;
+pub fn tried(w: &Windows, key: &str) -> Option<String> {
+    let q = w.by_client.get(key)?;
+    let n: Vec<&str> = q.names[..q.n as usize]
+        .iter()
+        .map(|i| &*w.names.names[*i as usize])
+        .collect();
     Some(match n.len() {
         0 => return None,
         1 => n[0].to_string(),
@@ -90,15 +127,25 @@ pub struct Windows {
     // A seeded hash: keys are user names and addresses from the logs.
     pub by_actor: Queues,
     pub by_client: Queues,
+    names: Names,
     seen: u64,
 }
 
-fn push(map: &mut Queues, key: &str, t: i64, id: i64, window: i64, name: Option<&str>) -> usize {
+fn push(
+    map: &mut Queues,
+    key: &str,
+    t: i64,
+    id: i64,
+    window: i64,
+    name: Option<(&str, &mut Names)>,
+) -> usize {
     let entry = match map.get_mut(key) {
         Some(q) => q,
         None => map.entry(key.to_owned()).or_default(),
     };
-    entry.note(name);
+    if let Some((n, table)) = name {
+        entry.note(Some(n), table);
+    }
     let q = &mut entry.q;
     // Kept sorted by time: sources are read one after another, so events
     // do not always arrive in time order. Ids stay unique: an event
@@ -157,7 +204,10 @@ impl Windows {
             .unwrap_or(0);
         let c = e
             .client
-            .map(|k| push(&mut self.by_client, k, t, e.id, self.window_us, e.actor))
+            .map(|k| {
+                let name = e.actor.map(|a| (a, &mut self.names));
+                push(&mut self.by_client, k, t, e.id, self.window_us, name)
+            })
             .unwrap_or(0);
         if self.by_client.len() > MOST_KEYS || self.by_actor.len() > MOST_KEYS {
             self.shed(t);
