@@ -231,6 +231,18 @@ pub fn store_url_on(b: Backend, dir: &Path) -> Option<String> {
     }
 }
 
+/// A migrated PostgreSQL store at `url` whose sources are collected by
+/// `host`, as on one of several collector hosts.
+pub fn pg_store(url: &str, host: &str) -> vigil_store::PgStore {
+    let vigil_store::StoreUrl::Postgres(t) = vigil_store::StoreUrl::parse(url, None).unwrap()
+    else {
+        unreachable!()
+    };
+    let mut s = vigil_store::PgStore::open(&t).unwrap().with_collector(host);
+    s.migrate().unwrap();
+    s
+}
+
 /// Opens (and migrates) the store at a URL or path.
 pub fn open_url(url: &str) -> Box<dyn Store> {
     vigil_store::StoreUrl::parse(url, None)

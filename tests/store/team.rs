@@ -297,16 +297,6 @@ fn another_screen_hears_of_a_decision() {
     assert_eq!(rx.recv_timeout(bound).unwrap(), vec![2]);
 }
 
-fn pg_store(url: &str, host: &str) -> vigil_store::PgStore {
-    let vigil_store::StoreUrl::Postgres(t) = vigil_store::StoreUrl::parse(url, None).unwrap()
-    else {
-        unreachable!()
-    };
-    let mut s = vigil_store::PgStore::open(&t).unwrap().with_collector(host);
-    s.migrate().unwrap();
-    s
-}
-
 #[test]
 fn two_hosts_pulling_a_source_of_one_name_each_store_their_events_once() {
     let Some(url) = pg_url() else { return };
