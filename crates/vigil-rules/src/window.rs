@@ -37,7 +37,7 @@ const NAMES: usize = 6;
 /// scanner addresses.
 #[derive(Debug, Default)]
 pub struct Queue {
-    q: VecDeque<(i64, i64)>,
+    q: Times,
     names: [u32; NAMES],
     n: u8,
     more: bool,
@@ -59,6 +59,89 @@ impl Queue {
         } else {
             self.more = true;
         }
+    }
+}
+
+/// A key's failures in time order: (time in microseconds, event id). The
+/// first is kept inline and a queue is made on the second, because most
+/// scanner addresses fail once and a map churns through hundreds of
+/// thousands of them.
+#[derive(Debug, Default)]
+enum Times {
+    #[default]
+    Empty,
+    One((i64, i64)),
+    Many(VecDeque<(i64, i64)>),
+}
+
+impl Times {
+    fn len(&self) -> usize {
+        match self {
+            Times::Empty => 0,
+            Times::One(_) => 1,
+            Times::Many(q) => q.len(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get(&self, i: usize) -> Option<&(i64, i64)> {
+        match self {
+            Times::Empty => None,
+            Times::One(x) => (i == 0).then_some(x),
+            Times::Many(q) => q.get(i),
+        }
+    }
+
+    fn front(&self) -> Option<&(i64, i64)> {
+        self.get(0)
+    }
+
+    fn back(&self) -> Option<&(i64, i64)> {
+        self.len().checked_sub(1).and_then(|i| self.get(i))
+    }
+
+    fn pop_front(&mut self) {
+        match self {
+            Times::Empty => {}
+            Times::One(_) => *self = Times::Empty,
+            Times::Many(q) => {
+                q.pop_front();
+            }
+        }
+    }
+
+    fn insert(&mut self, at: usize, x: (i64, i64)) {
+        match self {
+            Times::Empty => *self = Times::One(x),
+            Times::One(first) => {
+                let mut q = VecDeque::with_capacity(4);
+                q.push_back(*first);
+                q.insert(at.min(1), x);
+                *self = Times::Many(q);
+            }
+            Times::Many(q) => q.insert(at, x),
+        }
+    }
+
+    fn push_back(&mut self, x: (i64, i64)) {
+        let at = self.len();
+        self.insert(at, x);
+    }
+
+    fn partition_point(&self, mut f: impl FnMut(&(i64, i64)) -> bool) -> usize {
+        match self {
+            Times::Empty => 0,
+            Times::One(x) => usize::from(f(x)),
+            Times::Many(q) => q.partition_point(f),
+        }
+    }
+
+    /// The event ids of entries `lo..hi`.
+    fn ids(&self, lo: usize, hi: usize) -> Vec<i64> {
+        (lo..hi).filter_map(|i| self.get(i).map(|x| x.1)).collect()
     }
 }
 
@@ -171,7 +254,7 @@ fn push(
 }
 
 /// Entries with time in (from, to]: two binary searches.
-fn count_in(q: &VecDeque<(i64, i64)>, from: i64, to: i64) -> usize {
+fn count_in(q: &Times, from: i64, to: i64) -> usize {
     let lo = q.partition_point(|(ft, _)| *ft <= from);
     let hi = q.partition_point(|(ft, _)| *ft <= to);
     hi.saturating_sub(lo)
@@ -251,7 +334,7 @@ impl Windows {
                 let q = &q.q;
                 let lo = q.partition_point(|(ft, _)| *ft <= from);
                 let hi = q.partition_point(|(ft, _)| *ft <= t);
-                q.range(lo..hi).map(|(_, id)| *id).collect()
+                q.ids(lo, hi)
             })
             .unwrap_or_default()
     }
@@ -298,6 +381,32 @@ mod tests {
     /// A million addresses failing once each within one window keep the
     /// maps bounded, while a scanner failing again and again among them
     /// keeps its whole count.
+    #[test]
+    fn a_key_keeps_its_failures_in_order_whether_inline_or_queued() {
+        let mut q = Times::default();
+        assert!(q.is_empty());
+        q.push_back((10, 1));
+        assert!(matches!(q, Times::One(_)), "one failure is inline");
+        // a late arrival goes before it, then one after both
+        let at = q.partition_point(|e| *e < (5, 2));
+        q.insert(at, (5, 2));
+        q.push_back((20, 3));
+        assert_eq!(q.len(), 3);
+        assert_eq!((q.front(), q.back()), (Some(&(5, 2)), Some(&(20, 3))));
+        assert_eq!(count_in(&q, 5, 20), 2, "(5, 20] holds 10 and 20");
+        assert_eq!(q.ids(0, 3), [2, 1, 3]);
+        q.pop_front();
+        q.pop_front();
+        assert_eq!(q.ids(0, q.len()), [3]);
+        q.pop_front();
+        assert!(q.is_empty());
+        // an inline failure after which one earlier arrives
+        let mut q = Times::default();
+        q.push_back((10, 1));
+        q.insert(0, (3, 9));
+        assert_eq!(q.ids(0, 2), [9, 1]);
+    }
+
     #[test]
     fn a_million_distinct_addresses_within_one_window_stay_bounded() {
         let mut w = Windows::new(Duration::from_secs(600));
