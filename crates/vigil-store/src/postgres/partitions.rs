@@ -34,6 +34,15 @@ pub(super) struct Partitions {
     kept_before: i64,
 }
 
+impl Partitions {
+    fn load(c: &mut impl GenericClient) -> Result<Partitions> {
+        Ok(Partitions {
+            days: day_partitions(c, "events")?.into_keys().collect(),
+            kept_before: kept_before(c)?,
+        })
+    }
+}
+
 const HELD: &str = "SELECT event_id FROM item_events UNION SELECT event_id FROM incident_events";
 
 pub(super) fn day_of(micros: i64) -> i64 {
@@ -94,8 +103,7 @@ fn add_days(c: &mut impl GenericClient, known: &mut Partitions, days: &[i64]) ->
     // Another host may have pruned or made days meanwhile: look again
     // under the lock. A day before the kept bound is never made: its
     // events belong in `_kept`.
-    known.kept_before = kept_before(c)?;
-    known.days = day_partitions(c, "events")?.into_keys().collect();
+    *known = Partitions::load(c)?;
     let missing: Vec<i64> = missing
         .into_iter()
         .filter(|d| *d * DAY_US >= known.kept_before && !known.days.contains(d))
@@ -111,12 +119,7 @@ fn add_days(c: &mut impl GenericClient, known: &mut Partitions, days: &[i64]) ->
 impl PgStore {
     fn partitions_known(&mut self) -> Result<&mut Partitions> {
         if self.partitions.is_none() {
-            let mut c = self.client()?;
-            let known = Partitions {
-                days: day_partitions(&mut *c, "events")?.into_keys().collect(),
-                kept_before: kept_before(&mut *c)?,
-            };
-            drop(c);
+            let known = Partitions::load(&mut *self.client()?)?;
             self.partitions = Some(known);
         }
         Ok(self.partitions.as_mut().expect("just loaded"))
@@ -228,14 +231,12 @@ impl PgStore {
                      ALTER TABLE {table}_kept DROP CONSTRAINT IF EXISTS {table}_kept_bound;"
                 ))?;
             }
-            let before_counts: HashMap<i64, i64> = tx
-                .query(
-                    "SELECT source_id, sum(events)::bigint FROM event_days WHERE day < $1 GROUP BY 1",
-                    &[&day_of(new_kb)],
-                )?
-                .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect();
+            // What the dropped days held, by source, for the counts below.
+            tx.execute(
+                "CREATE TEMP TABLE dropped_days ON COMMIT DROP AS
+                 SELECT source_id, sum(events)::bigint AS events FROM event_days WHERE day < $1 GROUP BY 1",
+                &[&day_of(new_kb)],
+            )?;
             // Unheld events already in `_kept` (late arrivals for a pruned
             // day) go too; then the held ones come in.
             tx.execute(
@@ -267,21 +268,19 @@ impl PgStore {
                  SELECT floor(occurred_at / 86400000000.0)::bigint, source_id, count(*) FROM events_kept GROUP BY 1, 2",
                 &[],
             )?;
-            let mut removed = 0i64;
-            for (source, before) in &before_counts {
-                let stayed: i64 = tx
-                    .query_one(
-                        "SELECT coalesce(sum(events), 0)::bigint FROM event_days WHERE source_id = $1 AND day < $2",
-                        &[source, &day_of(new_kb)],
-                    )?
-                    .get(0);
-                let gone = before - stayed;
-                removed += gone;
-                tx.execute(
-                    "UPDATE sources SET events = events - $1 WHERE id = $2",
-                    &[&gone, source],
-                )?;
-            }
+            // Each source loses what its dropped days held, less what stayed.
+            let removed: i64 = tx
+                .query(
+                    "WITH gone AS (
+                       SELECT d.source_id, d.events - coalesce((SELECT sum(k.events) FROM event_days k
+                         WHERE k.source_id = d.source_id AND k.day < $1), 0)::bigint AS n
+                       FROM dropped_days d)
+                     UPDATE sources s SET events = s.events - g.n FROM gone g WHERE s.id = g.source_id RETURNING g.n",
+                    &[&day_of(new_kb)],
+                )?
+                .iter()
+                .map(|r| r.get::<_, i64>(0))
+                .sum();
             for (table, col) in TABLES {
                 // The bound as a constraint first, so attaching need not
                 // scan to prove it. (An integer, formatted: DDL takes no
@@ -306,19 +305,18 @@ impl PgStore {
 /// Makes the partitions a batch's events need, inside the open ingest
 /// transaction (an old log brings days that were not made ahead).
 pub(super) fn ensure_days(known: &mut Option<Partitions>, c: &mut Client, b: &Batch) -> Result<()> {
-    let mut days: Vec<i64> = b
-        .events
-        .iter()
-        .map(|e| day_of(micros(e.occurred_at)))
-        .collect();
-    days.sort_unstable();
-    days.dedup();
+    // (a batch holds one day or a few: a short list, not a sort of every
+    // event's day)
+    let mut days: Vec<i64> = Vec::new();
+    for e in &b.events {
+        let d = day_of(micros(e.occurred_at));
+        if !days.contains(&d) {
+            days.push(d);
+        }
+    }
     let known = match known {
         Some(k) => k,
-        None => known.insert(Partitions {
-            days: day_partitions(c, "events")?.into_keys().collect(),
-            kept_before: kept_before(c)?,
-        }),
+        None => known.insert(Partitions::load(c)?),
     };
     add_days(c, known, &days)
 }
