@@ -1973,7 +1973,7 @@ fn end_to_end_in_tmux_an_incident_is_opened_and_updated_from_the_screen() {
     );
     // the row says so once the screen reloads it, and opens whole
     pane.send(&["Enter"]);
-    let screen = pane.wait("c updates this incident");
+    let screen = pane.wait_all(&["c updates this incident", "contained"]);
     assert!(screen.contains("contained"), "{screen}");
     pane.send(&["Escape"]);
     pane.send(&["Escape"]);
@@ -2005,7 +2005,7 @@ fn end_to_end_in_tmux_coverage_moves_to_its_oldest_day() {
     // (rows of the oldest day are below the fold until the cursor goes there)
     assert!(!screen.contains(&format!("{oldest}  ")), "{screen}");
     pane.send(&["G"]);
-    let screen = pane.wait(&format!("{total} of {total}"));
+    let screen = pane.wait_all(&[&format!("{total} of {total}"), &oldest]);
     assert!(screen.contains(&format!("{total} of {total}")), "{screen}");
     assert!(screen.contains(&oldest), "{screen}");
     // and back up a page, then to the newest day
@@ -2073,10 +2073,19 @@ impl Pane {
     /// The screen once it shows `needle` (or after 20 s, for the assertion
     /// to say what it showed instead).
     fn wait(&self, needle: &str) -> String {
+        self.wait_all(&[needle])
+    }
+
+    /// Waits until the pane holds every needle at once: a frame reaches
+    /// tmux in more than one write, so a capture can hold a new title over
+    /// rows of the old frame.
+    fn wait_all(&self, needles: &[&str]) -> String {
         let start = Instant::now();
         loop {
             let screen = tmux(&["-S", &self.sock, "capture-pane", "-p", "-t", &self.session]);
-            if screen.contains(needle) || start.elapsed() > Duration::from_secs(20) {
+            if needles.iter().all(|n| screen.contains(n))
+                || start.elapsed() > Duration::from_secs(20)
+            {
                 return screen;
             }
             std::thread::sleep(Duration::from_millis(100));
