@@ -205,6 +205,9 @@ impl SqliteStore {
         let conn = Connection::open(path)
             .wrap_err_with(|| format!("cannot open the store {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(10))?;
+        // Ingest, the rules and the screens each keep a dozen statements
+        // cached; the default 16 would have them push each other out.
+        conn.set_prepared_statement_cache_capacity(64);
         // Plans that do not depend on bound values: else SQLite prepares a
         // cached statement again whenever an `=` parameter takes a new value.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
@@ -257,7 +260,9 @@ impl SqliteStore {
         limit: u64,
     ) -> Result<Vec<Item>> {
         let sql = super::items_sql(Dialect::Sqlite, clause, offset, limit);
-        let mut st = self.conn.prepare(&sql)?;
+        // Cached: the rules look items up by key one at a time, thousands
+        // per run, with one statement.
+        let mut st = self.conn.prepare_cached(&sql)?;
         let mut items = st
             .query_map(params_from_iter(to_values(params)), |r| {
                 let kind: String = r.get(1)?;
