@@ -349,6 +349,7 @@ fn run(
         uncommitted: FileReport::default(),
         report,
         rules: None,
+        spent: None,
     };
     let engine = rules.map(Mutex::new);
     // Reading and parsing run on their own thread while this one writes to
@@ -356,15 +357,20 @@ fn run(
     // almost nothing extra, and the rules overlap the store's writes.
     let end = std::thread::scope(|scope| -> Result<u64> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Chunk>>(2);
+        // Written events go back to the parse thread, which allocated them:
+        // freeing a million events' strings there is a local free, and
+        // off the writer's path (see `parse_chunks`).
+        let (spent, spent_rx) = std::sync::mpsc::channel::<Vec<NewEvent>>();
         // Named, so a profile can tell the stages apart.
         std::thread::Builder::new()
             .name("vigil-parse".into())
-            .spawn_scoped(scope, move || parse_chunks(reader, parser, &tx))?;
+            .spawn_scoped(scope, move || parse_chunks(reader, parser, &tx, &spent_rx))?;
         if let Some(engine) = &engine {
             let (rtx, rrx) = std::sync::mpsc::sync_channel::<ToRules>(2);
+            let spent = spent.clone();
             std::thread::Builder::new()
                 .name("vigil-rules".into())
-                .spawn_scoped(scope, move || evaluate_batches(engine, rrx))?;
+                .spawn_scoped(scope, move || evaluate_batches(engine, rrx, &spent))?;
             w.rules = Some(RulesLink {
                 engine,
                 tx: rtx,
@@ -372,6 +378,8 @@ fn run(
                 unapplied: None,
                 since_drain: 0,
             });
+        } else {
+            w.spent = Some(spent);
         }
         let mut result = write_chunks(&mut w, store, rx, start, dirty);
         // What the rules found since the last drain, once they have it.
@@ -385,6 +393,7 @@ fn run(
         }
         // Hanging up lets the rules thread end, so the scope can.
         w.rules = None;
+        w.spent = None;
         result
     });
     let end = match end {
@@ -469,6 +478,7 @@ fn parse_chunks(
     mut reader: LineReader,
     mut parser: Box<dyn RecordParser + Send>,
     tx: &SyncSender<std::io::Result<Chunk>>,
+    spent: &std::sync::mpsc::Receiver<Vec<NewEvent>>,
 ) {
     let mut chunk = Chunk {
         events: Vec::with_capacity(BATCH),
@@ -508,8 +518,20 @@ fn parse_chunks(
             return;
         }
         if chunk.events.len() + chunk.context.len() + chunk.quarantined.len() >= BATCH {
+            // Events the store and the rules are done with: dropped here,
+            // where they were made, and one vector kept for the next chunk.
+            let mut events = Vec::new();
+            while let Ok(mut old) = spent.try_recv() {
+                old.clear();
+                if old.capacity() >= BATCH {
+                    events = old;
+                }
+            }
+            if events.capacity() < BATCH {
+                events = Vec::with_capacity(BATCH);
+            }
             let next = Chunk {
-                events: Vec::with_capacity(BATCH),
+                events,
                 context: Vec::new(),
                 quarantined: Vec::new(),
                 gaps: Vec::new(),
@@ -580,6 +602,8 @@ struct Writer<'s> {
     /// Rules run on each batch once it is written, on their own thread;
     /// their findings are stored after their batches have committed.
     rules: Option<RulesLink<'s>>,
+    /// Without rules: where written events go to be freed.
+    spent: Option<std::sync::mpsc::Sender<Vec<NewEvent>>>,
 }
 
 /// The writer's side of the rules thread.
@@ -636,7 +660,11 @@ enum ToRules {
 
 /// The rules thread: evaluates each written batch while the writer goes
 /// on with the next one.
-fn evaluate_batches(engine: &Mutex<&mut Engine>, rx: std::sync::mpsc::Receiver<ToRules>) {
+fn evaluate_batches(
+    engine: &Mutex<&mut Engine>,
+    rx: std::sync::mpsc::Receiver<ToRules>,
+    spent: &std::sync::mpsc::Sender<Vec<NewEvent>>,
+) {
     let mut found = Pending::default();
     for msg in rx {
         match msg {
@@ -648,6 +676,9 @@ fn evaluate_batches(engine: &Mutex<&mut Engine>, rx: std::sync::mpsc::Receiver<T
                     .collect();
                 let mut e = engine.lock().unwrap_or_else(|p| p.into_inner());
                 found.absorb(e.evaluate_primed(&views));
+                drop(views);
+                // (a parse thread that has ended drops them here instead)
+                let _ = spent.send(events);
             }
             ToRules::Context(context) => {
                 let mut e = engine.lock().unwrap_or_else(|p| p.into_inner());
@@ -718,7 +749,12 @@ impl Writer<'_> {
             // Only what is durable counts: a rolled-back read reports nothing.
             self.report.add(&std::mem::take(&mut self.uncommitted));
         }
-        self.batch.events.clear();
+        match &self.spent {
+            Some(spent) if !self.batch.events.is_empty() => {
+                let _ = spent.send(std::mem::take(&mut self.batch.events));
+            }
+            _ => self.batch.events.clear(),
+        }
         self.batch.context.clear();
         self.batch.quarantined.clear();
         self.batch.gaps.clear();
