@@ -73,27 +73,6 @@ pub struct SqliteStore {
     checkpointer: Option<Checkpointer>,
 }
 
-/// The id of an actor name, adding it on first sight.
-fn intern_actor(conn: &Connection, cache: &mut HashMap<String, i64>, name: &str) -> Result<i64> {
-    if let Some(id) = cache.get(name) {
-        return Ok(*id);
-    }
-    let id = match conn
-        .prepare_cached("SELECT id FROM actors WHERE name = ?1")?
-        .query_row([name], |r| r.get(0))
-        .optional()?
-    {
-        Some(id) => id,
-        None => {
-            conn.prepare_cached("INSERT INTO actors (name) VALUES (?1)")?
-                .execute([name])?;
-            conn.last_insert_rowid()
-        }
-    };
-    cache.insert(name.to_owned(), id);
-    Ok(id)
-}
-
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore")
