@@ -238,12 +238,21 @@ impl SqliteStore {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<Item>> {
-        let sql = super::items_sql(Dialect::Sqlite, clause, offset, limit);
         // Cached: the rules look items up by key one at a time, thousands
-        // per run, with one statement.
+        // per run. The window is bound rather than written into the text, so
+        // paging the queue reuses one statement instead of filling the cache
+        // with one per page.
+        let mut sql = super::items_sql(Dialect::Sqlite, clause, 0, 0);
+        let mut values = to_values(params);
+        if limit > 0 {
+            let n = values.len();
+            sql.push_str(&format!(" LIMIT ?{} OFFSET ?{}", n + 1, n + 2));
+            values.push(Value::Integer(limit.min(i64::MAX as u64) as i64));
+            values.push(Value::Integer(offset.min(i64::MAX as u64) as i64));
+        }
         let mut st = self.conn.prepare_cached(&sql)?;
         let mut items = st
-            .query_map(params_from_iter(to_values(params)), |r| {
+            .query_map(params_from_iter(values), |r| {
                 let kind: String = r.get(1)?;
                 let status: String = r.get(8)?;
                 let disposition: Option<String> = r.get(9)?;
