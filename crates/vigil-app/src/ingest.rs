@@ -333,6 +333,10 @@ fn run(
     let parser = src
         .kind
         .parser(src.zone, &src.options, reference, &stream.parser_state);
+    // Written events go back to the parse thread, which allocated them:
+    // freeing a million events' strings there is a local free, and off the
+    // writer's path (see `parse_chunks`).
+    let (spent, spent_rx) = std::sync::mpsc::channel::<Vec<NewEvent>>();
     let mut w = Writer {
         batch: Batch {
             source_id: src.id,
@@ -349,7 +353,7 @@ fn run(
         uncommitted: FileReport::default(),
         report,
         rules: None,
-        spent: None,
+        spent: spent.clone(),
     };
     let engine = rules.map(Mutex::new);
     // Reading and parsing run on their own thread while this one writes to
@@ -357,17 +361,12 @@ fn run(
     // almost nothing extra, and the rules overlap the store's writes.
     let end = std::thread::scope(|scope| -> Result<u64> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Chunk>>(2);
-        // Written events go back to the parse thread, which allocated them:
-        // freeing a million events' strings there is a local free, and
-        // off the writer's path (see `parse_chunks`).
-        let (spent, spent_rx) = std::sync::mpsc::channel::<Vec<NewEvent>>();
         // Named, so a profile can tell the stages apart.
         std::thread::Builder::new()
             .name("vigil-parse".into())
             .spawn_scoped(scope, move || parse_chunks(reader, parser, &tx, &spent_rx))?;
         if let Some(engine) = &engine {
             let (rtx, rrx) = std::sync::mpsc::sync_channel::<ToRules>(2);
-            let spent = spent.clone();
             std::thread::Builder::new()
                 .name("vigil-rules".into())
                 .spawn_scoped(scope, move || evaluate_batches(engine, rrx, &spent))?;
@@ -378,8 +377,6 @@ fn run(
                 unapplied: None,
                 since_drain: 0,
             });
-        } else {
-            w.spent = Some(spent);
         }
         let mut result = write_chunks(&mut w, store, rx, start, dirty);
         // What the rules found since the last drain, once they have it.
@@ -393,7 +390,6 @@ fn run(
         }
         // Hanging up lets the rules thread end, so the scope can.
         w.rules = None;
-        w.spent = None;
         result
     });
     let end = match end {
@@ -602,8 +598,9 @@ struct Writer<'s> {
     /// Rules run on each batch once it is written, on their own thread;
     /// their findings are stored after their batches have committed.
     rules: Option<RulesLink<'s>>,
-    /// Without rules: where written events go to be freed.
-    spent: Option<std::sync::mpsc::Sender<Vec<NewEvent>>>,
+    /// Where written events go to be freed (with the rules, the rules
+    /// thread sends them once it has evaluated them).
+    spent: std::sync::mpsc::Sender<Vec<NewEvent>>,
 }
 
 /// The writer's side of the rules thread.
@@ -749,11 +746,9 @@ impl Writer<'_> {
             // Only what is durable counts: a rolled-back read reports nothing.
             self.report.add(&std::mem::take(&mut self.uncommitted));
         }
-        match &self.spent {
-            Some(spent) if !self.batch.events.is_empty() => {
-                let _ = spent.send(std::mem::take(&mut self.batch.events));
-            }
-            _ => self.batch.events.clear(),
+        if !self.batch.events.is_empty() {
+            // (a parse thread that has ended drops them here instead)
+            let _ = self.spent.send(std::mem::take(&mut self.batch.events));
         }
         self.batch.context.clear();
         self.batch.quarantined.clear();
