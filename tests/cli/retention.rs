@@ -115,12 +115,7 @@ fn pruning_keeps_what_it_must(b: Backend) {
     assert_eq!(s.item_by_key("ret:1").unwrap().unwrap().event_ids, [linked]);
     let v = s.verify_ledger().unwrap();
     assert_eq!(v.broken, None);
-    let acts: Vec<String> = s
-        .ledger_for("store")
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    let acts = common::ledger_actions(&*s, "store");
     assert_eq!(
         acts,
         ["store.create", "hold.place", "hold.release", "store.prune"]

@@ -98,6 +98,16 @@ pub fn count(store: &dyn Store, filter: &str) -> u64 {
 }
 
 /// Runs the real `vigil` binary with a clean environment rooted in `home`.
+/// The actions the ledger holds for one entity (`store`, `item:2`), in order.
+pub fn ledger_actions(store: &dyn Store, entity: &str) -> Vec<String> {
+    store
+        .ledger_for(entity)
+        .expect("ledger")
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
 pub fn vigil(home: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vigil"))
         .args(args)

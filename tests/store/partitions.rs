@@ -309,12 +309,7 @@ fn pruning_drops_whole_days_refuses_under_a_hold_and_keeps_what_items_list() {
     );
     assert_eq!(s.source_status().unwrap()[0].events, 4);
     assert_eq!(nurse1_in_2019(&s), [ids[1], ids[2], ids[3]]);
-    let acts: Vec<String> = s
-        .ledger_for("store")
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    let acts = common::ledger_actions(&s, "store");
     assert_eq!(
         acts,
         [

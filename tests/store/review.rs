@@ -280,12 +280,7 @@ fn every_transition_of_the_status_machine(b: Backend) {
     assert_eq!(by_id(2).disposition, None);
     verified(&*s);
     // every change is in the item's history
-    let actions: Vec<String> = s
-        .ledger_for("item:2")
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    let actions = common::ledger_actions(&*s, "item:2");
     assert_eq!(actions, ["decide", "reopen", "decide", "revert"]);
 }
 
@@ -889,12 +884,7 @@ fn incidents_move_forward_and_closing_asks_about_the_risk_register(b: Backend) {
         s.incident_notes(i.id).unwrap()[0].note,
         "two findings, one person"
     );
-    let actions: Vec<String> = s
-        .ledger_for(&format!("incident:{}", i.id))
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    let actions = common::ledger_actions(&*s, &format!("incident:{}", i.id));
     assert_eq!(
         actions,
         ["incident.open", "incident.update", "incident.update"]
