@@ -41,6 +41,12 @@ impl Partitions {
             kept_before: kept_before(c)?,
         })
     }
+
+    /// Whether `day` needs a partition made: a day before the kept bound
+    /// never does, its events belong in `_kept`.
+    fn lacks(&self, day: i64) -> bool {
+        day * DAY_US >= self.kept_before && !self.days.contains(&day)
+    }
 }
 
 const HELD: &str = "SELECT event_id FROM item_events UNION SELECT event_id FROM incident_events";
@@ -91,23 +97,15 @@ fn lock(c: &mut impl GenericClient) -> Result<()> {
 /// Makes the day partitions among `days` that are missing, in the caller's
 /// transaction; `known` learns of them.
 fn add_days(c: &mut impl GenericClient, known: &mut Partitions, days: &[i64]) -> Result<()> {
-    let missing: Vec<i64> = days
-        .iter()
-        .copied()
-        .filter(|d| *d * DAY_US >= known.kept_before && !known.days.contains(d))
-        .collect();
+    let missing: Vec<i64> = days.iter().copied().filter(|d| known.lacks(*d)).collect();
     if missing.is_empty() {
         return Ok(());
     }
     lock(c)?;
     // Another host may have pruned or made days meanwhile: look again
-    // under the lock. A day before the kept bound is never made: its
-    // events belong in `_kept`.
+    // under the lock.
     *known = Partitions::load(c)?;
-    let missing: Vec<i64> = missing
-        .into_iter()
-        .filter(|d| *d * DAY_US >= known.kept_before && !known.days.contains(d))
-        .collect();
+    let missing: Vec<i64> = missing.into_iter().filter(|d| known.lacks(*d)).collect();
     c.execute(
         "SELECT vigil_add_day(d) FROM unnest($1::bigint[]) AS d ORDER BY d",
         &[&missing],
@@ -133,9 +131,7 @@ impl PgStore {
         let today = day_of(micros(now));
         let days: Vec<i64> = AHEAD.map(|d| today + d).collect();
         let mut known = std::mem::take(self.partitions_known()?);
-        let missing = days
-            .iter()
-            .any(|d| *d * DAY_US >= known.kept_before && !known.days.contains(d));
+        let missing = days.iter().any(|d| known.lacks(*d));
         let r = if missing {
             (|| {
                 let mut c = self.client()?;
