@@ -200,7 +200,7 @@ impl SqliteStore {
         let mut rows = runs.query(params![actor, from, to])?;
         while let Some(r) = rows.next()? {
             let (times, ids): (String, String) = (r.get(0)?, r.get(1)?);
-            for (t, id) in json_ints(&times).zip(json_ints(&ids)) {
+            for (t, id) in super::write::json_ints(&times).zip(super::write::json_ints(&ids)) {
                 if t >= from && t < to {
                     found.push((t, id));
                 }
@@ -237,11 +237,4 @@ impl SqliteStore {
         let rows = st.query_map(params![micros(from), micros(to)], decision_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-}
-
-/// The integers of a JSON array of integers as `actor_runs` holds them.
-pub(super) fn json_ints(s: &str) -> impl Iterator<Item = i64> + '_ {
-    s.trim_matches(|c| c == '[' || c == ']')
-        .split(',')
-        .filter_map(|v| v.trim().parse().ok())
 }

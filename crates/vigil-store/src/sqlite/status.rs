@@ -146,8 +146,8 @@ impl SqliteStore {
             )?;
             let mut delete = tx.prepare_cached("DELETE FROM actor_runs WHERE rowid = ?1")?;
             for (rowid, times, ids) in runs {
-                let pairs: Vec<(i64, i64)> = super::reads::json_ints(&times)
-                    .zip(super::reads::json_ints(&ids))
+                let pairs: Vec<(i64, i64)> = super::write::json_ints(&times)
+                    .zip(super::write::json_ints(&ids))
                     .collect();
                 let listed: Vec<rusqlite::types::Value> = pairs
                     .iter()
@@ -259,9 +259,7 @@ impl SqliteStore {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-}
 
-impl SqliteStore {
     /// See `Store::items_covered`.
     pub(super) fn do_items_covered(&self, s: &crate::Suppression) -> Result<(u64, u64)> {
         let (open, past): (i64, i64) = self.conn.query_row(

@@ -296,3 +296,10 @@ pub(super) fn json_array(out: &mut String, values: impl Iterator<Item = i64>) {
     }
     out.push(']');
 }
+
+/// The integers of a JSON array of integers as `actor_runs` holds them.
+pub(super) fn json_ints(s: &str) -> impl Iterator<Item = i64> + '_ {
+    s.trim_matches(|c| c == '[' || c == ']')
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+}
