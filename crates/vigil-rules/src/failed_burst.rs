@@ -1,7 +1,7 @@
 //! Failed-login burst: N failures for one account, or from one address,
 //! within a window. Grouped per account (or address) and day.
 
-use super::window::{Windows, is_auth_failure};
+use super::window::{Shared, Windows, is_auth_failure, lock};
 use super::{Ctx, Finding, GroupBy, Rule, RuleEvent, Told, hhmm};
 use crate::config::Burst;
 use vigil_domain::Severity;
@@ -9,7 +9,9 @@ use vigil_domain::Severity;
 pub struct FailedBurst {
     severity: Severity,
     threshold: usize,
-    w: Windows,
+    window: chrono::Duration,
+    /// Shared with the other burst rules, counting in this rule's window.
+    w: Shared,
     /// The local day each account's (and address's) burst was last given
     /// a reason: later failures that day only add themselves to the item,
     /// whose reason is the one written when the burst began, so no sentence
@@ -19,11 +21,12 @@ pub struct FailedBurst {
 }
 
 impl FailedBurst {
-    pub fn new(c: &Burst) -> Self {
+    pub fn new(c: &Burst, w: Shared) -> Self {
         FailedBurst {
             severity: c.severity.unwrap_or(Severity::High),
             threshold: c.threshold.max(1),
-            w: Windows::new(c.window),
+            window: chrono::Duration::from_std(c.window).unwrap_or(chrono::Duration::minutes(10)),
+            w,
             told_actor: Told::default(),
             told_client: Told::default(),
         }
@@ -38,39 +41,41 @@ impl Rule for FailedBurst {
         "Failed-login burst"
     }
     fn window(&self) -> Option<std::time::Duration> {
-        self.w.window().to_std().ok()
+        self.window.to_std().ok()
     }
     fn remember(&mut self, e: &RuleEvent<'_>) {
         if is_auth_failure(e) {
-            self.w.add(e);
+            lock(&self.w).add(e);
         }
     }
     fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, out: &mut Vec<Finding<'a>>) {
         if !is_auth_failure(e) {
             return;
         }
-        let (by_actor, by_client) = self.w.add(e);
+        let mut w = lock(&self.w);
+        let (by_actor, by_client) = w.add(e);
         if by_actor < self.threshold && by_client < self.threshold {
             return;
         }
-        let minutes = self.w.window().num_minutes();
+        let minutes = self.window.num_minutes();
         let local = ctx.local(e.occurred_at);
         let day = local.date();
-        let at = hhmm(local);
+        let at = || hhmm(local);
         if let Some(actor) = e.actor
             && by_actor >= self.threshold
         {
             // The burst's earlier failures are listed once, when it starts;
             // later ones add only themselves.
             let ids = if by_actor == self.threshold {
-                Windows::recent(&self.w.by_actor, actor, e.occurred_at, self.w.window())
+                Windows::recent(&w.by_actor, actor, e.occurred_at, self.window)
             } else {
                 vec![e.id]
             };
             // (`|`, not `||`: the day is recorded either way)
             let reason = if self.told_actor.first(actor, day) | (by_actor == self.threshold) {
                 format!(
-                    "{by_actor} failed login attempts for account {actor} within {minutes} minutes, the latest at {at}{}",
+                    "{by_actor} failed login attempts for account {actor} within {minutes} minutes, the latest at {}{}",
+                    at(),
                     e.client.map(|c| format!(" from {c}")).unwrap_or_default()
                 )
             } else {
@@ -84,15 +89,15 @@ impl Rule for FailedBurst {
             && by_client >= self.threshold
         {
             let ids = if by_client == self.threshold {
-                Windows::recent(&self.w.by_client, client, e.occurred_at, self.w.window())
+                Windows::recent(&w.by_client, client, e.occurred_at, self.window)
             } else {
                 vec![e.id]
             };
             let reason = if self.told_client.first(client, day) | (by_client == self.threshold) {
                 format!(
-                    "{by_client} failed login attempts from {client} within {minutes} minutes, the latest at {at}; accounts tried: {}",
-                    super::window::tried(&self.w, client)
-                        .unwrap_or_else(|| "none named".to_owned())
+                    "{by_client} failed login attempts from {client} within {minutes} minutes, the latest at {}; accounts tried: {}",
+                    at(),
+                    super::window::tried(&w, client).unwrap_or_else(|| "none named".to_owned())
                 )
             } else {
                 String::new()

@@ -321,11 +321,19 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
     simple(&mut r, &cfg.audit_tampering, Severity::High, |s| {
         Box::new(system::AuditTampering::new(s))
     });
-    if cfg.failed_burst.enabled {
-        r.push(Box::new(failed_burst::FailedBurst::new(&cfg.failed_burst)));
+    // One set of failure windows for both burst rules, counting in the
+    // burst's window and keeping what the longer of the two needs.
+    let (fb, saf) = (&cfg.failed_burst, &cfg.success_after_failures);
+    let keep = if saf.enabled { saf.window } else { fb.window };
+    let windows = window::Windows::shared(fb.window, keep);
+    if fb.enabled {
+        r.push(Box::new(failed_burst::FailedBurst::new(
+            fb,
+            windows.clone(),
+        )));
     }
     simple(&mut r, &cfg.unknown_account, Severity::Low, |s| {
-        Box::new(unknown_account::UnknownAccount(s))
+        Box::new(unknown_account::UnknownAccount::new(s))
     });
     if cfg.shared_credentials.enabled {
         r.push(Box::new(shared_credentials::SharedCredentials::new(
@@ -335,7 +343,7 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
     }
     if cfg.success_after_failures.enabled {
         r.push(Box::new(success_after_failures::SuccessAfterFailures::new(
-            &cfg.success_after_failures,
+            saf, windows,
         )));
     }
     r

@@ -2,10 +2,25 @@
 //! loaded) a login by an account nobody on the roster holds. Scanners try
 //! many names from one address, so those group by address.
 
-use super::{Ctx, Finding, GroupBy, Rule, RuleEvent, hhmm};
+use super::{Ctx, Finding, GroupBy, Rule, RuleEvent, Told, hhmm};
 use vigil_domain::Severity;
 
-pub struct UnknownAccount(pub Severity);
+pub struct UnknownAccount {
+    severity: Severity,
+    /// The local day each host's invalid-user item was last given a
+    /// reason: the item keeps its first finding's reason, and a scan makes
+    /// hundreds of thousands of them, so later ones write no sentence.
+    told: Told,
+}
+
+impl UnknownAccount {
+    pub fn new(severity: Severity) -> Self {
+        UnknownAccount {
+            severity,
+            told: Told::default(),
+        }
+    }
+}
 
 impl Rule for UnknownAccount {
     fn id(&self) -> &'static str {
@@ -18,18 +33,18 @@ impl Rule for UnknownAccount {
         let at = || hhmm(ctx.local(e.occurred_at));
         let from = || e.client.map(|c| format!(" from {c}")).unwrap_or_default();
         if e.action == "invalid-user" {
-            let mut f = Finding::of(
-                self,
-                e,
-                self.0,
+            let host = e.host.unwrap_or("the host");
+            let reason = if self.told.first(host, ctx.local(e.occurred_at).date()) {
                 format!(
-                    "login attempt for account {:?}, which does not exist on {}{from}, at {at}",
+                    "login attempt for account {:?}, which does not exist on {host}{from}, at {at}",
                     e.actor.unwrap_or(""),
-                    e.host.unwrap_or("the host"),
                     from = from(),
                     at = at()
-                ),
-            );
+                )
+            } else {
+                String::new()
+            };
+            let mut f = Finding::of(self, e, self.severity, reason);
             f.group_by = GroupBy::Host;
             out.push(f);
             return;
@@ -44,7 +59,7 @@ impl Rule for UnknownAccount {
             out.push(Finding::of(
                 self,
                 e,
-                Severity::Medium.max(self.0),
+                Severity::Medium.max(self.severity),
                 format!(
                     "{} login for account {actor}{from} at {at}: no one on the workforce roster holds this account",
                     if e.outcome == vigil_domain::Outcome::Success { "successful" } else { "failed" },

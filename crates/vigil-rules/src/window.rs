@@ -200,13 +200,28 @@ const HOUR_US: i64 = 3_600_000_000;
 /// failure may be forgotten, so its burst counts from its second.
 pub const MOST_KEYS: usize = 20_000;
 
+/// One set of windows for every burst rule: the failures are the same
+/// whichever rule asks, so each is counted once (a bastion's log is mostly
+/// failures, and keeping them twice was most of the rules' time).
+pub type Shared = std::sync::Arc<std::sync::Mutex<Windows>>;
+
+/// The shared windows, whoever holds them (a rule that panicked left
+/// nothing half-written that the others cannot read).
+pub fn lock(w: &Shared) -> std::sync::MutexGuard<'_, Windows> {
+    w.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 #[derive(Debug, Default)]
 pub struct Windows {
-    window: chrono::Duration,
-    /// The window in microseconds: times are compared as integers here,
-    /// as the store keeps them, which costs far less than date arithmetic
-    /// at a million failures.
+    /// The window `add` counts in, in microseconds: times are compared as
+    /// integers here, as the store keeps them, which costs far less than
+    /// date arithmetic at a million failures.
     window_us: i64,
+    /// The longest window any rule asks about: what is kept.
+    keep_us: i64,
+    /// The last event added and its counts: every burst rule adds each
+    /// failure, and the second time costs nothing.
+    last: Option<(i64, (usize, usize))>,
     // A seeded hash: keys are user names and addresses from the logs.
     pub by_actor: Queues,
     pub by_client: Queues,
@@ -217,9 +232,8 @@ pub struct Windows {
 fn push(
     map: &mut Queues,
     key: &str,
-    t: i64,
-    id: i64,
-    window: i64,
+    (t, id): (i64, i64),
+    (window, keep): (i64, i64),
     name: Option<(&str, &mut Names)>,
 ) -> usize {
     let entry = match map.get_mut(key) {
@@ -238,7 +252,7 @@ fn push(
         // window (with `prune`'s hour of margin) goes now, so a scanner's
         // queue stays short.
         q.push_back((t, id));
-        let horizon = t - window - HOUR_US;
+        let horizon = t - keep - HOUR_US;
         while q.front().is_some_and(|(ft, _)| *ft < horizon) {
             q.pop_front();
         }
@@ -261,18 +275,35 @@ fn count_in(q: &Times, from: i64, to: i64) -> usize {
 }
 
 impl Windows {
-    pub fn new(window: Duration) -> Self {
-        let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::minutes(10));
+    /// Windows that count in `window` and keep what `keep` (the longest
+    /// any rule asks about) needs.
+    pub fn new(window: Duration, keep: Duration) -> Self {
+        let us = |d: Duration| i64::try_from(d.as_micros()).unwrap_or(i64::MAX / 4);
         Windows {
-            window,
-            window_us: window.num_microseconds().unwrap_or(i64::MAX / 4),
+            window_us: us(window),
+            keep_us: us(window.max(keep)),
             ..Windows::default()
         }
     }
 
+    pub fn shared(window: Duration, keep: Duration) -> Shared {
+        std::sync::Arc::new(std::sync::Mutex::new(Windows::new(window, keep)))
+    }
+
     /// Adds a failure; returns how many failures the account and the
-    /// address have within the window, this one included.
+    /// address have within the counting window, this one included.
     pub fn add(&mut self, e: &RuleEvent<'_>) -> (usize, usize) {
+        if let Some((id, counts)) = self.last
+            && id == e.id
+        {
+            return counts;
+        }
+        let counts = self.add_new(e);
+        self.last = Some((e.id, counts));
+        counts
+    }
+
+    fn add_new(&mut self, e: &RuleEvent<'_>) -> (usize, usize) {
         self.seen += 1;
         let t = e.occurred_at.timestamp_micros();
         if self.seen.is_multiple_of(50_000) {
@@ -280,16 +311,17 @@ impl Windows {
         }
         // A name that does not exist is no one's account under attack: such
         // failures count for their address only.
+        let spans = (self.window_us, self.keep_us);
         let a = e
             .actor
             .filter(|_| !is_invalid_user(e))
-            .map(|k| push(&mut self.by_actor, k, t, e.id, self.window_us, None))
+            .map(|k| push(&mut self.by_actor, k, (t, e.id), spans, None))
             .unwrap_or(0);
         let c = e
             .client
             .map(|k| {
                 let name = e.actor.map(|a| (a, &mut self.names));
-                push(&mut self.by_client, k, t, e.id, self.window_us, name)
+                push(&mut self.by_client, k, (t, e.id), spans, name)
             })
             .unwrap_or(0);
         if self.by_client.len() > MOST_KEYS || self.by_actor.len() > MOST_KEYS {
@@ -307,7 +339,7 @@ impl Windows {
     /// Brings an overfull map down to half of `MOST_KEYS` (see there).
     fn shed(&mut self, now: i64) {
         self.prune(now);
-        let in_window = now - self.window_us;
+        let in_window = now - self.keep_us;
         let rank = |q: &Queue| (q.q.len() > 1, q.q.back().map_or(i64::MIN, |x| x.0));
         for map in [&mut self.by_actor, &mut self.by_client] {
             if map.len() <= MOST_KEYS {
@@ -339,15 +371,11 @@ impl Windows {
             .unwrap_or_default()
     }
 
-    pub fn window(&self) -> chrono::Duration {
-        self.window
-    }
-
     /// Forgets what has left the window and its margin: memory stays flat
     /// on a long run.
     /// (An hour's margin is kept for events that arrive a little late.)
     fn prune(&mut self, now: i64) {
-        let horizon = now - self.window_us - HOUR_US;
+        let horizon = now - self.keep_us - HOUR_US;
         for map in [&mut self.by_actor, &mut self.by_client] {
             map.retain(|_, q| {
                 while q.q.front().is_some_and(|(t, _)| *t < horizon) {
@@ -409,7 +437,7 @@ mod tests {
 
     #[test]
     fn a_million_distinct_addresses_within_one_window_stay_bounded() {
-        let mut w = Windows::new(Duration::from_secs(600));
+        let mut w = Windows::new(Duration::from_secs(600), Duration::from_secs(600));
         let start: DateTime<Utc> = "2026-11-01T00:00:00Z".parse().unwrap();
         let mut most = 0;
         let mut scanner = 0;
