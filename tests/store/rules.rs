@@ -132,7 +132,7 @@ fn run<'a>(id: &str, cfg: &RulesConfig, events: &[RuleEvent<'a>]) -> Vec<Finding
 fn fires(id: &str, events: &[RuleEvent<'_>]) -> Vec<String> {
     run(id, &RulesConfig::default(), events)
         .into_iter()
-        .map(|f| f.reason)
+        .map(|f| f.written_reason(None))
         .collect()
 }
 
@@ -974,6 +974,24 @@ fn attempts_refusals_and_tampering_from_a_real_log(b: Backend) {
         })
         .collect();
     let has = |needle: &str| reasons.iter().any(|r| r.contains(needle));
+    // the names the scanner tried once its burst began are part of its
+    // attack, with their own sentence (written once, for the first)
+    let attack = s
+        .items(&vigil_domain::query::Query::default(), 0)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.title.as_str().contains("from 203.0.113.50"))
+        .expect("the scanner's attack");
+    let unknown = attack.rules.iter().find(|r| r.rule == "unknown-account");
+    assert!(
+        unknown.is_some_and(|r| r
+            .reason
+            .as_str()
+            .starts_with("login attempt for account \"")
+            && r.reason.as_str().contains("from 203.0.113.50")),
+        "{:#?}",
+        attack.rules
+    );
     // two typos and a login raise nothing about alice
     assert!(
         !reasons.iter().any(|r| r.contains("alice logged in")),

@@ -6,6 +6,7 @@
 //! is. Each item carries a risk score, and a sentence saying what it is
 //! made of, that the queue sorts by.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -22,12 +23,42 @@ pub const CASE: &str = "case";
 pub const ATTACK: &str = "attack";
 
 /// Where a finding goes: the key's prefix (`case`, `attack`, or the rule's
-/// own id), who it is about, and how a title names them.
+/// own id), who it is about, and how a title names them. Borrowed from the
+/// finding where it can be: a scanner's day is hundreds of thousands of
+/// findings, and almost all of them join a group that already exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
+pub struct Place<'f> {
     pub prefix: &'static str,
-    pub who: String,
-    pub label: String,
+    pub who: Cow<'f, str>,
+    label: Label,
+}
+
+/// How a title names `who`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    /// As it is.
+    Who,
+    /// `from` an address.
+    From,
+    /// `against` an account (`who` is `account NAME`).
+    Against,
+    /// `on` a host (`who` is `host NAME`).
+    On,
+    UnknownAddress,
+}
+
+impl Place<'_> {
+    /// How the group's title names who it is about.
+    pub fn label(&self) -> String {
+        let who = &*self.who;
+        match self.label {
+            Label::Who => who.to_owned(),
+            Label::From => format!("from {who}"),
+            Label::Against => format!("against {who}"),
+            Label::On => format!("on {who}"),
+            Label::UnknownAddress => "from an unknown address".to_owned(),
+        }
+    }
 }
 
 /// The place of a finding from one of the `ATTACK_RULES`: the address a
@@ -36,17 +67,17 @@ pub struct Place {
 /// many addresses, or the host scanners try unknown names on. Keyed by what
 /// the finding itself says, never by what came first, so a day read in two
 /// halves files it where a day read whole does.
-pub fn attack(f: &Finding<'_>) -> Place {
+pub fn attack<'f>(f: &'f Finding<'_>) -> Place<'f> {
     let client = f.client.as_deref();
     let by_client =
         f.group_by == GroupBy::Client || (f.rule == "success-after-failures" && client.is_some());
     let (who, label) = match (by_client, client, f.actor.as_deref(), f.host.as_deref()) {
-        (true, Some(c), _, _) => (c.to_owned(), format!("from {c}")),
+        (true, Some(c), _, _) => (Cow::Borrowed(c), Label::From),
         (_, _, Some(a), _) if f.group_by == GroupBy::Actor => {
-            (format!("account {a}"), format!("against account {a}"))
+            (Cow::Owned(format!("account {a}")), Label::Against)
         }
-        (_, _, _, Some(h)) => (format!("host {h}"), format!("on host {h}")),
-        _ => ("unknown".to_owned(), "from an unknown address".to_owned()),
+        (_, _, _, Some(h)) => (Cow::Owned(format!("host {h}")), Label::On),
+        _ => (Cow::Borrowed("unknown"), Label::UnknownAddress),
     };
     Place {
         prefix: ATTACK,
@@ -72,7 +103,7 @@ pub fn join_bursts(findings: &mut [Finding<'_>]) {
 }
 
 /// Where a finding goes.
-pub fn place(f: &Finding<'_>) -> Place {
+pub fn place<'f>(f: &'f Finding<'_>) -> Place<'f> {
     if ATTACK_RULES.contains(&f.rule) {
         return attack(f);
     }
@@ -88,8 +119,8 @@ pub fn place(f: &Finding<'_>) -> Place {
         } else {
             f.rule
         },
-        who: who.to_owned(),
-        label: who.to_owned(),
+        who: Cow::Borrowed(who),
+        label: Label::Who,
     }
 }
 
@@ -129,22 +160,38 @@ impl Group {
         }
     }
 
+    /// Whether the group still lacks a reason for `rule` (it has none of
+    /// its findings, or only ones without a sentence).
+    pub fn lacks_reason(&self, rule: &str) -> bool {
+        !self
+            .rules
+            .iter()
+            .any(|(r, _, reason)| *r == rule && !reason.is_empty())
+    }
+
+    /// Adds a finding, without first making a group of it: most findings
+    /// join a group that exists.
+    pub fn add(&mut self, f: Finding<'_>, actor: bool) {
+        self.note_rule(f.rule, f.title, f.reason);
+        self.note_time(f.occurred_at, f.source_id, f.severity);
+        self.sources.insert(f.source_id);
+        if let Some(s) = f.subject
+            && self.subjects.len() < 50
+            && !self.subjects.contains(&*s)
+        {
+            self.subjects.insert(s.into_owned());
+        }
+        if actor && self.actor.is_none() {
+            self.actor = f.actor.map(Cow::into_owned);
+        }
+        self.note_ids(f.event_ids);
+    }
+
     pub fn absorb(&mut self, o: Group) {
         for (rule, title, reason) in o.rules {
-            match self.rules.iter_mut().find(|(r, _, _)| *r == rule) {
-                // (rules write a reason for the first finding of a day only;
-                // if that one was suppressed, a later one that has a reason
-                // serves)
-                Some(have) if have.2.is_empty() => have.2 = reason,
-                Some(_) => {}
-                None => self.rules.push((rule, title, reason)),
-            }
+            self.note_rule(rule, title, reason);
         }
-        self.severity = self.severity.max(o.severity);
-        if o.occurred_at < self.occurred_at {
-            self.occurred_at = o.occurred_at;
-            self.source_id = o.source_id;
-        }
+        self.note_time(o.occurred_at, o.source_id, o.severity);
         self.sources.extend(o.sources);
         // (a bounded set: a sweep over thousands of charts names 50 of them)
         for s in o.subjects {
@@ -155,12 +202,35 @@ impl Group {
         if self.actor.is_none() {
             self.actor = o.actor;
         }
+        self.note_ids(o.event_ids);
+    }
+
+    pub fn note_rule(&mut self, rule: &'static str, title: &'static str, reason: String) {
+        match self.rules.iter_mut().find(|(r, _, _)| *r == rule) {
+            // (rules write a reason for the first finding of a day only;
+            // if that one was suppressed, a later one that has a reason
+            // serves)
+            Some(have) if have.2.is_empty() => have.2 = reason,
+            Some(_) => {}
+            None => self.rules.push((rule, title, reason)),
+        }
+    }
+
+    fn note_time(&mut self, at: DateTime<Utc>, source_id: i64, severity: Severity) {
+        self.severity = self.severity.max(severity);
+        if at < self.occurred_at {
+            self.occurred_at = at;
+            self.source_id = source_id;
+        }
+    }
+
+    fn note_ids(&mut self, ids: Vec<i64>) {
         // sorted and deduplicated once, in `item`; but an item links only
         // its lowest MAX_LINKED ids, so a group a scanner feeds all day
         // (hundreds of thousands of failures) keeps no more than a few
         // times that (its score's unexplained share is then that of the
         // accesses it links)
-        self.event_ids.extend(o.event_ids);
+        self.event_ids.extend(ids);
         if self.event_ids.len() > 4 * super::engine::MAX_LINKED {
             self.event_ids.sort_unstable();
             self.event_ids.dedup();

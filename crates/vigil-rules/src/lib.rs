@@ -81,7 +81,7 @@ pub enum GroupBy {
 
 /// One rule's verdict on one or more events. Borrows from the events it is
 /// about: a busy day has hundreds of thousands of findings.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Finding<'a> {
     pub rule: &'static str,
     pub title: &'static str,
@@ -96,7 +96,14 @@ pub struct Finding<'a> {
     pub client: Option<Cow<'a, str>>,
     pub host: Option<Cow<'a, str>>,
     pub group_by: GroupBy,
+    /// Writes the reason when the finding's group first needs one, for a
+    /// rule whose findings come by the hundred thousand into a few groups
+    /// (the reason is then empty until the engine calls it).
+    pub late_reason: Option<LateReason>,
 }
+
+/// A reason written from the finding itself and the reviewer's time zone.
+pub type LateReason = fn(&Finding<'_>, Option<Tz>) -> String;
 
 impl<'a> Finding<'a> {
     /// A finding about one event, grouped by its actor.
@@ -119,6 +126,15 @@ impl<'a> Finding<'a> {
             client: e.client.map(Cow::Borrowed),
             host: e.host.map(Cow::Borrowed),
             group_by: GroupBy::Actor,
+            late_reason: None,
+        }
+    }
+
+    /// The reason, written now if the rule left it to the group.
+    pub fn written_reason(&self, zone: Option<Tz>) -> String {
+        match self.late_reason {
+            Some(write) if self.reason.is_empty() => write(self, zone),
+            _ => self.reason.clone(),
         }
     }
 }
@@ -333,7 +349,7 @@ pub fn enabled(cfg: &RulesConfig) -> Vec<Box<dyn Rule>> {
         )));
     }
     simple(&mut r, &cfg.unknown_account, Severity::Low, |s| {
-        Box::new(unknown_account::UnknownAccount::new(s))
+        Box::new(unknown_account::UnknownAccount(s))
     });
     if cfg.shared_credentials.enabled {
         r.push(Box::new(shared_credentials::SharedCredentials::new(

@@ -2,24 +2,29 @@
 //! loaded) a login by an account nobody on the roster holds. Scanners try
 //! many names from one address, so those group by address.
 
-use super::{Ctx, Finding, GroupBy, Rule, RuleEvent, Told, hhmm};
+use super::{Ctx, Finding, GroupBy, Rule, RuleEvent, hhmm};
 use vigil_domain::Severity;
 
-pub struct UnknownAccount {
-    severity: Severity,
-    /// The local day each host's invalid-user item was last given a
-    /// reason: the item keeps its first finding's reason, and a scan makes
-    /// hundreds of thousands of them, so later ones write no sentence.
-    told: Told,
-}
+pub struct UnknownAccount(pub Severity);
 
-impl UnknownAccount {
-    pub fn new(severity: Severity) -> Self {
-        UnknownAccount {
-            severity,
-            told: Told::default(),
-        }
-    }
+/// The reason of an invalid-user finding, written only for the one that
+/// opens its item: a scan makes hundreds of thousands of them, and the
+/// item shows its first.
+fn invalid_user(f: &Finding<'_>, zone: Option<chrono_tz::Tz>) -> String {
+    let at = match zone {
+        Some(z) => f.occurred_at.with_timezone(&z).naive_local(),
+        None => f.occurred_at.naive_utc(),
+    };
+    format!(
+        "login attempt for account {:?}, which does not exist on {}{}, at {}",
+        f.actor.as_deref().unwrap_or(""),
+        f.host.as_deref().unwrap_or("the host"),
+        f.client
+            .as_deref()
+            .map(|c| format!(" from {c}"))
+            .unwrap_or_default(),
+        hhmm(at)
+    )
 }
 
 impl Rule for UnknownAccount {
@@ -33,18 +38,8 @@ impl Rule for UnknownAccount {
         let at = || hhmm(ctx.local(e.occurred_at));
         let from = || e.client.map(|c| format!(" from {c}")).unwrap_or_default();
         if e.action == "invalid-user" {
-            let host = e.host.unwrap_or("the host");
-            let reason = if self.told.first(host, ctx.local(e.occurred_at).date()) {
-                format!(
-                    "login attempt for account {:?}, which does not exist on {host}{from}, at {at}",
-                    e.actor.unwrap_or(""),
-                    from = from(),
-                    at = at()
-                )
-            } else {
-                String::new()
-            };
-            let mut f = Finding::of(self, e, self.severity, reason);
+            let mut f = Finding::of(self, e, self.0, String::new());
+            f.late_reason = Some(invalid_user);
             f.group_by = GroupBy::Host;
             out.push(f);
             return;
@@ -59,7 +54,7 @@ impl Rule for UnknownAccount {
             out.push(Finding::of(
                 self,
                 e,
-                Severity::Medium.max(self.severity),
+                Severity::Medium.max(self.0),
                 format!(
                     "{} login for account {actor}{from} at {at}: no one on the workforce roster holds this account",
                     if e.outcome == vigil_domain::Outcome::Success { "successful" } else { "failed" },

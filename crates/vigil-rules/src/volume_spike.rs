@@ -206,6 +206,7 @@ impl Rule for VolumeSpike {
                 client: None,
                 host: None,
                 group_by: super::GroupBy::Actor,
+                late_reason: None,
             });
         }
         Ok(())
