@@ -1028,7 +1028,48 @@ fn attempts_refusals_and_tampering_from_a_real_log(b: Backend) {
     );
 }
 
+/// A roster or demographics file that lists someone twice: the later line
+/// wins, whole, and an account two people list belongs to the later one.
+fn a_later_roster_line_replaces_an_earlier_one(b: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store_on(b, dir.path()).unwrap();
+    let mut moved = person("E1", "Tom Brown", &["tbrown"]);
+    moved.department = Some("ICU".into());
+    s.replace_people(&[
+        person("E1", "Tom Brown", &["tom"]),
+        person("E2", "Ann Lee", &["alee", "shared"]),
+        moved,
+        person("E3", "Bo Diaz", &["shared"]),
+    ])
+    .unwrap();
+    let people = s.people().unwrap();
+    let by_id: BTreeMap<&str, &Person> = people.iter().map(|p| (p.id.as_str(), p)).collect();
+    assert_eq!(by_id.len(), 3, "{people:#?}");
+    assert_eq!(by_id["E1"].department.as_deref(), Some("ICU"));
+    // both of E1's lines gave it an account; the shared one went to E3
+    let accounts = |id: &str| {
+        let mut a = by_id[id].accounts.clone();
+        a.sort();
+        a
+    };
+    assert_eq!(accounts("E1"), ["tbrown", "tom"]);
+    assert_eq!(accounts("E2"), ["alee"]);
+    assert_eq!(accounts("E3"), ["shared"]);
+    let mut vip = patient("100", "Old Name");
+    vip.vip = true;
+    s.replace_patients(&[patient("100", "Old Name"), patient("101", "P Q"), vip])
+        .unwrap();
+    let patients = s.patients().unwrap();
+    assert_eq!(patients.len(), 2);
+    assert!(patients.iter().any(|p| p.mrn == "100" && p.vip));
+    // and loading again replaces all of it
+    s.replace_people(&[person("E9", "New Hire", &["nh"])])
+        .unwrap();
+    assert_eq!(s.people().unwrap().len(), 1);
+}
+
 on_both_stores!(
+    a_later_roster_line_replaces_an_earlier_one,
     a_day_in_two_halves_gives_the_same_items_as_whole_and_rerun_adds_nothing,
     attempts_refusals_and_tampering_from_a_real_log,
     suppressions_apply_until_they_expire,

@@ -196,7 +196,7 @@ impl PgStore {
         // (collected first: a read retried after a dropped connection must
         // not hand an id over twice)
         let ids: Vec<i64> = self.read(|c| {
-            let flagged: std::collections::HashSet<i64> = c
+            let flagged: std::collections::HashSet<i64, foldhash::fast::RandomState> = c
                 .query(crate::FLAGGED_SQL_PG, &[&micros(from), &micros(to)])?
                 .iter()
                 .map(|r| r.get(0))

@@ -42,13 +42,14 @@ impl SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch("DELETE FROM person_accounts; DELETE FROM people;")?;
         {
+            // Plain inserts of rows made unique here (a later line wins, as
+            // it would replace the earlier): `INSERT OR REPLACE` under the
+            // foreign keys writes a statement journal of whole pages for
+            // every row, most of loading a roster.
             let mut p = tx.prepare(
-                "INSERT OR REPLACE INTO people (id, name, department, status, terminated_on, address, supervisor, shift, relatives, location) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO people (id, name, department, status, terminated_on, address, supervisor, shift, relatives, location) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
-            let mut a = tx.prepare(
-                "INSERT OR REPLACE INTO person_accounts (account, person_id) VALUES (?1, ?2)",
-            )?;
-            for x in people {
+            for x in last_of(people, |x| x.id.as_str()) {
                 p.execute(params![
                     x.id,
                     x.name,
@@ -61,9 +62,15 @@ impl SqliteStore {
                     serde_json::to_string(&x.relatives)?,
                     x.location
                 ])?;
-                for acct in &x.accounts {
-                    a.execute(params![acct, x.id])?;
-                }
+            }
+            let mut a =
+                tx.prepare("INSERT INTO person_accounts (account, person_id) VALUES (?1, ?2)")?;
+            let accounts: Vec<(&str, &str)> = people
+                .iter()
+                .flat_map(|x| x.accounts.iter().map(|a| (a.as_str(), x.id.as_str())))
+                .collect();
+            for (acct, id) in last_of(&accounts, |a| a.0) {
+                a.execute(params![acct, id])?;
             }
         }
         tx.commit()?;
@@ -76,10 +83,11 @@ impl SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM patients", [])?;
         {
+            // (unique here, as for the roster)
             let mut st = tx.prepare(
-                "INSERT OR REPLACE INTO patients (mrn, name, address, date_of_death, vip, employee_id, location) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO patients (mrn, name, address, date_of_death, vip, employee_id, location) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
-            for p in patients {
+            for p in last_of(patients, |p| p.mrn.as_str()) {
                 st.execute(params![
                     p.mrn,
                     p.name,
@@ -181,4 +189,13 @@ impl SqliteStore {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// The rows with the last of each key, in the order those last ones come:
+/// what replacing each earlier row by a later one leaves.
+fn last_of<'a, T, K: Eq + std::hash::Hash>(rows: &'a [T], key: impl Fn(&'a T) -> K) -> Vec<&'a T> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<&T> = rows.iter().rev().filter(|r| seen.insert(key(r))).collect();
+    out.reverse();
+    out
 }

@@ -165,7 +165,8 @@ impl SqliteStore {
         to: DateTime<Utc>,
         each: &mut dyn FnMut(i64),
     ) -> Result<()> {
-        let flagged: std::collections::HashSet<i64> = self
+        // (a fast hash: a day's scan asks it once per event)
+        let flagged: std::collections::HashSet<i64, foldhash::fast::RandomState> = self
             .conn
             .prepare_cached(crate::FLAGGED_SQL_SQLITE)?
             .query_map(params![micros(from), micros(to)], |r| r.get(0))?
