@@ -2,6 +2,7 @@
 //! with `synchronous=FULL`; ingest batches use `NORMAL` (a batch and its
 //! checkpoint commit together, so nothing can double).
 
+mod bound;
 mod context;
 mod knowledge;
 mod reads;

@@ -25,34 +25,35 @@ impl SqliteStore {
         let patient_rows = &mut self.patient_rows;
         let mut out = BatchOutcome::default();
         let now = micros(Utc::now());
-        let mut ins = tx.prepare_cached(
+        // (bound in place: see `bound`; prepared once a batch)
+        let mut ins = super::bound::BoundInsert::prepare(
+            tx,
             "INSERT INTO events (source_id, stream_id, offset, seq, occurred_at, time_basis, host, program, actor_id, subject, action, outcome, client, detail, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?;
         for e in &b.events {
+            use super::bound::Bind;
             let actor = match &e.actor {
                 Some(a) => Some(intern_actor(tx, actors, a.as_str())?),
                 None => None,
             };
-            // Positional binds skip the dynamic dispatch of `params!`: this
-            // loop runs millions of times a day.
-            ins.raw_bind_parameter(1, b.source_id)?;
-            ins.raw_bind_parameter(2, b.stream.id)?;
-            ins.raw_bind_parameter(3, e.offset as i64)?;
-            ins.raw_bind_parameter(4, e.seq)?;
-            ins.raw_bind_parameter(5, micros(e.occurred_at))?;
-            ins.raw_bind_parameter(6, e.time_basis.to_bits())?;
-            ins.raw_bind_parameter(7, e.host.as_ref().map(SafeText::as_str))?;
-            ins.raw_bind_parameter(8, e.program.as_ref().map(SafeText::as_str))?;
-            ins.raw_bind_parameter(9, actor)?;
-            ins.raw_bind_parameter(10, e.subject.as_ref().map(SafeText::as_str))?;
-            ins.raw_bind_parameter(11, e.action.as_str())?;
-            ins.raw_bind_parameter(12, e.outcome.as_str())?;
-            ins.raw_bind_parameter(13, e.client.as_ref().map(SafeText::as_str))?;
-            ins.raw_bind_parameter(14, e.detail.as_ref().map(SafeText::as_str))?;
-            ins.raw_bind_parameter(15, &e.raw)?;
-            let n = ins.raw_execute()?;
+            let n = ins.insert(&[
+                Bind::Int(b.source_id),
+                Bind::Int(b.stream.id),
+                Bind::Int(e.offset as i64),
+                Bind::Int(i64::from(e.seq)),
+                Bind::Int(micros(e.occurred_at)),
+                Bind::Int(e.time_basis.to_bits()),
+                Bind::text(&e.host),
+                Bind::text(&e.program),
+                Bind::OptInt(actor),
+                Bind::text(&e.subject),
+                Bind::Text(Some(e.action.as_str())),
+                Bind::Text(Some(e.outcome.as_str())),
+                Bind::text(&e.client),
+                Bind::text(&e.detail),
+                Bind::Blob(&e.raw),
+            ])?;
             if n == 1 {
                 out.events += 1;
                 let id = tx.last_insert_rowid();
