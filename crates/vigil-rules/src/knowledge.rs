@@ -399,33 +399,60 @@ impl Default for PatientColumns {
 
 /// Reads a CSV with a header row; `required` columns must be present. The
 /// error lists the columns found, so a mapping can be fixed.
-fn read_csv(path: &Path, required: &[&str]) -> Result<(Vec<String>, Vec<csv::StringRecord>)> {
+/// A CSV file's header row, to find columns by name once.
+struct Header(Vec<String>);
+
+impl Header {
+    /// The column's index, found once for all rows.
+    fn at(&self, name: &str) -> Col {
+        Col(self.0.iter().position(|h| h == name))
+    }
+}
+
+/// A column of a CSV file, if it has it.
+#[derive(Clone, Copy)]
+struct Col(Option<usize>);
+
+impl Col {
+    /// This column's trimmed value in `row`, unless empty.
+    fn of(self, row: &csv::StringRecord) -> Option<&str> {
+        row.get(self.0?).map(str::trim).filter(|v| !v.is_empty())
+    }
+}
+
+/// Reads a CSV file row by row into one reused record: a roster or a
+/// demographics file of a million rows is never held as text, and every
+/// vigil command checks them when the config loads.
+fn each_row(
+    path: &Path,
+    required: &[&str],
+    mut f: impl FnMut(&Header, &csv::StringRecord) -> Result<()>,
+) -> Result<()> {
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
         .from_path(path)
         .wrap_err_with(|| format!("cannot read {}", path.display()))?;
-    let headers: Vec<String> = r
-        .headers()?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-        .collect();
+    let headers = Header(
+        r.headers()?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+            .collect(),
+    );
     for need in required {
-        if !headers.iter().any(|h| h == need) {
+        if headers.at(need).0.is_none() {
             return Err(eyre!(
                 "{} has no column {need:?}; columns found: {}",
                 path.display(),
-                headers.join(", ")
+                headers.0.join(", ")
             ));
         }
     }
-    let rows = r.records().collect::<Result<Vec<_>, _>>()?;
-    Ok((headers, rows))
-}
-
-fn field<'a>(headers: &[String], row: &'a csv::StringRecord, name: &str) -> Option<&'a str> {
-    let i = headers.iter().position(|h| h == name)?;
-    row.get(i).map(str::trim).filter(|v| !v.is_empty())
+    let mut row = csv::StringRecord::new();
+    while r.read_record(&mut row)? {
+        f(&headers, &row)?;
+    }
+    Ok(())
 }
 
 fn list(v: Option<&str>) -> Vec<String> {
@@ -483,46 +510,125 @@ fn coordinates(
 }
 
 pub fn load_roster(path: &Path, c: &RosterColumns) -> Result<Vec<Person>> {
-    let (h, rows) = read_csv(path, &[&c.id, &c.name])?;
-    rows.iter()
-        .map(|r| {
-            let f = |n: &str| field(&h, r, n);
-            Ok(Person {
-                id: f(&c.id).unwrap_or_default().to_owned(),
-                name: f(&c.name).unwrap_or_default().to_owned(),
-                accounts: list(f(&c.accounts)),
-                department: f(&c.department).map(String::from),
-                status: f(&c.status).unwrap_or("active").to_ascii_lowercase(),
-                terminated_on: date(f(&c.terminated_on), "termination date", path, r)?,
-                address: f(&c.address).map(String::from),
-                supervisor: f(&c.supervisor).map(String::from),
-                shift: f(&c.shift).map(String::from),
-                relatives: list(f(&c.relatives)),
-                location: coordinates(f(&c.latitude), f(&c.longitude), path, r)?,
-            })
-        })
-        .collect()
+    let mut cols = None;
+    let mut out = Vec::new();
+    each_row(path, &[&c.id, &c.name], |h, r| {
+        let [
+            id,
+            name,
+            accounts,
+            department,
+            status,
+            terminated,
+            address,
+            supervisor,
+            shift,
+            relatives,
+            lat,
+            lon,
+        ] = *cols.get_or_insert_with(|| {
+            [
+                &c.id,
+                &c.name,
+                &c.accounts,
+                &c.department,
+                &c.status,
+                &c.terminated_on,
+                &c.address,
+                &c.supervisor,
+                &c.shift,
+                &c.relatives,
+                &c.latitude,
+                &c.longitude,
+            ]
+            .map(|n| h.at(n))
+        });
+        out.push(Person {
+            id: id.of(r).unwrap_or_default().to_owned(),
+            name: name.of(r).unwrap_or_default().to_owned(),
+            accounts: list(accounts.of(r)),
+            department: department.of(r).map(String::from),
+            status: status.of(r).unwrap_or("active").to_ascii_lowercase(),
+            terminated_on: date(terminated.of(r), "termination date", path, r)?,
+            address: address.of(r).map(String::from),
+            supervisor: supervisor.of(r).map(String::from),
+            shift: shift.of(r).map(String::from),
+            relatives: list(relatives.of(r)),
+            location: coordinates(lat.of(r), lon.of(r), path, r)?,
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Checks a roster file as `load_roster` reads it (the columns it needs,
+/// every date and location), keeping none of it.
+pub fn check_roster(path: &Path, c: &RosterColumns) -> Result<()> {
+    let mut cols = None;
+    each_row(path, &[&c.id, &c.name], |h, r| {
+        let (t, a, o) = *cols.get_or_insert_with(|| {
+            (
+                h.at(&c.terminated_on),
+                h.at(&c.latitude),
+                h.at(&c.longitude),
+            )
+        });
+        date(t.of(r), "termination date", path, r)?;
+        coordinates(a.of(r), o.of(r), path, r)?;
+        Ok(())
+    })
 }
 
 pub fn load_patients(path: &Path, c: &PatientColumns) -> Result<Vec<Patient>> {
-    let (h, rows) = read_csv(path, &[&c.mrn, &c.name])?;
-    rows.iter()
-        .map(|r| {
-            let f = |n: &str| field(&h, r, n);
-            Ok(Patient {
-                mrn: f(&c.mrn).unwrap_or_default().to_owned(),
-                name: f(&c.name).unwrap_or_default().to_owned(),
-                address: f(&c.address).map(String::from),
-                date_of_death: date(f(&c.date_of_death), "date of death", path, r)?,
-                vip: matches!(
-                    f(&c.vip).map(str::to_ascii_lowercase).as_deref(),
-                    Some("1" | "y" | "yes" | "true" | "vip")
-                ),
-                employee_id: f(&c.employee_id).map(String::from),
-                location: coordinates(f(&c.latitude), f(&c.longitude), path, r)?,
-            })
-        })
-        .collect()
+    let mut cols = None;
+    let mut out = Vec::new();
+    each_row(path, &[&c.mrn, &c.name], |h, r| {
+        let [mrn, name, address, death, vip, employee, lat, lon] = *cols.get_or_insert_with(|| {
+            [
+                &c.mrn,
+                &c.name,
+                &c.address,
+                &c.date_of_death,
+                &c.vip,
+                &c.employee_id,
+                &c.latitude,
+                &c.longitude,
+            ]
+            .map(|n| h.at(n))
+        });
+        out.push(Patient {
+            mrn: mrn.of(r).unwrap_or_default().to_owned(),
+            name: name.of(r).unwrap_or_default().to_owned(),
+            address: address.of(r).map(String::from),
+            date_of_death: date(death.of(r), "date of death", path, r)?,
+            vip: matches!(
+                vip.of(r).map(str::to_ascii_lowercase).as_deref(),
+                Some("1" | "y" | "yes" | "true" | "vip")
+            ),
+            employee_id: employee.of(r).map(String::from),
+            location: coordinates(lat.of(r), lon.of(r), path, r)?,
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Checks a demographics file as `load_patients` reads it, keeping none
+/// of it.
+pub fn check_patients(path: &Path, c: &PatientColumns) -> Result<()> {
+    let mut cols = None;
+    each_row(path, &[&c.mrn, &c.name], |h, r| {
+        let (d, a, o) = *cols.get_or_insert_with(|| {
+            (
+                h.at(&c.date_of_death),
+                h.at(&c.latitude),
+                h.at(&c.longitude),
+            )
+        });
+        date(d.of(r), "date of death", path, r)?;
+        coordinates(a.of(r), o.of(r), path, r)?;
+        Ok(())
+    })
 }
 
 /// A watch list: one MRN (or account) per line, `#` comments.

@@ -578,11 +578,13 @@ impl Config {
             )
         };
         if let Some((path, columns)) = &knowledge.roster {
-            vigil_rules::knowledge::load_roster(path, columns)
+            // (checked row by row, kept nowhere: every command loads the
+            // config, and the rules load the file when it changes)
+            vigil_rules::knowledge::check_roster(path, columns)
                 .map_err(|e| knowledge_err("[roster]", e))?;
         }
         if let Some((path, columns)) = &knowledge.patients {
-            vigil_rules::knowledge::load_patients(path, columns)
+            vigil_rules::knowledge::check_patients(path, columns)
                 .map_err(|e| knowledge_err("[patients]", e))?;
         }
         if let Some(path) = &knowledge.watchlist {
