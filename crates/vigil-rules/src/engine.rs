@@ -489,10 +489,16 @@ impl Engine {
                         "{actor} opened the record of MRN {patient} for the first time at {}, with no encounter, care team or role that explains it",
                         super::hhmm(ctx.local(e.occurred_at))
                     );
-                    findings.push(context_finding(e, NO_TREATMENT, reason, vec![e.id], true));
+                    findings.push(Finding::of_context(
+                        e,
+                        NO_TREATMENT,
+                        reason,
+                        vec![e.id],
+                        true,
+                    ));
                 }
                 if let Some((event_ids, reason)) = swept {
-                    findings.push(context_finding(e, SWEEP, reason, event_ids, false));
+                    findings.push(Finding::of_context(e, SWEEP, reason, event_ids, false));
                 }
                 rows.push(self.names.row(&x));
             }
@@ -978,32 +984,3 @@ const NO_TREATMENT: (&str, &str, Severity) = (
     "No treatment relationship",
     Severity::Medium,
 );
-
-/// A finding the explanations make about an actor (and, with `patient`,
-/// the record).
-fn context_finding<'a>(
-    e: &RuleEvent<'a>,
-    (rule, title, severity): (&'static str, &'static str, Severity),
-    reason: String,
-    event_ids: Vec<i64>,
-    patient: bool,
-) -> Finding<'a> {
-    Finding {
-        rule,
-        title,
-        severity,
-        reason,
-        event_ids,
-        source_id: e.source_id,
-        occurred_at: e.occurred_at,
-        actor: e.actor.map(std::borrow::Cow::Borrowed),
-        subject: e
-            .subject
-            .filter(|_| patient)
-            .map(std::borrow::Cow::Borrowed),
-        client: None,
-        host: None,
-        group_by: super::GroupBy::Actor,
-        late_reason: None,
-    }
-}

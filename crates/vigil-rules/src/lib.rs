@@ -130,6 +130,32 @@ impl<'a> Finding<'a> {
         }
     }
 
+    /// A finding the explanations make about an actor (and, with
+    /// `patient`, the record): rules of the engine's own, with no `Rule`.
+    pub fn of_context(
+        e: &RuleEvent<'a>,
+        (rule, title, severity): (&'static str, &'static str, Severity),
+        reason: String,
+        event_ids: Vec<i64>,
+        patient: bool,
+    ) -> Finding<'a> {
+        Finding {
+            rule,
+            title,
+            severity,
+            reason,
+            event_ids,
+            source_id: e.source_id,
+            occurred_at: e.occurred_at,
+            actor: e.actor.map(Cow::Borrowed),
+            subject: e.subject.filter(|_| patient).map(Cow::Borrowed),
+            client: None,
+            host: None,
+            group_by: GroupBy::Actor,
+            late_reason: None,
+        }
+    }
+
     /// The reason, written now if the rule left it to the group.
     pub fn written_reason(&self, zone: Option<Tz>) -> String {
         match self.late_reason {
