@@ -564,16 +564,37 @@ pub fn load_roster(path: &Path, c: &RosterColumns) -> Result<Vec<Person>> {
 /// Checks a roster file as `load_roster` reads it (the columns it needs,
 /// every date and location), keeping none of it.
 pub fn check_roster(path: &Path, c: &RosterColumns) -> Result<()> {
+    check_rows(
+        path,
+        &[&c.id, &c.name],
+        (&c.terminated_on, "termination date"),
+        (&c.latitude, &c.longitude),
+    )
+}
+
+/// Checks a demographics file as `load_patients` reads it, keeping none
+/// of it.
+pub fn check_patients(path: &Path, c: &PatientColumns) -> Result<()> {
+    check_rows(
+        path,
+        &[&c.mrn, &c.name],
+        (&c.date_of_death, "date of death"),
+        (&c.latitude, &c.longitude),
+    )
+}
+
+/// A file's required columns, and the date and the location of each row
+/// as the loads read them.
+fn check_rows(
+    path: &Path,
+    required: &[&str],
+    (date_col, what): (&str, &str),
+    (lat, lon): (&str, &str),
+) -> Result<()> {
     let mut cols = None;
-    each_row(path, &[&c.id, &c.name], |h, r| {
-        let (t, a, o) = *cols.get_or_insert_with(|| {
-            (
-                h.at(&c.terminated_on),
-                h.at(&c.latitude),
-                h.at(&c.longitude),
-            )
-        });
-        date(t.of(r), "termination date", path, r)?;
+    each_row(path, required, |h, r| {
+        let (d, a, o) = *cols.get_or_insert_with(|| (h.at(date_col), h.at(lat), h.at(lon)));
+        date(d.of(r), what, path, r)?;
         coordinates(a.of(r), o.of(r), path, r)?;
         Ok(())
     })
@@ -613,24 +634,6 @@ pub fn load_patients(path: &Path, c: &PatientColumns) -> Result<Vec<Patient>> {
     Ok(out)
 }
 
-/// Checks a demographics file as `load_patients` reads it, keeping none
-/// of it.
-pub fn check_patients(path: &Path, c: &PatientColumns) -> Result<()> {
-    let mut cols = None;
-    each_row(path, &[&c.mrn, &c.name], |h, r| {
-        let (d, a, o) = *cols.get_or_insert_with(|| {
-            (
-                h.at(&c.date_of_death),
-                h.at(&c.latitude),
-                h.at(&c.longitude),
-            )
-        });
-        date(d.of(r), "date of death", path, r)?;
-        coordinates(a.of(r), o.of(r), path, r)?;
-        Ok(())
-    })
-}
-
 /// A watch list: one MRN (or account) per line, `#` comments.
 pub fn load_watchlist(path: &Path) -> Result<HashSet<String>> {
     let text = std::fs::read_to_string(path)
@@ -646,6 +649,50 @@ pub fn load_watchlist(path: &Path) -> Result<HashSet<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The check the config makes and the load the rules make agree on
+    /// what a file holds: the same rows pass, the same line is named.
+    #[test]
+    fn a_roster_checks_as_it_loads() {
+        let dir = std::env::temp_dir().join(format!("vigil-roster-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("roster.csv");
+        let c = RosterColumns::default();
+        std::fs::write(
+            &path,
+            "id,name,accounts,terminated_on,latitude,longitude\nE1,Ann Lee,alee,,42.28,-83.74\nE2,Bo Park,bpark,2026-01-31,,\n",
+        )
+        .unwrap();
+        check_roster(&path, &c).unwrap();
+        let people = load_roster(&path, &c).unwrap();
+        assert_eq!(people.len(), 2);
+        assert_eq!(people[0].location.as_deref(), Some("42.28,-83.74"));
+        // half a location, or a date that is not one, on line 3
+        for (row, needle) in [
+            ("E2,Bo Park,bpark,,42.1,", "line 3: latitude"),
+            ("E2,Bo Park,bpark,soon,,", "line 3: termination date"),
+        ] {
+            std::fs::write(
+                &path,
+                format!(
+                    "id,name,accounts,terminated_on,latitude,longitude\nE1,Ann Lee,alee,,,\n{row}\n"
+                ),
+            )
+            .unwrap();
+            let checked = check_roster(&path, &c).unwrap_err().to_string();
+            let loaded = load_roster(&path, &c).unwrap_err().to_string();
+            assert!(checked.contains(needle), "{checked}");
+            assert_eq!(checked, loaded);
+        }
+        std::fs::write(&path, "name\nAnn Lee\n").unwrap();
+        assert!(
+            check_roster(&path, &c)
+                .unwrap_err()
+                .to_string()
+                .contains("no column \"id\"")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn names_are_normalized_for_matching() {
