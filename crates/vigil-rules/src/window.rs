@@ -202,7 +202,7 @@ pub const MOST_KEYS: usize = 20_000;
 
 /// One set of windows for every burst rule: the failures are the same
 /// whichever rule asks, so each is counted once (a bastion's log is mostly
-/// failures, and keeping them twice was most of the rules' time).
+/// failures, and counting each twice was a large share of the rules' time).
 pub type Shared = std::sync::Arc<std::sync::Mutex<Windows>>;
 
 /// The shared windows, whoever holds them (a rule that panicked left
