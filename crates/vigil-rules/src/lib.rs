@@ -233,10 +233,16 @@ impl<'a> Ctx<'a> {
 impl Ctx<'_> {
     /// Wall-clock time where the work happens (the rules' zone).
     pub fn local(&self, t: DateTime<Utc>) -> NaiveDateTime {
-        match self.zone {
-            Some(z) => t.with_timezone(&z).naive_local(),
-            None => t.naive_utc(),
-        }
+        local_in(self.zone, t)
+    }
+}
+
+/// Wall-clock time in `zone` (UTC without one): `Ctx::local`, for what is
+/// written outside a rule's check (a late reason).
+pub fn local_in(zone: Option<Tz>, t: DateTime<Utc>) -> NaiveDateTime {
+    match zone {
+        Some(z) => t.with_timezone(&z).naive_local(),
+        None => t.naive_utc(),
     }
 }
 

@@ -11,10 +11,6 @@ pub struct UnknownAccount(pub Severity);
 /// opens its item: a scan makes hundreds of thousands of them, and the
 /// item shows its first.
 fn invalid_user(f: &Finding<'_>, zone: Option<chrono_tz::Tz>) -> String {
-    let at = match zone {
-        Some(z) => f.occurred_at.with_timezone(&z).naive_local(),
-        None => f.occurred_at.naive_utc(),
-    };
     format!(
         "login attempt for account {:?}, which does not exist on {}{}, at {}",
         f.actor.as_deref().unwrap_or(""),
@@ -23,7 +19,7 @@ fn invalid_user(f: &Finding<'_>, zone: Option<chrono_tz::Tz>) -> String {
             .as_deref()
             .map(|c| format!(" from {c}"))
             .unwrap_or_default(),
-        hhmm(at)
+        hhmm(super::local_in(zone, f.occurred_at))
     )
 }
 
