@@ -159,6 +159,24 @@ impl Interner {
     }
 }
 
+/// A patient as the rules compare them with the workforce: what the
+/// relationship rules need is worked out once at load, so the one lookup
+/// by MRN (memoized per event in `Ctx`) serves every rule.
+#[derive(Debug, Clone)]
+pub struct Known {
+    pub patient: Patient,
+    surnames: Vec<u32>,
+    address: Option<u32>,
+    location: Option<(f64, f64)>,
+}
+
+impl std::ops::Deref for Known {
+    type Target = Patient;
+    fn deref(&self) -> &Patient {
+        &self.patient
+    }
+}
+
 /// Everything the rules consult, indexed for per-event lookups.
 #[derive(Debug, Default, Clone)]
 pub struct Knowledge {
@@ -166,7 +184,7 @@ pub struct Knowledge {
     by_account: FastMap<String, usize>,
     /// Normalized names, for care teams that name people rather than accounts.
     by_name: FastMap<String, usize>,
-    patients: FastMap<String, (Patient, Vec<u32>, Option<u32>)>,
+    patients: FastMap<String, Known>,
     person_surnames: Vec<Vec<u32>>,
     person_address: Vec<Option<u32>>,
     /// The street of each address id (house number and unit taken off).
@@ -174,8 +192,6 @@ pub struct Knowledge {
     street_text: Vec<String>,
     person_shift: Vec<Option<(NaiveTime, NaiveTime)>>,
     person_location: Vec<Option<(f64, f64)>>,
-    /// Patients whose location is known.
-    patient_location: FastMap<String, (f64, f64)>,
     /// Surname ids back to text, for reasons.
     surname_text: Vec<String>,
     /// MRNs on the watch list (besides patients flagged VIP).
@@ -214,16 +230,16 @@ impl Knowledge {
             );
         }
         for p in patients {
-            if let Some(at) = p
-                .location
-                .as_deref()
-                .and_then(vigil_domain::people::location)
-            {
-                k.patient_location.insert(p.mrn.clone(), at);
-            }
-            let sn: Vec<u32> = surnames(&p.name).into_iter().map(|s| names.id(s)).collect();
-            let addr = address(&p.address, &mut places);
-            k.patients.insert(p.mrn.clone(), (p, sn, addr));
+            let known = Known {
+                location: p
+                    .location
+                    .as_deref()
+                    .and_then(vigil_domain::people::location),
+                surnames: surnames(&p.name).into_iter().map(|s| names.id(s)).collect(),
+                address: address(&p.address, &mut places),
+                patient: p,
+            };
+            k.patients.insert(known.mrn.clone(), known);
         }
         // Streets, for the neighbour rule: an id per address id.
         let mut street_ids = Interner::default();
@@ -264,16 +280,15 @@ impl Knowledge {
             .copied()
     }
 
-    pub fn patient(&self, mrn: &str) -> Option<&Patient> {
-        self.patients.get(mrn).map(|(p, _, _)| p)
+    pub fn patient(&self, mrn: &str) -> Option<&Known> {
+        self.patients.get(mrn)
     }
 
     /// A surname the person and the patient share, if any.
-    pub fn shared_surname(&self, person: usize, mrn: &str) -> Option<&str> {
-        let (_, theirs, _) = self.patients.get(mrn)?;
+    pub fn shared_surname(&self, person: usize, patient: &Known) -> Option<&str> {
         self.person_surnames[person]
             .iter()
-            .find(|s| theirs.contains(s))
+            .find(|s| patient.surnames.contains(s))
             .map(|id| self.surname_text[*id as usize].as_str())
     }
 
@@ -283,16 +298,11 @@ impl Knowledge {
     }
 
     /// The street the person and the patient share, if they do.
-    pub fn same_street(&self, person: usize, mrn: &str) -> Option<&str> {
-        let (Some(a), Some((_, _, Some(b)))) =
-            (self.person_address[person], self.patients.get(mrn))
-        else {
+    pub fn same_street(&self, person: usize, patient: &Known) -> Option<&str> {
+        let (Some(a), Some(b)) = (self.person_address[person], patient.address) else {
             return None;
         };
-        let (sa, sb) = (
-            self.streets.get(a as usize)?,
-            self.streets.get(*b as usize)?,
-        );
+        let (sa, sb) = (self.streets.get(a as usize)?, self.streets.get(b as usize)?);
         match (sa, sb) {
             (Some(x), Some(y)) if x == y => Some(self.street_text[*x as usize].as_str()),
             _ => None,
@@ -317,15 +327,15 @@ impl Knowledge {
 
     /// How far apart the person and the patient live, in metres, when
     /// both locations are known.
-    pub fn metres_apart(&self, person: usize, mrn: &str) -> Option<f64> {
+    pub fn metres_apart(&self, person: usize, patient: &Known) -> Option<f64> {
         let a = self.person_location[person]?;
-        let b = *self.patient_location.get(mrn)?;
+        let b = patient.location?;
         Some(vigil_domain::people::metres_between(a, b))
     }
 
-    pub fn same_address(&self, person: usize, mrn: &str) -> bool {
-        match (self.person_address[person], self.patients.get(mrn)) {
-            (Some(a), Some((_, _, Some(b)))) => a == *b,
+    pub fn same_address(&self, person: usize, patient: &Known) -> bool {
+        match (self.person_address[person], patient.address) {
+            (Some(a), Some(b)) => a == b,
             _ => false,
         }
     }

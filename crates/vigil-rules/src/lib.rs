@@ -181,7 +181,7 @@ pub struct Ctx<'a> {
 #[derive(Clone, Copy, Default)]
 struct Memo<'a> {
     event: (i64, [(usize, usize); 2]),
-    patient: Option<Option<&'a knowledge::Patient>>,
+    patient: Option<Option<&'a knowledge::Known>>,
     person: Option<Option<(usize, &'a vigil_domain::Person)>>,
 }
 
@@ -210,7 +210,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The patient an event's subject names, when demographics are loaded.
-    pub fn patient(&self, e: &RuleEvent<'_>) -> Option<&'a knowledge::Patient> {
+    pub fn patient(&self, e: &RuleEvent<'_>) -> Option<&'a knowledge::Known> {
         let mut m = self.memo(e);
         let p = *m
             .patient
@@ -284,7 +284,7 @@ pub fn patient_access<'e, 'k>(
     ctx: &'k Ctx<'_>,
 ) -> Option<(
     &'e str,
-    &'k knowledge::Patient,
+    &'k knowledge::Known,
     usize,
     &'k vigil_domain::Person,
 )> {

@@ -24,15 +24,14 @@ impl Rule for Neighbour {
         let Some((actor, p, i, person)) = super::patient_access(e, ctx) else {
             return;
         };
-        if p.employee_id.as_deref() == Some(person.id.as_str())
-            || ctx.knowledge.same_address(i, &p.mrn)
+        if p.employee_id.as_deref() == Some(person.id.as_str()) || ctx.knowledge.same_address(i, p)
         {
             return;
         }
-        let why = if let Some(street) = ctx.knowledge.same_street(i, &p.mrn) {
+        let why = if let Some(street) = ctx.knowledge.same_street(i, p) {
             format!("who lives on the same street ({street})")
         } else {
-            match ctx.knowledge.metres_apart(i, &p.mrn) {
+            match ctx.knowledge.metres_apart(i, p) {
                 Some(m) if self.within_m > 0.0 && m <= self.within_m => {
                     format!("who lives {:.0} m away", m.max(1.0))
                 }

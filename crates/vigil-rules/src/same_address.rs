@@ -19,7 +19,7 @@ impl Rule for SameAddress {
         if p.employee_id.as_deref() == Some(person.id.as_str()) {
             return;
         }
-        if ctx.knowledge.same_address(i, &p.mrn) {
+        if ctx.knowledge.same_address(i, p) {
             out.push(Finding::of(
                 self,
                 e,

@@ -20,7 +20,7 @@ impl Rule for SameSurname {
         if p.employee_id.as_deref() == Some(person.id.as_str()) {
             return; // self-access says it better
         }
-        if let Some(name) = ctx.knowledge.shared_surname(i, &p.mrn) {
+        if let Some(name) = ctx.knowledge.shared_surname(i, p) {
             out.push(Finding::of(
                 self,
                 e,
