@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0009_explanations_by_event.sql"),
     include_str!("migrations/sqlite/0010_lean_explanations.sql"),
     include_str!("migrations/sqlite/0011_actor_runs.sql"),
+    include_str!("migrations/sqlite/0012_patient_keys.sql"),
 ];
 
 pub struct SqliteStore {
@@ -66,8 +67,8 @@ pub struct SqliteStore {
     actor_rows: Vec<(i64, i64, i64)>,
     /// Per source id: whether its subjects are patients (`patient_events`).
     patient_sources: HashMap<i64, bool>,
-    /// (patient, time, event) rows of the open ingest, sorted into `patient_events`.
-    patient_rows: Vec<(String, i64, i64)>,
+    /// (patient key, time, event) rows of the open ingest, sorted into `patient_events`.
+    patient_rows: Vec<(i64, i64, i64)>,
     /// Events inserted by the open ingest transaction.
     ingest_events: i64,
     /// Copies committed WAL pages into the database while ingest goes on.
@@ -387,6 +388,7 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Re-read under the write lock: another process may have migrated.
         let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        write::register_patient_key(&tx)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             tx.execute_batch(sql)
                 .wrap_err_with(|| format!("migration {} failed", i + 1))?;

@@ -151,10 +151,14 @@ impl SqliteStore {
         to: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT event_id FROM patient_events WHERE patient = ?1 AND occurred_at >= ?2 AND occurred_at < ?3
-             ORDER BY occurred_at, event_id",
+            "SELECT pe.event_id FROM patient_events pe JOIN events e ON e.id = pe.event_id
+             WHERE pe.patient_key = ?1 AND pe.occurred_at >= ?2 AND pe.occurred_at < ?3 AND e.subject = ?4
+             ORDER BY pe.occurred_at, pe.event_id",
         )?;
-        let rows = st.query_map(params![patient, micros(from), micros(to)], |r| r.get(0))?;
+        let key = super::write::patient_key(patient);
+        let rows = st.query_map(params![key, micros(from), micros(to), patient], |r| {
+            r.get(0)
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -143,7 +143,7 @@ fn the_by_actor_index_keeps_every_event_through_schema_11() {
         tx.commit().unwrap();
     }
     s.migrate().unwrap();
-    assert_eq!(s.schema_version().unwrap(), 11);
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
     let runs: Vec<(i64, i64)> = s
         .conn
         .prepare(
@@ -176,4 +176,57 @@ fn the_by_actor_index_keeps_every_event_through_schema_11() {
     );
     let clerk = vigil_domain::query::Query::parse("actor:clerk").unwrap();
     assert_eq!(s.count_events(&clerk).unwrap(), 1);
+}
+
+#[test]
+fn the_patient_key_is_fnv_1a() {
+    // (published FNV-1a 64 test vectors: stored keys depend on these)
+    assert_eq!(write::patient_key("") as u64, 0xcbf2_9ce4_8422_2325);
+    assert_eq!(write::patient_key("a") as u64, 0xaf63_dc4c_8601_ec8c);
+    assert_eq!(write::patient_key("foobar") as u64, 0x8594_4171_f739_67e8);
+}
+
+#[test]
+fn the_by_patient_index_keeps_every_access_through_schema_12() {
+    // A v11 store: P1 opened twice, P2 once, and a row filed under P1
+    // whose event is about P2 (what a key collision would look like).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v11.db");
+    let mut s = SqliteStore::open(&path).unwrap();
+    {
+        let tx = s.conn.transaction().unwrap();
+        for (i, sql) in MIGRATIONS.iter().take(11).enumerate() {
+            tx.execute_batch(sql).unwrap();
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO sources (id, name, kind, created_at) VALUES (1, 'ehr', 'access-csv', 0);
+             INSERT INTO events (id, source_id, stream_id, offset, seq, occurred_at, time_basis, subject, action, outcome, raw)
+               VALUES (1, 1, 1, 1, 0, 1000000, 0, 'P1', 'view', 'success', X'78'),
+                      (2, 1, 1, 2, 0, 2000000, 0, 'P2', 'view', 'success', X'78'),
+                      (3, 1, 1, 3, 0, 3000000, 0, 'P1', 'view', 'success', X'78');
+             INSERT INTO patient_events (patient, occurred_at, event_id)
+               VALUES ('P1', 1000000, 1), ('P2', 2000000, 2), ('P1', 3000000, 3);",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    s.migrate().unwrap();
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    let (from, to) = (from_micros(0), from_micros(10_000_000));
+    assert_eq!(s.patient_event_ids("P1", from, to).unwrap(), [1, 3]);
+    assert_eq!(s.patient_event_ids("P2", from, to).unwrap(), [2]);
+    assert_eq!(
+        s.patient_event_ids("P1", from, from_micros(2_000_000))
+            .unwrap(),
+        [1]
+    );
+    s.conn
+        .execute(
+            "INSERT INTO patient_events (patient_key, occurred_at, event_id) VALUES (?1, 2000000, 2)",
+            [write::patient_key("P1")],
+        )
+        .unwrap();
+    assert_eq!(s.patient_event_ids("P1", from, to).unwrap(), [1, 3]);
 }

@@ -62,7 +62,7 @@ impl SqliteStore {
                     actor_rows.push((a, micros(e.occurred_at), id));
                 }
                 if patients && let Some(s) = &e.subject {
-                    patient_rows.push((s.as_str().to_owned(), micros(e.occurred_at), id));
+                    patient_rows.push((patient_key(s.as_str()), micros(e.occurred_at), id));
                 }
             } else {
                 out.duplicates += 1;
@@ -118,7 +118,7 @@ impl SqliteStore {
             actor_rows.clear();
             patient_rows.sort_unstable();
             let mut ins = tx.prepare_cached(
-                "INSERT OR IGNORE INTO patient_events (patient, occurred_at, event_id) VALUES (?1, ?2, ?3)",
+                "INSERT OR IGNORE INTO patient_events (patient_key, occurred_at, event_id) VALUES (?1, ?2, ?3)",
             )?;
             for (p, t, id) in patient_rows.drain(..) {
                 ins.execute(params![p, t, id])?;
@@ -260,6 +260,28 @@ impl SqliteStore {
 }
 
 /// The id of an actor name, adding it on first sight.
+/// The key `patient_events` files a patient's MRN under: 64-bit FNV-1a of
+/// its UTF-8 bytes. Stored, so it must never change; a read checks the
+/// event's subject, so a collision costs a row read, not a wrong answer.
+pub(super) fn patient_key(mrn: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in mrn.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h as i64
+}
+
+/// `vigil_patient_key(text)`, for the migration that rekeyed `patient_events`.
+pub(super) fn register_patient_key(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "vigil_patient_key",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(patient_key(&ctx.get::<String>(0)?)),
+    )
+}
+
 pub(super) fn intern_actor(
     conn: &Connection,
     cache: &mut HashMap<String, i64>,
