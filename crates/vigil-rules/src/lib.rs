@@ -173,6 +173,10 @@ pub struct Ctx<'a> {
     /// again for the same event, and on an EHR report those hash lookups
     /// were the rules' largest cost.
     memo: std::cell::Cell<Memo<'a>>,
+    /// The last time `local` converted: half a dozen rules ask for the
+    /// same event's local time, and with a zone each asks chrono-tz to
+    /// search its transitions.
+    last_local: std::cell::Cell<Option<(DateTime<Utc>, NaiveDateTime)>>,
 }
 
 /// Which event (its id, and where its subject's and actor's text lie and
@@ -191,6 +195,7 @@ impl<'a> Ctx<'a> {
             knowledge,
             zone,
             memo: Default::default(),
+            last_local: Default::default(),
         }
     }
 
@@ -233,7 +238,14 @@ impl<'a> Ctx<'a> {
 impl Ctx<'_> {
     /// Wall-clock time where the work happens (the rules' zone).
     pub fn local(&self, t: DateTime<Utc>) -> NaiveDateTime {
-        local_in(self.zone, t)
+        match self.last_local.get() {
+            Some((at, local)) if at == t => local,
+            _ => {
+                let local = local_in(self.zone, t);
+                self.last_local.set(Some((t, local)));
+                local
+            }
+        }
     }
 }
 

@@ -50,6 +50,7 @@ pub struct AccessCsvParser {
     header: Option<Vec<String>>,
     idx: Option<Idx>,
     fatal: Option<String>,
+    layouts: Layouts,
 }
 
 /// The time layouts tried when a mapping names no `time_format`.
@@ -63,6 +64,32 @@ pub(crate) const TIME_FORMATS: &[&str] = &[
     "%m/%d/%Y %I:%M %p",
     "%d.%m.%Y %H:%M:%S",
 ];
+
+/// The time layouts a parser tries, read once: chrono's `parse_from_str`
+/// reads its format string again for every value, which was the largest
+/// part of reading an access report's row.
+pub(crate) struct Layouts(Vec<Vec<chrono::format::Item<'static>>>);
+
+impl Layouts {
+    /// The configured format, or the common forms. A format chrono cannot
+    /// read matches nothing, so every row says to set `time_format`.
+    pub(crate) fn new(configured: Option<&str>) -> Layouts {
+        let read = |f: &str| chrono::format::StrftimeItems::new(f).parse_to_owned().ok();
+        Layouts(match configured {
+            Some(f) => read(f).into_iter().collect(),
+            None => TIME_FORMATS.iter().filter_map(|f| read(f)).collect(),
+        })
+    }
+
+    /// The first layout's reading of `s`.
+    pub(crate) fn parse(&self, s: &str) -> Option<NaiveDateTime> {
+        self.0.iter().find_map(|items| {
+            let mut p = chrono::format::Parsed::new();
+            chrono::format::parse(&mut p, s, items.iter()).ok()?;
+            p.to_naive_datetime_with_offset(0).ok()
+        })
+    }
+}
 
 /// Splits one CSV line (RFC 4180: quoted fields, `""` for a quote inside).
 /// Written by hand because building a `csv::Reader` per line costs more
@@ -129,6 +156,7 @@ pub(crate) fn split_record(line: &str, strict: bool) -> Result<Vec<String>, Stri
 impl AccessCsvParser {
     pub fn new(cols: CsvColumns, zone: Option<Tz>, state: &str) -> Self {
         let mut p = AccessCsvParser {
+            layouts: Layouts::new(cols.time_format.as_deref()),
             cols,
             zone,
             header: None,
@@ -182,12 +210,7 @@ impl AccessCsvParser {
         if let Ok(t) = DateTime::parse_from_rfc3339(s) {
             return Some((t.with_timezone(&Utc), TimeBasis::default()));
         }
-        let naive = match &self.cols.time_format {
-            Some(f) => NaiveDateTime::parse_from_str(s, f).ok()?,
-            None => TIME_FORMATS
-                .iter()
-                .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?,
-        };
+        let naive = self.layouts.parse(s)?;
         let (t, zone) = match self.zone {
             Some(z) => (
                 z.from_local_datetime(&naive)
@@ -309,6 +332,37 @@ mod tests {
             detail: Some("Reason".into()),
             time_format: None,
         }
+    }
+
+    #[test]
+    fn times_read_in_the_layouts_given_or_the_common_ones() {
+        let at = |y, m, d, h, min, s| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(h, min, s)
+        };
+        let common = Layouts::new(None);
+        assert_eq!(
+            common.parse("2026-10-01 07:05:09"),
+            at(2026, 10, 1, 7, 5, 9)
+        );
+        assert_eq!(
+            common.parse("10/01/2026 01:02:03 PM"),
+            at(2026, 10, 1, 13, 2, 3)
+        );
+        assert_eq!(
+            common.parse("01.10.2026 13:02:03"),
+            at(2026, 10, 1, 13, 2, 3)
+        );
+        assert_eq!(common.parse("yesterday"), None);
+        let day_first = Layouts::new(Some("%d/%m/%Y %H:%M"));
+        assert_eq!(
+            day_first.parse("02/10/2026 13:02"),
+            at(2026, 10, 2, 13, 2, 0)
+        );
+        assert_eq!(day_first.parse("2026-10-01 07:05:09"), None);
+        // a format chrono cannot read matches nothing
+        assert_eq!(Layouts::new(Some("%Y-%Q")).parse("2026-1"), None);
     }
 
     #[test]

@@ -232,17 +232,19 @@ pub struct ContextColumns {
 /// `adt-csv`: one encounter (or appointment) per row.
 pub struct AdtCsv {
     cols: ContextColumns,
+    layouts: Layouts,
     zone: Option<Tz>,
     header: Option<Vec<String>>,
     fatal: Option<String>,
     found: Vec<Encounter>,
 }
 
-use super::access_csv::TIME_FORMATS;
+use super::access_csv::Layouts;
 
 impl AdtCsv {
     pub fn new(cols: ContextColumns, zone: Option<Tz>, state: &str) -> Self {
         let mut p = AdtCsv {
+            layouts: Layouts::new(cols.time_format.as_deref()),
             cols,
             zone,
             header: None,
@@ -289,13 +291,7 @@ impl AdtCsv {
         if let Ok(t) = DateTime::parse_from_rfc3339(s) {
             return Some(t.with_timezone(&Utc));
         }
-        let naive = match &self.cols.time_format {
-            Some(f) => NaiveDateTime::parse_from_str(s, f).ok()?,
-            None => TIME_FORMATS
-                .iter()
-                .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?,
-        };
-        Some(local(self.zone, naive))
+        Some(local(self.zone, self.layouts.parse(s)?))
     }
 }
 
