@@ -928,6 +928,7 @@ impl Engine {
         // after run, and the queue lists equal items the same way)
         done.sort_unstable();
         let mut added = 0;
+        let mut flagged = sampling::Flagged::default();
         for &(src, day) in &done {
             let key = format!("sample|{src}|{day}");
             let existing = store.item_by_key(&key)?.map(|i| i.event_ids.len());
@@ -935,12 +936,14 @@ impl Engine {
             // MAX_LINKED events, so a day of millions is never held.
             let mut lowest =
                 sampling::Lowest::new(self.sampling.seed, src, MAX_LINKED, self.sampling.rate);
-            store.unflagged_events(
-                src,
-                self.day_start(day),
-                self.day_start(day + Duration::days(1)),
-                &mut |id| lowest.offer(id),
-            )?;
+            let span = |d: NaiveDate| (self.day_start(d), self.day_start(d + Duration::days(1)));
+            flagged.around(day, |d, each| {
+                store.flagged_events(span(d).0, span(d).1, each)
+            })?;
+            let (from, to) = span(day);
+            store.unflagged_events(src, from, to, &|id| flagged.holds(id), &mut |id| {
+                lowest.offer(id)
+            })?;
             let below_rate = lowest.below_rate;
             let pool = lowest.into_ids();
             let have = existing.unwrap_or(0);

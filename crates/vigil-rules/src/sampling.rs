@@ -2,6 +2,8 @@
 //! Selection is a keyed hash of (seed, source, event id): incremental,
 //! reproducible by anyone with the seed, and blind to the event's content.
 
+use chrono::NaiveDate;
+use color_eyre::eyre::Result;
 use vigil_domain::rng::Rng;
 
 /// A uniform number in [0, 1) for an event, from the seed.
@@ -78,6 +80,64 @@ impl Lowest {
     }
 }
 
+/// The events the items of the days around one day list, as `finish`
+/// walks the days: each day's items are read once and kept while a day
+/// next to it is sampled, instead of three days' being read for every
+/// day (on a log of a few busy days, half of whose events items list,
+/// that reading was most of a run's last second).
+#[derive(Default)]
+pub struct Flagged {
+    /// Per day kept: the ids its items list.
+    days: std::collections::BTreeMap<NaiveDate, Vec<i64>>,
+    /// How many of the kept days list each id.
+    count: std::collections::HashMap<i64, u32, foldhash::fast::RandomState>,
+}
+
+impl Flagged {
+    /// Keeps `day` and the day either side, reading with `read` those not
+    /// kept yet and letting go of the rest.
+    pub fn around(
+        &mut self,
+        day: NaiveDate,
+        mut read: impl FnMut(NaiveDate, &mut dyn FnMut(i64)) -> Result<()>,
+    ) -> Result<()> {
+        let want = day.pred_opt().unwrap_or(day)..=day.succ_opt().unwrap_or(day);
+        let gone: Vec<NaiveDate> = self
+            .days
+            .keys()
+            .filter(|d| !want.contains(d))
+            .copied()
+            .collect();
+        for d in gone {
+            for id in self.days.remove(&d).unwrap_or_default() {
+                if let Some(n) = self.count.get_mut(&id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.count.remove(&id);
+                    }
+                }
+            }
+        }
+        for d in want.start().iter_days().take_while(|d| d <= want.end()) {
+            if self.days.contains_key(&d) {
+                continue;
+            }
+            let mut ids = Vec::new();
+            read(d, &mut |id| ids.push(id))?;
+            for &id in &ids {
+                *self.count.entry(id).or_default() += 1;
+            }
+            self.days.insert(d, ids);
+        }
+        Ok(())
+    }
+
+    /// Whether an item of the kept days lists the event.
+    pub fn holds(&self, id: i64) -> bool {
+        self.count.contains_key(&id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +155,37 @@ mod tests {
         assert_eq!(lowest.below_rate, all.iter().filter(|d| d.0 < 0.01).count());
         let want: Vec<i64> = all.iter().take(100).map(|d| d.1).collect();
         assert_eq!(lowest.into_ids(), want);
+    }
+
+    #[test]
+    fn flagged_days_are_read_once_and_let_go_two_days_on() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 10, d).unwrap();
+        // day n's items list events 10n and 10n+1, and day n+1's list 10n+1 too
+        let reads = std::cell::RefCell::new(Vec::new());
+        let mut read = |d: NaiveDate, each: &mut dyn FnMut(i64)| {
+            reads.borrow_mut().push(d);
+            let n = i64::from(chrono::Datelike::day(&d));
+            each(10 * n);
+            each(10 * n + 1);
+            each(10 * (n - 1) + 1);
+            Ok(())
+        };
+        let mut f = Flagged::default();
+        f.around(day(5), &mut read).unwrap();
+        assert!(f.holds(40) && f.holds(50) && f.holds(60) && f.holds(61) && f.holds(31));
+        assert!(!f.holds(70) && !f.holds(30));
+        f.around(day(6), &mut read).unwrap();
+        f.around(day(7), &mut read).unwrap();
+        assert_eq!(*reads.borrow(), [4, 5, 6, 7, 8].map(day));
+        // day 5 is still kept (beside 6), day 4's let go; 51 is listed
+        // by days 5 and 6, and stays while either is kept
+        assert!(!f.holds(40) && !f.holds(41) && f.holds(51) && f.holds(81));
+        f.around(day(9), &mut read).unwrap();
+        assert!(!f.holds(51) && !f.holds(60) && f.holds(71) && f.holds(100));
+        // going back reads again what was let go
+        f.around(day(5), &mut read).unwrap();
+        assert_eq!(reads.borrow()[5..], [9, 10, 4, 5, 6].map(day));
+        assert!(f.holds(40) && !f.holds(100));
     }
 
     #[test]

@@ -35,16 +35,14 @@ use vigil_domain::query::Query;
 use vigil_domain::{Event, Item, NewEvent, SafeText};
 pub use vigil_domain::{SourceId, Stream};
 
-/// Events listed by items near a time range, for `unflagged_events`: items
-/// are grouped per day and their events are within a day of the item, so
-/// the items of the range and a day either side list every flagged event in
-/// it (and no index from events back to items is needed).
+/// Events listed by the items about a time range, for `flagged_events`
+/// (by the items' time index: no index from events back to items is kept).
 const FLAGGED_SQL_SQLITE: &str =
     "SELECT ie.event_id FROM items i JOIN item_events ie ON ie.item_id = i.id
-     WHERE i.occurred_at >= ?1 - 86400000000 AND i.occurred_at < ?2 + 86400000000";
+     WHERE i.occurred_at >= ?1 AND i.occurred_at < ?2";
 const FLAGGED_SQL_PG: &str =
     "SELECT ie.event_id FROM items i JOIN item_events ie ON ie.item_id = i.id
-     WHERE i.occurred_at >= $1 - 86400000000 AND i.occurred_at < $2 + 86400000000";
+     WHERE i.occurred_at >= $1 AND i.occurred_at < $2";
 
 /// A source's activity in one quarter-hour: events stored, and items raised
 /// (by the time they are about) with how many are decided or escalated.
@@ -443,14 +441,25 @@ pub trait Store: Send {
     /// (event id, item id) for each review item that holds one of these
     /// events.
     fn items_of_events(&self, event_ids: &[i64]) -> Result<Vec<(i64, i64)>>;
-    /// Ids of a source's events in a time range that no item refers to,
-    /// handed to `each` one by one in no particular order (a busy day has
-    /// millions: the sampler keeps only the few it draws).
+    /// Ids of the events that the items about [from, to) list, handed to
+    /// `each` (an id two items list comes twice). Items are grouped per
+    /// day and list events of their own day or one either side, so the
+    /// sampler reads each day's once and keeps three days of them.
+    fn flagged_events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        each: &mut dyn FnMut(i64),
+    ) -> Result<()>;
+    /// Ids of a source's events in a time range that `flagged` does not
+    /// hold, handed to `each` one by one in no particular order (a busy
+    /// day has millions: the sampler keeps only the few it draws).
     fn unflagged_events(
         &self,
         source_id: i64,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        flagged: &dyn Fn(i64) -> bool,
         each: &mut dyn FnMut(i64),
     ) -> Result<()>;
     /// A small named value the engine keeps (the rules cursor, say).

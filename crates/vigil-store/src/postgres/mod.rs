@@ -849,14 +849,24 @@ impl Store for PgStore {
         self.do_items_of_events(event_ids)
     }
 
+    fn flagged_events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        each: &mut dyn FnMut(i64),
+    ) -> Result<()> {
+        self.do_flagged_events(from, to, each)
+    }
+
     fn unflagged_events(
         &self,
         source_id: i64,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        flagged: &dyn Fn(i64) -> bool,
         each: &mut dyn FnMut(i64),
     ) -> Result<()> {
-        self.do_unflagged_events(source_id, from, to, each)
+        self.do_unflagged_events(source_id, from, to, flagged, each)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {

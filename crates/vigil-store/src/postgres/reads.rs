@@ -186,9 +186,8 @@ impl PgStore {
         })
     }
 
-    pub(super) fn do_unflagged_events(
+    pub(super) fn do_flagged_events(
         &self,
-        source_id: i64,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         each: &mut dyn FnMut(i64),
@@ -196,18 +195,34 @@ impl PgStore {
         // (collected first: a read retried after a dropped connection must
         // not hand an id over twice)
         let ids: Vec<i64> = self.read(|c| {
-            let flagged: std::collections::HashSet<i64, foldhash::fast::RandomState> = c
-                .query(crate::FLAGGED_SQL_PG, &[&micros(from), &micros(to)])?
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
+            Ok(
+                c.query(crate::FLAGGED_SQL_PG, &[&micros(from), &micros(to)])?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect(),
+            )
+        })?;
+        ids.into_iter().for_each(each);
+        Ok(())
+    }
+
+    pub(super) fn do_unflagged_events(
+        &self,
+        source_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        flagged: &dyn Fn(i64) -> bool,
+        each: &mut dyn FnMut(i64),
+    ) -> Result<()> {
+        // (collected first, as `do_flagged_events` is)
+        let ids: Vec<i64> = self.read(|c| {
             Ok(c.query(
                 "SELECT e.id FROM events e WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.source_id = $3",
                 &[&micros(from), &micros(to), &source_id],
             )?
             .iter()
             .map(|r| r.get::<_, i64>(0))
-            .filter(|id| !flagged.contains(id))
+            .filter(|id| !flagged(*id))
             .collect())
         })?;
         ids.into_iter().for_each(each);

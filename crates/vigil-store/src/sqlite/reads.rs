@@ -162,19 +162,27 @@ impl SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    pub(super) fn do_flagged_events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        each: &mut dyn FnMut(i64),
+    ) -> Result<()> {
+        let mut st = self.conn.prepare_cached(crate::FLAGGED_SQL_SQLITE)?;
+        for id in st.query_map(params![micros(from), micros(to)], |r| r.get(0))? {
+            each(id?);
+        }
+        Ok(())
+    }
+
     pub(super) fn do_unflagged_events(
         &self,
         source_id: i64,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        flagged: &dyn Fn(i64) -> bool,
         each: &mut dyn FnMut(i64),
     ) -> Result<()> {
-        // (a fast hash: a day's scan asks it once per event)
-        let flagged: std::collections::HashSet<i64, foldhash::fast::RandomState> = self
-            .conn
-            .prepare_cached(crate::FLAGGED_SQL_SQLITE)?
-            .query_map(params![micros(from), micros(to)], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
         // (in the time index's order: sorting a day's millions of ids
         // was most of an ingest's peak memory)
         let mut st = self.conn.prepare_cached(
@@ -183,7 +191,7 @@ impl SqliteStore {
         let rows = st.query_map(params![micros(from), micros(to), source_id], |r| r.get(0))?;
         for id in rows {
             let id: i64 = id?;
-            if !flagged.contains(&id) {
+            if !flagged(id) {
                 each(id);
             }
         }
