@@ -483,6 +483,9 @@ fn a_repeat_offenders_case_is_raised_and_says_so() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     no_context(dir, "user,mrn,time\nnurse2,P3,2026-11-02T10:00:00Z\n");
+    let roster = std::fs::read_to_string(dir.join("roster.csv")).unwrap();
+    let roster = format!("{roster}E9,Bo Smith,nurse*,Cardiology,07:00-19:00\n");
+    std::fs::write(dir.join("roster.csv"), roster).unwrap();
     let c = dir.join("vigil.toml");
     let c = c.to_str().unwrap();
     let s = pull(dir);
@@ -510,12 +513,19 @@ fn a_repeat_offenders_case_is_raised_and_says_so() {
         .unwrap();
     use std::io::Write;
     writeln!(f, "nurse2,P3,2026-11-05T10:00:00Z").unwrap();
+    // (an account whose name reads as a pattern is not nurse2's record)
+    writeln!(f, "nurse*,P3,2026-11-05T11:00:00Z").unwrap();
     drop(f);
     assert!(vigil(dir, &["--config", c, "pull"]).status.success());
     let s = common::open_store(&dir.join("v.db"));
     let q = vigil_domain::query::Query::parse("status:new").unwrap();
-    let second = s.items(&q, 0).unwrap();
-    assert_eq!(second.len(), 1, "{second:?}");
+    let mut second = s.items(&q, 0).unwrap();
+    assert_eq!(second.len(), 2, "{second:?}");
+    second.sort_by_key(|i| i.actor.as_ref().map(|a| a.as_str().to_owned()));
+    assert_eq!(second[0].actor.as_ref().unwrap().as_str(), "nurse*");
+    assert_eq!(second[0].severity, vigil_domain::Severity::Medium);
+    assert!(second[0].rules.iter().all(|r| r.rule != "repeat-offender"));
+    let second = &second[1..];
     assert_eq!(second[0].severity, vigil_domain::Severity::High);
     let why = second[0]
         .rules

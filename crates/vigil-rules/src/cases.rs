@@ -7,7 +7,7 @@
 //! made of, that the queue sorts by.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -375,12 +375,26 @@ pub fn mark_repeat_offenders(
         return Ok(());
     }
     let sanctions = store.sanctions()?;
+    // Violations by actor, read once: a count per case was a scan of every
+    // item for each of a bastion's thousands of unknown-account cases, and
+    // an actor's name with a `*` in it would have matched others' as a
+    // pattern. (Names compare as stored items show them, as `SafeText`.)
+    let q = vigil_domain::query::Query::default().field("disposition", "violation");
+    let mut violations_of: HashMap<String, u64> = HashMap::new();
+    let n = store.count_items(&q)?;
+    if n > 0 {
+        for it in store.items_page(&q, 0, n)? {
+            if let Some(a) = it.actor {
+                *violations_of.entry(a.into_string()).or_default() += 1;
+            }
+        }
+    }
     for i in cases {
         let actor = items[i].actor.clone().unwrap_or_default();
-        let q = vigil_domain::query::Query::default()
-            .field("actor", &actor)
-            .field("disposition", "violation");
-        let violations = store.count_items(&q)?;
+        let violations = violations_of
+            .get(vigil_domain::SafeText::new(&actor).as_str())
+            .copied()
+            .unwrap_or(0);
         let person = knowledge.person(&actor).map(|(_, p)| p.id.clone());
         let sanctioned = sanctions
             .iter()
