@@ -34,28 +34,32 @@ fn store_file_is_private() {
     assert_eq!(mode & 0o777, 0o600);
 }
 
+/// A store at schema version `version`, with `sql` run on it.
+fn store_at(dir: &Path, version: usize, sql: &str) -> SqliteStore {
+    let mut s = SqliteStore::open(&dir.join(format!("v{version}.db"))).unwrap();
+    let tx = s.conn.transaction().unwrap();
+    for (i, m) in MIGRATIONS.iter().take(version).enumerate() {
+        tx.execute_batch(m).unwrap();
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .unwrap();
+    }
+    tx.execute_batch(sql).unwrap();
+    tx.commit().unwrap();
+    s
+}
+
 #[test]
 fn explanations_keep_what_they_said_through_schema_10() {
     // A v9 store with two explained accesses and one unexplained one.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v9.db");
-    let mut s = SqliteStore::open(&path).unwrap();
-    {
-        let tx = s.conn.transaction().unwrap();
-        for (i, sql) in MIGRATIONS.iter().take(9).enumerate() {
-            tx.execute_batch(sql).unwrap();
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .unwrap();
-        }
-        tx.execute_batch(
-            "INSERT INTO explanations VALUES
+    let mut s = store_at(
+        dir.path(),
+        9,
+        "INSERT INTO explanations VALUES
                (1, 1, 100, 'nurse1', 'P1', 'direct', 'V1', ''),
                (2, 1, 200, 'clerk', 'P1', 'role', 'V1', 'billing'),
                (3, 1, 300, 'nurse2', 'P2', 'unexplained', NULL, 'unexplained: no encounter')",
-        )
-        .unwrap();
-        tx.commit().unwrap();
-    }
+    );
     assert_eq!(s.schema_version().unwrap(), 9);
     s.migrate().unwrap();
     type Row = (
@@ -122,26 +126,14 @@ fn the_by_actor_index_keeps_every_event_through_schema_11() {
     // A v10 store: nurse1 with 2,500 indexed events (three runs of at most
     // 1,000 after the move), clerk with one.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v10.db");
-    let mut s = SqliteStore::open(&path).unwrap();
-    {
-        let tx = s.conn.transaction().unwrap();
-        for (i, sql) in MIGRATIONS.iter().take(10).enumerate() {
-            tx.execute_batch(sql).unwrap();
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .unwrap();
-        }
-        tx.execute_batch(
+    let mut s = store_at(dir.path(), 10,
             "INSERT INTO sources (id, name, kind, created_at) VALUES (1, 'auth', 'syslog', 0);
              INSERT INTO actors (id, name) VALUES (1, 'nurse1'), (2, 'clerk');
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2501)
              INSERT INTO events (id, source_id, stream_id, offset, seq, occurred_at, time_basis, actor_id, subject, action, outcome, raw)
                SELECT i, 1, 1, i, 0, 1000000 * i, 0, CASE WHEN i = 2501 THEN 2 ELSE 1 END, 'P' || i, 'login', 'success', X'78' FROM n;
              INSERT INTO actor_events (actor_id, occurred_at, event_id) SELECT actor_id, occurred_at, id FROM events;",
-        )
-        .unwrap();
-        tx.commit().unwrap();
-    }
+    );
     s.migrate().unwrap();
     assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
     let runs: Vec<(i64, i64)> = s
@@ -191,16 +183,7 @@ fn the_by_patient_index_keeps_every_access_through_schema_12() {
     // A v11 store: P1 opened twice, P2 once, and a row filed under P1
     // whose event is about P2 (what a key collision would look like).
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v11.db");
-    let mut s = SqliteStore::open(&path).unwrap();
-    {
-        let tx = s.conn.transaction().unwrap();
-        for (i, sql) in MIGRATIONS.iter().take(11).enumerate() {
-            tx.execute_batch(sql).unwrap();
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .unwrap();
-        }
-        tx.execute_batch(
+    let mut s = store_at(dir.path(), 11,
             "INSERT INTO sources (id, name, kind, created_at) VALUES (1, 'ehr', 'access-csv', 0);
              INSERT INTO events (id, source_id, stream_id, offset, seq, occurred_at, time_basis, subject, action, outcome, raw)
                VALUES (1, 1, 1, 1, 0, 1000000, 0, 'P1', 'view', 'success', X'78'),
@@ -208,10 +191,7 @@ fn the_by_patient_index_keeps_every_access_through_schema_12() {
                       (3, 1, 1, 3, 0, 3000000, 0, 'P1', 'view', 'success', X'78');
              INSERT INTO patient_events (patient, occurred_at, event_id)
                VALUES ('P1', 1000000, 1), ('P2', 2000000, 2), ('P1', 3000000, 3);",
-        )
-        .unwrap();
-        tx.commit().unwrap();
-    }
+    );
     s.migrate().unwrap();
     assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
     let (from, to) = (from_micros(0), from_micros(10_000_000));
