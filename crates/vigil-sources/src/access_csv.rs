@@ -66,8 +66,8 @@ pub(crate) const TIME_FORMATS: &[&str] = &[
 ];
 
 /// The time layouts a parser tries, read once: chrono's `parse_from_str`
-/// reads its format string again for every value, which was the largest
-/// part of reading an access report's row.
+/// reads its format string again for every value, the largest single
+/// cost of reading an access report's row.
 pub(crate) struct Layouts(Vec<Vec<chrono::format::Item<'static>>>);
 
 impl Layouts {
