@@ -61,13 +61,16 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqlite/0012_patient_keys.sql"),
 ];
 
+/// Actor name -> id (a fast hash: ingest asks once per event).
+type ActorIds = HashMap<String, i64, foldhash::fast::RandomState>;
+
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     /// An ingest transaction spans several `write_batch` calls.
     ingest_open: bool,
     /// Actor name -> id, for names this connection has interned or seen.
-    actor_ids: HashMap<String, i64>,
+    actor_ids: ActorIds,
     /// (actor, time, event) rows of the open ingest, written as runs into `actor_runs`.
     actor_rows: Vec<(i64, i64, i64)>,
     /// Per source id: whether its subjects are patients (`patient_events`).
@@ -188,7 +191,7 @@ impl SqliteStore {
             conn,
             path: path.to_path_buf(),
             ingest_open: false,
-            actor_ids: HashMap::new(),
+            actor_ids: ActorIds::default(),
             actor_rows: Vec::new(),
             patient_sources: HashMap::new(),
             patient_rows: Vec::new(),

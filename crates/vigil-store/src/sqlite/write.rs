@@ -284,7 +284,7 @@ pub(super) fn register_patient_key(conn: &Connection) -> rusqlite::Result<()> {
 
 pub(super) fn intern_actor(
     conn: &Connection,
-    cache: &mut HashMap<String, i64>,
+    cache: &mut super::ActorIds,
     name: &str,
 ) -> Result<i64> {
     if let Some(id) = cache.get(name) {
