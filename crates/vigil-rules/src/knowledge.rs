@@ -407,8 +407,6 @@ impl Default for PatientColumns {
     }
 }
 
-/// Reads a CSV with a header row; `required` columns must be present. The
-/// error lists the columns found, so a mapping can be fixed.
 /// A CSV file's header row, to find columns by name once.
 struct Header(Vec<String>);
 
@@ -430,13 +428,17 @@ impl Col {
     }
 }
 
-/// Reads a CSV file row by row into one reused record: a roster or a
-/// demographics file of a million rows is never held as text, and every
-/// vigil command checks them when the config loads.
-fn each_row(
+/// Reads a CSV file with a header row, row by row into one reused record,
+/// handing `f` each row with the `columns` found by name once: a roster or
+/// a demographics file of a million rows is never held as text, and every
+/// vigil command checks them when the config loads. The `required`
+/// columns must be there; the error lists the columns found, so a mapping
+/// can be fixed.
+fn each_row<const N: usize>(
     path: &Path,
     required: &[&str],
-    mut f: impl FnMut(&Header, &csv::StringRecord) -> Result<()>,
+    columns: [&str; N],
+    mut f: impl FnMut([Col; N], &csv::StringRecord) -> Result<()>,
 ) -> Result<()> {
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
@@ -458,9 +460,10 @@ fn each_row(
             ));
         }
     }
+    let cols = columns.map(|n| headers.at(n));
     let mut row = csv::StringRecord::new();
     while r.read_record(&mut row)? {
-        f(&headers, &row)?;
+        f(cols, &row)?;
     }
     Ok(())
 }
@@ -520,9 +523,23 @@ fn coordinates(
 }
 
 pub fn load_roster(path: &Path, c: &RosterColumns) -> Result<Vec<Person>> {
-    let mut cols = None;
+    let columns = [
+        &c.id,
+        &c.name,
+        &c.accounts,
+        &c.department,
+        &c.status,
+        &c.terminated_on,
+        &c.address,
+        &c.supervisor,
+        &c.shift,
+        &c.relatives,
+        &c.latitude,
+        &c.longitude,
+    ]
+    .map(String::as_str);
     let mut out = Vec::new();
-    each_row(path, &[&c.id, &c.name], |h, r| {
+    each_row(path, &[&c.id, &c.name], columns, |cols, r| {
         let [
             id,
             name,
@@ -536,23 +553,7 @@ pub fn load_roster(path: &Path, c: &RosterColumns) -> Result<Vec<Person>> {
             relatives,
             lat,
             lon,
-        ] = *cols.get_or_insert_with(|| {
-            [
-                &c.id,
-                &c.name,
-                &c.accounts,
-                &c.department,
-                &c.status,
-                &c.terminated_on,
-                &c.address,
-                &c.supervisor,
-                &c.shift,
-                &c.relatives,
-                &c.latitude,
-                &c.longitude,
-            ]
-            .map(|n| h.at(n))
-        });
+        ] = cols;
         out.push(Person {
             id: id.of(r).unwrap_or_default().to_owned(),
             name: name.of(r).unwrap_or_default().to_owned(),
@@ -601,9 +602,7 @@ fn check_rows(
     (date_col, what): (&str, &str),
     (lat, lon): (&str, &str),
 ) -> Result<()> {
-    let mut cols = None;
-    each_row(path, required, |h, r| {
-        let (d, a, o) = *cols.get_or_insert_with(|| (h.at(date_col), h.at(lat), h.at(lon)));
+    each_row(path, required, [date_col, lat, lon], |[d, a, o], r| {
         date(d.of(r), what, path, r)?;
         coordinates(a.of(r), o.of(r), path, r)?;
         Ok(())
@@ -611,22 +610,20 @@ fn check_rows(
 }
 
 pub fn load_patients(path: &Path, c: &PatientColumns) -> Result<Vec<Patient>> {
-    let mut cols = None;
+    let columns = [
+        &c.mrn,
+        &c.name,
+        &c.address,
+        &c.date_of_death,
+        &c.vip,
+        &c.employee_id,
+        &c.latitude,
+        &c.longitude,
+    ]
+    .map(String::as_str);
     let mut out = Vec::new();
-    each_row(path, &[&c.mrn, &c.name], |h, r| {
-        let [mrn, name, address, death, vip, employee, lat, lon] = *cols.get_or_insert_with(|| {
-            [
-                &c.mrn,
-                &c.name,
-                &c.address,
-                &c.date_of_death,
-                &c.vip,
-                &c.employee_id,
-                &c.latitude,
-                &c.longitude,
-            ]
-            .map(|n| h.at(n))
-        });
+    each_row(path, &[&c.mrn, &c.name], columns, |cols, r| {
+        let [mrn, name, address, death, vip, employee, lat, lon] = cols;
         out.push(Patient {
             mrn: mrn.of(r).unwrap_or_default().to_owned(),
             name: name.of(r).unwrap_or_default().to_owned(),
