@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 
 use super::{Finding, GroupBy};
 use vigil_domain::{ItemKind, Severity};
@@ -142,27 +143,26 @@ pub struct Group {
 }
 
 impl Group {
-    pub fn of(f: Finding<'_>, label: String, actor: bool) -> Group {
-        Group {
+    /// A group of one finding.
+    pub fn of(f: Finding<'_>, label: String, actor: bool, zone: Option<Tz>) -> Group {
+        let mut g = Group {
             label,
             source_id: f.source_id,
-            sources: HashSet::from([f.source_id]),
+            sources: HashSet::new(),
             occurred_at: f.occurred_at,
-            actor: if actor {
-                f.actor.as_deref().map(String::from)
-            } else {
-                None
-            },
-            subjects: f.subject.as_deref().map(String::from).into_iter().collect(),
+            actor: None,
+            subjects: HashSet::new(),
             severity: f.severity,
-            rules: vec![(f.rule, f.title, f.reason)],
-            event_ids: f.event_ids,
-        }
+            rules: Vec::new(),
+            event_ids: Vec::new(),
+        };
+        g.add(f, actor, zone);
+        g
     }
 
     /// Whether the group still lacks a reason for `rule` (it has none of
     /// its findings, or only ones without a sentence).
-    pub fn lacks_reason(&self, rule: &str) -> bool {
+    fn lacks_reason(&self, rule: &str) -> bool {
         !self
             .rules
             .iter()
@@ -170,8 +170,13 @@ impl Group {
     }
 
     /// Adds a finding, without first making a group of it: most findings
-    /// join a group that exists.
-    pub fn add(&mut self, f: Finding<'_>, actor: bool) {
+    /// join a group that exists. A rule that leaves its reason to the
+    /// group has it written once, for the finding that opens the group (or
+    /// its rule in the group).
+    pub fn add(&mut self, mut f: Finding<'_>, actor: bool, zone: Option<Tz>) {
+        if f.late_reason.is_some() && self.lacks_reason(f.rule) {
+            f.reason = f.written_reason(zone);
+        }
         self.note_rule(f.rule, f.title, f.reason);
         self.note_time(f.occurred_at, f.source_id, f.severity);
         self.sources.insert(f.source_id);

@@ -815,35 +815,16 @@ impl Engine {
     fn group(&mut self, findings: Vec<Finding<'_>>, p: &mut Pending) {
         let mut days = DayCache::default();
         let zone = self.zone;
-        // A rule that leaves its reason to the group has it written once,
-        // for the finding that opens the group (or its rule in the group).
-        let late = |f: &Finding<'_>, lacks: bool| {
-            f.late_reason
-                .filter(|_| lacks && f.reason.is_empty())
-                .map(|write| write(f, zone))
-        };
         for f in findings {
             let day = days.of(self, f.occurred_at);
             let by_actor = f.group_by == super::GroupBy::Actor;
-            let (rule, title) = (f.rule, f.title);
             let at = place(&f);
             let by_who = p.groups.entry((at.prefix, day)).or_default();
             match by_who.get_mut(&*at.who) {
-                Some(g) => {
-                    let reason = late(&f, g.lacks_reason(rule));
-                    g.add(f, by_actor);
-                    if let Some(r) = reason {
-                        g.note_rule(rule, title, r);
-                    }
-                }
+                Some(g) => g.add(f, by_actor, zone),
                 None => {
-                    let reason = late(&f, true);
                     let (label, who) = (at.label(), at.who.into_owned());
-                    let mut g = Group::of(f, label, by_actor);
-                    if let Some(r) = reason {
-                        g.note_rule(rule, title, r);
-                    }
-                    by_who.insert(who, g);
+                    by_who.insert(who, Group::of(f, label, by_actor, zone));
                 }
             }
         }
