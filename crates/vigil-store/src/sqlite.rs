@@ -10,8 +10,6 @@ mod reads;
 mod status;
 mod write;
 
-#[cfg(test)]
-use fs::fs_magic_name;
 pub use fs::network_fs_name;
 
 use std::collections::HashMap;

@@ -1,5 +1,6 @@
 //! SQLite: the store's own unit tests.
 
+use super::fs::fs_magic_name;
 use super::*;
 
 #[test]
