@@ -24,12 +24,21 @@ pub const NEWLINE_MARK: char = '⏎';
 impl SafeText {
     /// Neutralizes untrusted text.
     pub fn new(untrusted: &str) -> Self {
-        if untrusted.chars().all(is_harmless) {
+        if all_harmless(untrusted) {
             return SafeText(Cow::Owned(untrusted.to_owned()));
         }
         let mut out = String::with_capacity(untrusted.len() + 8);
         push_neutralized(&mut out, untrusted);
         SafeText(Cow::Owned(out))
+    }
+
+    /// Neutralizes untrusted text the caller already owns, keeping its
+    /// allocation when nothing needs replacing (the common case).
+    pub fn from_string(untrusted: String) -> Self {
+        if all_harmless(&untrusted) {
+            return SafeText(Cow::Owned(untrusted));
+        }
+        Self::new(&untrusted)
     }
 
     /// Neutralizes untrusted bytes; invalid UTF-8 becomes U+FFFD.
@@ -68,6 +77,12 @@ impl SafeText {
         s.push('…');
         SafeText(Cow::Owned(s))
     }
+}
+
+/// Whether the text passes through unchanged. Printable ASCII, nearly
+/// every field of every log, is settled a byte at a time without decoding.
+fn all_harmless(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b)) || s.chars().all(is_harmless)
 }
 
 /// Characters that pass through unchanged.
@@ -178,6 +193,7 @@ mod tests {
     fn no_hostile_string_survives_as_a_control() {
         for (name, s) in HOSTILE {
             let safe = SafeText::new(s);
+            assert_eq!(safe, SafeText::from_string(s.to_string()), "{name}");
             assert!(
                 !safe.as_str().chars().any(is_dangerous),
                 "{name}: {:?} still holds a control character",
@@ -208,6 +224,9 @@ mod tests {
     fn plain_text_is_unchanged_and_neutralizing_is_idempotent() {
         let plain = "Accepted password for jsmith from 10.0.0.5 port 22 ssh2 — Müller 日本";
         assert_eq!(SafeText::new(plain).as_str(), plain);
+        assert_eq!(SafeText::from_string(plain.to_owned()).as_str(), plain);
+        // (the ASCII fast path ends at DEL, which is a control)
+        assert_eq!(SafeText::from_string("a\x7fb".to_owned()).as_str(), "a^?b");
         for (_, s) in HOSTILE {
             let once = SafeText::new(s);
             let twice = SafeText::new(once.as_str());

@@ -8,8 +8,10 @@
 //! kept and marked partial, never rejected for it.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
+use memchr::memmem::Finder;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -261,50 +263,53 @@ pub fn normalize(resource: &[u8], offset: u64, seq: u32) -> Result<NewEvent, Str
         Some("4" | "8" | "12") => Outcome::Failure,
         _ => Outcome::Unknown,
     };
-    let mut detail = Vec::new();
-    let kind = ae
-        .kind
-        .as_ref()
-        .and_then(|k| k.display.as_deref().or(k.code.as_deref()))
-        .unwrap_or("?");
-    let subs: Vec<&str> = ae
+    // The detail is written in one string: this runs for every access.
+    let mut detail = String::with_capacity(64);
+    detail.push_str(
+        ae.kind
+            .as_ref()
+            .and_then(|k| k.display.as_deref().or(k.code.as_deref()))
+            .unwrap_or("?"),
+    );
+    let subs = ae
         .subtype
         .iter()
-        .filter_map(|s| s.display.as_deref().or(s.code.as_deref()))
-        .collect();
-    detail.push(format!(
-        "{kind}{}{}",
-        if subs.is_empty() { "" } else { " / " },
-        subs.join(", ")
-    ));
+        .filter_map(|s| s.display.as_deref().or(s.code.as_deref()));
+    for (i, sub) in subs.enumerate() {
+        detail.push_str(if i == 0 { " / " } else { ", " });
+        detail.push_str(sub);
+    }
     if let Some(d) = &ae.outcome_desc {
-        detail.push(format!("outcome: {d}"));
+        detail.push_str("; outcome: ");
+        detail.push_str(d);
     }
-    let purposes: Vec<&str> = ae
-        .purpose_of_event
-        .iter()
-        .chain(ae.agent.iter().flat_map(|a| a.purpose_of_use.iter()))
-        .flat_map(|c| c.coding.iter().filter_map(|x| x.code.as_deref()))
-        .collect();
-    if !purposes.is_empty() {
-        detail.push(format!("purpose of use: {}", purposes.join(", ")));
+    let purposes = || {
+        ae.purpose_of_event
+            .iter()
+            .chain(ae.agent.iter().flat_map(|a| a.purpose_of_use.iter()))
+            .flat_map(|c| c.coding.iter().filter_map(|x| x.code.as_deref()))
+    };
+    for (i, p) in purposes().enumerate() {
+        detail.push_str(if i == 0 { "; purpose of use: " } else { ", " });
+        detail.push_str(p);
     }
-    if purposes
-        .iter()
-        .any(|p| EMERGENCY.contains(&p.to_ascii_uppercase().as_str()))
+    if purposes().any(|p| EMERGENCY.iter().any(|e| p.eq_ignore_ascii_case(e)))
         || ae.subtype.iter().any(|s| {
             s.code
                 .as_deref()
                 .is_some_and(|c| c.eq_ignore_ascii_case("btg"))
         })
     {
-        detail.push("break-glass: emergency access declared".into());
+        detail.push_str("; break-glass: emergency access declared");
     }
     if let Some(n) = ae.entity.iter().find_map(|e| e.name.as_deref()) {
-        detail.push(format!("entity {n}"));
+        detail.push_str("; entity ");
+        detail.push_str(n);
     }
     for p in &partial {
-        detail.push(format!("[partial: {p}]"));
+        detail.push_str("; [partial: ");
+        detail.push_str(p);
+        detail.push(']');
     }
     let host = ae.source.as_ref().and_then(|s| {
         s.observer
@@ -319,18 +324,27 @@ pub fn normalize(resource: &[u8], offset: u64, seq: u32) -> Result<NewEvent, Str
     Ok(NewEvent {
         occurred_at: at,
         time_basis: TimeBasis::default(),
-        host: host.as_deref().map(SafeText::new),
+        host: host.map(safe),
         program: Some(SafeText::from_static("fhir")),
-        actor: actor.as_deref().map(SafeText::new),
-        subject: subject.as_deref().map(SafeText::new),
+        actor: actor.map(safe),
+        subject: subject.map(SafeText::from_string),
         action: SafeText::from_static(action),
         outcome,
-        client: client.as_deref().map(SafeText::new),
-        detail: Some(SafeText::new(&detail.join("; "))),
+        client: client.map(safe),
+        detail: Some(SafeText::from_string(detail)),
         raw: resource.to_vec(),
         offset,
         seq,
     })
+}
+
+/// A field as safe text, copied only when it was not already (an
+/// unescaped JSON string is borrowed from the line).
+fn safe(text: Cow<'_, str>) -> SafeText {
+    match text {
+        Cow::Borrowed(t) => SafeText::new(t),
+        Cow::Owned(t) => SafeText::from_string(t),
+    }
 }
 
 /// The patient an entity names: its identifier, else the id in its
@@ -344,8 +358,17 @@ fn patient_id(what: &Reference<'_>) -> Option<String> {
     Some(id.split('/').next().unwrap_or(id).to_owned())
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(hay, needle).is_some()
+/// Whether the start of a document names a Bundle (built once: a searcher
+/// costs more to make than to run over one resource).
+fn names_bundle(doc: &[u8]) -> bool {
+    static BUNDLE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"Bundle\""));
+    BUNDLE.find(&doc[..doc.len().min(4096)]).is_some()
+}
+
+fn names_audit_event(resource: &[u8]) -> bool {
+    static AUDIT_EVENT: LazyLock<Finder<'static>> =
+        LazyLock::new(|| Finder::new(b"\"AuditEvent\""));
+    AUDIT_EVENT.find(resource).is_some()
 }
 
 /// The `fhir-auditevent` kind's handling of each framed document.
@@ -361,6 +384,28 @@ impl JsonKind for Fhir {
     ) {
         document(doc, offset, out, rejects);
     }
+
+    fn whole_line(
+        &mut self,
+        line: &[u8],
+        offset: u64,
+        out: &mut Vec<NewEvent>,
+        _rejects: &mut Vec<Reject>,
+    ) -> bool {
+        // A line that parses as an AuditEvent is a whole document (the
+        // parser refuses trailing text); anything else, a Bundle included,
+        // goes the framer's way and is read, or rejected, there.
+        if names_bundle(line) {
+            return false;
+        }
+        match normalize(line, offset, 0) {
+            Ok(e) => {
+                out.push(e);
+                true
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 /// One framed document: an AuditEvent, or a Bundle of them.
@@ -369,8 +414,7 @@ fn document(doc: &[u8], offset: u64, out: &mut Vec<NewEvent>, rejects: &mut Vec<
         // Most documents are single AuditEvents (NDJSON): parse as one first;
         // only when that fails is the document asked whether it is a Bundle
         // (whose keys may come in any order).
-        let head = &doc[..doc.len().min(4096)];
-        if !contains(head, b"\"Bundle\"") {
+        if !names_bundle(doc) {
             let err = match normalize(doc, offset, 0) {
                 Ok(e) => {
                     out.push(e);
@@ -412,7 +456,7 @@ fn document(doc: &[u8], offset: u64, out: &mut Vec<NewEvent>, rejects: &mut Vec<
             }
             let Some(res) = entry.resource else { continue };
             let raw = res.get().as_bytes();
-            if !contains(raw, b"\"AuditEvent\"") {
+            if !names_audit_event(raw) {
                 continue; // other resource types in a collection
             }
             match normalize(raw, offset, i as u32) {

@@ -75,6 +75,23 @@ impl JsonKind for Journald {
         }
     }
 
+    fn whole_line(
+        &mut self,
+        line: &[u8],
+        offset: u64,
+        out: &mut Vec<NewEvent>,
+        rejects: &mut Vec<Reject>,
+    ) -> bool {
+        // (`journalctl -o json` writes one object per line)
+        let Ok(v) = serde_json::from_slice::<Value>(line) else {
+            return false;
+        };
+        if let Err(reason) = self.entry(&v, line, offset, 0, out) {
+            rejects.push(Reject::record(offset, reason, line.to_vec()));
+        }
+        true
+    }
+
     fn save(&self) -> Option<String> {
         self.cursor.clone()
     }

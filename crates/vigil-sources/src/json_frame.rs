@@ -108,6 +108,11 @@ impl JsonFrame {
         }
     }
 
+    /// Nothing held: the next line starts a document.
+    pub fn is_idle(&self) -> bool {
+        self.buf.is_empty()
+    }
+
     /// The input ended: what is held will never close.
     pub fn finish(&mut self) -> Option<Reject> {
         if self.buf.is_empty() {
@@ -206,6 +211,21 @@ pub trait JsonKind: Send {
         out: &mut Vec<NewEvent>,
         rejects: &mut Vec<Reject>,
     );
+    /// A line that may be a whole document: handled at once when the kind
+    /// can tell it is one, sparing the framer's pass over every byte of the
+    /// common case (one document per line). `false` leaves the line to the
+    /// framer and [`JsonKind::document`] as if never asked, so a kind
+    /// returns `true` only for a line that parsed in full (the JSON parser
+    /// refuses trailing text, so such a line is exactly one document).
+    fn whole_line(
+        &mut self,
+        _line: &[u8],
+        _offset: u64,
+        _out: &mut Vec<NewEvent>,
+        _rejects: &mut Vec<Reject>,
+    ) -> bool {
+        false
+    }
     /// What the kind must remember across reads besides an open document
     /// (journald's cursor).
     fn save(&self) -> Option<String> {
@@ -245,6 +265,14 @@ impl<K: JsonKind> JsonParser<K> {
 
 impl<K: JsonKind> RecordParser for JsonParser<K> {
     fn parse(&mut self, line: &[u8], offset: u64, out: &mut Vec<NewEvent>) -> Result<(), String> {
+        if self.frame.is_idle() {
+            // (trimmed as the framer trims a document it hands out)
+            let t = line.strip_suffix(b"\r").unwrap_or(line);
+            let t = trim(t.strip_prefix(b"\x1e").unwrap_or(t));
+            if t.first() == Some(&b'{') && self.kind.whole_line(t, offset, out, &mut self.rejects) {
+                return Ok(());
+            }
+        }
         match self.frame.push(line, offset) {
             Frame::Pending => {}
             Frame::Bad(r) => self.rejects.push(r),
@@ -269,5 +297,107 @@ impl<K: JsonKind> RecordParser for JsonParser<K> {
         if let Some(r) = self.frame.finish() {
             self.rejects.push(r);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RecordParser;
+
+    /// A kind with the framer's path only, to hold the fast path to.
+    struct FramedOnly<K>(K);
+
+    impl<K: JsonKind> JsonKind for FramedOnly<K> {
+        fn document(
+            &mut self,
+            doc: &[u8],
+            offset: u64,
+            out: &mut Vec<NewEvent>,
+            rejects: &mut Vec<Reject>,
+        ) {
+            self.0.document(doc, offset, out, rejects);
+        }
+    }
+
+    fn read<K: JsonKind>(mut p: JsonParser<K>, text: &str) -> (Vec<NewEvent>, Vec<Reject>) {
+        let (mut out, mut rejects, mut offset) = (Vec::new(), Vec::new(), 0);
+        for line in text.split('\n') {
+            p.parse(line.as_bytes(), offset, &mut out).unwrap();
+            rejects.extend(p.rejects());
+            offset += line.len() as u64 + 1;
+        }
+        p.finish(&mut out);
+        rejects.extend(p.rejects());
+        (out, rejects)
+    }
+
+    fn corpus(dir: &str, prefix: &str) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/corpus")
+            .join(dir);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(prefix))
+            })
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
+    }
+
+    /// Lines that are whole documents, documents over many lines, a first
+    /// line that closes a brace without closing the document, and lines
+    /// that are no document at all.
+    fn mix(docs: &[String]) -> String {
+        let mut text = String::new();
+        for d in docs {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(d) else {
+                text.push_str(d); // one document per line already
+                continue;
+            };
+            text.push_str(&v.to_string());
+            text.push('\n');
+            text.push_str(&serde_json::to_string_pretty(&v).unwrap());
+            text.push('\n');
+        }
+        text.push_str("{\"resourceType\":\"AuditEvent\",\"agent\":[{\"who\":{}}\n");
+        text.push_str(",\"recorded\":\"2026-01-01T00:00:00Z\"}\n");
+        text.push_str("{\"resourceType\":\"AuditEvent\"}\n");
+        text.push_str("{\"a\":1} {\"b\":2}\n");
+        text.push_str("\x1e{\"resourceType\":\"Patient\"}\r\n");
+        text.push_str("{\"cut\":\"short\n");
+        text
+    }
+
+    #[test]
+    fn a_line_read_at_once_reads_as_the_framer_would_read_it() {
+        let mut fhir = corpus("fhir", "r4-examples__AuditEvent");
+        fhir.extend(corpus("fhir", "r4-examples__Bundle"));
+        assert!(fhir.len() > 5, "the FHIR examples are in the corpus");
+        let text = mix(&fhir);
+        let fast = read(JsonParser::new("", |_| crate::fhir::Fhir), &text);
+        let framed = read(
+            JsonParser::new("", |_| FramedOnly(crate::fhir::Fhir)),
+            &text,
+        );
+        assert!(fast.0.len() > 10 && !fast.1.is_empty());
+        assert_eq!(fast, framed);
+
+        let journal = corpus("journald", "");
+        let text = mix(&journal);
+        let fast = read(crate::journald::parser(""), &text);
+        let framed = read(
+            JsonParser::new("", |_| FramedOnly(crate::journald::parser("").kind)),
+            &text,
+        );
+        assert!(!fast.0.is_empty());
+        assert_eq!(fast, framed);
     }
 }
