@@ -415,7 +415,42 @@ fn the_latest_quarantined_records_come_newest_first(b: Backend) {
     assert!(s.latest_quarantine("nowhere", 2).unwrap().is_empty());
 }
 
+fn every_access_is_found_by_its_patient(b: Backend) {
+    // More accesses than one statement indexes at a time (and a remainder),
+    // over patients whose keys sort apart from their MRNs.
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut s) = store_on(b, dir.path()) else {
+        return;
+    };
+    let src = ehr_source(&mut *s);
+    let mut csv = String::from("user,mrn,time,action,workstation\n");
+    let mut expected: std::collections::BTreeMap<String, usize> = Default::default();
+    for i in 0..1_003 {
+        let mrn = format!("{}", 100_000 + (i * 7) % 13);
+        *expected.entry(mrn.clone()).or_default() += 1;
+        csv.push_str(&format!(
+            "nurse{},{mrn},2026-11-20 {:02}:{:02}:00,view chart,WS-1\n",
+            i % 5,
+            8 + i / 60 % 10,
+            i % 60
+        ));
+    }
+    let f = dir.path().join("access.csv");
+    fs::write(&f, csv).unwrap();
+    assert_eq!(ingest(&mut *s, &src, &f, true).events, 1_003);
+    let (from, to): (DateTime<Utc>, DateTime<Utc>) = (
+        "2026-11-20T00:00:00Z".parse().unwrap(),
+        "2026-11-21T00:00:00Z".parse().unwrap(),
+    );
+    for (mrn, n) in expected {
+        let ids = s.patient_event_ids(&mrn, from, to).unwrap();
+        assert_eq!(ids.len(), n, "{mrn}");
+        assert_eq!(count(&*s, &format!("subject:{mrn}")), n as u64, "{mrn}");
+    }
+}
+
 on_both_stores!(
+    every_access_is_found_by_its_patient,
     the_latest_quarantined_records_come_newest_first,
     rfc3164_across_new_year_with_no_trailing_newline,
     rfc3339_offsets_and_crlf,
