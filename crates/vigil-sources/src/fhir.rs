@@ -408,13 +408,28 @@ impl JsonKind for Fhir {
     }
 }
 
+/// A document's top-level `resourceType`: `None` when it has none or is
+/// not JSON.
+fn resource_type(doc: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Top<'a> {
+        #[serde(borrow, rename = "resourceType")]
+        resource_type: Option<Cow<'a, str>>,
+    }
+    let top: Top<'_> = serde_json::from_str(std::str::from_utf8(doc).ok()?).ok()?;
+    top.resource_type.map(Cow::into_owned)
+}
+
 /// One framed document: an AuditEvent, or a Bundle of them.
 fn document(doc: &[u8], offset: u64, out: &mut Vec<NewEvent>, rejects: &mut Vec<Reject>) {
     {
-        // Most documents are single AuditEvents (NDJSON): parse as one first;
-        // only when that fails is the document asked whether it is a Bundle
-        // (whose keys may come in any order).
-        if !names_bundle(doc) {
+        // Most documents are single AuditEvents (NDJSON): parse as one first.
+        // One that names a Bundle near its start is asked its resourceType
+        // before (an AuditEvent may name a Bundle as what it is about), and
+        // one that fails as an AuditEvent is asked after (a Bundle's keys
+        // may come in any order).
+        let bundle = names_bundle(doc) && resource_type(doc).is_none_or(|t| t == "Bundle");
+        if !bundle {
             let err = match normalize(doc, offset, 0) {
                 Ok(e) => {
                     out.push(e);
@@ -422,15 +437,7 @@ fn document(doc: &[u8], offset: u64, out: &mut Vec<NewEvent>, rejects: &mut Vec<
                 }
                 Err(e) => e,
             };
-            #[derive(Deserialize)]
-            struct Top<'a> {
-                #[serde(borrow, rename = "resourceType")]
-                resource_type: Option<Cow<'a, str>>,
-            }
-            let top: Option<Top<'_>> = std::str::from_utf8(doc)
-                .ok()
-                .and_then(|t| serde_json::from_str(t).ok());
-            if top.and_then(|t| t.resource_type).as_deref() != Some("Bundle") {
+            if resource_type(doc).as_deref() != Some("Bundle") {
                 rejects.push(Reject::record(offset, err, doc.to_vec()));
                 return;
             }
@@ -468,5 +475,43 @@ fn document(doc: &[u8], offset: u64, out: &mut Vec<NewEvent>, rejects: &mut Vec<
                 )),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(doc: &str) -> (Vec<NewEvent>, Vec<Reject>) {
+        let (mut out, mut rejects) = (Vec::new(), Vec::new());
+        document(doc.as_bytes(), 0, &mut out, &mut rejects);
+        (out, rejects)
+    }
+
+    #[test]
+    fn an_audit_event_about_a_bundle_is_an_audit_event() {
+        // (an export of a Bundle is itself audited; the word must not make
+        // the record a Bundle with no entries, read as nothing)
+        let ae = r#"{"resourceType":"AuditEvent","recorded":"2026-11-20T10:00:00Z",
+            "subtype":[{"code":"read"}],"agent":[{"who":{"identifier":{"value":"u1"}},"requestor":true}],
+            "source":{"observer":{"display":"ehr"}},
+            "entity":[{"what":{"reference":"Bundle/77"}},{"what":{"reference":"Patient/123"}}]}"#;
+        let (events, rejects) = read(ae);
+        assert!(rejects.is_empty(), "{rejects:?}");
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].subject.as_ref().unwrap().as_str(), "123");
+        assert_eq!(events[0].actor.as_ref().unwrap().as_str(), "u1");
+
+        // a Bundle is still read as one, and a broken one is said to be
+        let bundle = format!(
+            r#"{{"resourceType":"Bundle","type":"searchset","entry":[{{"resource":{ae},"search":{{"mode":"match"}}}}]}}"#
+        );
+        assert_eq!(read(&bundle).0.len(), 1);
+        let (events, rejects) = read(r#"{"resourceType":"Bundle","entry":[{"resource":"#);
+        assert!(events.is_empty());
+        assert!(
+            rejects[0].reason.contains("not a valid Bundle"),
+            "{rejects:?}"
+        );
     }
 }
