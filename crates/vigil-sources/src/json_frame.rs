@@ -332,12 +332,23 @@ mod tests {
         (out, rejects)
     }
 
-    fn corpus(dir: &str, prefix: &str) -> Vec<String> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/corpus")
-            .join(dir);
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+    /// The corpus files in `dir` whose names start with `prefix`, or `None`
+    /// when `../shared/corpus` is absent (as the integration tests treat it:
+    /// with `VIGIL_CORPUS_REQUIRED=1`, as `.ci/run` sets, that fails).
+    fn corpus(dir: &str, prefix: &str) -> Option<Vec<String>> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+        if !root.is_dir() {
+            assert_ne!(
+                std::env::var("VIGIL_CORPUS_REQUIRED").as_deref(),
+                Ok("1"),
+                "the corpus is missing at {}",
+                root.display()
+            );
+            eprintln!("skipped: corpus not found at {}", root.display());
+            return None;
+        }
+        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| {
                 p.file_name()
@@ -346,10 +357,12 @@ mod tests {
             })
             .collect();
         files.sort();
-        files
-            .iter()
-            .map(|p| std::fs::read_to_string(p).unwrap())
-            .collect()
+        Some(
+            files
+                .iter()
+                .map(|p| std::fs::read_to_string(p).unwrap())
+                .collect(),
+        )
     }
 
     /// Lines that are whole documents, documents over many lines, a first
@@ -378,8 +391,14 @@ mod tests {
 
     #[test]
     fn a_line_read_at_once_reads_as_the_framer_would_read_it() {
-        let mut fhir = corpus("fhir", "r4-examples__AuditEvent");
-        fhir.extend(corpus("fhir", "r4-examples__Bundle"));
+        let (Some(mut fhir), Some(bundles), Some(journal)) = (
+            corpus("fhir", "r4-examples__AuditEvent"),
+            corpus("fhir", "r4-examples__Bundle"),
+            corpus("journald", ""),
+        ) else {
+            return;
+        };
+        fhir.extend(bundles);
         assert!(fhir.len() > 5, "the FHIR examples are in the corpus");
         let text = mix(&fhir);
         let fast = read(JsonParser::new("", |_| crate::fhir::Fhir), &text);
@@ -390,7 +409,6 @@ mod tests {
         assert!(fast.0.len() > 10 && !fast.1.is_empty());
         assert_eq!(fast, framed);
 
-        let journal = corpus("journald", "");
         let text = mix(&journal);
         let fast = read(crate::journald::parser(""), &text);
         let framed = read(
