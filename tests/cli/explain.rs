@@ -877,3 +877,41 @@ card2,P4,2026-11-05T10:30:00Z
     );
     assert_eq!(flagged(dir), vec!["card2".to_string()]);
 }
+
+#[test]
+fn a_changed_roster_or_patient_file_is_loaded_again_and_an_unchanged_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    no_context(dir.path(), "user,mrn,time\n");
+    let hash = |f: &str| {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(
+            std::fs::read(dir.path().join(f)).unwrap(),
+        ))
+    };
+    let s = pull(dir.path());
+    assert_eq!(s.patients().unwrap().len(), 3);
+    assert_eq!(s.meta("roster.sha256").unwrap(), Some(hash("roster.csv")));
+    assert_eq!(
+        s.meta("patients.sha256").unwrap(),
+        Some(hash("patients.csv"))
+    );
+    drop(s);
+
+    // a patient added: loaded on the next run, the new hash remembered
+    let more = format!("{PATIENTS}P4,Ann Lee\n");
+    std::fs::write(dir.path().join("patients.csv"), &more).unwrap();
+    let s = pull(dir.path());
+    assert_eq!(s.patients().unwrap().len(), 4);
+    assert_eq!(
+        s.meta("patients.sha256").unwrap(),
+        Some(hash("patients.csv"))
+    );
+    drop(s);
+
+    // unchanged: the store's copy is what the rules read, not the file again
+    let mut s = common::open_store(&dir.path().join("v.db"));
+    s.replace_patients(&[]).unwrap();
+    drop(s);
+    let s = pull(dir.path());
+    assert!(s.patients().unwrap().is_empty());
+}

@@ -20,18 +20,18 @@ pub fn prepare(
     }
     let files = &config.knowledge;
     if let Some((path, cols)) = &files.roster
-        && changed(store, "roster.sha256", path)?
+        && let Some(hash) = changed(store, "roster.sha256", path)?
     {
         let people = knowledge::load_roster(path, cols)?;
         store.replace_people(&people)?;
-        remember_hash(store, "roster.sha256", path)?;
+        store.set_meta("roster.sha256", &hash)?;
     }
     if let Some((path, cols)) = &files.patients
-        && changed(store, "patients.sha256", path)?
+        && let Some(hash) = changed(store, "patients.sha256", path)?
     {
         let patients = knowledge::load_patients(path, cols)?;
         store.replace_patients(&patients)?;
-        remember_hash(store, "patients.sha256", path)?;
+        store.set_meta("patients.sha256", &hash)?;
     }
     let watch = match &files.watchlist {
         Some(p) => knowledge::load_watchlist(p)?,
@@ -49,13 +49,13 @@ fn file_hash(path: &std::path::Path) -> Result<String> {
     Ok(hex::encode(sha2::Sha256::digest(&bytes)))
 }
 
-fn changed(store: &dyn Store, key: &str, path: &std::path::Path) -> Result<bool> {
-    Ok(store.meta(key)?.as_deref() != Some(file_hash(path)?.as_str()))
-}
-
-fn remember_hash(store: &mut dyn Store, key: &str, path: &std::path::Path) -> Result<()> {
-    let h = file_hash(path)?;
-    store.set_meta(key, &h)
+/// The file's hash when it differs from the one stored under `key`. Read
+/// once, before the file is loaded: if the file changes meanwhile, the
+/// hash remembered is the older one and the next run loads it again,
+/// where hashing after the load could remember content never loaded.
+fn changed(store: &dyn Store, key: &str, path: &std::path::Path) -> Result<Option<String>> {
+    let hash = file_hash(path)?;
+    Ok((store.meta(key)?.as_deref() != Some(hash.as_str())).then_some(hash))
 }
 
 /// The reviewer name vigil records its own closing of explained items
