@@ -65,8 +65,7 @@ impl JsonFrame {
     pub fn push<'a>(&'a mut self, line: &'a [u8], offset: u64) -> Frame<'a> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if self.buf.is_empty() {
-            // json-seq puts RS before each document.
-            let t = trim(line.strip_prefix(b"\x1e").unwrap_or(line));
+            let t = bare(line);
             if t.is_empty() {
                 return Frame::Pending;
             }
@@ -190,6 +189,13 @@ impl JsonFrame {
     }
 }
 
+/// A line that starts a document, as the document is handed out: without
+/// the RS json-seq puts before each document, or whitespace (a CR too)
+/// around it.
+fn bare(line: &[u8]) -> &[u8] {
+    trim(line.strip_prefix(b"\x1e").unwrap_or(line))
+}
+
 fn trim(b: &[u8]) -> &[u8] {
     let s = b
         .iter()
@@ -266,9 +272,7 @@ impl<K: JsonKind> JsonParser<K> {
 impl<K: JsonKind> RecordParser for JsonParser<K> {
     fn parse(&mut self, line: &[u8], offset: u64, out: &mut Vec<NewEvent>) -> Result<(), String> {
         if self.frame.is_idle() {
-            // (trimmed as the framer trims a document it hands out)
-            let t = line.strip_suffix(b"\r").unwrap_or(line);
-            let t = trim(t.strip_prefix(b"\x1e").unwrap_or(t));
+            let t = bare(line);
             if t.first() == Some(&b'{') && self.kind.whole_line(t, offset, out, &mut self.rejects) {
                 return Ok(());
             }
