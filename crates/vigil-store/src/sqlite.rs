@@ -79,6 +79,8 @@ pub struct SqliteStore {
     ingest_events: i64,
     /// Copies committed WAL pages into the database while ingest goes on.
     checkpointer: Option<Checkpointer>,
+    /// The WAL length past which an ingest commit starts it over.
+    wal_restart_bytes: i64,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -195,6 +197,7 @@ impl SqliteStore {
             patient_rows: Vec::new(),
             ingest_events: 0,
             checkpointer: None,
+            wal_restart_bytes: super::checkpointer::WAL_RESTART_BYTES,
         })
     }
 
@@ -497,8 +500,13 @@ impl Store for SqliteStore {
             self.ingest_open = true;
             if self.checkpointer.is_none() {
                 // The background thread checkpoints instead of the writer.
-                self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
-                self.checkpointer = Checkpointer::start(&self.path).ok();
+                self.checkpointer = Checkpointer::start(
+                    &mut self.conn,
+                    &self.path,
+                    &wal_path(&self.path),
+                    self.wal_restart_bytes,
+                )
+                .ok();
             }
         }
         let result = self.write_batch_rows(b, commit);
@@ -512,6 +520,11 @@ impl Store for SqliteStore {
                 self.ingest_events = 0;
             }
             self.ingest_open = false;
+            if result.is_ok()
+                && let Some(c) = &self.checkpointer
+            {
+                c.restart_if_long(&self.conn)?;
+            }
             // The larger cache stays for the rest of the command: the rules
             // read back what was just written.
             self.conn.execute_batch("PRAGMA synchronous = FULL")?;

@@ -211,3 +211,80 @@ fn the_by_patient_index_keeps_every_access_through_schema_12() {
         .unwrap();
     assert_eq!(s.patient_event_ids("P1", from, to).unwrap(), [1, 3]);
 }
+
+#[test]
+fn an_ingest_starts_the_wal_over_once_it_has_grown_past_the_bound() {
+    use crate::{Batch, Store};
+    use vigil_domain::{NewEvent, Outcome, SafeText, Stream, TimeBasis};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.db");
+    let mut s = SqliteStore::open(&path).unwrap();
+    s.migrate().unwrap();
+    // A test's few megabytes, where an ingest's bound is 128 MiB.
+    s.wal_restart_bytes = 1 << 20;
+    let source_id = s.ensure_source("bastion", "syslog").unwrap();
+    let mut stream = s
+        .add_stream(&Stream {
+            id: 0,
+            source_id,
+            path: "/var/log/auth.log".into(),
+            dev: None,
+            inode: None,
+            head_len: 0,
+            head_hash: String::new(),
+            offset: 0,
+            records: 0,
+            parser_state: String::new(),
+            status: "active".into(),
+        })
+        .unwrap();
+    let t0: chrono::DateTime<Utc> = "2026-11-20T00:00:00Z".parse().unwrap();
+    let (commits, per_commit) = (24, 500);
+    let mut peak = 0;
+    for c in 0..commits {
+        let since = stream.offset;
+        let events: Vec<NewEvent> = (0..per_commit)
+            .map(|i| {
+                let n = c * per_commit + i;
+                NewEvent {
+                    occurred_at: t0 + chrono::Duration::seconds(n as i64),
+                    time_basis: TimeBasis::default(),
+                    host: Some(SafeText::new("bastion")),
+                    program: Some(SafeText::new("sshd")),
+                    actor: Some(SafeText::new(&format!("user{}", n % 7))),
+                    subject: None,
+                    action: SafeText::new("login"),
+                    outcome: Outcome::Success,
+                    client: None,
+                    detail: None,
+                    // incompressible enough that every row takes its room
+                    raw: (0..1_000).map(|k| ((n * 31 + k * 7) % 251) as u8).collect(),
+                    offset: n * 1_000,
+                    seq: 0,
+                }
+            })
+            .collect();
+        stream.offset = (c + 1) * per_commit * 1_000;
+        stream.records += per_commit;
+        let b = Batch {
+            source_id,
+            stream: stream.clone(),
+            since,
+            events,
+            context: Vec::new(),
+            quarantined: Vec::new(),
+            gaps: Vec::new(),
+        };
+        assert_eq!(s.write_batch(&b, true).unwrap().events, per_commit);
+        peak = peak.max(std::fs::metadata(wal_path(&path)).unwrap().len());
+    }
+    let rows = commits * per_commit;
+    assert_eq!(s.count_events(&Query::parse("").unwrap()).unwrap(), rows);
+    // Each commit adds about half a megabyte: 12 MB in a WAL never
+    // started over, and about the bound plus a commit in one that is.
+    assert!(peak < 3 << 20, "the WAL grew to {peak} bytes");
+    drop(s);
+    // What the WAL held reached the database file.
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.count_events(&Query::parse("").unwrap()).unwrap(), rows);
+}
