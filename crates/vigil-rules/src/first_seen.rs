@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 
+use super::knowledge::Key;
 use super::{Ctx, Finding, Rule, RuleEvent, hhmm, is_access};
 use vigil_domain::Severity;
 use vigil_store::{Seen, Store};
@@ -20,7 +21,8 @@ fn key(actor: &str, what: &str, value: &str) -> u64 {
 pub struct FirstSeen {
     severity: Severity,
     learning: chrono::Duration,
-    first: HashMap<String, DateTime<Utc>>,
+    /// Each actor's first appearance (keyed in place: a lookup per access).
+    first: HashMap<Key, DateTime<Utc>>,
     /// Hashes of (actor, what, value): a lookup per login, no allocation.
     known: HashSet<u64>,
     new_rows: Vec<Seen>,
@@ -56,7 +58,7 @@ impl Rule for FirstSeen {
     fn load(&mut self, store: &dyn Store) -> Result<()> {
         for s in store.seen()? {
             if s.what == "actor" {
-                self.first.insert(s.actor, s.first_at);
+                self.first.insert(Key::new(&s.actor), s.first_at);
             } else {
                 self.known
                     .insert(key(&s.actor, Self::what(&s.what), &s.value));
@@ -83,7 +85,7 @@ impl Rule for FirstSeen {
         let (since, newcomer) = match self.first.get(actor) {
             Some(t) => (*t, false),
             None => {
-                self.first.insert(actor.to_owned(), e.occurred_at);
+                self.first.insert(Key::new(actor), e.occurred_at);
                 self.new_rows.push(Seen {
                     actor: actor.to_owned(),
                     what: "actor".into(),

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::hash::BuildHasher;
 
-use super::knowledge::{FastMap, FastSet};
+use super::knowledge::{FastMap, FastSet, Key};
 
 use chrono::{Duration, NaiveDate};
 use color_eyre::eyre::Result;
@@ -24,7 +24,7 @@ pub struct VolumeSpike {
     /// seen (seeded from the store the first time an actor-day comes up),
     /// and whether it was reported: the store is asked once per actor-day,
     /// not once per batch.
-    days: FastMap<String, FastMap<NaiveDate, DayCount>>,
+    days: FastMap<Key, FastMap<NaiveDate, DayCount>>,
     /// Keys the records a day counts: a record is kept as a 64-bit hash
     /// of its MRN under this run's random seed, not a copy of the MRN (a
     /// million accesses are most of a million actor-record-days). Two of
@@ -79,16 +79,18 @@ impl Rule for VolumeSpike {
         Ok(())
     }
     fn check<'a>(&mut self, e: &RuleEvent<'a>, ctx: &Ctx<'_>, _out: &mut Vec<Finding<'a>>) {
-        if let (Some(actor), Some(p)) = (e.actor, ctx.patient(e)) {
+        // The subject is the patient's MRN, as the lookup matched it: its
+        // text is at hand, where the patient's own copy is a cache miss.
+        if let (Some(actor), Some(mrn), Some(_)) = (e.actor, e.subject, ctx.patient(e)) {
             let day = ctx.local(e.occurred_at).date();
             // Allocates only the first time an actor, a day or a record comes up:
             // this runs for every access to a patient's record.
             let per = match self.days.get_mut(actor) {
                 Some(m) => m,
-                None => self.days.entry(actor.to_owned()).or_default(),
+                None => self.days.entry(Key::new(actor)).or_default(),
             };
             let d = per.entry(day).or_default();
-            if d.subjects.insert(self.record_key.hash_one(p.mrn.as_str())) && d.ids.len() < 1000 {
+            if d.subjects.insert(self.record_key.hash_one(mrn)) && d.ids.len() < 1000 {
                 d.ids.push(e.id);
             }
             if !d.reported && !d.touched {
@@ -108,7 +110,11 @@ impl Rule for VolumeSpike {
             let from = day_start(day);
             let to = day_start(day + Duration::days(1));
             let fresh = self.fresh;
-            let Some(d) = self.days.get_mut(&actor).and_then(|m| m.get_mut(&day)) else {
+            let Some(d) = self
+                .days
+                .get_mut(actor.as_str())
+                .and_then(|m| m.get_mut(&day))
+            else {
                 continue;
             };
             d.touched = false;
@@ -142,7 +148,7 @@ impl Rule for VolumeSpike {
                         let counts: Vec<usize> = first
                             .iter_days()
                             .take_while(|x| *x < day)
-                            .filter_map(|x| self.days.get(&actor).and_then(|m| m.get(&x)))
+                            .filter_map(|x| self.days.get(actor.as_str()).and_then(|m| m.get(&x)))
                             .map(|d| d.subjects.len())
                             .filter(|n| *n > 0)
                             .collect();
@@ -167,7 +173,11 @@ impl Rule for VolumeSpike {
                     } else {
                         seen as f64 / days as f64
                     };
-                    if let Some(d) = self.days.get_mut(&actor).and_then(|m| m.get_mut(&day)) {
+                    if let Some(d) = self
+                        .days
+                        .get_mut(actor.as_str())
+                        .and_then(|m| m.get_mut(&day))
+                    {
                         d.baseline = Some(a);
                     }
                     a
@@ -178,7 +188,11 @@ impl Rule for VolumeSpike {
             if !(over_ceiling || spike) {
                 continue;
             }
-            if let Some(d) = self.days.get_mut(&actor).and_then(|m| m.get_mut(&day)) {
+            if let Some(d) = self
+                .days
+                .get_mut(actor.as_str())
+                .and_then(|m| m.get_mut(&day))
+            {
                 d.reported = true;
             }
             let reason = if over_ceiling {
