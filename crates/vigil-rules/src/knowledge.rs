@@ -230,10 +230,16 @@ impl Interner {
 #[derive(Debug, Clone)]
 pub struct Known {
     pub patient: Patient,
-    surnames: Vec<u32>,
+    surnames: Ids,
     address: Option<u32>,
+    /// The street of `address`, looked up at load.
+    street: Option<u32>,
     location: Option<(f64, f64)>,
 }
+
+/// A name's surname ids, in place: most names have one or two, and reading
+/// them from the heap would be another cache miss per access.
+type Ids = smallvec::SmallVec<[u32; 3]>;
 
 impl std::ops::Deref for Known {
     type Target = Patient;
@@ -250,10 +256,10 @@ pub struct Knowledge {
     /// Normalized names, for care teams that name people rather than accounts.
     by_name: FastMap<String, usize>,
     patients: FastMap<Key, Known>,
-    person_surnames: Vec<Vec<u32>>,
+    person_surnames: Vec<Ids>,
     person_address: Vec<Option<u32>>,
-    /// The street of each address id (house number and unit taken off).
-    streets: Vec<Option<u32>>,
+    /// The street of each person's address (house number and unit taken off).
+    person_street: Vec<Option<u32>>,
     street_text: Vec<String>,
     person_shift: Vec<Option<(NaiveTime, NaiveTime)>>,
     person_location: Vec<Option<(f64, f64)>>,
@@ -302,6 +308,7 @@ impl Knowledge {
                     .and_then(vigil_domain::people::location),
                 surnames: surnames(&p.name).into_iter().map(|s| names.id(s)).collect(),
                 address: address(&p.address, &mut places),
+                street: None,
                 patient: p,
             };
             k.patients.insert(Key::new(&known.mrn), known);
@@ -311,10 +318,15 @@ impl Knowledge {
         let mut by_place: Vec<(u32, String)> =
             places.0.iter().map(|(a, id)| (*id, a.clone())).collect();
         by_place.sort_unstable();
-        k.streets = by_place
+        let streets: Vec<Option<u32>> = by_place
             .iter()
             .map(|(_, a)| street_of(a).map(|s| street_ids.id(s)))
             .collect();
+        let street = |a: Option<u32>| a.and_then(|a| streets[a as usize]);
+        for known in k.patients.values_mut() {
+            known.street = street(known.address);
+        }
+        k.person_street = k.person_address.iter().map(|a| street(*a)).collect();
         k.street_text = vec![String::new(); street_ids.0.len()];
         for (text, id) in street_ids.0 {
             k.street_text[id as usize] = text;
@@ -364,12 +376,8 @@ impl Knowledge {
 
     /// The street the person and the patient share, if they do.
     pub fn same_street(&self, person: usize, patient: &Known) -> Option<&str> {
-        let (Some(a), Some(b)) = (self.person_address[person], patient.address) else {
-            return None;
-        };
-        let (sa, sb) = (self.streets.get(a as usize)?, self.streets.get(b as usize)?);
-        match (sa, sb) {
-            (Some(x), Some(y)) if x == y => Some(self.street_text[*x as usize].as_str()),
+        match (self.person_street[person], patient.street) {
+            (Some(x), Some(y)) if x == y => Some(self.street_text[x as usize].as_str()),
             _ => None,
         }
     }
