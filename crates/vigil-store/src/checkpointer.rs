@@ -22,7 +22,7 @@ use rusqlite::Connection;
 /// Starting over costs the writer one commit's copy and fsyncs while the
 /// other threads wait, so it happens once per this many bytes rather than
 /// at every commit.
-pub(super) const WAL_RESTART_BYTES: i64 = 128 * 1024 * 1024;
+pub(super) const WAL_RESTART_BYTES: i64 = 256 * 1024 * 1024;
 
 /// What the writer and the thread share.
 struct Shared {

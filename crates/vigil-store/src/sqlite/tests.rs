@@ -220,7 +220,7 @@ fn an_ingest_starts_the_wal_over_once_it_has_grown_past_the_bound() {
     let path = dir.path().join("v.db");
     let mut s = SqliteStore::open(&path).unwrap();
     s.migrate().unwrap();
-    // A test's few megabytes, where an ingest's bound is 128 MiB.
+    // A test's few megabytes, where an ingest's bound is 256 MiB.
     s.wal_restart_bytes = 1 << 20;
     let source_id = s.ensure_source("bastion", "syslog").unwrap();
     let mut stream = s
