@@ -17,7 +17,7 @@ use rusqlite::Connection;
 /// transaction begins on a log copied completely into the database; an
 /// ingest begins its next transaction right after each commit, before a
 /// background copy can finish, so without this the WAL grew to the size of
-/// the whole ingest (about a gigabyte per million FHIR records), each of
+/// the whole ingest (752 MiB for a million FHIR records), each of
 /// its pages newly allocated by the kernel and freed again at the end.
 /// Starting over costs the writer one commit's copy and fsyncs while the
 /// other threads wait, so it happens once per this many bytes rather than
