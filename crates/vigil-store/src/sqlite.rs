@@ -520,14 +520,18 @@ impl Store for SqliteStore {
                 self.ingest_events = 0;
             }
             self.ingest_open = false;
-            if result.is_ok()
-                && let Some(c) = &self.checkpointer
-            {
-                c.restart_if_long(&self.conn)?;
-            }
             // The larger cache stays for the rest of the command: the rules
             // read back what was just written.
             self.conn.execute_batch("PRAGMA synchronous = FULL")?;
+            // After the commit and the review writes' durability are back:
+            // a copy that fails leaves the WAL longer, not the batch
+            // unstored, so it is said and the ingest goes on.
+            if result.is_ok()
+                && let Some(c) = &self.checkpointer
+                && let Err(e) = c.restart_if_long(&self.conn)
+            {
+                tracing::warn!("could not start the WAL over after an ingest commit: {e}");
+            }
         }
         result
     }
