@@ -825,7 +825,7 @@ mod tests {
         for (i, key) in keys.iter().enumerate() {
             assert_eq!(k.patient(key).map(|p| p.mrn.as_str()), Some(key.as_str()));
             assert_eq!(k.person(&format!("acct{key}")).map(|p| p.0), Some(i));
-            // a key one byte shorter or longer is another key
+            // a key one character shorter or longer is another key
             let mut longer = key.clone();
             longer.push('0');
             assert!(k.patient(&longer).is_none(), "{longer}");
